@@ -1,0 +1,41 @@
+# cx360 developer entry points. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock 2>/dev/null | cksum | cut -d' ' -f1)
+DEMO_CUSTOMERS ?= 2000
+export CX360_DATABASE_URL ?= sqlite+aiosqlite:///./cx360.db
+
+.PHONY: install run test lint schema clean
+
+$(STAMP):
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## Migrate and seed the embedded SQLite demo, print an ADMIN key, serve GraphiQL.
+run: install
+	$(BIN)/cx360 migrate
+	$(BIN)/cx360 seed --if-empty --customers $(DEMO_CUSTOMERS)
+	@echo "Demo ADMIN key (paste into GraphiQL's headers as {\"Authorization\": \"Bearer <key>\"}):"
+	@$(BIN)/cx360 keys create --name demo-admin --role ADMIN --replace
+	$(BIN)/cx360 serve
+
+## Tests on SQLite; on PostgreSQL too when CX360_TEST_POSTGRES_URL is set.
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Rewrite schema.graphql from the code (a test fails when they differ).
+schema: install
+	$(BIN)/strawberry export-schema schema.schema:schema --output schema.graphql
+
+clean:
+	rm -rf $(VENV) cx360.db cx360.db-* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""The ASGI application: Starlette owns the engine's lifetime and mounts /graphql."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.db import create_engine, create_session_factory
+from api.graphql import GraphQLEndpoint
+from api.settings import Settings, get_settings
+from schema.schema import schema
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    try:
+        async with request.app.state.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+    except Exception:  # any failure means "not ready", never a stack trace
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, settings.database_pool_size)
+        app.state.engine = engine
+        app.state.sessions = create_session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    graphql = GraphQLEndpoint(schema, graphiql=settings.graphiql)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,28 @@
+"""Bearer-key authentication for every GraphQL request."""
+
+from api.context import Viewer
+from resolvers.keys import find_active_key
+from resolvers.pagination import Sessions
+
+
+class Unauthenticated(Exception):
+    """The request carries no usable key; the message says what to send instead."""
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated(
+            "Missing API key: send the header `Authorization: Bearer <key>` "
+            "(create a key with `cx360 keys create --name NAME --role ROLE`)."
+        )
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Malformed Authorization header: use `Authorization: Bearer <key>`.")
+    return token.strip()
+
+
+async def authenticate(sessions: Sessions, authorization: str | None) -> Viewer:
+    key = await find_active_key(sessions, bearer_token(authorization))
+    if key is None:
+        raise Unauthenticated("Invalid API key: it is unknown, revoked or expired.")
+    return Viewer(key_id=key.id, key_name=key.name, role=key.role)

@@ -1,0 +1,24 @@
+"""The typed per-request context every resolver receives."""
+
+import uuid
+from dataclasses import dataclass
+
+from models import Role
+from resolvers.loaders import Loaders
+from resolvers.pagination import Sessions
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The authenticated API key behind a request."""
+
+    key_id: uuid.UUID
+    key_name: str
+    role: Role
+
+
+@dataclass
+class Context:
+    viewer: Viewer
+    sessions: Sessions
+    loaders: Loaders

@@ -1,0 +1,33 @@
+"""SQLModel tables, one module per domain; importing this package registers them all."""
+
+from models.customers import Customer, CustomerExternalId
+from models.enums import (
+    Channel,
+    JourneyStage,
+    Role,
+    SurveyKind,
+    Team,
+    TicketPriority,
+    TicketStatus,
+)
+from models.keys import ApiKey
+from models.surveys import Survey, SurveyResponse
+from models.tickets import Ticket
+from models.touchpoints import Touchpoint
+
+__all__ = [
+    "ApiKey",
+    "Channel",
+    "Customer",
+    "CustomerExternalId",
+    "JourneyStage",
+    "Role",
+    "Survey",
+    "SurveyKind",
+    "SurveyResponse",
+    "Team",
+    "Ticket",
+    "TicketPriority",
+    "TicketStatus",
+    "Touchpoint",
+]

@@ -1,0 +1,48 @@
+"""Customers and the identifiers other systems know them by."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
+from models.enums import JourneyStage
+from models.types import UTCDateTime, enum_column, utc_now
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    __table_args__ = (
+        sa.Index("ix_customer_created_at_id", "created_at", "id"),
+        sa.Index("ix_customer_name_id", "name", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_type=sa.String(200))
+    # Trimmed and lower-cased before storing; unique among customers that have one.
+    email: str | None = Field(default=None, sa_type=sa.String(320), unique=True)
+    phone: str | None = Field(default=None, sa_type=sa.String(32))
+    company: str | None = Field(default=None, sa_type=sa.String(200))
+    segment: str | None = Field(default=None, sa_type=sa.String(64), index=True)
+    stage: JourneyStage = Field(
+        default=JourneyStage.AWARENESS, sa_type=enum_column(JourneyStage, "stage"), index=True
+    )
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    churned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attributes: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    # A merged customer stays as a pointer to its survivor (always the final survivor).
+    merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id", index=True)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CustomerExternalId(SQLModel, table=True):
+    __tablename__ = "customer_external_id"
+    __table_args__ = (sa.UniqueConstraint("source", "external_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    customer_id: uuid.UUID = Field(foreign_key="customer.id", index=True)
+    source: str = Field(sa_type=sa.String(64))
+    external_id: str = Field(sa_type=sa.String(255))

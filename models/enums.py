@@ -1,0 +1,80 @@
+"""Domain vocabularies shared by tables, GraphQL types and the seed."""
+
+from enum import StrEnum
+
+
+class JourneyStage(StrEnum):
+    AWARENESS = "AWARENESS"
+    CONSIDERATION = "CONSIDERATION"
+    DECISION = "DECISION"
+    RETENTION = "RETENTION"
+    ADVOCACY = "ADVOCACY"
+
+    @property
+    def rank(self) -> int:
+        return STAGE_ORDER.index(self)
+
+
+STAGE_ORDER: tuple[JourneyStage, ...] = tuple(JourneyStage)
+
+
+class Channel(StrEnum):
+    WEB = "WEB"
+    EMAIL = "EMAIL"
+    SOCIAL = "SOCIAL"
+    ADS = "ADS"
+    PHONE = "PHONE"
+    CHAT = "CHAT"
+    IN_PERSON = "IN_PERSON"
+    SMS = "SMS"
+    APP = "APP"
+    REVIEW = "REVIEW"
+    SELF_SERVICE = "SELF_SERVICE"
+
+
+class Team(StrEnum):
+    MARKETING = "MARKETING"
+    SALES = "SALES"
+    SUPPORT = "SUPPORT"
+    PRODUCT = "PRODUCT"
+
+
+class TicketStatus(StrEnum):
+    NEW = "NEW"
+    OPEN = "OPEN"
+    PENDING = "PENDING"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+
+
+class TicketPriority(StrEnum):
+    LOW = "LOW"
+    NORMAL = "NORMAL"
+    HIGH = "HIGH"
+    URGENT = "URGENT"
+
+
+PRIORITY_ORDER: tuple[TicketPriority, ...] = tuple(TicketPriority)
+
+
+class SurveyKind(StrEnum):
+    NPS = "NPS"
+    CSAT = "CSAT"
+    CES = "CES"
+
+
+# The fixed scale of each survey kind (DOMAIN.md).
+SURVEY_SCALES: dict[SurveyKind, tuple[int, int]] = {
+    SurveyKind.NPS: (0, 10),
+    SurveyKind.CSAT: (1, 5),
+    SurveyKind.CES: (1, 7),
+}
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    SUPPORT = "SUPPORT"
+    SALES = "SALES"
+    MARKETING = "MARKETING"
+    ANALYST = "ANALYST"
+    PARTNER = "PARTNER"

@@ -1,0 +1,39 @@
+"""Support tickets and their lifecycle timestamps."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
+from models.enums import Channel, TicketPriority, TicketStatus
+from models.types import UTCDateTime, enum_column, utc_now
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        sa.Index("ix_ticket_customer_id_created_at_id", "customer_id", "created_at", "id"),
+        sa.Index("ix_ticket_created_at_id", "created_at", "id"),
+        sa.Index("ix_ticket_status_created_at", "status", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    customer_id: uuid.UUID = Field(foreign_key="customer.id")
+    subject: str = Field(sa_type=sa.String(300))
+    channel: Channel = Field(sa_type=enum_column(Channel, "channel"))
+    status: TicketStatus = Field(
+        default=TicketStatus.NEW, sa_type=enum_column(TicketStatus, "status")
+    )
+    priority: TicketPriority = Field(
+        default=TicketPriority.NORMAL, sa_type=enum_column(TicketPriority, "priority")
+    )
+    assignee: str | None = Field(default=None, sa_type=sa.String(200), index=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    contact_count: int = Field(default=1)
+    reopen_count: int = Field(default=0)

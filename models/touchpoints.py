@@ -1,0 +1,44 @@
+"""Touchpoints: every interaction along the customer journey."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
+from models.enums import Channel, JourneyStage, Team
+from models.types import Money, UTCDateTime, enum_column, utc_now
+
+PURCHASE_KIND = "purchase"
+
+
+class Touchpoint(SQLModel, table=True):
+    __tablename__ = "touchpoint"
+    __table_args__ = (
+        # (source, external_id) is the idempotency key; NULL external ids never collide.
+        sa.UniqueConstraint("source", "external_id"),
+        sa.Index("ix_touchpoint_customer_id_occurred_at_id", "customer_id", "occurred_at", "id"),
+        sa.Index("ix_touchpoint_occurred_at_id", "occurred_at", "id"),
+        sa.Index("ix_touchpoint_kind_customer_id", "kind", "customer_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    customer_id: uuid.UUID = Field(foreign_key="customer.id")
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    channel: Channel = Field(sa_type=enum_column(Channel, "channel"))
+    stage: JourneyStage = Field(sa_type=enum_column(JourneyStage, "stage"))
+    team: Team = Field(sa_type=enum_column(Team, "team"))
+    kind: str = Field(sa_type=sa.String(64))
+    summary: str | None = Field(default=None, sa_type=sa.Text)
+    value: Decimal | None = Field(
+        default=None, sa_column_kwargs={"name": "value_cents"}, sa_type=Money
+    )
+    currency: str | None = Field(default=None, sa_type=sa.String(3))
+    sentiment: float | None = Field(default=None)
+    source: str = Field(sa_type=sa.String(64))
+    external_id: str | None = Field(default=None, sa_type=sa.String(255))
+    attributes: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

@@ -1,0 +1,72 @@
+"""Column types that behave the same on SQLite and PostgreSQL.
+
+SQLite has neither time zones nor exact decimals, so timestamps are stored as
+naive UTC there (timestamptz on PostgreSQL) and money as integer cents on both.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+MONEY_QUANTUM = Decimal("0.01")
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a UTC offset")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Money(sa.types.TypeDecorator[Decimal]):
+    """Exact two-decimal money, stored as integer cents so sums stay exact on SQLite."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        cents = Decimal(value) * 100
+        if cents != cents.to_integral_value():
+            raise ValueError("money has at most two decimal places")
+        return int(cents)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 100).quantize(MONEY_QUANTUM)
+
+
+def enum_column(enum: type[Enum], name: str) -> sa.Enum:
+    """A VARCHAR with a CHECK constraint: no native PostgreSQL enum to migrate."""
+    return sa.Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+        length=16,
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

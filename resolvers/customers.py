@@ -1,0 +1,183 @@
+"""Customer reads: lookups (following merges to the survivor), lists, external ids, value."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from models import Customer, CustomerExternalId, JourneyStage, Touchpoint
+from models.touchpoints import PURCHASE_KIND
+from resolvers.pagination import (
+    Ordering,
+    Page,
+    PageRequest,
+    Sessions,
+    SortKey,
+    count_rows,
+    fetch_page,
+)
+
+ZERO_MONEY = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    search: str | None = None
+    segment: str | None = None
+    stage: JourneyStage | None = None
+    churned: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def lifetime_value_expression() -> ColumnElement[Decimal]:
+    """All purchase value of the customer in the row, for ordering by lifetime value."""
+    purchases = (
+        sa.select(sa.func.sum(col(Touchpoint.value)))
+        .where(
+            col(Touchpoint.customer_id) == col(Customer.id), col(Touchpoint.kind) == PURCHASE_KIND
+        )
+        .correlate(Customer)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(purchases, ZERO_MONEY)
+
+
+def _ordering(field: str, descending: bool) -> Ordering:
+    first_key: dict[str, SortKey] = {
+        "CREATED_AT": SortKey(col(Customer.created_at), descending, "datetime"),
+        "NAME": SortKey(col(Customer.name), descending, "str"),
+        "LIFETIME_VALUE": SortKey(lifetime_value_expression(), descending, "decimal"),
+    }
+    direction = "desc" if descending else "asc"
+    return Ordering(
+        f"customers:{field}:{direction}",
+        (first_key[field], SortKey(col(Customer.id), descending, "uuid")),
+    )
+
+
+CUSTOMER_ORDERINGS: dict[tuple[str, bool], Ordering] = {
+    (field, descending): _ordering(field, descending)
+    for field in ("CREATED_AT", "NAME", "LIFETIME_VALUE")
+    for descending in (False, True)
+}
+DEFAULT_CUSTOMER_ORDERING = CUSTOMER_ORDERINGS[("CREATED_AT", True)]
+
+
+def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [col(Customer.merged_into_id).is_(None)]
+    if query.search:
+        term = query.search.strip().lower()
+        conditions.append(
+            sa.or_(
+                *(
+                    sa.func.lower(column).contains(term, autoescape=True)
+                    for column in (col(Customer.name), col(Customer.email), col(Customer.company))
+                )
+            )
+        )
+    if query.segment is not None:
+        conditions.append(col(Customer.segment) == query.segment)
+    if query.stage is not None:
+        conditions.append(col(Customer.stage) == query.stage)
+    if query.churned is not None:
+        churned_at = col(Customer.churned_at)
+        conditions.append(churned_at.is_not(None) if query.churned else churned_at.is_(None))
+    if query.created_from is not None:
+        conditions.append(col(Customer.created_at) >= query.created_from)
+    if query.created_to is not None:
+        conditions.append(col(Customer.created_at) < query.created_to)
+    return conditions
+
+
+async def list_customers(
+    sessions: Sessions, query: CustomerQuery, ordering: Ordering, page: PageRequest
+) -> Page[Customer]:
+    return await fetch_page(sessions, Customer, _conditions(query), ordering, page)
+
+
+async def count_customers(sessions: Sessions, query: CustomerQuery) -> int:
+    return await count_rows(sessions, Customer, _conditions(query))
+
+
+async def customers_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list[Customer | None]:
+    """Merged customers resolve to their survivor, fetched in the same statement."""
+    wanted = list(set(ids))
+    survivors = sa.select(col(Customer.merged_into_id)).where(col(Customer.id).in_(wanted))
+    statement = sa.select(Customer).where(
+        sa.or_(col(Customer.id).in_(wanted), col(Customer.id).in_(survivors))
+    )
+    async with sessions() as session:
+        found = {c.id: c for c in (await session.execute(statement)).scalars()}
+    resolved: list[Customer | None] = []
+    for key in ids:
+        customer = found.get(key)
+        if customer is not None and customer.merged_into_id is not None:
+            customer = found.get(customer.merged_into_id)
+        resolved.append(customer)
+    return resolved
+
+
+async def customer_ids_by_email(
+    sessions: Sessions, emails: Sequence[str]
+) -> list[uuid.UUID | None]:
+    normalized = [normalize_email(e) for e in emails]
+    statement = sa.select(col(Customer.email), col(Customer.id)).where(
+        col(Customer.email).in_(set(normalized))
+    )
+    async with sessions() as session:
+        found = {email: cid for email, cid in (await session.execute(statement)).all()}
+    return [found.get(e) for e in normalized]
+
+
+async def customer_ids_by_external_id(
+    sessions: Sessions, keys: Sequence[tuple[str, str]]
+) -> list[uuid.UUID | None]:
+    pairs = sa.tuple_(col(CustomerExternalId.source), col(CustomerExternalId.external_id))
+    statement = sa.select(
+        col(CustomerExternalId.source),
+        col(CustomerExternalId.external_id),
+        col(CustomerExternalId.customer_id),
+    ).where(pairs.in_(list(set(keys))))
+    async with sessions() as session:
+        found = {(s, e): cid for s, e, cid in (await session.execute(statement)).all()}
+    return [found.get(key) for key in keys]
+
+
+async def external_ids_by_customer(
+    sessions: Sessions, customer_ids: Sequence[uuid.UUID]
+) -> list[list[CustomerExternalId]]:
+    statement = (
+        sa.select(CustomerExternalId)
+        .where(col(CustomerExternalId.customer_id).in_(set(customer_ids)))
+        .order_by(col(CustomerExternalId.source), col(CustomerExternalId.external_id))
+    )
+    grouped: dict[uuid.UUID, list[CustomerExternalId]] = {}
+    async with sessions() as session:
+        for external_id in (await session.execute(statement)).scalars():
+            grouped.setdefault(external_id.customer_id, []).append(external_id)
+    return [grouped.get(key, []) for key in customer_ids]
+
+
+async def lifetime_values(sessions: Sessions, customer_ids: Sequence[uuid.UUID]) -> list[Decimal]:
+    statement: Any = (
+        sa.select(col(Touchpoint.customer_id), sa.func.sum(col(Touchpoint.value)))
+        .where(
+            col(Touchpoint.customer_id).in_(set(customer_ids)),
+            col(Touchpoint.kind) == PURCHASE_KIND,
+        )
+        .group_by(col(Touchpoint.customer_id))
+    )
+    async with sessions() as session:
+        sums = {cid: total for cid, total in (await session.execute(statement)).all()}
+    return [sums.get(key) or ZERO_MONEY for key in customer_ids]

@@ -1,0 +1,124 @@
+"""Per-request dataloaders: every relation and nested connection is batched through here.
+
+Loaders are created lazily per request (aiodataloader binds to the running loop) and
+cached by their arguments, so each distinct argument set of a nested connection costs
+one statement for all parents. Each batch opens its own short session.
+"""
+
+import uuid
+from collections.abc import Callable, Coroutine, Hashable
+from decimal import Decimal
+from functools import partial
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+
+from models import Customer, CustomerExternalId, Survey, SurveyResponse, Ticket, Touchpoint
+from resolvers import customers, surveys, tickets, timeline, touchpoints
+from resolvers.pagination import Ordering, Page, PageRequest, Sessions
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Loaders:
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+        self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
+
+    def _loader(
+        self, key: Hashable, batch: Callable[[list[K]], Coroutine[Any, Any, list[V]]]
+    ) -> DataLoader[K, V]:
+        loader = self._loaders.get(key)
+        if loader is None:
+            loader = self._loaders[key] = DataLoader(batch, max_batch_size=1000)
+        return loader
+
+    def _by_key(
+        self, name: str, fetch: Callable[[Sessions, list[K]], Coroutine[Any, Any, list[V]]]
+    ) -> DataLoader[K, V]:
+        return self._loader(name, partial(fetch, self._sessions))
+
+    # ------------------------------------------------------------------ objects by id
+    def customer(self) -> DataLoader[uuid.UUID, Customer | None]:
+        return self._by_key("customer", customers.customers_by_ids)
+
+    def customer_id_by_email(self) -> DataLoader[str, uuid.UUID | None]:
+        return self._by_key("customer_by_email", customers.customer_ids_by_email)
+
+    def customer_id_by_external_id(self) -> DataLoader[tuple[str, str], uuid.UUID | None]:
+        return self._by_key("customer_by_external_id", customers.customer_ids_by_external_id)
+
+    def touchpoint(self) -> DataLoader[uuid.UUID, Touchpoint | None]:
+        return self._by_key("touchpoint", touchpoints.touchpoints_by_ids)
+
+    def ticket(self) -> DataLoader[uuid.UUID, Ticket | None]:
+        return self._by_key("ticket", tickets.tickets_by_ids)
+
+    def survey(self) -> DataLoader[uuid.UUID, Survey | None]:
+        return self._by_key("survey", surveys.surveys_by_ids)
+
+    def survey_response(self) -> DataLoader[uuid.UUID, SurveyResponse | None]:
+        return self._by_key("survey_response", surveys.responses_by_ids)
+
+    # ------------------------------------------------------------------ per-customer values
+    def external_ids(self) -> DataLoader[uuid.UUID, list[CustomerExternalId]]:
+        return self._by_key("external_ids", customers.external_ids_by_customer)
+
+    def lifetime_value(self) -> DataLoader[uuid.UUID, Decimal]:
+        return self._by_key("lifetime_value", customers.lifetime_values)
+
+    def ticket_responses(self) -> DataLoader[uuid.UUID, list[SurveyResponse]]:
+        return self._by_key("ticket_responses", surveys.responses_by_ticket)
+
+    # ------------------------------------------------------------------ nested connections
+    def touchpoint_pages(
+        self, query: touchpoints.TouchpointQuery, page: PageRequest
+    ) -> DataLoader[uuid.UUID, Page[Touchpoint]]:
+        fetch = touchpoints.touchpoint_pages_by_customer
+        return self._loader(
+            ("touchpoint_pages", query, page), partial(fetch, self._sessions, query, page)
+        )
+
+    def touchpoint_counts(self, query: touchpoints.TouchpointQuery) -> DataLoader[uuid.UUID, int]:
+        fetch = touchpoints.touchpoint_counts_by_customer
+        return self._loader(("touchpoint_counts", query), partial(fetch, self._sessions, query))
+
+    def ticket_pages(
+        self, query: tickets.TicketQuery, ordering: Ordering, page: PageRequest
+    ) -> DataLoader[uuid.UUID, Page[Ticket]]:
+        fetch = tickets.ticket_pages_by_customer
+        return self._loader(
+            ("ticket_pages", query, ordering.name, page),
+            partial(fetch, self._sessions, query, ordering, page),
+        )
+
+    def ticket_counts(self, query: tickets.TicketQuery) -> DataLoader[uuid.UUID, int]:
+        fetch = tickets.ticket_counts_by_customer
+        return self._loader(("ticket_counts", query), partial(fetch, self._sessions, query))
+
+    def response_pages(
+        self, parent: str, query: surveys.ResponseQuery, page: PageRequest
+    ) -> DataLoader[uuid.UUID, Page[SurveyResponse]]:
+        fetch = surveys.response_pages_by_parent
+        return self._loader(
+            ("response_pages", parent, query, page),
+            partial(fetch, self._sessions, parent, query, page),
+        )
+
+    def response_counts(
+        self, parent: str, query: surveys.ResponseQuery
+    ) -> DataLoader[uuid.UUID, int]:
+        fetch = surveys.response_counts_by_parent
+        return self._loader(
+            ("response_counts", parent, query),
+            partial(fetch, self._sessions, parent, query),
+        )
+
+    def timeline_pages(
+        self, query: timeline.TimelineQuery, page: PageRequest
+    ) -> DataLoader[uuid.UUID, Page[timeline.TimelineEntry]]:
+        fetch = timeline.timeline_pages_by_customer
+        return self._loader(
+            ("timeline_pages", query, page), partial(fetch, self._sessions, query, page)
+        )

@@ -1,0 +1,281 @@
+"""Keyset pagination: opaque cursors, ordering specs and per-parent top-N windows.
+
+Every connection pages by a total order ending in the primary key, so cursors stay
+stable while rows are added. Child connections of many parents are fetched in one
+statement with `row_number() OVER (PARTITION BY parent ...)`.
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, Literal, Protocol, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, QueryableAttribute, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from resolvers.errors import InputError
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+
+class HasId(Protocol):
+    id: uuid.UUID
+
+
+IdT = TypeVar("IdT", bound=HasId)
+Sessions = async_sessionmaker[AsyncSession]
+ValueKind = Literal["datetime", "uuid", "str", "int", "decimal"]
+# A column or an ORM attribute (sqlmodel's `col(Model.field)`): anything SQL can order by.
+Expr = ColumnElement[Any] | QueryableAttribute[Any] | Mapped[Any]
+
+
+def _sql_type(expression: Expr) -> Any:
+    """The SQL type of a column or ORM attribute, so cursor values bind like column values."""
+    return sa.select(expression).selected_columns[0].type
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expression: Expr
+    descending: bool
+    kind: ValueKind
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order; `name` is written into cursors so one order's cursor is refused by another."""
+
+    name: str
+    keys: tuple[SortKey, ...]
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        return [k.expression.desc() if k.descending else k.expression.asc() for k in self.keys]
+
+    def labelled(self) -> list[ColumnElement[Any]]:
+        return [k.expression.label(f"sort_{i}") for i, k in enumerate(self.keys)]
+
+    def after(self, values: Sequence[Any]) -> ColumnElement[bool]:
+        """Rows strictly after the row whose sort values are `values`."""
+        if len({k.descending for k in self.keys}) == 1:
+            left = sa.tuple_(*(k.expression for k in self.keys))
+            right = sa.tuple_(
+                *(
+                    sa.literal(v, _sql_type(k.expression))
+                    for k, v in zip(self.keys, values, strict=True)
+                )
+            )
+            return left < right if self.keys[0].descending else left > right
+        clauses = []
+        for i, key in enumerate(self.keys):
+            equal = [self.keys[j].expression == values[j] for j in range(i)]
+            beyond = key.expression < values[i] if key.descending else key.expression > values[i]
+            clauses.append(sa.and_(*equal, beyond))
+        return sa.or_(*clauses)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int
+    after: tuple[Any, ...] | None = None
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    return value
+
+
+def _decode_value(value: Any, kind: ValueKind) -> Any:
+    if kind == "datetime":
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("naive datetime")
+        return parsed
+    if kind == "uuid":
+        return uuid.UUID(value)
+    if kind == "decimal":
+        return Decimal(value)
+    if kind == "int":
+        if not isinstance(value, int):
+            raise ValueError("not an int")
+        return value
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
+def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
+    payload = json.dumps([ordering.name, [_encode_value(v) for v in values]], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, ordering: Ordering) -> tuple[Any, ...]:
+    refusal = InputError(
+        "after",
+        "`after` must be an `endCursor` or edge `cursor` returned by this same connection "
+        "with the same order; this one is not.",
+        code="INVALID_CURSOR",
+    )
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if name != ordering.name or len(raw) != len(ordering.keys):
+            raise refusal
+        return tuple(_decode_value(v, k.kind) for v, k in zip(raw, ordering.keys, strict=True))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise refusal from error
+
+
+def page_request(first: int | None, after: str | None, ordering: Ordering) -> PageRequest:
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InputError(
+            "first",
+            f"`first` must be between 1 and {MAX_PAGE_SIZE} (got {first}); default is "
+            f"{DEFAULT_PAGE_SIZE}. Page on with `after: <endCursor>`.",
+        )
+    return PageRequest(first=size, after=decode_cursor(after, ordering) if after else None)
+
+
+def page_from_rows(rows: Sequence[Any], page: PageRequest, ordering: Ordering) -> Page[Any]:
+    """Rows are (entity, *sort values), `first + 1` of them at most: the extra one means more."""
+    visible = rows[: page.first]
+    return Page(
+        items=[row[0] for row in visible],
+        cursors=[encode_cursor(ordering, row[1 : 1 + len(ordering.keys)]) for row in visible],
+        has_next_page=len(rows) > page.first,
+        has_previous_page=page.after is not None,
+    )
+
+
+async def fetch_page(
+    sessions: Sessions,
+    entity: type[T],
+    conditions: Sequence[ColumnElement[bool]],
+    ordering: Ordering,
+    page: PageRequest,
+) -> Page[T]:
+    where = list(conditions)
+    if page.after is not None:
+        where.append(ordering.after(page.after))
+    statement = (
+        sa.select(entity, *ordering.labelled())
+        .where(*where)
+        .order_by(*ordering.order_by())
+        .limit(page.first + 1)
+    )
+    async with sessions() as session:
+        rows = (await session.execute(statement)).all()
+    return page_from_rows(rows, page, ordering)
+
+
+async def fetch_rows_per_parent(
+    sessions: Sessions,
+    entity: type[Any],
+    parent: Expr,
+    parent_ids: Sequence[Any],
+    conditions: Sequence[ColumnElement[bool]],
+    ordering: Ordering,
+    page: PageRequest,
+) -> dict[Any, list[Any]]:
+    """Up to `first + 1` rows (entity, *sort values) per parent, in one windowed statement."""
+    where = [parent.in_(list(set(parent_ids))), *conditions]
+    if page.after is not None:
+        where.append(ordering.after(page.after))
+    ranked = (
+        sa.select(
+            entity,
+            parent.label("parent_key"),
+            *ordering.labelled(),
+            sa.func.row_number()
+            .over(partition_by=parent, order_by=ordering.order_by())
+            .label("position"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    row_entity = aliased(entity, ranked)
+    statement = (
+        sa.select(
+            row_entity,
+            *(ranked.c[f"sort_{i}"] for i in range(len(ordering.keys))),
+            ranked.c.parent_key,
+        )
+        .where(ranked.c.position <= page.first + 1)
+        .order_by(ranked.c.parent_key, ranked.c.position)
+    )
+    async with sessions() as session:
+        rows = (await session.execute(statement)).all()
+    by_parent: dict[Any, list[Any]] = {}
+    for row in rows:
+        by_parent.setdefault(row[-1], []).append(tuple(row[:-1]))
+    return by_parent
+
+
+async def fetch_pages_per_parent(
+    sessions: Sessions,
+    entity: type[T],
+    parent: Expr,
+    parent_ids: Sequence[Any],
+    conditions: Sequence[ColumnElement[bool]],
+    ordering: Ordering,
+    page: PageRequest,
+) -> list[Page[T]]:
+    """The requested page of each parent's children, all parents in one statement."""
+    by_parent = await fetch_rows_per_parent(
+        sessions, entity, parent, parent_ids, conditions, ordering, page
+    )
+    return [page_from_rows(by_parent.get(key, []), page, ordering) for key in parent_ids]
+
+
+async def count_rows(
+    sessions: Sessions, entity: type[Any], conditions: Sequence[ColumnElement[bool]]
+) -> int:
+    statement = sa.select(sa.func.count()).select_from(entity).where(*conditions)
+    async with sessions() as session:
+        return int((await session.execute(statement)).scalar_one())
+
+
+async def count_rows_per_parent(
+    sessions: Sessions,
+    parent: Expr,
+    parent_ids: Sequence[Any],
+    conditions: Sequence[ColumnElement[bool]],
+) -> list[int]:
+    statement = (
+        sa.select(parent, sa.func.count())
+        .where(parent.in_(list(set(parent_ids))), *conditions)
+        .group_by(parent)
+    )
+    async with sessions() as session:
+        counts = {key: int(n) for key, n in (await session.execute(statement)).all()}
+    return [counts.get(key, 0) for key in parent_ids]
+
+
+async def fetch_by_ids(
+    sessions: Sessions, entity: type[IdT], id_column: Expr, ids: Sequence[Any]
+) -> list[IdT | None]:
+    async with sessions() as session:
+        rows = (await session.execute(sa.select(entity).where(id_column.in_(list(set(ids)))))).all()
+    found = {row[0].id: row[0] for row in rows}
+    return [found.get(key) for key in ids]

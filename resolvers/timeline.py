@@ -1,0 +1,108 @@
+"""A customer's timeline: touchpoints, tickets and survey responses merged, newest first.
+
+Each kind's top `first + 1` rows per customer come from one windowed statement
+(three statements for any number of customers); the newest `first` of their union
+is exactly the page, because no row beyond a kind's own top can be needed.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from models import SurveyResponse, Ticket, Touchpoint
+from resolvers.pagination import (
+    Expr,
+    Ordering,
+    Page,
+    PageRequest,
+    Sessions,
+    SortKey,
+    encode_cursor,
+    fetch_rows_per_parent,
+)
+
+TimelineEntity = Touchpoint | Ticket | SurveyResponse
+
+
+@dataclass(frozen=True)
+class TimelineQuery:
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    occurred_at: datetime
+    entity: TimelineEntity
+
+
+@dataclass(frozen=True)
+class _Source:
+    entity: type[TimelineEntity]
+    customer: Expr
+    occurred_at: Expr
+    ordering: Ordering
+
+
+def _source(entity: type[TimelineEntity], occurred_at: Expr, rank: int) -> _Source:
+    # One cursor format for all three kinds: (time, kind rank, id), all descending.
+    keys = (
+        SortKey(occurred_at, True, "datetime"),
+        SortKey(sa.literal(rank, sa.Integer), True, "int"),
+        SortKey(col(entity.id), True, "uuid"),
+    )
+    return _Source(entity, col(entity.customer_id), occurred_at, Ordering("timeline", keys))
+
+
+SOURCES = (
+    _source(Touchpoint, col(Touchpoint.occurred_at), 0),
+    _source(Ticket, col(Ticket.created_at), 1),
+    _source(SurveyResponse, col(SurveyResponse.responded_at), 2),
+)
+TIMELINE_ORDERING = SOURCES[0].ordering
+
+
+def _conditions(source: _Source, query: TimelineQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if query.occurred_from is not None:
+        where.append(source.occurred_at >= query.occurred_from)
+    if query.occurred_to is not None:
+        where.append(source.occurred_at < query.occurred_to)
+    return where
+
+
+async def timeline_pages_by_customer(
+    sessions: Sessions, query: TimelineQuery, page: PageRequest, customer_ids: Sequence[uuid.UUID]
+) -> list[Page[TimelineEntry]]:
+    merged: dict[Any, list[tuple[Any, ...]]] = {}
+    for source in SOURCES:
+        rows = await fetch_rows_per_parent(
+            sessions,
+            source.entity,
+            source.customer,
+            customer_ids,
+            _conditions(source, query),
+            source.ordering,
+            page,
+        )
+        for customer_id, customer_rows in rows.items():
+            merged.setdefault(customer_id, []).extend(customer_rows)
+    pages = []
+    for customer_id in customer_ids:
+        newest = sorted(merged.get(customer_id, []), key=lambda row: row[1:4], reverse=True)
+        visible = newest[: page.first]
+        pages.append(
+            Page(
+                items=[TimelineEntry(occurred_at=row[1], entity=row[0]) for row in visible],
+                cursors=[encode_cursor(TIMELINE_ORDERING, row[1:4]) for row in visible],
+                has_next_page=len(newest) > page.first,
+                has_previous_page=page.after is not None,
+            )
+        )
+    return pages

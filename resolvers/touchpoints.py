@@ -1,0 +1,96 @@
+"""Touchpoint reads: newest first, for everyone or per customer."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from models import Channel, JourneyStage, Team, Touchpoint
+from resolvers.pagination import (
+    Ordering,
+    Page,
+    PageRequest,
+    Sessions,
+    SortKey,
+    count_rows,
+    count_rows_per_parent,
+    fetch_by_ids,
+    fetch_page,
+    fetch_pages_per_parent,
+)
+
+NEWEST_FIRST = Ordering(
+    "touchpoints:occurredAt:desc",
+    (
+        SortKey(col(Touchpoint.occurred_at), True, "datetime"),
+        SortKey(col(Touchpoint.id), True, "uuid"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TouchpointQuery:
+    channels: tuple[Channel, ...] | None = None
+    stages: tuple[JourneyStage, ...] | None = None
+    teams: tuple[Team, ...] | None = None
+    kinds: tuple[str, ...] | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+
+def conditions(query: TouchpointQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if query.channels is not None:
+        where.append(col(Touchpoint.channel).in_(query.channels))
+    if query.stages is not None:
+        where.append(col(Touchpoint.stage).in_(query.stages))
+    if query.teams is not None:
+        where.append(col(Touchpoint.team).in_(query.teams))
+    if query.kinds is not None:
+        where.append(col(Touchpoint.kind).in_(query.kinds))
+    if query.occurred_from is not None:
+        where.append(col(Touchpoint.occurred_at) >= query.occurred_from)
+    if query.occurred_to is not None:
+        where.append(col(Touchpoint.occurred_at) < query.occurred_to)
+    return where
+
+
+async def list_touchpoints(
+    sessions: Sessions, query: TouchpointQuery, page: PageRequest
+) -> Page[Touchpoint]:
+    return await fetch_page(sessions, Touchpoint, conditions(query), NEWEST_FIRST, page)
+
+
+async def count_touchpoints(sessions: Sessions, query: TouchpointQuery) -> int:
+    return await count_rows(sessions, Touchpoint, conditions(query))
+
+
+async def touchpoint_pages_by_customer(
+    sessions: Sessions, query: TouchpointQuery, page: PageRequest, customer_ids: Sequence[uuid.UUID]
+) -> list[Page[Touchpoint]]:
+    return await fetch_pages_per_parent(
+        sessions,
+        Touchpoint,
+        col(Touchpoint.customer_id),
+        customer_ids,
+        conditions(query),
+        NEWEST_FIRST,
+        page,
+    )
+
+
+async def touchpoint_counts_by_customer(
+    sessions: Sessions, query: TouchpointQuery, customer_ids: Sequence[uuid.UUID]
+) -> list[int]:
+    return await count_rows_per_parent(
+        sessions, col(Touchpoint.customer_id), customer_ids, conditions(query)
+    )
+
+
+async def touchpoints_by_ids(
+    sessions: Sessions, ids: Sequence[uuid.UUID]
+) -> list[Touchpoint | None]:
+    return await fetch_by_ids(sessions, Touchpoint, col(Touchpoint.id), ids)

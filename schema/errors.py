@@ -1,0 +1,52 @@
+"""What callers see when something goes wrong.
+
+Errors a caller can fix (validation, bad arguments) stay clear, with a machine-readable
+`extensions.code`. Anything unexpected becomes "Unexpected error." plus a request id
+that is also in the server log, which holds the traceback; the caller never sees one.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import InputError
+
+log = logging.getLogger("cx360.errors")
+
+
+def _rewrite(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if original is None or error.path is None:
+        # Parse and validation errors (including our scalars' messages about a literal):
+        # written for the caller, raised before any resolver ran.
+        return error
+    if isinstance(original, InputError):
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            path=error.path,
+            original_error=None,
+            extensions={"code": original.code, "argument": original.argument},
+        )
+    if isinstance(original, GraphQLError):
+        return error
+    request_id = uuid.uuid4().hex
+    log.error("unexpected error %s at %s", request_id, error.path, exc_info=original)
+    return GraphQLError(
+        "Unexpected error.",
+        nodes=error.nodes,
+        path=error.path,
+        original_error=None,
+        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    )
+
+
+class ErrorPolicy(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [_rewrite(error) for error in result.errors]

@@ -1,0 +1,75 @@
+"""The root types: every domain's queries merged, plus `node`, `nodes` and `viewer`."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.tools import merge_types
+
+from api.context import Context
+from resolvers.errors import InputError
+from schema.customers import Customer, CustomerQueries
+from schema.enums import Role
+from schema.node import Node, from_global_id
+from schema.surveys import Survey, SurveyQueries, SurveyResponse
+from schema.tickets import Ticket, TicketQueries
+from schema.touchpoints import Touchpoint, TouchpointQueries
+
+MAX_NODES = 100
+
+
+@strawberry.type(description="Who is calling: the API key behind this request.")
+class Viewer:
+    role: Role
+    key_name: str
+
+
+def _node_fetchers(context: Context) -> dict[str, Callable[[Any], Awaitable[Node | None]]]:
+    loaders = context.loaders
+
+    def fetch(load: Callable[[Any], Awaitable[Any]], convert: Callable[[Any], Node]) -> Any:
+        async def run(key: Any) -> Node | None:
+            model = await load(key)
+            return convert(model) if model is not None else None
+
+        return run
+
+    return {
+        "Customer": fetch(loaders.customer().load, Customer.from_model),
+        "Touchpoint": fetch(loaders.touchpoint().load, Touchpoint.from_model),
+        "Ticket": fetch(loaders.ticket().load, Ticket.from_model),
+        "Survey": fetch(loaders.survey().load, Survey.from_model),
+        "SurveyResponse": fetch(loaders.survey_response().load, SurveyResponse.from_model),
+    }
+
+
+async def _node(context: Context, value: str, argument: str) -> Node | None:
+    type_name, key = from_global_id(value, argument)
+    fetcher = _node_fetchers(context).get(type_name)
+    return await fetcher(key) if fetcher is not None else None
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any object by its global id; null when it does not exist.")
+    async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:
+        return await _node(info.context, id, "id")
+
+    @strawberry.field(description=f"Objects by global id, in order; at most {MAX_NODES} ids.")
+    async def nodes(
+        self, info: strawberry.Info[Context, None], ids: list[strawberry.ID]
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise InputError("ids", f"`ids` takes at most {MAX_NODES} ids (got {len(ids)}).")
+        return list(await asyncio.gather(*(_node(info.context, value, "ids") for value in ids)))
+
+    @strawberry.field(description="The API key making this request.")
+    def viewer(self, info: strawberry.Info[Context, None]) -> Viewer:
+        viewer = info.context.viewer
+        return Viewer(role=viewer.role, key_name=viewer.key_name)
+
+
+Query = merge_types(
+    "Query", (NodeQueries, CustomerQueries, TouchpointQueries, TicketQueries, SurveyQueries)
+)

@@ -1,0 +1,66 @@
+"""Scalars with one wire format on every backend and every read path.
+
+DateTime is always UTC with `+00:00` and fractional seconds without trailing zeros:
+exactly what PostgreSQL's JSON rendering of a timestamptz gives, so a response built
+in SQL and one built here are byte-identical.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+import strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+
+def serialize_datetime(value: datetime) -> str:
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "+00:00"
+
+
+def parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO-8601 string, e.g. 2026-11-22T10:00:00Z")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not an ISO-8601 date-time; use e.g. 2026-11-22T10:00:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"'{value}' has no UTC offset; add Z or +HH:MM, e.g. 2026-11-22T10:00:00Z")
+    return parsed.astimezone(UTC)
+
+
+def serialize_decimal(value: Decimal) -> str:
+    return str(value)
+
+
+def parse_decimal(value: object) -> Decimal:
+    if not isinstance(value, str | int):
+        raise ValueError('Decimal must be a string such as "129.90"')
+    try:
+        parsed = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not a decimal number; use e.g. \"129.90\"") from None
+    if not parsed.is_finite():
+        raise ValueError("Decimal must be a finite number")
+    return parsed
+
+
+DATETIME: ScalarDefinition = strawberry.scalar(
+    name="DateTime",
+    description="ISO-8601 date-time. Output: UTC, `+00:00`, no trailing zero fractions. "
+    "Input: must carry an offset (`Z` or `+HH:MM`).",
+    serialize=serialize_datetime,
+    parse_value=parse_datetime,
+)
+DECIMAL: ScalarDefinition = strawberry.scalar(
+    name="Decimal",
+    description='Exact money amount, serialized as a string, e.g. "129.90".',
+    serialize=serialize_decimal,
+    parse_value=parse_decimal,
+)
+
+SCALAR_MAP: dict[object, ScalarDefinition] = {datetime: DATETIME, Decimal: DECIMAL}

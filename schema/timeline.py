@@ -1,0 +1,62 @@
+"""A customer's timeline: one union list across touchpoints, tickets and survey responses."""
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from models import SurveyResponse as SurveyResponseModel
+from models import Ticket as TicketModel
+from models import Touchpoint as TouchpointModel
+from resolvers.pagination import Page
+from resolvers.timeline import TimelineEntry
+from schema.pagination import PageInfo
+from schema.surveys import SurveyResponse
+from schema.tickets import Ticket
+from schema.touchpoints import Touchpoint
+
+TimelineEvent = Annotated[
+    Touchpoint | Ticket | SurveyResponse,
+    strawberry.union("TimelineEvent", description="Anything that happens to a customer."),
+]
+
+
+@strawberry.input(description="Events with from <= time < to (occurredAt, createdAt, respondedAt).")
+class TimelineFilter:
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+
+
+@strawberry.type
+class TimelineEdge:
+    cursor: str
+    occurred_at: datetime = strawberry.field(
+        description="occurredAt of a touchpoint, createdAt of a ticket, respondedAt of a response."
+    )
+    node: TimelineEvent
+
+
+@strawberry.type(description="Timeline page, newest first.")
+class TimelineConnection:
+    edges: list[TimelineEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def of(cls, page: Page[TimelineEntry]) -> "TimelineConnection":
+        return cls(
+            edges=[
+                TimelineEdge(cursor=cursor, occurred_at=entry.occurred_at, node=_event(entry))
+                for entry, cursor in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=PageInfo.of(page),  # type: ignore[arg-type]
+        )
+
+
+def _event(entry: TimelineEntry) -> Touchpoint | Ticket | SurveyResponse:
+    entity = entry.entity
+    if isinstance(entity, TouchpointModel):
+        return Touchpoint.from_model(entity)
+    if isinstance(entity, TicketModel):
+        return Ticket.from_model(entity)
+    assert isinstance(entity, SurveyResponseModel)
+    return SurveyResponse.from_model(entity)

@@ -1,0 +1,116 @@
+"""Touchpoint: one interaction anywhere in the journey."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.context import Context
+from models import Touchpoint as TouchpointModel
+from resolvers import touchpoints
+from resolvers.pagination import page_request
+from schema.enums import Channel, JourneyStage, Team
+from schema.node import Node, to_global_id
+from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+
+
+@strawberry.input(description="Touchpoints matching every given condition; lists mean any of.")
+class TouchpointFilter:
+    channel: list[Channel] | None = None
+    stage: list[JourneyStage] | None = None
+    team: list[Team] | None = None
+    kind: list[str] | None = None
+    from_: datetime | None = strawberry.field(
+        default=None, name="from", description="occurredAt >= from."
+    )
+    to: datetime | None = strawberry.field(default=None, description="occurredAt < to.")
+
+    def query(self) -> touchpoints.TouchpointQuery:
+        return touchpoints.TouchpointQuery(
+            channels=tuple(self.channel) if self.channel is not None else None,
+            stages=tuple(self.stage) if self.stage is not None else None,
+            teams=tuple(self.team) if self.team is not None else None,
+            kinds=tuple(self.kind) if self.kind is not None else None,
+            occurred_from=self.from_,
+            occurred_to=self.to,
+        )
+
+
+def touchpoint_query(filter: TouchpointFilter | None) -> touchpoints.TouchpointQuery:
+    return filter.query() if filter is not None else touchpoints.TouchpointQuery()
+
+
+@strawberry.type(description="One interaction: an ad click, a page view, a demo, a purchase...")
+class Touchpoint(Node):
+    id: strawberry.ID
+    occurred_at: datetime
+    channel: Channel
+    stage: JourneyStage
+    team: Team
+    kind: str = strawberry.field(description="Free label: page_view, demo, purchase, referral...")
+    summary: str | None
+    value: Decimal | None = strawberry.field(
+        description="Revenue; counted in metrics only for kind `purchase`."
+    )
+    currency: str | None
+    sentiment: float | None = strawberry.field(description="-1.0 (negative) to 1.0 (positive).")
+    source: str = strawberry.field(description="The system that reported the touchpoint.")
+    external_id: str | None = strawberry.field(
+        description="The reporting system's event id; (source, externalId) is unique."
+    )
+    attributes: JSON | None
+    db_id: strawberry.Private[uuid.UUID]
+    customer_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, model: TouchpointModel) -> "Touchpoint":
+        return cls(
+            id=to_global_id("Touchpoint", model.id),
+            occurred_at=model.occurred_at,
+            channel=model.channel,
+            stage=model.stage,
+            team=model.team,
+            kind=model.kind,
+            summary=model.summary,
+            value=model.value,
+            currency=model.currency,
+            sentiment=model.sentiment,
+            source=model.source,
+            external_id=model.external_id,
+            attributes=cast(JSON, model.attributes),
+            db_id=model.id,
+            customer_id=model.customer_id,
+        )
+
+    @strawberry.field
+    async def customer(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated["Customer", strawberry.lazy("schema.customers")]:
+        from schema.customers import Customer
+
+        return await Customer.load(info, self.customer_id)
+
+
+@strawberry.type
+class TouchpointQueries:
+    @strawberry.field(description="All touchpoints, newest first. " + PAGE_ARGUMENTS_HELP)
+    async def touchpoints(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        filter: TouchpointFilter | None = None,
+    ) -> Connection[Touchpoint]:
+        query = touchpoint_query(filter)
+        page = page_request(first, after, touchpoints.NEWEST_FIRST)
+        sessions = info.context.sessions
+        found = await touchpoints.list_touchpoints(sessions, query, page)
+        return connection(
+            found, Touchpoint.from_model, lambda: touchpoints.count_touchpoints(sessions, query)
+        )

@@ -1,0 +1,149 @@
+"""Every test runs through the real ASGI app over HTTP, on SQLite and on PostgreSQL.
+
+PostgreSQL tests need CX360_TEST_POSTGRES_URL (CI sets it); each test session creates
+its own database there and drops it afterwards.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from asgi_lifespan import LifespanManager
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from api.app import create_app
+from api.db import create_engine, create_session_factory
+from api.migrate import upgrade_engine
+from api.settings import Settings
+from models import Role
+from resolvers import keys, seed
+
+ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
+SEED_CUSTOMERS = 120
+POSTGRES_URL = os.environ.get("CX360_TEST_POSTGRES_URL")
+NO_POSTGRES = "CX360_TEST_POSTGRES_URL is not set: PostgreSQL variants skipped (CI sets it)"
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+    engine: AsyncEngine
+    data: seed.Dataset
+    keys: dict[Role, str] = field(default_factory=dict)
+
+
+@dataclass
+class Api:
+    """An HTTP client on the app, with a statement counter on the app's own engine."""
+
+    backend: Backend
+    client: httpx.AsyncClient
+    statements: list[str]
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        role: Role = Role.ADMIN,
+        key: str | None = None,
+    ) -> httpx.Response:
+        token = key or self.backend.keys[role]
+        return await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, role: Role = Role.ADMIN
+    ) -> dict[str, Any]:
+        """Data of a query that must succeed."""
+        response = await self.post(query, variables, role)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[Any]:
+        response = await self.post(query, variables)
+        assert response.status_code in (200, 400), response.text
+        body = response.json()
+        assert body.get("errors"), body
+        assert "Traceback" not in response.text
+        return body["errors"]
+
+
+async def _postgres_database() -> str:
+    assert POSTGRES_URL
+    name = f"cx360_test_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(url: str) -> None:
+    assert POSTGRES_URL
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        name = make_url(url).database
+        await connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Backend]:
+    """A migrated, seeded database with one key per role."""
+    if request.param == "postgres":
+        if not POSTGRES_URL:
+            pytest.skip(NO_POSTGRES)
+        url = await _postgres_database()
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'cx360.db'}"
+    engine = create_engine(url)
+    try:
+        await upgrade_engine(engine)
+        data = seed.generate(SEED_CUSTOMERS, seed=7, anchor=ANCHOR)
+        await seed.write(engine, data, lambda _: None)
+        found = Backend(request.param, url, engine, data)
+        sessions = create_session_factory(engine)
+        for role in Role:
+            issued = await keys.create_key(sessions, f"test-{role.value.lower()}", role)
+            found.keys[role] = issued.token
+        yield found
+    finally:
+        await engine.dispose()
+        if request.param == "postgres":
+            await _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+async def api(backend: Backend) -> AsyncIterator[Api]:
+    app = create_app(Settings(database_url=backend.url))
+    async with LifespanManager(app):
+        statements: list[str] = []
+        sa.event.listen(
+            app.state.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _c, _cur, statement, *_: statements.append(statement),
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cx360.test") as client:
+            yield Api(backend, client, statements)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

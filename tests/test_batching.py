@@ -1,0 +1,51 @@
+"""Statements per request depend on the query's shape, never on how many rows it returns."""
+
+import pytest
+
+from tests.conftest import Api
+
+DASHBOARD = """query($n: Int!) {
+  customers(first: $n, orderBy: {field: LIFETIME_VALUE, direction: DESC}) {
+    totalCount
+    edges { node {
+      id name stage lifetimeValue externalIds { source id }
+      touchpoints(first: 10) { totalCount edges { node { kind occurredAt customer { id } } } }
+      tickets(first: 5, filter: {status: [NEW, OPEN, PENDING, RESOLVED, CLOSED]}) {
+        totalCount edges { node { subject status surveyResponses { score survey { kind } } } }
+      }
+      surveyResponses(first: 5) { edges { node { score ticket { id } } } }
+      timeline(first: 10) { edges { occurredAt node {
+        __typename ... on Ticket { status } ... on Touchpoint { kind } ... on SurveyResponse { score }
+      } } }
+    } }
+  }
+}"""
+
+
+async def statements_for(api: Api, customers: int) -> tuple[int, int]:
+    api.statements.clear()
+    data = await api.query(DASHBOARD, {"n": customers})
+    return len(api.statements), len(data["customers"]["edges"])
+
+
+async def test_dashboard_statement_count_is_the_same_for_1_and_100_customers(api: Api) -> None:
+    one, returned_one = await statements_for(api, 1)
+    hundred, returned_hundred = await statements_for(api, 100)
+    assert (returned_one, returned_hundred) == (1, 100)
+    assert one == hundred, api.statements
+    # key lookup, customers page, customers total; then one batched statement each for
+    # externalIds, lifetimeValue, touchpoints page, touchpoints total, touchpoint.customer,
+    # tickets page, tickets total, ticket.surveyResponses, response.survey, surveyResponses
+    # page, response.ticket; and three for the timeline (one per kind).
+    assert hundred == 17
+
+
+@pytest.mark.parametrize("n", [3, 50])
+async def test_nodes_batches_ids_of_each_type_into_one_statement(api: Api, n: int) -> None:
+    from schema.node import to_global_id
+
+    ids = [to_global_id("Touchpoint", t["id"]) for t in api.backend.data.touchpoints[:n]]
+    api.statements.clear()
+    data = await api.query("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+    assert [node["id"] for node in data["nodes"]] == ids
+    assert len(api.statements) == 2  # key lookup + one batched touchpoint fetch
