@@ -4,7 +4,6 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -14,6 +13,7 @@ from models import Customer as CustomerModel
 from resolvers import customers, surveys, timeline, touchpoints
 from resolvers.errors import InputError
 from resolvers.pagination import Ordering, page_request
+from schema.convert import from_row
 from schema.enums import JourneyStage, SortDirection
 from schema.node import Node, key_of_type, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
@@ -88,19 +88,7 @@ class Customer(Node):
 
     @classmethod
     def from_model(cls, model: CustomerModel) -> "Customer":
-        return cls(
-            id=to_global_id("Customer", model.id),
-            name=model.name,
-            email=model.email,
-            phone=model.phone,
-            company=model.company,
-            segment=model.segment,
-            stage=model.stage,
-            created_at=model.created_at,
-            churned_at=model.churned_at,
-            attributes=cast(JSON, model.attributes),
-            db_id=model.id,
-        )
+        return from_row(cls, model, id=to_global_id("Customer", model.id), db_id=model.id)
 
     @classmethod
     async def load(cls, info: strawberry.Info[Context, None], key: uuid.UUID) -> "Customer":

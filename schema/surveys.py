@@ -11,6 +11,7 @@ from models import Survey as SurveyModel
 from models import SurveyResponse as SurveyResponseModel
 from resolvers import surveys
 from resolvers.pagination import page_request
+from schema.convert import from_row
 from schema.enums import SurveyKind
 from schema.node import Node, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
@@ -53,16 +54,7 @@ class SurveyResponse(Node):
 
     @classmethod
     def from_model(cls, model: SurveyResponseModel) -> "SurveyResponse":
-        return cls(
-            id=to_global_id("SurveyResponse", model.id),
-            score=model.score,
-            comment=model.comment,
-            responded_at=model.responded_at,
-            db_id=model.id,
-            survey_id=model.survey_id,
-            customer_id=model.customer_id,
-            ticket_id=model.ticket_id,
-        )
+        return from_row(cls, model, id=to_global_id("SurveyResponse", model.id), db_id=model.id)
 
     @strawberry.field
     async def survey(self, info: strawberry.Info[Context, None]) -> "Survey":
@@ -102,15 +94,7 @@ class Survey(Node):
 
     @classmethod
     def from_model(cls, model: SurveyModel) -> "Survey":
-        return cls(
-            id=to_global_id("Survey", model.id),
-            kind=model.kind,
-            question=model.question,
-            scale_min=model.scale_min,
-            scale_max=model.scale_max,
-            created_at=model.created_at,
-            db_id=model.id,
-        )
+        return from_row(cls, model, id=to_global_id("Survey", model.id), db_id=model.id)
 
     @strawberry.field(description="Responses, newest first. " + PAGE_ARGUMENTS_HELP)
     async def responses(

@@ -12,6 +12,7 @@ from models import Ticket as TicketModel
 from models import TicketStatus as TicketStatusModel
 from resolvers import tickets
 from resolvers.pagination import Ordering, page_request
+from schema.convert import from_row
 from schema.enums import Channel, SortDirection, TicketPriority, TicketStatus
 from schema.node import Node, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
@@ -100,27 +101,18 @@ class Ticket(Node):
 
     @classmethod
     def from_model(cls, model: TicketModel) -> "Ticket":
-        finished = model.status in CLOSED_STATES
-        return cls(
+        return from_row(
+            cls,
+            model,
             id=to_global_id("Ticket", model.id),
-            subject=model.subject,
-            channel=model.channel,
-            status=model.status,
-            priority=model.priority,
-            assignee=model.assignee,
-            created_at=model.created_at,
-            first_response_at=model.first_response_at,
-            resolved_at=model.resolved_at,
-            closed_at=model.closed_at,
-            contact_count=model.contact_count,
-            reopen_count=model.reopen_count,
+            db_id=model.id,
             first_response_seconds=_seconds_between(model.created_at, model.first_response_at),
             resolution_seconds=_seconds_between(model.created_at, model.resolved_at),
             resolved_on_first_contact=(
-                model.contact_count == 1 and model.reopen_count == 0 if finished else None
+                model.contact_count == 1 and model.reopen_count == 0
+                if model.status in CLOSED_STATES
+                else None
             ),
-            db_id=model.id,
-            customer_id=model.customer_id,
         )
 
     @strawberry.field

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,6 +12,7 @@ from api.context import Context
 from models import Touchpoint as TouchpointModel
 from resolvers import touchpoints
 from resolvers.pagination import page_request
+from schema.convert import from_row
 from schema.enums import Channel, JourneyStage, Team
 from schema.node import Node, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
@@ -70,23 +71,7 @@ class Touchpoint(Node):
 
     @classmethod
     def from_model(cls, model: TouchpointModel) -> "Touchpoint":
-        return cls(
-            id=to_global_id("Touchpoint", model.id),
-            occurred_at=model.occurred_at,
-            channel=model.channel,
-            stage=model.stage,
-            team=model.team,
-            kind=model.kind,
-            summary=model.summary,
-            value=model.value,
-            currency=model.currency,
-            sentiment=model.sentiment,
-            source=model.source,
-            external_id=model.external_id,
-            attributes=cast(JSON, model.attributes),
-            db_id=model.id,
-            customer_id=model.customer_id,
-        )
+        return from_row(cls, model, id=to_global_id("Touchpoint", model.id), db_id=model.id)
 
     @strawberry.field
     async def customer(
