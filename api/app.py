@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.db import create_engine, create_session_factory
+from api.db import create_engine, create_session_factory, is_sqlite
 from api.graphql import GraphQLEndpoint
 from api.settings import Settings, get_settings
 from schema.schema import schema
@@ -34,12 +34,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, settings.database_pool_size)
+        write_engine = engine
+        if is_sqlite(settings.database_url):
+            write_engine = create_engine(settings.database_url, writer=True)
         app.state.engine = engine
+        app.state.write_engine = write_engine
         app.state.sessions = create_session_factory(engine)
+        app.state.write_sessions = create_session_factory(write_engine)
         try:
             yield
         finally:
             await engine.dispose()
+            await write_engine.dispose()
 
     graphql = GraphQLEndpoint(schema, graphiql=settings.graphiql)
     return Starlette(

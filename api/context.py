@@ -21,4 +21,6 @@ class Viewer:
 class Context:
     viewer: Viewer
     sessions: Sessions
+    # Writes use their own factory: on SQLite its transactions begin IMMEDIATE.
+    write_sessions: Sessions
     loaders: Loaders

@@ -19,7 +19,13 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, pool_size: int = 10, writer: bool = False) -> AsyncEngine:
+    """The engine for `url`; with `writer` on SQLite, transactions begin IMMEDIATE.
+
+    SQLite allows one writer: a deferred transaction that reads and then writes fails
+    when another writer got there first, where BEGIN IMMEDIATE waits its turn (up to
+    the busy timeout) before reading anything.
+    """
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
@@ -31,6 +37,14 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            if writer:  # let the begin event below issue BEGIN IMMEDIATE itself
+                dbapi_connection.isolation_level = None
+
+        if writer:
+
+            @event.listens_for(engine.sync_engine, "begin")
+            def _sqlite_begin_immediate(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(

@@ -68,4 +68,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         viewer: Viewer = request.scope["state"]["viewer"]
         sessions: Sessions = request.app.state.sessions
-        return Context(viewer=viewer, sessions=sessions, loaders=Loaders(sessions))
+        return Context(
+            viewer=viewer,
+            sessions=sessions,
+            write_sessions=request.app.state.write_sessions,
+            loaders=Loaders(sessions),
+        )

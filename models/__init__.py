@@ -1,5 +1,6 @@
 """SQLModel tables, one module per domain; importing this package registers them all."""
 
+from models.audit import AuditEntry
 from models.customers import Customer, CustomerExternalId
 from models.enums import (
     Channel,
@@ -11,16 +12,19 @@ from models.enums import (
     TicketStatus,
 )
 from models.keys import ApiKey
+from models.merges import MergeRecord
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
 from models.touchpoints import Touchpoint
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
     "Channel",
     "Customer",
     "CustomerExternalId",
     "JourneyStage",
+    "MergeRecord",
     "Role",
     "Survey",
     "SurveyKind",

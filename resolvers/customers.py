@@ -20,6 +20,7 @@ from resolvers.pagination import (
     Sessions,
     SortKey,
     count_rows,
+    fetch_grouped,
     fetch_page,
 )
 
@@ -162,11 +163,7 @@ async def external_ids_by_customer(
         .where(col(CustomerExternalId.customer_id).in_(set(customer_ids)))
         .order_by(col(CustomerExternalId.source), col(CustomerExternalId.external_id))
     )
-    grouped: dict[uuid.UUID, list[CustomerExternalId]] = {}
-    async with sessions() as session:
-        for external_id in (await session.execute(statement)).scalars():
-            grouped.setdefault(external_id.customer_id, []).append(external_id)
-    return [grouped.get(key, []) for key in customer_ids]
+    return await fetch_grouped(sessions, statement, customer_ids, lambda e: e.customer_id)
 
 
 async def lifetime_values(sessions: Sessions, customer_ids: Sequence[uuid.UUID]) -> list[Decimal]:
@@ -181,3 +178,15 @@ async def lifetime_values(sessions: Sessions, customer_ids: Sequence[uuid.UUID])
     async with sessions() as session:
         sums = {cid: total for cid, total in (await session.execute(statement)).all()}
     return [sums.get(key) or ZERO_MONEY for key in customer_ids]
+
+
+async def merged_into_each(
+    sessions: Sessions, customer_ids: Sequence[uuid.UUID]
+) -> list[list[Customer]]:
+    """The customers merged into each customer, oldest first."""
+    statement = (
+        sa.select(Customer)
+        .where(col(Customer.merged_into_id).in_(set(customer_ids)))
+        .order_by(col(Customer.created_at), col(Customer.id))
+    )
+    return await fetch_grouped(sessions, statement, customer_ids, lambda c: c.merged_into_id)

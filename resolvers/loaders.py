@@ -65,6 +65,9 @@ class Loaders:
     def external_ids(self) -> DataLoader[uuid.UUID, list[CustomerExternalId]]:
         return self._by_key("external_ids", customers.external_ids_by_customer)
 
+    def merged_from(self) -> DataLoader[uuid.UUID, list[Customer]]:
+        return self._by_key("merged_from", customers.merged_into_each)
+
     def lifetime_value(self) -> DataLoader[uuid.UUID, Decimal]:
         return self._by_key("lifetime_value", customers.lifetime_values)
 

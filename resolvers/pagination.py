@@ -9,7 +9,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -279,3 +279,14 @@ async def fetch_by_ids(
         rows = (await session.execute(sa.select(entity).where(id_column.in_(list(set(ids)))))).all()
     found = {row[0].id: row[0] for row in rows}
     return [found.get(key) for key in ids]
+
+
+async def fetch_grouped(
+    sessions: Sessions, statement: Any, keys: Sequence[Any], key_of: Callable[[Any], Any]
+) -> list[list[Any]]:
+    """The statement's rows (single entities) grouped per key, in statement order."""
+    grouped: dict[Any, list[Any]] = {}
+    async with sessions() as session:
+        for item in (await session.execute(statement)).scalars():
+            grouped.setdefault(key_of(item), []).append(item)
+    return [grouped.get(key, []) for key in keys]

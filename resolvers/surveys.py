@@ -19,6 +19,7 @@ from resolvers.pagination import (
     count_rows,
     count_rows_per_parent,
     fetch_by_ids,
+    fetch_grouped,
     fetch_page,
     fetch_pages_per_parent,
 )
@@ -113,8 +114,4 @@ async def responses_by_ticket(
         .where(col(SurveyResponse.ticket_id).in_(set(ticket_ids)))
         .order_by(col(SurveyResponse.responded_at), col(SurveyResponse.id))
     )
-    grouped: dict[uuid.UUID | None, list[SurveyResponse]] = {}
-    async with sessions() as session:
-        for response in (await session.execute(statement)).scalars():
-            grouped.setdefault(response.ticket_id, []).append(response)
-    return [grouped.get(key, []) for key in ticket_ids]
+    return await fetch_grouped(sessions, statement, ticket_ids, lambda r: r.ticket_id)

@@ -84,6 +84,9 @@ class Customer(Node):
     created_at: datetime
     churned_at: datetime | None = strawberry.field(description="Null while the customer is active.")
     attributes: JSON | None
+    erased_at: datetime | None = strawberry.field(
+        description="Set once the customer was erased (GDPR); the record stays as a tombstone."
+    )
     db_id: strawberry.Private[uuid.UUID]
 
     @classmethod
@@ -101,6 +104,13 @@ class Customer(Node):
     async def external_ids(self, info: strawberry.Info[Context, None]) -> list[ExternalId]:
         found = await info.context.loaders.external_ids().load(self.db_id)
         return [ExternalId(source=e.source, id=e.external_id) for e in found]
+
+    @strawberry.field(
+        description="Customers merged into this one; `unmergeCustomer` restores them."
+    )
+    async def merged_from(self, info: strawberry.Info[Context, None]) -> list["Customer"]:
+        merged = await info.context.loaders.merged_from().load(self.db_id)
+        return [Customer.from_model(m) for m in merged]
 
     @strawberry.field(description="Sum of all the customer's purchase values.")
     async def lifetime_value(self, info: strawberry.Info[Context, None]) -> Decimal:

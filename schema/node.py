@@ -18,8 +18,13 @@ class Node:
     id: strawberry.ID = strawberry.field(description="Opaque global id.")
 
 
+def raw_to_global_id(raw: str) -> strawberry.ID:
+    """The opaque form of a "Type:uuid" string (as the audit log stores them)."""
+    return strawberry.ID(base64.b64encode(raw.encode()).decode())
+
+
 def to_global_id(type_name: str, key: uuid.UUID) -> strawberry.ID:
-    return strawberry.ID(base64.b64encode(f"{type_name}:{key}".encode()).decode())
+    return raw_to_global_id(f"{type_name}:{key}")
 
 
 def from_global_id(value: str, argument: str) -> tuple[str, uuid.UUID]:

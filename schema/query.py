@@ -1,4 +1,4 @@
-"""The root types: every domain's queries merged, plus `node`, `nodes` and `viewer`."""
+"""The root types: every domain's queries and mutations merged, plus `node`, `nodes`, `viewer`."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -9,11 +9,16 @@ from strawberry.tools import merge_types
 
 from api.context import Context
 from resolvers.errors import InputError
+from schema.audit import AuditQueries
+from schema.customer_mutations import CustomerExportQueries, CustomerMutations
 from schema.customers import Customer, CustomerQueries
 from schema.enums import Role
 from schema.node import Node, from_global_id
+from schema.survey_mutations import SurveyMutations
 from schema.surveys import Survey, SurveyQueries, SurveyResponse
+from schema.ticket_mutations import TicketMutations
 from schema.tickets import Ticket, TicketQueries
+from schema.touchpoint_mutations import TouchpointMutations
 from schema.touchpoints import Touchpoint, TouchpointQueries
 
 MAX_NODES = 100
@@ -71,5 +76,17 @@ class NodeQueries:
 
 
 Query = merge_types(
-    "Query", (NodeQueries, CustomerQueries, TouchpointQueries, TicketQueries, SurveyQueries)
+    "Query",
+    (
+        NodeQueries,
+        CustomerQueries,
+        CustomerExportQueries,
+        TouchpointQueries,
+        TicketQueries,
+        SurveyQueries,
+        AuditQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation", (CustomerMutations, TouchpointMutations, TicketMutations, SurveyMutations)
 )

@@ -5,8 +5,11 @@ exactly what PostgreSQL's JSON rendering of a timestamptz gives, so a response b
 in SQL and one built here are byte-identical.
 """
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
@@ -64,3 +67,20 @@ DECIMAL: ScalarDefinition = strawberry.scalar(
 )
 
 SCALAR_MAP: dict[object, ScalarDefinition] = {datetime: DATETIME, Decimal: DECIMAL}
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON from rows, with this API's formats for times, money, ids and enums."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return serialize_datetime(value)
+    if isinstance(value, Decimal):
+        return serialize_decimal(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value

@@ -7,6 +7,7 @@ its own database there and drops it afterwards.
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,23 +102,21 @@ async def _drop_postgres_database(url: str) -> None:
     await admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-async def backend(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Backend]:
-    """A migrated, seeded database with one key per role."""
-    if request.param == "postgres":
+@asynccontextmanager
+async def database(kind: str, directory: Path, customers: int) -> AsyncIterator[Backend]:
+    """A migrated database with `customers` seeded customers and one key per role."""
+    if kind == "postgres":
         if not POSTGRES_URL:
             pytest.skip(NO_POSTGRES)
         url = await _postgres_database()
     else:
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'cx360.db'}"
+        url = f"sqlite+aiosqlite:///{directory / 'cx360.db'}"
     engine = create_engine(url)
     try:
         await upgrade_engine(engine)
-        data = seed.generate(SEED_CUSTOMERS, seed=7, anchor=ANCHOR)
+        data = seed.generate(customers, seed=7, anchor=ANCHOR)
         await seed.write(engine, data, lambda _: None)
-        found = Backend(request.param, url, engine, data)
+        found = Backend(kind, url, engine, data)
         sessions = create_session_factory(engine)
         for role in Role:
             issued = await keys.create_key(sessions, f"test-{role.value.lower()}", role)
@@ -125,23 +124,51 @@ async def backend(
         yield found
     finally:
         await engine.dispose()
-        if request.param == "postgres":
+        if kind == "postgres":
             await _drop_postgres_database(url)
+
+
+@asynccontextmanager
+async def serving(backend: Backend) -> AsyncIterator[Api]:
+    app = create_app(Settings(database_url=backend.url))
+    async with LifespanManager(app):
+        statements: list[str] = []
+        for engine in {app.state.engine, app.state.write_engine}:
+            sa.event.listen(
+                engine.sync_engine,
+                "before_cursor_execute",
+                lambda _c, _cur, statement, *_: statements.append(statement),
+            )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cx360.test") as client:
+            yield Api(backend, client, statements)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Backend]:
+    """The shared read-only dataset: tests on it must not write."""
+    async with database(request.param, tmp_path_factory.mktemp("db"), SEED_CUSTOMERS) as found:
+        yield found
 
 
 @pytest.fixture(scope="session")
 async def api(backend: Backend) -> AsyncIterator[Api]:
-    app = create_app(Settings(database_url=backend.url))
-    async with LifespanManager(app):
-        statements: list[str] = []
-        sa.event.listen(
-            app.state.engine.sync_engine,
-            "before_cursor_execute",
-            lambda _c, _cur, statement, *_: statements.append(statement),
-        )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cx360.test") as client:
-            yield Api(backend, client, statements)
+    async with serving(backend) as client:
+        yield client
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def writable(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    """A database of the test module's own (a few seeded customers) for tests that write."""
+    async with (
+        database(request.param, tmp_path_factory.mktemp("writes"), 5) as found,
+        serving(found) as client,
+    ):
+        yield client
 
 
 @pytest.fixture

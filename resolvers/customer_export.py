@@ -1,0 +1,50 @@
+"""Everything held on one customer, for a GDPR access request."""
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel, col
+
+from models import Customer, CustomerExternalId, SurveyResponse, Ticket, Touchpoint
+from resolvers.customers import customers_by_ids
+from resolvers.pagination import Sessions
+
+
+def _row(model: SQLModel) -> dict[str, Any]:
+    return model.model_dump(mode="python")
+
+
+async def export_customer(sessions: Sessions, key: uuid.UUID) -> dict[str, Any] | None:
+    (customer,) = await customers_by_ids(sessions, [key])
+    if customer is None:
+        return None
+    async with sessions() as session:
+        people = list(
+            (
+                await session.execute(
+                    sa.select(Customer)
+                    .where(
+                        (col(Customer.id) == customer.id)
+                        | (col(Customer.merged_into_id) == customer.id)
+                    )
+                    .order_by(col(Customer.created_at))
+                )
+            ).scalars()
+        )
+        ids = [person.id for person in people]
+
+        async def owned(model: Any, order: Any) -> list[dict[str, Any]]:
+            rows = await session.execute(
+                sa.select(model).where(col(model.customer_id).in_(ids)).order_by(order)
+            )
+            return [_row(r) for r in rows.scalars()]
+
+        return {
+            "customer": _row(customer),
+            "mergedCustomers": [_row(p) for p in people if p.id != customer.id],
+            "externalIds": await owned(CustomerExternalId, col(CustomerExternalId.source)),
+            "touchpoints": await owned(Touchpoint, col(Touchpoint.occurred_at)),
+            "tickets": await owned(Ticket, col(Ticket.created_at)),
+            "surveyResponses": await owned(SurveyResponse, col(SurveyResponse.responded_at)),
+        }

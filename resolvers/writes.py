@@ -1,0 +1,165 @@
+"""What every write shares: user errors, one transaction, the audit entry, customer refs.
+
+A mutation runs in one transaction. A user error raises `UserErrors` inside it, so
+everything the mutation did so far rolls back, and the caller gets the errors in
+`userErrors` instead of a partial write.
+"""
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import AuditEntry, Customer, CustomerExternalId, Role
+from models.types import utc_now
+from resolvers.customers import normalize_email
+from resolvers.pagination import Sessions
+
+# Clock skew we accept for times callers send; anything later is a mistake.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class UserError:
+    field: tuple[str, ...] | None
+    message: str
+    code: str = "INVALID"
+
+
+class UserErrors(Exception):
+    def __init__(self, errors: Sequence[UserError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = list(errors)
+
+
+def fail(path: Sequence[str] | None, message: str, code: str = "INVALID") -> UserErrors:
+    return UserErrors([UserError(tuple(path) if path is not None else None, message, code)])
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who writes: recorded in the audit log."""
+
+    key_id: uuid.UUID | None
+    key_name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Write:
+    """An open write transaction and who is writing."""
+
+    session: AsyncSession
+    actor: Actor
+
+    def audit(self, action: str, target_ids: Sequence[str], **details: Any) -> None:
+        self.session.add(
+            AuditEntry(
+                key_id=self.actor.key_id,
+                key_name=self.actor.key_name,
+                role=self.actor.role,
+                action=action,
+                target_ids=list(target_ids),
+                details=details,
+            )
+        )
+
+
+@asynccontextmanager
+async def write(sessions: Sessions, actor: Actor) -> AsyncIterator[Write]:
+    async with sessions() as session, session.begin():
+        yield Write(session, actor)
+
+
+def check_not_future(value: datetime | None, path: Sequence[str]) -> None:
+    if value is not None and value > utc_now() + FUTURE_TOLERANCE:
+        raise fail(path, f"`{path[-1]}` is in the future; give a time up to now.")
+
+
+def check_length(
+    value: str | None, limit: int, path: Sequence[str], required: bool = False
+) -> None:
+    if value is None:
+        return
+    if required and not value.strip():
+        raise fail(path, f"`{path[-1]}` must not be empty.")
+    if len(value) > limit:
+        raise fail(path, f"`{path[-1]}` is longer than {limit} characters.")
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """Exactly one way to name a customer; the schema layer has checked that."""
+
+    id: uuid.UUID | None = None
+    email: str | None = None
+    external: tuple[str, str] | None = None
+
+
+async def resolve_customers(
+    session: AsyncSession, refs: Sequence[CustomerRef]
+) -> list[Customer | None]:
+    """Customers for many refs in at most four statements; merged ones yield the survivor."""
+    ids = {r.id for r in refs if r.id is not None}
+    emails = {normalize_email(r.email) for r in refs if r.email is not None}
+    externals = {r.external for r in refs if r.external is not None}
+    by_email: dict[str, uuid.UUID] = {}
+    by_external: dict[tuple[str, str], uuid.UUID] = {}
+    if emails:
+        email_rows = await session.execute(
+            sa.select(col(Customer.email), col(Customer.id)).where(col(Customer.email).in_(emails))
+        )
+        by_email = {email: key for email, key in email_rows.all() if email is not None}
+    if externals:
+        pairs = sa.tuple_(col(CustomerExternalId.source), col(CustomerExternalId.external_id))
+        external_rows = await session.execute(
+            sa.select(
+                col(CustomerExternalId.source),
+                col(CustomerExternalId.external_id),
+                col(CustomerExternalId.customer_id),
+            ).where(pairs.in_(list(externals)))
+        )
+        by_external = {(source, ext): key for source, ext, key in external_rows.all()}
+
+    def key_of(ref: CustomerRef) -> uuid.UUID | None:
+        if ref.id is not None:
+            return ref.id
+        if ref.email is not None:
+            return by_email.get(normalize_email(ref.email))
+        return by_external.get(ref.external) if ref.external else None
+
+    keys = [key_of(ref) for ref in refs]
+    wanted = {k for k in keys if k is not None} | ids
+    found: dict[uuid.UUID, Customer] = {}
+    if wanted:
+        survivors = sa.select(col(Customer.merged_into_id)).where(col(Customer.id).in_(wanted))
+        customer_rows = await session.execute(
+            sa.select(Customer).where(
+                col(Customer.id).in_(wanted) | col(Customer.id).in_(survivors)
+            )
+        )
+        found = {c.id: c for c in customer_rows.scalars()}
+    resolved: list[Customer | None] = []
+    for key in keys:
+        customer = found.get(key) if key is not None else None
+        if customer is not None and customer.merged_into_id is not None:
+            customer = found.get(customer.merged_into_id)
+        if customer is not None and customer.erased_at is not None:
+            customer = None
+        resolved.append(customer)
+    return resolved
+
+
+async def require_customer(
+    session: AsyncSession, ref: CustomerRef, path: Sequence[str]
+) -> Customer:
+    (customer,) = await resolve_customers(session, [ref])
+    if customer is None:
+        raise fail(path, "No customer matches this reference.", "NOT_FOUND")
+    return customer

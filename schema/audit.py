@@ -1,0 +1,72 @@
+"""The audit log, for ADMIN keys: who wrote what, when, on which ids."""
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.context import Context
+from models import AuditEntry as AuditEntryModel
+from resolvers import audit
+from resolvers.pagination import page_request
+from schema.convert import from_row
+from schema.enums import Role
+from schema.node import from_global_id, raw_to_global_id
+from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.writes import AdminOnly
+
+
+@strawberry.type(description="One write: who (key name and role), what, when, which ids.")
+class AuditEntry:
+    occurred_at: datetime
+    key_name: str
+    role: Role
+    action: str = strawberry.field(description="The mutation, e.g. recordTouchpoints.")
+    target_ids: list[strawberry.ID] = strawberry.field(description="Global ids written.")
+    details: JSON = strawberry.field(description="Counts and changed field names; never PII.")
+
+    @classmethod
+    def from_model(cls, model: AuditEntryModel) -> "AuditEntry":
+        ids = [raw_to_global_id(target) for target in model.target_ids]
+        return from_row(cls, model, target_ids=ids)
+
+
+@strawberry.input
+class AuditLogFilter:
+    action: list[str] | None = None
+    key_name: str | None = None
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Entries that wrote this object."
+    )
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+
+
+@strawberry.type
+class AuditQueries:
+    @strawberry.field(
+        description="The audit log, newest first (ADMIN only). " + PAGE_ARGUMENTS_HELP,
+        permission_classes=[AdminOnly],
+    )
+    async def audit_log(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuditLogFilter | None = None,
+    ) -> Connection[AuditEntry] | None:
+        target = None
+        if filter is not None and filter.target_id is not None:
+            type_name, key = from_global_id(filter.target_id, "filter.targetId")
+            target = f"{type_name}:{key}"
+        query = audit.AuditQuery(
+            actions=tuple(filter.action) if filter and filter.action is not None else None,
+            key_name=filter.key_name if filter else None,
+            target=target,
+            occurred_from=filter.from_ if filter else None,
+            occurred_to=filter.to if filter else None,
+        )
+        page = page_request(first, after, audit.NEWEST_FIRST)
+        sessions = info.context.sessions
+        found = await audit.list_audit(sessions, query, page)
+        return connection(found, AuditEntry.from_model, lambda: audit.count_audit(sessions, query))

@@ -1,0 +1,169 @@
+"""Customer mutations: create, update, merge, unmerge, erase; and the GDPR export."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.context import Context
+from resolvers import customer_export, customer_writes
+from resolvers.writes import Write
+from schema.customers import Customer
+from schema.node import key_of_type, to_global_id
+from schema.scalars import jsonable
+from schema.writes import ExternalIdInput, UserError, key_in_input, perform
+
+
+@strawberry.input
+class CreateCustomerInput:
+    name: str
+    email: str | None = None
+    phone: str | None = strawberry.field(default=None, description="E.164, e.g. +447700900123.")
+    company: str | None = None
+    segment: str | None = None
+    attributes: JSON | None = None
+    external_ids: list[ExternalIdInput] | None = None
+
+
+@strawberry.input(description="Only the fields sent change; an explicit null clears a field.")
+class UpdateCustomerInput:
+    name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    company: str | None = strawberry.UNSET
+    segment: str | None = strawberry.UNSET
+    attributes: JSON | None = strawberry.UNSET
+    churned_at: datetime | None = strawberry.UNSET
+
+
+@strawberry.input
+class MergeCustomersInput:
+    survivor_id: strawberry.ID
+    merged_ids: list[strawberry.ID] = strawberry.field(
+        description="Customers whose records move to the survivor (1-50)."
+    )
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class EraseCustomerPayload:
+    erased_customer_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+def _given(value: Any) -> Any:
+    return customer_writes.UNSET if value is strawberry.UNSET else value
+
+
+def _customer_payload(result: Any, errors: list[UserError]) -> CustomerPayload:
+    return CustomerPayload(
+        customer=Customer.from_model(result) if result is not None else None, user_errors=errors
+    )
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(description="Email is stored trimmed and lower-cased; it must be unique.")
+    async def create_customer(
+        self, info: strawberry.Info[Context, None], input: CreateCustomerInput
+    ) -> CustomerPayload:
+        data = customer_writes.CustomerInput(
+            name=input.name,
+            email=input.email,
+            phone=input.phone,
+            company=input.company,
+            segment=input.segment,
+            attributes=input.attributes,
+            external_ids=tuple((e.source, e.id) for e in input.external_ids or ()),
+        )
+        result, errors = await perform(info, lambda w: customer_writes.create_customer(w, data))
+        return _customer_payload(result, errors)
+
+    @strawberry.mutation(description="A merged customer's id updates the survivor.")
+    async def update_customer(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateCustomerInput
+    ) -> CustomerPayload:
+        data = customer_writes.CustomerInput(
+            name=_given(input.name),
+            email=_given(input.email),
+            phone=_given(input.phone),
+            company=_given(input.company),
+            segment=_given(input.segment),
+            attributes=_given(input.attributes),
+            churned_at=_given(input.churned_at),
+        )
+
+        async def work(write: Write) -> Any:
+            key = key_in_input(id, "Customer", ["id"])
+            return await customer_writes.update_customer(write, key, data)
+
+        return _customer_payload(*await perform(info, work))
+
+    @strawberry.mutation(
+        description="Moves every record of the merged customers to the survivor, in one "
+        "transaction. Merged ids keep resolving to the survivor; `unmergeCustomer` undoes it."
+    )
+    async def merge_customers(
+        self, info: strawberry.Info[Context, None], input: MergeCustomersInput
+    ) -> CustomerPayload:
+        async def work(write: Write) -> Any:
+            survivor = key_in_input(input.survivor_id, "Customer", ["input", "survivorId"])
+            merged = [
+                key_in_input(value, "Customer", ["input", "mergedIds", str(i)])
+                for i, value in enumerate(input.merged_ids)
+            ]
+            return await customer_writes.merge_customers(write, survivor, merged)
+
+        return _customer_payload(*await perform(info, work))
+
+    @strawberry.mutation(
+        description="Restores a merged customer with exactly the records it brought into the merge."
+    )
+    async def unmerge_customer(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> CustomerPayload:
+        async def work(write: Write) -> Any:
+            return await customer_writes.unmerge_customer(
+                write, key_in_input(id, "Customer", ["id"])
+            )
+
+        return _customer_payload(*await perform(info, work))
+
+    @strawberry.mutation(
+        description="GDPR erasure: name, email, phone, company, attributes, comments, summaries "
+        "and external ids are removed for good; scores, purchases and ticket timings stay so "
+        "metrics stay right. The customer remains as a tombstone (`erasedAt`)."
+    )
+    async def erase_customer(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> EraseCustomerPayload:
+        async def work(write: Write) -> Any:
+            return await customer_writes.erase_customer(write, key_in_input(id, "Customer", ["id"]))
+
+        key, errors = await perform(info, work)
+        return EraseCustomerPayload(
+            erased_customer_id=to_global_id("Customer", key) if key is not None else None,
+            user_errors=errors,
+        )
+
+
+@strawberry.type
+class CustomerExportQueries:
+    @strawberry.field(
+        description="Everything held on a customer (GDPR access request): profile, external "
+        "ids, merged records, touchpoints, tickets and survey responses. Null when missing."
+    )
+    async def export_customer(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> JSON | None:
+        key = key_of_type(id, "Customer", "id")
+        if key is None:
+            return None
+        exported = await customer_export.export_customer(info.context.sessions, key)
+        return jsonable(exported) if exported is not None else None

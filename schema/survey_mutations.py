@@ -1,0 +1,79 @@
+"""Creating surveys and submitting responses."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from api.context import Context
+from resolvers import survey_writes
+from resolvers.writes import Write
+from schema.enums import SurveyKind
+from schema.surveys import Survey, SurveyResponse
+from schema.writes import CustomerRef, UserError, customer_ref, key_in_input, perform
+
+
+@strawberry.input(description="The scale follows the kind: NPS 0-10, CSAT 1-5, CES 1-7.")
+class CreateSurveyInput:
+    kind: SurveyKind
+    question: str
+
+
+@strawberry.type
+class SurveyPayload:
+    survey: Survey | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class SurveyResponseInput:
+    survey_id: strawberry.ID
+    customer: CustomerRef
+    ticket_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The ticket this follows up; it must be the customer's."
+    )
+    score: int
+    comment: str | None = None
+    responded_at: datetime | None = strawberry.field(default=None, description="Defaults to now.")
+
+
+@strawberry.type
+class SurveyResponsePayload:
+    survey_response: SurveyResponse | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class SurveyMutations:
+    @strawberry.mutation
+    async def create_survey(
+        self, info: strawberry.Info[Context, None], input: CreateSurveyInput
+    ) -> SurveyPayload:
+        result, errors = await perform(
+            info, lambda w: survey_writes.create_survey(w, input.kind, input.question)
+        )
+        return SurveyPayload(
+            survey=Survey.from_model(result) if result is not None else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="The score must lie inside the survey's scale.")
+    async def submit_survey_response(
+        self, info: strawberry.Info[Context, None], input: SurveyResponseInput
+    ) -> SurveyResponsePayload:
+        async def work(write: Write) -> Any:
+            ticket = input.ticket_id
+            data = survey_writes.NewResponse(
+                survey_id=key_in_input(input.survey_id, "Survey", ["input", "surveyId"]),
+                customer=customer_ref(input.customer, ["input", "customer"]),
+                score=input.score,
+                ticket_id=key_in_input(ticket, "Ticket", ["input", "ticketId"]) if ticket else None,
+                comment=input.comment,
+                responded_at=input.responded_at,
+            )
+            return await survey_writes.submit_response(write, data)
+
+        result, errors = await perform(info, work)
+        return SurveyResponsePayload(
+            survey_response=SurveyResponse.from_model(result) if result is not None else None,
+            user_errors=errors,
+        )

@@ -1,0 +1,132 @@
+"""The ticket lifecycle as mutations; an illegal move names the moves allowed now."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from api.context import Context
+from models import Ticket as TicketModel
+from resolvers import ticket_writes
+from resolvers.writes import Write
+from schema.enums import Channel, TicketPriority
+from schema.tickets import Ticket
+from schema.writes import CustomerRef, UserError, customer_ref, key_in_input, perform
+
+
+@strawberry.input
+class OpenTicketInput:
+    customer: CustomerRef
+    subject: str
+    channel: Channel
+    priority: TicketPriority | None = None
+    assignee: str | None = None
+    created_at: datetime | None = strawberry.field(
+        default=None, description="Defaults to now; for importing history."
+    )
+
+
+@strawberry.input(description="Only the fields sent change; `assignee: null` unassigns.")
+class UpdateTicketInput:
+    priority: TicketPriority | None = strawberry.UNSET
+    assignee: str | None = strawberry.UNSET
+    subject: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class TicketPayload:
+    ticket: Ticket | None
+    user_errors: list[UserError]
+
+
+async def _run(info: strawberry.Info[Context, None], action: Any) -> TicketPayload:
+    result, errors = await perform(info, action)
+    return TicketPayload(
+        ticket=Ticket.from_model(result) if isinstance(result, TicketModel) else None,
+        user_errors=errors,
+    )
+
+
+async def _move(
+    info: strawberry.Info[Context, None], name: str, id: str, at: datetime | None = None
+) -> TicketPayload:
+    async def work(write: Write) -> TicketModel:
+        key: uuid.UUID = key_in_input(id, "Ticket", ["id"])
+        return await ticket_writes.move_ticket(write, name, key, at)
+
+    return await _run(info, work)
+
+
+@strawberry.type
+class TicketMutations:
+    @strawberry.mutation
+    async def open_ticket(
+        self, info: strawberry.Info[Context, None], input: OpenTicketInput
+    ) -> TicketPayload:
+        async def work(write: Write) -> TicketModel:
+            data = ticket_writes.NewTicket(
+                customer=customer_ref(input.customer, ["input", "customer"]),
+                subject=input.subject,
+                channel=input.channel,
+                priority=input.priority or TicketPriority.NORMAL,
+                assignee=input.assignee,
+                created_at=input.created_at,
+            )
+            return await ticket_writes.open_ticket(write, data)
+
+        return await _run(info, work)
+
+    @strawberry.mutation(description="Not on CLOSED tickets.")
+    async def update_ticket(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateTicketInput
+    ) -> TicketPayload:
+        async def work(write: Write) -> TicketModel:
+            assignee = None if input.assignee is strawberry.UNSET else input.assignee
+            changes = ticket_writes.TicketChanges(
+                priority=None if input.priority is strawberry.UNSET else input.priority,
+                assignee=assignee,
+                clear_assignee=input.assignee is None,
+                subject=None if input.subject is strawberry.UNSET else input.subject,
+            )
+            return await ticket_writes.update_ticket(
+                write, key_in_input(id, "Ticket", ["id"]), changes
+            )
+
+        return await _run(info, work)
+
+    @strawberry.mutation(description="Sets firstResponseAt once; NEW -> OPEN.")
+    async def respond_to_ticket(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
+    ) -> TicketPayload:
+        return await _move(info, "respondToTicket", id, at)
+
+    @strawberry.mutation(description="contactCount + 1; a PENDING ticket goes back to OPEN.")
+    async def record_customer_contact(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> TicketPayload:
+        return await _move(info, "recordCustomerContact", id)
+
+    @strawberry.mutation(description="OPEN -> PENDING (waiting on the customer).")
+    async def set_ticket_pending(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> TicketPayload:
+        return await _move(info, "setTicketPending", id)
+
+    @strawberry.mutation(description="OPEN -> RESOLVED; `at` for imports, not before creation.")
+    async def resolve_ticket(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
+    ) -> TicketPayload:
+        return await _move(info, "resolveTicket", id, at)
+
+    @strawberry.mutation(description="RESOLVED -> OPEN; reopenCount + 1, resolvedAt cleared.")
+    async def reopen_ticket(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> TicketPayload:
+        return await _move(info, "reopenTicket", id)
+
+    @strawberry.mutation(description="RESOLVED -> CLOSED (final); `at` not before resolution.")
+    async def close_ticket(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
+    ) -> TicketPayload:
+        return await _move(info, "closeTicket", id, at)

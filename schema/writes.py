@@ -1,0 +1,97 @@
+"""What every mutation shares: `UserError`, `CustomerRef`, and running one transaction."""
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry.permission import BasePermission
+
+from api.context import Context
+from resolvers import writes
+from resolvers.errors import InputError
+from schema.enums import Role
+from schema.node import from_global_id
+
+R = TypeVar("R")
+
+
+@strawberry.type(description="A problem with the input; nothing was written.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description='Path into the input, e.g. ["touchpoints", "3", "occurredAt"].'
+    )
+    message: str
+    code: str = strawberry.field(
+        description="INVALID, NOT_FOUND, CONFLICT, INVALID_TRANSITION or ERASED."
+    )
+
+    @classmethod
+    def of(cls, error: writes.UserError) -> "UserError":
+        return cls(
+            field=list(error.field) if error.field is not None else None,
+            message=error.message,
+            code=error.code,
+        )
+
+
+@strawberry.input(description="An id another system uses for the customer.")
+class ExternalIdInput:
+    source: str
+    id: str
+
+
+@strawberry.input(description="Names a customer by exactly one of id, email or external id.")
+class CustomerRef:
+    id: strawberry.ID | None = None
+    email: str | None = None
+    external_id: ExternalIdInput | None = None
+
+
+def key_in_input(value: str, type_name: str, path: Sequence[str]) -> uuid.UUID:
+    """The uuid of an id argument; a malformed or foreign id is a user error, like a missing one."""
+    try:
+        found_type, key = from_global_id(value, path[-1])
+    except InputError:
+        raise writes.fail(path, f"`{path[-1]}` is not a cx360 id.", "NOT_FOUND") from None
+    if found_type != type_name:
+        raise writes.fail(path, f"No {type_name} has this id.", "NOT_FOUND")
+    return key
+
+
+def customer_ref(ref: CustomerRef, path: Sequence[str]) -> writes.CustomerRef:
+    given = [name for name in ("id", "email", "external_id") if getattr(ref, name) is not None]
+    if len(given) != 1:
+        raise writes.fail(path, "Name the customer by exactly one of id, email or externalId.")
+    if ref.id is not None:
+        return writes.CustomerRef(id=key_in_input(ref.id, "Customer", [*path, "id"]))
+    if ref.email is not None:
+        return writes.CustomerRef(email=ref.email)
+    assert ref.external_id is not None
+    return writes.CustomerRef(external=(ref.external_id.source, ref.external_id.id))
+
+
+def actor(info: strawberry.Info[Context, None]) -> writes.Actor:
+    viewer = info.context.viewer
+    return writes.Actor(key_id=viewer.key_id, key_name=viewer.key_name, role=viewer.role)
+
+
+async def perform(
+    info: strawberry.Info[Context, None], work: Callable[[writes.Write], Awaitable[R]]
+) -> tuple[R | None, list[UserError]]:
+    """Runs `work` in one transaction; user errors roll it back and are returned instead."""
+    try:
+        async with writes.write(info.context.write_sessions, actor(info)) as write:
+            return await work(write), []
+    except writes.UserErrors as problem:
+        return None, [UserError.of(e) for e in problem.errors]
+
+
+class AdminOnly(BasePermission):
+    message = "Only ADMIN keys may read this."
+    error_extensions: Any = {"code": "FORBIDDEN"}
+
+    def has_permission(
+        self, source: Any, info: strawberry.Info[Context, None], **kwargs: Any
+    ) -> bool:
+        return info.context.viewer.role == Role.ADMIN

@@ -1,0 +1,196 @@
+"""mergeCustomers, unmergeCustomer, eraseCustomer and exportCustomer."""
+
+import uuid
+from typing import Any
+
+from tests.conftest import Api
+
+PROFILE = """query($id: ID!) { customer(id: $id) { id name email phone company stage erasedAt
+  lifetimeValue externalIds { source id } mergedFrom { id }
+  touchpoints(first: 100) { totalCount edges { node { id summary } } }
+  tickets(first: 100) { totalCount edges { node { id subject } } }
+  surveyResponses(first: 100) { totalCount edges { node { id score comment } } } } }"""
+
+
+async def person(api: Api, stage: str, purchases: int = 1) -> dict[str, Any]:
+    tag = uuid.uuid4().hex[:8]
+    created = await api.query(
+        'mutation($e: String!, $x: String!) { createCustomer(input: {name: "Mia Berg", email: $e, '
+        'phone: "+15550100200", company: "Kite Labs", externalIds: [{source: "crm", id: $x}]}) '
+        "{ customer { id email } } }",
+        {"e": f"mia-{tag}@x.example", "x": f"CRM-{tag}"},
+    )
+    customer = created["createCustomer"]["customer"]
+    ref = {"id": customer["id"]}
+    events = [
+        {
+            "customer": ref,
+            "occurredAt": "2026-10-01T10:00:00Z",
+            "channel": "WEB",
+            "stage": stage,
+            "team": "SALES",
+            "kind": "purchase",
+            "value": "10.50",
+            "currency": "USD",
+            "source": "shop",
+            "externalId": f"{tag}-{n}",
+            "summary": "Bought for Mia",
+        }
+        for n in range(purchases)
+    ]
+    await api.query(
+        "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { created } }",
+        {"t": events},
+    )
+    ticket = await api.query(
+        'mutation($id: ID!) { openTicket(input: {customer: {id: $id}, subject: "Mia cannot log in", '
+        "channel: EMAIL}) { ticket { id } } }",
+        {"id": customer["id"]},
+    )
+    surveys = await api.query(
+        'mutation { createSurvey(input: {kind: CSAT, question: "Happy?"}) { survey { id } } }'
+    )
+    await api.query(
+        "mutation($s: ID!, $c: ID!, $t: ID!) { submitSurveyResponse(input: {surveyId: $s, "
+        'customer: {id: $c}, ticketId: $t, score: 2, comment: "Mia says: too slow"}) { userErrors { field } } }',
+        {
+            "s": surveys["createSurvey"]["survey"]["id"],
+            "c": customer["id"],
+            "t": ticket["openTicket"]["ticket"]["id"],
+        },
+    )
+    return customer
+
+
+async def profile(api: Api, customer_id: str) -> dict[str, Any]:
+    return (await api.query(PROFILE, {"id": customer_id}))["customer"]
+
+
+def ids(connection: dict[str, Any]) -> set[str]:
+    return {edge["node"]["id"] for edge in connection["edges"]}
+
+
+MERGE = """mutation($s: ID!, $m: [ID!]!) { mergeCustomers(input: {survivorId: $s, mergedIds: $m}) {
+  customer { id stage mergedFrom { id } } userErrors { field message code } } }"""
+
+
+async def test_merge_moves_everything_and_unmerge_restores_exactly(writable: Api) -> None:
+    a, b, c = (
+        await person(writable, "DECISION"),
+        await person(writable, "ADVOCACY", 2),
+        await person(writable, "RETENTION"),
+    )
+    before = {key["id"]: await profile(writable, key["id"]) for key in (a, b, c)}
+    total = await writable.query("{ touchpoints { totalCount } tickets { totalCount } }")
+
+    merged = (await writable.query(MERGE, {"s": a["id"], "m": [b["id"], c["id"]]}))[
+        "mergeCustomers"
+    ]
+    assert merged["userErrors"] == []
+    assert merged["customer"]["stage"] == "ADVOCACY"
+    assert {m["id"] for m in merged["customer"]["mergedFrom"]} == {b["id"], c["id"]}
+    survivor = await profile(writable, a["id"])
+    for part in ("touchpoints", "tickets", "surveyResponses"):
+        assert ids(survivor[part]) == set().union(*(ids(p[part]) for p in before.values()))
+    assert len(survivor["externalIds"]) == 3
+    assert await writable.query("{ touchpoints { totalCount } tickets { totalCount } }") == total
+
+    # merged ids, emails and external ids all lead to the survivor
+    lookups = await writable.query(
+        "query($b: ID!, $e: String!) { customer(id: $b) { id } node(id: $b) { id } "
+        "customerByEmail(email: $e) { id } }",
+        {"b": b["id"], "e": b["email"]},
+    )
+    assert {v["id"] for v in lookups.values()} == {a["id"]}
+    landed = await writable.query(
+        "mutation($e: String!) { recordTouchpoints(touchpoints: [{customer: {email: $e}, "
+        'occurredAt: "2026-10-02T00:00:00Z", channel: APP, stage: RETENTION, team: PRODUCT, '
+        'kind: "app_login", source: "product"}]) { touchpoints { customer { id } } } }',
+        {"e": b["email"]},
+    )
+    assert landed["recordTouchpoints"]["touchpoints"][0]["customer"]["id"] == a["id"]
+
+    unmerged = await writable.query(
+        "mutation($b: ID!) { unmergeCustomer(id: $b) { customer { id stage } userErrors { code } } }",
+        {"b": b["id"]},
+    )
+    assert unmerged["unmergeCustomer"]["customer"] == {"id": b["id"], "stage": "ADVOCACY"}
+    restored = await profile(writable, b["id"])
+    for part in ("touchpoints", "tickets", "surveyResponses"):
+        assert ids(restored[part]) == ids(before[b["id"]][part])
+    assert restored["externalIds"] == before[b["id"]]["externalIds"]
+    survivor = await profile(writable, a["id"])
+    assert survivor["stage"] == "RETENTION"  # recomputed without b's advocacy touchpoints
+    assert [m["id"] for m in survivor["mergedFrom"]] == [c["id"]]
+    assert survivor["touchpoints"]["totalCount"] == 1 + 1 + 1  # a, c, and the one sent after merge
+
+    again = await writable.query(
+        "mutation($b: ID!) { unmergeCustomer(id: $b) { userErrors { field code } } }",
+        {"b": b["id"]},
+    )
+    assert again["unmergeCustomer"]["userErrors"] == [{"field": ["id"], "code": "INVALID"}]
+
+
+async def test_a_bad_merge_moves_nothing(writable: Api) -> None:
+    a, b = await person(writable, "DECISION"), await person(writable, "DECISION")
+    result = (await writable.query(MERGE, {"s": a["id"], "m": [b["id"], a["id"]]}))[
+        "mergeCustomers"
+    ]
+    assert result["customer"] is None
+    assert result["userErrors"][0]["field"] == ["input", "mergedIds", "1"]
+    assert (await profile(writable, b["id"]))["touchpoints"]["totalCount"] == 1
+
+
+async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data(
+    writable: Api,
+) -> None:
+    a, b = await person(writable, "RETENTION"), await person(writable, "DECISION")
+    await writable.query(MERGE, {"s": a["id"], "m": [b["id"]]})
+    exported = (
+        await writable.query("query($id: ID!) { exportCustomer(id: $id) }", {"id": b["id"]})
+    )["exportCustomer"]
+    assert exported["customer"]["email"] == a["email"]
+    assert {m["email"] for m in exported["mergedCustomers"]} == {b["email"]}
+    assert len(exported["touchpoints"]) == 2 and len(exported["tickets"]) == 2
+    assert exported["touchpoints"][0]["value"] == "10.50"
+
+    before = await profile(writable, a["id"])
+    erased = await writable.query(
+        "mutation($id: ID!) { eraseCustomer(id: $id) { erasedCustomerId userErrors { code } } }",
+        {"id": a["id"]},
+    )
+    assert erased["eraseCustomer"] == {"erasedCustomerId": a["id"], "userErrors": []}
+    after = await profile(writable, a["id"])
+    assert (after["name"], after["email"], after["phone"], after["company"]) == (
+        "Erased customer",
+        None,
+        None,
+        None,
+    )
+    assert after["erasedAt"] and after["externalIds"] == []
+    assert after["lifetimeValue"] == before["lifetimeValue"] == "21.00"
+    assert [e["node"]["score"] for e in after["surveyResponses"]["edges"]] == [2, 2]
+    assert all(e["node"]["comment"] is None for e in after["surveyResponses"]["edges"])
+    assert all(e["node"]["summary"] is None for e in after["touchpoints"]["edges"])
+    assert all("Mia" not in e["node"]["subject"] for e in after["tickets"]["edges"])
+    gone = await writable.query(
+        "query($e: String!) { customerByEmail(email: $e) { id } }", {"e": b["email"]}
+    )
+    assert gone["customerByEmail"] is None
+    assert "mia-" not in str(
+        await writable.query("query($id: ID!) { exportCustomer(id: $id) }", {"id": a["id"]})
+    )
+
+    refused = await writable.query(
+        'mutation($id: ID!) { updateCustomer(id: $id, input: {name: "Back"}) { userErrors { code } } }',
+        {"id": a["id"]},
+    )
+    assert refused["updateCustomer"]["userErrors"] == [{"code": "ERASED"}]
+    log = await writable.query(
+        'query($t: ID!) { auditLog(filter: {targetId: $t, action: ["eraseCustomer"]}) '
+        "{ edges { node { targetIds details } } } }",
+        {"t": a["id"]},
+    )
+    (entry,) = log["auditLog"]["edges"]
+    assert set(entry["node"]["targetIds"]) == {a["id"], b["id"]}
+    assert "mia" not in str(entry).lower()
