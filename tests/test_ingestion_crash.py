@@ -1,0 +1,136 @@
+"""Ingestion survives a server killed mid-request: retried batches store each event once.
+
+A real `cx360 serve` process is SIGKILLed and restarted at random moments while a
+client sends 5,000 events in batches and retries every batch it got no answer for.
+"""
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from tests.conftest import Api
+
+CX360 = str(Path(sys.executable).parent / "cx360")
+EVENTS = 5000
+BATCH = 100
+RECORD = "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { created duplicates userErrors { message } } }"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, url: str, port: int) -> None:
+        self.env = {**os.environ, "CX360_DATABASE_URL": url, "CX360_LOG_LEVEL": "warning"}
+        self.port = port
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            CX360,
+            "serve",
+            "--port",
+            str(self.port),
+            env=self.env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):
+                try:
+                    if (
+                        await client.get(f"http://127.0.0.1:{self.port}/healthz")
+                    ).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+            await self.process.wait()
+
+
+async def test_events_are_stored_exactly_once_across_server_kills(writable: Api) -> None:
+    backend = writable.backend
+    created = await writable.query(
+        'mutation { createCustomer(input: {name: "Crash", email: "crash@x.example"}) { customer { id } } }'
+    )
+    ref = {"id": created["createCustomer"]["customer"]["id"]}
+    prefix = uuid.uuid4().hex
+    events = [
+        {
+            "customer": ref,
+            "occurredAt": "2026-10-01T00:00:00Z",
+            "channel": "APP",
+            "stage": "RETENTION",
+            "team": "PRODUCT",
+            "kind": "app_login",
+            "source": "crash-test",
+            "externalId": f"{prefix}-{n}",
+        }
+        for n in range(EVENTS)
+    ]
+    server = Server(backend.url, free_port())
+    await server.start()
+    rnd = random.Random(5)
+    kills = 0
+    acknowledged_created = 0
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{server.port}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {backend.keys[next(iter(backend.keys))]}"},
+        ) as client:
+
+            async def killer() -> None:
+                nonlocal kills
+                while True:
+                    await asyncio.sleep(rnd.uniform(0.2, 0.8))
+                    await server.kill()
+                    kills += 1
+                    await server.start()
+
+            chaos = asyncio.create_task(killer())
+            for offset in range(0, EVENTS, BATCH):
+                batch = events[offset : offset + BATCH]
+                for _attempt in range(50):
+                    try:
+                        response = await client.post(
+                            "/graphql", json={"query": RECORD, "variables": {"t": batch}}
+                        )
+                        result = response.json()["data"]["recordTouchpoints"]
+                        assert result["userErrors"] == []
+                        acknowledged_created += result["created"]
+                        break
+                    except (httpx.TransportError, ValueError):
+                        await asyncio.sleep(0.05)  # no answer: the batch may or may not be stored
+                else:
+                    raise AssertionError("a batch never got through")
+            chaos.cancel()
+    finally:
+        await server.kill()
+    print(f"server killed {kills} times; {acknowledged_created} events acknowledged as created")
+    assert kills >= 3, "the server should have been killed several times during the run"
+    async with backend.engine.connect() as connection:
+        stored = (
+            await connection.execute(
+                sa.text(
+                    "SELECT count(*), count(DISTINCT external_id) FROM touchpoint WHERE source = 'crash-test'"
+                )
+            )
+        ).one()
+    assert tuple(stored) == (EVENTS, EVENTS)
+    assert acknowledged_created <= EVENTS
