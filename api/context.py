@@ -1,9 +1,11 @@
 """The typed per-request context every resolver receives."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from models import Role
+from models.types import utc_now
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
 
@@ -24,3 +26,5 @@ class Context:
     # Writes use their own factory: on SQLite its transactions begin IMMEDIATE.
     write_sessions: Sessions
     loaders: Loaders
+    # One "now" per request, so every health and series in a response agrees on it.
+    now: datetime = field(default_factory=utc_now)

@@ -12,26 +12,21 @@ the database. Everything stays on 127.0.0.1 and stops by itself.
 import argparse
 import asyncio
 import base64
-import os
-import socket
 import statistics
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
+from common import DEFAULT_ADMIN_URL, plain_dsn, scratch_database, server
 
 from api.db import create_engine, create_session_factory
 from api.migrate import upgrade_engine
 from models import Role
 from resolvers import keys, seed
 
-CX360 = str(Path(sys.executable).parent / "cx360")
 RECORD = (
     "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
     "{ created duplicates userErrors { message } } }"
@@ -41,12 +36,6 @@ KINDS = [
     ("app_login", "APP", "PRODUCT", "RETENTION"),
     ("purchase", "WEB", "SALES", "DECISION"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def make_events(customer_ids: list[uuid.UUID], count: int, tag: str) -> list[dict[str, Any]]:
@@ -156,25 +145,13 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--admin-url",
-        default=os.environ.get(
-            "CX360_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-        ),
-    )
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--events", type=int, default=20000, help="events per measurement")
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     args = parser.parse_args()
 
-    name = f"cx360_bench_ingest_{uuid.uuid4().hex[:6]}"
-    admin_dsn = make_url(args.admin_url).set(drivername="postgresql").render_as_string(False)
-    admin = await asyncpg.connect(admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(args.admin_url).set(database=name).render_as_string(False)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
-    server = None
-    try:
+    async with scratch_database(args.admin_url, "cx360_bench_ingest") as url:
         engine = create_engine(url)
         await upgrade_engine(engine)
         data = seed.generate(200, seed=1, anchor=datetime(2026, 1, 1, tzinfo=UTC))
@@ -182,61 +159,36 @@ async def main() -> None:
         key = (await keys.create_key(create_session_factory(engine), "bench", Role.ADMIN)).token
         await engine.dispose()
         customer_ids = [c["id"] for c in data.customers]
-
         global_ids = {c: base64.b64encode(f"Customer:{c}".encode()).decode() for c in customer_ids}
-
-        port = free_port()
-        server = await asyncio.create_subprocess_exec(
-            CX360,
-            "serve",
-            "--port",
-            str(port),
-            env={**os.environ, "CX360_DATABASE_URL": url, "CX360_LOG_LEVEL": "warning"},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        async with httpx.AsyncClient() as probe:
-            for _ in range(200):
-                try:
-                    await probe.get(f"http://127.0.0.1:{port}/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-
-        print(
-            f"PostgreSQL, {args.events} events per run, {args.clients} concurrent clients, "
-            "1 server worker\n"
-        )
-        print(f"{'path':<34} {'events/s':>9} {'batch p50 ms':>13} {'batch p99 ms':>13}")
-        results: dict[str, float] = {}
-        for size in (100, 1000):
-            events = make_events(customer_ids, args.events, f"api{size}-{uuid.uuid4().hex[:6]}")
-            batches = [
-                [as_graphql(e, global_ids) for e in events[i : i + size]]
-                for i in range(0, len(events), size)
-            ]
-            await through_api(port, key, batches[:2], 1)  # warm-up: created as extra rows
-            elapsed, latencies = await through_api(port, key, batches[2:], args.clients)
-            sent = sum(len(b) for b in batches[2:])
-            results[f"api{size}"] = sent / elapsed
+        async with server(url) as port:
             print(
-                f"{f'recordTouchpoints, batches of {size}':<34} {sent / elapsed:>9.0f} "
-                f"{statistics.median(latencies) * 1000:>13.1f} "
-                f"{percentile(latencies, 0.99) * 1000:>13.1f}"
+                f"PostgreSQL, {args.events} events per run, {args.clients} concurrent clients, "
+                "1 server worker\n"
             )
-        raw = await raw_executemany(dsn, make_events(customer_ids, args.events, "raw"))
+            print(f"{'path':<34} {'events/s':>9} {'batch p50 ms':>13} {'batch p99 ms':>13}")
+            results: dict[str, float] = {}
+            for size in (100, 1000):
+                events = make_events(customer_ids, args.events, f"api{size}-{uuid.uuid4().hex[:6]}")
+                batches = [
+                    [as_graphql(e, global_ids) for e in events[i : i + size]]
+                    for i in range(0, len(events), size)
+                ]
+                await through_api(port, key, batches[:2], 1)  # warm-up: created as extra rows
+                elapsed, latencies = await through_api(port, key, batches[2:], args.clients)
+                sent = sum(len(b) for b in batches[2:])
+                results[f"api{size}"] = sent / elapsed
+                print(
+                    f"{f'recordTouchpoints, batches of {size}':<34} {sent / elapsed:>9.0f} "
+                    f"{statistics.median(latencies) * 1000:>13.1f} "
+                    f"{percentile(latencies, 0.99) * 1000:>13.1f}"
+                )
+        raw = await raw_executemany(plain_dsn(url), make_events(customer_ids, args.events, "raw"))
         results["raw"] = args.events / raw
         print(f"{'raw asyncpg executemany':<34} {results['raw']:>9.0f} {'-':>13} {'-':>13}")
         print(
             f"\nratio to raw inserts: batches of 100 = {results['api100'] / results['raw']:.2f}, "
             f"batches of 1000 = {results['api1000'] / results['raw']:.2f}"
         )
-    finally:
-        if server is not None:
-            server.kill()
-            await server.wait()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,13 @@ class Touchpoint(SQLModel, table=True):
         sa.Index("ix_touchpoint_customer_id_occurred_at_id", "customer_id", "occurred_at", "id"),
         sa.Index("ix_touchpoint_occurred_at_id", "occurred_at", "id"),
         sa.Index("ix_touchpoint_kind_customer_id", "kind", "customer_id"),
+        # Revenue and lifetime value read purchases by time: index-only on PostgreSQL.
+        sa.Index(
+            "ix_touchpoint_kind_occurred_at_metrics",
+            "kind",
+            "occurred_at",
+            postgresql_include=["value_cents", "customer_id", "channel", "team"],
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

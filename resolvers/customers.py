@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from models import Customer, CustomerExternalId, JourneyStage, Touchpoint
 from models.touchpoints import PURCHASE_KIND
+from resolvers import health
 from resolvers.pagination import (
     Ordering,
     Page,
@@ -35,6 +36,8 @@ class CustomerQuery:
     churned: bool | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    health_level: str | None = None
+    as_of: datetime | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -98,6 +101,9 @@ def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
         conditions.append(col(Customer.created_at) >= query.created_from)
     if query.created_to is not None:
         conditions.append(col(Customer.created_at) < query.created_to)
+    if query.health_level is not None:
+        assert query.as_of is not None, "health is judged as of a moment"
+        conditions.append(health.level_condition(query.health_level, query.as_of))
     return conditions
 
 

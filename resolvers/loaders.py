@@ -7,6 +7,7 @@ one statement for all parents. Each batch opens its own short session.
 
 import uuid
 from collections.abc import Callable, Coroutine, Hashable
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 
 from models import Customer, CustomerExternalId, Survey, SurveyResponse, Ticket, Touchpoint
-from resolvers import customers, surveys, tickets, timeline, touchpoints
+from resolvers import customers, health, metrics, surveys, tickets, timeline, touchpoints
 from resolvers.pagination import Ordering, Page, PageRequest, Sessions
 
 K = TypeVar("K")
@@ -125,3 +126,32 @@ class Loaders:
         return self._loader(
             ("timeline_pages", query, page), partial(fetch, self._sessions, query, page)
         )
+
+    # ------------------------------------------------------------------ metrics and health
+    def metric_group(
+        self,
+        group: str,
+        scope: metrics.Scope,
+        buckets: tuple[tuple[datetime, datetime], ...] | None,
+    ) -> DataLoader[Any, Any]:
+        """Figures of one metric group; keys are customer ids, bucket starts, or TOTAL."""
+        fetch = metrics.GROUPS[group]
+
+        async def batch(keys: list[Any]) -> list[Any]:
+            if buckets is not None:
+                grouping = metrics.Grouping(buckets=buckets)
+            elif keys == [metrics.TOTAL]:
+                grouping = metrics.Grouping()
+            else:
+                grouping = metrics.Grouping(customers=tuple(dict.fromkeys(keys)))
+            found = dict(
+                zip(
+                    grouping.group_keys(), await fetch(self._sessions, scope, grouping), strict=True
+                )
+            )
+            return [found[key] for key in keys]
+
+        return self._loader(("metric_group", group, scope, buckets), batch)
+
+    def health(self, as_of: datetime) -> DataLoader[uuid.UUID, health.Health]:
+        return self._loader(("health", as_of), partial(health.health_of, self._sessions, as_of))

@@ -15,6 +15,14 @@ from resolvers.errors import InputError
 from resolvers.pagination import Ordering, page_request
 from schema.convert import from_row
 from schema.enums import JourneyStage, SortDirection
+from schema.metrics import (
+    CustomerHealth,
+    HealthLevel,
+    Metrics,
+    MetricsFilter,
+    customer_health,
+    customer_metrics,
+)
 from schema.node import Node, key_of_type, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
 from schema.surveys import SurveyResponse, SurveyResponseFilter, response_query
@@ -39,8 +47,11 @@ class CustomerFilter:
     churned: bool | None = None
     created_from: datetime | None = strawberry.field(default=None, description="createdAt >= this.")
     created_to: datetime | None = strawberry.field(default=None, description="createdAt < this.")
+    health_level: HealthLevel | None = strawberry.field(
+        default=None, description="Customers whose health, as of now, is at this level."
+    )
 
-    def query(self) -> customers.CustomerQuery:
+    def query(self, now: datetime) -> customers.CustomerQuery:
         return customers.CustomerQuery(
             search=self.search,
             segment=self.segment,
@@ -48,6 +59,8 @@ class CustomerFilter:
             churned=self.churned,
             created_from=self.created_from,
             created_to=self.created_to,
+            health_level=self.health_level.value if self.health_level is not None else None,
+            as_of=now,
         )
 
 
@@ -111,6 +124,16 @@ class Customer(Node):
     async def merged_from(self, info: strawberry.Info[Context, None]) -> list["Customer"]:
         merged = await info.context.loaders.merged_from().load(self.db_id)
         return [Customer.from_model(m) for m in merged]
+
+    @strawberry.field(description="This customer's metrics (their records only) over a window.")
+    def metrics(self, filter: MetricsFilter | None = None) -> Metrics:
+        return customer_metrics(self.db_id, filter)
+
+    @strawberry.field(description="Health as of `asOf` (default now), with the reasons in words.")
+    async def health(
+        self, info: strawberry.Info[Context, None], as_of: datetime | None = None
+    ) -> CustomerHealth:
+        return await customer_health(info, self.db_id, as_of)
 
     @strawberry.field(description="Sum of all the customer's purchase values.")
     async def lifetime_value(self, info: strawberry.Info[Context, None]) -> Decimal:
@@ -233,7 +256,7 @@ class CustomerQueries:
         filter: CustomerFilter | None = None,
         order_by: CustomerOrder | None = None,
     ) -> Connection[Customer]:
-        query = filter.query() if filter is not None else customers.CustomerQuery()
+        query = filter.query(info.context.now) if filter is not None else customers.CustomerQuery()
         ordering = customer_ordering(order_by)
         page = page_request(first, after, ordering)
         sessions = info.context.sessions

@@ -13,6 +13,7 @@ from schema.audit import AuditQueries
 from schema.customer_mutations import CustomerExportQueries, CustomerMutations
 from schema.customers import Customer, CustomerQueries
 from schema.enums import Role
+from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.survey_mutations import SurveyMutations
 from schema.surveys import Survey, SurveyQueries, SurveyResponse
@@ -84,6 +85,7 @@ Query = merge_types(
         TouchpointQueries,
         TicketQueries,
         SurveyQueries,
+        MetricsQueries,
         AuditQueries,
     ),
 )

@@ -49,3 +49,22 @@ async def test_nodes_batches_ids_of_each_type_into_one_statement(api: Api, n: in
     data = await api.query("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     assert [node["id"] for node in data["nodes"]] == ids
     assert len(api.statements) == 2  # key lookup + one batched touchpoint fetch
+
+
+CUSTOMER_METRICS = """query($n: Int!) { customers(first: $n) { edges { node {
+  health { score level reasons }
+  metrics(filter: {from: "2026-01-01T00:00:00Z"}) {
+    nps csat ticketVolume firstResponseTime { median } churnRate revenue averageLifetimeValue }
+} } } }"""
+
+
+async def test_customer_metrics_and_health_cost_the_same_for_1_and_100_customers(api: Api) -> None:
+    counts = []
+    for n in (1, 100):
+        api.statements.clear()
+        data = await api.query(CUSTOMER_METRICS, {"n": n})
+        assert len(data["customers"]["edges"]) == n
+        counts.append(len(api.statements))
+    # key lookup, customers page, health, and one statement per metric group
+    # (surveys, tickets, customers, revenue, two for lifetime value)
+    assert counts == [9, 9]

@@ -1,0 +1,140 @@
+"""Metric latency on a large PostgreSQL dataset, through the HTTP API.
+
+Creates a scratch database, migrates it, and generates (in SQL, with generate_series)
+50,000 customers, 1,000,000 survey responses, 500,000 tickets and 300,000 purchase
+touchpoints spread over two years. Starts `cx360 serve` on 127.0.0.1 and times a
+bounded number of sequential requests for each query: `metrics` over the whole window,
+`metrics` for one segment, and a 12-month `metricsSeries`. Drops the database at the end.
+
+    .venv/bin/python bench/metrics.py [--runs 15]
+"""
+
+import argparse
+import asyncio
+import statistics
+import time
+
+import asyncpg
+import httpx
+from common import DEFAULT_ADMIN_URL, plain_dsn, scratch_database, server
+
+from api.db import create_engine, create_session_factory
+from api.migrate import upgrade_engine
+from models import Role
+from resolvers import keys
+
+ALL = """{ nps npsResponses csat ces ticketVolume resolutionRate firstContactResolutionRate
+  firstResponseTime { count mean median p90 } resolutionTime { count mean median p90 }
+  activeCustomers churnedCustomers churnRate revenue averageLifetimeValue }"""
+YEAR = 'from: "2025-11-01T00:00:00Z", to: "2026-11-01T00:00:00Z"'
+QUERIES = {
+    "metrics, whole window (1 year)": f"{{ metrics(filter: {{{YEAR}}}) {ALL} }}",
+    "metrics, one segment (1 year)": (
+        f'{{ metrics(filter: {{{YEAR}, segment: "enterprise"}}) {ALL} }}'
+    ),
+    "metricsSeries, 12 months": (
+        f"{{ metricsSeries(interval: MONTH, filter: {{{YEAR}}}) {{ start metrics {ALL} }} }}"
+    ),
+}
+
+GENERATE = [
+    """INSERT INTO customer (id, name, email, segment, stage, created_at, updated_at, churned_at)
+       SELECT gen_random_uuid(), 'Customer ' || n, 'c' || n || '@bench.example',
+              (ARRAY['enterprise','smb','smb','consumer','consumer','consumer'])[1 + n % 6],
+              'RETENTION', ts, ts, CASE WHEN n % 9 = 0 THEN ts + interval '200 days' END
+       FROM (SELECT n, timestamptz '2024-11-01' + (n % 700) * interval '1 day' AS ts
+             FROM generate_series(1, 50000) n) s""",
+    """INSERT INTO ticket (id, customer_id, subject, channel, status, priority, created_at,
+                           updated_at, first_response_at, resolved_at, contact_count, reopen_count)
+       SELECT gen_random_uuid(), c.id, 'Bench ticket',
+              (ARRAY['EMAIL','CHAT','PHONE','SELF_SERVICE'])[1 + n % 4],
+              (ARRAY['NEW','OPEN','PENDING','RESOLVED','CLOSED','CLOSED','RESOLVED'])[1 + n % 7],
+              (ARRAY['LOW','NORMAL','HIGH','URGENT'])[1 + n % 4], ts, ts,
+              CASE WHEN n % 7 > 0 THEN ts + (60 + n % 86400) * interval '1 second' END,
+              CASE WHEN n % 7 >= 3 THEN ts + (3600 + n % 400000) * interval '1 second' END,
+              1 + (n % 5 = 0)::int, (n % 13 = 0)::int
+       FROM (SELECT n, timestamptz '2024-11-01' + (n * 127 % 63072000) * interval '1 second' AS ts,
+                    n % 50000 AS k FROM generate_series(1, 500000) n) s
+       JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM customer) c USING (k)""",
+    """INSERT INTO survey_response (id, survey_id, survey_kind, customer_id, score, responded_at)
+       SELECT gen_random_uuid(), sv.id, sv.kind, c.id,
+              CASE sv.kind WHEN 'NPS' THEN n % 11 WHEN 'CSAT' THEN 1 + n % 5 ELSE 1 + n % 7 END,
+              timestamptz '2024-11-01' + (n * 61 % 63072000) * interval '1 second'
+       FROM generate_series(1, 1000000) n
+       JOIN (SELECT id, kind, row_number() OVER (ORDER BY kind) - 1 AS j FROM survey) sv
+         ON sv.j = n % 3
+       JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM customer) c
+         ON c.k = n % 50000""",
+    """INSERT INTO touchpoint (id, customer_id, occurred_at, channel, stage, team, kind,
+                               value_cents, currency, source, external_id, recorded_at)
+       SELECT gen_random_uuid(), c.id, ts, 'WEB', 'RETENTION', 'SALES', 'purchase',
+              1000 + n % 90000, 'USD', 'bench', 'p' || n, ts
+       FROM (SELECT n, timestamptz '2024-11-01' + (n * 211 % 63072000) * interval '1 second' AS ts
+             FROM generate_series(1, 300000) n) s
+       JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM customer) c
+         ON c.k = s.n % 50000""",
+]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
+    parser.add_argument("--runs", type=int, default=15, help="timed requests per query")
+    parser.add_argument("--keep", action="store_true", help="keep the database to inspect it")
+    args = parser.parse_args()
+    async with scratch_database(args.admin_url, "cx360_bench_metrics", args.keep) as url:
+        engine = create_engine(url)
+        await upgrade_engine(engine)
+        key = (await keys.create_key(create_session_factory(engine), "bench", Role.ADMIN)).token
+        await engine.dispose()
+        connection = await asyncpg.connect(plain_dsn(url))
+        began = time.perf_counter()
+        await connection.execute(
+            "INSERT INTO survey (id, kind, question, scale_min, scale_max, created_at) VALUES "
+            "(gen_random_uuid(), 'NPS', 'Recommend?', 0, 10, now()), "
+            "(gen_random_uuid(), 'CSAT', 'Satisfied?', 1, 5, now()), "
+            "(gen_random_uuid(), 'CES', 'Easy?', 1, 7, now())"
+        )
+        for statement in GENERATE:
+            await connection.execute(statement)
+        await connection.execute("VACUUM ANALYZE")
+        counts = await connection.fetchrow(
+            "SELECT (SELECT count(*) FROM customer), (SELECT count(*) FROM survey_response), "
+            "(SELECT count(*) FROM ticket), (SELECT count(*) FROM touchpoint)"
+        )
+        await connection.close()
+        print(
+            f"generated {counts[0]:,} customers, {counts[1]:,} survey responses, "
+            f"{counts[2]:,} tickets, {counts[3]:,} purchases in {time.perf_counter() - began:.1f}s"
+        )
+        async with (
+            server(url) as port,
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}",
+                timeout=120,
+                headers={"Authorization": f"Bearer {key}"},
+            ) as client,
+        ):
+            print(
+                f"\nPostgreSQL, 1 server worker, {args.runs} sequential requests per query "
+                "after one warm-up\n"
+            )
+            print(f"{'query':<34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+            for label, query in QUERIES.items():
+                response = await client.post("/graphql", json={"query": query})
+                assert "errors" not in response.json(), response.text
+                timings = []
+                for _ in range(args.runs):
+                    start = time.perf_counter()
+                    await client.post("/graphql", json={"query": query})
+                    timings.append((time.perf_counter() - start) * 1000)
+                timings.sort()
+                p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
+                print(
+                    f"{label:<34} {statistics.median(timings):>8.0f} {p95:>8.0f} "
+                    f"{timings[-1]:>8.0f}"
+                )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,640 @@
+"""CX metrics computed in SQL, exactly as DOMAIN.md defines them.
+
+Every metric group is one aggregate statement, split by a `Grouping`: one total, one
+row per customer (so `Customer.metrics` for a page of customers is one statement per
+group), or one row per time bucket (series: a small table of bucket windows, already
+clipped to [from, to), joined by range and grouped). Ratios are divided here from the
+counts SQL returned; a zero denominator gives None.
+
+Median and p90 are continuous percentiles with linear interpolation: PostgreSQL's
+`percentile_cont`. SQLite has no such aggregate; there the same interpolation runs
+over `row_number()` windows in SQL (the stated fallback), with the same float steps.
+Durations on SQLite come from `julianday`, exact to about a millisecond.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import Grouping as Parenthesized
+from sqlalchemy.sql.expression import FunctionElement
+from sqlmodel import col
+
+from models import (
+    Channel,
+    Customer,
+    SurveyKind,
+    SurveyResponse,
+    Team,
+    Ticket,
+    TicketStatus,
+    Touchpoint,
+)
+from models.enums import STAGE_ORDER
+from models.touchpoints import PURCHASE_KIND
+from models.types import MONEY_QUANTUM, UTCDateTime
+from resolvers.pagination import Sessions
+
+FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+TOTAL = "total"  # the key of an ungrouped result
+MAX_BUCKETS = 400  # SQLite allows 500 selects in one UNION; a year of days fits
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The window [start, end) (either end open) and the filters of a MetricsFilter."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    segment: str | None = None
+    channel: Channel | None = None
+    team: Team | None = None
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """One total (both None), one row per customer, or one row per bucket window."""
+
+    customers: tuple[uuid.UUID, ...] | None = None
+    buckets: tuple[tuple[datetime, datetime], ...] | None = None
+
+    def group_keys(self) -> list[Any]:
+        if self.customers is not None:
+            return list(self.customers)
+        if self.buckets is not None:
+            return [start for start, _ in self.buckets]
+        return [TOTAL]
+
+
+DEFAULT_BUCKETS = {"DAY": 30, "WEEK": 12, "MONTH": 12}
+
+
+def _bucket_start(interval: str, moment: datetime) -> datetime:
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "WEEK":
+        return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+    if interval == "MONTH":
+        return day.replace(day=1)
+    return day
+
+
+def _next_bucket(interval: str, start: datetime) -> datetime:
+    if interval == "MONTH":
+        return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+    return start + timedelta(days=7 if interval == "WEEK" else 1)
+
+
+def bucket_windows(
+    interval: str, start: datetime | None, end: datetime | None, now: datetime
+) -> list[tuple[datetime, datetime, datetime, datetime]]:
+    """(bucket start, bucket end, window start, window end) per calendar bucket.
+
+    The window is the bucket clipped to [start, end); without `end` the series ends now,
+    without `start` it covers the last 30 days, 12 weeks or 12 months.
+    """
+    end = end or now
+    if start is None:
+        start = _bucket_start(interval, end - timedelta(microseconds=1))
+        for _ in range(DEFAULT_BUCKETS[interval] - 1):
+            start = _bucket_start(interval, start - timedelta(days=1))
+    if start >= end:
+        raise ValueError("`filter.from` must be before `filter.to` (or now).")
+    windows = []
+    bucket = _bucket_start(interval, start)
+    while bucket < end:
+        following = _next_bucket(interval, bucket)
+        windows.append((bucket, following, max(bucket, start), min(following, end)))
+        if len(windows) > MAX_BUCKETS:
+            raise ValueError(
+                f"the series would have more than {MAX_BUCKETS} buckets; "
+                "narrow `filter.from`/`filter.to` or use a larger interval."
+            )
+        bucket = following
+    return windows
+
+
+# ---------------------------------------------------------------- dialect-specific SQL
+
+
+class seconds_between(FunctionElement[float]):
+    """Seconds from `start` to `end`, as a float."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    interval = f"{compiler.process(end, **kw)} - {compiler.process(start, **kw)}"
+    return f"CAST(EXTRACT(EPOCH FROM ({interval})) AS DOUBLE PRECISION)"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"ROUND((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0, 3)"
+    )
+
+
+class later_of(FunctionElement[datetime]):
+    """The later of two timestamps."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(later_of, "postgresql")
+def _later_pg(element: later_of, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(later_of, "sqlite")
+def _later_sqlite(element: later_of, compiler: Any, **kw: Any) -> str:
+    return f"MAX({compiler.process(element.clauses, **kw)})"
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Durations:
+    count: int = 0
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+
+
+@dataclass(frozen=True)
+class SurveyFigures:
+    nps_responses: int = 0
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    csat_responses: int = 0
+    csat_satisfied: int = 0
+    ces_responses: int = 0
+    ces_score_sum: int = 0
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    volume: int = 0
+    resolved: int = 0
+    first_contact_resolved: int = 0
+    first_response: Durations = field(default_factory=Durations)
+    resolution: Durations = field(default_factory=Durations)
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    active: int = 0
+    churned: int = 0
+
+
+@dataclass(frozen=True)
+class RevenueFigures:
+    revenue: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class LifetimeFigures:
+    customers: int = 0
+    total: Decimal = Decimal("0.00")
+
+    @property
+    def average(self) -> Decimal | None:
+        if self.customers == 0:
+            return None
+        return (self.total / self.customers).quantize(MONEY_QUANTUM, ROUND_HALF_EVEN)
+
+
+def ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | None:
+    return None if denominator == 0 else scale * numerator / denominator
+
+
+# ---------------------------------------------------------------- shared statement parts
+
+
+def _buckets(grouping: Grouping) -> Any:
+    assert grouping.buckets
+    rows = [
+        sa.select(
+            sa.literal(start, UTCDateTime).label("bucket_start"),
+            sa.literal(end, UTCDateTime).label("bucket_end"),
+        )
+        for start, end in grouping.buckets
+    ]
+    return (sa.union_all(*rows) if len(rows) > 1 else rows[0]).subquery("bucket")
+
+
+def _in_segment(customer_id: Any, segment: str | None) -> list[ColumnElement[bool]]:
+    if segment is None:
+        return []
+    return [customer_id.in_(sa.select(col(Customer.id)).where(col(Customer.segment) == segment))]
+
+
+def _facts(
+    scope: Scope,
+    grouping: Grouping,
+    table: Any,
+    moment: Any,
+    customer_id: Any,
+    where: Sequence[ColumnElement[bool]],
+) -> tuple[Any, Any, list[ColumnElement[bool]]]:
+    """(group key, FROM clause, conditions) for rows of `table` timed by `moment`."""
+    conditions = [*where, *_in_segment(customer_id, scope.segment)]
+    if grouping.buckets is not None:
+        bucket = _buckets(grouping)
+        joined = bucket.join(
+            table, (moment >= bucket.c.bucket_start) & (moment < bucket.c.bucket_end)
+        )
+        return bucket.c.bucket_start, joined, conditions
+    if scope.start is not None:
+        conditions.append(moment >= scope.start)
+    if scope.end is not None:
+        conditions.append(moment < scope.end)
+    if grouping.customers is not None:
+        conditions.append(customer_id.in_(grouping.customers))
+        return customer_id, table, conditions
+    return sa.literal(0), table, conditions
+
+
+async def _rows(sessions: Sessions, statement: Any) -> dict[Any, Any]:
+    async with sessions() as session:
+        return {row[0]: row for row in (await session.execute(statement)).all()}
+
+
+def _per_key(grouping: Grouping, found: dict[Any, Any], build: Any, empty: Any) -> list[Any]:
+    if grouping.customers is None and grouping.buckets is None:
+        row = found.get(0)
+        return [build(row) if row is not None else empty]
+    return [build(found[k]) if k in found else empty for k in grouping.group_keys()]
+
+
+# ---------------------------------------------------------------- survey scores
+
+
+async def survey_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[SurveyFigures]:
+    """NPS, CSAT and CES counts; survey responses carry neither channel nor team."""
+    kind, score = col(SurveyResponse.survey_kind), col(SurveyResponse.score)
+    key, source, where = _facts(
+        scope,
+        grouping,
+        SurveyResponse,
+        col(SurveyResponse.responded_at),
+        col(SurveyResponse.customer_id),
+        [],
+    )
+    nps, csat, ces = kind == SurveyKind.NPS, kind == SurveyKind.CSAT, kind == SurveyKind.CES
+    count = sa.func.count
+    statement = (
+        sa.select(
+            key,
+            count().filter(nps),
+            count().filter(nps & (score >= 9)),
+            count().filter(nps & (score >= 7) & (score <= 8)),
+            count().filter(nps & (score <= 6)),
+            count().filter(csat),
+            count().filter(csat & (score >= 4)),
+            count().filter(ces),
+            sa.func.coalesce(sa.func.sum(score).filter(ces), 0),
+        )
+        .select_from(source)
+        .where(*where)
+        .group_by(key)
+    )
+    found = await _rows(sessions, statement)
+    return _per_key(grouping, found, lambda row: SurveyFigures(*map(int, row[1:])), SurveyFigures())
+
+
+# ---------------------------------------------------------------- tickets
+
+
+def _percentiles_pg(value: Any) -> tuple[Any, Any]:
+    """Median and p90 from one sort: percentile_cont over an array of fractions."""
+    fractions = postgresql.array([0.5, 0.9], type_=sa.Float)
+    aggregate = sa.func.percentile_cont(fractions).within_group(value)
+    # Parenthesized, so it can be subscripted; PostgreSQL computes the identical call once.
+    both = sa.type_coerce(Parenthesized(aggregate), postgresql.ARRAY(sa.Float))
+    return both[1], both[2]
+
+
+def _percentile_sqlite(share: float, value: Any, rank: Any, total: Any) -> Any:
+    """Linear interpolation between the closest ranks, as percentile_cont computes it."""
+    position = (total - 1) * share
+    lower = sa.cast(position, sa.Integer)
+    upper = lower + sa.case((position > lower, 1), else_=0)
+    low = sa.func.max(sa.case((rank == lower + 1, value)))
+    high = sa.func.max(sa.case((rank == upper + 1, value)))
+    return low + sa.func.max(position - lower) * (high - low)
+
+
+async def ticket_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[TicketFigures]:
+    """Volume, resolution and FCR counts, and response and resolution time statistics."""
+    conditions = [col(Ticket.channel) == scope.channel] if scope.channel is not None else []
+    key, source, where = _facts(
+        scope, grouping, Ticket, col(Ticket.created_at), col(Ticket.customer_id), conditions
+    )
+    finished = col(Ticket.status).in_(FINISHED)
+    response = seconds_between(col(Ticket.created_at), col(Ticket.first_response_at))
+    resolution = seconds_between(col(Ticket.created_at), col(Ticket.resolved_at))
+    first_contact = finished & (col(Ticket.contact_count) == 1) & (col(Ticket.reopen_count) == 0)
+    postgres = sessions.kw["bind"].dialect.name == "postgresql"
+    columns: list[Any] = [
+        key.label("group_key"),
+        sa.case((finished, 1), else_=0).label("finished"),
+        sa.case((first_contact, 1), else_=0).label("first_contact"),
+        response.label("response"),
+        resolution.label("resolution"),
+    ]
+    if not postgres:
+        for name, value in (("response", response), ("resolution", resolution)):
+            present = value.is_not(None)
+            columns.append(
+                sa.func.row_number()
+                .over(partition_by=[key, present], order_by=value)
+                .label(f"{name}_rank")
+            )
+            columns.append(sa.func.count(value).over(partition_by=key).label(f"{name}_total"))
+    rows = sa.select(*columns).select_from(source).where(*where).subquery("ticket_rows")
+
+    def stats(name: str) -> list[Any]:
+        value = rows.c[name]
+        if postgres:
+            median, p90 = _percentiles_pg(value)
+        else:
+            rank, total = rows.c[f"{name}_rank"], rows.c[f"{name}_total"]
+            median = _percentile_sqlite(0.5, value, rank, total)
+            p90 = _percentile_sqlite(0.9, value, rank, total)
+        return [sa.func.count(value), sa.func.avg(value), median, p90]
+
+    statement = sa.select(
+        rows.c.group_key,
+        sa.func.count(),
+        sa.func.sum(rows.c.finished),
+        sa.func.sum(rows.c.first_contact),
+        *stats("response"),
+        *stats("resolution"),
+    ).group_by(rows.c.group_key)
+    found = await _rows(sessions, statement)
+
+    def durations(values: Sequence[Any]) -> Durations:
+        count, mean, median, p90 = values
+        floats = [None if v is None else float(v) for v in (mean, median, p90)]
+        return Durations(int(count), *floats)
+
+    def build(row: Any) -> TicketFigures:
+        return TicketFigures(
+            int(row[1]),
+            int(row[2] or 0),
+            int(row[3] or 0),
+            durations(row[4:8]),
+            durations(row[8:12]),
+        )
+
+    return _per_key(grouping, found, build, TicketFigures())
+
+
+# ---------------------------------------------------------------- customers
+
+
+def _customer_base(scope: Scope, grouping: Grouping) -> tuple[Any, Any, Any, Any, list[Any]]:
+    """(key, FROM, window start, window end, conditions) for counting customers."""
+    conditions: list[Any] = [col(Customer.merged_into_id).is_(None)]
+    if scope.segment is not None:
+        conditions.append(col(Customer.segment) == scope.segment)
+    if grouping.buckets is not None:
+        bucket = _buckets(grouping)
+        source = bucket.join(Customer, col(Customer.created_at) < bucket.c.bucket_end)
+        return bucket.c.bucket_start, source, bucket.c.bucket_start, bucket.c.bucket_end, conditions
+    start = sa.literal(scope.start, UTCDateTime) if scope.start is not None else None
+    end = sa.literal(scope.end, UTCDateTime) if scope.end is not None else None
+    if grouping.customers is not None:
+        conditions.append(col(Customer.id).in_(grouping.customers))
+        return col(Customer.id), Customer, start, end, conditions
+    return sa.literal(0), Customer, start, end, conditions
+
+
+async def customer_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[CustomerFigures]:
+    """Active at the window's start (or, with no start, created before its end); churned in it."""
+    key, source, start, end, conditions = _customer_base(scope, grouping)
+    created, churned_at = col(Customer.created_at), col(Customer.churned_at)
+    if start is not None:
+        active = (created < start) & (churned_at.is_(None) | (churned_at >= start))
+        churned = active & (churned_at >= start)
+    else:
+        active = created < end if end is not None else sa.true()
+        churned = active & churned_at.is_not(None)
+    if end is not None:
+        churned = churned & (churned_at < end)
+    statement = (
+        sa.select(key, sa.func.count().filter(active), sa.func.count().filter(churned))
+        .select_from(source)
+        .where(*conditions)
+        .group_by(key)
+    )
+    found = await _rows(sessions, statement)
+    return _per_key(
+        grouping, found, lambda row: CustomerFigures(int(row[1]), int(row[2])), CustomerFigures()
+    )
+
+
+# ---------------------------------------------------------------- revenue and lifetime value
+
+
+def _purchase_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [col(Touchpoint.kind) == PURCHASE_KIND]
+    if scope.channel is not None:
+        conditions.append(col(Touchpoint.channel) == scope.channel)
+    if scope.team is not None:
+        conditions.append(col(Touchpoint.team) == scope.team)
+    return conditions
+
+
+async def revenue_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[RevenueFigures]:
+    key, source, where = _facts(
+        scope,
+        grouping,
+        Touchpoint,
+        col(Touchpoint.occurred_at),
+        col(Touchpoint.customer_id),
+        _purchase_conditions(scope),
+    )
+    statement = (
+        sa.select(key, sa.func.sum(col(Touchpoint.value)))
+        .select_from(source)
+        .where(*where)
+        .group_by(key)
+    )
+    found = await _rows(sessions, statement)
+    return _per_key(
+        grouping, found, lambda row: RevenueFigures(row[1] or Decimal("0.00")), RevenueFigures()
+    )
+
+
+async def lifetime_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[LifetimeFigures]:
+    """Customers created before the window's end, and their purchases up to that end."""
+    if grouping.buckets is not None:
+        return await _lifetime_series(sessions, scope, grouping)
+    key, source, _, end, conditions = _customer_base(scope, grouping)
+    created_before = [col(Customer.created_at) < end] if end is not None else []
+    customers_statement = (
+        sa.select(key, sa.func.count())
+        .select_from(source)
+        .where(*conditions, *created_before)
+        .group_by(key)
+    )
+    bought_before = [col(Touchpoint.occurred_at) < end] if end is not None else []
+    purchases_statement = (
+        sa.select(key, sa.func.sum(col(Touchpoint.value)))
+        .select_from(sa.join(Customer, Touchpoint, col(Touchpoint.customer_id) == col(Customer.id)))
+        .where(*conditions, *created_before, *bought_before, *_purchase_conditions(scope))
+        .group_by(key)
+    )
+    counted = await _rows(sessions, customers_statement)
+    summed = await _rows(sessions, purchases_statement)
+
+    def build(row: Any) -> LifetimeFigures:
+        total = summed.get(row[0])
+        return LifetimeFigures(int(row[1]), (total[1] if total else None) or Decimal("0.00"))
+
+    return _per_key(grouping, counted, build, LifetimeFigures())
+
+
+def _running_totals(
+    ends: Sequence[datetime], moment: Any, amount: Any, source: Any, where: Sequence[Any]
+) -> Any:
+    """For each end in `ends`: the sum of `amount` over rows whose `moment` is before it.
+
+    One sort instead of one scan per bucket: the ends are merged into the rows as
+    zero-amount markers that sort before rows of the same instant (windows are
+    half-open), and a running sum is read off at each marker.
+    """
+    rows = (
+        sa.select(moment.label("moment"), sa.literal(1).label("is_row"), amount.label("amount"))
+        .select_from(source)
+        .where(*where)
+    )
+    markers = [
+        sa.select(
+            sa.literal(end, UTCDateTime).label("moment"),
+            sa.literal(0).label("is_row"),
+            sa.literal(0).label("amount"),
+        )
+        for end in ends
+    ]
+    merged = sa.union_all(rows, *markers).subquery("merged")
+    running = sa.select(
+        merged.c.moment,
+        merged.c.is_row,
+        sa.func.sum(merged.c.amount)
+        .over(order_by=[merged.c.moment, merged.c.is_row], rows=(None, 0))
+        .label("total"),
+    ).subquery("running")
+    return sa.select(running.c.moment, running.c.total).where(running.c.is_row == 0)
+
+
+async def _lifetime_series(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[LifetimeFigures]:
+    """Per bucket end: customers created before it, and their purchases before it.
+
+    A purchase counts at a bucket end when both it and its customer's creation came
+    before that end, i.e. when the later of the two did: one running sum per figure.
+    """
+    assert grouping.buckets is not None
+    ends = [end for _, end in grouping.buckets]
+    customers: list[Any] = [col(Customer.merged_into_id).is_(None)]
+    if scope.segment is not None:
+        customers.append(col(Customer.segment) == scope.segment)
+    people = _running_totals(ends, col(Customer.created_at), sa.literal(1), Customer, customers)
+    purchases = sa.join(Customer, Touchpoint, col(Touchpoint.customer_id) == col(Customer.id))
+    money = _running_totals(
+        ends,
+        later_of(col(Touchpoint.occurred_at), col(Customer.created_at)),
+        col(Touchpoint.value),
+        purchases,
+        customers + _purchase_conditions(scope),
+    )
+    async with sessions() as session:
+        counted = {end: int(n or 0) for end, n in (await session.execute(people)).all()}
+        summed = {end: total for end, total in (await session.execute(money)).all()}
+    # The amounts column takes the money type from the purchases, so totals are Decimal.
+    return [LifetimeFigures(counted[end], summed[end] or Decimal("0.00")) for end in ends]
+
+
+# ---------------------------------------------------------------- journey funnel
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    stage_index: int
+    reached: int
+    conversion: float | None
+
+
+async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:
+    """Distinct customers with a touchpoint in the window at each stage or a later one."""
+    rank = sa.case(
+        {stage: index for index, stage in enumerate(STAGE_ORDER)}, value=col(Touchpoint.stage)
+    )
+    conditions: list[ColumnElement[bool]] = []
+    if scope.channel is not None:
+        conditions.append(col(Touchpoint.channel) == scope.channel)
+    if scope.team is not None:
+        conditions.append(col(Touchpoint.team) == scope.team)
+    _, source, where = _facts(
+        scope,
+        Grouping(),
+        Touchpoint,
+        col(Touchpoint.occurred_at),
+        col(Touchpoint.customer_id),
+        conditions,
+    )
+    customer = col(Touchpoint.customer_id)
+    statement = (
+        sa.select(
+            *(
+                sa.func.count(sa.distinct(sa.case((rank >= index, customer))))
+                for index in range(len(STAGE_ORDER))
+            )
+        )
+        .select_from(source)
+        .where(*where)
+    )
+    async with sessions() as session:
+        reached = [int(n) for n in (await session.execute(statement)).one()]
+    return [
+        FunnelStep(index, count, ratio(count, reached[index - 1]) if index else None)
+        for index, count in enumerate(reached)
+    ]
+
+
+GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]
+GROUPS: dict[str, GroupFetch] = {
+    "surveys": survey_figures,
+    "tickets": ticket_figures,
+    "customers": customer_figures,
+    "revenue": revenue_figures,
+    "lifetime": lifetime_figures,
+}
