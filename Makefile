@@ -33,9 +33,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Rewrite schema.graphql from the code (a test fails when they differ).
+## Rewrite schema.graphql and the generated docs from the code (tests fail when they differ).
 schema: install
 	$(BIN)/strawberry export-schema schema.schema:schema --output schema.graphql
+	$(BIN)/cx360 docs security > docs/security.md
 
 clean:
 	rm -rf $(VENV) cx360.db cx360.db-* .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,8 @@ from resolvers.errors import InputError
 app = typer.Typer(help="cx360: the customer-360 GraphQL API.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+docs_app = typer.Typer(help="Print documents generated from the code.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
 messages = Console(stderr=True)
 T = TypeVar("T")
 
@@ -178,3 +180,11 @@ def revoke_key(
         messages.print(f"[red]error:[/red] no active key named or with id '{name_or_id}'")
         raise typer.Exit(1)
     messages.print(f"revoked {count} key(s)")
+
+
+@docs_app.command("security")
+def security_doc() -> None:
+    """The role matrix and personal-data rules (docs/security.md)."""
+    from api.docs import security_markdown
+
+    sys.stdout.write(security_markdown())

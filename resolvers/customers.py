@@ -31,6 +31,7 @@ ZERO_MONEY = Decimal("0.00")
 @dataclass(frozen=True)
 class CustomerQuery:
     search: str | None = None
+    search_email: bool = True
     segment: str | None = None
     stage: JourneyStage | None = None
     churned: bool | None = None
@@ -82,13 +83,11 @@ def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [col(Customer.merged_into_id).is_(None)]
     if query.search:
         term = query.search.strip().lower()
+        searched = [col(Customer.name), col(Customer.company)]
+        if query.search_email:
+            searched.append(col(Customer.email))
         conditions.append(
-            sa.or_(
-                *(
-                    sa.func.lower(column).contains(term, autoescape=True)
-                    for column in (col(Customer.name), col(Customer.email), col(Customer.company))
-                )
-            )
+            sa.or_(*(sa.func.lower(column).contains(term, autoescape=True) for column in searched))
         )
     if query.segment is not None:
         conditions.append(col(Customer.segment) == query.segment)

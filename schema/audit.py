@@ -13,7 +13,7 @@ from schema.convert import from_row
 from schema.enums import Role
 from schema.node import from_global_id, raw_to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
-from schema.writes import AdminOnly
+from schema.permissions import Area, reads
 
 
 @strawberry.type(description="One write: who (key name and role), what, when, which ids.")
@@ -46,7 +46,7 @@ class AuditLogFilter:
 class AuditQueries:
     @strawberry.field(
         description="The audit log, newest first (ADMIN only). " + PAGE_ARGUMENTS_HELP,
-        permission_classes=[AdminOnly],
+        extensions=reads(Area.AUDIT),
     )
     async def audit_log(
         self,

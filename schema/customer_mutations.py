@@ -11,6 +11,7 @@ from resolvers import customer_export, customer_writes
 from resolvers.writes import Write
 from schema.customers import Customer
 from schema.node import key_of_type, to_global_id
+from schema.permissions import Area, personal_data_only, writes
 from schema.scalars import jsonable
 from schema.writes import ExternalIdInput, UserError, key_in_input, perform
 
@@ -69,7 +70,10 @@ def _customer_payload(result: Any, errors: list[UserError]) -> CustomerPayload:
 
 @strawberry.type
 class CustomerMutations:
-    @strawberry.mutation(description="Email is stored trimmed and lower-cased; it must be unique.")
+    @strawberry.mutation(
+        description="Email is stored trimmed and lower-cased; it must be unique.",
+        extensions=writes(Area.CUSTOMERS),
+    )
     async def create_customer(
         self, info: strawberry.Info[Context, None], input: CreateCustomerInput
     ) -> CustomerPayload:
@@ -85,7 +89,10 @@ class CustomerMutations:
         result, errors = await perform(info, lambda w: customer_writes.create_customer(w, data))
         return _customer_payload(result, errors)
 
-    @strawberry.mutation(description="A merged customer's id updates the survivor.")
+    @strawberry.mutation(
+        description="A merged customer's id updates the survivor.",
+        extensions=writes(Area.CUSTOMERS),
+    )
     async def update_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateCustomerInput
     ) -> CustomerPayload:
@@ -107,7 +114,8 @@ class CustomerMutations:
 
     @strawberry.mutation(
         description="Moves every record of the merged customers to the survivor, in one "
-        "transaction. Merged ids keep resolving to the survivor; `unmergeCustomer` undoes it."
+        "transaction. Merged ids keep resolving to the survivor; `unmergeCustomer` undoes it.",
+        extensions=writes(Area.CUSTOMERS),
     )
     async def merge_customers(
         self, info: strawberry.Info[Context, None], input: MergeCustomersInput
@@ -123,7 +131,9 @@ class CustomerMutations:
         return _customer_payload(*await perform(info, work))
 
     @strawberry.mutation(
-        description="Restores a merged customer with exactly the records it brought into the merge."
+        description="Restores a merged customer with exactly the records it brought into the "
+        "merge.",
+        extensions=writes(Area.CUSTOMERS),
     )
     async def unmerge_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -138,7 +148,8 @@ class CustomerMutations:
     @strawberry.mutation(
         description="GDPR erasure: name, email, phone, company, attributes, comments, summaries "
         "and external ids are removed for good; scores, purchases and ticket timings stay so "
-        "metrics stay right. The customer remains as a tombstone (`erasedAt`)."
+        "metrics stay right. The customer remains as a tombstone (`erasedAt`). ADMIN only.",
+        extensions=writes(Area.ERASURE),
     )
     async def erase_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -157,7 +168,9 @@ class CustomerMutations:
 class CustomerExportQueries:
     @strawberry.field(
         description="Everything held on a customer (GDPR access request): profile, external "
-        "ids, merged records, touchpoints, tickets and survey responses. Null when missing."
+        "ids, merged records, touchpoints, tickets and survey responses. Null when missing. "
+        "Roles with personal data only.",
+        extensions=personal_data_only(),
     )
     async def export_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID

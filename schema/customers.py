@@ -25,6 +25,7 @@ from schema.metrics import (
 )
 from schema.node import Node, key_of_type, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.permissions import Area, Masked, mask_email, mask_phone, reads, sees_personal_data
 from schema.surveys import SurveyResponse, SurveyResponseFilter, response_query
 from schema.tickets import Ticket, TicketFilter, TicketOrder, ticket_ordering, ticket_query
 from schema.timeline import TimelineConnection, TimelineFilter
@@ -40,7 +41,9 @@ class ExternalId:
 @strawberry.input(description="Customers matching every given condition.")
 class CustomerFilter:
     search: str | None = strawberry.field(
-        default=None, description="Case-insensitive substring of name, email or company."
+        default=None,
+        description="Case-insensitive substring of name, email or company (name and company "
+        "only for roles without personal data).",
     )
     segment: str | None = None
     stage: JourneyStage | None = None
@@ -51,9 +54,10 @@ class CustomerFilter:
         default=None, description="Customers whose health, as of now, is at this level."
     )
 
-    def query(self, now: datetime) -> customers.CustomerQuery:
+    def query(self, now: datetime, search_email: bool) -> customers.CustomerQuery:
         return customers.CustomerQuery(
             search=self.search,
+            search_email=search_email,
             segment=self.segment,
             stage=self.stage,
             churned=self.churned,
@@ -87,8 +91,15 @@ def customer_ordering(order: CustomerOrder | None) -> Ordering:
 class Customer(Node):
     id: strawberry.ID
     name: str
-    email: str | None = strawberry.field(description="Trimmed and lower-cased; unique. PII.")
-    phone: str | None = strawberry.field(description="E.164. PII.")
+    email: str | None = strawberry.field(
+        description="Trimmed and lower-cased; unique. PII: masked (j***@example.com) for roles "
+        "without personal data.",
+        extensions=[Masked(mask_email)],
+    )
+    phone: str | None = strawberry.field(
+        description="E.164. PII: masked (+44 ••• ••• 123) for roles without personal data.",
+        extensions=[Masked(mask_phone)],
+    )
     company: str | None
     segment: str | None = strawberry.field(description="Free label: enterprise, smb, consumer...")
     stage: JourneyStage = strawberry.field(
@@ -125,11 +136,17 @@ class Customer(Node):
         merged = await info.context.loaders.merged_from().load(self.db_id)
         return [Customer.from_model(m) for m in merged]
 
-    @strawberry.field(description="This customer's metrics (their records only) over a window.")
+    @strawberry.field(
+        description="This customer's metrics (their records only) over a window.",
+        extensions=reads(Area.METRICS),
+    )
     def metrics(self, filter: MetricsFilter | None = None) -> Metrics:
         return customer_metrics(self.db_id, filter)
 
-    @strawberry.field(description="Health as of `asOf` (default now), with the reasons in words.")
+    @strawberry.field(
+        description="Health as of `asOf` (default now), with the reasons in words.",
+        extensions=reads(Area.METRICS),
+    )
     async def health(
         self, info: strawberry.Info[Context, None], as_of: datetime | None = None
     ) -> CustomerHealth:
@@ -155,7 +172,10 @@ class Customer(Node):
             found, Touchpoint.from_model, lambda: loaders.touchpoint_counts(query).load(self.db_id)
         )
 
-    @strawberry.field(description="Newest first unless ordered. " + PAGE_ARGUMENTS_HELP)
+    @strawberry.field(
+        description="Newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
+        extensions=reads(Area.TICKETS),
+    )
     async def tickets(
         self,
         info: strawberry.Info[Context, None],
@@ -173,7 +193,9 @@ class Customer(Node):
             found, Ticket.from_model, lambda: loaders.ticket_counts(query).load(self.db_id)
         )
 
-    @strawberry.field(description="Newest first. " + PAGE_ARGUMENTS_HELP)
+    @strawberry.field(
+        description="Newest first. " + PAGE_ARGUMENTS_HELP, extensions=reads(Area.SURVEYS)
+    )
     async def survey_responses(
         self,
         info: strawberry.Info[Context, None],
@@ -193,7 +215,8 @@ class Customer(Node):
 
     @strawberry.field(
         description="Touchpoints, tickets and survey responses together, newest first. "
-        + PAGE_ARGUMENTS_HELP
+        + PAGE_ARGUMENTS_HELP,
+        extensions=reads(Area.TICKETS, Area.SURVEYS),
     )
     async def timeline(
         self,
@@ -256,7 +279,11 @@ class CustomerQueries:
         filter: CustomerFilter | None = None,
         order_by: CustomerOrder | None = None,
     ) -> Connection[Customer]:
-        query = filter.query(info.context.now) if filter is not None else customers.CustomerQuery()
+        query = (
+            filter.query(info.context.now, sees_personal_data(info))
+            if filter is not None
+            else customers.CustomerQuery()
+        )
         ordering = customer_ordering(order_by)
         page = page_request(first, after, ordering)
         sessions = info.context.sessions

@@ -18,6 +18,7 @@ from resolvers import metrics as figures
 from resolvers.errors import InputError
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
+from schema.permissions import Area, reads
 
 # One definition per metric: the field's description and the `definitions` query.
 DEFINITIONS: dict[str, str] = {
@@ -271,14 +272,17 @@ class MetricDefinition:
 
 @strawberry.type
 class MetricsQueries:
-    @strawberry.field(description="Metrics over a window and filters.")
+    @strawberry.field(
+        description="Metrics over a window and filters.", extensions=reads(Area.METRICS)
+    )
     def metrics(self, filter: MetricsFilter | None = None) -> Metrics:
         return Metrics(scope=scope_of(filter), key=figures.TOTAL)
 
     @strawberry.field(
         description="The same metrics per DAY, WEEK (ISO, Monday) or MONTH bucket, empty "
         "buckets included. Without `from`, the last 30 days / 12 weeks / 12 months; without "
-        f"`to`, now. At most {figures.MAX_BUCKETS} buckets."
+        f"`to`, now. At most {figures.MAX_BUCKETS} buckets.",
+        extensions=reads(Area.METRICS),
     )
     def metrics_series(
         self,
@@ -303,7 +307,10 @@ class MetricsQueries:
             for whole_start, whole_end, start, _ in windows
         ]
 
-    @strawberry.field(description="Customers reaching each journey stage in the window.")
+    @strawberry.field(
+        description="Customers reaching each journey stage in the window.",
+        extensions=reads(Area.METRICS),
+    )
     async def journey_funnel(
         self, info: strawberry.Info[Context, None], filter: MetricsFilter | None = None
     ) -> list[FunnelStep]:

@@ -15,6 +15,7 @@ from schema.customers import Customer, CustomerQueries
 from schema.enums import Role
 from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
+from schema.permissions import check_node_type
 from schema.survey_mutations import SurveyMutations
 from schema.surveys import Survey, SurveyQueries, SurveyResponse
 from schema.ticket_mutations import TicketMutations
@@ -50,9 +51,10 @@ def _node_fetchers(context: Context) -> dict[str, Callable[[Any], Awaitable[Node
     }
 
 
-async def _node(context: Context, value: str, argument: str) -> Node | None:
+async def _node(info: strawberry.Info[Context, None], value: str, argument: str) -> Node | None:
     type_name, key = from_global_id(value, argument)
-    fetcher = _node_fetchers(context).get(type_name)
+    check_node_type(info, type_name)
+    fetcher = _node_fetchers(info.context).get(type_name)
     return await fetcher(key) if fetcher is not None else None
 
 
@@ -60,7 +62,7 @@ async def _node(context: Context, value: str, argument: str) -> Node | None:
 class NodeQueries:
     @strawberry.field(description="Any object by its global id; null when it does not exist.")
     async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:
-        return await _node(info.context, id, "id")
+        return await _node(info, id, "id")
 
     @strawberry.field(description=f"Objects by global id, in order; at most {MAX_NODES} ids.")
     async def nodes(
@@ -68,7 +70,7 @@ class NodeQueries:
     ) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise InputError("ids", f"`ids` takes at most {MAX_NODES} ids (got {len(ids)}).")
-        return list(await asyncio.gather(*(_node(info.context, value, "ids") for value in ids)))
+        return list(await asyncio.gather(*(_node(info, value, "ids") for value in ids)))
 
     @strawberry.field(description="The API key making this request.")
     def viewer(self, info: strawberry.Info[Context, None]) -> Viewer:

@@ -9,6 +9,7 @@ from api.context import Context
 from resolvers import survey_writes
 from resolvers.writes import Write
 from schema.enums import SurveyKind
+from schema.permissions import Area, writes
 from schema.surveys import Survey, SurveyResponse
 from schema.writes import CustomerRef, UserError, customer_ref, key_in_input, perform
 
@@ -45,7 +46,7 @@ class SurveyResponsePayload:
 
 @strawberry.type
 class SurveyMutations:
-    @strawberry.mutation
+    @strawberry.mutation(extensions=writes(Area.SURVEYS))
     async def create_survey(
         self, info: strawberry.Info[Context, None], input: CreateSurveyInput
     ) -> SurveyPayload:
@@ -56,7 +57,10 @@ class SurveyMutations:
             survey=Survey.from_model(result) if result is not None else None, user_errors=errors
         )
 
-    @strawberry.mutation(description="The score must lie inside the survey's scale.")
+    @strawberry.mutation(
+        description="The score must lie inside the survey's scale.",
+        extensions=writes(Area.SURVEY_RESPONSES),
+    )
     async def submit_survey_response(
         self, info: strawberry.Info[Context, None], input: SurveyResponseInput
     ) -> SurveyResponsePayload:

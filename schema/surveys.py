@@ -15,6 +15,7 @@ from schema.convert import from_row
 from schema.enums import SurveyKind
 from schema.node import Node, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.permissions import Area, personal_data_only, reads
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -45,7 +46,10 @@ def response_query(filter: SurveyResponseFilter | None) -> surveys.ResponseQuery
 class SurveyResponse(Node):
     id: strawberry.ID
     score: int = strawberry.field(description="Inside the survey's scale.")
-    comment: str | None
+    comment: str | None = strawberry.field(
+        description="PII: hidden (null, FORBIDDEN) for roles without personal data.",
+        extensions=personal_data_only(),
+    )
     responded_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     survey_id: strawberry.Private[uuid.UUID]
@@ -70,7 +74,7 @@ class SurveyResponse(Node):
 
         return await Customer.load(info, self.customer_id)
 
-    @strawberry.field
+    @strawberry.field(extensions=reads(Area.TICKETS))
     async def ticket(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Ticket", strawberry.lazy("schema.tickets")] | None:
@@ -116,7 +120,10 @@ class Survey(Node):
 
 @strawberry.type
 class SurveyQueries:
-    @strawberry.field(description="All surveys, newest first. " + PAGE_ARGUMENTS_HELP)
+    @strawberry.field(
+        description="All surveys, newest first. " + PAGE_ARGUMENTS_HELP,
+        extensions=reads(Area.SURVEYS),
+    )
     async def surveys(
         self,
         info: strawberry.Info[Context, None],

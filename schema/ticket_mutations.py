@@ -11,6 +11,7 @@ from models import Ticket as TicketModel
 from resolvers import ticket_writes
 from resolvers.writes import Write
 from schema.enums import Channel, TicketPriority
+from schema.permissions import Area, writes
 from schema.tickets import Ticket
 from schema.writes import CustomerRef, UserError, customer_ref, key_in_input, perform
 
@@ -60,7 +61,7 @@ async def _move(
 
 @strawberry.type
 class TicketMutations:
-    @strawberry.mutation
+    @strawberry.mutation(extensions=writes(Area.TICKETS))
     async def open_ticket(
         self, info: strawberry.Info[Context, None], input: OpenTicketInput
     ) -> TicketPayload:
@@ -77,7 +78,7 @@ class TicketMutations:
 
         return await _run(info, work)
 
-    @strawberry.mutation(description="Not on CLOSED tickets.")
+    @strawberry.mutation(description="Not on CLOSED tickets.", extensions=writes(Area.TICKETS))
     async def update_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateTicketInput
     ) -> TicketPayload:
@@ -95,37 +96,53 @@ class TicketMutations:
 
         return await _run(info, work)
 
-    @strawberry.mutation(description="Sets firstResponseAt once; NEW -> OPEN.")
+    @strawberry.mutation(
+        description="Sets firstResponseAt once; NEW -> OPEN.", extensions=writes(Area.TICKETS)
+    )
     async def respond_to_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
     ) -> TicketPayload:
         return await _move(info, "respondToTicket", id, at)
 
-    @strawberry.mutation(description="contactCount + 1; a PENDING ticket goes back to OPEN.")
+    @strawberry.mutation(
+        description="contactCount + 1; a PENDING ticket goes back to OPEN.",
+        extensions=writes(Area.TICKETS),
+    )
     async def record_customer_contact(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TicketPayload:
         return await _move(info, "recordCustomerContact", id)
 
-    @strawberry.mutation(description="OPEN -> PENDING (waiting on the customer).")
+    @strawberry.mutation(
+        description="OPEN -> PENDING (waiting on the customer).", extensions=writes(Area.TICKETS)
+    )
     async def set_ticket_pending(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TicketPayload:
         return await _move(info, "setTicketPending", id)
 
-    @strawberry.mutation(description="OPEN -> RESOLVED; `at` for imports, not before creation.")
+    @strawberry.mutation(
+        description="OPEN -> RESOLVED; `at` for imports, not before creation.",
+        extensions=writes(Area.TICKETS),
+    )
     async def resolve_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
     ) -> TicketPayload:
         return await _move(info, "resolveTicket", id, at)
 
-    @strawberry.mutation(description="RESOLVED -> OPEN; reopenCount + 1, resolvedAt cleared.")
+    @strawberry.mutation(
+        description="RESOLVED -> OPEN; reopenCount + 1, resolvedAt cleared.",
+        extensions=writes(Area.TICKETS),
+    )
     async def reopen_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> TicketPayload:
         return await _move(info, "reopenTicket", id)
 
-    @strawberry.mutation(description="RESOLVED -> CLOSED (final); `at` not before resolution.")
+    @strawberry.mutation(
+        description="RESOLVED -> CLOSED (final); `at` not before resolution.",
+        extensions=writes(Area.TICKETS),
+    )
     async def close_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
     ) -> TicketPayload:

@@ -16,6 +16,7 @@ from schema.convert import from_row
 from schema.enums import Channel, SortDirection, TicketPriority, TicketStatus
 from schema.node import Node, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.permissions import Area, reads
 from schema.surveys import SurveyResponse
 
 if TYPE_CHECKING:
@@ -123,7 +124,10 @@ class Ticket(Node):
 
         return await Customer.load(info, self.customer_id)
 
-    @strawberry.field(description="Survey responses that follow up this ticket, oldest first.")
+    @strawberry.field(
+        description="Survey responses that follow up this ticket, oldest first.",
+        extensions=reads(Area.SURVEYS),
+    )
     async def survey_responses(self, info: strawberry.Info[Context, None]) -> list[SurveyResponse]:
         responses = await info.context.loaders.ticket_responses().load(self.db_id)
         return [SurveyResponse.from_model(r) for r in responses]
@@ -132,7 +136,8 @@ class Ticket(Node):
 @strawberry.type
 class TicketQueries:
     @strawberry.field(
-        description="All tickets, newest first unless ordered. " + PAGE_ARGUMENTS_HELP
+        description="All tickets, newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
+        extensions=reads(Area.TICKETS),
     )
     async def tickets(
         self,

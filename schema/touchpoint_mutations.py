@@ -12,6 +12,7 @@ from resolvers.writes import CustomerRef as Ref
 from resolvers.writes import UserError as Problem
 from resolvers.writes import UserErrors, Write
 from schema.enums import Channel, JourneyStage, Team
+from schema.permissions import Area, writes
 from schema.touchpoints import Touchpoint
 from schema.writes import CustomerRef, UserError, customer_ref, perform
 
@@ -78,7 +79,8 @@ def _item(
 class TouchpointMutations:
     @strawberry.mutation(
         description=f"Records 1-{touchpoint_writes.MAX_BATCH} touchpoints. An event sent again "
-        "(same source and externalId) is stored once and counted under `duplicates`."
+        "(same source and externalId) is stored once and counted under `duplicates`.",
+        extensions=writes(Area.TOUCHPOINTS),
     )
     async def record_touchpoints(
         self, info: strawberry.Info[Context, None], touchpoints: list[TouchpointInput]

@@ -2,15 +2,13 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import strawberry
-from strawberry.permission import BasePermission
 
 from api.context import Context
 from resolvers import writes
 from resolvers.errors import InputError
-from schema.enums import Role
 from schema.node import from_global_id
 
 R = TypeVar("R")
@@ -85,13 +83,3 @@ async def perform(
             return await work(write), []
     except writes.UserErrors as problem:
         return None, [UserError.of(e) for e in problem.errors]
-
-
-class AdminOnly(BasePermission):
-    message = "Only ADMIN keys may read this."
-    error_extensions: Any = {"code": "FORBIDDEN"}
-
-    def has_permission(
-        self, source: Any, info: strawberry.Info[Context, None], **kwargs: Any
-    ) -> bool:
-        return info.context.viewer.role == Role.ADMIN
