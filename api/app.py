@@ -11,8 +11,9 @@ from starlette.routing import Route
 
 from api.db import create_engine, create_session_factory, is_sqlite
 from api.graphql import GraphQLEndpoint
+from api.ratelimit import cost_buckets
 from api.settings import Settings, get_settings
-from schema.schema import schema
+from schema.schema import build_schema
 
 
 async def healthz(_: Request) -> JSONResponse:
@@ -33,7 +34,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, settings.database_pool_size)
+        engine = create_engine(
+            settings.database_url,
+            settings.database_pool_size,
+            statement_timeout_seconds=settings.request_timeout_seconds,
+        )
         write_engine = engine
         if is_sqlite(settings.database_url):
             write_engine = create_engine(settings.database_url, writer=True)
@@ -41,13 +46,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.write_engine = write_engine
         app.state.sessions = create_session_factory(engine)
         app.state.write_sessions = create_session_factory(write_engine)
+        app.state.budget = cost_buckets(
+            settings.redis_url, settings.rate_limit_capacity, settings.rate_limit_per_second
+        )
         try:
             yield
         finally:
+            await app.state.budget.close()
             await engine.dispose()
             await write_engine.dispose()
 
-    graphql = GraphQLEndpoint(schema, graphiql=settings.graphiql)
+    graphql = GraphQLEndpoint(build_schema(settings), settings)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

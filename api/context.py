@@ -3,7 +3,9 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from api.ratelimit import CostBuckets
 from models import Role
 from models.types import utc_now
 from resolvers.loaders import Loaders
@@ -26,5 +28,8 @@ class Context:
     # Writes use their own factory: on SQLite its transactions begin IMMEDIATE.
     write_sessions: Sessions
     loaders: Loaders
+    # The key's cost budget (rate limiting) and the HTTP response to set status/headers on.
+    budget: CostBuckets
+    response: Any
     # One "now" per request, so every health and series in a response agrees on it.
     now: datetime = field(default_factory=utc_now)

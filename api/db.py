@@ -19,7 +19,9 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, pool_size: int = 10, writer: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, pool_size: int = 10, writer: bool = False, statement_timeout_seconds: float = 0
+) -> AsyncEngine:
     """The engine for `url`; with `writer` on SQLite, transactions begin IMMEDIATE.
 
     SQLite allows one writer: a deferred transaction that reads and then writes fails
@@ -27,7 +29,8 @@ def create_engine(url: str, pool_size: int = 10, writer: bool = False) -> AsyncE
     the busy timeout) before reading anything.
     """
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # hide_parameters: values (personal data) never reach error messages or logs.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,12 +50,17 @@ def create_engine(url: str, pool_size: int = 10, writer: bool = False) -> AsyncE
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    server_settings = {"timezone": "UTC", "application_name": "cx360"}
+    if statement_timeout_seconds:
+        # The database stops work a cancelled request left behind.
+        server_settings["statement_timeout"] = str(int(statement_timeout_seconds * 1000))
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        connect_args={"server_settings": {"timezone": "UTC", "application_name": "cx360"}},
+        hide_parameters=True,
+        connect_args={"server_settings": server_settings},
     )
 
 

@@ -1,10 +1,14 @@
-"""The /graphql endpoint: strawberry's ASGI view behind key authentication.
+"""The /graphql endpoint: strawberry's ASGI view behind transport rules and key auth.
 
-Authentication runs before strawberry sees the request (strawberry builds the context
-before deciding to render GraphiQL), so the IDE page itself loads without a key and
-every operation needs one. Transport errors answer in GraphQL's JSON error shape.
+Before strawberry sees a request: GET may only read (strawberry refuses mutations over
+GET); POST must be `application/json` with one operation, so forms, multipart and
+`text/plain` (CSRF vectors) change nothing; body and document sizes are bounded; the
+key is checked. Each request runs under a timeout that cancels its database work.
+Transport errors answer in GraphQL's JSON error shape.
 """
 
+import asyncio
+import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -17,8 +21,15 @@ from strawberry.schema import BaseSchema
 
 from api.auth import Unauthenticated, authenticate
 from api.context import Context, Viewer
+from api.settings import Settings
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
 
 
 def error_response(
@@ -32,8 +43,9 @@ def error_response(
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, graphiql: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+    def __init__(self, schema: BaseSchema, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+        self.settings = settings
 
     def _is_ide_page(self, request: Request) -> bool:
         return (
@@ -41,6 +53,49 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             and "query" not in request.query_params
             and "text/html" in request.headers.get("accept", "")
         )
+
+    async def _check_transport(self, request: Request) -> None:
+        limit = self.settings.max_document_bytes
+        if request.method == "GET":
+            if len(request.query_params.get("query", "")) > limit:
+                raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
+            return
+        if request.method != "POST":
+            raise Refused(405, "METHOD_NOT_ALLOWED", "Use POST (or GET for queries).")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise Refused(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "POST a JSON body with `Content-Type: application/json`.",
+            )
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.settings.max_body_bytes:
+            raise Refused(
+                413,
+                "BODY_TOO_LARGE",
+                f"The request body is over {self.settings.max_body_bytes} bytes.",
+            )
+        body = await request.body()  # cached: strawberry reads the same request
+        if len(body) > self.settings.max_body_bytes:
+            raise Refused(
+                413,
+                "BODY_TOO_LARGE",
+                f"The request body is over {self.settings.max_body_bytes} bytes.",
+            )
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise Refused(400, "BAD_REQUEST", "The body is not valid JSON.") from None
+        if not isinstance(payload, dict):
+            raise Refused(
+                400,
+                "BATCH_NOT_SUPPORTED",
+                "Send one operation per request as a JSON object; batches are refused.",
+            )
+        query = payload.get("query")
+        if isinstance(query, str) and len(query.encode()) > limit:
+            raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,14 +107,25 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if self.graphql_ide and self._is_ide_page(request):
                 response = await self.render_graphql_ide(request)
             else:
+                await self._check_transport(request)
                 sessions: Sessions = request.app.state.sessions
                 scope.setdefault("state", {})["viewer"] = await authenticate(
                     sessions, request.headers.get("authorization")
                 )
-                response = await self.run(request)
+                async with asyncio.timeout(self.settings.request_timeout_seconds):
+                    response = await self.run(request)
         except Unauthenticated as error:
             response = error_response(
                 401, "UNAUTHENTICATED", str(error), {"WWW-Authenticate": 'Bearer realm="cx360"'}
+            )
+        except Refused as error:
+            response = error_response(error.status, error.code, error.message)
+        except TimeoutError:
+            response = error_response(
+                504,
+                "TIMEOUT",
+                f"The request ran over {self.settings.request_timeout_seconds} s and was "
+                "cancelled; ask for less (smaller pages, a narrower window).",
             )
         except HTTPException as error:
             response = error_response(error.status_code, "BAD_REQUEST", error.reason)
@@ -67,10 +133,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         viewer: Viewer = request.scope["state"]["viewer"]
-        sessions: Sessions = request.app.state.sessions
+        state = request.app.state
         return Context(
             viewer=viewer,
-            sessions=sessions,
-            write_sessions=request.app.state.write_sessions,
-            loaders=Loaders(sessions),
+            sessions=state.sessions,
+            write_sessions=state.write_sessions,
+            loaders=Loaders(state.sessions),
+            budget=state.budget,
+            response=response,
         )

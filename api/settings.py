@@ -19,6 +19,47 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, description="Worker processes for `cx360 serve`.")
     graphiql: bool = Field(default=True, description="Serve the GraphiQL IDE on GET /graphql.")
     log_level: str = Field(default="info", description="Log level for the server and SQL.")
+    environment: str = Field(
+        default="development",
+        description="`production` turns off field suggestions and introspection for keys "
+        "other than ANALYST and ADMIN.",
+    )
+    introspection: bool | None = Field(
+        default=None,
+        description="Introspection for every key; default: on, except in production "
+        "(ANALYST and ADMIN keys always may introspect).",
+    )
+    max_depth: int = Field(default=12, description="Deepest selection nesting allowed.")
+    max_aliases: int = Field(default=30, description="Most aliases in one document.")
+    max_tokens: int = Field(default=4000, description="Most lexical tokens in one document.")
+    max_directives: int = Field(default=50, description="Most directives in one document.")
+    max_document_bytes: int = Field(default=50_000, description="Largest query text.")
+    max_body_bytes: int = Field(
+        default=4_000_000, description="Largest request body (variables included)."
+    )
+    max_query_cost: int = Field(
+        default=25_000, description="Most cost one query may request (see docs/limits.md)."
+    )
+    rate_limit_capacity: int = Field(
+        default=100_000, description="Cost a key may spend at once (its bucket size)."
+    )
+    rate_limit_per_second: float = Field(
+        default=1_000, description="Cost a key's bucket regains per second."
+    )
+    request_timeout_seconds: float = Field(
+        default=20, description="A request running longer is cancelled with its SQL."
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for rate-limit budgets shared by every worker."
+    )
+
+    @property
+    def production(self) -> bool:
+        return self.environment.lower() == "production"
+
+    @property
+    def introspection_for_everyone(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.production
 
 
 @lru_cache

@@ -20,9 +20,17 @@ log = logging.getLogger("cx360.errors")
 def _rewrite(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if original is None or error.path is None:
-        # Parse and validation errors (including our scalars' messages about a literal):
-        # written for the caller, raised before any resolver ran.
-        return error
+        # Parse, validation and limit errors (including our scalars' messages about a
+        # literal): written for the caller, raised before any resolver ran.
+        if error.extensions and "code" in error.extensions:
+            return error
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            path=error.path,
+            original_error=None,
+            extensions={**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"},
+        )
     if isinstance(original, InputError):
         return GraphQLError(
             original.message,

@@ -1,15 +1,40 @@
-"""The one strawberry schema the server serves and `schema.graphql` is exported from."""
+"""The strawberry schema: built per settings (limits), exported to schema.graphql."""
 
 import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 
+from api.settings import Settings
 from schema.errors import ErrorPolicy
+from schema.limits import QueryBudget, directive_limit
 from schema.query import Mutation, Query
 from schema.scalars import SCALAR_MAP
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    config=StrawberryConfig(scalar_map=SCALAR_MAP, relay_max_results=100),
-    extensions=[ErrorPolicy],
-)
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Extensions as factories: an instance per operation, never shared across requests.
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(
+            scalar_map=SCALAR_MAP,
+            relay_max_results=100,
+            disable_field_suggestions=settings.production,
+        ),
+        extensions=[
+            ErrorPolicy,
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: AddValidationRules([directive_limit(settings.max_directives)]),
+            lambda: QueryBudget(settings),
+        ],
+    )
+
+
+schema = build_schema(Settings())

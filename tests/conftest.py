@@ -129,8 +129,8 @@ async def database(kind: str, directory: Path, customers: int) -> AsyncIterator[
 
 
 @asynccontextmanager
-async def serving(backend: Backend) -> AsyncIterator[Api]:
-    app = create_app(Settings(database_url=backend.url))
+async def serving(backend: Backend, **settings: Any) -> AsyncIterator[Api]:
+    app = create_app(Settings(database_url=backend.url, **settings))
     async with LifespanManager(app):
         statements: list[str] = []
         for engine in {app.state.engine, app.state.write_engine}:

@@ -1,0 +1,91 @@
+"""Per-key token buckets of query cost: in memory for one process, in Redis for many.
+
+A key's bucket holds up to `capacity` cost and refills at `per_second`; a query takes
+its cost or is refused with the time until it would fit.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+
+@dataclass(frozen=True)
+class Allowance:
+    allowed: bool
+    remaining: int
+    retry_after: float
+
+
+class CostBuckets(Protocol):
+    capacity: int
+
+    async def take(self, key: str, cost: int) -> Allowance: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryBuckets:
+    def __init__(self, capacity: int, per_second: float) -> None:
+        self.capacity, self.per_second = capacity, per_second
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    async def take(self, key: str, cost: int) -> Allowance:
+        now = time.monotonic()
+        tokens, stamp = self._buckets.get(key, (float(self.capacity), now))
+        tokens = min(float(self.capacity), tokens + (now - stamp) * self.per_second)
+        allowed = tokens >= cost
+        if allowed:
+            tokens -= cost
+        self._buckets[key] = (tokens, now)
+        wait = 0.0 if allowed else (cost - tokens) / self.per_second
+        return Allowance(allowed, int(tokens), wait)
+
+    async def close(self) -> None:
+        return None
+
+
+# Atomic on the Redis server, with the server's clock, so every worker shares one bucket.
+TAKE = """
+local capacity, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
+local tokens = tonumber(saved[1]) or capacity
+local stamp = tonumber(saved[2]) or now
+tokens = math.min(capacity, tokens + (now - stamp) * rate)
+local allowed = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
+return {allowed, tostring(tokens)}
+"""
+
+
+class RedisBuckets:
+    def __init__(self, url: str, capacity: int, per_second: float) -> None:
+        self.capacity, self.per_second = capacity, per_second
+        self._redis: Redis = Redis.from_url(url)
+        self._take: Any = self._redis.register_script(TAKE)
+
+    async def take(self, key: str, cost: int) -> Allowance:
+        allowed, tokens = await self._take(
+            keys=[f"cx360:cost:{key}"], args=[self.capacity, self.per_second, cost]
+        )
+        remaining = float(tokens)
+        wait = 0.0 if allowed else (cost - remaining) / self.per_second
+        return Allowance(bool(allowed), math.floor(remaining), wait)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def cost_buckets(redis_url: str | None, capacity: int, per_second: float) -> CostBuckets:
+    if redis_url:
+        return RedisBuckets(redis_url, capacity, per_second)
+    return MemoryBuckets(capacity, per_second)
