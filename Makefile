@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock 2>/dev/
 DEMO_CUSTOMERS ?= 2000
 export CX360_DATABASE_URL ?= sqlite+aiosqlite:///./cx360.db
 
-.PHONY: install run test lint schema clean
+.PHONY: install run test lint schema fuzz clean
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+## A longer fuzzing run over the whole schema (both databases when configured).
+fuzz: install
+	CX360_FUZZ_EXAMPLES=$${CX360_FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest tests/test_fuzz.py -q
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -37,6 +41,7 @@ lint: install
 schema: install
 	$(BIN)/strawberry export-schema schema.schema:schema --output schema.graphql
 	$(BIN)/cx360 docs security > docs/security.md
+	$(BIN)/cx360 docs configuration > docs/configuration.md
 
 clean:
 	rm -rf $(VENV) cx360.db cx360.db-* .pytest_cache .mypy_cache .ruff_cache

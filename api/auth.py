@@ -25,4 +25,4 @@ async def authenticate(sessions: Sessions, authorization: str | None) -> Viewer:
     key = await find_active_key(sessions, bearer_token(authorization))
     if key is None:
         raise Unauthenticated("Invalid API key: it is unknown, revoked or expired.")
-    return Viewer(key_id=key.id, key_name=key.name, role=key.role)
+    return Viewer(key.id, key.name, key.role, key.trusted_documents_only)

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -188,3 +189,36 @@ def security_doc() -> None:
     from api.docs import security_markdown
 
     sys.stdout.write(security_markdown())
+
+
+@keys_app.command("trust")
+def trust_documents(
+    name_or_id: Annotated[str, typer.Argument(help="The key's name or id.")],
+    files: Annotated[list[Path], typer.Argument(help="GraphQL documents (.graphql) to register.")],
+    also_others: Annotated[
+        bool, typer.Option("--also-others", help="Register without restricting the key to them.")
+    ] = False,
+) -> None:
+    """Register documents for a key (persisted queries) and restrict the key to them.
+
+    Prints each document's sha256Hash, which clients send as
+    `extensions.persistedQuery.sha256Hash`.
+    """
+    documents = {path.name: path.read_text() for path in files}
+
+    async def trust() -> list[str]:
+        async with database(get_settings().database_url) as (_, sessions):
+            return await key_store.trust_documents(
+                sessions, name_or_id, documents, only=not also_others
+            )
+
+    for path, sha256 in zip(files, _run(trust()), strict=True):
+        sys.stdout.write(f"{sha256}  {path.name}\n")
+
+
+@docs_app.command("configuration")
+def configuration_doc() -> None:
+    """Every CX360_ setting with its default and meaning (docs/configuration.md)."""
+    from api.docs import configuration_markdown
+
+    sys.stdout.write(configuration_markdown())

@@ -19,6 +19,7 @@ class Viewer:
     key_id: uuid.UUID
     key_name: str
     role: Role
+    trusted_documents_only: bool = False
 
 
 @dataclass

@@ -22,6 +22,7 @@ from strawberry.schema import BaseSchema
 from api.auth import Unauthenticated, authenticate
 from api.context import Context, Viewer
 from api.settings import Settings
+from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
 
@@ -53,6 +54,45 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             and "query" not in request.query_params
             and "text/html" in request.headers.get("accept", "")
         )
+
+    async def _trusted_request(self, request: Request, viewer: Viewer) -> Request:
+        """Resolves `extensions.persistedQuery.sha256Hash` to the key's registered document.
+
+        A restricted key may only run registered documents; any key may run its own by
+        hash. The body is replayed with the stored text, so strawberry sees a plain query.
+        """
+        payload = json.loads(await request.body()) if request.method == "POST" else {}
+        extensions = payload.get("extensions") or {}
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if sha256 is None:
+            if viewer.trusted_documents_only:
+                raise Refused(
+                    400,
+                    "PERSISTED_QUERY_REQUIRED",
+                    "This key may only run its registered documents: send "
+                    "`extensions.persistedQuery.sha256Hash` instead of a query.",
+                )
+            return request
+        document = await trusted_document(request.app.state.sessions, viewer.key_id, str(sha256))
+        if document is None:
+            raise Refused(
+                400,
+                "PERSISTED_QUERY_NOT_FOUND",
+                "No document with this sha256Hash is registered for this key.",
+            )
+        if payload.get("query") not in (None, document):
+            raise Refused(
+                400,
+                "PERSISTED_QUERY_MISMATCH",
+                "The query text does not match its sha256Hash; send the hash alone.",
+            )
+        body = json.dumps({**payload, "query": document}).encode()
+
+        async def replay() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return Request(request.scope, replay)
 
     async def _check_transport(self, request: Request) -> None:
         limit = self.settings.max_document_bytes
@@ -109,9 +149,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             else:
                 await self._check_transport(request)
                 sessions: Sessions = request.app.state.sessions
-                scope.setdefault("state", {})["viewer"] = await authenticate(
-                    sessions, request.headers.get("authorization")
-                )
+                viewer = await authenticate(sessions, request.headers.get("authorization"))
+                scope.setdefault("state", {})["viewer"] = viewer
+                request = await self._trusted_request(request, viewer)
                 async with asyncio.timeout(self.settings.request_timeout_seconds):
                     response = await self.run(request)
         except Unauthenticated as error:

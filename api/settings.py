@@ -37,9 +37,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=4_000_000, description="Largest request body (variables included)."
     )
-    max_query_cost: int = Field(
-        default=25_000, description="Most cost one query may request (see docs/limits.md)."
-    )
+    max_query_cost: int = Field(default=25_000, description="Most cost one query may request.")
     rate_limit_capacity: int = Field(
         default=100_000, description="Cost a key may spend at once (its bucket size)."
     )

@@ -11,7 +11,7 @@ from models.enums import (
     TicketPriority,
     TicketStatus,
 )
-from models.keys import ApiKey
+from models.keys import ApiKey, TrustedDocument
 from models.merges import MergeRecord
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
@@ -34,4 +34,5 @@ __all__ = [
     "TicketPriority",
     "TicketStatus",
     "Touchpoint",
+    "TrustedDocument",
 ]

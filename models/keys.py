@@ -23,3 +23,17 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Partner keys can be held to their registered documents (persisted queries) only.
+    trusted_documents_only: bool = Field(default=False)
+
+
+class TrustedDocument(SQLModel, table=True):
+    """A GraphQL document registered for a key, addressed by the SHA-256 of its text."""
+
+    __tablename__ = "trusted_document"
+
+    key_id: uuid.UUID = Field(foreign_key="api_key.id", primary_key=True)
+    sha256: str = Field(sa_type=sa.String(64), primary_key=True)
+    name: str = Field(sa_type=sa.String(200))
+    document: str = Field(sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

@@ -10,11 +10,12 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
 
-from models import ApiKey, Role
+from models import ApiKey, Role, TrustedDocument
 from models.types import utc_now
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
@@ -65,11 +66,16 @@ async def list_keys(sessions: Sessions) -> list[ApiKey]:
         return list((await session.execute(statement)).scalars())
 
 
-async def revoke_key(sessions: Sessions, name_or_id: str) -> int:
-    """Revokes the active key(s) with this name or id; returns how many were revoked."""
+def _named(name_or_id: str) -> Any:
     matches = col(ApiKey.name) == name_or_id
     with contextlib.suppress(ValueError):
         matches = matches | (col(ApiKey.id) == uuid.UUID(name_or_id))
+    return matches
+
+
+async def revoke_key(sessions: Sessions, name_or_id: str) -> int:
+    """Revokes the active key(s) with this name or id; returns how many were revoked."""
+    matches = _named(name_or_id)
     async with sessions() as session, session.begin():
         result = await session.execute(
             sa.update(ApiKey)
@@ -85,6 +91,42 @@ async def find_active_key(sessions: Sessions, token: str) -> ApiKey | None:
         col(ApiKey.key_hash) == digest(token),
         col(ApiKey.revoked_at).is_(None),
         col(ApiKey.expires_at).is_(None) | (col(ApiKey.expires_at) > now),
+    )
+    async with sessions() as session:
+        return (await session.execute(statement)).scalar_one_or_none()
+
+
+def document_hash(document: str) -> str:
+    """The persisted-query id of a document: SHA-256 of its exact text, as clients send it."""
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+async def trust_documents(
+    sessions: Sessions, name_or_id: str, documents: dict[str, str], only: bool = True
+) -> list[str]:
+    """Registers documents (name -> text) for the active key; with `only`, restricts it."""
+    async with sessions() as session, session.begin():
+        key = (
+            await session.execute(
+                sa.select(ApiKey).where(_named(name_or_id), col(ApiKey.revoked_at).is_(None))
+            )
+        ).scalar_one_or_none()
+        if key is None:
+            raise InputError("key", f"no active key named or with id '{name_or_id}'")
+        hashes = []
+        for name, text in documents.items():
+            digest_ = document_hash(text)
+            hashes.append(digest_)
+            await session.merge(
+                TrustedDocument(key_id=key.id, sha256=digest_, name=name, document=text)
+            )
+        key.trusted_documents_only = key.trusted_documents_only or only
+    return hashes
+
+
+async def trusted_document(sessions: Sessions, key_id: uuid.UUID, sha256: str) -> str | None:
+    statement = sa.select(col(TrustedDocument.document)).where(
+        col(TrustedDocument.key_id) == key_id, col(TrustedDocument.sha256) == sha256
     )
     async with sessions() as session:
         return (await session.execute(statement)).scalar_one_or_none()

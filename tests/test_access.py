@@ -232,3 +232,11 @@ def test_docs_security_is_generated_from_the_rules(repo_root: Any) -> None:
     assert (repo_root / "docs" / "security.md").read_text() == security_markdown(), (
         "docs/security.md is stale: run `make schema`"
     )
+
+
+def test_docs_configuration_is_generated_from_the_settings(repo_root: Any) -> None:
+    from api.docs import configuration_markdown
+
+    assert (repo_root / "docs" / "configuration.md").read_text() == configuration_markdown(), (
+        "docs/configuration.md is stale: run `make schema`"
+    )

@@ -1,0 +1,67 @@
+"""Fuzzing: documents generated from the whole schema never crash the server.
+
+hypothesis-graphql builds valid queries and mutations from the served schema; each is
+sent over HTTP with an ADMIN key. Clear refusals (limits, user errors) are fine; a 5xx,
+an "Unexpected error." or a crash is a finding. `make fuzz` runs many more examples.
+"""
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from graphql import StringValueNode
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import from_schema
+
+from schema.schema import schema
+from tests.conftest import Api, database, serving
+
+EXAMPLES = int(os.environ.get("CX360_FUZZ_EXAMPLES", "60"))
+SCALARS = {
+    "DateTime": st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    ).map(lambda moment: StringValueNode(value=moment.isoformat())),
+    "Decimal": st.decimals(min_value=-(10**6), max_value=10**6, places=2).map(
+        lambda amount: StringValueNode(value=str(amount))
+    ),
+    "JSON": st.just(StringValueNode(value="{}")),
+}
+
+
+def documents(count: int) -> list[str]:
+    found: list[str] = []
+
+    @settings(
+        max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(from_schema(schema.as_str(), custom_scalars=SCALARS))
+    def collect(document: str) -> None:
+        found.append(document)
+
+    collect()
+    return found
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def fuzzed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    async with (
+        database(request.param, tmp_path_factory.mktemp("fuzz"), 20) as backend,
+        serving(backend, rate_limit_capacity=10**12, rate_limit_per_second=10**9) as api,
+    ):
+        yield api
+
+
+async def test_generated_documents_never_crash_the_server(fuzzed: Api) -> None:
+    sent = documents(EXAMPLES)
+    assert len(sent) >= EXAMPLES // 2
+    for document in sent:
+        response = await fuzzed.post(document)
+        assert response.status_code < 500, (document, response.text)
+        body = response.json()
+        for error in body.get("errors") or []:
+            assert error["extensions"]["code"] != "INTERNAL_SERVER_ERROR", (document, error)
+            assert "Unexpected error" not in error["message"], (document, error)
