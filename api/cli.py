@@ -58,6 +58,8 @@ def serve(
         port=port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
+        # Access lines carry GET query strings, whose variables may hold personal data.
+        access_log=False,
     )
 
 

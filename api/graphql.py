@@ -45,7 +45,7 @@ def error_response(
 
 class GraphQLEndpoint(GraphQL[Context, None]):
     def __init__(self, schema: BaseSchema, settings: Settings) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
         self.settings = settings
 
     def _is_ide_page(self, request: Request) -> bool:

@@ -17,7 +17,10 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `cx360 serve` binds to.")
     port: int = Field(default=8000, description="Port `cx360 serve` listens on.")
     workers: int = Field(default=1, description="Worker processes for `cx360 serve`.")
-    graphiql: bool = Field(default=True, description="Serve the GraphiQL IDE on GET /graphql.")
+    graphiql: bool | None = Field(
+        default=None,
+        description="Serve the GraphiQL IDE on GET /graphql; default: on, except in production.",
+    )
     log_level: str = Field(default="info", description="Log level for the server and SQL.")
     environment: str = Field(
         default="development",
@@ -54,6 +57,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.environment.lower() == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.production
 
     @property
     def introspection_for_everyone(self) -> bool:

@@ -242,6 +242,8 @@ async def test_production_hides_introspection_and_suggestions_but_not_from_analy
         assert (await production.query(introspect, role=Role.ANALYST))["__schema"]
         typo = (await production.post("{ viewer { rol } }")).json()["errors"][0]["message"]
         assert "Did you mean" not in typo
+        page = await production.client.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 401  # no GraphiQL page in production by default
     development = (await api.post("{ viewer { rol } }")).json()["errors"][0]["message"]
     assert "Did you mean" in development
 
