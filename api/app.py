@@ -5,12 +5,14 @@ from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.db import create_engine, create_session_factory, is_sqlite
 from api.graphql import GraphQLEndpoint
+from api.observability import RequestObserver, metrics_endpoint
 from api.ratelimit import cost_buckets
 from api.settings import Settings, get_settings
 from schema.schema import build_schema
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
+        middleware=[Middleware(RequestObserver)],
         lifespan=lifespan,
     )

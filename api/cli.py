@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from api.db import database
+from api.observability import json_log_config
 from api.settings import get_settings
 from models import Role
 from resolvers import keys as key_store
@@ -58,7 +59,9 @@ def serve(
         port=port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
-        # Access lines carry GET query strings, whose variables may hold personal data.
+        log_config=json_log_config(settings.log_level),
+        # Access lines carry GET query strings, whose variables may hold personal data;
+        # cx360.requests logs one structured line per request instead.
         access_log=False,
     )
 

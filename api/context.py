@@ -32,5 +32,8 @@ class Context:
     # The key's cost budget (rate limiting) and the HTTP response to set status/headers on.
     budget: CostBuckets
     response: Any
+    # The request's id (also in its log line) and the error codes it answered with.
+    request_id: str = ""
+    error_codes: list[str] = field(default_factory=list)
     # One "now" per request, so every health and series in a response agrees on it.
     now: datetime = field(default_factory=utc_now)

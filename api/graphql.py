@@ -9,6 +9,7 @@ Transport errors answer in GraphQL's JSON error shape.
 
 import asyncio
 import json
+import re
 from typing import Any
 
 from cross_web import HTTPException
@@ -21,6 +22,7 @@ from strawberry.schema import BaseSchema
 
 from api.auth import Unauthenticated, authenticate
 from api.context import Context, Viewer
+from api.observability import observe_batch
 from api.settings import Settings
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
@@ -41,6 +43,20 @@ def error_response(
         status_code=status,
         headers=headers,
     )
+
+
+NAMED_OPERATION = re.compile(r"^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+(\w+)")
+
+
+def _named_operation(query: object) -> str | None:
+    """The operation's own name when the client sent no operationName."""
+    found = NAMED_OPERATION.match(query) if isinstance(query, str) else None
+    return found.group(1) if found else None
+
+
+def _record(scope: Scope, code: str) -> None:
+    """Notes a refusal for the request log and metrics (api.observability)."""
+    scope.setdefault("state", {}).setdefault("error_codes", []).append(code)
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -96,7 +112,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def _check_transport(self, request: Request) -> None:
         limit = self.settings.max_document_bytes
+        state = request.scope.setdefault("state", {})
         if request.method == "GET":
+            state["operation"] = request.query_params.get("operationName") or _named_operation(
+                request.query_params.get("query")
+            )
             if len(request.query_params.get("query", "")) > limit:
                 raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
             return
@@ -134,6 +154,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 "Send one operation per request as a JSON object; batches are refused.",
             )
         query = payload.get("query")
+        state["operation"] = payload.get("operationName") or _named_operation(query)
         if isinstance(query, str) and len(query.encode()) > limit:
             raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
 
@@ -155,12 +176,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 async with asyncio.timeout(self.settings.request_timeout_seconds):
                     response = await self.run(request)
         except Unauthenticated as error:
+            _record(scope, "UNAUTHENTICATED")
             response = error_response(
                 401, "UNAUTHENTICATED", str(error), {"WWW-Authenticate": 'Bearer realm="cx360"'}
             )
         except Refused as error:
+            _record(scope, error.code)
             response = error_response(error.status, error.code, error.message)
         except TimeoutError:
+            _record(scope, "TIMEOUT")
             response = error_response(
                 504,
                 "TIMEOUT",
@@ -168,17 +192,21 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 "cancelled; ask for less (smaller pages, a narrower window).",
             )
         except HTTPException as error:
+            _record(scope, "BAD_REQUEST")
             response = error_response(error.status_code, "BAD_REQUEST", error.reason)
         await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        viewer: Viewer = request.scope["state"]["viewer"]
+        scope_state = request.scope["state"]
+        viewer: Viewer = scope_state["viewer"]
         state = request.app.state
         return Context(
             viewer=viewer,
             sessions=state.sessions,
             write_sessions=state.write_sessions,
-            loaders=Loaders(state.sessions),
+            loaders=Loaders(state.sessions, observe_batch),
             budget=state.budget,
             response=response,
+            request_id=scope_state.get("request_id", ""),
+            error_codes=scope_state.setdefault("error_codes", []),
         )

@@ -23,8 +23,11 @@ V = TypeVar("V")
 
 
 class Loaders:
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(
+        self, sessions: Sessions, observe: Callable[[str, int], None] | None = None
+    ) -> None:
         self._sessions = sessions
+        self._observe = observe  # told each batch's size, for metrics
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def _loader(
@@ -32,6 +35,14 @@ class Loaders:
     ) -> DataLoader[K, V]:
         loader = self._loaders.get(key)
         if loader is None:
+            observe, name = self._observe, str(key[0] if isinstance(key, tuple) else key)
+            if observe is not None:
+                inner = batch
+
+                async def batch(keys: list[K]) -> list[V]:
+                    observe(name, len(keys))
+                    return await inner(keys)
+
             loader = self._loaders[key] = DataLoader(batch, max_batch_size=1000)
         return loader
 

@@ -17,7 +17,7 @@ from resolvers.errors import InputError
 log = logging.getLogger("cx360.errors")
 
 
-def _rewrite(error: GraphQLError) -> GraphQLError:
+def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
     if original is None or error.path is None:
         # Parse, validation and limit errors (including our scalars' messages about a
@@ -55,6 +55,15 @@ def _rewrite(error: GraphQLError) -> GraphQLError:
 class ErrorPolicy(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
+        context = self.execution_context.context
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [_rewrite(error) for error in result.errors]
+            result.errors = [_rewrite(e, context.request_id) for e in result.errors]
+        errors = (
+            result.errors
+            if result is not None and result.errors
+            else (self.execution_context.pre_execution_errors or [])
+        )
+        context.error_codes.extend(
+            str((e.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")) for e in errors
+        )
