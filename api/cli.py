@@ -4,6 +4,7 @@ Results a script may capture (a new key) go alone to stdout; messages go to stde
 """
 
 import asyncio
+import json
 import sys
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,8 @@ app = typer.Typer(help="cx360: the customer-360 GraphQL API.", no_args_is_help=T
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 docs_app = typer.Typer(help="Print documents generated from the code.", no_args_is_help=True)
+import_app = typer.Typer(help="Import records from files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 app.add_typer(docs_app, name="docs")
 messages = Console(stderr=True)
 T = TypeVar("T")
@@ -227,3 +230,44 @@ def configuration_doc() -> None:
     from api.docs import configuration_markdown
 
     sys.stdout.write(configuration_markdown())
+
+
+@import_app.command("touchpoints")
+def import_touchpoints(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".jsonl or .csv")],
+    batch_size: Annotated[int, typer.Option(min=1, max=1000, help="Events per transaction.")] = 500,
+) -> None:
+    """Validate every line, then import all (idempotently) or, if any line is bad, nothing."""
+    from api.db import create_engine, create_session_factory, is_sqlite
+    from api.importer import import_touchpoints as run_import
+    from api.importer import validate
+
+    async def main() -> None:
+        url = get_settings().database_url
+        engine = create_engine(url)
+        writer = create_engine(url, writer=True) if is_sqlite(url) else engine
+        try:
+            items, problems = await validate(create_session_factory(engine), file)
+            if problems:
+                for problem in problems[:200]:
+                    messages.print(f"[red]{problem}[/red]")
+                if len(problems) > 200:
+                    messages.print(f"... and {len(problems) - 200} more")
+                messages.print(f"{len(problems)} problem(s) in {file.name}: nothing imported")
+                raise typer.Exit(1)
+            with Progress(console=messages) as progress:
+                task = progress.add_task("importing touchpoints", total=len(items))
+                created, duplicates = await run_import(
+                    create_session_factory(writer),
+                    items,
+                    batch_size,
+                    lambda n: progress.advance(task, n),
+                )
+            messages.print(f"imported {file.name}: {created} created, {duplicates} duplicates")
+            sys.stdout.write(json.dumps({"created": created, "duplicates": duplicates}) + "\n")
+        finally:
+            await engine.dispose()
+            if writer is not engine:
+                await writer.dispose()
+
+    _run(main())

@@ -60,7 +60,7 @@ class IngestResult:
     duplicates: int
 
 
-def _problems(item: TouchpointInput, index: int) -> list[UserError]:
+def item_problems(item: TouchpointInput, index: int) -> list[UserError]:
     base = ("touchpoints", str(index))
     problems: list[UserError] = []
 
@@ -109,7 +109,7 @@ async def record_touchpoints(
         )
     session = write.session
     problems = [*ref_problems]
-    problems += [p for index, item in enumerate(items) for p in _problems(item, index)]
+    problems += [p for index, item in enumerate(items) for p in item_problems(item, index)]
     unreadable = {p.field[1] for p in ref_problems if p.field}
     customers = await resolve_customers(session, [item.customer for item in items])
     problems += [
