@@ -20,7 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/cx360 migrate
 	$(BIN)/cx360 seed --if-empty --customers $(DEMO_CUSTOMERS)
-	@echo "Demo ADMIN key (paste into GraphiQL's headers as {\"Authorization\": \"Bearer <key>\"}):"
+	@echo "Demo ADMIN key (paste it into the API key field at the top of GraphiQL):"
 	@$(BIN)/cx360 keys create --name demo-admin --role ADMIN --replace
 	$(BIN)/cx360 serve
 

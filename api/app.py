@@ -8,9 +8,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from api.db import create_engine, create_session_factory, is_sqlite
+from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
 from api.observability import RequestObserver, metrics_endpoint
 from api.ratelimit import cost_buckets
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Mount(ASSETS_PATH, StaticFiles(directory=STATIC), name="graphiql-assets"),
         ],
         middleware=[Middleware(RequestObserver)],
         lifespan=lifespan,

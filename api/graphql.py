@@ -22,6 +22,7 @@ from strawberry.schema import BaseSchema
 
 from api.auth import Unauthenticated, authenticate
 from api.context import Context, Viewer
+from api.graphiql import graphiql_response
 from api.observability import observe_batch
 from api.settings import Settings
 from resolvers.keys import trusted_document
@@ -166,7 +167,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         response: Response
         try:
             if self.graphql_ide and self._is_ide_page(request):
-                response = await self.render_graphql_ide(request)
+                response = graphiql_response()
             else:
                 await self._check_transport(request)
                 sessions: Sessions = request.app.state.sessions
