@@ -4,12 +4,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from api.db import create_engine, create_session_factory, is_sqlite
 from api.graphiql import ASSETS_PATH, STATIC
@@ -17,6 +19,7 @@ from api.graphql import GraphQLEndpoint
 from api.observability import RequestObserver, metrics_endpoint
 from api.ratelimit import cost_buckets
 from api.settings import Settings, get_settings
+from api.tracing import configured_provider, trace_engine, traced
 from schema.schema import build_schema
 
 
@@ -33,8 +36,12 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, tracer_provider: TracerProvider | None = None
+) -> ASGIApp:
+    """The app; traced when a tracer provider is given or the OTEL_* variables ask for it."""
     settings = settings or get_settings()
+    tracer_provider = tracer_provider or configured_provider()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -50,6 +57,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.write_engine = write_engine
         app.state.sessions = create_session_factory(engine)
         app.state.write_sessions = create_session_factory(write_engine)
+        if tracer_provider is not None:
+            for traced_engine in {engine, write_engine}:
+                trace_engine(traced_engine, tracer_provider)
         app.state.budget = cost_buckets(
             settings.redis_url, settings.rate_limit_capacity, settings.rate_limit_per_second
         )
@@ -60,8 +70,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await engine.dispose()
             await write_engine.dispose()
 
-    graphql = GraphQLEndpoint(build_schema(settings), settings)
-    return Starlette(
+    graphql = GraphQLEndpoint(build_schema(settings, tracer_provider), settings)
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
@@ -72,3 +82,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[Middleware(RequestObserver)],
         lifespan=lifespan,
     )
+    return traced(app, tracer_provider) if tracer_provider is not None else app

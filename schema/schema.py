@@ -1,5 +1,7 @@
 """The strawberry schema: built per settings (limits), exported to schema.graphql."""
 
+from typing import Any
+
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
@@ -7,6 +9,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.schema.config import StrawberryConfig
 
 from api.settings import Settings
@@ -16,8 +19,18 @@ from schema.query import Mutation, Query
 from schema.scalars import SCALAR_MAP
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.Schema:
     # Extensions as factories: an instance per operation, never shared across requests.
+    extensions: list[Any] = [
+        ErrorPolicy,
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules([directive_limit(settings.max_directives)]),
+        lambda: QueryBudget(settings),
+    ]
+    if tracer_provider is not None:  # a span per operation (and per resolver it runs)
+        extensions.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -26,14 +39,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             relay_max_results=100,
             disable_field_suggestions=settings.production,
         ),
-        extensions=[
-            ErrorPolicy,
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: AddValidationRules([directive_limit(settings.max_directives)]),
-            lambda: QueryBudget(settings),
-        ],
+        extensions=extensions,
     )
 
 
