@@ -9,21 +9,17 @@ from sqlmodel import col
 
 from models import AuditEntry
 from resolvers.pagination import (
-    Ordering,
     Page,
     PageRequest,
     Sessions,
-    SortKey,
     count_rows,
     fetch_page,
+    newest_first,
+    within,
 )
 
-NEWEST_FIRST = Ordering(
-    "audit:occurredAt:desc",
-    (
-        SortKey(col(AuditEntry.occurred_at), True, "datetime"),
-        SortKey(col(AuditEntry.id), True, "uuid"),
-    ),
+NEWEST_FIRST = newest_first(
+    "audit:occurredAt:desc", col(AuditEntry.occurred_at), col(AuditEntry.id)
 )
 
 
@@ -46,10 +42,7 @@ def _conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
         # JSON arrays are stored as text on both databases; ids are quoted inside them.
         as_text = sa.cast(col(AuditEntry.target_ids), sa.Text)
         where.append(as_text.contains(f'"{query.target}"'))
-    if query.occurred_from is not None:
-        where.append(col(AuditEntry.occurred_at) >= query.occurred_from)
-    if query.occurred_to is not None:
-        where.append(col(AuditEntry.occurred_at) < query.occurred_to)
+    where += within(col(AuditEntry.occurred_at), query.occurred_from, query.occurred_to)
     return where
 
 

@@ -23,6 +23,7 @@ from resolvers.pagination import (
     count_rows,
     fetch_grouped,
     fetch_page,
+    within,
 )
 
 ZERO_MONEY = Decimal("0.00")
@@ -96,10 +97,7 @@ def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
     if query.churned is not None:
         churned_at = col(Customer.churned_at)
         conditions.append(churned_at.is_not(None) if query.churned else churned_at.is_(None))
-    if query.created_from is not None:
-        conditions.append(col(Customer.created_at) >= query.created_from)
-    if query.created_to is not None:
-        conditions.append(col(Customer.created_at) < query.created_to)
+    conditions += within(col(Customer.created_at), query.created_from, query.created_to)
     if query.health_level is not None:
         assert query.as_of is not None, "health is judged as of a moment"
         conditions.append(health.level_condition(query.health_level, query.as_of))

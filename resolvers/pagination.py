@@ -83,6 +83,21 @@ class Ordering:
         return sa.or_(*clauses)
 
 
+def newest_first(name: str, moment: Expr, key: Expr) -> Ordering:
+    """The usual order of a record list: most recent first, ties by id."""
+    return Ordering(name, (SortKey(moment, True, "datetime"), SortKey(key, True, "uuid")))
+
+
+def within(moment: Expr, start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+    """`start <= moment < end`, either end open: the half-open windows used everywhere."""
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None:
+        conditions.append(moment >= start)
+    if end is not None:
+        conditions.append(moment < end)
+    return conditions
+
+
 @dataclass(frozen=True)
 class PageRequest:
     first: int

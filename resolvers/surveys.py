@@ -11,29 +11,24 @@ from sqlmodel import col
 
 from models import Survey, SurveyKind, SurveyResponse
 from resolvers.pagination import (
-    Ordering,
     Page,
     PageRequest,
     Sessions,
-    SortKey,
     count_rows,
     count_rows_per_parent,
     fetch_by_ids,
     fetch_grouped,
     fetch_page,
     fetch_pages_per_parent,
+    newest_first,
+    within,
 )
 
-SURVEYS_NEWEST_FIRST = Ordering(
-    "surveys:createdAt:desc",
-    (SortKey(col(Survey.created_at), True, "datetime"), SortKey(col(Survey.id), True, "uuid")),
+SURVEYS_NEWEST_FIRST = newest_first(
+    "surveys:createdAt:desc", col(Survey.created_at), col(Survey.id)
 )
-RESPONSES_NEWEST_FIRST = Ordering(
-    "responses:respondedAt:desc",
-    (
-        SortKey(col(SurveyResponse.responded_at), True, "datetime"),
-        SortKey(col(SurveyResponse.id), True, "uuid"),
-    ),
+RESPONSES_NEWEST_FIRST = newest_first(
+    "responses:respondedAt:desc", col(SurveyResponse.responded_at), col(SurveyResponse.id)
 )
 
 
@@ -48,10 +43,7 @@ def conditions(query: ResponseQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.kinds is not None:
         where.append(col(SurveyResponse.survey_kind).in_(query.kinds))
-    if query.responded_from is not None:
-        where.append(col(SurveyResponse.responded_at) >= query.responded_from)
-    if query.responded_to is not None:
-        where.append(col(SurveyResponse.responded_at) < query.responded_to)
+    where += within(col(SurveyResponse.responded_at), query.responded_from, query.responded_to)
     return where
 
 

@@ -22,6 +22,7 @@ from resolvers.pagination import (
     fetch_by_ids,
     fetch_page,
     fetch_pages_per_parent,
+    within,
 )
 
 
@@ -76,10 +77,7 @@ def conditions(query: TicketQuery) -> list[ColumnElement[bool]]:
         where.append(col(Ticket.channel).in_(query.channels))
     if query.assignee is not None:
         where.append(col(Ticket.assignee) == query.assignee)
-    if query.created_from is not None:
-        where.append(col(Ticket.created_at) >= query.created_from)
-    if query.created_to is not None:
-        where.append(col(Ticket.created_at) < query.created_to)
+    where += within(col(Ticket.created_at), query.created_from, query.created_to)
     return where
 
 

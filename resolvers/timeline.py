@@ -25,6 +25,7 @@ from resolvers.pagination import (
     SortKey,
     encode_cursor,
     fetch_rows_per_parent,
+    within,
 )
 
 TimelineEntity = Touchpoint | Ticket | SurveyResponse
@@ -69,12 +70,7 @@ TIMELINE_ORDERING = SOURCES[0].ordering
 
 
 def _conditions(source: _Source, query: TimelineQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.occurred_from is not None:
-        where.append(source.occurred_at >= query.occurred_from)
-    if query.occurred_to is not None:
-        where.append(source.occurred_at < query.occurred_to)
-    return where
+    return within(source.occurred_at, query.occurred_from, query.occurred_to)
 
 
 async def timeline_pages_by_customer(

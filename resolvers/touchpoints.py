@@ -10,24 +10,20 @@ from sqlmodel import col
 
 from models import Channel, JourneyStage, Team, Touchpoint
 from resolvers.pagination import (
-    Ordering,
     Page,
     PageRequest,
     Sessions,
-    SortKey,
     count_rows,
     count_rows_per_parent,
     fetch_by_ids,
     fetch_page,
     fetch_pages_per_parent,
+    newest_first,
+    within,
 )
 
-NEWEST_FIRST = Ordering(
-    "touchpoints:occurredAt:desc",
-    (
-        SortKey(col(Touchpoint.occurred_at), True, "datetime"),
-        SortKey(col(Touchpoint.id), True, "uuid"),
-    ),
+NEWEST_FIRST = newest_first(
+    "touchpoints:occurredAt:desc", col(Touchpoint.occurred_at), col(Touchpoint.id)
 )
 
 
@@ -51,10 +47,7 @@ def conditions(query: TouchpointQuery) -> list[ColumnElement[bool]]:
         where.append(col(Touchpoint.team).in_(query.teams))
     if query.kinds is not None:
         where.append(col(Touchpoint.kind).in_(query.kinds))
-    if query.occurred_from is not None:
-        where.append(col(Touchpoint.occurred_at) >= query.occurred_from)
-    if query.occurred_to is not None:
-        where.append(col(Touchpoint.occurred_at) < query.occurred_to)
+    where += within(col(Touchpoint.occurred_at), query.occurred_from, query.occurred_to)
     return where
 
 
