@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock 2>/dev/
 DEMO_CUSTOMERS ?= 2000
 export CX360_DATABASE_URL ?= sqlite+aiosqlite:///./cx360.db
 
-.PHONY: install run test lint schema fuzz clean
+.PHONY: install run test lint schema fuzz codegen clean
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+## TypeScript types for the operations in examples/ (graphql-codegen, pinned by package-lock.json).
+codegen:
+	npm ci --no-audit --no-fund --loglevel=error
+	npx graphql-codegen --config codegen.yml
+
 ## A longer fuzzing run over the whole schema (both databases when configured).
 fuzz: install
 	CX360_FUZZ_EXAMPLES=$${CX360_FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest tests/test_fuzz.py -q
@@ -44,4 +49,4 @@ schema: install
 	$(BIN)/cx360 docs configuration > docs/configuration.md
 
 clean:
-	rm -rf $(VENV) cx360.db cx360.db-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules cx360.db cx360.db-* .pytest_cache .mypy_cache .ruff_cache
