@@ -35,5 +35,7 @@ class Context:
     # The request's id (also in its log line) and the error codes it answered with.
     request_id: str = ""
     error_codes: list[str] = field(default_factory=list)
+    # Extra fields for the request's log line (e.g. which read path served it).
+    log_fields: dict[str, Any] = field(default_factory=dict)
     # One "now" per request, so every health and series in a response agrees on it.
     now: datetime = field(default_factory=utc_now)

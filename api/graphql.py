@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -53,6 +54,37 @@ def _named_operation(query: object) -> str | None:
     """The operation's own name when the client sent no operationName."""
     found = NAMED_OPERATION.match(query) if isinstance(query, str) else None
     return found.group(1) if found else None
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """Where a NUL character hides in the variables: PostgreSQL text cannot store one."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _nul_path(item, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
+        if found:
+            return found
+    return None
+
+
+def _check_text(query: object, variables: object) -> None:
+    where = (
+        "the query" if isinstance(query, str) and ("\x00" in query or "\\u0000" in query) else None
+    )
+    where = where or _nul_path(variables, "variables")
+    if where:
+        raise Refused(
+            400,
+            "BAD_USER_INPUT",
+            f"Text may not contain NUL characters (U+0000): remove them from `{where}`.",
+        )
 
 
 def _record(scope: Scope, code: str) -> None:
@@ -120,6 +152,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             )
             if len(request.query_params.get("query", "")) > limit:
                 raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
+            variables = request.query_params.get("variables", "")
+            _check_text(request.query_params.get("query"), variables.replace("\\u0000", "\x00"))
             return
         if request.method != "POST":
             raise Refused(405, "METHOD_NOT_ALLOWED", "Use POST (or GET for queries).")
@@ -156,6 +190,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             )
         query = payload.get("query")
         state["operation"] = payload.get("operationName") or _named_operation(query)
+        _check_text(query, payload.get("variables"))
         if isinstance(query, str) and len(query.encode()) > limit:
             raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
 
@@ -210,4 +245,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response=response,
             request_id=scope_state.get("request_id", ""),
             error_codes=scope_state.setdefault("error_codes", []),
+            log_fields=scope_state.setdefault("log_fields", {}),
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: compact, UTF-8 as is, and compiled `data` (an orjson.Fragment) unparsed."""
+        return orjson.dumps(data)

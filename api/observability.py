@@ -44,6 +44,7 @@ REFUSED = Counter(
 POOL_IN_USE = Gauge(
     "cx360_db_connections_in_use", "Database connections checked out.", multiprocess_mode="livesum"
 )
+READ_PATH = Counter("cx360_read_path", "Operations by the path that served them.", ["path"])
 BATCH_SIZE = Histogram(
     "cx360_dataloader_batch_size",
     "Keys per dataloader batch.",
@@ -120,6 +121,7 @@ class RequestObserver:
         given = headers.get(b"x-request-id", b"").decode()
         state["request_id"] = given if re.fullmatch(r"[\w-]{8,64}", given) else uuid.uuid4().hex
         state["error_codes"] = []
+        state["log_fields"] = {}
         started = time.perf_counter()
         status = 500
 
@@ -161,6 +163,7 @@ class RequestObserver:
                     "role": getattr(getattr(viewer, "role", None), "value", None),
                     "status": status,
                     "outcome": outcome,
+                    **state.get("log_fields", {}),
                 }
             },
         )

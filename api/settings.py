@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(
         default=20, description="A request running longer is cancelled with its SQL."
     )
+    compiled_reads: bool = Field(
+        default=True,
+        description="On PostgreSQL, answer read queries whose every field has an SQL form "
+        "with one statement that builds the JSON (docs/performance.md); off: resolvers only.",
+    )
+    debug: bool = Field(
+        default=False,
+        description="Report in each response's `extensions.readPath` which read path "
+        "(compiled or resolvers) served it, and why a query was not compiled.",
+    )
     redis_url: str | None = Field(
         default=None, description="Redis for rate-limit budgets shared by every worker."
     )

@@ -47,15 +47,23 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def server(url: str) -> AsyncIterator[int]:
-    """`cx360 serve` (1 worker) on a free port of 127.0.0.1, ready; killed afterwards."""
+async def server(url: str, **settings: str) -> AsyncIterator[int]:
+    """`cx360 serve` (1 worker) on a free port of 127.0.0.1, ready; killed afterwards.
+
+    `settings` are extra CX360_* variables, e.g. compiled_reads="0".
+    """
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         CX360,
         "serve",
         "--port",
         str(port),
-        env={**os.environ, "CX360_DATABASE_URL": url, "CX360_LOG_LEVEL": "warning"},
+        env={
+            **os.environ,
+            "CX360_DATABASE_URL": url,
+            "CX360_LOG_LEVEL": "warning",
+            **{f"CX360_{name.upper()}": value for name, value in settings.items()},
+        },
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )

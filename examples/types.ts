@@ -1098,6 +1098,13 @@ export type JourneyFunnelQueryVariables = Exact<{
 
 export type JourneyFunnelQuery = { journeyFunnel: Array<{ stage: JourneyStage, reached: number, conversion: number | null }>, metrics: { revenue: string, nps: number | null, npsResponses: number }, metricsSeries: Array<{ start: string, metrics: { revenue: string, activeCustomers: number, churnedCustomers: number } }> };
 
+export type MarketingJourneysQueryVariables = Exact<{
+  segment: string | null | undefined;
+}>;
+
+
+export type MarketingJourneysQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, email: string | null, segment: string | null, stage: JourneyStage, createdAt: string, touchpoints: { edges: Array<{ node: { occurredAt: string, channel: Channel, stage: JourneyStage, team: Team, kind: string, value: string | null, sentiment: number | null } }> }, tickets: { edges: Array<{ node: { subject: string, status: TicketStatus, priority: TicketPriority } }> }, surveyResponses: { edges: Array<{ node: { score: number, respondedAt: string, survey: { kind: SurveyKind } } }> } } }> } };
+
 export type FindCustomerQueryVariables = Exact<{
   source: string;
   externalId: string;
@@ -1124,6 +1131,17 @@ export type Customer360Query = { customer: { id: string, name: string, email: st
           | { __typename: 'Touchpoint', channel: Channel, kind: string, summary: string | null, value: string | null }
          }> } } | null };
 
+export type CustomerPageQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CustomerPageQuery = { customer: { id: string, name: string, email: string | null, phone: string | null, company: string | null, segment: string | null, stage: JourneyStage, createdAt: string, churnedAt: string | null, lifetimeValue: string, externalIds: Array<{ source: string, id: string }>, timeline: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, occurredAt: string, node:
+          | { __typename: 'SurveyResponse', id: string, score: number, comment: string | null, survey: { kind: SurveyKind, question: string } }
+          | { __typename: 'Ticket', id: string, subject: string, status: TicketStatus, priority: TicketPriority, firstResponseSeconds: number | null, resolutionSeconds: number | null }
+          | { __typename: 'Touchpoint', id: string, channel: Channel, kind: string, summary: string | null, value: string | null, currency: string | null, sentiment: number | null }
+         }> }, tickets: { totalCount: number, edges: Array<{ node: { id: string, subject: string, status: TicketStatus, priority: TicketPriority, createdAt: string, resolvedOnFirstContact: boolean | null } }> }, surveyResponses: { totalCount: number, edges: Array<{ node: { score: number, respondedAt: string, survey: { kind: SurveyKind } } }> } } | null };
+
 export type TopCustomersQueryVariables = Exact<{
   segment: string | null | undefined;
 }>;
@@ -1135,6 +1153,11 @@ export type AtRiskCustomersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type AtRiskCustomersQuery = { customers: { totalCount: number, edges: Array<{ node: { id: string, name: string, email: string | null, health: { score: number, reasons: Array<string> }, tickets: { edges: Array<{ node: { subject: string, priority: TicketPriority, createdAt: string } }> } } }> } };
+
+export type SupportQueueDashboardQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SupportQueueDashboardQuery = { tickets: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, subject: string, status: TicketStatus, priority: TicketPriority, channel: Channel, assignee: string | null, createdAt: string, firstResponseSeconds: number | null, contactCount: number, reopenCount: number, customer: { id: string, name: string, email: string | null, segment: string | null, stage: JourneyStage, lifetimeValue: string, touchpoints: { edges: Array<{ node: { occurredAt: string, channel: Channel, kind: string, summary: string | null } }> }, tickets: { totalCount: number, edges: Array<{ node: { id: string, subject: string, status: TicketStatus, createdAt: string, resolvedAt: string | null } }> } } } }> } };
 
 export type TicketQueueQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -14,6 +14,8 @@ from sqlmodel import col
 from models import Customer, CustomerExternalId, JourneyStage, Touchpoint
 from models.touchpoints import PURCHASE_KIND
 from resolvers import health
+from resolvers.filters import ColumnFilter, Filter, Param, column_sql, window
+from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
     Ordering,
     Page,
@@ -23,7 +25,6 @@ from resolvers.pagination import (
     count_rows,
     fetch_grouped,
     fetch_page,
-    within,
 )
 
 ZERO_MONEY = Decimal("0.00")
@@ -59,11 +60,21 @@ def lifetime_value_expression() -> ColumnElement[Decimal]:
     return sa.func.coalesce(purchases, ZERO_MONEY)
 
 
+# The same sum in cents, as SQL text for the compiled read path (in a `customer` scope);
+# built from constants only.
+LIFETIME_VALUE_CENTS_SQL = (
+    "coalesce((SELECT sum(touchpoint.value_cents) FROM touchpoint WHERE "  # noqa: S608
+    f"touchpoint.customer_id = customer.id AND touchpoint.kind = '{PURCHASE_KIND}'), 0)"
+)
+
+
 def _ordering(field: str, descending: bool) -> Ordering:
     first_key: dict[str, SortKey] = {
         "CREATED_AT": SortKey(col(Customer.created_at), descending, "datetime"),
         "NAME": SortKey(col(Customer.name), descending, "str"),
-        "LIFETIME_VALUE": SortKey(lifetime_value_expression(), descending, "decimal"),
+        "LIFETIME_VALUE": SortKey(
+            lifetime_value_expression(), descending, "decimal", sql=LIFETIME_VALUE_CENTS_SQL
+        ),
     }
     direction = "desc" if descending else "asc"
     return Ordering(
@@ -80,28 +91,83 @@ CUSTOMER_ORDERINGS: dict[tuple[str, bool], Ordering] = {
 DEFAULT_CUSTOMER_ORDERING = CUSTOMER_ORDERINGS[("CREATED_AT", True)]
 
 
-def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [col(Customer.merged_into_id).is_(None)]
-    if query.search:
-        term = query.search.strip().lower()
+LIKE_ESCAPE = str.maketrans({"/": "//", "%": "/%", "_": "/_"})
+
+
+@dataclass(frozen=True)
+class Search:
+    """Case-insensitive substring of name, company and (for roles with PII) email."""
+
+    field: str = "search"
+
+    def _columns(self, query: CustomerQuery) -> list[Any]:
         searched = [col(Customer.name), col(Customer.company)]
-        if query.search_email:
-            searched.append(col(Customer.email))
-        conditions.append(
-            sa.or_(*(sa.func.lower(column).contains(term, autoescape=True) for column in searched))
+        return [*searched, col(Customer.email)] if query.search_email else searched
+
+    def condition(self, value: str, query: CustomerQuery) -> ColumnElement[bool] | None:
+        if not value:
+            return None
+        term = value.strip().lower()
+        return sa.or_(
+            *(sa.func.lower(c).contains(term, autoescape=True) for c in self._columns(query))
         )
-    if query.segment is not None:
-        conditions.append(col(Customer.segment) == query.segment)
-    if query.stage is not None:
-        conditions.append(col(Customer.stage) == query.stage)
-    if query.churned is not None:
+
+    def sql(self, value: str, query: CustomerQuery, param: Param) -> str | None:
+        if not value:
+            return None
+        pattern = param(
+            "text",
+            lambda q: "%" + q.search.strip().lower().translate(LIKE_ESCAPE) + "%",
+        )
+        return (
+            "("
+            + " OR ".join(
+                f"lower({column_sql(c)}) LIKE {pattern} ESCAPE '/'" for c in self._columns(query)
+            )
+            + ")"
+        )
+
+
+@dataclass(frozen=True)
+class Churned:
+    field: str = "churned"
+
+    def condition(self, value: bool, query: CustomerQuery) -> ColumnElement[bool]:
         churned_at = col(Customer.churned_at)
-        conditions.append(churned_at.is_not(None) if query.churned else churned_at.is_(None))
-    conditions += within(col(Customer.created_at), query.created_from, query.created_to)
-    if query.health_level is not None:
+        return churned_at.is_not(None) if value else churned_at.is_(None)
+
+    def sql(self, value: bool, query: CustomerQuery, param: Param) -> str:
+        return f"customer.churned_at IS {'NOT NULL' if value else 'NULL'}"
+
+
+@dataclass(frozen=True)
+class HealthLevelFilter:
+    """Health is judged in SQL as of the request's moment; no compiled form (yet)."""
+
+    field: str = "health_level"
+
+    def condition(self, value: str, query: CustomerQuery) -> ColumnElement[bool]:
         assert query.as_of is not None, "health is judged as of a moment"
-        conditions.append(health.level_condition(query.health_level, query.as_of))
-    return conditions
+        return health.level_condition(value, query.as_of)
+
+    def sql(self, value: str, query: CustomerQuery, param: Param) -> None:
+        return None
+
+
+FILTERS: tuple[Filter, ...] = (
+    Search(),
+    ColumnFilter("segment", col(Customer.segment), "equals"),
+    ColumnFilter("stage", col(Customer.stage), "equals"),
+    Churned(),
+    *window("created_from", "created_to", col(Customer.created_at)),
+    HealthLevelFilter(),
+)
+# Merged customers live on only as pointers to their survivor.
+NOT_MERGED_SQL = "customer.merged_into_id IS NULL"
+
+
+def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
+    return [col(Customer.merged_into_id).is_(None), *apply_filters(FILTERS, query)]
 
 
 async def list_customers(

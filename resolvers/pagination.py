@@ -49,6 +49,8 @@ class SortKey:
     expression: Expr
     descending: bool
     kind: ValueKind
+    # The expression as SQL text for the compiled read path; plain columns need none.
+    sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,12 @@ def _decode_value(value: Any, kind: ValueKind) -> Any:
 
 
 def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
-    payload = json.dumps([ordering.name, [_encode_value(v) for v in values]], separators=(",", ":"))
+    # Non-ASCII stays as is, as PostgreSQL's to_json writes it on the compiled path.
+    payload = json.dumps(
+        [ordering.name, [_encode_value(v) for v in values]],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 

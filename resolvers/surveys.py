@@ -10,6 +10,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import Survey, SurveyKind, SurveyResponse
+from resolvers.filters import ColumnFilter, Filter, window
+from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
     Page,
     PageRequest,
@@ -21,7 +23,6 @@ from resolvers.pagination import (
     fetch_page,
     fetch_pages_per_parent,
     newest_first,
-    within,
 )
 
 SURVEYS_NEWEST_FIRST = newest_first(
@@ -39,12 +40,14 @@ class ResponseQuery:
     responded_to: datetime | None = None
 
 
+RESPONSE_FILTERS: tuple[Filter, ...] = (
+    ColumnFilter("kinds", col(SurveyResponse.survey_kind), "any_of"),
+    *window("responded_from", "responded_to", col(SurveyResponse.responded_at)),
+)
+
+
 def conditions(query: ResponseQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.kinds is not None:
-        where.append(col(SurveyResponse.survey_kind).in_(query.kinds))
-    where += within(col(SurveyResponse.responded_at), query.responded_from, query.responded_to)
-    return where
+    return apply_filters(RESPONSE_FILTERS, query)
 
 
 async def list_surveys(sessions: Sessions, page: PageRequest) -> Page[Survey]:

@@ -11,6 +11,8 @@ from sqlmodel import col
 
 from models import Channel, Ticket, TicketPriority, TicketStatus
 from models.enums import PRIORITY_ORDER
+from resolvers.filters import ColumnFilter, Filter, window
+from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
     Ordering,
     Page,
@@ -22,7 +24,6 @@ from resolvers.pagination import (
     fetch_by_ids,
     fetch_page,
     fetch_pages_per_parent,
-    within,
 )
 
 
@@ -40,6 +41,12 @@ PRIORITY_RANK = sa.case(
     {priority: rank for rank, priority in enumerate(PRIORITY_ORDER)}, value=col(Ticket.priority)
 )
 
+PRIORITY_RANK_SQL = (
+    "CASE ticket.priority "
+    + " ".join(f"WHEN '{p.value}' THEN {rank}" for rank, p in enumerate(PRIORITY_ORDER))
+    + " END"
+)
+
 
 def _ordering(field: str, descending: bool) -> Ordering:
     direction = "desc" if descending else "asc"
@@ -47,7 +54,7 @@ def _ordering(field: str, descending: bool) -> Ordering:
     if field == "PRIORITY":
         # Within one priority the ticket waiting longest comes first, in either direction.
         keys = (
-            SortKey(PRIORITY_RANK, descending, "int"),
+            SortKey(PRIORITY_RANK, descending, "int", sql=PRIORITY_RANK_SQL),
             SortKey(col(Ticket.created_at), False, "datetime"),
             SortKey(col(Ticket.id), False, "uuid"),
         )
@@ -67,18 +74,17 @@ TICKET_ORDERINGS: dict[tuple[str, bool], Ordering] = {
 DEFAULT_TICKET_ORDERING = TICKET_ORDERINGS[("CREATED_AT", True)]
 
 
+FILTERS: tuple[Filter, ...] = (
+    ColumnFilter("statuses", col(Ticket.status), "any_of"),
+    ColumnFilter("priorities", col(Ticket.priority), "any_of"),
+    ColumnFilter("channels", col(Ticket.channel), "any_of"),
+    ColumnFilter("assignee", col(Ticket.assignee), "equals"),
+    *window("created_from", "created_to", col(Ticket.created_at)),
+)
+
+
 def conditions(query: TicketQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.statuses is not None:
-        where.append(col(Ticket.status).in_(query.statuses))
-    if query.priorities is not None:
-        where.append(col(Ticket.priority).in_(query.priorities))
-    if query.channels is not None:
-        where.append(col(Ticket.channel).in_(query.channels))
-    if query.assignee is not None:
-        where.append(col(Ticket.assignee) == query.assignee)
-    where += within(col(Ticket.created_at), query.created_from, query.created_to)
-    return where
+    return apply_filters(FILTERS, query)
 
 
 async def list_tickets(

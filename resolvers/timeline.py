@@ -16,6 +16,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import SurveyResponse, Ticket, Touchpoint
+from resolvers.filters import Filter, window
+from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
     Expr,
     Ordering,
@@ -25,7 +27,6 @@ from resolvers.pagination import (
     SortKey,
     encode_cursor,
     fetch_rows_per_parent,
-    within,
 )
 
 TimelineEntity = Touchpoint | Ticket | SurveyResponse
@@ -49,16 +50,20 @@ class _Source:
     customer: Expr
     occurred_at: Expr
     ordering: Ordering
+    filters: tuple[Filter, ...]
 
 
 def _source(entity: type[TimelineEntity], occurred_at: Expr, rank: int) -> _Source:
     # One cursor format for all three kinds: (time, kind rank, id), all descending.
     keys = (
         SortKey(occurred_at, True, "datetime"),
-        SortKey(sa.literal(rank, sa.Integer), True, "int"),
+        SortKey(sa.literal(rank, sa.Integer), True, "int", sql=str(rank)),
         SortKey(col(entity.id), True, "uuid"),
     )
-    return _Source(entity, col(entity.customer_id), occurred_at, Ordering("timeline", keys))
+    filters = window("occurred_from", "occurred_to", occurred_at)
+    return _Source(
+        entity, col(entity.customer_id), occurred_at, Ordering("timeline", keys), filters
+    )
 
 
 SOURCES = (
@@ -70,7 +75,7 @@ TIMELINE_ORDERING = SOURCES[0].ordering
 
 
 def _conditions(source: _Source, query: TimelineQuery) -> list[ColumnElement[bool]]:
-    return within(source.occurred_at, query.occurred_from, query.occurred_to)
+    return apply_filters(source.filters, query)
 
 
 async def timeline_pages_by_customer(

@@ -9,6 +9,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import Channel, JourneyStage, Team, Touchpoint
+from resolvers.filters import ColumnFilter, Filter, window
+from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
     Page,
     PageRequest,
@@ -19,7 +21,6 @@ from resolvers.pagination import (
     fetch_page,
     fetch_pages_per_parent,
     newest_first,
-    within,
 )
 
 NEWEST_FIRST = newest_first(
@@ -37,18 +38,17 @@ class TouchpointQuery:
     occurred_to: datetime | None = None
 
 
+FILTERS: tuple[Filter, ...] = (
+    ColumnFilter("channels", col(Touchpoint.channel), "any_of"),
+    ColumnFilter("stages", col(Touchpoint.stage), "any_of"),
+    ColumnFilter("teams", col(Touchpoint.team), "any_of"),
+    ColumnFilter("kinds", col(Touchpoint.kind), "any_of"),
+    *window("occurred_from", "occurred_to", col(Touchpoint.occurred_at)),
+)
+
+
 def conditions(query: TouchpointQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.channels is not None:
-        where.append(col(Touchpoint.channel).in_(query.channels))
-    if query.stages is not None:
-        where.append(col(Touchpoint.stage).in_(query.stages))
-    if query.teams is not None:
-        where.append(col(Touchpoint.team).in_(query.teams))
-    if query.kinds is not None:
-        where.append(col(Touchpoint.kind).in_(query.kinds))
-    where += within(col(Touchpoint.occurred_at), query.occurred_from, query.occurred_to)
-    return where
+    return apply_filters(FILTERS, query)
 
 
 async def list_touchpoints(

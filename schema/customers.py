@@ -4,13 +4,30 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
 from models import Customer as CustomerModel
-from resolvers import customers, surveys, timeline, touchpoints
+from models import CustomerExternalId as ExternalIdModel
+from models import SurveyResponse as SurveyResponseModel
+from models import Ticket as TicketModel
+from models import Touchpoint as TouchpointModel
+from resolvers import customers
+from resolvers.compiled.forms import (
+    Column,
+    CompileContext,
+    ConnectionOf,
+    Expression,
+    ListOf,
+    ListRequest,
+    Lookup,
+    TimelineOf,
+    sql,
+    sql_table,
+)
 from resolvers.errors import InputError
 from resolvers.pagination import Ordering, page_request
 from schema.convert import from_row
@@ -25,17 +42,26 @@ from schema.metrics import (
 )
 from schema.node import Node, key_of_type, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
-from schema.permissions import Area, Masked, mask_email, mask_phone, reads, sees_personal_data
-from schema.surveys import SurveyResponse, SurveyResponseFilter, response_query
-from schema.tickets import Ticket, TicketFilter, TicketOrder, ticket_ordering, ticket_query
-from schema.timeline import TimelineConnection, TimelineFilter
-from schema.touchpoints import Touchpoint, TouchpointFilter, touchpoint_query
+from schema.permissions import (
+    PERSONAL_DATA_ROLES,
+    Area,
+    Masked,
+    mask_email,
+    mask_email_sql,
+    mask_phone,
+    reads,
+)
+from schema.surveys import SurveyResponse, SurveyResponseFilter, response_list
+from schema.tickets import Ticket, TicketFilter, TicketOrder, ticket_list
+from schema.timeline import TimelineConnection, TimelineFilter, timeline_list
+from schema.touchpoints import Touchpoint, TouchpointFilter, touchpoint_list
 
 
+@sql_table(ExternalIdModel)
 @strawberry.type(description="An identifier another system (CRM, helpdesk...) uses.")
 class ExternalId:
     source: str
-    id: str
+    id: str = strawberry.field(metadata=sql(Column("external_id")))
 
 
 @strawberry.input(description="Customers matching every given condition.")
@@ -87,6 +113,46 @@ def customer_ordering(order: CustomerOrder | None) -> Ordering:
     return customers.CUSTOMER_ORDERINGS[(order.field.value, order.direction == SortDirection.DESC)]
 
 
+def customer_list(
+    context: CompileContext,
+    first: int | None = None,
+    after: str | None = None,
+    filter: CustomerFilter | None = None,
+    order_by: CustomerOrder | None = None,
+) -> ListRequest:
+    """A page of customers, as both read paths take it (search covers email for PII roles)."""
+    query = (
+        filter.query(context.now, context.role in PERSONAL_DATA_ROLES)
+        if filter is not None
+        else customers.CustomerQuery()
+    )
+    ordering = customer_ordering(order_by)
+    return ListRequest(query, customers.FILTERS, ordering, page_request(first, after, ordering))
+
+
+def email_key(arguments: dict[str, Any], _: CompileContext) -> tuple[str]:
+    email: str = arguments["email"]
+    if not email.strip():
+        raise InputError("email", "`email` must not be empty.")
+    return (customers.normalize_email(email),)
+
+
+def external_id_key(arguments: dict[str, Any], _: CompileContext) -> tuple[str, str]:
+    return (arguments["source"], arguments["id"])
+
+
+def customer_key(arguments: dict[str, Any], _: CompileContext) -> tuple[uuid.UUID | None]:
+    return (key_of_type(arguments["id"], "Customer", "id"),)
+
+
+CUSTOMER_BY_EMAIL_SQL = "(SELECT c.id FROM customer AS c WHERE c.email = {0})"
+CUSTOMER_BY_EXTERNAL_ID_SQL = (
+    "(SELECT x.customer_id FROM customer_external_id AS x "
+    "WHERE x.source = {0} AND x.external_id = {1})"
+)
+
+
+@sql_table(CustomerModel)
 @strawberry.type(description="One person or account contact the company serves.")
 class Customer(Node):
     id: strawberry.ID
@@ -94,7 +160,7 @@ class Customer(Node):
     email: str | None = strawberry.field(
         description="Trimmed and lower-cased; unique. PII: masked (j***@example.com) for roles "
         "without personal data.",
-        extensions=[Masked(mask_email)],
+        extensions=[Masked(mask_email, mask_email_sql)],
     )
     phone: str | None = strawberry.field(
         description="E.164. PII: masked (+44 ••• ••• 123) for roles without personal data.",
@@ -124,7 +190,9 @@ class Customer(Node):
         assert model is not None, f"customer {key} referenced but missing"
         return cls.from_model(model)
 
-    @strawberry.field
+    @strawberry.field(
+        metadata=sql(ListOf(ExternalIdModel, "customer_id", ("source", "external_id")))
+    )
     async def external_ids(self, info: strawberry.Info[Context, None]) -> list[ExternalId]:
         found = await info.context.loaders.external_ids().load(self.db_id)
         return [ExternalId(source=e.source, id=e.external_id) for e in found]
@@ -152,11 +220,21 @@ class Customer(Node):
     ) -> CustomerHealth:
         return await customer_health(info, self.db_id, as_of)
 
-    @strawberry.field(description="Sum of all the customer's purchase values.")
+    @strawberry.field(
+        description="Sum of all the customer's purchase values.",
+        metadata=sql(Expression(customers.LIFETIME_VALUE_CENTS_SQL)),
+    )
     async def lifetime_value(self, info: strawberry.Info[Context, None]) -> Decimal:
         return await info.context.loaders.lifetime_value().load(self.db_id)
 
-    @strawberry.field(description="Newest first. " + PAGE_ARGUMENTS_HELP)
+    @strawberry.field(
+        description="Newest first. " + PAGE_ARGUMENTS_HELP,
+        metadata=sql(
+            ConnectionOf(
+                TouchpointModel, lambda a, _: touchpoint_list(**a), parent_key="customer_id"
+            )
+        ),
+    )
     async def touchpoints(
         self,
         info: strawberry.Info[Context, None],
@@ -164,17 +242,21 @@ class Customer(Node):
         after: str | None = None,
         filter: TouchpointFilter | None = None,
     ) -> Connection[Touchpoint]:
-        query = touchpoint_query(filter)
-        page = page_request(first, after, touchpoints.NEWEST_FIRST)
+        request = touchpoint_list(first, after, filter)
         loaders = info.context.loaders
-        found = await loaders.touchpoint_pages(query, page).load(self.db_id)
+        found = await loaders.touchpoint_pages(request.query, request.page).load(self.db_id)
         return connection(
-            found, Touchpoint.from_model, lambda: loaders.touchpoint_counts(query).load(self.db_id)
+            found,
+            Touchpoint.from_model,
+            lambda: loaders.touchpoint_counts(request.query).load(self.db_id),
         )
 
     @strawberry.field(
         description="Newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
+        metadata=sql(
+            ConnectionOf(TicketModel, lambda a, _: ticket_list(**a), parent_key="customer_id")
+        ),
     )
     async def tickets(
         self,
@@ -184,17 +266,25 @@ class Customer(Node):
         filter: TicketFilter | None = None,
         order_by: TicketOrder | None = None,
     ) -> Connection[Ticket]:
-        query = ticket_query(filter)
-        ordering = ticket_ordering(order_by)
-        page = page_request(first, after, ordering)
+        request = ticket_list(first, after, filter, order_by)
         loaders = info.context.loaders
-        found = await loaders.ticket_pages(query, ordering, page).load(self.db_id)
+        found = await loaders.ticket_pages(request.query, request.ordering, request.page).load(
+            self.db_id
+        )
         return connection(
-            found, Ticket.from_model, lambda: loaders.ticket_counts(query).load(self.db_id)
+            found,
+            Ticket.from_model,
+            lambda: loaders.ticket_counts(request.query).load(self.db_id),
         )
 
     @strawberry.field(
-        description="Newest first. " + PAGE_ARGUMENTS_HELP, extensions=reads(Area.SURVEYS)
+        description="Newest first. " + PAGE_ARGUMENTS_HELP,
+        extensions=reads(Area.SURVEYS),
+        metadata=sql(
+            ConnectionOf(
+                SurveyResponseModel, lambda a, _: response_list(**a), parent_key="customer_id"
+            )
+        ),
     )
     async def survey_responses(
         self,
@@ -203,20 +293,22 @@ class Customer(Node):
         after: str | None = None,
         filter: SurveyResponseFilter | None = None,
     ) -> Connection[SurveyResponse]:
-        query = response_query(filter)
-        page = page_request(first, after, surveys.RESPONSES_NEWEST_FIRST)
+        request = response_list(first, after, filter)
         loaders = info.context.loaders
-        found = await loaders.response_pages("customer", query, page).load(self.db_id)
+        found = await loaders.response_pages("customer", request.query, request.page).load(
+            self.db_id
+        )
         return connection(
             found,
             SurveyResponse.from_model,
-            lambda: loaders.response_counts("customer", query).load(self.db_id),
+            lambda: loaders.response_counts("customer", request.query).load(self.db_id),
         )
 
     @strawberry.field(
         description="Touchpoints, tickets and survey responses together, newest first. "
         + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS, Area.SURVEYS),
+        metadata=sql(TimelineOf(lambda a, _: timeline_list(**a))),
     )
     async def timeline(
         self,
@@ -225,13 +317,15 @@ class Customer(Node):
         after: str | None = None,
         filter: TimelineFilter | None = None,
     ) -> TimelineConnection:
-        query = timeline.TimelineQuery(
-            occurred_from=filter.from_ if filter else None,
-            occurred_to=filter.to if filter else None,
+        request = timeline_list(first, after, filter)
+        found = await info.context.loaders.timeline_pages(request.query, request.page).load(
+            self.db_id
         )
-        page = page_request(first, after, timeline.TIMELINE_ORDERING)
-        found = await info.context.loaders.timeline_pages(query, page).load(self.db_id)
         return TimelineConnection.of(found)
+
+
+def compile_context(info: strawberry.Info[Context, None]) -> CompileContext:
+    return CompileContext(role=info.context.viewer.role, now=info.context.now)
 
 
 async def customer_by_key(
@@ -245,22 +339,40 @@ async def customer_by_key(
 
 @strawberry.type
 class CustomerQueries:
-    @strawberry.field(description="A customer by id; a merged customer's id yields the survivor.")
+    @strawberry.field(
+        description="A customer by id; a merged customer's id yields the survivor.",
+        metadata=sql(Lookup(CustomerModel, customer_key, ("uuid",), follow_merges=True)),
+    )
     async def customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> Customer | None:
         return await customer_by_key(info, key_of_type(id, "Customer", "id"))
 
-    @strawberry.field(description="A customer by email (matched trimmed and case-insensitively).")
+    @strawberry.field(
+        description="A customer by email (matched trimmed and case-insensitively).",
+        metadata=sql(
+            Lookup(CustomerModel, email_key, ("text",), CUSTOMER_BY_EMAIL_SQL, follow_merges=True)
+        ),
+    )
     async def customer_by_email(
         self, info: strawberry.Info[Context, None], email: str
     ) -> Customer | None:
-        if not email.strip():
-            raise InputError("email", "`email` must not be empty.")
-        key = await info.context.loaders.customer_id_by_email().load(email)
+        (normalized,) = email_key({"email": email}, compile_context(info))
+        key = await info.context.loaders.customer_id_by_email().load(normalized)
         return await customer_by_key(info, key)
 
-    @strawberry.field(description="A customer by an id another system knows them under.")
+    @strawberry.field(
+        description="A customer by an id another system knows them under.",
+        metadata=sql(
+            Lookup(
+                CustomerModel,
+                external_id_key,
+                ("text", "text"),
+                CUSTOMER_BY_EXTERNAL_ID_SQL,
+                follow_merges=True,
+            )
+        ),
+    )
     async def customer_by_external_id(
         self, info: strawberry.Info[Context, None], source: str, id: str
     ) -> Customer | None:
@@ -269,7 +381,14 @@ class CustomerQueries:
 
     @strawberry.field(
         description="Customers (merged ones excluded), newest first unless ordered. "
-        + PAGE_ARGUMENTS_HELP
+        + PAGE_ARGUMENTS_HELP,
+        metadata=sql(
+            ConnectionOf(
+                CustomerModel,
+                lambda a, context: customer_list(context, **a),
+                where=(customers.NOT_MERGED_SQL,),
+            )
+        ),
     )
     async def customers(
         self,
@@ -279,15 +398,11 @@ class CustomerQueries:
         filter: CustomerFilter | None = None,
         order_by: CustomerOrder | None = None,
     ) -> Connection[Customer]:
-        query = (
-            filter.query(info.context.now, sees_personal_data(info))
-            if filter is not None
-            else customers.CustomerQuery()
-        )
-        ordering = customer_ordering(order_by)
-        page = page_request(first, after, ordering)
+        request = customer_list(compile_context(info), first, after, filter, order_by)
         sessions = info.context.sessions
-        found = await customers.list_customers(sessions, query, ordering, page)
+        found = await customers.list_customers(
+            sessions, request.query, request.ordering, request.page
+        )
         return connection(
-            found, Customer.from_model, lambda: customers.count_customers(sessions, query)
+            found, Customer.from_model, lambda: customers.count_customers(sessions, request.query)
         )

@@ -93,7 +93,11 @@ class _AreaPermission(BasePermission):
         self.message = f"This key's role may not {self.verb} {names}."
 
     def has_permission(self, source: Any, info: strawberry.Info[Context, None], **_: Any) -> bool:
-        return all(area in self.table[role_of(info)] for area in self.areas)
+        return self.allows(role_of(info))
+
+    def allows(self, role: Role) -> bool:
+        """The same rule for the compiled read path, which has a role but no resolver info."""
+        return all(area in self.table[role] for area in self.areas)
 
 
 class CanRead(_AreaPermission):
@@ -111,7 +115,10 @@ class SeesPersonalData(BasePermission):
     error_extensions: Any = FORBIDDEN
 
     def has_permission(self, source: Any, info: strawberry.Info[Context, None], **_: Any) -> bool:
-        return sees_personal_data(info)
+        return self.allows(role_of(info))
+
+    def allows(self, role: Role) -> bool:
+        return role in PERSONAL_DATA_ROLES
 
 
 def reads(*areas: Area) -> list[FieldExtension]:
@@ -132,6 +139,13 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def mask_email_sql(email: str) -> str:
+    """mask_email in SQL, for the compiled read path (`email` is an SQL expression)."""
+    at = f"strpos({email}, '@')"
+    domain = f"CASE WHEN {at} > 0 THEN substr({email}, {at} + 1) ELSE '' END"
+    return f"(left(split_part({email}, '@', 1), 1) || '***@' || {domain})"
+
+
 def mask_phone(phone: str) -> str:
     try:
         country = phonenumbers.parse(phone).country_code
@@ -144,8 +158,17 @@ def mask_phone(phone: str) -> str:
 class Masked(FieldExtension):
     """Roles without PII read a hint (j***@example.com, +44 ••• ••• 123), never the value."""
 
-    def __init__(self, mask: Callable[[str], str]) -> None:
+    def __init__(
+        self, mask: Callable[[str], str], mask_sql: Callable[[str], str] | None = None
+    ) -> None:
         self.mask = mask
+        self.mask_sql = mask_sql
+
+    def compiled_rule(self, role: Role) -> Callable[[str], str] | bool | None:
+        """For the compiled path: shown as is, masked in SQL, or no SQL form (None)."""
+        if role in PERSONAL_DATA_ROLES:
+            return True
+        return self.mask_sql
 
     def _shown(self, value: Any, info: strawberry.Info[Context, None]) -> Any:
         if value is None or sees_personal_data(info):

@@ -12,7 +12,9 @@ from strawberry.extensions import (
 from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.schema.config import StrawberryConfig
 
+from api.db import is_sqlite
 from api.settings import Settings
+from schema.compiled import CompiledPlans, CompiledReads
 from schema.errors import ErrorPolicy
 from schema.limits import QueryBudget, directive_limit
 from schema.query import Mutation, Query
@@ -20,6 +22,8 @@ from schema.scalars import SCALAR_MAP
 
 
 def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.Schema:
+    plans = CompiledPlans()
+    compiled = settings.compiled_reads and not is_sqlite(settings.database_url)
     # Extensions as factories: an instance per operation, never shared across requests.
     extensions: list[Any] = [
         ErrorPolicy,
@@ -28,10 +32,12 @@ def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: AddValidationRules([directive_limit(settings.max_directives)]),
         lambda: QueryBudget(settings),
+        # After the budget: a compiled answer is still costed and rate-limited first.
+        lambda: CompiledReads(plans, compiled, settings.debug),
     ]
     if tracer_provider is not None:  # a span per operation (and per resolver it runs)
         extensions.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
-    return strawberry.Schema(
+    built = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(
@@ -41,6 +47,8 @@ def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.
         ),
         extensions=extensions,
     )
+    plans.attach(built)
+    return built
 
 
 schema = build_schema(Settings())

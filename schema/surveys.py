@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Context
+from models import Customer as CustomerModel
 from models import Survey as SurveyModel
 from models import SurveyResponse as SurveyResponseModel
+from models import Ticket as TicketModel
 from resolvers import surveys
+from resolvers.compiled.forms import ConnectionOf, ListRequest, ToOne, sql, sql_table
 from resolvers.pagination import page_request
 from schema.convert import from_row
 from schema.enums import SurveyKind
@@ -42,6 +45,27 @@ def response_query(filter: SurveyResponseFilter | None) -> surveys.ResponseQuery
     return filter.query() if filter is not None else surveys.ResponseQuery()
 
 
+def response_list(
+    first: int | None = None,
+    after: str | None = None,
+    filter: SurveyResponseFilter | None = None,
+) -> ListRequest:
+    """A page of survey responses, newest first, as both read paths take it."""
+    ordering = surveys.RESPONSES_NEWEST_FIRST
+    return ListRequest(
+        response_query(filter),
+        surveys.RESPONSE_FILTERS,
+        ordering,
+        page_request(first, after, ordering),
+    )
+
+
+def survey_list(first: int | None = None, after: str | None = None) -> ListRequest:
+    ordering = surveys.SURVEYS_NEWEST_FIRST
+    return ListRequest(None, (), ordering, page_request(first, after, ordering))
+
+
+@sql_table(SurveyResponseModel)
 @strawberry.type(description="One score a customer gave, optionally following up a ticket.")
 class SurveyResponse(Node):
     id: strawberry.ID
@@ -60,13 +84,13 @@ class SurveyResponse(Node):
     def from_model(cls, model: SurveyResponseModel) -> "SurveyResponse":
         return from_row(cls, model, id=to_global_id("SurveyResponse", model.id), db_id=model.id)
 
-    @strawberry.field
+    @strawberry.field(metadata=sql(ToOne(SurveyModel, "survey_id")))
     async def survey(self, info: strawberry.Info[Context, None]) -> "Survey":
         survey = await info.context.loaders.survey().load(self.survey_id)
         assert survey is not None, "a response's survey always exists (foreign key)"
         return Survey.from_model(survey)
 
-    @strawberry.field
+    @strawberry.field(metadata=sql(ToOne(CustomerModel, "customer_id", follow_merges=True)))
     async def customer(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Customer", strawberry.lazy("schema.customers")]:
@@ -74,7 +98,7 @@ class SurveyResponse(Node):
 
         return await Customer.load(info, self.customer_id)
 
-    @strawberry.field(extensions=reads(Area.TICKETS))
+    @strawberry.field(extensions=reads(Area.TICKETS), metadata=sql(ToOne(TicketModel, "ticket_id")))
     async def ticket(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Ticket", strawberry.lazy("schema.tickets")] | None:
@@ -86,6 +110,7 @@ class SurveyResponse(Node):
         return Ticket.from_model(ticket) if ticket is not None else None
 
 
+@sql_table(SurveyModel)
 @strawberry.type(description="A question of one kind with the kind's fixed scale.")
 class Survey(Node):
     id: strawberry.ID
@@ -100,21 +125,27 @@ class Survey(Node):
     def from_model(cls, model: SurveyModel) -> "Survey":
         return from_row(cls, model, id=to_global_id("Survey", model.id), db_id=model.id)
 
-    @strawberry.field(description="Responses, newest first. " + PAGE_ARGUMENTS_HELP)
+    @strawberry.field(
+        description="Responses, newest first. " + PAGE_ARGUMENTS_HELP,
+        metadata=sql(
+            ConnectionOf(
+                SurveyResponseModel, lambda a, _: response_list(**a), parent_key="survey_id"
+            )
+        ),
+    )
     async def responses(
         self,
         info: strawberry.Info[Context, None],
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[SurveyResponse]:
-        query = surveys.ResponseQuery()
-        page = page_request(first, after, surveys.RESPONSES_NEWEST_FIRST)
+        request = response_list(first, after)
         loaders = info.context.loaders
-        found = await loaders.response_pages("survey", query, page).load(self.db_id)
+        found = await loaders.response_pages("survey", request.query, request.page).load(self.db_id)
         return connection(
             found,
             SurveyResponse.from_model,
-            lambda: loaders.response_counts("survey", query).load(self.db_id),
+            lambda: loaders.response_counts("survey", request.query).load(self.db_id),
         )
 
 
@@ -123,6 +154,7 @@ class SurveyQueries:
     @strawberry.field(
         description="All surveys, newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.SURVEYS),
+        metadata=sql(ConnectionOf(SurveyModel, lambda a, _: survey_list(**a))),
     )
     async def surveys(
         self,
@@ -130,7 +162,7 @@ class SurveyQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Survey]:
-        page = page_request(first, after, surveys.SURVEYS_NEWEST_FIRST)
+        request = survey_list(first, after)
         sessions = info.context.sessions
-        found = await surveys.list_surveys(sessions, page)
+        found = await surveys.list_surveys(sessions, request.page)
         return connection(found, Survey.from_model, lambda: surveys.count_surveys(sessions))

@@ -8,9 +8,20 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Context
+from models import Customer as CustomerModel
+from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from models import TicketStatus as TicketStatusModel
 from resolvers import tickets
+from resolvers.compiled.forms import (
+    ConnectionOf,
+    Expression,
+    ListOf,
+    ListRequest,
+    ToOne,
+    sql,
+    sql_table,
+)
 from resolvers.pagination import Ordering, page_request
 from schema.convert import from_row
 from schema.enums import Channel, SortDirection, TicketPriority, TicketStatus
@@ -69,10 +80,35 @@ def ticket_ordering(order: TicketOrder | None) -> Ordering:
     return tickets.TICKET_ORDERINGS[(order.field.value, order.direction == SortDirection.DESC)]
 
 
+def ticket_list(
+    first: int | None = None,
+    after: str | None = None,
+    filter: TicketFilter | None = None,
+    order_by: TicketOrder | None = None,
+) -> ListRequest:
+    """A page of tickets, as both read paths take it."""
+    ordering = ticket_ordering(order_by)
+    return ListRequest(
+        ticket_query(filter), tickets.FILTERS, ordering, page_request(first, after, ordering)
+    )
+
+
+SECONDS_TO_FIRST_RESPONSE = (
+    "trunc(extract(epoch FROM ticket.first_response_at - ticket.created_at))"
+)
+SECONDS_TO_RESOLUTION = "trunc(extract(epoch FROM ticket.resolved_at - ticket.created_at))"
+RESOLVED_ON_FIRST_CONTACT = (
+    "CASE WHEN ticket.status IN ("
+    + ", ".join(f"'{s.value}'" for s in CLOSED_STATES)
+    + ") THEN ticket.contact_count = 1 AND ticket.reopen_count = 0 END"
+)
+
+
 def _seconds_between(start: datetime, end: datetime | None) -> int | None:
     return None if end is None else int((end - start).total_seconds())
 
 
+@sql_table(TicketModel)
 @strawberry.type(description="One support case.")
 class Ticket(Node):
     id: strawberry.ID
@@ -88,14 +124,17 @@ class Ticket(Node):
     contact_count: int = strawberry.field(description="Customer contacts on this case (>= 1).")
     reopen_count: int
     first_response_seconds: int | None = strawberry.field(
-        description="Whole seconds from createdAt to firstResponseAt; null before a response."
+        description="Whole seconds from createdAt to firstResponseAt; null before a response.",
+        metadata=sql(Expression(SECONDS_TO_FIRST_RESPONSE)),
     )
     resolution_seconds: int | None = strawberry.field(
-        description="Whole seconds from createdAt to resolvedAt; null while unresolved."
+        description="Whole seconds from createdAt to resolvedAt; null while unresolved.",
+        metadata=sql(Expression(SECONDS_TO_RESOLUTION)),
     )
     resolved_on_first_contact: bool | None = strawberry.field(
         description="For RESOLVED or CLOSED tickets: one contact and never reopened; "
-        "null while the ticket is still open."
+        "null while the ticket is still open.",
+        metadata=sql(Expression(RESOLVED_ON_FIRST_CONTACT)),
     )
     db_id: strawberry.Private[uuid.UUID]
     customer_id: strawberry.Private[uuid.UUID]
@@ -116,7 +155,7 @@ class Ticket(Node):
             ),
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=sql(ToOne(CustomerModel, "customer_id", follow_merges=True)))
     async def customer(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Customer", strawberry.lazy("schema.customers")]:
@@ -127,6 +166,7 @@ class Ticket(Node):
     @strawberry.field(
         description="Survey responses that follow up this ticket, oldest first.",
         extensions=reads(Area.SURVEYS),
+        metadata=sql(ListOf(SurveyResponseModel, "ticket_id", ("responded_at", "id"))),
     )
     async def survey_responses(self, info: strawberry.Info[Context, None]) -> list[SurveyResponse]:
         responses = await info.context.loaders.ticket_responses().load(self.db_id)
@@ -138,6 +178,7 @@ class TicketQueries:
     @strawberry.field(
         description="All tickets, newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
+        metadata=sql(ConnectionOf(TicketModel, lambda a, _: ticket_list(**a))),
     )
     async def tickets(
         self,
@@ -147,9 +188,9 @@ class TicketQueries:
         filter: TicketFilter | None = None,
         order_by: TicketOrder | None = None,
     ) -> Connection[Ticket]:
-        query = ticket_query(filter)
-        ordering = ticket_ordering(order_by)
-        page = page_request(first, after, ordering)
+        request = ticket_list(first, after, filter, order_by)
         sessions = info.context.sessions
-        found = await tickets.list_tickets(sessions, query, ordering, page)
-        return connection(found, Ticket.from_model, lambda: tickets.count_tickets(sessions, query))
+        found = await tickets.list_tickets(sessions, request.query, request.ordering, request.page)
+        return connection(
+            found, Ticket.from_model, lambda: tickets.count_tickets(sessions, request.query)
+        )

@@ -8,7 +8,9 @@ import strawberry
 from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from models import Touchpoint as TouchpointModel
-from resolvers.pagination import Page
+from resolvers import timeline
+from resolvers.compiled.forms import ListRequest
+from resolvers.pagination import Page, page_request
 from resolvers.timeline import TimelineEntry
 from schema.pagination import PageInfo
 from schema.surveys import SurveyResponse
@@ -25,6 +27,19 @@ TimelineEvent = Annotated[
 class TimelineFilter:
     from_: datetime | None = strawberry.field(default=None, name="from")
     to: datetime | None = None
+
+
+def timeline_list(
+    first: int | None = None, after: str | None = None, filter: TimelineFilter | None = None
+) -> ListRequest:
+    """A page of a customer's timeline, as both read paths take it."""
+    query = timeline.TimelineQuery(
+        occurred_from=filter.from_ if filter else None,
+        occurred_to=filter.to if filter else None,
+    )
+    ordering = timeline.TIMELINE_ORDERING
+    filters = timeline.SOURCES[0].filters
+    return ListRequest(query, filters, ordering, page_request(first, after, ordering))
 
 
 @strawberry.type

@@ -9,8 +9,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
+from models import Customer as CustomerModel
 from models import Touchpoint as TouchpointModel
 from resolvers import touchpoints
+from resolvers.compiled.forms import ConnectionOf, ListRequest, ToOne, sql, sql_table
 from resolvers.pagination import page_request
 from schema.convert import from_row
 from schema.enums import Channel, JourneyStage, Team
@@ -47,6 +49,20 @@ def touchpoint_query(filter: TouchpointFilter | None) -> touchpoints.TouchpointQ
     return filter.query() if filter is not None else touchpoints.TouchpointQuery()
 
 
+def touchpoint_list(
+    first: int | None = None, after: str | None = None, filter: TouchpointFilter | None = None
+) -> ListRequest:
+    """A page of touchpoints, newest first, as both read paths take it."""
+    ordering = touchpoints.NEWEST_FIRST
+    return ListRequest(
+        touchpoint_query(filter),
+        touchpoints.FILTERS,
+        ordering,
+        page_request(first, after, ordering),
+    )
+
+
+@sql_table(TouchpointModel)
 @strawberry.type(description="One interaction: an ad click, a page view, a demo, a purchase...")
 class Touchpoint(Node):
     id: strawberry.ID
@@ -73,7 +89,7 @@ class Touchpoint(Node):
     def from_model(cls, model: TouchpointModel) -> "Touchpoint":
         return from_row(cls, model, id=to_global_id("Touchpoint", model.id), db_id=model.id)
 
-    @strawberry.field
+    @strawberry.field(metadata=sql(ToOne(CustomerModel, "customer_id", follow_merges=True)))
     async def customer(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Customer", strawberry.lazy("schema.customers")]:
@@ -84,7 +100,10 @@ class Touchpoint(Node):
 
 @strawberry.type
 class TouchpointQueries:
-    @strawberry.field(description="All touchpoints, newest first. " + PAGE_ARGUMENTS_HELP)
+    @strawberry.field(
+        description="All touchpoints, newest first. " + PAGE_ARGUMENTS_HELP,
+        metadata=sql(ConnectionOf(TouchpointModel, lambda a, _: touchpoint_list(**a))),
+    )
     async def touchpoints(
         self,
         info: strawberry.Info[Context, None],
@@ -92,10 +111,11 @@ class TouchpointQueries:
         after: str | None = None,
         filter: TouchpointFilter | None = None,
     ) -> Connection[Touchpoint]:
-        query = touchpoint_query(filter)
-        page = page_request(first, after, touchpoints.NEWEST_FIRST)
+        request = touchpoint_list(first, after, filter)
         sessions = info.context.sessions
-        found = await touchpoints.list_touchpoints(sessions, query, page)
+        found = await touchpoints.list_touchpoints(sessions, request.query, request.page)
         return connection(
-            found, Touchpoint.from_model, lambda: touchpoints.count_touchpoints(sessions, query)
+            found,
+            Touchpoint.from_model,
+            lambda: touchpoints.count_touchpoints(sessions, request.query),
         )

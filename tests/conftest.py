@@ -4,6 +4,7 @@ PostgreSQL tests need CX360_TEST_POSTGRES_URL (CI sets it); each test session cr
 its own database there and drops it afterwards.
 """
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -31,6 +32,21 @@ ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
 SEED_CUSTOMERS = 120
 POSTGRES_URL = os.environ.get("CX360_TEST_POSTGRES_URL")
 NO_POSTGRES = "CX360_TEST_POSTGRES_URL is not set: PostgreSQL variants skipped (CI sets it)"
+# Every query the tests send, with its variables: test_compiled_parity replays them all
+# through both read paths (it runs last, see pytest_collection_modifyitems).
+SENT_QUERIES: dict[tuple[str, str], None] = {}
+PARITY_TESTS = "test_compiled_parity.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name == PARITY_TESTS)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With CX360_SENT_QUERIES=file, keeps the sent queries to replay the parity test alone."""
+    target = os.environ.get("CX360_SENT_QUERIES")
+    if target and SENT_QUERIES:
+        Path(target).write_text(json.dumps(list(SENT_QUERIES)))
 
 
 @dataclass
@@ -58,6 +74,8 @@ class Api:
         key: str | None = None,
     ) -> httpx.Response:
         token = key or self.backend.keys[role]
+        if len(query) <= 20_000:
+            SENT_QUERIES.setdefault((query, json.dumps(variables or {}, sort_keys=True)), None)
         return await self.client.post(
             "/graphql",
             json={"query": query, "variables": variables or {}},

@@ -49,3 +49,16 @@ async def test_too_many_node_ids_are_refused(api: Api) -> None:
     ids = ", ".join(['"x"'] * 101)
     errors = await api.errors(f"{{ nodes(ids: [{ids}]) {{ id }} }}")
     assert errors[0]["extensions"]["argument"] == "ids"
+
+
+async def test_nul_characters_are_refused_naming_where_they_are(api: Api) -> None:
+    # PostgreSQL text cannot hold U+0000: refused up front, never an internal error.
+    query = "query($s: String) { customers(filter: {search: $s}) { totalCount } }"
+    response = await api.post(query, {"s": "ab\x00c"})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "`variables.s`" in error["message"]
+    literal = '{ customers(filter: {search: "a\\u0000b"}) { totalCount } }'
+    response = await api.post(literal)
+    assert response.status_code == 400 and "`the query`" in response.text

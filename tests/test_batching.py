@@ -1,8 +1,18 @@
 """Statements per request depend on the query's shape, never on how many rows it returns."""
 
+from collections.abc import AsyncIterator
+
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import Api, Backend, serving
+
+
+@pytest.fixture(scope="module")
+async def api(backend: Backend) -> AsyncIterator[Api]:
+    """The resolver path: on PostgreSQL the compiled path would answer dashboards itself."""
+    async with serving(backend, compiled_reads=False) as client:
+        yield client
+
 
 DASHBOARD = """query($n: Int!) {
   customers(first: $n, orderBy: {field: LIFETIME_VALUE, direction: DESC}) {
@@ -38,6 +48,16 @@ async def test_dashboard_statement_count_is_the_same_for_1_and_100_customers(api
     # tickets page, tickets total, ticket.surveyResponses, response.survey, surveyResponses
     # page, response.ticket; and three for the timeline (one per kind).
     assert hundred == 17
+
+
+async def test_the_compiled_path_answers_the_dashboard_in_one_statement(backend: Backend) -> None:
+    if backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    async with serving(backend) as compiled:
+        one, _ = await statements_for(compiled, 1)
+        hundred, returned = await statements_for(compiled, 100)
+    assert returned == 100
+    assert one == hundred == 2  # the key lookup, then the whole response in one statement
 
 
 @pytest.mark.parametrize("n", [3, 50])

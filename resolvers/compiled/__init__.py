@@ -1,0 +1,1 @@
+"""The compiled read path: one PostgreSQL statement per read query (schema/compiled.py)."""

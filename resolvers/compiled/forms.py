@@ -1,0 +1,121 @@
+"""The SQL forms GraphQL fields declare, beside the field, for the compiled read path.
+
+A schema field states how it reads in SQL with `strawberry.field(metadata=sql(...))`;
+a plain field of a type registered with `sql_table(Model)` needs nothing: its column
+comes from the model mapping. A field with neither has no SQL form, and a query
+selecting it is answered by the resolvers.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from models import Role
+from resolvers.filters import Filter
+from resolvers.pagination import Ordering, PageRequest
+
+SQL_FORM = "cx360.sql"
+SQL_MODEL = "__sql_model__"
+ClassT = TypeVar("ClassT", bound=type)
+
+
+@dataclass(frozen=True)
+class CompileContext:
+    """What a plan may depend on besides the document: the key's role and the moment."""
+
+    role: Role
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """One page of a list, as both read paths take it from the field's arguments."""
+
+    query: Any
+    filters: Sequence[Filter]
+    ordering: Ordering
+    page: PageRequest
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the scope's table under another name than the field's."""
+
+    attribute: str
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A value computed in SQL from the scope's row (`table.column` references)."""
+
+    sql: str
+
+
+@dataclass(frozen=True)
+class ToOne:
+    """The row of `model` whose id is in the scope's `key` column."""
+
+    model: type
+    key: str
+    follow_merges: bool = False
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """Every row of `model` pointing at the scope's row, in `order_by` order."""
+
+    model: type
+    parent_key: str
+    order_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConnectionOf:
+    """A paginated list of `model`; under a parent when `parent_key` is given."""
+
+    model: type
+    request: Callable[[dict[str, Any], CompileContext], ListRequest]
+    parent_key: str | None = None
+    # SQL conditions that always apply (the same ones the resolver's query adds).
+    where: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One row of `model` by a key computed from the arguments.
+
+    `key_sql` is SQL text where `{0}`, `{1}`... are the parameters `keys` returns, typed
+    by `key_types`; merged customers give way to their survivor when `follow_merges`.
+    """
+
+    model: type
+    keys: Callable[[dict[str, Any], CompileContext], tuple[Any, ...]]
+    key_types: tuple[str, ...]
+    key_sql: str = "{0}"
+    follow_merges: bool = False
+
+
+@dataclass(frozen=True)
+class TimelineOf:
+    """The customer's timeline: a union over several tables (resolvers.timeline)."""
+
+    request: Callable[[dict[str, Any], CompileContext], ListRequest]
+
+
+SqlForm = Column | Expression | ToOne | ListOf | ConnectionOf | Lookup | TimelineOf
+
+
+def sql(form: SqlForm) -> dict[str, SqlForm]:
+    """Field metadata declaring the field's SQL form."""
+    return {SQL_FORM: form}
+
+
+def sql_table(model: type) -> Callable[[ClassT], ClassT]:
+    """Registers the table a GraphQL type reads from; its plain fields map to columns."""
+
+    def register(cls: ClassT) -> ClassT:
+        setattr(cls, SQL_MODEL, model)
+        return cls
+
+    return register

@@ -1,0 +1,117 @@
+"""Plans cached per (document, operation, role, variable shape), and running one.
+
+A variable's shape is what can change the SQL: null or not, booleans (`@skip`), empty
+strings, enum-like names (an `orderBy` field); every other value is a bind parameter.
+Each plan also re-checks, per request, that its arguments still have the shape it was
+built for, and declines otherwise, so a shape the key misses costs speed, not truth.
+"""
+
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
+from graphql.execution.values import VariableValues, get_variable_values
+from graphql.utilities import get_operation_ast
+from strawberry.types.field import StrawberryField
+
+from resolvers.compiled.compiler import Compiler, Decline, Plan
+from resolvers.compiled.forms import CompileContext
+from resolvers.pagination import Sessions
+
+log = logging.getLogger("cx360.compiled")
+ENUM_LIKE = re.compile(r"[A-Z][A-Z0-9_]*")
+Converter = Callable[[dict[str, Any], StrawberryField], dict[str, Any]]
+
+
+def variable_shape(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value if ENUM_LIKE.fullmatch(value) else bool(value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, variable_shape(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(sorted({repr(variable_shape(v)) for v in value})))
+    return 1
+
+
+@dataclass(frozen=True)
+class Declined:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ready:
+    plan: Plan
+    parameters: tuple[Any, ...]
+
+
+class PlanCache:
+    """Compiled plans (and refusals) of the documents this server has seen, LRU-bounded."""
+
+    def __init__(self, schema: GraphQLSchema, converter: Converter, size: int = 1000) -> None:
+        self.schema = schema
+        self.converter = converter
+        self.size = size
+        self.plans: OrderedDict[Any, Plan | Declined] = OrderedDict()
+
+    def prepare(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any],
+        context: CompileContext,
+    ) -> Ready | Declined:
+        operation = get_operation_ast(document, operation_name)
+        if not isinstance(operation, OperationDefinitionNode):
+            return Declined("no such operation")
+        coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables)
+        if not isinstance(coerced, VariableValues):
+            return Declined("variables do not coerce")
+        key = (query, operation_name, context.role, variable_shape(variables))
+        found = self.plans.get(key)
+        if found is None:
+            found = self._compile(document, operation, coerced, context)
+            self.plans[key] = found
+            if len(self.plans) > self.size:
+                self.plans.popitem(last=False)
+        else:
+            self.plans.move_to_end(key)
+        if isinstance(found, Declined):
+            return found
+        try:
+            return Ready(found, found.bind(coerced, context))
+        except Decline as refusal:
+            return Declined(str(refusal))
+
+    def _compile(
+        self,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+        context: CompileContext,
+    ) -> Plan | Declined:
+        compiler = Compiler(self.schema, self.converter, document, operation, variables, context)
+        try:
+            return compiler.compile()
+        except Decline as refusal:
+            return Declined(str(refusal))
+        except Exception:  # a compiler bug costs speed, never a wrong or failed answer
+            log.exception("the compiler failed; this query stays on the resolvers")
+            return Declined("the compiler failed on this query (see the server log)")
+
+
+async def run_plan(sessions: Sessions, ready: Ready) -> str:
+    """The statement's one text value: the response's `data`, as JSON."""
+    async with sessions() as session:
+        connection = await session.connection()
+        result = await connection.exec_driver_sql(ready.plan.sql, ready.parameters)
+        data = result.scalar_one()
+    if not isinstance(data, str):  # a NULL part nulls the whole text: never send that
+        raise ValueError("the compiled statement returned no JSON text")
+    return data

@@ -1,0 +1,96 @@
+"""The compiled read path, wired into strawberry as a schema extension.
+
+After parsing, validation and the limits (depth, aliases, tokens, cost, rate), a read
+query whose every field has an SQL form is answered by one PostgreSQL statement that
+builds the whole `data` JSON; strawberry then skips field resolution, and the text
+goes to the client unparsed (an `orjson.Fragment`). Everything else (mutations,
+introspection, fields computed in Python, a role a field refuses, SQLite) runs
+through the resolvers unchanged. docs/performance.md has the design and the figures.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import SchemaExtension
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+from api.context import Context
+from api.observability import READ_PATH
+from resolvers.compiled.forms import CompileContext
+from resolvers.compiled.plans import Declined, PlanCache, run_plan
+
+log = logging.getLogger("cx360.compiled")
+
+
+class CompiledPlans:
+    """The schema's plan cache, created once the schema exists (it needs the schema)."""
+
+    def __init__(self) -> None:
+        self.cache: PlanCache | None = None
+
+    def attach(self, schema: strawberry.Schema) -> None:
+        def convert(raw: dict[str, Any], field: StrawberryField) -> dict[str, Any]:
+            return convert_arguments(
+                raw,
+                field.arguments,
+                scalar_registry=schema.schema_converter.scalar_registry,
+                config=schema.config,
+            )
+
+        self.cache = PlanCache(schema._schema, convert)
+
+
+class CompiledReads(SchemaExtension):
+    def __init__(self, plans: CompiledPlans, enabled: bool, debug: bool) -> None:
+        self.plans = plans
+        self.enabled = enabled
+        self.debug = debug
+        self.path = "resolvers"
+        self.reason: str | None = None
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context: Context = execution.context
+        if not self.enabled or self.plans.cache is None:
+            self.reason = "compiled reads are off (or the database is not PostgreSQL)"
+        elif execution.result is None and execution.graphql_document is not None:
+            await self._try_compiled(context)
+        READ_PATH.labels(self.path).inc()
+        context.log_fields["read_path"] = self.path
+        yield
+
+    async def _try_compiled(self, context: Context) -> None:
+        execution = self.execution_context
+        assert execution.query is not None
+        assert execution.graphql_document is not None
+        try:
+            ready = self.plans.cache.prepare(  # type: ignore[union-attr]
+                execution.query,
+                execution.graphql_document,
+                execution.operation_name,
+                execution.variables or {},
+                CompileContext(role=context.viewer.role, now=context.now),
+            )
+            if isinstance(ready, Declined):
+                self.reason = ready.reason
+                return
+            data = await run_plan(context.sessions, ready)
+        except Exception:  # the resolvers still answer; the log keeps the error
+            log.exception("compiled read failed; answered by the resolvers instead")
+            self.reason = "the compiled path failed (see the server log)"
+            return
+        execution.result = GraphQLExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
+        self.path = "compiled"
+
+    def get_results(self) -> dict[str, Any]:
+        if not self.debug:
+            return {}
+        found: dict[str, Any] = {"path": self.path}
+        if self.reason is not None:
+            found["declined"] = self.reason
+        return {"readPath": found}

@@ -1,0 +1,123 @@
+"""Both read paths answer every stored query alike, byte for byte, for every role.
+
+The stored queries are the examples (dashboards included) and every query the other
+tests sent (conftest records them; this file runs last). Each runs on a seeded
+PostgreSQL database through a resolvers-only server and through a server with the
+compiled path; whenever the compiled path answers, its JSON must be byte-identical to the
+resolvers' (when it declines, the resolvers answer on both servers). A field
+without an SQL form falls back silently: test_compiled_reads pins the dashboards to
+the compiled path, and this test requires a share of the queries to compile.
+"""
+
+import json
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+
+from models import Role
+from tests.conftest import (
+    NO_POSTGRES,
+    POSTGRES_URL,
+    SEED_CUSTOMERS,
+    SENT_QUERIES,
+    Api,
+    database,
+    serving,
+)
+from tests.test_examples import DOCUMENTS, variables_for
+
+UNLIMITED = {"rate_limit_capacity": 10**9, "rate_limit_per_second": 10**9}
+
+
+@pytest.fixture(scope="module")
+async def both_paths(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Api, Api]]:
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    async with (
+        database("postgres", tmp_path_factory.mktemp("parity"), SEED_CUSTOMERS) as found,
+        serving(found, compiled_reads=False, **UNLIMITED) as resolvers,
+        serving(found, debug=True, **UNLIMITED) as compiled,
+    ):
+        yield resolvers, compiled
+
+
+def is_read(query: str) -> bool:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return len(operations) == 1 and operations[0].operation == OperationType.QUERY
+
+
+def sent_queries() -> list[tuple[str, str]]:
+    """This run's queries; run alone, those a full run kept with CX360_SENT_QUERIES."""
+    kept = os.environ.get("CX360_SENT_QUERIES")
+    if not SENT_QUERIES and kept and Path(kept).exists():
+        return [tuple(pair) for pair in json.loads(Path(kept).read_text())]  # type: ignore[misc]
+    return list(SENT_QUERIES)
+
+
+def stored_queries(api: Api) -> list[tuple[str, dict[str, Any]]]:
+    found = [(doc, variables_for(api, doc)) for doc in DOCUMENTS.values()]
+    found += [(query, json.loads(variables)) for query, variables in sent_queries()]
+    unique = {(q, json.dumps(v, sort_keys=True)): (q, v) for q, v in found if is_read(q)}
+    return list(unique.values())
+
+
+def comparable(response: httpx.Response) -> tuple[int, str]:
+    """Status and body without the top-level `extensions` (cost and readPath differ by
+    design); both are written by orjson, so the cut is exact."""
+    text = response.text
+    extensions = json.loads(text).get("extensions")
+    if extensions is not None:
+        tail = ',"extensions":' + orjson.dumps(extensions).decode() + "}"
+        assert text.endswith(tail), text[-300:]
+        text = text[: -len(tail)] + "}"
+    return response.status_code, re.sub(r'"requestId":"\w+"', '"requestId":"*"', text)
+
+
+def first_difference(expected: str, answer: str) -> str:
+    at = next((i for i, (a, b) in enumerate(zip(expected, answer, strict=False)) if a != b), 0)
+    return f"resolvers: ...{expected[max(0, at - 80) : at + 120]}\ncompiled:  ...{answer[max(0, at - 80) : at + 120]}"
+
+
+async def test_both_paths_answer_every_stored_query_alike(both_paths: tuple[Api, Api]) -> None:
+    resolvers, compiled = both_paths
+    queries = stored_queries(resolvers)
+    assert len(queries) >= len(DOCUMENTS) - 1
+    served: Counter[str] = Counter()
+    differences = []
+    started = time.perf_counter()
+    for query, variables in queries:
+        for role in Role:
+            answer = await compiled.post(query, variables, role)
+            body = answer.json()
+            path = (body.get("extensions") or {}).get("readPath", {}).get("path", "refused")
+            served[path] += 1
+            if path != "compiled":  # the resolvers answered on both servers: nothing to compare
+                continue
+            expected = await resolvers.post(query, variables, role)
+            if comparable(expected) != comparable(answer):
+                (status_a, text_a), (status_b, text_b) = comparable(expected), comparable(answer)
+                differences.append(
+                    f"{role.value} {status_a}/{status_b} {query[:200]!r} {variables}\n"
+                    + first_difference(text_a, text_b)
+                )
+    assert not differences, "\n\n".join(differences[:5])
+    seconds = time.perf_counter() - started
+    print(
+        f"\nparity: {len(queries)} queries x {len(Role)} roles in {seconds:.0f} s: {dict(served)}"
+    )
+    # Most test queries exercise metrics, health or writes; a fifth of pairs compiling
+    # shows the path is alive (test_compiled_reads pins the dashboards themselves).
+    assert served["compiled"] >= 0.15 * sum(served.values()), served

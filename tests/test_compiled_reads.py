@@ -1,0 +1,138 @@
+"""The compiled read path: dashboards in one statement, visibly, with every rule kept.
+
+Parity with the resolver path for every stored query is tests/test_compiled_parity.py.
+"""
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.observability import JsonFormatter
+from models import Role
+from tests.conftest import Api, Backend, serving
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+# The hot dashboard queries (docs/performance.md) and the team that runs each.
+DASHBOARDS: dict[str, Role] = {
+    "support/queue_dashboard": Role.SUPPORT,
+    "sales/customer_page": Role.SALES,
+    "marketing/journeys_dashboard": Role.MARKETING,
+}
+KEY_LOOKUP = re.compile(r"FROM api_key", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+async def debug_api(backend: Backend) -> AsyncIterator[Api]:
+    async with serving(backend, debug=True) as client:
+        yield client
+
+
+def read_path(body: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = body["extensions"]["readPath"]
+    return found
+
+
+async def dashboard_variables(api: Api) -> dict[str, Any]:
+    top = await api.query(
+        "{ customers(first: 1, orderBy: {field: LIFETIME_VALUE, direction: DESC}) "
+        "{ edges { node { id } } } }"
+    )
+    return {"id": top["customers"]["edges"][0]["node"]["id"], "segment": "smb"}
+
+
+@pytest.mark.parametrize("name", sorted(DASHBOARDS))
+async def test_dashboards_are_compiled_into_one_statement(debug_api: Api, name: str) -> None:
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's; SQLite always uses the resolvers")
+    variables = await dashboard_variables(debug_api)
+    debug_api.statements.clear()
+    response = await debug_api.post(
+        (EXAMPLES / f"{name}.graphql").read_text(), variables, DASHBOARDS[name]
+    )
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    assert read_path(body) == {"path": "compiled"}, f"{name} is no longer compiled"
+    operation = [s for s in debug_api.statements if not KEY_LOOKUP.search(s)]
+    assert len(operation) == 1, operation
+    assert len(response.content) > 10_000  # a real dashboard, not an empty answer
+
+
+async def test_the_customer_timeline_compiles_all_three_kinds(debug_api: Api) -> None:
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    variables = await dashboard_variables(debug_api)
+    response = await debug_api.post(
+        (EXAMPLES / "sales/customer_page.graphql").read_text(), variables, Role.SALES
+    )
+    body = response.json()
+    assert read_path(body)["path"] == "compiled"
+    edges = body["data"]["customer"]["timeline"]["edges"]
+    kinds = {e["node"]["__typename"] for e in edges}
+    assert kinds == {"Touchpoint", "Ticket", "SurveyResponse"}
+    times = [e["occurredAt"] for e in edges]
+    assert times == sorted(times, reverse=True)
+
+
+async def test_sqlite_and_python_only_fields_stay_on_the_resolvers(debug_api: Api) -> None:
+    body = (
+        await debug_api.post("{ customers(first: 2) { edges { node { health { level } } } } }")
+    ).json()
+    assert "errors" not in body
+    path = read_path(body)
+    assert path["path"] == "resolvers"
+    if debug_api.backend.name == "postgres":
+        assert path["declined"] == "Customer.health has no SQL form"
+    else:
+        assert "not PostgreSQL" in path["declined"]
+
+
+async def test_a_denied_field_gets_the_standard_error(debug_api: Api) -> None:
+    query = "{ customers(first: 2) { edges { node { name tickets(first: 1) { totalCount } } } } }"
+    body = (await debug_api.post(query, role=Role.PARTNER)).json()
+    assert read_path(body)["path"] == "resolvers"
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+
+
+async def test_personal_data_is_masked_in_sql_for_roles_without_it(debug_api: Api) -> None:
+    query = "{ customers(first: 5) { edges { node { email } } } }"
+    body = (await debug_api.post(query, role=Role.MARKETING)).json()
+    if debug_api.backend.name == "postgres":
+        assert read_path(body)["path"] == "compiled"
+    emails = [e["node"]["email"] for e in body["data"]["customers"]["edges"]]
+    assert emails and all(re.fullmatch(r".\*\*\*@[\w.-]+", e) for e in emails), emails
+
+
+async def test_a_cached_plan_binds_each_requests_values(debug_api: Api) -> None:
+    query = """query Seg($s: String, $n: Int) {
+      customers(first: $n, filter: {segment: $s}) { totalCount edges { node { segment } } } }"""
+    answers = {}
+    for segment, n in (("smb", 3), ("enterprise", 7), ("smb", 1)):
+        body = (await debug_api.post(query, {"s": segment, "n": n})).json()
+        edges = body["data"]["customers"]["edges"]
+        assert len(edges) == n and {e["node"]["segment"] for e in edges} == {segment}
+        answers.setdefault(segment, set()).add(body["data"]["customers"]["totalCount"])
+    assert len(answers["smb"]) == 1 and answers["smb"] != answers["enterprise"]
+
+
+async def test_limits_apply_before_the_compiled_path(debug_api: Api) -> None:
+    query = """{ customers(first: 100) { edges { node { touchpoints(first: 100) {
+      edges { node { customer { touchpoints(first: 100) { totalCount } } } } } } } } }"""
+    errors = await debug_api.errors(query)
+    assert errors[0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+
+
+async def test_the_serving_path_is_logged_and_counted(
+    debug_api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = "compiled" if debug_api.backend.name == "postgres" else "resolvers"
+    with caplog.at_level(logging.INFO):
+        await debug_api.query("{ touchpoints(first: 2) { edges { node { kind } } } }")
+    lines = [r for r in caplog.records if r.name == "cx360.requests"]
+    assert json.loads(JsonFormatter().format(lines[-1]))["read_path"] == expected
+    metrics = (await debug_api.client.get("/metrics")).text
+    assert re.search(rf'cx360_read_path_total\{{path="{expected}"\}} [1-9]', metrics)
