@@ -50,15 +50,24 @@ def create_app(
             settings.database_pool_size,
             statement_timeout_seconds=settings.request_timeout_seconds,
         )
-        write_engine = engine
+        write_engine = statement_engine = engine
         if is_sqlite(settings.database_url):
             write_engine = create_engine(settings.database_url, writer=True)
+        else:
+            statement_engine = create_engine(
+                settings.database_url,
+                settings.database_pool_size,
+                statement_timeout_seconds=settings.request_timeout_seconds,
+                single_statements=True,
+            )
         app.state.engine = engine
         app.state.write_engine = write_engine
+        app.state.statement_engine = statement_engine
         app.state.sessions = create_session_factory(engine)
+        app.state.statement_sessions = create_session_factory(statement_engine)
         app.state.write_sessions = create_session_factory(write_engine)
         if tracer_provider is not None:
-            for traced_engine in {engine, write_engine}:
+            for traced_engine in {engine, write_engine, statement_engine}:
                 trace_engine(traced_engine, tracer_provider)
         app.state.budget = cost_buckets(
             settings.redis_url, settings.rate_limit_capacity, settings.rate_limit_per_second
@@ -67,8 +76,8 @@ def create_app(
             yield
         finally:
             await app.state.budget.close()
-            await engine.dispose()
-            await write_engine.dispose()
+            for used in {engine, write_engine, statement_engine}:
+                await used.dispose()
 
     graphql = GraphQLEndpoint(build_schema(settings, tracer_provider), settings)
     app = Starlette(

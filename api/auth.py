@@ -1,5 +1,7 @@
 """Bearer-key authentication for every GraphQL request."""
 
+from sqlalchemy.exc import DBAPIError
+
 from api.context import Viewer
 from resolvers.keys import find_active_key
 from resolvers.pagination import Sessions
@@ -22,7 +24,13 @@ def bearer_token(authorization: str | None) -> str:
 
 
 async def authenticate(sessions: Sessions, authorization: str | None) -> Viewer:
-    key = await find_active_key(sessions, bearer_token(authorization))
+    token = bearer_token(authorization)
+    try:
+        key = await find_active_key(sessions, token)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        key = await find_active_key(sessions, token)  # the server had dropped that connection
     if key is None:
         raise Unauthenticated("Invalid API key: it is unknown, revoked or expired.")
     return Viewer(key.id, key.name, key.role, key.trusted_documents_only)

@@ -29,6 +29,8 @@ class Context:
     # Writes use their own factory: on SQLite its transactions begin IMMEDIATE.
     write_sessions: Sessions
     loaders: Loaders
+    # One-statement reads (the key lookup, the compiled path): autocommit on PostgreSQL.
+    statement_sessions: Sessions
     # The key's cost budget (rate limiting) and the HTTP response to set status/headers on.
     budget: CostBuckets
     response: Any

@@ -205,7 +205,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 response = graphiql_response()
             else:
                 await self._check_transport(request)
-                sessions: Sessions = request.app.state.sessions
+                sessions: Sessions = request.app.state.statement_sessions
                 viewer = await authenticate(sessions, request.headers.get("authorization"))
                 scope.setdefault("state", {})["viewer"] = viewer
                 request = await self._trusted_request(request, viewer)
@@ -241,6 +241,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             sessions=state.sessions,
             write_sessions=state.write_sessions,
             loaders=Loaders(state.sessions, observe_batch),
+            statement_sessions=state.statement_sessions,
             budget=state.budget,
             response=response,
             request_id=scope_state.get("request_id", ""),

@@ -10,6 +10,7 @@ the two paths must return byte-identical JSON (tests/test_compiled_parity.py).
 """
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +28,12 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_named_type,
     is_abstract_type,
@@ -75,8 +79,12 @@ class ArgumentSource:
     signature: Callable[[Any], Any]
     converter: Callable[[dict[str, Any], StrawberryField], dict[str, Any]]
     expected: Any = None
+    # Arguments written as literals build the same value for every request: kept.
+    constant: Any = None
 
     def evaluate(self, variables: VariableValues, context: CompileContext) -> Any:
+        if self.constant is not None:
+            return self.constant
         try:
             raw = get_argument_values(self.field_def, self.node, variables)
             built = self.build(self.converter(raw, self.strawberry_field), context)
@@ -98,6 +106,16 @@ class Plan:
     def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
         built = [source.evaluate(variables, context) for source in self.sources]
         return tuple(extract(built[index]) for index, extract in self.parameters)
+
+
+def uses_variables(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(uses_variables(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(uses_variables(f.value) for f in value.fields)
+    return False
 
 
 def literal(text: str) -> str:
@@ -179,6 +197,16 @@ def order_sql(keys: Iterable[tuple[str, bool]]) -> str:
     return ", ".join(f"{expr} {'DESC' if descending else 'ASC'}" for expr, descending in keys)
 
 
+def columns_read(table: str, body: str) -> list[str]:
+    """The columns of `table` that SQL text reads, the id always (children correlate on it).
+
+    Scopes are named after their tables, so `table.column` finds them; a nested scope of
+    the same table can only add columns, which is harmless.
+    """
+    found = set(re.findall(rf"\b{table}\.([a-z][a-z0-9_]*)", body))
+    return sorted(found | {"id"})
+
+
 def list_signature(request: ListRequest) -> Any:
     """What of a list's arguments shapes its SQL (the rest are bind parameters)."""
 
@@ -237,6 +265,8 @@ class Compiler:
         source = ArgumentSource(field_def, node, strawberry_field, build, signature, self.converter)
         built = source.evaluate(self.variables, self.context)
         source.expected = signature(built)
+        if not any(uses_variables(argument.value) for argument in node.arguments or ()):
+            source.constant = built
         self.plan.sources.append(source)
         return len(self.plan.sources) - 1, built
 
@@ -621,13 +651,11 @@ class Compiler:
         keys = [sort_sql(k) for k in ordering.keys]
         if request.page.after is not None:
             where.append(self.after(source, ordering, keys))
-        order = order_sql(zip(keys, (k.descending for k in ordering.keys), strict=True))
+        directions = [k.descending for k in ordering.keys]
+        order = order_sql(zip(keys, directions, strict=True))
+        page_keys = [f"page._s{i}" for i in range(len(keys))]
+        page_order = order_sql(zip(page_keys, directions, strict=True))
         sorts = ", ".join(f"{k} AS _s{i}" for i, k in enumerate(keys))
-        rows = (
-            f"SELECT {table}.*, {sorts}, row_number() OVER (ORDER BY {order}) AS _n "
-            f"FROM {table} WHERE {' AND '.join(where) or 'true'} "
-            f"ORDER BY {order} LIMIT {first} + 1"
-        )
         body = self.page_parts(
             connection,
             table,
@@ -637,6 +665,17 @@ class Compiler:
             request.page.after is not None,
             lambda node_type, n: self.object(node_type, table, self.sub_selections(n)),
             total=total,
+        )
+        # Only the columns the selection reads (narrow rows sort fast); the page is cut
+        # by LIMIT first, so the ranks are computed over at most first + 1 rows.
+        columns = ", ".join(f"{table}.{c}" for c in columns_read(table, body))
+        limited = (
+            f"SELECT {columns}, {sorts} FROM {table} WHERE {' AND '.join(where) or 'true'} "
+            f"ORDER BY {order} LIMIT {first} + 1"
+        )
+        rows = (
+            f"SELECT page.*, row_number() OVER (ORDER BY {page_order}) AS _n "
+            f"FROM ({limited}) AS page"
         )
         # GROUP BY (): one row even when only non-aggregates (totalCount) are selected.
         return f"(SELECT {body} FROM ({rows}) AS {table} GROUP BY ())"
