@@ -229,7 +229,12 @@ async def check(url: str, body: dict[str, Any], headers: dict[str, str]) -> tupl
 
 
 async def run_cx360(
-    url: str, tokens: dict[Role, str], variables: dict[str, Any], seconds: int, compiled: bool
+    url: str,
+    tokens: dict[Role, str],
+    variables: dict[str, Any],
+    seconds: int,
+    compiled: bool,
+    workers: int,
 ) -> dict[str, Figures]:
     label = "compiled" if compiled else "resolvers"
     results = {}
@@ -238,6 +243,7 @@ async def run_cx360(
         "debug": "1",
         "rate_limit_capacity": "1000000000000",
         "rate_limit_per_second": "1000000000000",
+        "workers": str(workers),
     }
     async with server(url, **settings) as port:
         endpoint = f"http://127.0.0.1:{port}/graphql"
@@ -311,6 +317,7 @@ async def main() -> None:
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
+    parser.add_argument("--workers", type=int, default=1, help="cx360 worker processes")
     parser.add_argument(
         "--servers",
         default="resolvers,compiled,postgraphile",
@@ -324,12 +331,19 @@ async def main() -> None:
     tokens = await bench_keys(url)
     customer_id = await busiest_customer(url)
     variables = {"id": to_global_id("Customer", uuid.UUID(customer_id)), "segment": "smb"}
-    print(f"load: wrk, {CONNECTIONS} connections, {args.seconds} s per query after 3 s warm-up")
+    print(
+        f"load: wrk, {CONNECTIONS} connections, {args.seconds} s per query after a 3 s "
+        f"warm-up; cx360 with {args.workers} worker(s)"
+    )
     runs = {}
     if "resolvers" in chosen:
-        runs["cx360 resolvers"] = await run_cx360(url, tokens, variables, args.seconds, False)
+        runs["cx360 resolvers"] = await run_cx360(
+            url, tokens, variables, args.seconds, False, args.workers
+        )
     if "compiled" in chosen:
-        runs["cx360 compiled"] = await run_cx360(url, tokens, variables, args.seconds, True)
+        runs["cx360 compiled"] = await run_cx360(
+            url, tokens, variables, args.seconds, True, args.workers
+        )
     if "postgraphile" in chosen:
         runs["PostGraphile 5"] = await run_postgraphile(url, customer_id, args.seconds)
     print()
