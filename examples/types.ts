@@ -26,82 +26,121 @@ export type AuditEntry = {
   action: Scalars['String']['output'];
   /** Counts and changed field names; never PII. */
   details: Scalars['JSON']['output'];
+  /** The name of the key that wrote. */
   keyName: Scalars['String']['output'];
+  /** When the write was committed. */
   occurredAt: Scalars['DateTime']['output'];
+  /** That key's role. */
   role: Role;
   /** Global ids written. */
   targetIds: Array<Scalars['ID']['output']>;
 };
 
+/** One page of a list, in the list's order (see the field). */
 export type AuditEntryConnection = {
   __typename?: 'AuditEntryConnection';
+  /** The items of this page, in order. */
   edges: Array<AuditEntryEdge>;
+  /** Where this page sits in the list. */
   pageInfo: PageInfo;
   /** Number of items matching the filter, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One item of a page, with its position in the list. */
 export type AuditEntryEdge = {
   __typename?: 'AuditEntryEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
   cursor: Scalars['String']['output'];
+  /** The item. */
   node: AuditEntry;
 };
 
+/** Entries matching every condition given. */
 export type AuditLogFilter = {
+  /** Any of these mutations, e.g. ["eraseCustomer"]. */
   action: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Entries at or after this moment. */
   from: InputMaybe<Scalars['DateTime']['input']>;
+  /** Writes by this key name. */
   keyName: InputMaybe<Scalars['String']['input']>;
   /** Entries that wrote this object. */
   targetId: InputMaybe<Scalars['ID']['input']>;
+  /** Entries before this moment. */
   to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** Where an interaction happened. */
 export type Channel =
+  /** Paid advertising. */
   | 'ADS'
+  /** The mobile or desktop app. */
   | 'APP'
+  /** Live chat. */
   | 'CHAT'
+  /** Email. */
   | 'EMAIL'
+  /** Face to face: a store, an event, a visit. */
   | 'IN_PERSON'
+  /** Phone calls. */
   | 'PHONE'
+  /** Review sites. */
   | 'REVIEW'
+  /** Help center and other self-service. */
   | 'SELF_SERVICE'
+  /** Text messages. */
   | 'SMS'
+  /** Social networks. */
   | 'SOCIAL'
+  /** The website. */
   | 'WEB';
 
+/** A new customer; the email must not belong to another customer. */
 export type CreateCustomerInput = {
+  /** Free-form JSON object of other systems' data. */
   attributes: InputMaybe<Scalars['JSON']['input']>;
+  /** The company the customer belongs to. */
   company: InputMaybe<Scalars['String']['input']>;
+  /** Trimmed and lower-cased when stored; unique. */
   email: InputMaybe<Scalars['String']['input']>;
+  /** Ids other systems know the customer under. */
   externalIds: InputMaybe<Array<ExternalIdInput>>;
+  /** Full name; required, not blank. */
   name: Scalars['String']['input'];
   /** E.164, e.g. +447700900123. */
   phone: InputMaybe<Scalars['String']['input']>;
+  /** Free label: enterprise, smb, consumer... */
   segment: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The scale follows the kind: NPS 0-10, CSAT 1-5, CES 1-7. */
 export type CreateSurveyInput = {
+  /** NPS, CSAT or CES; fixes the scale. */
   kind: SurveyKind;
+  /** The question as asked; not blank. */
   question: Scalars['String']['input'];
 };
 
 /** One person or account contact the company serves. */
 export type Customer = Node & {
   __typename?: 'Customer';
+  /** Free-form JSON object of other systems' data. */
   attributes: Maybe<Scalars['JSON']['output']>;
   /** Null while the customer is active. */
   churnedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The company the customer belongs to, if any. */
   company: Maybe<Scalars['String']['output']>;
+  /** When the customer was created in cx360 (or imported). */
   createdAt: Scalars['DateTime']['output'];
   /** Trimmed and lower-cased; unique. PII: masked (j***@example.com) for roles without personal data. */
   email: Maybe<Scalars['String']['output']>;
   /** Set once the customer was erased (GDPR); the record stays as a tombstone. */
   erasedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The ids other systems know this customer under. */
   externalIds: Array<ExternalId>;
   /** Health as of `asOf` (default now), with the reasons in words. */
   health: CustomerHealth;
+  /** Opaque global id; ids of merged customers resolve to this survivor. */
   id: Scalars['ID']['output'];
   /** Sum of all the customer's purchase values. */
   lifetimeValue: Scalars['Decimal']['output'];
@@ -109,6 +148,7 @@ export type Customer = Node & {
   mergedFrom: Array<Customer>;
   /** This customer's metrics (their records only) over a window. */
   metrics: Metrics;
+  /** Full name, as given. */
   name: Scalars['String']['output'];
   /** E.164. PII: masked (+44 ••• ••• 123) for roles without personal data. */
   phone: Maybe<Scalars['String']['output']>;
@@ -171,22 +211,29 @@ export type CustomerTouchpointsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** One page of a list, in the list's order (see the field). */
 export type CustomerConnection = {
   __typename?: 'CustomerConnection';
+  /** The items of this page, in order. */
   edges: Array<CustomerEdge>;
+  /** Where this page sits in the list. */
   pageInfo: PageInfo;
   /** Number of items matching the filter, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One item of a page, with its position in the list. */
 export type CustomerEdge = {
   __typename?: 'CustomerEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
   cursor: Scalars['String']['output'];
+  /** The item. */
   node: Customer;
 };
 
 /** Customers matching every given condition. */
 export type CustomerFilter = {
+  /** true: churned customers only; false: active ones only. */
   churned: InputMaybe<Scalars['Boolean']['input']>;
   /** createdAt >= this. */
   createdFrom: InputMaybe<Scalars['DateTime']['input']>;
@@ -196,109 +243,154 @@ export type CustomerFilter = {
   healthLevel: InputMaybe<HealthLevel>;
   /** Case-insensitive substring of name, email or company (name and company only for roles without personal data). */
   search: InputMaybe<Scalars['String']['input']>;
+  /** Exactly this segment label. */
   segment: InputMaybe<Scalars['String']['input']>;
+  /** Customers whose furthest stage is this one. */
   stage: InputMaybe<JourneyStage>;
 };
 
 /** Proactive CX: 100 minus the rules that fire, floored at 0. */
 export type CustomerHealth = {
   __typename?: 'CustomerHealth';
+  /** The score's band: HEALTHY, WATCH or AT_RISK. */
   level: HealthLevel;
+  /** Each rule that fired, in words; empty when healthy. */
   reasons: Array<Scalars['String']['output']>;
+  /** 0-100: starts at 100, each rule that fires takes points off. */
   score: Scalars['Int']['output'];
 };
 
+/** How to sort customers. */
 export type CustomerOrder = {
+  /** Ascending or descending; ties are broken by id. */
   direction: SortDirection;
+  /** What to sort by. */
   field: CustomerOrderField;
 };
 
 /** LIFETIME_VALUE is the sum of all the customer's purchases. */
 export type CustomerOrderField =
+  /** When the customer was created. */
   | 'CREATED_AT'
+  /** The sum of all the customer's purchase values. */
   | 'LIFETIME_VALUE'
+  /** Name, in the database's text order. */
   | 'NAME';
 
+/** The customer written, or why not. */
 export type CustomerPayload = {
   __typename?: 'CustomerPayload';
+  /** The customer as stored after the write; null on errors. */
   customer: Maybe<Customer>;
+  /** What was wrong with the input, by path; empty when the write happened. */
   userErrors: Array<UserError>;
 };
 
 /** Names a customer by exactly one of id, email or external id. */
 export type CustomerRef = {
+  /** The customer's email, in any case. */
   email: InputMaybe<Scalars['String']['input']>;
+  /** An id another system knows the customer under. */
   externalId: InputMaybe<ExternalIdInput>;
+  /** The id of the customer (the `id` this API returned). */
   id: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** Seconds. Median and p90 are continuous percentiles (linear interpolation). */
 export type DurationStats = {
   __typename?: 'DurationStats';
+  /** How many durations the figures describe. */
   count: Scalars['Int']['output'];
+  /** Average seconds; null without data. */
   mean: Maybe<Scalars['Float']['output']>;
+  /** Median seconds (continuous percentile); null without data. */
   median: Maybe<Scalars['Float']['output']>;
+  /** 90th percentile in seconds (continuous); null without data. */
   p90: Maybe<Scalars['Float']['output']>;
 };
 
+/** The erased customer's id, or why not. */
 export type EraseCustomerPayload = {
   __typename?: 'EraseCustomerPayload';
+  /** The id of the tombstone left behind. */
   erasedCustomerId: Maybe<Scalars['ID']['output']>;
+  /** What was wrong with the input, by path; empty when the write happened. */
   userErrors: Array<UserError>;
 };
 
 /** An identifier another system (CRM, helpdesk...) uses. */
 export type ExternalId = {
   __typename?: 'ExternalId';
+  /** The customer's id in that system. */
   id: Scalars['String']['output'];
+  /** The other system, e.g. crm or helpdesk. */
   source: Scalars['String']['output'];
 };
 
 /** An id another system uses for the customer. */
 export type ExternalIdInput = {
+  /** The customer's id in that system. */
   id: Scalars['String']['input'];
+  /** The other system, e.g. crm or helpdesk. */
   source: Scalars['String']['input'];
 };
 
+/** One journey stage of the funnel. */
 export type FunnelStep = {
   __typename?: 'FunnelStep';
   /** reached / reached of the previous stage; null for the first stage. */
   conversion: Maybe<Scalars['Float']['output']>;
   /** Distinct customers with a touchpoint in the window at this stage or later. */
   reached: Scalars['Int']['output'];
+  /** The stage. */
   stage: JourneyStage;
 };
 
 /** HEALTHY >= 75 > WATCH >= 50 > AT_RISK (health score). */
 export type HealthLevel =
+  /** Score under 50: act now. */
   | 'AT_RISK'
+  /** Score 75 or more. */
   | 'HEALTHY'
+  /** Score 50 to 74: keep an eye on them. */
   | 'WATCH';
 
 /** Bucket size; buckets are aligned to UTC calendar boundaries. */
 export type Interval =
+  /** Calendar days, 00:00 UTC to 00:00 UTC. */
   | 'DAY'
+  /** Calendar months, from the 1st 00:00 UTC. */
   | 'MONTH'
+  /** ISO weeks, from Monday 00:00 UTC. */
   | 'WEEK';
 
 /** Journey stages in order: AWARENESS < CONSIDERATION < DECISION < RETENTION < ADVOCACY. */
 export type JourneyStage =
+  /** Recommends us: reviews, referrals. */
   | 'ADVOCACY'
+  /** Has heard of us: an ad, a post, a first visit. */
   | 'AWARENESS'
+  /** Is evaluating: comparing, reading, asking questions. */
   | 'CONSIDERATION'
+  /** Is deciding: a trial, a demo, a quote. */
   | 'DECISION'
+  /** Is a customer: buying, using, renewing. */
   | 'RETENTION';
 
+/** Duplicates to fold into one customer. */
 export type MergeCustomersInput = {
   /** Customers whose records move to the survivor (1-50). */
   mergedIds: Array<Scalars['ID']['input']>;
+  /** The customer that stays and receives every record. */
   survivorId: Scalars['ID']['input'];
 };
 
 /** What a metric means, as computed. */
 export type MetricDefinition = {
   __typename?: 'MetricDefinition';
+  /** How it is computed, in words (DOMAIN.md). */
   definition: Scalars['String']['output'];
+  /** The metric's field name in `Metrics`. */
   name: Scalars['String']['output'];
 };
 
@@ -360,8 +452,11 @@ export type Metrics = {
 /** The metrics of one bucket ∩ [from, to); start/end show the whole bucket. */
 export type MetricsBucket = {
   __typename?: 'MetricsBucket';
+  /** The bucket's end (exclusive), UTC. */
   end: Scalars['DateTime']['output'];
+  /** The metrics of the part of the bucket inside the window. */
   metrics: Metrics;
+  /** The bucket's start (inclusive), UTC. */
   start: Scalars['DateTime']['output'];
 };
 
@@ -369,25 +464,30 @@ export type MetricsBucket = {
 export type MetricsFilter = {
   /** Tickets and touchpoints of this channel. */
   channel: InputMaybe<Channel>;
+  /** The window starts here (inclusive); none: from the beginning. */
   from: InputMaybe<Scalars['DateTime']['input']>;
   /** Only customers of this segment and their records. */
   segment: InputMaybe<Scalars['String']['input']>;
   /** Touchpoints of this team. */
   team: InputMaybe<Team>;
+  /** The window ends here (exclusive); none: up to now. */
   to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** RESOLVED -> CLOSED (final); `at` not before resolution. */
   closeTicket: TicketPayload;
   /** Email is stored trimmed and lower-cased; it must be unique. */
   createCustomer: CustomerPayload;
+  /** Creates a survey question of one kind. */
   createSurvey: SurveyPayload;
   /** GDPR erasure: name, email, phone, company, attributes, comments, summaries and external ids are removed for good; scores, purchases and ticket timings stay so metrics stay right. The customer remains as a tombstone (`erasedAt`). ADMIN only. */
   eraseCustomer: EraseCustomerPayload;
   /** Moves every record of the merged customers to the survivor, in one transaction. Merged ids keep resolving to the survivor; `unmergeCustomer` undoes it. */
   mergeCustomers: CustomerPayload;
+  /** Opens a ticket (NEW) for a customer. */
   openTicket: TicketPayload;
   /** contactCount + 1; a PENDING ticket goes back to OPEN. */
   recordCustomerContact: TicketPayload;
@@ -412,85 +512,101 @@ export type Mutation = {
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationCloseTicketArgs = {
   at?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationCreateCustomerArgs = {
   input: CreateCustomerInput;
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationCreateSurveyArgs = {
   input: CreateSurveyInput;
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationEraseCustomerArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationMergeCustomersArgs = {
   input: MergeCustomersInput;
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationOpenTicketArgs = {
   input: OpenTicketInput;
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationRecordCustomerContactArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationRecordTouchpointsArgs = {
   touchpoints: Array<TouchpointInput>;
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationReopenTicketArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationResolveTicketArgs = {
   at?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationRespondToTicketArgs = {
   at?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationSetTicketPendingArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationSubmitSurveyResponseArgs = {
   input: SurveyResponseInput;
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationUnmergeCustomerArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationUpdateCustomerArgs = {
   id: Scalars['ID']['input'];
   input: UpdateCustomerInput;
 };
 
 
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationUpdateTicketArgs = {
   id: Scalars['ID']['input'];
   input: UpdateTicketInput;
@@ -502,25 +618,36 @@ export type Node = {
   id: Scalars['ID']['output'];
 };
 
+/** A new support case, opened NEW. */
 export type OpenTicketInput = {
+  /** The agent who owns it, if known. */
   assignee: InputMaybe<Scalars['String']['input']>;
+  /** Where the customer opened it. */
   channel: Channel;
   /** Defaults to now; for importing history. */
   createdAt: InputMaybe<Scalars['DateTime']['input']>;
+  /** Who opened it. */
   customer: CustomerRef;
+  /** How urgent it is; default NORMAL. */
   priority: InputMaybe<TicketPriority>;
+  /** What the case is about; not blank. */
   subject: Scalars['String']['input'];
 };
 
 /** Where this page sits in the whole list. */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the last item on this page: pass it as `after` for the next page; null when the page is empty. */
   endCursor: Maybe<Scalars['String']['output']>;
+  /** More items follow: ask again with `after: endCursor`. */
   hasNextPage: Scalars['Boolean']['output'];
+  /** This page was asked for with `after` (items come before it). */
   hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first item on this page; null when it is empty. */
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type Query = {
   __typename?: 'Query';
   /** The audit log, newest first (ADMIN only). Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
@@ -558,6 +685,7 @@ export type Query = {
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditLogFilter>;
@@ -565,22 +693,26 @@ export type QueryAuditLogArgs = {
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryCustomerArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryCustomerByEmailArgs = {
   email: Scalars['String']['input'];
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryCustomerByExternalIdArgs = {
   id: Scalars['String']['input'];
   source: Scalars['String']['input'];
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CustomerFilter>;
@@ -589,43 +721,51 @@ export type QueryCustomersArgs = {
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryExportCustomerArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryJourneyFunnelArgs = {
   filter?: InputMaybe<MetricsFilter>;
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryMetricsArgs = {
   filter?: InputMaybe<MetricsFilter>;
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryMetricsSeriesArgs = {
   filter?: InputMaybe<MetricsFilter>;
   interval: Interval;
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QuerySurveysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryTicketsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TicketFilter>;
@@ -634,15 +774,19 @@ export type QueryTicketsArgs = {
 };
 
 
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryTouchpointsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TouchpointFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** What a batch stored; items already stored count as duplicates. */
 export type RecordTouchpointsPayload = {
   __typename?: 'RecordTouchpointsPayload';
+  /** Touchpoints stored by this call. */
   created: Scalars['Int']['output'];
+  /** Touchpoints already stored (same source and externalId), left unchanged. */
   duplicates: Scalars['Int']['output'];
   /** Stored or already stored, in input order. */
   touchpoints: Array<Touchpoint>;
@@ -650,30 +794,44 @@ export type RecordTouchpointsPayload = {
   userErrors: Array<UserError>;
 };
 
-/** What an API key may read and write. */
+/** What an API key may read and write (docs/security.md has the whole matrix). */
 export type Role =
+  /** Everything, including the audit log and erasure. */
   | 'ADMIN'
+  /** Reads everything but the audit log, PII masked; writes nothing. */
   | 'ANALYST'
+  /** Reads everything but the audit log, PII masked; writes touchpoints and surveys. */
   | 'MARKETING'
+  /** Reads customers (PII masked) and touchpoints; records touchpoints. */
   | 'PARTNER'
+  /** Reads everything but the audit log; writes customers and touchpoints. */
   | 'SALES'
+  /** Reads everything but the audit log; writes tickets and responses. */
   | 'SUPPORT';
 
 /** Sort direction. */
 export type SortDirection =
+  /** Smallest (or oldest) first. */
   | 'ASC'
+  /** Largest (or newest) first. */
   | 'DESC';
 
 /** A question of one kind with the kind's fixed scale. */
 export type Survey = Node & {
   __typename?: 'Survey';
+  /** When the survey was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Opaque global id. */
   id: Scalars['ID']['output'];
+  /** NPS, CSAT or CES; fixes the scale. */
   kind: SurveyKind;
+  /** The question as asked. */
   question: Scalars['String']['output'];
   /** Responses, newest first. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
   responses: SurveyResponseConnection;
+  /** The highest score (10, 5 or 7). */
   scaleMax: Scalars['Int']['output'];
+  /** The lowest score (0 for NPS, 1 otherwise). */
   scaleMin: Scalars['Int']['output'];
 };
 
@@ -684,29 +842,41 @@ export type SurveyResponsesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** One page of a list, in the list's order (see the field). */
 export type SurveyConnection = {
   __typename?: 'SurveyConnection';
+  /** The items of this page, in order. */
   edges: Array<SurveyEdge>;
+  /** Where this page sits in the list. */
   pageInfo: PageInfo;
   /** Number of items matching the filter, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One item of a page, with its position in the list. */
 export type SurveyEdge = {
   __typename?: 'SurveyEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
   cursor: Scalars['String']['output'];
+  /** The item. */
   node: Survey;
 };
 
 /** NPS scale 0-10, CSAT 1-5, CES 1-7 (higher = easier). */
 export type SurveyKind =
+  /** Customer effort: how easy it was, 1-7 (higher = easier). */
   | 'CES'
+  /** Customer satisfaction, 1-5. */
   | 'CSAT'
+  /** Net Promoter Score: how likely to recommend us, 0-10. */
   | 'NPS';
 
+/** The survey as stored, or why not. */
 export type SurveyPayload = {
   __typename?: 'SurveyPayload';
+  /** The survey after the write; null on errors. */
   survey: Maybe<Survey>;
+  /** What was wrong with the input, by path; empty when the write happened. */
   userErrors: Array<UserError>;
 };
 
@@ -715,26 +885,37 @@ export type SurveyResponse = Node & {
   __typename?: 'SurveyResponse';
   /** PII: hidden (null, FORBIDDEN) for roles without personal data. */
   comment: Maybe<Scalars['String']['output']>;
+  /** Who answered (the survivor, after a merge). */
   customer: Customer;
+  /** Opaque global id. */
   id: Scalars['ID']['output'];
+  /** When the customer answered. */
   respondedAt: Scalars['DateTime']['output'];
   /** Inside the survey's scale. */
   score: Scalars['Int']['output'];
+  /** The question answered. */
   survey: Survey;
+  /** The ticket this response follows up, if any. */
   ticket: Maybe<Ticket>;
 };
 
+/** One page of a list, in the list's order (see the field). */
 export type SurveyResponseConnection = {
   __typename?: 'SurveyResponseConnection';
+  /** The items of this page, in order. */
   edges: Array<SurveyResponseEdge>;
+  /** Where this page sits in the list. */
   pageInfo: PageInfo;
   /** Number of items matching the filter, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One item of a page, with its position in the list. */
 export type SurveyResponseEdge = {
   __typename?: 'SurveyResponseEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
   cursor: Scalars['String']['output'];
+  /** The item. */
   node: SurveyResponse;
 };
 
@@ -742,130 +923,186 @@ export type SurveyResponseEdge = {
 export type SurveyResponseFilter = {
   /** respondedAt >= from. */
   from: InputMaybe<Scalars['DateTime']['input']>;
+  /** Any of these survey kinds. */
   kind: InputMaybe<Array<SurveyKind>>;
   /** respondedAt < to. */
   to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** A customer's answer to a survey. */
 export type SurveyResponseInput = {
+  /** Free text (personal data: only some roles read it). */
   comment: InputMaybe<Scalars['String']['input']>;
+  /** Who answered. */
   customer: CustomerRef;
   /** Defaults to now. */
   respondedAt: InputMaybe<Scalars['DateTime']['input']>;
+  /** Inside the survey's scale. */
   score: Scalars['Int']['input'];
+  /** The id of the survey (the `id` this API returned). */
   surveyId: Scalars['ID']['input'];
   /** The ticket this follows up; it must be the customer's. */
   ticketId: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** The response as stored, or why not. */
 export type SurveyResponsePayload = {
   __typename?: 'SurveyResponsePayload';
+  /** The response after the write; null on errors. */
   surveyResponse: Maybe<SurveyResponse>;
+  /** What was wrong with the input, by path; empty when the write happened. */
   userErrors: Array<UserError>;
 };
 
 /** The team that owns an interaction. */
 export type Team =
+  /** Marketing. */
   | 'MARKETING'
+  /** The product itself (in-app events). */
   | 'PRODUCT'
+  /** Sales. */
   | 'SALES'
+  /** Customer support. */
   | 'SUPPORT';
 
 /** One support case. */
 export type Ticket = Node & {
   __typename?: 'Ticket';
+  /** The agent who owns it; null while unassigned. */
   assignee: Maybe<Scalars['String']['output']>;
+  /** Where the customer opened it. */
   channel: Channel;
+  /** When it was closed; null until then. */
   closedAt: Maybe<Scalars['DateTime']['output']>;
   /** Customer contacts on this case (>= 1). */
   contactCount: Scalars['Int']['output'];
+  /** When it was opened. */
   createdAt: Scalars['DateTime']['output'];
+  /** The customer who opened it. */
   customer: Customer;
   /** First agent reply. */
   firstResponseAt: Maybe<Scalars['DateTime']['output']>;
   /** Whole seconds from createdAt to firstResponseAt; null before a response. */
   firstResponseSeconds: Maybe<Scalars['Int']['output']>;
+  /** Opaque global id. */
   id: Scalars['ID']['output'];
+  /** How urgent it is. */
   priority: TicketPriority;
+  /** How many times it was reopened after a resolution. */
   reopenCount: Scalars['Int']['output'];
   /** Whole seconds from createdAt to resolvedAt; null while unresolved. */
   resolutionSeconds: Maybe<Scalars['Int']['output']>;
+  /** When it was last resolved; null while unresolved. */
   resolvedAt: Maybe<Scalars['DateTime']['output']>;
   /** For RESOLVED or CLOSED tickets: one contact and never reopened; null while the ticket is still open. */
   resolvedOnFirstContact: Maybe<Scalars['Boolean']['output']>;
+  /** Where the ticket is in its lifecycle. */
   status: TicketStatus;
+  /** What the case is about, in the customer's words. */
   subject: Scalars['String']['output'];
   /** Survey responses that follow up this ticket, oldest first. */
   surveyResponses: Array<SurveyResponse>;
 };
 
+/** One page of a list, in the list's order (see the field). */
 export type TicketConnection = {
   __typename?: 'TicketConnection';
+  /** The items of this page, in order. */
   edges: Array<TicketEdge>;
+  /** Where this page sits in the list. */
   pageInfo: PageInfo;
   /** Number of items matching the filter, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One item of a page, with its position in the list. */
 export type TicketEdge = {
   __typename?: 'TicketEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
   cursor: Scalars['String']['output'];
+  /** The item. */
   node: Ticket;
 };
 
 /** Tickets matching every given condition; lists mean any of. */
 export type TicketFilter = {
+  /** Exactly this assignee. */
   assignee: InputMaybe<Scalars['String']['input']>;
+  /** Any of these channels. */
   channel: InputMaybe<Array<Channel>>;
   /** createdAt >= from. */
   from: InputMaybe<Scalars['DateTime']['input']>;
+  /** Any of these priorities. */
   priority: InputMaybe<Array<TicketPriority>>;
+  /** Any of these statuses. */
   status: InputMaybe<Array<TicketStatus>>;
   /** createdAt < to. */
   to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** How to sort tickets. */
 export type TicketOrder = {
+  /** Ascending or descending. */
   direction: SortDirection;
+  /** What to sort by. */
   field: TicketOrderField;
 };
 
 /** PRIORITY sorts by severity; equal priorities oldest first. */
 export type TicketOrderField =
+  /** When the ticket was opened. */
   | 'CREATED_AT'
+  /** Severity (URGENT highest); equal priorities oldest first. */
   | 'PRIORITY';
 
+/** The ticket as stored after the write, or why not. */
 export type TicketPayload = {
   __typename?: 'TicketPayload';
+  /** The ticket after the write; null on errors. */
   ticket: Maybe<Ticket>;
+  /** What was wrong with the input, by path; empty when the write happened. */
   userErrors: Array<UserError>;
 };
 
 /** LOW < NORMAL < HIGH < URGENT. */
 export type TicketPriority =
+  /** Before normal work. */
   | 'HIGH'
+  /** Whenever there is time. */
   | 'LOW'
+  /** The default. */
   | 'NORMAL'
+  /** Now: something is broken for the customer. */
   | 'URGENT';
 
 /** NEW -> OPEN -> PENDING <-> OPEN -> RESOLVED -> CLOSED; RESOLVED may reopen. */
 export type TicketStatus =
+  /** Final: a closed ticket never changes again. */
   | 'CLOSED'
+  /** Opened, no agent has answered yet. */
   | 'NEW'
+  /** An agent is working on it. */
   | 'OPEN'
+  /** Waiting for the customer. */
   | 'PENDING'
+  /** Solved; reopens if the customer comes back. */
   | 'RESOLVED';
 
 /** Timeline page, newest first. */
 export type TimelineConnection = {
   __typename?: 'TimelineConnection';
+  /** The events of this page, newest first. */
   edges: Array<TimelineEdge>;
+  /** Where this page sits in the timeline. */
   pageInfo: PageInfo;
 };
 
+/** One event of the timeline. */
 export type TimelineEdge = {
   __typename?: 'TimelineEdge';
+  /** Opaque position of this event: pass it as `after` for what follows. */
   cursor: Scalars['String']['output'];
+  /** The touchpoint, ticket or survey response. */
   node: TimelineEvent;
   /** occurredAt of a touchpoint, createdAt of a ticket, respondedAt of a response. */
   occurredAt: Scalars['DateTime']['output'];
@@ -876,75 +1113,106 @@ export type TimelineEvent = SurveyResponse | Ticket | Touchpoint;
 
 /** Events with from <= time < to (occurredAt, createdAt, respondedAt). */
 export type TimelineFilter = {
+  /** Events at or after this moment. */
   from: InputMaybe<Scalars['DateTime']['input']>;
+  /** Events before this moment. */
   to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** One interaction: an ad click, a page view, a demo, a purchase... */
 export type Touchpoint = Node & {
   __typename?: 'Touchpoint';
+  /** Free-form JSON object the source system sent. */
   attributes: Maybe<Scalars['JSON']['output']>;
+  /** Where it happened. */
   channel: Channel;
+  /** ISO 4217 code of `value`, e.g. EUR. */
   currency: Maybe<Scalars['String']['output']>;
+  /** The customer it happened to (the survivor, after a merge). */
   customer: Customer;
   /** The reporting system's event id; (source, externalId) is unique. */
   externalId: Maybe<Scalars['String']['output']>;
+  /** Opaque global id. */
   id: Scalars['ID']['output'];
   /** Free label: page_view, demo, purchase, referral... */
   kind: Scalars['String']['output'];
+  /** When it happened (UTC). */
   occurredAt: Scalars['DateTime']['output'];
   /** -1.0 (negative) to 1.0 (positive). */
   sentiment: Maybe<Scalars['Float']['output']>;
   /** The system that reported the touchpoint. */
   source: Scalars['String']['output'];
+  /** The journey stage it belongs to. */
   stage: JourneyStage;
+  /** A short human-readable line. */
   summary: Maybe<Scalars['String']['output']>;
+  /** The team that owns it. */
   team: Team;
   /** Revenue; counted in metrics only for kind `purchase`. */
   value: Maybe<Scalars['Decimal']['output']>;
 };
 
+/** One page of a list, in the list's order (see the field). */
 export type TouchpointConnection = {
   __typename?: 'TouchpointConnection';
+  /** The items of this page, in order. */
   edges: Array<TouchpointEdge>;
+  /** Where this page sits in the list. */
   pageInfo: PageInfo;
   /** Number of items matching the filter, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One item of a page, with its position in the list. */
 export type TouchpointEdge = {
   __typename?: 'TouchpointEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
   cursor: Scalars['String']['output'];
+  /** The item. */
   node: Touchpoint;
 };
 
 /** Touchpoints matching every given condition; lists mean any of. */
 export type TouchpointFilter = {
+  /** Any of these channels. */
   channel: InputMaybe<Array<Channel>>;
   /** occurredAt >= from. */
   from: InputMaybe<Scalars['DateTime']['input']>;
+  /** Any of these kinds, e.g. ["purchase"]. */
   kind: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these stages. */
   stage: InputMaybe<Array<JourneyStage>>;
+  /** Any of these teams. */
   team: InputMaybe<Array<Team>>;
   /** occurredAt < to. */
   to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** One event to record; (source, externalId) makes resending safe. */
 export type TouchpointInput = {
+  /** Free-form JSON object, kept as sent. */
   attributes: InputMaybe<Scalars['JSON']['input']>;
+  /** Where it happened. */
   channel: Channel;
   /** ISO 4217, e.g. USD. */
   currency: InputMaybe<Scalars['String']['input']>;
+  /** Who it happened to. */
   customer: CustomerRef;
   /** The reporting system's event id: sending it again is safe. */
   externalId: InputMaybe<Scalars['String']['input']>;
+  /** Free label: page_view, demo, purchase, referral... */
   kind: Scalars['String']['input'];
+  /** When it happened, with a UTC offset. */
   occurredAt: Scalars['DateTime']['input'];
+  /** -1.0 (negative) to 1.0 (positive). */
   sentiment: InputMaybe<Scalars['Float']['input']>;
   /** The reporting system. */
   source: Scalars['String']['input'];
+  /** The journey stage it belongs to. */
   stage: JourneyStage;
+  /** A short human-readable line. */
   summary: InputMaybe<Scalars['String']['input']>;
+  /** The team that owns it. */
   team: Team;
   /** Revenue, 2 decimals. */
   value: InputMaybe<Scalars['Decimal']['input']>;
@@ -952,19 +1220,29 @@ export type TouchpointInput = {
 
 /** Only the fields sent change; an explicit null clears a field. */
 export type UpdateCustomerInput = {
+  /** Replaces the whole JSON object. */
   attributes: InputMaybe<Scalars['JSON']['input']>;
+  /** When the customer left; null: active again. */
   churnedAt: InputMaybe<Scalars['DateTime']['input']>;
+  /** The company the customer belongs to. */
   company: InputMaybe<Scalars['String']['input']>;
+  /** Trimmed and lower-cased when stored; unique. */
   email: InputMaybe<Scalars['String']['input']>;
+  /** Full name; not blank. */
   name: InputMaybe<Scalars['String']['input']>;
+  /** E.164, e.g. +447700900123. */
   phone: InputMaybe<Scalars['String']['input']>;
+  /** Free label: enterprise, smb, consumer... */
   segment: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Only the fields sent change; `assignee: null` unassigns. */
 export type UpdateTicketInput = {
+  /** The agent who owns it; null unassigns. */
   assignee: InputMaybe<Scalars['String']['input']>;
+  /** How urgent it is. */
   priority: InputMaybe<TicketPriority>;
+  /** What the case is about; not blank. */
   subject: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -975,100 +1253,153 @@ export type UserError = {
   code: Scalars['String']['output'];
   /** Path into the input, e.g. ["touchpoints", "3", "occurredAt"]. */
   field: Maybe<Array<Scalars['String']['output']>>;
+  /** What is wrong and how to fix it, in words. */
   message: Scalars['String']['output'];
 };
 
 /** Who is calling: the API key behind this request. */
 export type Viewer = {
   __typename?: 'Viewer';
+  /** The key's name, as its issuer gave it. */
   keyName: Scalars['String']['output'];
+  /** What this key may read and write. */
   role: Role;
 };
 
 /** Where an interaction happened. */
 export type Channel =
+  /** Paid advertising. */
   | 'ADS'
+  /** The mobile or desktop app. */
   | 'APP'
+  /** Live chat. */
   | 'CHAT'
+  /** Email. */
   | 'EMAIL'
+  /** Face to face: a store, an event, a visit. */
   | 'IN_PERSON'
+  /** Phone calls. */
   | 'PHONE'
+  /** Review sites. */
   | 'REVIEW'
+  /** Help center and other self-service. */
   | 'SELF_SERVICE'
+  /** Text messages. */
   | 'SMS'
+  /** Social networks. */
   | 'SOCIAL'
+  /** The website. */
   | 'WEB';
 
 /** Names a customer by exactly one of id, email or external id. */
 export type CustomerRef = {
+  /** The customer's email, in any case. */
   email: string | null | undefined;
+  /** An id another system knows the customer under. */
   externalId: ExternalIdInput | null | undefined;
+  /** The id of the customer (the `id` this API returned). */
   id: string | number | null | undefined;
 };
 
 /** An id another system uses for the customer. */
 export type ExternalIdInput = {
+  /** The customer's id in that system. */
   id: string;
+  /** The other system, e.g. crm or helpdesk. */
   source: string;
 };
 
 /** HEALTHY >= 75 > WATCH >= 50 > AT_RISK (health score). */
 export type HealthLevel =
+  /** Score under 50: act now. */
   | 'AT_RISK'
+  /** Score 75 or more. */
   | 'HEALTHY'
+  /** Score 50 to 74: keep an eye on them. */
   | 'WATCH';
 
 /** Journey stages in order: AWARENESS < CONSIDERATION < DECISION < RETENTION < ADVOCACY. */
 export type JourneyStage =
+  /** Recommends us: reviews, referrals. */
   | 'ADVOCACY'
+  /** Has heard of us: an ad, a post, a first visit. */
   | 'AWARENESS'
+  /** Is evaluating: comparing, reading, asking questions. */
   | 'CONSIDERATION'
+  /** Is deciding: a trial, a demo, a quote. */
   | 'DECISION'
+  /** Is a customer: buying, using, renewing. */
   | 'RETENTION';
 
 /** NPS scale 0-10, CSAT 1-5, CES 1-7 (higher = easier). */
 export type SurveyKind =
+  /** Customer effort: how easy it was, 1-7 (higher = easier). */
   | 'CES'
+  /** Customer satisfaction, 1-5. */
   | 'CSAT'
+  /** Net Promoter Score: how likely to recommend us, 0-10. */
   | 'NPS';
 
 /** The team that owns an interaction. */
 export type Team =
+  /** Marketing. */
   | 'MARKETING'
+  /** The product itself (in-app events). */
   | 'PRODUCT'
+  /** Sales. */
   | 'SALES'
+  /** Customer support. */
   | 'SUPPORT';
 
 /** LOW < NORMAL < HIGH < URGENT. */
 export type TicketPriority =
+  /** Before normal work. */
   | 'HIGH'
+  /** Whenever there is time. */
   | 'LOW'
+  /** The default. */
   | 'NORMAL'
+  /** Now: something is broken for the customer. */
   | 'URGENT';
 
 /** NEW -> OPEN -> PENDING <-> OPEN -> RESOLVED -> CLOSED; RESOLVED may reopen. */
 export type TicketStatus =
+  /** Final: a closed ticket never changes again. */
   | 'CLOSED'
+  /** Opened, no agent has answered yet. */
   | 'NEW'
+  /** An agent is working on it. */
   | 'OPEN'
+  /** Waiting for the customer. */
   | 'PENDING'
+  /** Solved; reopens if the customer comes back. */
   | 'RESOLVED';
 
+/** One event to record; (source, externalId) makes resending safe. */
 export type TouchpointInput = {
+  /** Free-form JSON object, kept as sent. */
   attributes: unknown;
+  /** Where it happened. */
   channel: Channel;
   /** ISO 4217, e.g. USD. */
   currency: string | null | undefined;
+  /** Who it happened to. */
   customer: CustomerRef;
   /** The reporting system's event id: sending it again is safe. */
   externalId: string | null | undefined;
+  /** Free label: page_view, demo, purchase, referral... */
   kind: string;
+  /** When it happened, with a UTC offset. */
   occurredAt: string;
+  /** -1.0 (negative) to 1.0 (positive). */
   sentiment: number | null | undefined;
   /** The reporting system. */
   source: string;
+  /** The journey stage it belongs to. */
   stage: JourneyStage;
+  /** A short human-readable line. */
   summary: string | null | undefined;
+  /** The team that owns it. */
   team: Team;
   /** Revenue, 2 decimals. */
   value: string | null | undefined;

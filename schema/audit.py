@@ -1,6 +1,7 @@
 """The audit log, for ADMIN keys: who wrote what, when, on which ids."""
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,7 +13,7 @@ from resolvers.pagination import page_request
 from schema.convert import from_row
 from schema.enums import Role
 from schema.node import from_global_id, raw_to_global_id
-from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
 from schema.permissions import Area, reads
 
 
@@ -51,9 +52,11 @@ class AuditQueries:
     async def audit_log(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: AuditLogFilter | None = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            AuditLogFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
     ) -> Connection[AuditEntry] | None:
         target = None
         if filter is not None and filter.target_id is not None:

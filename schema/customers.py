@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -36,12 +36,20 @@ from schema.metrics import (
     CustomerHealth,
     HealthLevel,
     Metrics,
-    MetricsFilter,
+    Scoped,
     customer_health,
     customer_metrics,
 )
 from schema.node import Node, key_of_type, to_global_id
-from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.pagination import (
+    FILTER_HELP,
+    ORDER_HELP,
+    PAGE_ARGUMENTS_HELP,
+    After,
+    Connection,
+    First,
+    connection,
+)
 from schema.permissions import (
     PERSONAL_DATA_ROLES,
     Area,
@@ -208,7 +216,7 @@ class Customer(Node):
         description="This customer's metrics (their records only) over a window.",
         extensions=reads(Area.METRICS),
     )
-    def metrics(self, filter: MetricsFilter | None = None) -> Metrics:
+    def metrics(self, filter: Scoped = None) -> Metrics:
         return customer_metrics(self.db_id, filter)
 
     @strawberry.field(
@@ -238,9 +246,11 @@ class Customer(Node):
     async def touchpoints(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: TouchpointFilter | None = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            TouchpointFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
     ) -> Connection[Touchpoint]:
         request = touchpoint_list(first, after, filter)
         loaders = info.context.loaders
@@ -261,10 +271,10 @@ class Customer(Node):
     async def tickets(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: TicketFilter | None = None,
-        order_by: TicketOrder | None = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
+        order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
     ) -> Connection[Ticket]:
         request = ticket_list(first, after, filter, order_by)
         loaders = info.context.loaders
@@ -289,9 +299,11 @@ class Customer(Node):
     async def survey_responses(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: SurveyResponseFilter | None = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            SurveyResponseFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
     ) -> Connection[SurveyResponse]:
         request = response_list(first, after, filter)
         loaders = info.context.loaders
@@ -313,9 +325,11 @@ class Customer(Node):
     async def timeline(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: TimelineFilter | None = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            TimelineFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
     ) -> TimelineConnection:
         request = timeline_list(first, after, filter)
         found = await info.context.loaders.timeline_pages(request.query, request.page).load(
@@ -393,10 +407,14 @@ class CustomerQueries:
     async def customers(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: CustomerFilter | None = None,
-        order_by: CustomerOrder | None = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            CustomerFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            CustomerOrder | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[Customer]:
         request = customer_list(compile_context(info), first, after, filter, order_by)
         sessions = info.context.sessions

@@ -10,20 +10,98 @@ import strawberry
 
 from models.enums import Channel, JourneyStage, Role, SurveyKind, Team, TicketPriority, TicketStatus
 
-strawberry.enum(
+
+def described(enum: type[Enum], description: str, values: dict[str, str]) -> None:
+    """Registers a model enum with GraphQL, with a description for every value."""
+    strawberry.enum(enum, description=description)
+    definition = enum.__strawberry_definition__  # type: ignore[attr-defined]
+    missing = {v.name for v in definition.values} ^ values.keys()
+    assert not missing, f"{enum.__name__}: describe exactly its values ({missing})"
+    for value in definition.values:
+        value.description = values[value.name]
+
+
+described(
     JourneyStage,
-    description="Journey stages in order: AWARENESS < CONSIDERATION < DECISION < RETENTION "
-    "< ADVOCACY.",
+    "Journey stages in order: AWARENESS < CONSIDERATION < DECISION < RETENTION < ADVOCACY.",
+    {
+        "AWARENESS": "Has heard of us: an ad, a post, a first visit.",
+        "CONSIDERATION": "Is evaluating: comparing, reading, asking questions.",
+        "DECISION": "Is deciding: a trial, a demo, a quote.",
+        "RETENTION": "Is a customer: buying, using, renewing.",
+        "ADVOCACY": "Recommends us: reviews, referrals.",
+    },
 )
-strawberry.enum(Channel, description="Where an interaction happened.")
-strawberry.enum(Team, description="The team that owns an interaction.")
-strawberry.enum(
+described(
+    Channel,
+    "Where an interaction happened.",
+    {
+        "WEB": "The website.",
+        "EMAIL": "Email.",
+        "SOCIAL": "Social networks.",
+        "ADS": "Paid advertising.",
+        "PHONE": "Phone calls.",
+        "CHAT": "Live chat.",
+        "IN_PERSON": "Face to face: a store, an event, a visit.",
+        "SMS": "Text messages.",
+        "APP": "The mobile or desktop app.",
+        "REVIEW": "Review sites.",
+        "SELF_SERVICE": "Help center and other self-service.",
+    },
+)
+described(
+    Team,
+    "The team that owns an interaction.",
+    {
+        "MARKETING": "Marketing.",
+        "SALES": "Sales.",
+        "SUPPORT": "Customer support.",
+        "PRODUCT": "The product itself (in-app events).",
+    },
+)
+described(
     TicketStatus,
-    description="NEW -> OPEN -> PENDING <-> OPEN -> RESOLVED -> CLOSED; RESOLVED may reopen.",
+    "NEW -> OPEN -> PENDING <-> OPEN -> RESOLVED -> CLOSED; RESOLVED may reopen.",
+    {
+        "NEW": "Opened, no agent has answered yet.",
+        "OPEN": "An agent is working on it.",
+        "PENDING": "Waiting for the customer.",
+        "RESOLVED": "Solved; reopens if the customer comes back.",
+        "CLOSED": "Final: a closed ticket never changes again.",
+    },
 )
-strawberry.enum(TicketPriority, description="LOW < NORMAL < HIGH < URGENT.")
-strawberry.enum(SurveyKind, description="NPS scale 0-10, CSAT 1-5, CES 1-7 (higher = easier).")
-strawberry.enum(Role, description="What an API key may read and write.")
+described(
+    TicketPriority,
+    "LOW < NORMAL < HIGH < URGENT.",
+    {
+        "LOW": "Whenever there is time.",
+        "NORMAL": "The default.",
+        "HIGH": "Before normal work.",
+        "URGENT": "Now: something is broken for the customer.",
+    },
+)
+described(
+    SurveyKind,
+    "NPS scale 0-10, CSAT 1-5, CES 1-7 (higher = easier).",
+    {
+        "NPS": "Net Promoter Score: how likely to recommend us, 0-10.",
+        "CSAT": "Customer satisfaction, 1-5.",
+        "CES": "Customer effort: how easy it was, 1-7 (higher = easier).",
+    },
+)
+described(
+    Role,
+    "What an API key may read and write (docs/security.md has the whole matrix).",
+    {
+        "ADMIN": "Everything, including the audit log and erasure.",
+        "SUPPORT": "Reads everything but the audit log; writes tickets and responses.",
+        "SALES": "Reads everything but the audit log; writes customers and touchpoints.",
+        "MARKETING": "Reads everything but the audit log, PII masked; writes touchpoints "
+        "and surveys.",
+        "ANALYST": "Reads everything but the audit log, PII masked; writes nothing.",
+        "PARTNER": "Reads customers (PII masked) and touchpoints; records touchpoints.",
+    },
+)
 
 
 @strawberry.enum(description="Sort direction.")

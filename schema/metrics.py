@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -86,6 +86,14 @@ class MetricsFilter:
         default=None, description="Tickets and touchpoints of this channel."
     )
     team: Team | None = strawberry.field(default=None, description="Touchpoints of this team.")
+
+
+Scoped = Annotated[
+    MetricsFilter | None,
+    strawberry.argument(
+        description="The window [from, to) and the scope; none: all time, every customer."
+    ),
+]
 
 
 def scope_of(filter: MetricsFilter | None) -> figures.Scope:
@@ -275,7 +283,7 @@ class MetricsQueries:
     @strawberry.field(
         description="Metrics over a window and filters.", extensions=reads(Area.METRICS)
     )
-    def metrics(self, filter: MetricsFilter | None = None) -> Metrics:
+    def metrics(self, filter: Scoped = None) -> Metrics:
         return Metrics(scope=scope_of(filter), key=figures.TOTAL)
 
     @strawberry.field(
@@ -288,7 +296,7 @@ class MetricsQueries:
         self,
         info: strawberry.Info[Context, None],
         interval: Interval,
-        filter: MetricsFilter | None = None,
+        filter: Scoped = None,
     ) -> list[MetricsBucket]:
         scope = scope_of(filter)
         try:
@@ -312,7 +320,7 @@ class MetricsQueries:
         extensions=reads(Area.METRICS),
     )
     async def journey_funnel(
-        self, info: strawberry.Info[Context, None], filter: MetricsFilter | None = None
+        self, info: strawberry.Info[Context, None], filter: Scoped = None
     ) -> list[FunnelStep]:
         steps = await figures.journey_funnel(info.context.sessions, scope_of(filter))
         stages = list(JourneyStage)

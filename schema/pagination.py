@@ -1,7 +1,7 @@
 """Relay connection types shared by every list field."""
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
@@ -11,14 +11,34 @@ NodeT = TypeVar("NodeT")
 ModelT = TypeVar("ModelT")
 
 PAGE_ARGUMENTS_HELP = "Page size 1-100 (default 20); `after` takes an `endCursor` of this list."
+CURSOR_HELP = "Opaque position of this item: pass it as `after` to read the items after it."
+FILTER_HELP = "Only items matching every condition given; none: all items."
+ORDER_HELP = "The order of the list; the field's description gives the default."
+First = Annotated[int | None, strawberry.argument(description="Page size, 1-100; default 20.")]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Start after this position: an `endCursor` (or an edge's `cursor`) of "
+        "this same list, with the same order; none: from the start."
+    ),
+]
 
 
 @strawberry.type(description="Where this page sits in the whole list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow: ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="This page was asked for with `after` (items come before it)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the first item on this page; null when it is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last item on this page: pass it as `after` for the "
+        "next page; null when the page is empty."
+    )
 
     @classmethod
     def of(cls, page: Page[object]) -> "PageInfo":
@@ -30,16 +50,16 @@ class PageInfo:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with its position in the list.")
 class Edge(Generic[NodeT]):
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(description=CURSOR_HELP)
+    node: NodeT = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list, in the list's order (see the field).")
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="Number of items matching the filter, across all pages.")

@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from api.db import is_sqlite
 from api.settings import Settings
 from schema.compiled import CompiledPlans, CompiledReads
+from schema.descriptions import describe
 from schema.errors import ErrorPolicy
 from schema.limits import QueryBudget, directive_limit
 from schema.query import Mutation, Query
@@ -58,6 +59,7 @@ def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.
         ),
         extensions=extensions,
     )
+    describe(built._schema)
     plans.attach(built)
     return built
 

@@ -17,7 +17,7 @@ from resolvers.pagination import page_request
 from schema.convert import from_row
 from schema.enums import SurveyKind
 from schema.node import Node, to_global_id
-from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.pagination import PAGE_ARGUMENTS_HELP, After, Connection, First, connection
 from schema.permissions import Area, personal_data_only, reads
 
 if TYPE_CHECKING:
@@ -136,8 +136,8 @@ class Survey(Node):
     async def responses(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[SurveyResponse]:
         request = response_list(first, after)
         loaders = info.context.loaders
@@ -159,8 +159,8 @@ class SurveyQueries:
     async def surveys(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Survey]:
         request = survey_list(first, after)
         sessions = info.context.sessions

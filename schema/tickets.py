@@ -26,7 +26,15 @@ from resolvers.pagination import Ordering, page_request
 from schema.convert import from_row
 from schema.enums import Channel, SortDirection, TicketPriority, TicketStatus
 from schema.node import Node, to_global_id
-from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.pagination import (
+    FILTER_HELP,
+    ORDER_HELP,
+    PAGE_ARGUMENTS_HELP,
+    After,
+    Connection,
+    First,
+    connection,
+)
 from schema.permissions import Area, reads
 from schema.surveys import SurveyResponse
 
@@ -183,10 +191,10 @@ class TicketQueries:
     async def tickets(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: TicketFilter | None = None,
-        order_by: TicketOrder | None = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
+        order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
     ) -> Connection[Ticket]:
         request = ticket_list(first, after, filter, order_by)
         sessions = info.context.sessions

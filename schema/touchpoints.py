@@ -17,7 +17,7 @@ from resolvers.pagination import page_request
 from schema.convert import from_row
 from schema.enums import Channel, JourneyStage, Team
 from schema.node import Node, to_global_id
-from schema.pagination import PAGE_ARGUMENTS_HELP, Connection, connection
+from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -107,9 +107,11 @@ class TouchpointQueries:
     async def touchpoints(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: TouchpointFilter | None = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            TouchpointFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
     ) -> Connection[Touchpoint]:
         request = touchpoint_list(first, after, filter)
         sessions = info.context.sessions

@@ -94,3 +94,36 @@ def test_the_comparison_notices_a_dropped_field() -> None:
     contract = build_schema("type Query { a: Int, b(x: Int): String }")
     served = build_schema("type Query { a: String, b: String, c: Int }")
     assert contract_differences(contract, served) == {"Query.a", "Query.b(x)"}
+
+
+def undescribed(served: GraphQLSchema) -> list[str]:
+    """Every type, field, argument and enum value without a description (the Docs pane)."""
+    missing = []
+    for name, named in served.type_map.items():
+        if name.startswith("__"):
+            continue
+        if not named.description:
+            missing.append(name)
+        for field_name, field in getattr(named, "fields", {}).items():
+            if not field.description:
+                missing.append(f"{name}.{field_name}")
+            missing += [
+                f"{name}.{field_name}({a})"
+                for a, argument in getattr(field, "args", {}).items()
+                if not argument.description
+            ]
+        missing += [
+            f"{name}.{v}"
+            for v, value in getattr(named, "values", {}).items()
+            if not value.description
+        ]
+    return missing
+
+
+def test_every_type_field_argument_and_enum_value_is_described() -> None:
+    assert undescribed(schema._schema) == []
+
+
+def test_the_description_check_notices_a_missing_one() -> None:
+    bare = build_schema("type Query { hello(name: String): String }")
+    assert undescribed(bare) == ["Query", "Query.hello", "Query.hello(name)"]
