@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         description="Report in each response's `extensions.readPath` which read path "
         "(compiled or resolvers) served it, and why a query was not compiled.",
     )
+    federation: bool = Field(
+        default=False,
+        description="Serve as an Apollo Federation 2 subgraph: Customer and Ticket are "
+        "entities keyed by id, with `_service` and `_entities`.",
+    )
     redis_url: str | None = Field(
         default=None, description="Redis for rate-limit budgets shared by every worker."
     )

@@ -198,6 +198,13 @@ class Customer(Node):
         assert model is not None, f"customer {key} referenced but missing"
         return cls.from_model(model)
 
+    @classmethod
+    async def resolve_reference(
+        cls, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> "Customer | None":
+        """A federation router's reference to a customer (batched by the loader)."""
+        return await customer_by_key(info, key_of_type(id, "Customer", "id"))
+
     @strawberry.field(
         metadata=sql(ListOf(ExternalIdModel, "customer_id", ("source", "external_id")))
     )

@@ -19,6 +19,7 @@ from api.settings import Settings
 from schema.compiled import CompiledPlans, CompiledReads
 from schema.descriptions import describe
 from schema.errors import ErrorPolicy
+from schema.federation import add_entity_keys
 from schema.limits import QueryBudget, directive_limit
 from schema.query import Mutation, Query
 from schema.scalars import SCALAR_MAP
@@ -49,16 +50,25 @@ def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.
     ]
     if tracer_provider is not None:  # a span per operation (and per resolver it runs)
         extensions.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
-    built = strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        config=StrawberryConfig(
-            scalar_map=SCALAR_MAP,
-            relay_max_results=100,
-            disable_field_suggestions=settings.production,
-        ),
-        extensions=extensions,
+    config = StrawberryConfig(
+        scalar_map=SCALAR_MAP,
+        relay_max_results=100,
+        disable_field_suggestions=settings.production,
     )
+    built: strawberry.Schema
+    if settings.federation:
+        add_entity_keys()
+        built = strawberry.federation.Schema(
+            query=Query,
+            mutation=Mutation,
+            config=config,
+            extensions=extensions,
+            federation_version="2.7",
+        )
+    else:
+        built = strawberry.Schema(
+            query=Query, mutation=Mutation, config=config, extensions=extensions
+        )
     describe(built._schema)
     plans.attach(built)
     return built

@@ -25,7 +25,7 @@ from resolvers.compiled.forms import (
 from resolvers.pagination import Ordering, page_request
 from schema.convert import from_row
 from schema.enums import Channel, SortDirection, TicketPriority, TicketStatus
-from schema.node import Node, to_global_id
+from schema.node import Node, key_of_type, to_global_id
 from schema.pagination import (
     FILTER_HELP,
     ORDER_HELP,
@@ -35,7 +35,7 @@ from schema.pagination import (
     First,
     connection,
 )
-from schema.permissions import Area, reads
+from schema.permissions import Area, check_node_type, reads
 from schema.surveys import SurveyResponse
 
 if TYPE_CHECKING:
@@ -162,6 +162,16 @@ class Ticket(Node):
                 else None
             ),
         )
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> "Ticket | None":
+        """A federation router's reference to a ticket (batched by the loader)."""
+        check_node_type(info, "Ticket")
+        key = key_of_type(id, "Ticket", "id")
+        found = await info.context.loaders.ticket().load(key) if key is not None else None
+        return cls.from_model(found) if found is not None else None
 
     @strawberry.field(metadata=sql(ToOne(CustomerModel, "customer_id", follow_merges=True)))
     async def customer(
