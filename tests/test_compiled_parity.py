@@ -121,3 +121,54 @@ async def test_both_paths_answer_every_stored_query_alike(both_paths: tuple[Api,
     # Most test queries exercise metrics, health or writes; a fifth of pairs compiling
     # shows the path is alive (test_compiled_reads pins the dashboards themselves).
     assert served["compiled"] >= 0.15 * sum(served.values()), served
+
+
+PAGED = {
+    "customers": """query($after: String, $field: CustomerOrderField!, $direction: SortDirection!) {
+      customers(first: 7, after: $after, orderBy: {field: $field, direction: $direction}) {
+        totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { id name lifetimeValue createdAt } } } }""",
+    "tickets": """query($after: String, $field: TicketOrderField!, $direction: SortDirection!) {
+      tickets(first: 7, after: $after, orderBy: {field: $field, direction: $direction}) {
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { id priority createdAt firstResponseSeconds } } } }""",
+}
+TIMELINE = """query($id: ID!, $after: String) { customer(id: $id) {
+  timeline(first: 9, after: $after) { pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor occurredAt node { __typename ... on Ticket { id } ... on Touchpoint { id }
+      ... on SurveyResponse { id } } } } } }"""
+
+
+async def test_paging_with_cursors_matches_for_every_order(both_paths: tuple[Api, Api]) -> None:
+    """Cursors are the subtlest part (times, money, ranks): page 3 pages deep both ways."""
+    resolvers, compiled = both_paths
+    orders = {
+        "customers": [
+            (f, d) for f in ("CREATED_AT", "NAME", "LIFETIME_VALUE") for d in ("ASC", "DESC")
+        ],
+        "tickets": [(f, d) for f in ("CREATED_AT", "PRIORITY") for d in ("ASC", "DESC")],
+    }
+    top = await resolvers.query(
+        "{ customers(first: 1, orderBy: {field: LIFETIME_VALUE, direction: DESC}) "
+        "{ edges { node { id } } } }"
+    )
+    runs = [
+        (PAGED[name], {"field": field, "direction": direction}, name)
+        for name, pairs in orders.items()
+        for field, direction in pairs
+    ]
+    runs.append((TIMELINE, {"id": top["customers"]["edges"][0]["node"]["id"]}, "timeline"))
+    for query, fixed, name in runs:
+        after = None
+        for _page in range(3):
+            variables = {**fixed, "after": after}
+            expected = await resolvers.post(query, variables)
+            answer = await compiled.post(query, variables)
+            assert answer.json()["extensions"]["readPath"]["path"] == "compiled", name
+            assert comparable(expected) == comparable(answer), first_difference(
+                comparable(expected)[1], comparable(answer)[1]
+            )
+            data = expected.json()["data"]
+            found = data["customer"]["timeline"] if name == "timeline" else data[name]
+            after = found["pageInfo"]["endCursor"]
+            assert after is not None
