@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -20,6 +20,7 @@ from api.observability import RequestObserver, metrics_endpoint
 from api.ratelimit import cost_buckets
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
+from resolvers.changes import change_feed
 from schema.schema import build_schema
 
 
@@ -72,9 +73,12 @@ def create_app(
         app.state.budget = cost_buckets(
             settings.redis_url, settings.rate_limit_capacity, settings.rate_limit_per_second
         )
+        app.state.changes = change_feed(settings.redis_url)
+        await app.state.changes.start()
         try:
             yield
         finally:
+            await app.state.changes.close()
             await app.state.budget.close()
             for used in {engine, write_engine, statement_engine}:
                 await used.dispose()
@@ -83,6 +87,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

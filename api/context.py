@@ -8,6 +8,7 @@ from typing import Any
 from api.ratelimit import CostBuckets
 from models import Role
 from models.types import utc_now
+from resolvers.changes import ChangeFeed
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
 
@@ -22,6 +23,10 @@ class Viewer:
     trusted_documents_only: bool = False
 
 
+# A WebSocket's viewer until its connection_init names a key: no field may run for it.
+NOT_YET_AUTHENTICATED = Viewer(uuid.UUID(int=0), "", Role.PARTNER)
+
+
 @dataclass
 class Context:
     viewer: Viewer
@@ -33,11 +38,15 @@ class Context:
     statement_sessions: Sessions
     # The key's cost budget (rate limiting) and the HTTP response to set status/headers on.
     budget: CostBuckets
+    # Announcements of committed changes, for subscriptions.
+    changes: ChangeFeed
     response: Any
     # The request's id (also in its log line) and the error codes it answered with.
     request_id: str = ""
     error_codes: list[str] = field(default_factory=list)
     # Extra fields for the request's log line (e.g. which read path served it).
     log_fields: dict[str, Any] = field(default_factory=dict)
+    # What a WebSocket sent with connection_init (its key), set by strawberry.
+    connection_params: Any = None
     # One "now" per request, so every health and series in a response agrees on it.
     now: datetime = field(default_factory=utc_now)

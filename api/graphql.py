@@ -17,12 +17,14 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
 from api.auth import Unauthenticated, authenticate
-from api.context import Context, Viewer
+from api.context import NOT_YET_AUTHENTICATED, Context, Viewer
 from api.graphiql import graphiql_response
 from api.observability import observe_batch
 from api.settings import Settings
@@ -94,7 +96,13 @@ def _record(scope: Scope, code: str) -> None:
 
 class GraphQLEndpoint(GraphQL[Context, None]):
     def __init__(self, schema: BaseSchema, settings: Settings) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.allowed_origins,
+        )
         self.settings = settings
 
     def _is_ide_page(self, request: Request) -> bool:
@@ -195,8 +203,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await WebSocket(scope, receive, send).close(code=1003, reason="no subscriptions yet")
+        if scope["type"] == "websocket":  # the key comes with connection_init
+            await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
         response: Response
@@ -232,9 +240,28 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response = error_response(error.status_code, "BAD_REQUEST", error.reason)
         await response(scope, receive, send)
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticates a WebSocket at connection_init; nothing runs before that."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        authorization = params.get("Authorization") or params.get("authorization")
+        try:
+            viewer = await authenticate(
+                context.statement_sessions,
+                authorization if isinstance(authorization, str) else None,
+            )
+        except Unauthenticated as error:
+            raise ConnectionRejectionError({"message": str(error)}) from None
+        if viewer.trusted_documents_only:
+            raise ConnectionRejectionError(
+                {"message": "This key may only run its registered documents, over HTTP."}
+            )
+        context.viewer = viewer
+        return UnsetType()
+
     async def get_context(self, request: Any, response: Any) -> Context:
-        scope_state = request.scope["state"]
-        viewer: Viewer = scope_state["viewer"]
+        scope_state = request.scope.setdefault("state", {})
+        # A WebSocket has no key until connection_init (on_ws_connect sets it).
+        viewer: Viewer = scope_state.get("viewer", NOT_YET_AUTHENTICATED)
         state = request.app.state
         return Context(
             viewer=viewer,
@@ -243,6 +270,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             loaders=Loaders(state.sessions, observe_batch),
             statement_sessions=state.statement_sessions,
             budget=state.budget,
+            changes=state.changes,
             response=response,
             request_id=scope_state.get("request_id", ""),
             error_codes=scope_state.setdefault("error_codes", []),

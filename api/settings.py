@@ -60,6 +60,14 @@ class Settings(BaseSettings):
         description="Report in each response's `extensions.readPath` which read path "
         "(compiled or resolvers) served it, and why a query was not compiled.",
     )
+    allowed_origins: list[str] = Field(
+        default=[],
+        description="Browser origins allowed to open the WebSocket (subscriptions), as JSON, "
+        'e.g. ["https://app.example.com"]; same-origin and non-browser clients always may.',
+    )
+    max_subscriptions_per_connection: int = Field(
+        default=20, description="Most live subscriptions one WebSocket may hold."
+    )
     federation: bool = Field(
         default=False,
         description="Serve as an Apollo Federation 2 subgraph: Customer and Ticket are "

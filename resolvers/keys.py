@@ -110,6 +110,18 @@ async def find_active_key(sessions: Sessions, token: str) -> ActiveKey | None:
     return ActiveKey(*found) if found is not None else None
 
 
+async def key_is_active(sessions: Sessions, key_id: uuid.UUID) -> bool:
+    """For long-lived connections: a revoked or expired key's subscriptions end."""
+    now = utc_now()
+    statement = sa.select(col(ApiKey.id)).where(
+        col(ApiKey.id) == key_id,
+        col(ApiKey.revoked_at).is_(None),
+        col(ApiKey.expires_at).is_(None) | (col(ApiKey.expires_at) > now),
+    )
+    async with sessions() as session:
+        return (await session.execute(statement)).first() is not None
+
+
 def document_hash(document: str) -> str:
     """The persisted-query id of a document: SHA-256 of its exact text, as clients send it."""
     return hashlib.sha256(document.encode()).hexdigest()

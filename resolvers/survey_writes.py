@@ -71,4 +71,5 @@ async def submit_response(write: Write, data: NewResponse) -> SurveyResponse:
     write.audit(
         "submitSurveyResponse", [f"SurveyResponse:{response.id}", f"Customer:{customer.id}"]
     )
+    write.changed("SurveyResponse", response.id)
     return response

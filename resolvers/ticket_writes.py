@@ -117,6 +117,7 @@ async def move_ticket(
     ticket.updated_at = utc_now()
     await write.session.flush()
     write.audit(name, [f"Ticket:{ticket.id}"], status=ticket.status.value)
+    write.changed("Ticket", ticket.id)
     return ticket
 
 
@@ -174,4 +175,5 @@ async def open_ticket(write: Write, data: NewTicket) -> Ticket:
     write.session.add(ticket)
     await write.session.flush()
     write.audit("openTicket", [f"Ticket:{ticket.id}", f"Customer:{customer.id}"])
+    write.changed("Ticket", ticket.id)
     return ticket

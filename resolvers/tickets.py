@@ -117,5 +117,14 @@ async def ticket_counts_by_customer(
     )
 
 
+async def ticket_if_matching(
+    sessions: Sessions, key: uuid.UUID, query: TicketQuery
+) -> Ticket | None:
+    """The ticket when it passes the filter: the same conditions the ticket lists use."""
+    statement = sa.select(Ticket).where(col(Ticket.id) == key, *conditions(query))
+    async with sessions() as session:
+        return (await session.execute(statement)).scalar_one_or_none()
+
+
 async def tickets_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list[Ticket | None]:
     return await fetch_by_ids(sessions, Ticket, col(Ticket.id), ids)

@@ -181,6 +181,7 @@ async def record_touchpoints(
 
     result = [stored_row(rows[i]) for i in row_of_item]
     await _advance_stages(write, [t for t in result if t.id in inserted])
+    write.changed("Touchpoint", *(t.id for t in result if t.id in inserted))
     write.audit(
         "recordTouchpoints",
         [f"Touchpoint:{t.id}" for t in result if t.id in inserted][:100],

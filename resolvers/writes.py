@@ -8,7 +8,7 @@ everything the mutation did so far rolls back, and the caller gets the errors in
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from models import AuditEntry, Customer, CustomerExternalId, Role
 from models.types import utc_now
+from resolvers.changes import Change, ChangeFeed, announce
 from resolvers.customers import normalize_email
 from resolvers.pagination import Sessions
 
@@ -57,6 +58,11 @@ class Write:
 
     session: AsyncSession
     actor: Actor
+    # Records this write changed, announced to subscribers once it commits.
+    changes: list[Change] = field(default_factory=list)
+
+    def changed(self, type_name: str, *ids: uuid.UUID) -> None:
+        self.changes.extend(Change(type_name, i) for i in ids)
 
     def audit(self, action: str, target_ids: Sequence[str], **details: Any) -> None:
         self.session.add(
@@ -72,9 +78,14 @@ class Write:
 
 
 @asynccontextmanager
-async def write(sessions: Sessions, actor: Actor) -> AsyncIterator[Write]:
-    async with sessions() as session, session.begin():
-        yield Write(session, actor)
+async def write(
+    sessions: Sessions, actor: Actor, feed: ChangeFeed | None = None
+) -> AsyncIterator[Write]:
+    async with sessions() as session:
+        async with session.begin():
+            transaction = Write(session, actor)
+            yield transaction
+        await announce(feed, transaction.changes)  # committed: never before
 
 
 def check_not_future(value: datetime | None, path: Sequence[str]) -> None:

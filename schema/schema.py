@@ -23,6 +23,7 @@ from schema.federation import add_entity_keys
 from schema.limits import QueryBudget, directive_limit
 from schema.query import Mutation, Query
 from schema.scalars import SCALAR_MAP
+from schema.subscriptions import Subscription
 
 PARSED_DOCUMENTS = 1000
 
@@ -61,13 +62,18 @@ def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.
         built = strawberry.federation.Schema(
             query=Query,
             mutation=Mutation,
+            subscription=Subscription,
             config=config,
             extensions=extensions,
             federation_version="2.7",
         )
     else:
         built = strawberry.Schema(
-            query=Query, mutation=Mutation, config=config, extensions=extensions
+            query=Query,
+            mutation=Mutation,
+            subscription=Subscription,
+            config=config,
+            extensions=extensions,
         )
     describe(built._schema)
     plans.attach(built)

@@ -79,7 +79,8 @@ async def perform(
 ) -> tuple[R | None, list[UserError]]:
     """Runs `work` in one transaction; user errors roll it back and are returned instead."""
     try:
-        async with writes.write(info.context.write_sessions, actor(info)) as write:
+        context = info.context
+        async with writes.write(context.write_sessions, actor(info), context.changes) as write:
             return await work(write), []
     except writes.UserErrors as problem:
         return None, [UserError.of(e) for e in problem.errors]

@@ -1,0 +1,204 @@
+"""Live updates over graphql-transport-ws, through real `cx360 serve` processes.
+
+On PostgreSQL with Redis, two server processes: a subscriber on one hears writes made
+through the other. On SQLite, one process announces in memory.
+"""
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from api.db import create_session_factory
+from models import Role
+from resolvers import keys
+from schema.node import to_global_id
+from tests.conftest import Backend, database
+from tests.test_ingestion_crash import Server, free_port
+
+REDIS_URL = os.environ.get("CX360_TEST_REDIS_URL")
+RECORD = """mutation($t: [TouchpointInput!]!) {
+  recordTouchpoints(touchpoints: $t) { created userErrors { code } } }"""
+TIMELINE = """subscription($c: ID!) { customerTimeline(customerId: $c) {
+  __typename ... on Touchpoint { kind summary } ... on Ticket { subject status } } }"""
+TICKETS = """subscription { ticketChanged(filter: {status: [NEW]}) { subject status
+  customer { email } } }"""
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[Backend, Server, Server]]:
+    """Two processes on the same database (one on SQLite), started once for the module."""
+    async with database(request.param, tmp_path_factory.mktemp("live"), 5) as backend:
+        first = Server(backend.url, free_port())
+        second = first
+        if request.param == "postgres":
+            if not REDIS_URL:
+                pytest.skip("CX360_TEST_REDIS_URL is not set: no Redis between workers")
+            first.env["CX360_REDIS_URL"] = REDIS_URL
+            second = Server(backend.url, free_port())
+            second.env["CX360_REDIS_URL"] = REDIS_URL
+        await first.start()
+        if second is not first:
+            await second.start()
+        try:
+            yield backend, first, second
+        finally:
+            await first.kill()
+            if second is not first:
+                await second.kill()
+
+
+@asynccontextmanager
+async def socket(server: Server, key: str | None) -> AsyncIterator[ClientConnection]:
+    async with connect(
+        f"ws://127.0.0.1:{server.port}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        payload = {"Authorization": f"Bearer {key}"} if key else {}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        yield ws
+
+
+async def subscribe(ws: ClientConnection, query: str, variables: dict[str, Any]) -> None:
+    ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert ack["type"] == "connection_ack", ack
+    message = {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}
+    await ws.send(json.dumps(message))
+    await asyncio.sleep(0.3)  # let the server start listening before the write
+
+
+async def next_event(ws: ClientConnection, seconds: float = 5) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), seconds))
+    return message
+
+
+async def post(server: Server, key: str, query: str, variables: dict[str, Any]) -> Any:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"http://127.0.0.1:{server.port}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+    return response.json()
+
+
+def touchpoint(backend: Backend, external_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "customer": {"id": to_global_id("Customer", backend.data.customers[0]["id"])},
+        "occurredAt": "2026-10-30T12:00:00Z",
+        "channel": "APP",
+        "stage": "RETENTION",
+        "team": "PRODUCT",
+        "kind": "app_login",
+        "summary": external_id,
+        "source": "live-test",
+        "externalId": external_id,
+        **overrides,
+    }
+
+
+async def test_a_write_through_one_worker_reaches_a_subscriber_on_another(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    backend, listening, writing = servers
+    customer = to_global_id("Customer", backend.data.customers[0]["id"])
+    async with socket(listening, backend.keys[Role.SUPPORT]) as ws:
+        await subscribe(ws, TIMELINE, {"c": customer})
+        started = time.perf_counter()
+        stored = await post(
+            writing, backend.keys[Role.ADMIN], RECORD, {"t": [touchpoint(backend, "evt-a")]}
+        )
+        assert stored["data"]["recordTouchpoints"]["created"] == 1
+        event = await next_event(ws, 1.0)  # within a second, across processes
+        latency = time.perf_counter() - started
+    assert event["type"] == "next"
+    assert event["payload"]["data"]["customerTimeline"] == {
+        "__typename": "Touchpoint",
+        "kind": "app_login",
+        "summary": "evt-a",
+    }
+    print(f"\nwrite to event across workers ({backend.name}): {latency * 1000:.0f} ms")
+
+
+async def test_a_rolled_back_write_announces_nothing(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    backend, listening, writing = servers
+    customer = to_global_id("Customer", backend.data.customers[0]["id"])
+    admin = backend.keys[Role.ADMIN]
+    async with socket(listening, backend.keys[Role.SUPPORT]) as ws:
+        await subscribe(ws, TIMELINE, {"c": customer})
+        bad = [touchpoint(backend, "evt-b"), touchpoint(backend, "evt-c", occurredAt="soon")]
+        refused = await post(writing, admin, RECORD, {"t": bad})
+        assert refused.get("errors") or refused["data"]["recordTouchpoints"]["userErrors"]
+        await post(writing, admin, RECORD, {"t": [touchpoint(backend, "evt-d")]})
+        event = await next_event(ws)
+    assert event["payload"]["data"]["customerTimeline"]["summary"] == "evt-d"
+
+
+async def test_ticket_changes_follow_the_filter_and_the_roles_masks(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    backend, listening, writing = servers
+    email = backend.data.customers[0]["email"]
+    async with socket(listening, backend.keys[Role.MARKETING]) as ws:
+        await subscribe(ws, TICKETS, {})
+        opened = await post(
+            writing,
+            backend.keys[Role.SUPPORT],
+            """mutation($e: String!) { openTicket(input: {customer: {email: $e},
+               subject: "Live", channel: CHAT}) { ticket { id } } }""",
+            {"e": email},
+        )
+        assert opened["data"]["openTicket"]["ticket"]["id"]
+        event = await next_event(ws)
+    ticket = event["payload"]["data"]["ticketChanged"]
+    assert ticket["subject"] == "Live" and ticket["status"] == "NEW"
+    local, domain = email.split("@")
+    assert ticket["customer"]["email"] == f"{local[0]}***@{domain}"  # MARKETING: masked
+
+
+async def test_the_key_is_checked_at_connection_init(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    _, listening, _ = servers
+    for key in (None, "cx360_not-a-key"):
+        async with socket(listening, key) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await next_event(ws)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_role_that_may_not_read_tickets_gets_forbidden(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    backend, listening, _ = servers
+    async with socket(listening, backend.keys[Role.PARTNER]) as ws:
+        await subscribe(ws, TICKETS, {})
+        message = await next_event(ws)
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_revoked_keys_subscription_ends(servers: tuple[Backend, Server, Server]) -> None:
+    backend, listening, writing = servers
+    sessions = create_session_factory(backend.engine)
+    issued = await keys.create_key(sessions, "live-revoked", Role.SUPPORT)
+    customer = to_global_id("Customer", backend.data.customers[0]["id"])
+    async with socket(listening, issued.token) as ws:
+        await subscribe(ws, TIMELINE, {"c": customer})
+        assert await keys.revoke_key(sessions, "live-revoked") == 1
+        await post(writing, backend.keys[Role.ADMIN], RECORD, {"t": [touchpoint(backend, "evt-r")]})
+        message = await next_event(ws)
+    assert message["type"] == "next"
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "data" not in message["payload"] or message["payload"]["data"] is None
