@@ -816,6 +816,27 @@ export type SortDirection =
   /** Largest (or newest) first. */
   | 'DESC';
 
+/** Live updates, over WebSocket (graphql-transport-ws). */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The customer's new touchpoints, ticket changes and survey responses, as they are committed. */
+  customerTimeline: TimelineEvent;
+  /** Tickets as they are opened or change, when they pass the filter. */
+  ticketChanged: Ticket;
+};
+
+
+/** Live updates, over WebSocket (graphql-transport-ws). */
+export type SubscriptionCustomerTimelineArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
+
+/** Live updates, over WebSocket (graphql-transport-ws). */
+export type SubscriptionTicketChangedArgs = {
+  filter?: InputMaybe<TicketFilter>;
+};
+
 /** A question of one kind with the kind's fixed scale. */
 export type Survey = Node & {
   __typename?: 'Survey';
