@@ -61,14 +61,34 @@ def create_app(
                 statement_timeout_seconds=settings.request_timeout_seconds,
                 single_statements=True,
             )
+        # With a replica, reads go there; writes, the reads of a mutation, key lookups and
+        # subscription events stay on the primary (a revocation or a write counts at once).
+        read_engine, read_statement_engine = engine, statement_engine
+        replica = settings.database_replica_url
+        if replica and not is_sqlite(settings.database_url):
+            read_engine = create_engine(
+                replica,
+                settings.database_pool_size,
+                statement_timeout_seconds=settings.request_timeout_seconds,
+            )
+            read_statement_engine = create_engine(
+                replica,
+                settings.database_pool_size,
+                statement_timeout_seconds=settings.request_timeout_seconds,
+                single_statements=True,
+            )
+        engines = {engine, write_engine, statement_engine, read_engine, read_statement_engine}
         app.state.engine = engine
         app.state.write_engine = write_engine
         app.state.statement_engine = statement_engine
-        app.state.sessions = create_session_factory(engine)
+        app.state.engines = engines
+        app.state.primary_sessions = create_session_factory(engine)
+        app.state.sessions = create_session_factory(read_engine)
         app.state.statement_sessions = create_session_factory(statement_engine)
+        app.state.read_statement_sessions = create_session_factory(read_statement_engine)
         app.state.write_sessions = create_session_factory(write_engine)
         if tracer_provider is not None:
-            for traced_engine in {engine, write_engine, statement_engine}:
+            for traced_engine in engines:
                 trace_engine(traced_engine, tracer_provider)
         app.state.budget = cost_buckets(
             settings.redis_url, settings.rate_limit_capacity, settings.rate_limit_per_second
@@ -80,7 +100,7 @@ def create_app(
         finally:
             await app.state.changes.close()
             await app.state.budget.close()
-            for used in {engine, write_engine, statement_engine}:
+            for used in engines:
                 await used.dispose()
 
     graphql = GraphQLEndpoint(build_schema(settings, tracer_provider), settings)

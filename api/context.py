@@ -34,8 +34,12 @@ class Context:
     # Writes use their own factory: on SQLite its transactions begin IMMEDIATE.
     write_sessions: Sessions
     loaders: Loaders
-    # One-statement reads (the key lookup, the compiled path): autocommit on PostgreSQL.
+    # One-statement reads on the primary (the key lookup): autocommit on PostgreSQL.
     statement_sessions: Sessions
+    # One-statement reads that may come from a replica (the compiled path).
+    read_statement_sessions: Sessions
+    # The primary, for reads that must see the latest writes (mutations, events).
+    primary_sessions: Sessions
     # The key's cost budget (rate limiting) and the HTTP response to set status/headers on.
     budget: CostBuckets
     # Announcements of committed changes, for subscriptions.

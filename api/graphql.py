@@ -269,6 +269,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             write_sessions=state.write_sessions,
             loaders=Loaders(state.sessions, observe_batch),
             statement_sessions=state.statement_sessions,
+            read_statement_sessions=state.read_statement_sessions,
+            primary_sessions=state.primary_sessions,
             budget=state.budget,
             changes=state.changes,
             response=response,

@@ -14,6 +14,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     database_pool_size: int = Field(default=10, description="PostgreSQL connections per worker.")
+    database_replica_url: str | None = Field(
+        default=None,
+        description="A PostgreSQL streaming replica for reads; writes, the reads a mutation "
+        "makes, key lookups and subscription events stay on the primary.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `cx360 serve` binds to.")
     port: int = Field(default=8000, description="Port `cx360 serve` listens on.")
     workers: int = Field(default=1, description="Worker processes for `cx360 serve`.")

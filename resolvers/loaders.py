@@ -30,6 +30,10 @@ class Loaders:
         self._observe = observe  # told each batch's size, for metrics
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
+    def on(self, sessions: Sessions) -> "Loaders":
+        """Fresh loaders reading through other sessions (the primary, after a write)."""
+        return Loaders(sessions, self._observe)
+
     def _loader(
         self, key: Hashable, batch: Callable[[list[K]], Coroutine[Any, Any, list[V]]]
     ) -> DataLoader[K, V]:

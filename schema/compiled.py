@@ -79,7 +79,7 @@ class CompiledReads(SchemaExtension):
             if isinstance(ready, Declined):
                 self.reason = ready.reason
                 return
-            data = await run_plan(context.statement_sessions, ready)
+            data = await run_plan(context.read_statement_sessions, ready)
         except Exception:  # the resolvers still answer; the log keeps the error
             log.exception("compiled read failed; answered by the resolvers instead")
             self.reason = "the compiled path failed (see the server log)"

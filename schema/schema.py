@@ -24,6 +24,7 @@ from schema.limits import QueryBudget, directive_limit
 from schema.query import Mutation, Query
 from schema.scalars import SCALAR_MAP
 from schema.subscriptions import Subscription
+from schema.writes import PrimaryReadsForMutations
 
 PARSED_DOCUMENTS = 1000
 
@@ -41,6 +42,7 @@ def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.
     # Extensions as factories: an instance per operation, never shared across requests.
     extensions: list[Any] = [
         ErrorPolicy,
+        PrimaryReadsForMutations,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=PARSED_DOCUMENTS),
         lambda: AddValidationRules(list(limit_rules)),

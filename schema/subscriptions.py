@@ -48,7 +48,7 @@ async def _changes(info: strawberry.Info[Context, None]) -> AsyncGenerator[Chang
 async def _timeline_event(
     context: Context, change: Change
 ) -> Touchpoint | Ticket | SurveyResponse | None:
-    sessions = context.sessions
+    sessions = context.primary_sessions  # just committed: a replica may not have it yet
     if change.type_name == "Touchpoint":
         (touchpoint,) = await touchpoints.touchpoints_by_ids(sessions, [change.id])
         return Touchpoint.from_model(touchpoint) if touchpoint else None
@@ -95,6 +95,8 @@ class Subscription:
         async for change in _changes(info):
             if change.type_name != "Ticket":
                 continue
-            ticket = await tickets.ticket_if_matching(info.context.sessions, change.id, query)
+            ticket = await tickets.ticket_if_matching(
+                info.context.primary_sessions, change.id, query
+            )
             if ticket is not None:
                 yield Ticket.from_model(ticket)

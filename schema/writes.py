@@ -1,10 +1,12 @@
 """What every mutation shares: `UserError`, `CustomerRef`, and running one transaction."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TypeVar
 
 import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from api.context import Context
 from resolvers import writes
@@ -84,3 +86,15 @@ async def perform(
             return await work(write), []
     except writes.UserErrors as problem:
         return None, [UserError.of(e) for e in problem.errors]
+
+
+class PrimaryReadsForMutations(SchemaExtension):
+    """A mutation reads what it wrote: its reads go to the primary, never a replica."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        if execution.operation_type == OperationType.MUTATION:
+            context: Context = execution.context
+            context.sessions = context.primary_sessions
+            context.loaders = context.loaders.on(context.primary_sessions)
+        yield

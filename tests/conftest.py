@@ -151,7 +151,7 @@ async def serving(backend: Backend, **settings: Any) -> AsyncIterator[Api]:
     app = create_app(Settings(database_url=backend.url, **settings))
     async with LifespanManager(app):
         statements: list[str] = []
-        for engine in {app.state.engine, app.state.write_engine, app.state.statement_engine}:
+        for engine in app.state.engines:
             sa.event.listen(
                 engine.sync_engine,
                 "before_cursor_execute",
