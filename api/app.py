@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -46,37 +47,27 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(
-            settings.database_url,
-            settings.database_pool_size,
-            statement_timeout_seconds=settings.request_timeout_seconds,
-        )
+        def postgres(url: str, single_statements: bool = False) -> AsyncEngine:
+            return create_engine(
+                url,
+                settings.database_pool_size,
+                statement_timeout_seconds=settings.request_timeout_seconds,
+                single_statements=single_statements,
+            )
+
+        engine = postgres(settings.database_url)  # on SQLite: the SQLite engine
         write_engine = statement_engine = engine
         if is_sqlite(settings.database_url):
             write_engine = create_engine(settings.database_url, writer=True)
         else:
-            statement_engine = create_engine(
-                settings.database_url,
-                settings.database_pool_size,
-                statement_timeout_seconds=settings.request_timeout_seconds,
-                single_statements=True,
-            )
+            statement_engine = postgres(settings.database_url, single_statements=True)
         # With a replica, reads go there; writes, the reads of a mutation, key lookups and
         # subscription events stay on the primary (a revocation or a write counts at once).
         read_engine, read_statement_engine = engine, statement_engine
         replica = settings.database_replica_url
         if replica and not is_sqlite(settings.database_url):
-            read_engine = create_engine(
-                replica,
-                settings.database_pool_size,
-                statement_timeout_seconds=settings.request_timeout_seconds,
-            )
-            read_statement_engine = create_engine(
-                replica,
-                settings.database_pool_size,
-                statement_timeout_seconds=settings.request_timeout_seconds,
-                single_statements=True,
-            )
+            read_engine = postgres(replica)
+            read_statement_engine = postgres(replica, single_statements=True)
         engines = {engine, write_engine, statement_engine, read_engine, read_statement_engine}
         app.state.engine = engine
         app.state.write_engine = write_engine

@@ -58,27 +58,20 @@ def create_engine(
     if statement_timeout_seconds:
         # The database stops work a cancelled request left behind.
         server_settings["statement_timeout"] = str(int(statement_timeout_seconds * 1000))
+    pooling: dict[str, Any] = {"max_overflow": pool_size, "pool_pre_ping": True}
     if single_statements:
         # Reads of one statement each (the key lookup, compiled reads): autocommit spares
         # the BEGIN and ROLLBACK round trips, and no pre-ping spares a third; a connection
         # the server dropped fails once and is replaced (callers retry or fall back).
         # No overflow: a connection is held for one statement, so waiting for one is
         # cheaper than opening (and then closing) another under load.
-        return create_async_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=0,
-            isolation_level="AUTOCOMMIT",
-            hide_parameters=True,
-            connect_args={"server_settings": server_settings},
-        )
+        pooling = {"max_overflow": 0, "isolation_level": "AUTOCOMMIT"}
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
         hide_parameters=True,
         connect_args={"server_settings": server_settings},
+        **pooling,
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import ApiKey, Role, TrustedDocument
@@ -92,14 +93,18 @@ class ActiveKey(NamedTuple):
     trusted_documents_only: bool
 
 
+def _usable_at(now: Any) -> list[ColumnElement[bool]]:
+    """Not revoked and not expired at `now`: what makes a key work."""
+    return [
+        col(ApiKey.revoked_at).is_(None),
+        col(ApiKey.expires_at).is_(None) | (col(ApiKey.expires_at) > now),
+    ]
+
+
 # Built once: every request runs it, so only the bind values change.
 ACTIVE_KEY = sa.select(
     col(ApiKey.id), col(ApiKey.name), col(ApiKey.role), col(ApiKey.trusted_documents_only)
-).where(
-    col(ApiKey.key_hash) == sa.bindparam("digest"),
-    col(ApiKey.revoked_at).is_(None),
-    col(ApiKey.expires_at).is_(None) | (col(ApiKey.expires_at) > sa.bindparam("now")),
-)
+).where(col(ApiKey.key_hash) == sa.bindparam("digest"), *_usable_at(sa.bindparam("now")))
 
 
 async def find_active_key(sessions: Sessions, token: str) -> ActiveKey | None:
@@ -112,12 +117,7 @@ async def find_active_key(sessions: Sessions, token: str) -> ActiveKey | None:
 
 async def key_is_active(sessions: Sessions, key_id: uuid.UUID) -> bool:
     """For long-lived connections: a revoked or expired key's subscriptions end."""
-    now = utc_now()
-    statement = sa.select(col(ApiKey.id)).where(
-        col(ApiKey.id) == key_id,
-        col(ApiKey.revoked_at).is_(None),
-        col(ApiKey.expires_at).is_(None) | (col(ApiKey.expires_at) > now),
-    )
+    statement = sa.select(col(ApiKey.id)).where(col(ApiKey.id) == key_id, *_usable_at(utc_now()))
     async with sessions() as session:
         return (await session.execute(statement)).first() is not None
 

@@ -8,8 +8,9 @@ KEY_RECHECK_SECONDS, so a revoked key's subscriptions end.
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
-from typing import Annotated
+import uuid
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -18,12 +19,13 @@ from api.context import Context
 from resolvers import keys, surveys, tickets, touchpoints
 from resolvers.changes import Change
 from resolvers.errors import InputError
+from resolvers.pagination import Sessions
 from schema.node import key_of_type
 from schema.pagination import FILTER_HELP
 from schema.permissions import Area, reads
 from schema.surveys import SurveyResponse
 from schema.tickets import Ticket, TicketFilter, ticket_query
-from schema.timeline import TimelineEvent
+from schema.timeline import TimelineEvent, timeline_event
 from schema.touchpoints import Touchpoint
 
 KEY_RECHECK_SECONDS = 30
@@ -45,18 +47,19 @@ async def _changes(info: strawberry.Info[Context, None]) -> AsyncGenerator[Chang
                 yield change
 
 
+RECORDS_BY_IDS: dict[str, Callable[[Sessions, list[uuid.UUID]], Awaitable[list[Any]]]] = {
+    "Touchpoint": touchpoints.touchpoints_by_ids,
+    "Ticket": tickets.tickets_by_ids,
+    "SurveyResponse": surveys.responses_by_ids,
+}
+
+
 async def _timeline_event(
     context: Context, change: Change
 ) -> Touchpoint | Ticket | SurveyResponse | None:
-    sessions = context.primary_sessions  # just committed: a replica may not have it yet
-    if change.type_name == "Touchpoint":
-        (touchpoint,) = await touchpoints.touchpoints_by_ids(sessions, [change.id])
-        return Touchpoint.from_model(touchpoint) if touchpoint else None
-    if change.type_name == "Ticket":
-        (ticket,) = await tickets.tickets_by_ids(sessions, [change.id])
-        return Ticket.from_model(ticket) if ticket else None
-    (response,) = await surveys.responses_by_ids(sessions, [change.id])
-    return SurveyResponse.from_model(response) if response else None
+    # Just committed: read the primary, a replica may not have it yet.
+    (record,) = await RECORDS_BY_IDS[change.type_name](context.primary_sessions, [change.id])
+    return timeline_event(record) if record is not None else None
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws).")

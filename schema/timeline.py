@@ -11,7 +11,7 @@ from models import Touchpoint as TouchpointModel
 from resolvers import timeline
 from resolvers.compiled.forms import ListRequest
 from resolvers.pagination import Page, page_request
-from resolvers.timeline import TimelineEntry
+from resolvers.timeline import TimelineEntity, TimelineEntry
 from schema.pagination import PageInfo
 from schema.surveys import SurveyResponse
 from schema.tickets import Ticket
@@ -60,15 +60,17 @@ class TimelineConnection:
     def of(cls, page: Page[TimelineEntry]) -> "TimelineConnection":
         return cls(
             edges=[
-                TimelineEdge(cursor=cursor, occurred_at=entry.occurred_at, node=_event(entry))
+                TimelineEdge(
+                    cursor=cursor, occurred_at=entry.occurred_at, node=timeline_event(entry.entity)
+                )
                 for entry, cursor in zip(page.items, page.cursors, strict=True)
             ],
             page_info=PageInfo.of(page),  # type: ignore[arg-type]
         )
 
 
-def _event(entry: TimelineEntry) -> Touchpoint | Ticket | SurveyResponse:
-    entity = entry.entity
+def timeline_event(entity: TimelineEntity) -> Touchpoint | Ticket | SurveyResponse:
+    """The GraphQL object of a stored timeline record (the timeline, subscriptions)."""
     if isinstance(entity, TouchpointModel):
         return Touchpoint.from_model(entity)
     if isinstance(entity, TicketModel):
