@@ -70,6 +70,27 @@ export type AuditLogFilter = {
   to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** A committed change, with its cursor. */
+export type Change = {
+  /** Resubscribe with `after: cursor` to receive what came after this change. */
+  cursor: Scalars['String']['output'];
+  /** When the write committed. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** What the write did. */
+  type: ChangeType;
+};
+
+/** What a committed write did; subscriptions and webhooks carry it. */
+export type ChangeType =
+  /** A survey response was submitted. */
+  | 'SURVEY_RESPONSE_RECORDED'
+  /** A ticket was opened. */
+  | 'TICKET_OPENED'
+  /** A ticket moved (assigned, answered, resolved, ...) or was edited. */
+  | 'TICKET_UPDATED'
+  /** A touchpoint was recorded (duplicates by external id are not). */
+  | 'TOUCHPOINT_RECORDED';
+
 /** Where an interaction happened. */
 export type Channel =
   /** Paid advertising. */
@@ -819,10 +840,14 @@ export type SortDirection =
 /** Live updates, over WebSocket (graphql-transport-ws). */
 export type Subscription = {
   __typename?: 'Subscription';
-  /** The customer's new touchpoints, ticket changes and survey responses, as they are committed. */
+  /** The customer's new touchpoints, ticket changes and survey responses, as they are committed. `customerTimelineChanges` adds cursors to resume from. */
   customerTimeline: TimelineEvent;
-  /** Tickets as they are opened or change, when they pass the filter. */
+  /** Like `customerTimeline`, with each change's cursor; after a dropped socket, subscribe with `after` to receive what was missed first. */
+  customerTimelineChanges: TimelineChange;
+  /** Tickets as they are opened or change, when they pass the filter. `ticketChanges` adds cursors to resume from. */
   ticketChanged: Ticket;
+  /** Like `ticketChanged`, with each change's cursor; after a dropped socket, subscribe with `after` to receive what was missed first. */
+  ticketChanges: TicketChange;
 };
 
 
@@ -833,7 +858,21 @@ export type SubscriptionCustomerTimelineArgs = {
 
 
 /** Live updates, over WebSocket (graphql-transport-ws). */
+export type SubscriptionCustomerTimelineChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  customerId: Scalars['ID']['input'];
+};
+
+
+/** Live updates, over WebSocket (graphql-transport-ws). */
 export type SubscriptionTicketChangedArgs = {
+  filter?: InputMaybe<TicketFilter>;
+};
+
+
+/** Live updates, over WebSocket (graphql-transport-ws). */
+export type SubscriptionTicketChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TicketFilter>;
 };
 
@@ -1025,6 +1064,19 @@ export type Ticket = Node & {
   surveyResponses: Array<SurveyResponse>;
 };
 
+/** A committed change to a ticket. */
+export type TicketChange = Change & {
+  __typename?: 'TicketChange';
+  /** Resubscribe with `after: cursor` to receive what came after this change. */
+  cursor: Scalars['String']['output'];
+  /** When the write committed. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The ticket as it is now. */
+  ticket: Ticket;
+  /** What the write did. */
+  type: ChangeType;
+};
+
 /** One page of a list, in the list's order (see the field). */
 export type TicketConnection = {
   __typename?: 'TicketConnection';
@@ -1108,6 +1160,19 @@ export type TicketStatus =
   | 'PENDING'
   /** Solved; reopens if the customer comes back. */
   | 'RESOLVED';
+
+/** A committed change to a customer's timeline. */
+export type TimelineChange = Change & {
+  __typename?: 'TimelineChange';
+  /** Resubscribe with `after: cursor` to receive what came after this change. */
+  cursor: Scalars['String']['output'];
+  /** The record as it is now. */
+  event: TimelineEvent;
+  /** When the write committed. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** What the write did. */
+  type: ChangeType;
+};
 
 /** Timeline page, newest first. */
 export type TimelineConnection = {

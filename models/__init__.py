@@ -1,9 +1,12 @@
 """SQLModel tables, one module per domain; importing this package registers them all."""
 
 from models.audit import AuditEntry
+from models.changes import ChangeEvent, ChangeLogPosition
 from models.customers import Customer, CustomerExternalId
 from models.enums import (
+    ChangeType,
     Channel,
+    DeliveryStatus,
     JourneyStage,
     Role,
     SurveyKind,
@@ -16,13 +19,18 @@ from models.merges import MergeRecord
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
 from models.touchpoints import Touchpoint
+from models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "ChangeEvent",
+    "ChangeLogPosition",
+    "ChangeType",
     "Channel",
     "Customer",
     "CustomerExternalId",
+    "DeliveryStatus",
     "JourneyStage",
     "MergeRecord",
     "Role",
@@ -35,4 +43,6 @@ __all__ = [
     "TicketStatus",
     "Touchpoint",
     "TrustedDocument",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -78,3 +78,31 @@ class Role(StrEnum):
     MARKETING = "MARKETING"
     ANALYST = "ANALYST"
     PARTNER = "PARTNER"
+
+
+class ChangeType(StrEnum):
+    """What a committed write did: the change log's, subscriptions' and webhooks' vocabulary."""
+
+    TOUCHPOINT_RECORDED = "TOUCHPOINT_RECORDED"
+    TICKET_OPENED = "TICKET_OPENED"
+    TICKET_UPDATED = "TICKET_UPDATED"
+    SURVEY_RESPONSE_RECORDED = "SURVEY_RESPONSE_RECORDED"
+
+    @property
+    def record_type(self) -> str:
+        """The GraphQL type of the record the change is about."""
+        return CHANGE_RECORD_TYPES[self]
+
+
+CHANGE_RECORD_TYPES = {
+    ChangeType.TOUCHPOINT_RECORDED: "Touchpoint",
+    ChangeType.TICKET_OPENED: "Ticket",
+    ChangeType.TICKET_UPDATED: "Ticket",
+    ChangeType.SURVEY_RESPONSE_RECORDED: "SurveyResponse",
+}
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"

@@ -64,7 +64,8 @@ def enum_column(enum: type[Enum], name: str) -> sa.Enum:
         create_constraint=True,
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
-        length=16,
+        # 16 unless a value is longer: the columns that existed before keep their width.
+        length=max(16, *(len(member.value) for member in enum)),
     )
 
 

@@ -1,12 +1,15 @@
-"""Changes to touchpoints, tickets and survey responses, announced after their write commits.
+"""Changes to touchpoints, tickets and survey responses: logged, then announced.
 
-Within one process the announcements go through memory. With CX360_REDIS_URL they go
+A write records its changes in the change log (models/changes.py) inside its own
+transaction, so a rolled-back write leaves no change behind, and announces them once it
+has committed. Within one process the announcements go through memory. With CX360_REDIS_URL they go
 through Redis pub/sub, so a subscriber connected to any worker hears writes made through
 any other: each process keeps one Redis subscriber connection that feeds its local
 listeners (STACK.md: no broadcaster layer). A rolled-back write announces nothing.
 """
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -14,18 +17,168 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, cast
 
 import redis.asyncio as redis
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import ChangeEvent, ChangeLogPosition, ChangeType
+from models.types import utc_now
+from resolvers.errors import InputError
+from resolvers.pagination import Sessions
 
 log = logging.getLogger("cx360.changes")
 CHANNEL = "cx360:changes"
+# pg_advisory_xact_lock key ("cx36") held from a write's change-log insert to its commit.
+CHANGE_LOG_LOCK = 0x63783336
+PRUNED = "pruned"
+
+
+class CustomerRecord(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def customer_id(self) -> uuid.UUID: ...
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    """A change made inside an open write; it has no place in the log until it commits."""
+
+    change_type: ChangeType
+    record_id: uuid.UUID
+    customer_id: uuid.UUID
 
 
 @dataclass(frozen=True)
 class Change:
-    type_name: str
-    id: uuid.UUID
+    """A committed change and its position in the change log (the resume cursor)."""
+
+    position: int
+    change_type: ChangeType
+    record_id: uuid.UUID
+    customer_id: uuid.UUID
+    occurred_at: datetime
+
+    @property
+    def record_type(self) -> str:
+        return self.change_type.record_type
+
+    def to_json(self) -> list[str | int]:
+        return [
+            self.position,
+            self.change_type.value,
+            str(self.record_id),
+            str(self.customer_id),
+            self.occurred_at.isoformat(),
+        ]
+
+    @classmethod
+    def from_json(cls, item: list[Any]) -> "Change":
+        position, change_type, record_id, customer_id, occurred_at = item
+        return cls(
+            int(position),
+            ChangeType(change_type),
+            uuid.UUID(record_id),
+            uuid.UUID(customer_id),
+            datetime.fromisoformat(occurred_at),
+        )
+
+    @classmethod
+    def of(cls, event: ChangeEvent) -> "Change":
+        assert event.id is not None
+        return cls(
+            event.id, event.change_type, event.record_id, event.customer_id, event.occurred_at
+        )
+
+
+CURSOR_PREFIX = "change:"
+
+
+def encode_position(position: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{position}".encode()).decode().rstrip("=")
+
+
+def decode_position(cursor: str, argument: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.startswith(CURSOR_PREFIX) and (position := int(text[len(CURSOR_PREFIX) :])) >= 0:
+            return position
+    except ValueError:
+        pass
+    raise InputError(
+        argument,
+        f"`{argument}` is not a change cursor; pass the `cursor` of the last change received.",
+    )
+
+
+def pending(change_type: ChangeType, records: Sequence[CustomerRecord]) -> list[PendingChange]:
+    return [PendingChange(change_type, r.id, r.customer_id) for r in records]
+
+
+async def record(session: AsyncSession, changes: Sequence[PendingChange]) -> list[Change]:
+    """Logs a write's changes as its last statements, with positions in commit order.
+
+    On PostgreSQL a transaction-level advisory lock is held from taking the positions to
+    the commit, so a change with a lower position can never commit after one with a
+    higher: a reader that has seen position N has seen everything before it. SQLite has
+    one writer at a time, which gives the same order.
+    """
+    if not changes:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHANGE_LOG_LOCK)))
+    now = utc_now()
+    rows = [
+        {
+            "occurred_at": now,
+            "change_type": c.change_type,
+            "record_id": c.record_id,
+            "customer_id": c.customer_id,
+        }
+        for c in changes
+    ]
+    inserted = await session.execute(
+        sa.insert(ChangeEvent).returning(col(ChangeEvent.id), sort_by_parameter_order=True), rows
+    )
+    positions = cast(list[int], inserted.scalars().all())  # a primary key is never null
+    return [
+        Change(position, c.change_type, c.record_id, c.customer_id, now)
+        for position, c in zip(positions, changes, strict=True)
+    ]
+
+
+async def log_position(session: AsyncSession, name: str) -> int:
+    found = await session.get(ChangeLogPosition, name)
+    return found.position if found is not None else 0
+
+
+async def changes_after(
+    sessions: Sessions,
+    position: int,
+    limit: int,
+    customer_id: uuid.UUID | None = None,
+    record_type: str | None = None,
+) -> list[Change]:
+    """Logged changes after `position`, oldest first: what a resuming subscriber missed."""
+    statement = sa.select(ChangeEvent).where(col(ChangeEvent.id) > position)
+    if customer_id is not None:
+        statement = statement.where(col(ChangeEvent.customer_id) == customer_id)
+    if record_type is not None:
+        types = [t for t in ChangeType if t.record_type == record_type]
+        statement = statement.where(col(ChangeEvent.change_type).in_(types))
+    async with sessions() as session:
+        found = await session.execute(statement.order_by(col(ChangeEvent.id)).limit(limit))
+        return [Change.of(event) for event in found.scalars()]
+
+
+async def pruned_through(sessions: Sessions) -> int:
+    async with sessions() as session:
+        return await log_position(session, PRUNED)
 
 
 class ChangeFeed:
@@ -76,8 +229,8 @@ class RedisChangeFeed(ChangeFeed):
             if message.get("type") != "message":
                 continue
             try:
-                changes = [Change(t, uuid.UUID(i)) for t, i in json.loads(message["data"])]
-            except (ValueError, TypeError):
+                changes = [Change.from_json(item) for item in json.loads(message["data"])]
+            except (ValueError, TypeError, KeyError):
                 log.warning("ignored a malformed change announcement")
                 continue
             self.deliver(changes)
@@ -90,7 +243,7 @@ class RedisChangeFeed(ChangeFeed):
         await self.redis.aclose()
 
     async def publish(self, changes: Sequence[Change]) -> None:
-        await self.redis.publish(CHANNEL, json.dumps([[c.type_name, str(c.id)] for c in changes]))
+        await self.redis.publish(CHANNEL, json.dumps([c.to_json() for c in changes]))
 
 
 def change_feed(redis_url: str | None) -> ChangeFeed:

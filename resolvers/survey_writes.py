@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import Survey, SurveyKind, SurveyResponse, Ticket
+from models import ChangeType, Survey, SurveyKind, SurveyResponse, Ticket
 from models.enums import SURVEY_SCALES
 from models.types import utc_now
 from resolvers.writes import (
@@ -71,5 +71,5 @@ async def submit_response(write: Write, data: NewResponse) -> SurveyResponse:
     write.audit(
         "submitSurveyResponse", [f"SurveyResponse:{response.id}", f"Customer:{customer.id}"]
     )
-    write.changed("SurveyResponse", response.id)
+    write.changed(ChangeType.SURVEY_RESPONSE_RECORDED, response)
     return response

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import Channel, Ticket, TicketPriority, TicketStatus
+from models import ChangeType, Channel, Ticket, TicketPriority, TicketStatus
 from models.types import utc_now
 from resolvers.writes import (
     CustomerRef,
@@ -117,7 +117,7 @@ async def move_ticket(
     ticket.updated_at = utc_now()
     await write.session.flush()
     write.audit(name, [f"Ticket:{ticket.id}"], status=ticket.status.value)
-    write.changed("Ticket", ticket.id)
+    write.changed(ChangeType.TICKET_UPDATED, ticket)
     return ticket
 
 
@@ -175,5 +175,5 @@ async def open_ticket(write: Write, data: NewTicket) -> Ticket:
     write.session.add(ticket)
     await write.session.flush()
     write.audit("openTicket", [f"Ticket:{ticket.id}", f"Customer:{customer.id}"])
-    write.changed("Ticket", ticket.id)
+    write.changed(ChangeType.TICKET_OPENED, ticket)
     return ticket

@@ -117,13 +117,15 @@ async def ticket_counts_by_customer(
     )
 
 
-async def ticket_if_matching(
-    sessions: Sessions, key: uuid.UUID, query: TicketQuery
-) -> Ticket | None:
-    """The ticket when it passes the filter: the same conditions the ticket lists use."""
-    statement = sa.select(Ticket).where(col(Ticket.id) == key, *conditions(query))
+async def tickets_matching(
+    sessions: Sessions, keys: Sequence[uuid.UUID], query: TicketQuery
+) -> list[Ticket]:
+    """Those of the tickets that pass the filter: the same conditions the ticket lists use."""
+    if not keys:
+        return []
+    statement = sa.select(Ticket).where(col(Ticket.id).in_(keys), *conditions(query))
     async with sessions() as session:
-        return (await session.execute(statement)).scalar_one_or_none()
+        return list((await session.execute(statement)).scalars())
 
 
 async def tickets_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list[Ticket | None]:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from models import Channel, Customer, JourneyStage, Team, Touchpoint
+from models import ChangeType, Channel, Customer, JourneyStage, Team, Touchpoint
 from models.enums import STAGE_ORDER
 from models.types import utc_now
 from resolvers.writes import (
@@ -181,7 +181,7 @@ async def record_touchpoints(
 
     result = [stored_row(rows[i]) for i in row_of_item]
     await _advance_stages(write, [t for t in result if t.id in inserted])
-    write.changed("Touchpoint", *(t.id for t in result if t.id in inserted))
+    write.changed(ChangeType.TOUCHPOINT_RECORDED, *(t for t in result if t.id in inserted))
     write.audit(
         "recordTouchpoints",
         [f"Touchpoint:{t.id}" for t in result if t.id in inserted][:100],

@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import AuditEntry, Customer, CustomerExternalId, Role
+from models import AuditEntry, ChangeType, Customer, CustomerExternalId, Role
 from models.types import utc_now
-from resolvers.changes import Change, ChangeFeed, announce
+from resolvers import changes as change_log
+from resolvers.changes import ChangeFeed, CustomerRecord, PendingChange, announce
 from resolvers.customers import normalize_email
 from resolvers.pagination import Sessions
 
@@ -58,11 +59,11 @@ class Write:
 
     session: AsyncSession
     actor: Actor
-    # Records this write changed, announced to subscribers once it commits.
-    changes: list[Change] = field(default_factory=list)
+    # Records this write changed: logged as it commits, announced once it has.
+    changes: list[PendingChange] = field(default_factory=list)
 
-    def changed(self, type_name: str, *ids: uuid.UUID) -> None:
-        self.changes.extend(Change(type_name, i) for i in ids)
+    def changed(self, change_type: ChangeType, *records: CustomerRecord) -> None:
+        self.changes.extend(change_log.pending(change_type, records))
 
     def audit(self, action: str, target_ids: Sequence[str], **details: Any) -> None:
         self.session.add(
@@ -85,7 +86,8 @@ async def write(
         async with session.begin():
             transaction = Write(session, actor)
             yield transaction
-        await announce(feed, transaction.changes)  # committed: never before
+            committed = await change_log.record(session, transaction.changes)
+        await announce(feed, committed)  # committed: never before
 
 
 def check_not_future(value: datetime | None, path: Sequence[str]) -> None:

@@ -8,7 +8,17 @@ from enum import Enum
 
 import strawberry
 
-from models.enums import Channel, JourneyStage, Role, SurveyKind, Team, TicketPriority, TicketStatus
+from models.enums import (
+    ChangeType,
+    Channel,
+    DeliveryStatus,
+    JourneyStage,
+    Role,
+    SurveyKind,
+    Team,
+    TicketPriority,
+    TicketStatus,
+)
 
 
 def described(enum: type[Enum], description: str, values: dict[str, str]) -> None:
@@ -102,6 +112,25 @@ described(
         "PARTNER": "Reads customers (PII masked) and touchpoints; records touchpoints.",
     },
 )
+described(
+    ChangeType,
+    "What a committed write did; subscriptions and webhooks carry it.",
+    {
+        "TOUCHPOINT_RECORDED": "A touchpoint was recorded (duplicates by external id are not).",
+        "TICKET_OPENED": "A ticket was opened.",
+        "TICKET_UPDATED": "A ticket moved (assigned, answered, resolved, ...) or was edited.",
+        "SURVEY_RESPONSE_RECORDED": "A survey response was submitted.",
+    },
+)
+described(
+    DeliveryStatus,
+    "Where a webhook delivery stands.",
+    {
+        "PENDING": "Not delivered yet: the first attempt or a retry is due.",
+        "DELIVERED": "The endpoint answered 2xx.",
+        "FAILED": "Every attempt failed; `replayWebhookDelivery` sends it again.",
+    },
+)
 
 
 @strawberry.enum(description="Sort direction.")
@@ -111,7 +140,9 @@ class SortDirection(Enum):
 
 
 __all__ = [
+    "ChangeType",
     "Channel",
+    "DeliveryStatus",
     "JourneyStage",
     "Role",
     "SortDirection",

@@ -31,22 +31,32 @@ def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
             original_error=None,
             extensions={**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"},
         )
+    if isinstance(original, GraphQLError):
+        return error
+    return client_error(original, error)
+
+
+def client_error(original: Exception, error: GraphQLError | None = None) -> GraphQLError:
+    """What the caller sees of an exception: its own words for input errors, else a
+    request id (the traceback goes to the log). Also for errors a subscription raises
+    between events, which no extension sees."""
+    nodes, path = (error.nodes, error.path) if error is not None else (None, None)
     if isinstance(original, InputError):
         return GraphQLError(
             original.message,
-            nodes=error.nodes,
-            path=error.path,
+            nodes=nodes,
+            path=path,
             original_error=None,
             extensions={"code": original.code, "argument": original.argument},
         )
     if isinstance(original, GraphQLError):
-        return error
+        return original
     request_id = uuid.uuid4().hex
-    log.error("unexpected error %s at %s", request_id, error.path, exc_info=original)
+    log.error("unexpected error %s at %s", request_id, path, exc_info=original)
     return GraphQLError(
         "Unexpected error.",
-        nodes=error.nodes,
-        path=error.path,
+        nodes=nodes,
+        path=path,
         original_error=None,
         extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
     )

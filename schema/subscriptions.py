@@ -4,47 +4,107 @@ Events come from resolvers.changes once their write has committed. Each event is
 fresh and shaped by the same GraphQL types, so every field rule of the subscriber's role
 applies to it; the key is checked again before each event and at least every
 KEY_RECHECK_SECONDS, so a revoked key's subscriptions end.
+
+The `...Changes` subscriptions carry each change's cursor: a subscriber whose socket
+dropped subscribes again with `after: <last cursor>` and first receives, from the change
+log, everything it missed, then live changes, with none twice.
 """
 
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Annotated, Any
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from api.context import Context
+from resolvers import changes as change_log
 from resolvers import keys, surveys, tickets, touchpoints
 from resolvers.changes import Change
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
+from schema.enums import ChangeType
+from schema.errors import client_error
 from schema.node import key_of_type
 from schema.pagination import FILTER_HELP
 from schema.permissions import Area, reads
-from schema.surveys import SurveyResponse
 from schema.tickets import Ticket, TicketFilter, ticket_query
 from schema.timeline import TimelineEvent, timeline_event
-from schema.touchpoints import Touchpoint
 
+T = TypeVar("T")
 KEY_RECHECK_SECONDS = 30
+# Missed changes are read back from the change log this many at a time.
+REPLAY_PAGE = 200
+AFTER_HELP = (
+    "The `cursor` of the last change you received: the changes since then come first "
+    "(from the change log), then live ones. Omit it to start with live changes."
+)
 
 
-async def _changes(info: strawberry.Info[Context, None]) -> AsyncGenerator[Change, None]:
-    """Committed changes as they come, while the subscriber's key stays valid."""
-    context = info.context
+async def _check_key(context: Context) -> None:
+    if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
+        raise GraphQLError(
+            "This key was revoked or has expired.", extensions={"code": "UNAUTHENTICATED"}
+        )
+
+
+async def _changes(
+    context: Context,
+    after: str | None,
+    customer_id: uuid.UUID | None = None,
+    record_type: str | None = None,
+) -> AsyncGenerator[list[Change], None]:
+    """Committed changes in batches: the missed ones after `after`, then live ones as they
+    come, in log order and none twice, while the subscriber's key stays valid."""
+
+    def wanted(change: Change) -> bool:
+        return (customer_id is None or change.customer_id == customer_id) and (
+            record_type is None or change.record_type == record_type
+        )
+
+    # Listening starts before the replay, so nothing committed in between is lost.
     async with context.changes.listen() as queue:
+        last = change_log.decode_position(after, "after") if after is not None else None
+        if last is not None:
+            if last < await change_log.pruned_through(context.primary_sessions):
+                raise InputError(
+                    "after",
+                    "`after` is older than the change log keeps; read the current state "
+                    "with a query, then subscribe without `after`.",
+                )
+            while True:
+                missed = await change_log.changes_after(
+                    context.primary_sessions, last, REPLAY_PAGE, customer_id, record_type
+                )
+                if missed:
+                    await _check_key(context)
+                    last = missed[-1].position
+                    yield missed
+                if len(missed) < REPLAY_PAGE:
+                    break
         while True:
             change = None
             with contextlib.suppress(TimeoutError):
                 change = await asyncio.wait_for(queue.get(), KEY_RECHECK_SECONDS)
-            if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
-                raise GraphQLError(
-                    "This key was revoked or has expired.", extensions={"code": "UNAUTHENTICATED"}
-                )
-            if change is not None:
-                yield change
+            await _check_key(context)
+            if change is None or not wanted(change):
+                continue
+            if last is not None and change.position <= last:
+                continue  # already replayed from the log
+            last = change.position
+            yield [change]
+
+
+async def _answered(events: AsyncIterator[T]) -> AsyncGenerator[T, None]:
+    """Errors raised between events read like any other error: clear, never a traceback."""
+    try:
+        async for event in events:
+            yield event
+    except Exception as error:
+        raise client_error(error) from None
 
 
 RECORDS_BY_IDS: dict[str, Callable[[Sessions, list[uuid.UUID]], Awaitable[list[Any]]]] = {
@@ -54,52 +114,128 @@ RECORDS_BY_IDS: dict[str, Callable[[Sessions, list[uuid.UUID]], Awaitable[list[A
 }
 
 
-async def _timeline_event(
-    context: Context, change: Change
-) -> Touchpoint | Ticket | SurveyResponse | None:
-    # Just committed: read the primary, a replica may not have it yet.
-    (record,) = await RECORDS_BY_IDS[change.type_name](context.primary_sessions, [change.id])
-    return timeline_event(record) if record is not None else None
+async def _records(context: Context, batch: list[Change]) -> dict[uuid.UUID, Any]:
+    """The changed records, one statement per record type in the batch."""
+    found: dict[uuid.UUID, Any] = {}
+    for record_type, fetch in RECORDS_BY_IDS.items():
+        ids = [c.record_id for c in batch if c.record_type == record_type]
+        if ids:
+            # Just committed: read the primary, a replica may not have it yet.
+            found.update((r.id, r) for r in await fetch(context.primary_sessions, ids) if r)
+    return found
+
+
+async def _customer_key(context: Context, customer_id: strawberry.ID) -> uuid.UUID:
+    key = key_of_type(customer_id, "Customer", "customerId")
+    customer = await context.loaders.customer().load(key) if key else None
+    if customer is None:
+        raise InputError("customerId", "`customerId` names no customer.", code="NOT_FOUND")
+    return customer.id
+
+
+@strawberry.interface(name="Change", description="A committed change, with its cursor.")
+class CommittedChange:
+    cursor: str = strawberry.field(
+        description="Resubscribe with `after: cursor` to receive what came after this change."
+    )
+    type: ChangeType = strawberry.field(description="What the write did.")
+    occurred_at: datetime = strawberry.field(description="When the write committed.")
+
+
+@strawberry.type(description="A committed change to a customer's timeline.")
+class TimelineChange(CommittedChange):
+    event: TimelineEvent = strawberry.field(description="The record as it is now.")
+
+
+@strawberry.type(description="A committed change to a ticket.")
+class TicketChange(CommittedChange):
+    ticket: Ticket = strawberry.field(description="The ticket as it is now.")
+
+
+async def _timeline_changes(
+    info: strawberry.Info[Context, None], customer_id: strawberry.ID, after: str | None
+) -> AsyncGenerator[TimelineChange, None]:
+    context = info.context
+    customer = await _customer_key(context, customer_id)
+    async for batch in _changes(context, after, customer_id=customer):
+        records = await _records(context, batch)
+        for change in batch:
+            if (record := records.get(change.record_id)) is not None:
+                yield TimelineChange(
+                    cursor=change_log.encode_position(change.position),
+                    type=change.change_type,
+                    occurred_at=change.occurred_at,
+                    event=timeline_event(record),
+                )
+
+
+async def _ticket_changes(
+    info: strawberry.Info[Context, None], filter: TicketFilter | None, after: str | None
+) -> AsyncGenerator[TicketChange, None]:
+    context = info.context
+    query = ticket_query(filter)
+    async for batch in _changes(context, after, record_type="Ticket"):
+        ids = [c.record_id for c in batch]
+        found = {
+            t.id: t for t in await tickets.tickets_matching(context.primary_sessions, ids, query)
+        }
+        for change in batch:
+            if (ticket := found.get(change.record_id)) is not None:
+                yield TicketChange(
+                    cursor=change_log.encode_position(change.position),
+                    type=change.change_type,
+                    occurred_at=change.occurred_at,
+                    ticket=Ticket.from_model(ticket),
+                )
+
+
+CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer to follow.")]
+After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
+Filter = Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)]
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws).")
 class Subscription:
     @strawberry.subscription(
         description="The customer's new touchpoints, ticket changes and survey responses, "
-        "as they are committed.",
+        "as they are committed. `customerTimelineChanges` adds cursors to resume from.",
         extensions=reads(Area.TICKETS, Area.SURVEYS),
     )
     async def customer_timeline(
-        self,
-        info: strawberry.Info[Context, None],
-        customer_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The customer to follow.")
-        ],
+        self, info: strawberry.Info[Context, None], customer_id: CustomerId
     ) -> AsyncGenerator[TimelineEvent, None]:
-        key = key_of_type(customer_id, "Customer", "customerId")
-        customer = await info.context.loaders.customer().load(key) if key else None
-        if customer is None:
-            raise InputError("customerId", "`customerId` names no customer.", code="NOT_FOUND")
-        async for change in _changes(info):
-            event = await _timeline_event(info.context, change)
-            if event is not None and event.customer_id == customer.id:
-                yield event
+        async for change in _answered(_timeline_changes(info, customer_id, None)):
+            yield change.event
 
     @strawberry.subscription(
-        description="Tickets as they are opened or change, when they pass the filter.",
+        description="Tickets as they are opened or change, when they pass the filter. "
+        "`ticketChanges` adds cursors to resume from.",
         extensions=reads(Area.TICKETS),
     )
     async def ticket_changed(
-        self,
-        info: strawberry.Info[Context, None],
-        filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
+        self, info: strawberry.Info[Context, None], filter: Filter = None
     ) -> AsyncGenerator[Ticket, None]:
-        query = ticket_query(filter)
-        async for change in _changes(info):
-            if change.type_name != "Ticket":
-                continue
-            ticket = await tickets.ticket_if_matching(
-                info.context.primary_sessions, change.id, query
-            )
-            if ticket is not None:
-                yield Ticket.from_model(ticket)
+        async for change in _answered(_ticket_changes(info, filter, None)):
+            yield change.ticket
+
+    @strawberry.subscription(
+        description="Like `customerTimeline`, with each change's cursor; after a dropped "
+        "socket, subscribe with `after` to receive what was missed first.",
+        extensions=reads(Area.TICKETS, Area.SURVEYS),
+    )
+    async def customer_timeline_changes(
+        self, info: strawberry.Info[Context, None], customer_id: CustomerId, after: After = None
+    ) -> AsyncGenerator[TimelineChange, None]:
+        async for change in _answered(_timeline_changes(info, customer_id, after)):
+            yield change
+
+    @strawberry.subscription(
+        description="Like `ticketChanged`, with each change's cursor; after a dropped "
+        "socket, subscribe with `after` to receive what was missed first.",
+        extensions=reads(Area.TICKETS),
+    )
+    async def ticket_changes(
+        self, info: strawberry.Info[Context, None], filter: Filter = None, after: After = None
+    ) -> AsyncGenerator[TicketChange, None]:
+        async for change in _answered(_ticket_changes(info, filter, after)):
+            yield change

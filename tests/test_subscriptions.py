@@ -129,6 +129,59 @@ async def test_a_write_through_one_worker_reaches_a_subscriber_on_another(
     print(f"\nwrite to event across workers ({backend.name}): {latency * 1000:.0f} ms")
 
 
+CHANGES = """subscription($c: ID!, $after: String) {
+  customerTimelineChanges(customerId: $c, after: $after) {
+    cursor type event { ... on Touchpoint { summary } } } }"""
+
+
+async def test_a_subscriber_that_reconnects_with_its_cursor_gets_what_it_missed(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    """The socket drops after the first change; two more commit before it is back, and
+    resuming with the first change's cursor brings both from the log, then live ones."""
+    backend, listening, writing = servers
+    customer = to_global_id("Customer", backend.data.customers[0]["id"])
+    admin, support = backend.keys[Role.ADMIN], backend.keys[Role.SUPPORT]
+
+    async def record(summary: str) -> None:
+        stored = await post(writing, admin, RECORD, {"t": [touchpoint(backend, summary)]})
+        assert stored["data"]["recordTouchpoints"]["created"] == 1
+
+    def change(message: dict[str, Any]) -> dict[str, Any]:
+        assert message["type"] == "next", message
+        found: dict[str, Any] = message["payload"]["data"]["customerTimelineChanges"]
+        return found
+
+    async with socket(listening, support) as ws:
+        await subscribe(ws, CHANGES, {"c": customer, "after": None})
+        await record("replay-1")
+        first = change(await next_event(ws))
+    assert first["type"] == "TOUCHPOINT_RECORDED"
+    assert first["event"] == {"summary": "replay-1"}
+    await record("replay-2")  # nobody is listening now
+    await record("replay-3")
+    async with socket(listening, support) as ws:
+        await subscribe(ws, CHANGES, {"c": customer, "after": first["cursor"]})
+        missed = [change(await next_event(ws)) for _ in range(2)]
+        await record("replay-4")
+        live = change(await next_event(ws))
+        with pytest.raises(TimeoutError):  # nothing twice
+            await next_event(ws, 0.5)
+    assert [m["event"]["summary"] for m in missed] == ["replay-2", "replay-3"]
+    assert live["event"] == {"summary": "replay-4"}
+    cursors = [first["cursor"], *(m["cursor"] for m in missed), live["cursor"]]
+    assert len(set(cursors)) == 4
+
+    async with socket(listening, support) as ws:
+        await subscribe(ws, CHANGES, {"c": customer, "after": "not-a-cursor"})
+        refused = await next_event(ws)
+    assert refused["type"] == "next", refused
+    (error,) = refused["payload"]["errors"]
+    assert "`after` is not a change cursor" in error["message"], error
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert "Traceback" not in json.dumps(refused)
+
+
 async def test_a_rolled_back_write_announces_nothing(
     servers: tuple[Backend, Server, Server],
 ) -> None:
