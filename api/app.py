@@ -21,6 +21,7 @@ from api.observability import RequestObserver, metrics_endpoint
 from api.ratelimit import cost_buckets
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
+from api.webhook_worker import WebhookWorker
 from resolvers.changes import change_feed
 from schema.schema import build_schema
 
@@ -44,6 +45,7 @@ def create_app(
     """The app; traced when a tracer provider is given or the OTEL_* variables ask for it."""
     settings = settings or get_settings()
     tracer_provider = tracer_provider or configured_provider()
+    schema = build_schema(settings, tracer_provider)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -86,15 +88,20 @@ def create_app(
         )
         app.state.changes = change_feed(settings.redis_url)
         await app.state.changes.start()
+        worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None
+        if worker is not None:
+            await worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.close()
             await app.state.changes.close()
             await app.state.budget.close()
             for used in engines:
                 await used.dispose()
 
-    graphql = GraphQLEndpoint(build_schema(settings, tracer_provider), settings)
+    graphql = GraphQLEndpoint(schema, settings)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -11,6 +11,7 @@ from models.types import utc_now
 from resolvers.changes import ChangeFeed
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+from resolvers.webhooks import UrlPolicy
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Context:
     error_codes: list[str] = field(default_factory=list)
     # Extra fields for the request's log line (e.g. which read path served it).
     log_fields: dict[str, Any] = field(default_factory=dict)
+    # Where webhook deliveries may go (from settings).
+    webhook_urls: UrlPolicy = field(default_factory=UrlPolicy)
     # What a WebSocket sent with connection_init (its key), set by strawberry.
     connection_params: Any = None
     # One "now" per request, so every health and series in a response agrees on it.

@@ -31,6 +31,7 @@ from api.settings import Settings
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+from resolvers.webhooks import UrlPolicy
 
 
 class Refused(Exception):
@@ -277,6 +278,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request_id=scope_state.get("request_id", ""),
             error_codes=scope_state.setdefault("error_codes", []),
             log_fields=scope_state.setdefault("log_fields", {}),
+            webhook_urls=UrlPolicy(
+                allow_private_networks=self.settings.webhook_allow_private_networks,
+                require_https=self.settings.production,  # production: https only
+            ),
         )
 
     def encode_json(self, data: object) -> bytes:

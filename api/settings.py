@@ -81,6 +81,38 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis for rate-limit budgets shared by every worker."
     )
+    webhooks: bool = Field(
+        default=True,
+        description="Deliver webhooks from this process (a background task; with several "
+        "workers each takes its share, none sends a delivery twice at once).",
+    )
+    webhook_poll_seconds: float = Field(
+        default=5.0,
+        description="Longest wait between outbox checks; changes announced in this "
+        "process (or through Redis) wake the task at once.",
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=10.0,
+        description="First retry delay; each later one doubles (jittered, at most 1 h).",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, description="Attempts before a delivery is FAILED (replayable by id)."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, description="How long an endpoint has to answer one attempt."
+    )
+    webhook_allow_private_networks: bool = Field(
+        default=False,
+        description="Let webhook URLs point at private, loopback or link-local addresses "
+        "(development and tests; off, partners cannot aim deliveries at internal hosts).",
+    )
+    change_log_retention_days: float = Field(
+        default=7.0,
+        description="How long committed changes stay resumable by subscription cursor.",
+    )
+    webhook_delivery_retention_days: float = Field(
+        default=30.0, description="How long finished webhook deliveries stay listed."
+    )
 
     @property
     def production(self) -> bool:

@@ -142,6 +142,24 @@ export type CreateSurveyInput = {
   question: Scalars['String']['input'];
 };
 
+/** An endpoint to register. */
+export type CreateWebhookEndpointInput = {
+  /** What it is for (up to 500 characters). */
+  description: InputMaybe<Scalars['String']['input']>;
+  /** At least one. */
+  eventTypes: Array<ChangeType>;
+  /** Whose field rules shape payloads; it must be allowed to read them. */
+  role: Role;
+  /** SURVEY_RESPONSE_RECORDED only for responses passing it. */
+  surveyResponseFilter: InputMaybe<SurveyResponseFilter>;
+  /** TICKET_* only for tickets passing it. */
+  ticketFilter: InputMaybe<TicketFilter>;
+  /** TOUCHPOINT_RECORDED only for touchpoints passing it. */
+  touchpointFilter: InputMaybe<TouchpointFilter>;
+  /** Public https URL (http allowed outside production). */
+  url: Scalars['String']['input'];
+};
+
 /** One person or account contact the company serves. */
 export type Customer = Node & {
   __typename?: 'Customer';
@@ -316,6 +334,24 @@ export type CustomerRef = {
   /** The id of the customer (the `id` this API returned). */
   id: InputMaybe<Scalars['ID']['input']>;
 };
+
+/** Which endpoint was deleted, or what was wrong. */
+export type DeleteWebhookEndpointPayload = {
+  __typename?: 'DeleteWebhookEndpointPayload';
+  /** Null on a user error. */
+  deletedId: Maybe<Scalars['ID']['output']>;
+  /** What was wrong with the input, by path; empty when the write happened. */
+  userErrors: Array<UserError>;
+};
+
+/** Where a webhook delivery stands. */
+export type DeliveryStatus =
+  /** The endpoint answered 2xx. */
+  | 'DELIVERED'
+  /** Every attempt failed; `replayWebhookDelivery` sends it again. */
+  | 'FAILED'
+  /** Not delivered yet: the first attempt or a retry is due. */
+  | 'PENDING';
 
 /** Seconds. Median and p90 are continuous percentiles (linear interpolation). */
 export type DurationStats = {
@@ -504,6 +540,10 @@ export type Mutation = {
   createCustomer: CustomerPayload;
   /** Creates a survey question of one kind. */
   createSurvey: SurveyPayload;
+  /** Registers an endpoint; it receives changes committed from now on. */
+  createWebhookEndpoint: WebhookEndpointPayload;
+  /** Deletes an endpoint and its delivery history. */
+  deleteWebhookEndpoint: DeleteWebhookEndpointPayload;
   /** GDPR erasure: name, email, phone, company, attributes, comments, summaries and external ids are removed for good; scores, purchases and ticket timings stay so metrics stay right. The customer remains as a tombstone (`erasedAt`). ADMIN only. */
   eraseCustomer: EraseCustomerPayload;
   /** Moves every record of the merged customers to the survivor, in one transaction. Merged ids keep resolving to the survivor; `unmergeCustomer` undoes it. */
@@ -516,12 +556,18 @@ export type Mutation = {
   recordTouchpoints: RecordTouchpointsPayload;
   /** RESOLVED -> OPEN; reopenCount + 1, resolvedAt cleared. */
   reopenTicket: TicketPayload;
+  /** Sends a DELIVERED or FAILED delivery again (same body and event id, fresh signature and retries). */
+  replayWebhookDelivery: WebhookDeliveryPayload;
   /** OPEN -> RESOLVED; `at` for imports, not before creation. */
   resolveTicket: TicketPayload;
   /** Sets firstResponseAt once; NEW -> OPEN. */
   respondToTicket: TicketPayload;
+  /** A new signing secret, effective for the next attempt; the old one stops working at once. */
+  rotateWebhookSecret: WebhookEndpointPayload;
   /** OPEN -> PENDING (waiting on the customer). */
   setTicketPending: TicketPayload;
+  /** Pauses (false) or resumes (true) an endpoint; changes committed while it is paused are not sent to it. */
+  setWebhookEndpointActive: WebhookEndpointPayload;
   /** The score must lie inside the survey's scale. */
   submitSurveyResponse: SurveyResponsePayload;
   /** Restores a merged customer with exactly the records it brought into the merge. */
@@ -549,6 +595,18 @@ export type MutationCreateCustomerArgs = {
 /** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationCreateSurveyArgs = {
   input: CreateSurveyInput;
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationCreateWebhookEndpointArgs = {
+  input: CreateWebhookEndpointInput;
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationDeleteWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -589,6 +647,12 @@ export type MutationReopenTicketArgs = {
 
 
 /** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationReplayWebhookDeliveryArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationResolveTicketArgs = {
   at?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
@@ -603,7 +667,20 @@ export type MutationRespondToTicketArgs = {
 
 
 /** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationRotateWebhookSecretArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationSetTicketPendingArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationSetWebhookEndpointActiveArgs = {
+  active: Scalars['Boolean']['input'];
   id: Scalars['ID']['input'];
 };
 
@@ -703,6 +780,10 @@ export type Query = {
   touchpoints: TouchpointConnection;
   /** The API key making this request. */
   viewer: Viewer;
+  /** Webhook deliveries with their outcome, newest first (ADMIN only). Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
+  webhookDeliveries: Maybe<WebhookDeliveryConnection>;
+  /** Webhook endpoints, newest first (ADMIN only). Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
+  webhookEndpoints: Maybe<WebhookEndpointConnection>;
 };
 
 
@@ -799,6 +880,21 @@ export type QueryTicketsArgs = {
 export type QueryTouchpointsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TouchpointFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
+export type QueryWebhookDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<WebhookDeliveryFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
+export type QueryWebhookEndpointsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1350,6 +1446,130 @@ export type Viewer = {
   keyName: Scalars['String']['output'];
   /** What this key may read and write. */
   role: Role;
+};
+
+/** One change sent (or being sent) to one endpoint. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  /** Attempts since created or replayed. */
+  attempts: Scalars['Int']['output'];
+  /** When the change was fanned out. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When the endpoint took it. */
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  /** The endpoint it goes to. */
+  endpointId: Scalars['ID']['output'];
+  /** The `id` in the body and the Cx360-Event-Id header; receivers deduplicate by it. Also a subscription cursor. */
+  eventId: Scalars['String']['output'];
+  /** What the change was. */
+  eventType: ChangeType;
+  /** Opaque global id; the Cx360-Delivery-Id header; replay by it. */
+  id: Scalars['ID']['output'];
+  /** When it was last tried. */
+  lastAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why the last attempt failed. */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** The endpoint's HTTP status. */
+  lastStatusCode: Maybe<Scalars['Int']['output']>;
+  /** While PENDING. */
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  /** The body sent, as JSON. */
+  payload: Scalars['JSON']['output'];
+  /** Where it stands. */
+  status: DeliveryStatus;
+};
+
+/** One page of a list, in the list's order (see the field). */
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  /** The items of this page, in order. */
+  edges: Array<WebhookDeliveryEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+  /** Number of items matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One item of a page, with its position in the list. */
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: WebhookDelivery;
+};
+
+/** Deliveries matching every given condition. */
+export type WebhookDeliveryFilter = {
+  /** Deliveries to this endpoint. */
+  endpointId: InputMaybe<Scalars['ID']['input']>;
+  /** Deliveries of this event (its Cx360-Event-Id). */
+  eventId: InputMaybe<Scalars['String']['input']>;
+  /** Deliveries in any of these states. */
+  status: InputMaybe<Array<DeliveryStatus>>;
+};
+
+/** The delivery as replayed, or what was wrong. */
+export type WebhookDeliveryPayload = {
+  __typename?: 'WebhookDeliveryPayload';
+  /** Null on a user error. */
+  delivery: Maybe<WebhookDelivery>;
+  /** What was wrong with the input, by path; empty when the write happened. */
+  userErrors: Array<UserError>;
+};
+
+/** Where cx360 sends changes, signed with the endpoint's secret. */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  /** Inactive endpoints receive nothing. */
+  active: Scalars['Boolean']['output'];
+  /** When it was registered. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The name of the key that created it. */
+  createdBy: Scalars['String']['output'];
+  /** What it is for, as registered. */
+  description: Maybe<Scalars['String']['output']>;
+  /** The changes it receives. */
+  eventTypes: Array<ChangeType>;
+  /** Per record type, the list filter a change's record must pass. */
+  filters: Scalars['JSON']['output'];
+  /** Opaque global id. */
+  id: Scalars['ID']['output'];
+  /** Payloads hold what a key of this role reads (masking included). */
+  role: Role;
+  /** Where deliveries are POSTed. */
+  url: Scalars['String']['output'];
+};
+
+/** One page of a list, in the list's order (see the field). */
+export type WebhookEndpointConnection = {
+  __typename?: 'WebhookEndpointConnection';
+  /** The items of this page, in order. */
+  edges: Array<WebhookEndpointEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+  /** Number of items matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One item of a page, with its position in the list. */
+export type WebhookEndpointEdge = {
+  __typename?: 'WebhookEndpointEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: WebhookEndpoint;
+};
+
+/** The endpoint as written, or what was wrong. */
+export type WebhookEndpointPayload = {
+  __typename?: 'WebhookEndpointPayload';
+  /** Null on a user error. */
+  endpoint: Maybe<WebhookEndpoint>;
+  /** Signs every delivery; shown only when created or rotated, store it now. */
+  secret: Maybe<Scalars['String']['output']>;
+  /** What was wrong with the input, by path; empty when the write happened. */
+  userErrors: Array<UserError>;
 };
 
 /** Where an interaction happened. */

@@ -29,11 +29,17 @@ class Area(Enum):
     METRICS = "metrics"
     AUDIT = "audit log"
     ERASURE = "GDPR erasure"
+    WEBHOOKS = "webhooks"
 
 
-EVERYTHING_BUT_AUDIT = frozenset(Area) - {Area.AUDIT, Area.ERASURE, Area.SURVEY_RESPONSES}
+EVERYTHING_BUT_AUDIT = frozenset(Area) - {
+    Area.AUDIT,
+    Area.ERASURE,
+    Area.SURVEY_RESPONSES,
+    Area.WEBHOOKS,
+}
 READS: dict[Role, frozenset[Area]] = {
-    Role.ADMIN: EVERYTHING_BUT_AUDIT | {Area.AUDIT},
+    Role.ADMIN: EVERYTHING_BUT_AUDIT | {Area.AUDIT, Area.WEBHOOKS},
     Role.SUPPORT: EVERYTHING_BUT_AUDIT,
     Role.SALES: EVERYTHING_BUT_AUDIT,
     Role.MARKETING: EVERYTHING_BUT_AUDIT,
@@ -50,6 +56,7 @@ WRITES: dict[Role, frozenset[Area]] = {
             Area.SURVEYS,
             Area.SURVEY_RESPONSES,
             Area.ERASURE,
+            Area.WEBHOOKS,
         }
     ),
     Role.SUPPORT: frozenset({Area.TICKETS, Area.SURVEY_RESPONSES, Area.TOUCHPOINTS}),

@@ -22,6 +22,7 @@ from schema.ticket_mutations import TicketMutations
 from schema.tickets import Ticket, TicketQueries
 from schema.touchpoint_mutations import TouchpointMutations
 from schema.touchpoints import Touchpoint, TouchpointQueries
+from schema.webhooks import WebhookMutations, WebhookQueries
 
 MAX_NODES = 100
 
@@ -89,8 +90,10 @@ Query = merge_types(
         SurveyQueries,
         MetricsQueries,
         AuditQueries,
+        WebhookQueries,
     ),
 )
 Mutation = merge_types(
-    "Mutation", (CustomerMutations, TouchpointMutations, TicketMutations, SurveyMutations)
+    "Mutation",
+    (CustomerMutations, TouchpointMutations, TicketMutations, SurveyMutations, WebhookMutations),
 )

@@ -200,6 +200,25 @@ MUTATIONS: dict[str, tuple[Area, str]] = {
         Area.SURVEY_RESPONSES,
         f'mutation {{ submitSurveyResponse(input: {{surveyId: "{_unknown("Survey")}", customer: {{email: "n@x.example"}}, score: 1}}) {{ userErrors {{ code }} }} }}',
     ),
+    "createWebhookEndpoint": (
+        Area.WEBHOOKS,
+        'mutation { createWebhookEndpoint(input: {url: "ftp://x", eventTypes: [TOUCHPOINT_RECORDED]}) { userErrors { code } } }',
+    ),
+    "setWebhookEndpointActive": (
+        Area.WEBHOOKS,
+        f'mutation {{ setWebhookEndpointActive(id: "{_unknown("WebhookEndpoint")}", active: false) {{ userErrors {{ code }} }} }}',
+    ),
+    **{
+        name: (
+            Area.WEBHOOKS,
+            f'mutation {{ {name}(id: "{_unknown(type_name)}") {{ userErrors {{ code }} }} }}',
+        )
+        for name, type_name in (
+            ("rotateWebhookSecret", "WebhookEndpoint"),
+            ("deleteWebhookEndpoint", "WebhookEndpoint"),
+            ("replayWebhookDelivery", "WebhookDelivery"),
+        )
+    },
 }
 
 

@@ -1,0 +1,182 @@
+"""The task that drains the webhook outbox in each server process.
+
+It wakes when a change is announced (in this process, or through Redis from any other)
+and at least every `webhook_poll_seconds`; fans logged changes out into deliveries,
+sends the due ones with a signature, and records each attempt's outcome. Payloads are
+rendered by running a GraphQL query under the endpoint's role, so a webhook carries
+exactly what a key of that role would read (masking and denied fields included).
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import orjson
+import strawberry
+from starlette.datastructures import State
+from starlette.responses import Response
+
+from api.context import Context, Viewer
+from api.ratelimit import MemoryBuckets
+from api.settings import Settings
+from models import Role
+from models.types import utc_now
+from resolvers import webhooks
+from resolvers.changes import encode_position
+from resolvers.loaders import Loaders
+from resolvers.webhooks import Claimed, Outcome, UrlPolicy
+from schema.node import to_global_id
+from schema.query import MAX_NODES
+
+log = logging.getLogger("cx360.webhooks")
+USER_AGENT = "cx360-webhooks/1"
+CLAIM_BATCH = 20
+LEASE = timedelta(minutes=2)
+PRUNE_EVERY_SECONDS = 600.0
+CUSTOMER = "customer { id name email phone company segment stage }"
+# What each record type's payload holds; docs/webhooks.md shows them.
+PAYLOAD_SELECTIONS = {
+    "Touchpoint": f"""... on Touchpoint {{ id occurredAt channel stage team kind summary
+      value currency sentiment source externalId attributes {CUSTOMER} }}""",
+    "Ticket": f"""... on Ticket {{ id subject channel status priority assignee createdAt
+      firstResponseAt resolvedAt closedAt contactCount reopenCount {CUSTOMER} }}""",
+    "SurveyResponse": f"""... on SurveyResponse {{ id score comment respondedAt
+      survey {{ id kind question scaleMin scaleMax }} ticket {{ id }} {CUSTOMER} }}""",
+}
+# The renderer's own key id: it is charged in a bucket of its own, never a caller's.
+RENDERER_KEY = uuid.UUID(int=1)
+
+
+class WebhookWorker:
+    def __init__(self, settings: Settings, schema: strawberry.Schema, state: State) -> None:
+        self.settings = settings
+        self.schema = schema
+        self.state = state
+        self.policy = UrlPolicy(
+            allow_private_networks=settings.webhook_allow_private_networks,
+            require_https=settings.production,
+        )
+        self.wake = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+        self.budget = MemoryBuckets(capacity=10**12, per_second=10**12)
+        self.pruned_at = 0.0
+
+    async def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._listen())]
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _listen(self) -> None:
+        async with self.state.changes.listen() as queue:
+            while True:
+                await queue.get()
+                self.wake.set()
+
+    async def render(self, role: Role, record_type: str, ids: list[uuid.UUID]) -> dict[Any, Any]:
+        """The records as a key of `role` reads them through `nodes`."""
+        query = (
+            "query WebhookPayload($ids: [ID!]!) { nodes(ids: $ids) { __typename "
+            f"{PAYLOAD_SELECTIONS[record_type]} }} }}"
+        )
+        found: dict[Any, Any] = {}
+        for start in range(0, len(ids), MAX_NODES):
+            chunk = ids[start : start + MAX_NODES]
+            context = self._context(role)
+            result = await self.schema.execute(
+                query,
+                variable_values={"ids": [to_global_id(record_type, key) for key in chunk]},
+                context_value=context,
+            )
+            if result.errors:
+                log.warning("webhook payload errors: %s", [e.message for e in result.errors])
+            data = orjson.loads(orjson.dumps(result.data)) if result.data else {"nodes": []}
+            found.update(zip(chunk, data["nodes"], strict=True))
+        return found
+
+    def _context(self, role: Role) -> Context:
+        state = self.state
+        return Context(
+            viewer=Viewer(RENDERER_KEY, "webhooks", role),
+            # Just committed: the primary, a replica may not have it yet.
+            sessions=state.primary_sessions,
+            write_sessions=state.write_sessions,
+            loaders=Loaders(state.primary_sessions),
+            statement_sessions=state.statement_sessions,
+            read_statement_sessions=state.statement_sessions,
+            primary_sessions=state.primary_sessions,
+            budget=self.budget,
+            changes=state.changes,
+            response=Response(),
+        )
+
+    async def _run(self) -> None:
+        timeout = httpx.Timeout(self.settings.webhook_timeout_seconds)
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            while True:
+                wait = self.settings.webhook_poll_seconds
+                try:
+                    wait = await self.drain(client)
+                except Exception:
+                    log.exception("webhook delivery round failed; retrying")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), wait)
+                self.wake.clear()
+
+    async def drain(self, client: httpx.AsyncClient) -> float:
+        """One round: fan out, send what is due; returns how long to sleep."""
+        state, settings = self.state, self.settings
+        while await webhooks.fan_out(state.write_sessions, self.render) == webhooks.FAN_OUT_BATCH:
+            pass
+        while claimed := await webhooks.claim_due(state.write_sessions, CLAIM_BATCH, LEASE):
+            outcomes = await asyncio.gather(*(self.send(client, c) for c in claimed))
+            await webhooks.record_outcomes(
+                state.write_sessions,
+                outcomes,
+                settings.webhook_max_attempts,
+                settings.webhook_retry_base_seconds,
+            )
+        if time.monotonic() - self.pruned_at > PRUNE_EVERY_SECONDS:
+            self.pruned_at = time.monotonic()
+            await webhooks.prune(
+                state.write_sessions,
+                settings.change_log_retention_days,
+                settings.webhook_delivery_retention_days,
+            )
+        due = await webhooks.next_due(state.primary_sessions)
+        if due is None:
+            return settings.webhook_poll_seconds
+        until = (due - utc_now()).total_seconds()
+        return min(max(until, 0.01), settings.webhook_poll_seconds)
+
+    async def send(self, client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
+        attempts = claimed.attempts + 1
+        problem = await webhooks.url_problem(claimed.url, self.policy)
+        if problem is not None:
+            return Outcome(claimed.id, attempts, False, None, problem)
+        body = claimed.body.encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Cx360-Event-Id": encode_position(claimed.change_id),
+            "Cx360-Event-Type": claimed.change_type.value,
+            "Cx360-Delivery-Id": to_global_id("WebhookDelivery", claimed.id),
+            webhooks.SIGNATURE_HEADER: webhooks.sign(claimed.secret, body, int(time.time())),
+        }
+        try:
+            response = await client.post(claimed.url, content=body, headers=headers)
+        except httpx.HTTPError as failure:
+            reason: str | None = f"{type(failure).__name__}: {failure}"
+            return Outcome(claimed.id, attempts, False, None, reason)
+        delivered = 200 <= response.status_code < 300
+        reason = None if delivered else f"HTTP {response.status_code}"
+        return Outcome(claimed.id, attempts, delivered, response.status_code, reason)

@@ -1,0 +1,370 @@
+"""Webhooks: signed, retried, recorded, replayable, exactly once per event id.
+
+A receiver runs on 127.0.0.1 and fails the first attempts; the server's own worker task
+drains the outbox (in the app for SQLite and PostgreSQL, and in two `cx360 serve`
+processes on PostgreSQL to show two workers never send one delivery twice).
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from models import Role
+from resolvers.webhooks import sign, verify
+from schema.node import to_global_id
+from tests.conftest import Api, Backend, database, serving
+from tests.test_ingestion_crash import Server, free_port
+from tests.test_subscriptions import touchpoint
+
+FAST = {
+    "webhooks": True,
+    "webhook_allow_private_networks": True,
+    "webhook_retry_base_seconds": 0.1,
+    "webhook_poll_seconds": 0.5,
+    "webhook_max_attempts": 4,
+}
+CREATE = """mutation($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    secret endpoint { id url eventTypes role filters active }
+    userErrors { field message code } } }"""
+OPEN = """mutation($c: ID!, $s: String!, $p: TicketPriority!) {
+  openTicket(input: {customer: {id: $c}, subject: $s, channel: EMAIL, priority: $p}) {
+    ticket { id } userErrors { code } } }"""
+UPDATE = """mutation($id: ID!, $s: String!) {
+  updateTicket(id: $id, input: {subject: $s}) { ticket { id } userErrors { code } } }"""
+CLOSE = """mutation($id: ID!) { closeTicket(id: $id) { userErrors { code } } }"""
+RECORD = """mutation($t: [TouchpointInput!]!) {
+  recordTouchpoints(touchpoints: $t) { created userErrors { code } } }"""
+DELIVERIES = """query($f: WebhookDeliveryFilter) { webhookDeliveries(first: 100, filter: $f) {
+  totalCount edges { node { id eventId eventType status attempts lastStatusCode lastError
+  deliveredAt nextAttemptAt payload } } } }"""
+REPLAY = """mutation($id: ID!) { replayWebhookDelivery(id: $id) {
+  delivery { status attempts } userErrors { field code } } }"""
+
+
+@dataclass
+class Received:
+    event_id: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass
+class Receiver:
+    """An endpoint that answers 500 to the first `failures` attempts of each event."""
+
+    failures: int = 2
+    port: int = field(default_factory=free_port)
+    attempts: Counter[str] = field(default_factory=Counter)
+    accepted: list[Received] = field(default_factory=list)
+    hold: asyncio.Event | None = None
+    holding: asyncio.Event = field(default_factory=asyncio.Event)
+    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    async def hook(self, request: Request) -> Response:
+        body = await request.body()
+        event_id = request.headers["cx360-event-id"]
+        self.attempts[event_id] += 1
+        if self.hold is not None:
+            self.holding.set()
+            await self.hold.wait()
+        if self.attempts[event_id] <= self.failures:
+            return Response("not now", status_code=500)
+        async with self.arrived:
+            self.accepted.append(Received(event_id, body, dict(request.headers)))
+            self.arrived.notify_all()
+        return Response(status_code=204)
+
+    def accepted_ids(self) -> Counter[str]:
+        return Counter(r.event_id for r in self.accepted)
+
+    async def until(self, count: int, seconds: float = 20) -> None:
+        async def enough() -> None:
+            async with self.arrived:
+                await self.arrived.wait_for(lambda: len(self.accepted) >= count)
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(enough(), seconds)
+        assert len(self.accepted) >= count, (self.attempts, len(self.accepted))
+
+
+@asynccontextmanager
+async def receiving(receiver: Receiver) -> AsyncIterator[Receiver]:
+    app = Starlette(routes=[Route("/hook", receiver.hook, methods=["POST"])])
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=receiver.port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    try:
+        yield receiver
+    finally:
+        if receiver.hold is not None:
+            receiver.hold.set()
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def hooked(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    """A writable database served with the webhook task on and quick retries."""
+    async with (
+        database(request.param, tmp_path_factory.mktemp("hooks"), 5) as found,
+        serving(found, **FAST) as client,
+    ):
+        yield client
+
+
+def customer_id(backend: Backend, n: int = 0) -> str:
+    return to_global_id("Customer", backend.data.customers[n]["id"])
+
+
+async def create_endpoint(api: Api, **given: Any) -> dict[str, Any]:
+    result = (await api.query(CREATE, {"input": given}))["createWebhookEndpoint"]
+    assert result["userErrors"] == [], result
+    found: dict[str, Any] = result
+    return found
+
+
+async def open_ticket(api: Api, subject: str, priority: str, customer: str) -> str:
+    opened = await api.query(OPEN, {"c": customer, "s": subject, "p": priority})
+    assert opened["openTicket"]["userErrors"] == []
+    ticket_id: str = opened["openTicket"]["ticket"]["id"]
+    return ticket_id
+
+
+async def deliveries(api: Api, endpoint_id: str) -> list[dict[str, Any]]:
+    found = await api.query(DELIVERIES, {"f": {"endpointId": endpoint_id}})
+    return [edge["node"] for edge in found["webhookDeliveries"]["edges"]]
+
+
+async def test_deliveries_are_signed_retried_recorded_and_arrive_once_each(hooked: Api) -> None:
+    customer = customer_id(hooked.backend, 1)
+    async with receiving(Receiver(failures=2)) as receiver:
+        created = await create_endpoint(
+            hooked,
+            url=receiver.url,
+            eventTypes=["TICKET_OPENED", "TICKET_UPDATED", "TOUCHPOINT_RECORDED"],
+            role="SUPPORT",
+            ticketFilter={"priority": ["HIGH", "URGENT"]},
+        )
+        secret = created["secret"]
+        endpoint = created["endpoint"]
+        assert secret.startswith("whsec_") and endpoint["filters"] == {
+            "Ticket": {"priorities": ["HIGH", "URGENT"]}
+        }
+        high = await open_ticket(hooked, "Printer on fire", "HIGH", customer)
+        await open_ticket(hooked, "Minor typo", "LOW", customer)  # filtered out
+        await open_ticket(hooked, "Site down", "URGENT", customer)
+        updated = await hooked.query(UPDATE, {"id": high, "s": "Printer still on fire"})
+        assert updated["updateTicket"]["userErrors"] == []
+        refused = await hooked.query(CLOSE, {"id": high})  # NEW cannot close: rolled back
+        assert refused["closeTicket"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+        stored = await hooked.query(
+            RECORD,
+            {
+                "t": [
+                    touchpoint(
+                        hooked.backend, f"wh-{n}-{time.time_ns()}", customer={"id": customer}
+                    )
+                    for n in range(2)
+                ]
+            },
+        )
+        assert stored["recordTouchpoints"]["created"] == 2
+
+        await receiver.until(5)
+        await asyncio.sleep(0.8)  # a straggler would show up now
+
+    # Exactly once by event id, each after two refused attempts.
+    assert sorted(receiver.accepted_ids().values()) == [1] * 5
+    assert set(receiver.attempts.values()) == {3}
+    bodies = [json.loads(r.body) for r in receiver.accepted]
+    assert Counter(b["type"] for b in bodies) == {
+        "TICKET_OPENED": 2,
+        "TICKET_UPDATED": 1,
+        "TOUCHPOINT_RECORDED": 2,
+    }
+    # The record as it was when the change was taken from the log (at once, normally).
+    (update,) = [b for b in bodies if b["type"] == "TICKET_UPDATED"]
+    assert update["data"]["subject"] == "Printer still on fire"
+    opened = {b["data"]["subject"] for b in bodies if b["type"] == "TICKET_OPENED"}
+    assert "Site down" in opened and "Minor typo" not in opened  # LOW is filtered out
+    assert all(b["data"]["customer"]["id"] == customer for b in bodies)
+    email = hooked.backend.data.customers[1]["email"]
+    assert {b["data"]["customer"]["email"] for b in bodies} == {email}  # SUPPORT: unmasked
+
+    # Signatures: right secret, this body, recent; anything else fails.
+    now = time.time()
+    for received in receiver.accepted:
+        header = received.headers["cx360-signature"]
+        assert verify(secret, header, received.body, now)
+        assert json.loads(received.body)["id"] == received.event_id
+        assert not verify(secret, header, received.body + b" ", now)
+        assert not verify("whsec_wrong", header, received.body, now)
+        assert not verify(secret, header, received.body, now + 3600)  # a replayed capture
+    stale = sign(secret, receiver.accepted[0].body, int(now) - 3600)
+    assert not verify(secret, stale, receiver.accepted[0].body, now)
+
+    # Every delivery is recorded with its outcome.
+    recorded = await deliveries(hooked, endpoint["id"])
+    assert len(recorded) == 5
+    for delivery in recorded:
+        assert delivery["status"] == "DELIVERED", delivery
+        assert delivery["attempts"] == 3
+        assert delivery["lastStatusCode"] == 204
+        assert delivery["nextAttemptAt"] is None and delivery["deliveredAt"] is not None
+    assert {d["eventId"] for d in recorded} == set(receiver.accepted_ids())
+
+
+async def test_a_failed_delivery_is_kept_and_replayed_by_id(hooked: Api) -> None:
+    customer = customer_id(hooked.backend, 2)
+    async with receiving(Receiver(failures=1000)) as receiver:
+        created = await create_endpoint(
+            hooked, url=receiver.url, eventTypes=["TICKET_OPENED"], role="SUPPORT"
+        )
+        endpoint = created["endpoint"]["id"]
+        await open_ticket(hooked, "Will fail", "NORMAL", customer)
+        deadline = time.monotonic() + 20
+        recorded: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            recorded = await deliveries(hooked, endpoint)
+            if recorded and recorded[0]["status"] == "FAILED":
+                break
+            await asyncio.sleep(0.1)
+        (failed,) = recorded
+        assert failed["status"] == "FAILED", failed
+        assert failed["attempts"] == FAST["webhook_max_attempts"]
+        assert (failed["lastStatusCode"], failed["lastError"]) == (500, "HTTP 500")
+        assert receiver.accepted == []
+
+        receiver.failures = 0  # the partner fixed their endpoint
+        replayed = (await hooked.query(REPLAY, {"id": failed["id"]}))["replayWebhookDelivery"]
+        assert replayed == {"delivery": {"status": "PENDING", "attempts": 0}, "userErrors": []}
+        await receiver.until(1)
+        assert receiver.accepted[0].event_id == failed["eventId"]
+        assert json.loads(receiver.accepted[0].body) == failed["payload"]  # the same body
+
+        again = (await hooked.query(REPLAY, {"id": "bm90LWFuLWlk"}))["replayWebhookDelivery"]
+        assert again["userErrors"] == [{"field": ["id"], "code": "NOT_FOUND"}]
+
+
+async def test_a_slow_endpoint_never_holds_up_the_write(hooked: Api) -> None:
+    customer = customer_id(hooked.backend, 3)
+    async with receiving(Receiver(failures=0, hold=asyncio.Event())) as receiver:
+        await create_endpoint(hooked, url=receiver.url, eventTypes=["TICKET_OPENED"], role="SALES")
+        await open_ticket(hooked, "First", "NORMAL", customer)
+        await asyncio.wait_for(receiver.holding.wait(), 10)  # the endpoint sits on it
+        # The next write commits and answers while that delivery is still in flight.
+        second = await asyncio.wait_for(open_ticket(hooked, "Second", "NORMAL", customer), 5)
+        assert second and receiver.accepted == []
+        assert receiver.hold is not None
+        receiver.hold.set()
+        await receiver.until(2)
+    assert sorted(receiver.accepted_ids().values()) == [1, 1]
+
+
+async def test_endpoints_are_checked_before_they_are_stored(api: Api) -> None:
+    """Refusals only: nothing is written to the shared dataset."""
+
+    async def problems(caller: Role = Role.ADMIN, **given: Any) -> Any:
+        given = {"url": "https://93.184.215.14/x", "eventTypes": ["TICKET_OPENED"]} | given
+        response = await api.post(CREATE, {"input": given}, caller)
+        body = response.json()
+        if body.get("errors"):
+            return body["errors"][0]["extensions"]["code"]
+        result = body["data"]["createWebhookEndpoint"]
+        assert result["endpoint"] is None
+        return [(e["field"], e["message"]) for e in result["userErrors"]]
+
+    assert await problems(Role.SUPPORT) == "FORBIDDEN"
+    ((field, message),) = await problems(url="ftp://93.184.215.14/x")
+    assert field == ["input", "url"] and "https" in message
+    ((field, message),) = await problems(url="http://127.0.0.1:9/hook")
+    assert field == ["input", "url"] and "private network" in message
+    ((field, message),) = await problems(url="https://user:pw@93.184.215.14/x")
+    assert field == ["input", "url"] and "credentials" in message
+    ((field, message),) = await problems(role="PARTNER")
+    assert field == ["input", "eventTypes"] and "PARTNER key may not read tickets" in message
+    ((field, _),) = await problems(eventTypes=[])
+    assert field == ["input", "eventTypes"]
+    ((field, message),) = await problems(role="SUPPORT", touchpointFilter={"channel": ["WEB"]})
+    assert field == ["input", "touchpointFilter"] and "no chosen event type" in message
+    listed = await api.post("{ webhookEndpoints { totalCount } }", role=Role.ANALYST)
+    assert listed.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+REDIS_URL = os.environ.get("CX360_TEST_REDIS_URL")
+
+
+async def test_two_workers_send_each_delivery_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Two `cx360 serve` processes drain one outbox on PostgreSQL: every event reaches
+    the endpoint exactly once, and no attempt is made twice (SKIP LOCKED claims)."""
+    async with database("postgres", tmp_path_factory.mktemp("hooks2"), 3) as backend:
+        servers = [Server(backend.url, free_port()) for _ in range(2)]
+        for server in servers:
+            server.env |= {
+                "CX360_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+                "CX360_WEBHOOK_RETRY_BASE_SECONDS": "0.1",
+                "CX360_WEBHOOK_POLL_SECONDS": "0.2",
+            }
+            if REDIS_URL:
+                server.env["CX360_REDIS_URL"] = REDIS_URL
+            await server.start()
+        admin = {"Authorization": f"Bearer {backend.keys[Role.ADMIN]}"}
+        customer = customer_id(backend)
+        try:
+            async with receiving(Receiver(failures=1)) as receiver, httpx.AsyncClient() as client:
+
+                async def post(server: Server, query: str, variables: dict[str, Any]) -> Any:
+                    response = await client.post(
+                        f"http://127.0.0.1:{server.port}/graphql",
+                        json={"query": query, "variables": variables},
+                        headers=admin,
+                    )
+                    body = response.json()
+                    assert "errors" not in body, body
+                    return body["data"]
+
+                given = {"url": receiver.url, "eventTypes": ["TICKET_OPENED"], "role": "SUPPORT"}
+                created = await post(servers[0], CREATE, {"input": given})
+                assert created["createWebhookEndpoint"]["userErrors"] == []
+                writes = [
+                    post(servers[n % 2], OPEN, {"c": customer, "s": f"t{n}", "p": "NORMAL"})
+                    for n in range(30)
+                ]
+                await asyncio.gather(*writes)
+                await receiver.until(30, seconds=30)
+                await asyncio.sleep(1.0)
+        finally:
+            for server in servers:
+                await server.kill()
+    assert sorted(receiver.accepted_ids().values()) == [1] * 30
+    assert set(receiver.attempts.values()) == {2}  # one refused, one accepted: none doubled
