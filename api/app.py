@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from api.db import create_engine, create_session_factory, is_sqlite
+from api.fast_reads import FastReads
 from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
 from api.observability import RequestObserver, metrics_endpoint
@@ -23,7 +24,8 @@ from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
 from resolvers.changes import change_feed
-from schema.schema import build_schema
+from schema.compiled import CompiledPlans
+from schema.schema import build_schema, compiled_reads_on
 
 
 async def healthz(_: Request) -> JSONResponse:
@@ -45,7 +47,10 @@ def create_app(
     """The app; traced when a tracer provider is given or the OTEL_* variables ask for it."""
     settings = settings or get_settings()
     tracer_provider = tracer_provider or configured_provider()
-    schema = build_schema(settings, tracer_provider)
+    plans = CompiledPlans()
+    schema = build_schema(settings, tracer_provider, plans)
+    # Known compiled reads skip strawberry; not while tracing, which wants every span.
+    fast_reads = compiled_reads_on(settings) and tracer_provider is None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -101,7 +106,9 @@ def create_app(
             for used in engines:
                 await used.dispose()
 
-    graphql = GraphQLEndpoint(schema, settings)
+    graphql = GraphQLEndpoint(
+        schema, settings, FastReads(schema, settings, plans) if fast_reads else None
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -23,11 +23,13 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
-from api.auth import Unauthenticated, authenticate
+from api.auth import Unauthenticated, authenticate, bearer_token
 from api.context import NOT_YET_AUTHENTICATED, Context, Viewer
+from api.fast_reads import FastReads
 from api.graphiql import graphiql_response
 from api.observability import observe_batch
 from api.settings import Settings
+from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
@@ -96,7 +98,9 @@ def _record(scope: Scope, code: str) -> None:
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, settings: Settings) -> None:
+    def __init__(
+        self, schema: BaseSchema, settings: Settings, fast: FastReads | None = None
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
@@ -105,6 +109,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins,
         )
         self.settings = settings
+        # Known compiled reads, answered in one statement (api/fast_reads.py).
+        self.fast = fast
 
     def _is_ide_page(self, request: Request) -> bool:
         return (
@@ -152,7 +158,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
         return Request(request.scope, replay)
 
-    async def _check_transport(self, request: Request) -> None:
+    async def _check_transport(self, request: Request) -> dict[str, Any] | None:
+        """Refuses what no operation may send; returns a POST's JSON payload."""
         limit = self.settings.max_document_bytes
         state = request.scope.setdefault("state", {})
         if request.method == "GET":
@@ -163,7 +170,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
             variables = request.query_params.get("variables", "")
             _check_text(request.query_params.get("query"), variables.replace("\\u0000", "\x00"))
-            return
+            return None
         if request.method != "POST":
             raise Refused(405, "METHOD_NOT_ALLOWED", "Use POST (or GET for queries).")
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -202,6 +209,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         _check_text(query, payload.get("variables"))
         if isinstance(query, str) and len(query.encode()) > limit:
             raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
+        return payload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # the key comes with connection_init
@@ -213,13 +221,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if self.graphql_ide and self._is_ide_page(request):
                 response = graphiql_response()
             else:
-                await self._check_transport(request)
-                sessions: Sessions = request.app.state.statement_sessions
-                viewer = await authenticate(sessions, request.headers.get("authorization"))
-                scope.setdefault("state", {})["viewer"] = viewer
-                request = await self._trusted_request(request, viewer)
+                payload = await self._check_transport(request)
+                authorization = request.headers.get("authorization")
                 async with asyncio.timeout(self.settings.request_timeout_seconds):
-                    response = await self.run(request)
+                    found = None
+                    fast, digest = self.fast, None
+                    if fast is not None and payload is not None:
+                        digest = key_digest(bearer_token(authorization))
+                        found = await fast.answer(request, payload, digest)
+                    if found is not None:
+                        response = found
+                    else:
+                        sessions: Sessions = request.app.state.statement_sessions
+                        viewer = await authenticate(sessions, authorization)
+                        scope.setdefault("state", {})["viewer"] = viewer
+                        if fast is not None and digest is not None:
+                            fast.remember(digest, viewer)
+                        request = await self._trusted_request(request, viewer)
+                        response = await self.run(request)
         except Unauthenticated as error:
             _record(scope, "UNAUTHENTICATED")
             response = error_response(

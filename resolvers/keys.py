@@ -93,7 +93,7 @@ class ActiveKey(NamedTuple):
     trusted_documents_only: bool
 
 
-def _usable_at(now: Any) -> list[ColumnElement[bool]]:
+def usable_at(now: Any) -> list[ColumnElement[bool]]:
     """Not revoked and not expired at `now`: what makes a key work."""
     return [
         col(ApiKey.revoked_at).is_(None),
@@ -104,7 +104,7 @@ def _usable_at(now: Any) -> list[ColumnElement[bool]]:
 # Built once: every request runs it, so only the bind values change.
 ACTIVE_KEY = sa.select(
     col(ApiKey.id), col(ApiKey.name), col(ApiKey.role), col(ApiKey.trusted_documents_only)
-).where(col(ApiKey.key_hash) == sa.bindparam("digest"), *_usable_at(sa.bindparam("now")))
+).where(col(ApiKey.key_hash) == sa.bindparam("digest"), *usable_at(sa.bindparam("now")))
 
 
 async def find_active_key(sessions: Sessions, token: str) -> ActiveKey | None:
@@ -117,7 +117,7 @@ async def find_active_key(sessions: Sessions, token: str) -> ActiveKey | None:
 
 async def key_is_active(sessions: Sessions, key_id: uuid.UUID) -> bool:
     """For long-lived connections: a revoked or expired key's subscriptions end."""
-    statement = sa.select(col(ApiKey.id)).where(col(ApiKey.id) == key_id, *_usable_at(utc_now()))
+    statement = sa.select(col(ApiKey.id)).where(col(ApiKey.id) == key_id, *usable_at(utc_now()))
     async with sessions() as session:
         return (await session.execute(statement)).first() is not None
 

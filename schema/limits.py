@@ -228,15 +228,18 @@ class QueryBudget(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         if self.cost is None:
             return {}
-        return {
-            "cost": {
-                "requested": self.cost,
-                "maximum": self.settings.max_query_cost,
-                "remaining": self.remaining,
-                "capacity": self.settings.rate_limit_capacity,
-                "refillPerSecond": self.settings.rate_limit_per_second,
-            }
-        }
+        return {"cost": cost_report(self.settings, self.cost, self.remaining)}
+
+
+def cost_report(settings: Settings, cost: int, remaining: int | None) -> dict[str, Any]:
+    """`extensions.cost` of every answer (the fast read path reports the same)."""
+    return {
+        "requested": cost,
+        "maximum": settings.max_query_cost,
+        "remaining": remaining,
+        "capacity": settings.rate_limit_capacity,
+        "refillPerSecond": settings.rate_limit_per_second,
+    }
 
 
 def directive_limit(maximum: int) -> type[ValidationRule]:

@@ -29,9 +29,15 @@ from schema.writes import PrimaryReadsForMutations
 PARSED_DOCUMENTS = 1000
 
 
-def build_schema(settings: Settings, tracer_provider: Any = None) -> strawberry.Schema:
-    plans = CompiledPlans()
-    compiled = settings.compiled_reads and not is_sqlite(settings.database_url)
+def compiled_reads_on(settings: Settings) -> bool:
+    return settings.compiled_reads and not is_sqlite(settings.database_url)
+
+
+def build_schema(
+    settings: Settings, tracer_provider: Any = None, plans: CompiledPlans | None = None
+) -> strawberry.Schema:
+    plans = plans or CompiledPlans()
+    compiled = compiled_reads_on(settings)
     # The limit rules are built once, so a document's validation (limits included) is
     # cached: parsing and validating a dashboard query costs ~10 ms of CPU each time.
     limit_rules = (

@@ -6,14 +6,17 @@ Parity with the resolver path for every stored query is tests/test_compiled_pari
 import json
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from api.db import create_session_factory
 from api.observability import JsonFormatter
 from models import Role
+from resolvers import keys
 from tests.conftest import Api, Backend, serving
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -50,16 +53,72 @@ async def test_dashboards_are_compiled_into_one_statement(debug_api: Api, name: 
     if debug_api.backend.name != "postgres":
         pytest.skip("the compiled path is PostgreSQL's; SQLite always uses the resolvers")
     variables = await dashboard_variables(debug_api)
+    query = (EXAMPLES / f"{name}.graphql").read_text()
     debug_api.statements.clear()
-    response = await debug_api.post(
-        (EXAMPLES / f"{name}.graphql").read_text(), variables, DASHBOARDS[name]
-    )
+    response = await debug_api.post(query, variables, DASHBOARDS[name])
     body = response.json()
     assert "errors" not in body, body["errors"]
     assert read_path(body) == {"path": "compiled"}, f"{name} is no longer compiled"
     operation = [s for s in debug_api.statements if not KEY_LOOKUP.search(s)]
     assert len(operation) == 1, operation
     assert len(response.content) > 10_000  # a real dashboard, not an empty answer
+
+    # Asked again, the known plan answers with one statement that also checks the key,
+    # and the same bytes (but for the budget left, which the first request spent from).
+    debug_api.statements.clear()
+    again = await debug_api.post(query, variables, DASHBOARDS[name])
+    assert len(debug_api.statements) == 1, debug_api.statements
+    assert KEY_LOOKUP.search(debug_api.statements[0])
+    assert without_remaining(again.json()) == without_remaining(body)
+    assert again.content.startswith(b'{"data":') and b'"remaining":' in again.content
+
+
+def without_remaining(body: dict[str, Any]) -> dict[str, Any]:
+    body["extensions"]["cost"].pop("remaining")
+    return body
+
+
+async def test_a_known_plan_still_checks_the_key_and_the_budget_each_time(
+    backend: Backend,
+) -> None:
+    """A revoked key stops at once, a key restricted since stays restricted, and an
+    empty budget answers 429, even for a document and key the fast path knows."""
+    if backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    sessions = create_session_factory(backend.engine)
+    name = f"fast-{uuid.uuid4().hex[:8]}"
+    issued = await keys.create_key(sessions, name, Role.SALES)
+    query = "query Few { customers(first: 3) { edges { node { name } } } }"
+    async with serving(backend, rate_limit_capacity=100, rate_limit_per_second=0.01) as api:
+        for _ in range(2):
+            answer = await api.post(query, key=issued.token)
+            assert (
+                answer.status_code == 200 and len(answer.json()["data"]["customers"]["edges"]) == 3
+            )
+        api.statements.clear()
+        assert (await api.post(query, key=issued.token)).status_code == 200
+        assert len(api.statements) == 1  # the fast path answered
+
+        costly = "query Many { customers(first: 100) { edges { node { name } } } }"
+        await api.post(costly, key=issued.token)  # known now; the budget cannot pay again
+        limited = await api.post(costly, key=issued.token)
+        assert limited.status_code == 429, limited.text
+        assert limited.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+        api.statements.clear()
+        await keys.revoke_key(sessions, name)  # while the fast path knows the key
+        revoked = await api.post(query, key=issued.token)
+        assert revoked.status_code == 401, revoked.text
+        assert len(api.statements) == 1  # refused by the same one statement
+        assert "Traceback" not in revoked.text
+
+        other = f"fast-{uuid.uuid4().hex[:8]}"
+        restricted_key = await keys.create_key(sessions, other, Role.SALES)
+        for _ in range(2):
+            assert (await api.post(query, key=restricted_key.token)).status_code == 200
+        await keys.trust_documents(sessions, other, {"few": query}, only=True)
+        restricted = await api.post(query, key=restricted_key.token)
+        assert restricted.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
 
 
 async def test_the_customer_timeline_compiles_all_three_kinds(debug_api: Api) -> None:

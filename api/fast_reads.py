@@ -1,0 +1,132 @@
+"""Known compiled reads answered in one statement, around strawberry rather than through it.
+
+Once a document has been answered by the compiled path (schema/compiled.py), everything
+strawberry did for it is settled: parsed, validated, within the depth, alias, token and
+directive limits, a query and not introspection. When the same document comes again
+from a key seen before, this path binds the cached plan, costs and rate-limits the
+request exactly as QueryBudget does, and sends one statement that checks the key (not
+revoked, not expired, same role and restrictions) and builds the `data` JSON together.
+A key that stopped working gets the usual 401; anything else this path is not sure of
+(an unseen document or key, a changed role, a declined plan, an empty budget) goes
+through the full pipeline instead, which gives the standard answer.
+"""
+
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+import strawberry
+from sqlalchemy.dialects import postgresql
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.auth import Unauthenticated
+from api.context import Viewer
+from api.observability import READ_PATH
+from api.settings import Settings
+from models import Role
+from models.types import utc_now
+from resolvers.compiled.forms import CompileContext
+from resolvers.compiled.plans import Declined
+from resolvers.keys import usable_at
+from resolvers.pagination import Sessions
+from schema.compiled import CompiledPlans
+from schema.limits import cost_report, query_cost
+
+KEYS_KEPT = 10_000
+
+
+class FastReads:
+    def __init__(self, schema: strawberry.Schema, settings: Settings, plans: CompiledPlans) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.plans = plans
+        # Key digest -> who it was when last checked; every use re-checks it in SQL.
+        self.viewers: OrderedDict[str, Viewer] = OrderedDict()
+
+    def remember(self, digest: str, viewer: Viewer) -> None:
+        self.viewers[digest] = viewer
+        self.viewers.move_to_end(digest)
+        if len(self.viewers) > KEYS_KEPT:
+            self.viewers.popitem(last=False)
+
+    async def answer(
+        self, request: Request, payload: dict[str, Any], digest: str
+    ) -> Response | None:
+        """The response, or None when the full pipeline must answer."""
+        viewer = self.viewers.get(digest)
+        query, variables = payload.get("query"), payload.get("variables") or {}
+        operation_name = payload.get("operationName")
+        if (
+            viewer is None
+            or viewer.trusted_documents_only
+            or "extensions" in payload
+            or not isinstance(query, str)
+            or not isinstance(variables, dict)
+            or not (operation_name is None or isinstance(operation_name, str))
+        ):
+            return None
+        document = self.plans.documents.get(query)
+        if document is None or self.plans.cache is None:
+            return None
+        ready = self.plans.cache.prepare(
+            query, document, operation_name, variables, CompileContext(viewer.role, utc_now())
+        )
+        if isinstance(ready, Declined):
+            return None
+        cost = query_cost(self.schema._schema, document, operation_name, variables)
+        if cost > self.settings.max_query_cost:
+            return None
+        state = request.app.state
+        allowance = await state.budget.take(str(viewer.key_id), cost)
+        if not allowance.allowed:
+            return None
+        found = await _run(state.read_statement_sessions, ready.plan.sql, ready.parameters, digest)
+        if found is None:
+            self.viewers.pop(digest, None)
+            raise Unauthenticated("Invalid API key: it is unknown, revoked or expired.")
+        role, trusted_only, data = found
+        if Role(role) != viewer.role or trusted_only != viewer.trusted_documents_only:
+            self.viewers.pop(digest, None)
+            return None
+        if not isinstance(data, str):
+            return None
+        request.scope["state"]["viewer"] = viewer
+        request.scope["state"]["log_fields"]["read_path"] = "compiled"
+        READ_PATH.labels("compiled").inc()
+        extensions: dict[str, Any] = {"cost": cost_report(self.settings, cost, allowance.remaining)}
+        if self.settings.debug:
+            extensions["readPath"] = {"path": "compiled"}
+        body = orjson.dumps({"data": orjson.Fragment(data), "extensions": extensions})
+        return Response(body, media_type="application/json")
+
+
+# The one definition of a usable key (resolvers/keys.py), as SQL text, at the server's now.
+KEY_USABLE_NOW = str(
+    sa.and_(*usable_at(sa.func.now())).compile(dialect=postgresql.dialect())  # type: ignore[no-untyped-call]
+)
+
+
+def _keyed(sql: str, parameters: int) -> str:
+    """The plan's statement, answered only for a key that works now."""
+    # The plan's text is the compiler's; every value in it, and the digest, is bound.
+    return (
+        f"SELECT api_key.role, api_key.trusted_documents_only, ({sql}) FROM api_key "  # noqa: S608
+        f"WHERE api_key.key_hash = ${parameters + 1}::text AND {KEY_USABLE_NOW}"
+    )
+
+
+async def _run(
+    sessions: Sessions, sql: str, parameters: tuple[Any, ...], digest: str
+) -> tuple[str, bool, Any] | None:
+    async with sessions() as session:
+        connection = await session.connection()
+        result = await connection.exec_driver_sql(
+            _keyed(sql, len(parameters)), (*parameters, digest)
+        )
+        row = result.first()
+    if row is None:
+        return None
+    role, trusted_only, data = tuple(row)
+    return role, trusted_only, data
