@@ -84,6 +84,7 @@ def create_app(
         app.state.sessions = create_session_factory(read_engine)
         app.state.statement_sessions = create_session_factory(statement_engine)
         app.state.read_statement_sessions = create_session_factory(read_statement_engine)
+        app.state.read_statement_engine = read_statement_engine
         app.state.write_sessions = create_session_factory(write_engine)
         if tracer_provider is not None:
             for traced_engine in engines:

@@ -17,7 +17,9 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 import strawberry
+from graphql import DocumentNode
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -30,11 +32,11 @@ from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
 from resolvers.compiled.plans import Declined
 from resolvers.keys import usable_at
-from resolvers.pagination import Sessions
 from schema.compiled import CompiledPlans
 from schema.limits import cost_report, query_cost
 
 KEYS_KEPT = 10_000
+COSTS_KEPT = 1000
 
 
 class FastReads:
@@ -44,6 +46,24 @@ class FastReads:
         self.plans = plans
         # Key digest -> who it was when last checked; every use re-checks it in SQL.
         self.viewers: OrderedDict[str, Viewer] = OrderedDict()
+        self.costs: OrderedDict[tuple[str, str | None, bytes], int] = OrderedDict()
+
+    def _cost(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any],
+    ) -> int:
+        """QueryBudget's cost, kept per document and variables (it walks the document)."""
+        key = (query, operation_name, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
+        cost = self.costs.get(key)
+        if cost is None:
+            cost = query_cost(self.schema._schema, document, operation_name, variables)
+            self.costs[key] = cost
+            if len(self.costs) > COSTS_KEPT:
+                self.costs.popitem(last=False)
+        return cost
 
     def remember(self, digest: str, viewer: Viewer) -> None:
         self.viewers[digest] = viewer
@@ -75,14 +95,14 @@ class FastReads:
         )
         if isinstance(ready, Declined):
             return None
-        cost = query_cost(self.schema._schema, document, operation_name, variables)
+        cost = self._cost(query, document, operation_name, variables)
         if cost > self.settings.max_query_cost:
             return None
         state = request.app.state
         allowance = await state.budget.take(str(viewer.key_id), cost)
         if not allowance.allowed:
             return None
-        found = await _run(state.read_statement_sessions, ready.plan.sql, ready.parameters, digest)
+        found = await _answer(state, ready.plan.sql, ready.parameters, digest)
         if found is None:
             self.viewers.pop(digest, None)
             raise Unauthenticated("Invalid API key: it is unknown, revoked or expired.")
@@ -117,11 +137,27 @@ def _keyed(sql: str, parameters: int) -> str:
     )
 
 
-async def _run(
-    sessions: Sessions, sql: str, parameters: tuple[Any, ...], digest: str
+async def _answer(
+    state: Any, sql: str, parameters: tuple[Any, ...], digest: str
 ) -> tuple[str, bool, Any] | None:
-    async with sessions() as session:
-        connection = await session.connection()
+    """One statement on the primary; with a replica, the key is checked on the primary
+    (a revocation counts at once) and the data read from the replica: two statements."""
+    primary: AsyncEngine = state.statement_engine
+    replica: AsyncEngine = state.read_statement_engine
+    if replica is primary:
+        return await _run(primary, sql, parameters, digest)
+    key = await _run(primary, "SELECT NULL::text", (), digest)
+    if key is None:
+        return None
+    async with replica.connect() as connection:
+        data = (await connection.exec_driver_sql(sql, parameters)).scalar_one()
+    return key[0], key[1], data
+
+
+async def _run(
+    engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], digest: str
+) -> tuple[str, bool, Any] | None:
+    async with engine.connect() as connection:  # autocommit: no session needed
         result = await connection.exec_driver_sql(
             _keyed(sql, len(parameters)), (*parameters, digest)
         )

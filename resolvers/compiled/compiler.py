@@ -694,25 +694,9 @@ class Compiler:
         if scope != "customer":
             raise Decline("a timeline belongs to a customer")
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
-        branches = []
-        for rank, kind in enumerate(SOURCES):
-            table = self.table(kind.entity, scope)
-            occurred = column_sql(kind.occurred_at)
-            where = [f"{column_sql(kind.customer)} = customer.id"]
-            where += self.conditions(source, request, kind.filters)
-            keys = [sort_sql(k) for k in kind.ordering.keys]
-            if request.page.after is not None:
-                where.append(self.after(source, kind.ordering, keys))
-            branches.append(
-                f"(SELECT {occurred} AS _s0, {rank} AS _s1, {table}.id AS _s2 FROM {table} "
-                f"WHERE {' AND '.join(where)} ORDER BY {occurred} DESC, {table}.id DESC "
-                f"LIMIT {first} + 1)"
-            )
-        order = "_s0 DESC, _s1 DESC, _s2 DESC"
-        rows = (
-            f"SELECT u.*, row_number() OVER (ORDER BY {order}) AS _n, count(*) OVER () AS _total "
-            f"FROM ({' UNION ALL '.join(branches)}) AS u ORDER BY {order} LIMIT {first} + 1"
-        )
+        # Each selection of `node` becomes a column `_node<i>` that every branch builds from
+        # its own row: no second lookup of each event by id.
+        node_columns: list[list[str]] = []
 
         def event(union: GraphQLNamedType, event_nodes: list[FieldNode]) -> str:
             assert is_abstract_type(union), "a timeline node is a union"
@@ -720,15 +704,17 @@ class Compiler:
                 getattr(t.extensions["strawberry-definition"].origin, SQL_MODEL, None): t
                 for t in self.schema.get_possible_types(union)
             }
-            cases = []
-            for rank, kind in enumerate(SOURCES):
-                table = str(kind.entity.__tablename__)
-                body = self.object(by_model[kind.entity], table, self.sub_selections(event_nodes))
-                cases.append(
-                    f"WHEN {rank} THEN (SELECT {body} FROM {table} "
-                    f"WHERE {table}.id = timeline_event._s2)"
-                )
-            return f"CASE timeline_event._s1 {' '.join(cases)} END"
+            node_columns.append(
+                [
+                    self.object(
+                        by_model[kind.entity],
+                        str(kind.entity.__tablename__),
+                        self.sub_selections(event_nodes),
+                    )
+                    for kind in SOURCES
+                ]
+            )
+            return f"timeline_event._node{len(node_columns) - 1}"
 
         body = self.page_parts(
             connection,
@@ -739,5 +725,25 @@ class Compiler:
             request.page.after is not None,
             event,
             edge_extras={"occurredAt": lambda _: "to_json(timeline_event._s0)::text"},
+        )
+        branches = []
+        for rank, kind in enumerate(SOURCES):
+            table = self.table(kind.entity, scope)
+            occurred = column_sql(kind.occurred_at)
+            where = [f"{column_sql(kind.customer)} = customer.id"]
+            where += self.conditions(source, request, kind.filters)
+            keys = [sort_sql(k) for k in kind.ordering.keys]
+            if request.page.after is not None:
+                where.append(self.after(source, kind.ordering, keys))
+            built = "".join(f", {c[rank]} AS _node{i}" for i, c in enumerate(node_columns))
+            branches.append(
+                f"(SELECT {occurred} AS _s0, {rank} AS _s1, {table}.id AS _s2{built} FROM {table} "
+                f"WHERE {' AND '.join(where)} ORDER BY {occurred} DESC, {table}.id DESC "
+                f"LIMIT {first} + 1)"
+            )
+        order = "_s0 DESC, _s1 DESC, _s2 DESC"
+        rows = (
+            f"SELECT u.*, row_number() OVER (ORDER BY {order}) AS _n, count(*) OVER () AS _total "
+            f"FROM ({' UNION ALL '.join(branches)}) AS u ORDER BY {order} LIMIT {first} + 1"
         )
         return f"(SELECT {body} FROM ({rows}) AS timeline_event GROUP BY ())"
