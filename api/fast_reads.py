@@ -11,12 +11,12 @@ A key that stopped working gets the usual 401; anything else this path is not su
 through the full pipeline instead, which gives the standard answer.
 """
 
-from collections import OrderedDict
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 import strawberry
+from cachetools import LRUCache
 from graphql import DocumentNode
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,7 +30,7 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined
+from resolvers.compiled.plans import Declined, Ready, run_plan
 from resolvers.keys import usable_at
 from schema.compiled import CompiledPlans
 from schema.limits import cost_report, query_cost
@@ -45,8 +45,8 @@ class FastReads:
         self.settings = settings
         self.plans = plans
         # Key digest -> who it was when last checked; every use re-checks it in SQL.
-        self.viewers: OrderedDict[str, Viewer] = OrderedDict()
-        self.costs: OrderedDict[tuple[str, str | None, bytes], int] = OrderedDict()
+        self.viewers: LRUCache[str, Viewer] = LRUCache(maxsize=KEYS_KEPT)
+        self.costs: LRUCache[tuple[str, str | None, bytes], int] = LRUCache(maxsize=COSTS_KEPT)
 
     def _cost(
         self,
@@ -59,17 +59,13 @@ class FastReads:
         key = (query, operation_name, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
         cost = self.costs.get(key)
         if cost is None:
-            cost = query_cost(self.schema._schema, document, operation_name, variables)
-            self.costs[key] = cost
-            if len(self.costs) > COSTS_KEPT:
-                self.costs.popitem(last=False)
+            cost = self.costs[key] = query_cost(
+                self.schema._schema, document, operation_name, variables
+            )
         return cost
 
     def remember(self, digest: str, viewer: Viewer) -> None:
         self.viewers[digest] = viewer
-        self.viewers.move_to_end(digest)
-        if len(self.viewers) > KEYS_KEPT:
-            self.viewers.popitem(last=False)
 
     async def answer(
         self, request: Request, payload: dict[str, Any], digest: str
@@ -102,7 +98,7 @@ class FastReads:
         allowance = await state.budget.take(str(viewer.key_id), cost)
         if not allowance.allowed:
             return None
-        found = await _answer(state, ready.plan.sql, ready.parameters, digest)
+        found = await _answer(state, ready, digest)
         if found is None:
             self.viewers.pop(digest, None)
             raise Unauthenticated("Invalid API key: it is unknown, revoked or expired.")
@@ -137,20 +133,20 @@ def _keyed(sql: str, parameters: int) -> str:
     )
 
 
-async def _answer(
-    state: Any, sql: str, parameters: tuple[Any, ...], digest: str
-) -> tuple[str, bool, Any] | None:
+async def _answer(state: Any, ready: Ready, digest: str) -> tuple[str, bool, Any] | None:
     """One statement on the primary; with a replica, the key is checked on the primary
     (a revocation counts at once) and the data read from the replica: two statements."""
     primary: AsyncEngine = state.statement_engine
     replica: AsyncEngine = state.read_statement_engine
     if replica is primary:
-        return await _run(primary, sql, parameters, digest)
+        return await _run(primary, ready.plan.sql, ready.parameters, digest)
     key = await _run(primary, "SELECT NULL::text", (), digest)
     if key is None:
         return None
-    async with replica.connect() as connection:
-        data = (await connection.exec_driver_sql(sql, parameters)).scalar_one()
+    try:
+        data: str | None = await run_plan(state.read_statement_sessions, ready)
+    except ValueError:  # no JSON text: the full pipeline answers
+        data = None
     return key[0], key[1], data
 
 

@@ -29,11 +29,11 @@ from api.fast_reads import FastReads
 from api.graphiql import graphiql_response
 from api.observability import observe_batch
 from api.settings import Settings
+from api.webhook_worker import webhook_url_policy
 from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
-from resolvers.webhooks import UrlPolicy
 
 
 class Refused(Exception):
@@ -111,6 +111,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.settings = settings
         # Known compiled reads, answered in one statement (api/fast_reads.py).
         self.fast = fast
+        self.webhook_urls = webhook_url_policy(settings)
 
     def _is_ide_page(self, request: Request) -> bool:
         return (
@@ -297,10 +298,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request_id=scope_state.get("request_id", ""),
             error_codes=scope_state.setdefault("error_codes", []),
             log_fields=scope_state.setdefault("log_fields", {}),
-            webhook_urls=UrlPolicy(
-                allow_private_networks=self.settings.webhook_allow_private_networks,
-                require_https=self.settings.production,  # production: https only
-            ),
+            webhook_urls=self.webhook_urls,
         )
 
     def encode_json(self, data: object) -> bytes:

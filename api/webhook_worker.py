@@ -52,15 +52,20 @@ PAYLOAD_SELECTIONS = {
 RENDERER_KEY = uuid.UUID(int=1)
 
 
+def webhook_url_policy(settings: Settings) -> UrlPolicy:
+    """Where deliveries may go: registration and every attempt apply the same rules."""
+    return UrlPolicy(
+        allow_private_networks=settings.webhook_allow_private_networks,
+        require_https=settings.production,  # production: https only
+    )
+
+
 class WebhookWorker:
     def __init__(self, settings: Settings, schema: strawberry.Schema, state: State) -> None:
         self.settings = settings
         self.schema = schema
         self.state = state
-        self.policy = UrlPolicy(
-            allow_private_networks=settings.webhook_allow_private_networks,
-            require_https=settings.production,
-        )
+        self.policy = webhook_url_policy(settings)
         self.wake = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.budget = MemoryBuckets(capacity=10**12, per_second=10**12)

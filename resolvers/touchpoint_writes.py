@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -29,6 +28,7 @@ from resolvers.writes import (
     Write,
     check_length,
     check_not_future,
+    insert_or_skip,
     resolve_customers,
 )
 
@@ -91,14 +91,6 @@ def item_problems(item: TouchpointInput, index: int) -> list[UserError]:
     return problems
 
 
-def _insert(dialect: str) -> Any:
-    table = Touchpoint.__table__  # type: ignore[attr-defined]
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return statement.on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(
-        table.c.id
-    )
-
-
 async def record_touchpoints(
     write: Write, items: Sequence[TouchpointInput], ref_problems: Sequence[UserError] = ()
 ) -> IngestResult:
@@ -159,8 +151,9 @@ async def record_touchpoints(
                 "recorded_at": recorded_at,
             }
         )
-    dialect = session.get_bind().dialect.name
-    inserted = set((await session.execute(_insert(dialect), rows)).scalars())
+    table = Touchpoint.__table__  # type: ignore[attr-defined]
+    insert = insert_or_skip(session, table, ["source", "external_id"]).returning(table.c.id)
+    inserted = set((await session.execute(insert, rows)).scalars())
 
     # Rows that lost to an existing event: read the stored ones back by their key.
     stored: dict[uuid.UUID, Touchpoint] = {}

@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 import orjson
 import sqlalchemy as sa
 from pydantic import TypeAdapter
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -48,7 +47,7 @@ from resolvers import surveys, tickets, touchpoints
 from resolvers.changes import Change
 from resolvers.filters import Filter, conditions
 from resolvers.pagination import Page, PageRequest, Sessions, count_rows, fetch_page, newest_first
-from resolvers.writes import Write, fail
+from resolvers.writes import Write, fail, insert_or_skip
 
 WEBHOOKS = "webhooks"  # the change-log position fanned out so far
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a prefix, not a secret)
@@ -304,10 +303,6 @@ async def count_deliveries(sessions: Sessions, query: DeliveryQuery) -> int:
 Render = Callable[[Role, str, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
 
 
-def _insert(dialect: str) -> Any:
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 async def _claim_position(session: AsyncSession, name: str) -> ChangeLogPosition | None:
     """The position row, locked; None while another worker holds it."""
     statement = (
@@ -317,9 +312,8 @@ async def _claim_position(session: AsyncSession, name: str) -> ChangeLogPosition
     )
     found = (await session.execute(statement)).scalar_one_or_none()
     if found is None:
-        dialect = session.get_bind().dialect.name
-        insert = _insert(dialect)(ChangeLogPosition).values(name=name, position=0)
-        await session.execute(insert.on_conflict_do_nothing())
+        insert = insert_or_skip(session, ChangeLogPosition).values(name=name, position=0)
+        await session.execute(insert)
         found = (await session.execute(statement)).scalar_one_or_none()
     return found
 
@@ -411,10 +405,8 @@ async def fan_out(write_sessions: Sessions, render: Render, batch: int = FAN_OUT
             for endpoint, change in planned
         ]
         if rows:
-            insert = _insert(session.get_bind().dialect.name)(WebhookDelivery)
-            await session.execute(
-                insert.on_conflict_do_nothing(index_elements=["endpoint_id", "change_id"]), rows
-            )
+            insert = insert_or_skip(session, WebhookDelivery, ["endpoint_id", "change_id"])
+            await session.execute(insert, rows)
         position.position = logged[-1].position
         return len(logged)
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -88,6 +89,14 @@ async def write(
             yield transaction
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
+
+
+def insert_or_skip(
+    session: AsyncSession, entity: Any, index_elements: Sequence[str] | None = None
+) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in the session's dialect (both have it)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(entity).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def check_not_future(value: datetime | None, path: Sequence[str]) -> None:

@@ -9,12 +9,12 @@ through the resolvers unchanged. docs/performance.md has the design and the figu
 """
 
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 import strawberry
+from cachetools import LRUCache
 from graphql import DocumentNode
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
@@ -37,13 +37,7 @@ class CompiledPlans:
         self.cache: PlanCache | None = None
         # Documents answered by the compiled path: parsed, validated and within the
         # limits, so api/fast_reads.py may answer them again without strawberry.
-        self.documents: OrderedDict[str, DocumentNode] = OrderedDict()
-
-    def remember(self, query: str, document: DocumentNode) -> None:
-        self.documents[query] = document
-        self.documents.move_to_end(query)
-        if len(self.documents) > DOCUMENTS_KEPT:
-            self.documents.popitem(last=False)
+        self.documents: LRUCache[str, DocumentNode] = LRUCache(maxsize=DOCUMENTS_KEPT)
 
     def attach(self, schema: strawberry.Schema) -> None:
         def convert(raw: dict[str, Any], field: StrawberryField) -> dict[str, Any]:
@@ -98,7 +92,7 @@ class CompiledReads(SchemaExtension):
             return
         execution.result = GraphQLExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
         self.path = "compiled"
-        self.plans.remember(execution.query, execution.graphql_document)
+        self.plans.documents[execution.query] = execution.graphql_document
 
     def get_results(self) -> dict[str, Any]:
         if not self.debug:

@@ -19,7 +19,7 @@ from resolvers.writes import Write, check_length, fail
 from schema.convert import from_row
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import ChangeType, DeliveryStatus, Role
-from schema.node import from_global_id, to_global_id
+from schema.node import key_of_type, to_global_id
 from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
 from schema.permissions import NODE_AREAS, READS, Area, reads, writes
 from schema.surveys import SurveyResponseFilter
@@ -288,9 +288,9 @@ def _delivery_query(filter: WebhookDeliveryFilter | None) -> webhooks.DeliveryQu
         return webhooks.DeliveryQuery()
     endpoint = None
     if filter.endpoint_id is not None:
-        type_name, endpoint = from_global_id(filter.endpoint_id, "filter.endpointId")
-        if type_name != "WebhookEndpoint":
-            endpoint = uuid.UUID(int=0)  # another type's id matches nothing
+        # Another type's id matches nothing, like a missing endpoint's.
+        found = key_of_type(filter.endpoint_id, "WebhookEndpoint", "filter.endpointId")
+        endpoint = found or uuid.UUID(int=0)
     change = decode_position(filter.event_id, "filter.eventId") if filter.event_id else None
     return webhooks.DeliveryQuery(
         endpoint_id=endpoint,

@@ -8,11 +8,11 @@ built for, and declines otherwise, so a shape the key misses costs speed, not tr
 
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
@@ -56,8 +56,7 @@ class PlanCache:
     def __init__(self, schema: GraphQLSchema, converter: Converter, size: int = 1000) -> None:
         self.schema = schema
         self.converter = converter
-        self.size = size
-        self.plans: OrderedDict[Any, Plan | Declined] = OrderedDict()
+        self.plans: LRUCache[Any, Plan | Declined] = LRUCache(maxsize=size)
 
     def prepare(
         self,
@@ -76,12 +75,7 @@ class PlanCache:
         key = (query, operation_name, context.role, variable_shape(variables))
         found = self.plans.get(key)
         if found is None:
-            found = self._compile(document, operation, coerced, context)
-            self.plans[key] = found
-            if len(self.plans) > self.size:
-                self.plans.popitem(last=False)
-        else:
-            self.plans.move_to_end(key)
+            found = self.plans[key] = self._compile(document, operation, coerced, context)
         if isinstance(found, Declined):
             return found
         try:
