@@ -10,7 +10,7 @@ with its timeline, marketing journeys), each with its team's key:
 
 - cx360 with compiled reads off (resolvers and dataloaders), 1 worker;
 - cx360 with compiled reads on (the default), 1 worker;
-- PostGraphile 5 on the same database (../shared/peer/postgraphile.sh), with the
+- PostGraphile 5 on the same database (bench/postgraphile.sh), with the
   equivalent query written against the schema it generates (PEER_QUERIES below).
 
 Every server's answer is checked first (data, no errors; on cx360, which path served
@@ -42,7 +42,7 @@ from resolvers import keys
 from schema.node import to_global_id
 
 ROOT = Path(__file__).resolve().parent.parent
-PEER = ROOT.parent / "shared" / "peer" / "postgraphile.sh"
+PEER = ROOT / "bench" / "postgraphile.sh"
 DATABASE = "cx360_bench"
 CONNECTIONS = 16
 DASHBOARDS: dict[str, tuple[str, Role]] = {

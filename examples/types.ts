@@ -445,7 +445,7 @@ export type MergeCustomersInput = {
 /** What a metric means, as computed. */
 export type MetricDefinition = {
   __typename?: 'MetricDefinition';
-  /** How it is computed, in words (DOMAIN.md). */
+  /** How it is computed, in words (docs/domain.md). */
   definition: Scalars['String']['output'];
   /** The metric's field name in `Metrics`. */
   name: Scalars['String']['output'];

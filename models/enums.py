@@ -63,7 +63,7 @@ class SurveyKind(StrEnum):
     CES = "CES"
 
 
-# The fixed scale of each survey kind (DOMAIN.md).
+# The fixed scale of each survey kind (docs/domain.md).
 SURVEY_SCALES: dict[SurveyKind, tuple[int, int]] = {
     SurveyKind.NPS: (0, 10),
     SurveyKind.CSAT: (1, 5),

@@ -1,4 +1,4 @@
-"""Customer health (DOMAIN.md): who needs attention before they ask.
+"""Customer health (docs/domain.md): who needs attention before they ask.
 
 The score is one SQL expression over four per-customer facts, used both to read a
 customer's health and to filter customers by level, so both always agree. Reasons

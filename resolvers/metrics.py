@@ -1,4 +1,4 @@
-"""CX metrics computed in SQL, exactly as DOMAIN.md defines them.
+"""CX metrics computed in SQL, exactly as docs/domain.md defines them.
 
 Every metric group is one aggregate statement, split by a `Grouping`: one total, one
 row per customer (so `Customer.metrics` for a page of customers is one statement per

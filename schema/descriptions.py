@@ -209,7 +209,7 @@ DESCRIPTIONS: dict[str, str] = {
     "MetricsBucket.end": "The bucket's end (exclusive), UTC.",
     "MetricsBucket.metrics": "The metrics of the part of the bucket inside the window.",
     "MetricDefinition.name": "The metric's field name in `Metrics`.",
-    "MetricDefinition.definition": "How it is computed, in words (DOMAIN.md).",
+    "MetricDefinition.definition": "How it is computed, in words (docs/domain.md).",
     "DurationStats.count": "How many durations the figures describe.",
     "DurationStats.mean": "Average seconds; null without data.",
     "DurationStats.median": "Median seconds (continuous percentile); null without data.",

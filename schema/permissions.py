@@ -1,6 +1,6 @@
 """Who may read and write what, and how personal data reads for each role.
 
-One table (DOMAIN.md's role table as data) drives everything: the permission
+One table (docs/domain.md's role table as data) drives everything: the permission
 extensions on fields and mutations, the node lookup, PII masking, and the generated
 role matrix in docs/security.md. A refused field reads as null with an error whose
 `extensions.code` is FORBIDDEN; a refused mutation is refused before its resolver runs.
