@@ -66,6 +66,8 @@ def serve(
         # Access lines carry GET query strings, whose variables may hold personal data;
         # cx360.requests logs one structured line per request instead.
         access_log=False,
+        # A WebSocket message may be as large as an HTTP body, no larger (closed with 1009).
+        ws_max_size=settings.max_body_bytes,
     )
 
 

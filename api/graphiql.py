@@ -25,6 +25,7 @@ SCRIPTS = (
     "react-dom.production.min.js",
     "graphiql.min.js",
     "plugin-explorer.umd.js",
+    "graphql-ws.min.js",
     "cx360-graphiql.js",
 )
 STYLES = ("graphiql.min.css", "plugin-explorer.css", "cx360-graphiql.css")

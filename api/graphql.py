@@ -4,23 +4,45 @@ Before strawberry sees a request: GET may only read (strawberry refuses mutation
 GET); POST must be `application/json` with one operation, so forms, multipart and
 `text/plain` (CSRF vectors) change nothing; body and document sizes are bounded; the
 key is checked. Each request runs under a timeout that cancels its database work.
-Transport errors answer in GraphQL's JSON error shape.
+Transport errors answer in GraphQL's JSON error shape. Subscriptions run over the
+WebSocket only, with the same message, document and cost limits as HTTP, and every
+protocol message goes out as a text frame.
 """
 
 import asyncio
 import json
 import re
-from typing import Any
+from collections.abc import AsyncGenerator, Mapping
+from datetime import timedelta
+from typing import Any, cast
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    Message,
+    SubscribeMessage,
+)
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from api.auth import Unauthenticated, authenticate, bearer_token
@@ -92,12 +114,90 @@ def _check_text(query: object, variables: object) -> None:
         )
 
 
+def _check_document(query: object, variables: object, limit: int) -> None:
+    """What every transport checks of an operation before parsing it."""
+    _check_text(query, variables)
+    if isinstance(query, str) and len(query.encode()) > limit:
+        raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
+
+
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions run over a WebSocket: connect to /graphql with the "
+    "`graphql-transport-ws` protocol (graphql-ws's createClient) and send the key in "
+    "connection_init's payload."
+)
+# Closes a socket whose message is over max_body_bytes (1009: Message Too Big).
+MESSAGE_TOO_BIG = 1009
+
+
+class TextWebSocket(ASGIWebSocketAdapter):
+    """The socket under every subscription protocol: messages go out as text frames
+    (clients such as graphql-ws and gql refuse binary ones) and come in no larger than
+    an HTTP body may be."""
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        limit = cast("GraphQLEndpoint", self.view).settings.max_body_bytes
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                text = await self.ws.receive_text()
+                if len(text) > limit or len(text.encode()) > limit:
+                    await self.close(MESSAGE_TOO_BIG, f"A message may be at most {limit} bytes.")
+                    return
+                try:
+                    yield self.view.decode_json(text)
+                except ValueError as error:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from error
+        except KeyError as error:
+            raise NonTextMessageReceived from error
+        except WebSocketDisconnect:
+            pass
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(self.view.encode_json_string(message))
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with HTTP's document checks and error codes."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload: Any = message.get("payload")
+        if self.connection_acknowledged and isinstance(payload, dict):
+            limit = cast("GraphQLEndpoint", self.view).settings.max_document_bytes
+            try:
+                _check_document(payload.get("query"), payload.get("variables"), limit)
+            except Refused as error:
+                refusal: ErrorMessage = {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [{"message": error.message, "extensions": {"code": error.code}}],
+                }
+                await self.send_message(refusal)
+                return
+        await super().handle_subscribe(message)
+
+    async def send_message(self, message: Message) -> None:
+        if message["type"] == "error":  # parse and validation errors, as over HTTP
+            for error in message["payload"]:
+                extensions = error.setdefault("extensions", {})
+                extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+        await super().send_message(message)
+
+
 def _record(scope: Scope, code: str) -> None:
     """Notes a refusal for the request log and metrics (api.observability)."""
     scope.setdefault("state", {}).setdefault("error_codes", []).append(code)
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
+    websocket_adapter_class = TextWebSocket
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(
         self, schema: BaseSchema, settings: Settings, fast: FastReads | None = None
     ) -> None:
@@ -107,6 +207,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.allowed_origins,
+            connection_init_wait_timeout=timedelta(
+                seconds=settings.connection_init_timeout_seconds
+            ),
         )
         self.settings = settings
         # Known compiled reads, answered in one statement (api/fast_reads.py).
@@ -167,10 +270,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             state["operation"] = request.query_params.get("operationName") or _named_operation(
                 request.query_params.get("query")
             )
-            if len(request.query_params.get("query", "")) > limit:
-                raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
             variables = request.query_params.get("variables", "")
-            _check_text(request.query_params.get("query"), variables.replace("\\u0000", "\x00"))
+            query = request.query_params.get("query")
+            _check_document(query, variables.replace("\\u0000", "\x00"), limit)
             return None
         if request.method != "POST":
             raise Refused(405, "METHOD_NOT_ALLOWED", "Use POST (or GET for queries).")
@@ -207,9 +309,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             )
         query = payload.get("query")
         state["operation"] = payload.get("operationName") or _named_operation(query)
-        _check_text(query, payload.get("variables"))
-        if isinstance(query, str) and len(query.encode()) > limit:
-            raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
+        _check_document(query, payload.get("variables"), limit)
         return payload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -260,6 +360,40 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             _record(scope, "BAD_REQUEST")
             response = error_response(error.status_code, "BAD_REQUEST", error.reason)
         await response(scope, receive, send)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Strawberry's, except that a subscription is refused: it needs the WebSocket."""
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=(
+                    {OperationType.QUERY}
+                    if request_adapter.method == "GET"
+                    else {OperationType.QUERY, OperationType.MUTATION}
+                ),
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise Refused(400, "SUBSCRIPTION_OVER_HTTP", SUBSCRIPTION_OVER_HTTP) from None
+            reason = error.as_http_error_reason(request_adapter.method)
+            raise HTTPException(400, reason) from None
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise HTTPException(400, "No GraphQL query found in the request") from None
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticates a WebSocket at connection_init; nothing runs before that."""

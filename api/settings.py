@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = Field(
         default=20, description="Most live subscriptions one WebSocket may hold."
     )
+    connection_init_timeout_seconds: float = Field(
+        default=5,
+        description="How long a new WebSocket may wait before sending `connection_init` "
+        "(closed with 4408 after that).",
+    )
     federation: bool = Field(
         default=False,
         description="Serve as an Apollo Federation 2 subgraph: Customer and Ticket are "

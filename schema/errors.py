@@ -8,9 +8,10 @@ that is also in the server log, which holds the traceback; the caller never sees
 import logging
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 
 from resolvers.errors import InputError
 
@@ -77,3 +78,20 @@ class ErrorPolicy(SchemaExtension):
         context.error_codes.extend(
             str((e.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")) for e in errors
         )
+
+
+class ReportingParserCache(ParserCache):
+    """ParserCache, except that a document that does not parse (syntax, too many tokens)
+    is left to strawberry's own parse step, which reports the error. ParserCache raises
+    it outside that step: over HTTP that still answers, but over the WebSocket the
+    operation ended with a bare `complete`."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:
+            # On an error the document stays unset: strawberry parses it again and reports.
+            with suppress(GraphQLError):
+                context.graphql_document = self.cached_parse_document(
+                    context.query, **context.parse_options
+                )
+        yield

@@ -34,6 +34,7 @@ from graphql import (
     is_list_type,
 )
 from graphql.utilities import get_operation_ast
+from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
 from api.settings import Settings
@@ -216,8 +217,9 @@ class QueryBudget(SchemaExtension):
         self.remaining = allowance.remaining
         if not allowance.allowed:
             wait = math.ceil(allowance.retry_after)
-            context.response.status_code = 429
-            context.response.headers["Retry-After"] = str(wait)
+            if not isinstance(context.response, WebSocket):  # HTTP: status and header
+                context.response.status_code = 429
+                context.response.headers["Retry-After"] = str(wait)
             raise GraphQLError(
                 f"Rate limited: this key's cost budget has {allowance.remaining} left and this "
                 f"query costs {self.cost}; retry in {wait} s.",

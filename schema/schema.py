@@ -7,7 +7,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -18,7 +17,7 @@ from api.db import is_sqlite
 from api.settings import Settings
 from schema.compiled import CompiledPlans, CompiledReads
 from schema.descriptions import describe
-from schema.errors import ErrorPolicy
+from schema.errors import ErrorPolicy, ReportingParserCache
 from schema.federation import add_entity_keys
 from schema.limits import QueryBudget, directive_limit
 from schema.query import Mutation, Query
@@ -50,7 +49,7 @@ def build_schema(
         ErrorPolicy,
         PrimaryReadsForMutations,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=PARSED_DOCUMENTS),
+        lambda: ReportingParserCache(maxsize=PARSED_DOCUMENTS),
         lambda: AddValidationRules(list(limit_rules)),
         lambda: ValidationCache(maxsize=PARSED_DOCUMENTS),
         lambda: QueryBudget(settings),

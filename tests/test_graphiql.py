@@ -40,6 +40,7 @@ def test_vendored_files_match_their_manifest() -> None:
         "LICENSE.graphiql",
         "LICENSE.react",
         "LICENSE.react-dom",
+        "LICENSE.graphql-ws",
     }
 
 

@@ -69,7 +69,7 @@ async def socket(server: Server, key: str | None) -> AsyncIterator[ClientConnect
 
 
 async def subscribe(ws: ClientConnection, query: str, variables: dict[str, Any]) -> None:
-    ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    ack = await next_event(ws)
     assert ack["type"] == "connection_ack", ack
     message = {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}
     await ws.send(json.dumps(message))
@@ -77,7 +77,9 @@ async def subscribe(ws: ClientConnection, query: str, variables: dict[str, Any])
 
 
 async def next_event(ws: ClientConnection, seconds: float = 5) -> dict[str, Any]:
-    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), seconds))
+    raw = await asyncio.wait_for(ws.recv(), seconds)
+    assert isinstance(raw, str), "protocol messages are text frames (clients refuse binary)"
+    message: dict[str, Any] = json.loads(raw)
     return message
 
 

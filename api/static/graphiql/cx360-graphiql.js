@@ -13,7 +13,33 @@
     status.textContent = key() ? "Key set for this browser tab." : "Enter an API key to run queries.";
   }
 
+  // Subscriptions run over graphql-ws (graphql-transport-ws) on this page's /graphql, the
+  // key sent in connection_init; one socket per key, closed when the key changes.
+  var socket = null;
+  function socketClient() {
+    if (socket && socket.key === key()) { return socket.client; }
+    if (socket) { socket.client.dispose(); }
+    var url = (window.location.protocol === "https:" ? "wss://" : "ws://") +
+              window.location.host + window.location.pathname;
+    var current = key();
+    socket = { key: current, client: graphqlWs.createClient({
+      url: url, lazy: true,
+      connectionParams: function () { return { Authorization: "Bearer " + current }; }
+    }) };
+    return socket.client;
+  }
+
+  function isSubscription(params, options) {
+    var document = options && options.documentAST;
+    var definitions = (document && document.definitions) || [];
+    return definitions.some(function (d) {
+      return d.kind === "OperationDefinition" && d.operation === "subscription" &&
+        (!params.operationName || (d.name && d.name.value === params.operationName));
+    });
+  }
+
   async function fetcher(params, options) {
+    if (isSubscription(params, options)) { return socketClient().iterate(params); }
     var headers = Object.assign({ "Content-Type": "application/json" },
                                 (options && options.headers) || {});
     if (key()) { headers.Authorization = "Bearer " + key(); }
