@@ -345,7 +345,11 @@ class ArgumentRules(FieldExtension):
     def _check(self, info: Any, kwargs: dict[str, Any]) -> None:
         raw = info._raw_info
         owner = f"{raw.parent_type.name}.{raw.field_name}"
-        check_arguments(raw.schema, role_of(info), owner, info._field, kwargs)
+        try:
+            check_arguments(raw.schema, role_of(info), owner, info._field, kwargs)
+        except InputError as refusal:  # as a GraphQL error: subscriptions keep its code too
+            extensions = {"code": refusal.code, "argument": refusal.argument}
+            raise GraphQLError(refusal.message, extensions=extensions) from None
 
     # Positional-only: a field's own arguments may be named `source` or `info`.
     def resolve(  # type: ignore[override]
