@@ -4,14 +4,18 @@ from graphql import GraphQLInterfaceType, GraphQLObjectType
 from strawberry.permission import PermissionExtension
 
 from models import Role
+from resolvers.timeline import KINDS
 from schema.permissions import (
+    NODE_AREAS,
     PERSONAL_DATA_ROLES,
     READS,
+    REVEALS,
     WRITES,
     CanRead,
     CanWrite,
     Masked,
     SeesPersonalData,
+    may_read,
 )
 from schema.schema import schema
 
@@ -42,6 +46,38 @@ hidden from them (`FORBIDDEN`, see above). Their customer search matches names a
 companies, not emails.
 
 {masked}
+
+## Filters, orderings, searches and lookups
+
+What a role may not read it may not learn another way. Each filter, ordering, search and
+lookup argument names the fields whose values it tests (`REVEALS` in
+`schema/permissions.py`); a role may use it only if it reads every one of them unmasked,
+by the same rules as the fields above. Otherwise the field answers `null` with
+`FORBIDDEN`, `extensions.argument` naming the argument (`filter.healthLevel`,
+`orderBy.field`, `email`) and nothing is looked up or counted: a PARTNER key cannot count
+customers by health level, nor filter or order by anything of a ticket.
+
+{arguments}
+
+- `customerByEmail` is for roles with personal data only. For the others an email reads
+  masked, and a lookup by a guessed address would tell whether it is a customer's (and
+  return the name). They look customers up by `id` or by `customerByExternalId` (the ids
+  their own system holds; external ids are not personal data and every role reads them).
+- `recordTouchpoints` still accepts `customer: {{email}}` from every role that writes
+  touchpoints (docs/partners.md: a partner sends the events of customers it knows by
+  email). An unknown email is refused as a user error, so a write can confirm an address
+  the writer already holds, at the price of recording an event; it never returns the
+  email, and the touchpoint it returns shows the customer masked like any other read.
+- `customers(filter: {{search}})` matches names and companies for every role, and emails
+  only for roles with personal data.
+
+## Lists that mix kinds
+
+`Customer.timeline` and the `customerTimeline` / `customerTimelineChanges` subscriptions
+show each role only the kinds it may read ({timeline_kinds}). `totalCount` counts
+only those kinds, and a selection of a kind the role may not read (`... on Ticket`) simply
+matches nothing. Webhook payloads are rendered under the endpoint's role, and an endpoint
+may not subscribe to changes of records its role may not read.
 
 ## Ids
 
@@ -92,7 +128,23 @@ def security_markdown() -> str:
             if masked is not None:
                 cells = ["full" if r in PERSONAL_DATA_ROLES else "masked" for r in ROLES]
                 masked_rows.append(f"| `{type_name}.{field_name}` | " + " | ".join(cells) + " |")
+    arguments = [
+        f"| `{key}` | "
+        + " | ".join(
+            YES if all(may_read(graphql_schema, r, f) for f in fields) else NO for r in ROLES
+        )
+        + " |"
+        for key, fields in REVEALS.items()
+    ]
+    kinds = "; ".join(
+        f"{r.value}: " + ", ".join(k for k in KINDS if NODE_AREAS[k] in READS[r])
+        for r in ROLES
+        if any(NODE_AREAS[k] not in READS[r] for k in KINDS)
+    )
+    kinds = f"all kinds, but {kinds}" if kinds else "every kind for every role"
     return SECURITY_TEMPLATE.format(
+        arguments="\n".join([header.replace("field", "argument", 1), rule, *arguments]),
+        timeline_kinds=kinds,
         matrix="\n".join([header, rule, *guarded]),
         personal_roles=", ".join(r.value for r in ROLES if r in PERSONAL_DATA_ROLES),
         masked="\n".join([header, rule, *masked_rows]),

@@ -142,6 +142,10 @@ class Loaders:
             ("timeline_pages", query, page), partial(fetch, self._sessions, query, page)
         )
 
+    def timeline_counts(self, query: timeline.TimelineQuery) -> DataLoader[uuid.UUID, int]:
+        fetch = timeline.timeline_counts_by_customer
+        return self._loader(("timeline_counts", query), partial(fetch, self._sessions, query))
+
     # ------------------------------------------------------------------ metrics and health
     def metric_group(
         self,

@@ -1,5 +1,8 @@
 """A customer's timeline: touchpoints, tickets and survey responses merged, newest first.
 
+A query names the kinds its reader may see (`kinds`): the others are neither listed nor
+counted, so a timeline never tells a role about records it may not read.
+
 Each kind's top `first + 1` rows per customer come from one windowed statement
 (three statements for any number of customers); the newest `first` of their union
 is exactly the page, because no row beyond a kind's own top can be needed.
@@ -25,17 +28,21 @@ from resolvers.pagination import (
     PageRequest,
     Sessions,
     SortKey,
+    count_rows_per_parent,
     encode_cursor,
     fetch_rows_per_parent,
 )
 
 TimelineEntity = Touchpoint | Ticket | SurveyResponse
+# The kinds a timeline merges, by the name of their record type (also their GraphQL type).
+KINDS = ("Touchpoint", "Ticket", "SurveyResponse")
 
 
 @dataclass(frozen=True)
 class TimelineQuery:
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
+    kinds: tuple[str, ...] = KINDS
 
 
 @dataclass(frozen=True)
@@ -72,17 +79,23 @@ SOURCES = (
     _source(SurveyResponse, col(SurveyResponse.responded_at), 2),
 )
 TIMELINE_ORDERING = SOURCES[0].ordering
+assert tuple(s.entity.__name__ for s in SOURCES) == KINDS
 
 
 def _conditions(source: _Source, query: TimelineQuery) -> list[ColumnElement[bool]]:
     return apply_filters(source.filters, query)
 
 
+def visible_sources(query: TimelineQuery) -> list[tuple[int, _Source]]:
+    """The kinds this query's reader may see, with their rank (their cursors keep it)."""
+    return [(r, s) for r, s in enumerate(SOURCES) if s.entity.__name__ in query.kinds]
+
+
 async def timeline_pages_by_customer(
     sessions: Sessions, query: TimelineQuery, page: PageRequest, customer_ids: Sequence[uuid.UUID]
 ) -> list[Page[TimelineEntry]]:
     merged: dict[Any, list[tuple[Any, ...]]] = {}
-    for source in SOURCES:
+    for _, source in visible_sources(query):
         rows = await fetch_rows_per_parent(
             sessions,
             source.entity,
@@ -107,3 +120,16 @@ async def timeline_pages_by_customer(
             )
         )
     return pages
+
+
+async def timeline_counts_by_customer(
+    sessions: Sessions, query: TimelineQuery, customer_ids: Sequence[uuid.UUID]
+) -> list[int]:
+    """How many events of the visible kinds each customer's timeline holds (filters applied)."""
+    totals = [0] * len(customer_ids)
+    for _, source in visible_sources(query):
+        counts = await count_rows_per_parent(
+            sessions, source.customer, customer_ids, _conditions(source, query)
+        )
+        totals = [t + n for t, n in zip(totals, counts, strict=True)]
+    return totals

@@ -25,6 +25,7 @@ from api.context import Context
 from api.observability import READ_PATH
 from resolvers.compiled.forms import CompileContext
 from resolvers.compiled.plans import Declined, PlanCache, run_plan
+from schema.permissions import check_arguments
 
 log = logging.getLogger("cx360.compiled")
 DOCUMENTS_KEPT = 1000
@@ -48,7 +49,7 @@ class CompiledPlans:
                 config=schema.config,
             )
 
-        self.cache = PlanCache(schema._schema, convert)
+        self.cache = PlanCache(schema._schema, convert, check_arguments)
 
 
 class CompiledReads(SchemaExtension):

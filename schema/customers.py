@@ -54,6 +54,7 @@ from schema.permissions import (
     PERSONAL_DATA_ROLES,
     Area,
     Masked,
+    argument_rules,
     mask_email,
     mask_email_sql,
     mask_phone,
@@ -244,6 +245,7 @@ class Customer(Node):
 
     @strawberry.field(
         description="Newest first. " + PAGE_ARGUMENTS_HELP,
+        extensions=argument_rules(),
         metadata=sql(
             ConnectionOf(
                 TouchpointModel, lambda a, _: touchpoint_list(**a), parent_key="customer_id"
@@ -324,10 +326,10 @@ class Customer(Node):
         )
 
     @strawberry.field(
-        description="Touchpoints, tickets and survey responses together, newest first. "
-        + PAGE_ARGUMENTS_HELP,
-        extensions=reads(Area.TICKETS, Area.SURVEYS),
-        metadata=sql(TimelineOf(lambda a, _: timeline_list(**a))),
+        description="Touchpoints, tickets and survey responses together, newest first: the "
+        "kinds this key's role may read (PARTNER: touchpoints). " + PAGE_ARGUMENTS_HELP,
+        extensions=argument_rules(),
+        metadata=sql(TimelineOf(lambda a, context: timeline_list(context, **a))),
     )
     async def timeline(
         self,
@@ -338,11 +340,12 @@ class Customer(Node):
             TimelineFilter | None, strawberry.argument(description=FILTER_HELP)
         ] = None,
     ) -> TimelineConnection:
-        request = timeline_list(first, after, filter)
-        found = await info.context.loaders.timeline_pages(request.query, request.page).load(
-            self.db_id
+        request = timeline_list(compile_context(info), first, after, filter)
+        loaders = info.context.loaders
+        found = await loaders.timeline_pages(request.query, request.page).load(self.db_id)
+        return TimelineConnection.of(
+            found, lambda: loaders.timeline_counts(request.query).load(self.db_id)
         )
-        return TimelineConnection.of(found)
 
 
 def compile_context(info: strawberry.Info[Context, None]) -> CompileContext:
@@ -370,7 +373,10 @@ class CustomerQueries:
         return await customer_by_key(info, key_of_type(id, "Customer", "id"))
 
     @strawberry.field(
-        description="A customer by email (matched trimmed and case-insensitively).",
+        description="A customer by email (matched trimmed and case-insensitively). Roles "
+        "with personal data only: for the others an email is masked, and a lookup by it would "
+        "tell whether a guessed address is a customer's.",
+        extensions=argument_rules(),
         metadata=sql(
             Lookup(CustomerModel, email_key, ("text",), CUSTOMER_BY_EMAIL_SQL, follow_merges=True)
         ),
@@ -384,6 +390,7 @@ class CustomerQueries:
 
     @strawberry.field(
         description="A customer by an id another system knows them under.",
+        extensions=argument_rules(),
         metadata=sql(
             Lookup(
                 CustomerModel,
@@ -402,7 +409,9 @@ class CustomerQueries:
 
     @strawberry.field(
         description="Customers (merged ones excluded), newest first unless ordered. "
-        + PAGE_ARGUMENTS_HELP,
+        + PAGE_ARGUMENTS_HELP
+        + " Filters and orderings on a field the role may not read are refused (FORBIDDEN).",
+        extensions=argument_rules(),
         metadata=sql(
             ConnectionOf(
                 CustomerModel,

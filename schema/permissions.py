@@ -1,23 +1,28 @@
 """Who may read and write what, and how personal data reads for each role.
 
 One table (docs/domain.md's role table as data) drives everything: the permission
-extensions on fields and mutations, the node lookup, PII masking, and the generated
-role matrix in docs/security.md. A refused field reads as null with an error whose
-`extensions.code` is FORBIDDEN; a refused mutation is refused before its resolver runs.
+extensions on fields and mutations, the node lookup, PII masking, what filter, ordering,
+search and lookup arguments a role may use (REVEALS), and the generated role matrix in
+docs/security.md. A refused field reads as null with an error whose `extensions.code` is
+FORBIDDEN; a refused mutation is refused before its resolver runs.
 """
 
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Awaitable, Callable, Iterator
 from enum import Enum
 from typing import Any
 
 import phonenumbers
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types.field import StrawberryField
+from strawberry.utils.str_converters import to_camel_case
 
 from api.context import Context
 from models import Role
+from resolvers.errors import InputError
 
 
 class Area(Enum):
@@ -129,7 +134,8 @@ class SeesPersonalData(BasePermission):
 
 
 def reads(*areas: Area) -> list[FieldExtension]:
-    return [PermissionExtension([CanRead(*areas)], use_directives=False)]
+    """The area rule, and the argument rules (listed last, they run first)."""
+    return [PermissionExtension([CanRead(*areas)], use_directives=False), ArgumentRules()]
 
 
 def writes(*areas: Area) -> list[FieldExtension]:
@@ -196,3 +202,169 @@ def check_node_type(info: strawberry.Info[Context, None], type_name: str) -> Non
     area = NODE_AREAS.get(type_name)
     if area is not None and area not in READS[role_of(info)]:
         raise forbidden(f"This key's role may not read {area.value}.")
+
+
+# ---------------------------------------------------------------- what arguments reveal
+# What a role may not read it may not learn through a filter, an ordering, a search or a
+# lookup either. Each such argument names the fields whose values it tests; a role may
+# use it only if it may read every one of them (`may_read`: the same rules as the fields
+# themselves). Keys: `Input.field` (a field of an input type, wherever it is used),
+# `Enum.VALUE` (an ordering), `Type.field(argument)` (a plain argument). An empty tuple:
+# a window over the list's own time, which tests nothing the list does not show.
+REVEALS: dict[str, tuple[str, ...]] = {
+    # Search covers email only for roles that read it unmasked (resolvers.customers.Search).
+    "CustomerFilter.search": ("Customer.name", "Customer.company"),
+    "CustomerFilter.segment": ("Customer.segment",),
+    "CustomerFilter.stage": ("Customer.stage",),
+    "CustomerFilter.churned": ("Customer.churnedAt",),
+    "CustomerFilter.createdFrom": ("Customer.createdAt",),
+    "CustomerFilter.createdTo": ("Customer.createdAt",),
+    "CustomerFilter.healthLevel": ("Customer.health",),
+    "CustomerOrderField.CREATED_AT": ("Customer.createdAt",),
+    "CustomerOrderField.NAME": ("Customer.name",),
+    "CustomerOrderField.LIFETIME_VALUE": ("Customer.lifetimeValue",),
+    "Query.customerByEmail(email)": ("Customer.email",),
+    "Query.customerByExternalId(source)": ("Customer.externalIds",),
+    "Query.customerByExternalId(id)": ("Customer.externalIds",),
+    "TouchpointFilter.channel": ("Touchpoint.channel",),
+    "TouchpointFilter.stage": ("Touchpoint.stage",),
+    "TouchpointFilter.team": ("Touchpoint.team",),
+    "TouchpointFilter.kind": ("Touchpoint.kind",),
+    "TouchpointFilter.from": ("Touchpoint.occurredAt",),
+    "TouchpointFilter.to": ("Touchpoint.occurredAt",),
+    "TicketFilter.status": ("Ticket.status",),
+    "TicketFilter.priority": ("Ticket.priority",),
+    "TicketFilter.channel": ("Ticket.channel",),
+    "TicketFilter.assignee": ("Ticket.assignee",),
+    "TicketFilter.from": ("Ticket.createdAt",),
+    "TicketFilter.to": ("Ticket.createdAt",),
+    "TicketOrderField.CREATED_AT": ("Ticket.createdAt",),
+    "TicketOrderField.PRIORITY": ("Ticket.priority",),
+    "SurveyResponseFilter.kind": ("Survey.kind",),
+    "SurveyResponseFilter.from": ("SurveyResponse.respondedAt",),
+    "SurveyResponseFilter.to": ("SurveyResponse.respondedAt",),
+    "TimelineFilter.from": ("TimelineEdge.occurredAt",),
+    "TimelineFilter.to": ("TimelineEdge.occurredAt",),
+    "MetricsFilter.from": (),
+    "MetricsFilter.to": (),
+    "MetricsFilter.segment": ("Customer.segment",),
+    "MetricsFilter.channel": ("Touchpoint.channel", "Ticket.channel"),
+    "MetricsFilter.team": ("Touchpoint.team",),
+    "AuditLogFilter.action": ("AuditEntry.action",),
+    "AuditLogFilter.keyName": ("AuditEntry.keyName",),
+    "AuditLogFilter.targetId": ("AuditEntry.targetIds",),
+    "AuditLogFilter.from": ("AuditEntry.occurredAt",),
+    "AuditLogFilter.to": ("AuditEntry.occurredAt",),
+    "WebhookDeliveryFilter.endpointId": ("WebhookDelivery.endpointId",),
+    "WebhookDeliveryFilter.status": ("WebhookDelivery.status",),
+    "WebhookDeliveryFilter.eventId": ("WebhookDelivery.eventId",),
+}
+# The area a type's every field belongs to (besides the field's own rules).
+TYPE_AREAS: dict[str, Area] = {
+    **NODE_AREAS,
+    "AuditEntry": Area.AUDIT,
+    "WebhookDelivery": Area.WEBHOOKS,
+}
+
+
+def field_allows(field: StrawberryField, role: Role) -> bool:
+    """A field's own rules: its permissions, and its mask (a hint is not the value)."""
+    for extension in field.extensions:
+        permissions = getattr(extension, "permissions", None)
+        if permissions is not None and not all(p.allows(role) for p in permissions):
+            return False
+        if isinstance(extension, Masked) and role not in PERSONAL_DATA_ROLES:
+            return False
+    return True
+
+
+def may_read(schema: GraphQLSchema, role: Role, field: str) -> bool:
+    """Whether a role reads `Type.field` unmasked: its type's area and its own rules."""
+    type_name, name = field.split(".")
+    area = TYPE_AREAS.get(type_name)
+    if area is not None and area not in READS[role]:
+        return False
+    graphql_type = schema.get_type(type_name)
+    assert isinstance(graphql_type, GraphQLObjectType), f"{type_name} is no object type"
+    definition = graphql_type.fields[name].extensions["strawberry-definition"]
+    return field_allows(definition, role)
+
+
+def _graphql_name(field: Any) -> str:
+    return str(field.graphql_name or to_camel_case(field.python_name))
+
+
+def _revealed(key: str, path: str, value: Any) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """(argument path, how the message names it, fields) for every rule a value triggers."""
+    if value is None:
+        return
+    if key in REVEALS:
+        yield path, f"`{path}`", REVEALS[key]
+    for item in value if isinstance(value, list | tuple) else (value,):
+        definition = getattr(type(item), "__strawberry_definition__", None)
+        if definition is None:
+            continue
+        if isinstance(item, Enum):
+            chosen = f"{definition.name}.{item.name}"
+            if chosen in REVEALS:
+                yield path, f"`{path}: {item.name}`", REVEALS[chosen]
+        elif getattr(definition, "is_input", False):
+            for field in definition.fields:
+                name = _graphql_name(field)
+                yield from _revealed(
+                    f"{definition.name}.{name}", f"{path}.{name}", getattr(item, field.python_name)
+                )
+
+
+def check_arguments(
+    schema: GraphQLSchema, role: Role, owner: str, field: StrawberryField, given: dict[str, Any]
+) -> None:
+    """Refuses (FORBIDDEN, naming the argument) an argument that tests a field the role
+    may not read. `owner` is `Type.field`; `given` the converted arguments (python names).
+    Both read paths call it: the resolvers through ArgumentRules, the compiler per request."""
+    for argument in field.arguments:
+        name = _graphql_name(argument)
+        value = given.get(argument.python_name)
+        for path, shown, fields in _revealed(f"{owner}({name})", name, value):
+            hidden = [f for f in fields if not may_read(schema, role, f)]
+            if hidden:
+                raise InputError(
+                    path,
+                    f"This key's role may not use {shown}: it tests {', '.join(hidden)}, "
+                    "which this role may not read.",
+                    code="FORBIDDEN",
+                )
+
+
+class ArgumentRules(FieldExtension):
+    """check_arguments before the field resolves (list it last: it then runs first)."""
+
+    # The compiled path checks every field's arguments itself (resolvers/compiled).
+    checks_arguments = True
+
+    def _check(self, info: Any, kwargs: dict[str, Any]) -> None:
+        raw = info._raw_info
+        owner = f"{raw.parent_type.name}.{raw.field_name}"
+        try:
+            check_arguments(raw.schema, role_of(info), owner, info._field, kwargs)
+        except InputError as refusal:  # as a GraphQL error: subscriptions keep its code too
+            extensions = {"code": refusal.code, "argument": refusal.argument}
+            raise GraphQLError(refusal.message, extensions=extensions) from None
+
+    # Positional-only: a field's own arguments may be named `source` or `info`.
+    def resolve(  # type: ignore[override]
+        self, next_: Callable[..., Any], source: Any, info: Any, /, **kwargs: Any
+    ) -> Any:
+        self._check(info, kwargs)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(  # type: ignore[override]
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, /, **kwargs: Any
+    ) -> Any:
+        self._check(info, kwargs)
+        found = next_(source, info, **kwargs)
+        return found if inspect.isasyncgen(found) else await found
+
+
+def argument_rules() -> list[FieldExtension]:
+    return [ArgumentRules()]

@@ -1,18 +1,21 @@
 """A customer's timeline: one union list across touchpoints, tickets and survey responses."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
+from models import Role
 from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from models import Touchpoint as TouchpointModel
 from resolvers import timeline
-from resolvers.compiled.forms import ListRequest
+from resolvers.compiled.forms import CompileContext, ListRequest
 from resolvers.pagination import Page, page_request
 from resolvers.timeline import TimelineEntity, TimelineEntry
 from schema.pagination import PageInfo
+from schema.permissions import NODE_AREAS, READS
 from schema.surveys import SurveyResponse
 from schema.tickets import Ticket
 from schema.touchpoints import Touchpoint
@@ -29,13 +32,23 @@ class TimelineFilter:
     to: datetime | None = None
 
 
+def visible_kinds(role: Role) -> tuple[str, ...]:
+    """The timeline's kinds a role may read: the others are neither shown nor counted."""
+    return tuple(kind for kind in timeline.KINDS if NODE_AREAS[kind] in READS[role])
+
+
 def timeline_list(
-    first: int | None = None, after: str | None = None, filter: TimelineFilter | None = None
+    context: CompileContext,
+    first: int | None = None,
+    after: str | None = None,
+    filter: TimelineFilter | None = None,
 ) -> ListRequest:
-    """A page of a customer's timeline, as both read paths take it."""
+    """A page of a customer's timeline (the kinds the role may read), as both read paths
+    take it."""
     query = timeline.TimelineQuery(
         occurred_from=filter.from_ if filter else None,
         occurred_to=filter.to if filter else None,
+        kinds=visible_kinds(context.role),
     )
     ordering = timeline.TIMELINE_ORDERING
     filters = timeline.SOURCES[0].filters
@@ -55,9 +68,19 @@ class TimelineEdge:
 class TimelineConnection:
     edges: list[TimelineEdge]
     page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(
+        description="Number of events matching the filter, across all pages; only the kinds "
+        "this key's role may read."
+    )
+    async def total_count(self) -> int:
+        return await self.count()
 
     @classmethod
-    def of(cls, page: Page[TimelineEntry]) -> "TimelineConnection":
+    def of(
+        cls, page: Page[TimelineEntry], count: Callable[[], Awaitable[int]]
+    ) -> "TimelineConnection":
         return cls(
             edges=[
                 TimelineEdge(
@@ -66,6 +89,7 @@ class TimelineConnection:
                 for entry, cursor in zip(page.items, page.cursors, strict=True)
             ],
             page_info=PageInfo.of(page),  # type: ignore[arg-type]
+            count=count,
         )
 
 

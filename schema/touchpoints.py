@@ -18,6 +18,7 @@ from schema.convert import from_row
 from schema.enums import Channel, JourneyStage, Team
 from schema.node import Node, to_global_id
 from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
+from schema.permissions import argument_rules
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -102,6 +103,7 @@ class Touchpoint(Node):
 class TouchpointQueries:
     @strawberry.field(
         description="All touchpoints, newest first. " + PAGE_ARGUMENTS_HELP,
+        extensions=argument_rules(),
         metadata=sql(ConnectionOf(TouchpointModel, lambda a, _: touchpoint_list(**a))),
     )
     async def touchpoints(

@@ -27,10 +27,6 @@ GUARDED_READS: dict[str, tuple[tuple[Area, ...], str]] = {
         (Area.SURVEYS,),
         "{ customers(first: 1) { edges { node { surveyResponses { totalCount } } } } }",
     ),
-    "customer.timeline": (
-        (Area.TICKETS, Area.SURVEYS),
-        "{ customers(first: 1) { edges { node { timeline { pageInfo { hasNextPage } } } } } }",
-    ),
     "customer.metrics": (
         (Area.METRICS,),
         "{ customers(first: 1) { edges { node { metrics { nps } } } } }",

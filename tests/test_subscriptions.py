@@ -222,6 +222,35 @@ async def test_ticket_changes_follow_the_filter_and_the_roles_masks(
     assert ticket["customer"]["email"] == f"{local[0]}***@{domain}"  # MARKETING: masked
 
 
+async def test_a_partner_follows_a_timeline_and_hears_only_touchpoints(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    """PARTNER may not read tickets: a ticket opened on the customer reaches neither
+    `customerTimeline` nor `customerTimelineChanges`; the touchpoint after it does."""
+    backend, listening, writing = servers
+    customer = backend.data.customers[0]
+    ticket = """mutation($e: String!) { openTicket(input: {customer: {email: $e},
+        subject: "Not for partners", channel: CHAT}) { ticket { id } } }"""
+    for query, field in ((TIMELINE, "customerTimeline"), (CHANGES, "customerTimelineChanges")):
+        async with socket(listening, backend.keys[Role.PARTNER]) as ws:
+            await subscribe(ws, query, {"c": to_global_id("Customer", customer["id"])})
+            opened = await post(
+                writing, backend.keys[Role.SUPPORT], ticket, {"e": customer["email"]}
+            )
+            assert opened["data"]["openTicket"]["ticket"]["id"]
+            summary = f"partner-{field}"
+            await post(
+                writing, backend.keys[Role.ADMIN], RECORD, {"t": [touchpoint(backend, summary)]}
+            )
+            event = await next_event(ws)
+            with pytest.raises(TimeoutError):  # and nothing else
+                await next_event(ws, 0.5)
+        assert event["type"] == "next", event
+        assert "errors" not in event["payload"], event
+        data = event["payload"]["data"][field]
+        assert (data.get("event") or data)["summary"] == summary, data
+
+
 async def test_the_key_is_checked_at_connection_init(
     servers: tuple[Backend, Server, Server],
 ) -> None:
@@ -242,6 +271,8 @@ async def test_a_role_that_may_not_read_tickets_gets_forbidden(
         message = await next_event(ws)
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    # Its filter tests a ticket's status: the argument is refused first, and named.
+    assert errors[0]["extensions"]["argument"] == "filter.status"
 
 
 async def test_a_revoked_keys_subscription_ends(servers: tuple[Backend, Server, Server]) -> None:

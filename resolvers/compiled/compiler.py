@@ -44,6 +44,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.field import StrawberryField
 
+from models import Role
 from resolvers.compiled.forms import (
     SQL_FORM,
     SQL_MODEL,
@@ -61,11 +62,16 @@ from resolvers.compiled.forms import (
 from resolvers.errors import InputError
 from resolvers.filters import Filter, column_sql
 from resolvers.pagination import Ordering, SortKey
-from resolvers.timeline import SOURCES, TIMELINE_ORDERING
+from resolvers.timeline import TIMELINE_ORDERING, visible_sources
 
 
 class Decline(Exception):
     """The operation (or this request of it) has no compiled form: use the resolvers."""
+
+
+# Refuses arguments that test fields the role may not read (schema.permissions
+# check_arguments): (schema, role, `Type.field`, field, converted arguments).
+ArgumentCheck = Callable[[GraphQLSchema, Role, str, StrawberryField, dict[str, Any]], None]
 
 
 @dataclass
@@ -233,9 +239,11 @@ class Compiler:
         operation: OperationDefinitionNode,
         variables: VariableValues,
         context: CompileContext,
+        check: ArgumentCheck,
     ) -> None:
         self.schema = schema
         self.converter = converter
+        self.check = check
         self.operation = operation
         self.variables = variables
         self.context = context
@@ -382,6 +390,8 @@ class Compiler:
         if not isinstance(definition, StrawberryField):
             raise Decline(f"{parent.name}.{name} is not a strawberry field")
         value_sql = self.checked(definition, parent.name)
+        if node.arguments:
+            self.arguments_checked(field_def, node, definition, f"{parent.name}.{name}")
         form: SqlForm | None = definition.metadata.get(SQL_FORM) if definition.metadata else None
         named = get_named_type(field_def.type)
         if is_leaf_type(named):
@@ -414,6 +424,8 @@ class Compiler:
         for extension in definition.extensions:
             permissions = getattr(extension, "permissions", None)
             rule = getattr(extension, "compiled_rule", None)
+            if getattr(extension, "checks_arguments", False):
+                continue  # `arguments_checked` covers every field with arguments
             if permissions is not None:
                 if not all(p.allows(role) for p in permissions):
                     raise Decline(f"{where} is denied to this role")
@@ -426,6 +438,18 @@ class Compiler:
             else:
                 raise Decline(f"{where}: {type(extension).__name__}")
         return transform
+
+    def arguments_checked(
+        self, field_def: GraphQLField, node: FieldNode, definition: StrawberryField, owner: str
+    ) -> None:
+        """An argument testing a field the role may not read declines, for every request
+        (the resolvers then refuse it, naming the argument): schema.permissions.REVEALS."""
+        schema, check_arguments = self.schema, self.check
+
+        def check(arguments: dict[str, Any], context: CompileContext) -> None:
+            check_arguments(schema, context.role, owner, definition, arguments)
+
+        self.source(field_def, node, definition, check)
 
     def leaf(
         self,
@@ -694,9 +718,14 @@ class Compiler:
         if scope != "customer":
             raise Decline("a timeline belongs to a customer")
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
+        # Only the kinds the role may read are listed, built and counted (resolvers.timeline):
+        # a union member the role may not read is never compiled, so never declines.
+        visible = visible_sources(request.query)
+        if not visible:
+            raise Decline("this role reads no kind of the timeline")
         # Each selection of `node` becomes a column `_node<i>` that every branch builds from
         # its own row: no second lookup of each event by id.
-        node_columns: list[list[str]] = []
+        node_columns: list[dict[int, str]] = []
 
         def event(union: GraphQLNamedType, event_nodes: list[FieldNode]) -> str:
             assert is_abstract_type(union), "a timeline node is a union"
@@ -705,17 +734,23 @@ class Compiler:
                 for t in self.schema.get_possible_types(union)
             }
             node_columns.append(
-                [
-                    self.object(
+                {
+                    rank: self.object(
                         by_model[kind.entity],
                         str(kind.entity.__tablename__),
                         self.sub_selections(event_nodes),
                     )
-                    for kind in SOURCES
-                ]
+                    for rank, kind in visible
+                }
             )
             return f"timeline_event._node{len(node_columns) - 1}"
 
+        scopes = []
+        for rank, kind in visible:
+            where = [f"{column_sql(kind.customer)} = customer.id"]
+            where += self.conditions(source, request, kind.filters)
+            scopes.append((rank, kind, self.table(kind.entity, scope), where))
+        counts = [f"(SELECT count(*) FROM {t} WHERE {' AND '.join(w)})" for _, _, t, w in scopes]
         body = self.page_parts(
             connection,
             "timeline_event",
@@ -725,13 +760,11 @@ class Compiler:
             request.page.after is not None,
             event,
             edge_extras={"occurredAt": lambda _: "to_json(timeline_event._s0)::text"},
+            total=" + ".join(counts) or "0",
         )
         branches = []
-        for rank, kind in enumerate(SOURCES):
-            table = self.table(kind.entity, scope)
+        for rank, kind, table, where in scopes:
             occurred = column_sql(kind.occurred_at)
-            where = [f"{column_sql(kind.customer)} = customer.id"]
-            where += self.conditions(source, request, kind.filters)
             keys = [sort_sql(k) for k in kind.ordering.keys]
             if request.page.after is not None:
                 where.append(self.after(source, kind.ordering, keys))

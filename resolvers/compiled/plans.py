@@ -18,7 +18,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.types.field import StrawberryField
 
-from resolvers.compiled.compiler import Compiler, Decline, Plan
+from resolvers.compiled.compiler import ArgumentCheck, Compiler, Decline, Plan
 from resolvers.compiled.forms import CompileContext
 from resolvers.pagination import Sessions
 
@@ -53,9 +53,12 @@ class Ready:
 class PlanCache:
     """Compiled plans (and refusals) of the documents this server has seen, LRU-bounded."""
 
-    def __init__(self, schema: GraphQLSchema, converter: Converter, size: int = 1000) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, converter: Converter, check: ArgumentCheck, size: int = 1000
+    ) -> None:
         self.schema = schema
         self.converter = converter
+        self.check = check
         self.plans: LRUCache[Any, Plan | Declined] = LRUCache(maxsize=size)
 
     def prepare(
@@ -90,7 +93,9 @@ class PlanCache:
         variables: VariableValues,
         context: CompileContext,
     ) -> Plan | Declined:
-        compiler = Compiler(self.schema, self.converter, document, operation, variables, context)
+        compiler = Compiler(
+            self.schema, self.converter, document, operation, variables, context, self.check
+        )
         try:
             return compiler.compile()
         except Decline as refusal:
