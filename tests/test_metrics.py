@@ -414,3 +414,28 @@ async def test_definitions_explain_every_metric_field(hand: Api) -> None:
         "percentile" in "".join(defined.values()).lower()
         or "median" in defined["firstResponseTime"]
     )
+
+
+async def test_a_bare_date_is_midnight_utc_in_windows_and_list_filters(hand: Api) -> None:
+    dated = await metrics(hand, **{"from": "2026-03-01", "to": "2026-04-01"})
+    assert dated == await metrics(hand)  # W given with times and offsets
+    assert dated["npsResponses"] == 5  # the response at 2026-03-01T00:00Z is inside
+    listed = """query($f: CustomerFilter) { customers(filter: $f) { totalCount } }"""
+    by_date = await hand.query(
+        listed, {"f": {"createdFrom": "2026-02-01", "createdTo": "2026-03-01"}}
+    )
+    by_time = await hand.query(
+        listed, {"f": {"createdFrom": "2026-02-01T00:00:00Z", "createdTo": "2026-03-01T00:00Z"}}
+    )
+    assert by_date == by_time == {"customers": {"totalCount": 2}}  # c2 (at from) and c3
+    touched = await hand.query(
+        '{ touchpoints(filter: {from: "2026-03-31", to: "2026-04-01"}) { totalCount } }'
+    )
+    assert touched["touchpoints"]["totalCount"] == 1  # 23:59:59 in, 04-01T00:00 out
+    # A date-time still needs an offset; a date must be a real one.
+    for given, said in (("2026-03-01T00:00:00", "UTC offset"), ("2026-02-30", "calendar date")):
+        errors = await hand.errors(
+            "query($f: MetricsFilter) { metrics(filter: $f) { npsResponses } }",
+            {"f": {"from": given}},
+        )
+        assert said in errors[0]["message"] and "$f" in errors[0]["message"]
