@@ -70,8 +70,8 @@ DATETIME: ScalarDefinition = strawberry.scalar(
     name="DateTime",
     description="ISO-8601 date-time. Output: UTC, `+00:00`, no trailing zero fractions. "
     "Input: a date-time must carry an offset (`Z` or `+HH:MM`); a bare date "
-    "(`2026-06-01`) means midnight UTC of that day, so `{from: \"2026-06-01\", "
-    "to: \"2026-07-01\"}` is the month of June.",
+    '(`2026-06-01`) means midnight UTC of that day, so `{from: "2026-06-01", '
+    'to: "2026-07-01"}` is the month of June.',
     serialize=serialize_datetime,
     parse_value=parse_datetime,
 )
