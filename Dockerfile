@@ -14,6 +14,8 @@ COPY models ./models
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY migrations ./migrations
+# GraphiQL opens with the example operations as tabs (api/graphiql.py finds them here).
+COPY examples ./api/static/examples
 RUN pip install -c requirements.lock .
 
 FROM python:3.11-slim AS runtime

@@ -4,16 +4,38 @@ The files in api/static/graphiql come from npm tarballs whose integrity is recor
 MANIFEST.json together with each file's SHA-256 (a test re-checks them); the page loads
 them with Subresource Integrity hashes and the Content-Security-Policy allows nothing
 but this origin, so the IDE works air-gapped and nothing third-party can run in it.
+
+The page opens with each team's example operations (examples/<team>/*.graphql) as tabs,
+their variables filled in; they travel in a JSON data block, which the policy allows
+because it is data, not script.
 """
 
 import base64
 import hashlib
+import json
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+from graphql import (
+    GraphQLError,
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    OperationDefinitionNode,
+    TypeNode,
+    parse,
+)
 from starlette.responses import HTMLResponse
 
 STATIC = Path(__file__).resolve().parent / "static" / "graphiql"
+# A source checkout has examples/ beside api/; the image copies them into the package.
+EXAMPLE_DIRS = (
+    Path(__file__).resolve().parent / "static" / "examples",
+    Path(__file__).resolve().parent.parent / "examples",
+)
+WINDOW_DAYS = 90  # the window the examples' `from`/`to` variables start with
 ASSETS_PATH = "/graphiql-assets"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -36,8 +58,64 @@ def _integrity(name: str) -> str:
     return "sha384-" + base64.b64encode(digest).decode()
 
 
+def _example_value(name: str, kind: TypeNode, today: datetime) -> Any:
+    """A value to start from for a required variable: a window of dates, or a blank."""
+    if isinstance(kind, NonNullTypeNode):
+        kind = kind.type
+    if isinstance(kind, ListTypeNode):
+        return []
+    assert isinstance(kind, NamedTypeNode)
+    if kind.name.value == "DateTime":  # bare dates: midnight UTC
+        day = today + timedelta(days=1) if name == "to" else today - timedelta(days=WINDOW_DAYS)
+        return day.date().isoformat()
+    return ""
+
+
 @cache
-def page() -> str:
+def example_documents() -> tuple[tuple[str, str, str], ...]:
+    """(team, file name, document) of every example operation, teams in order."""
+    for directory in EXAMPLE_DIRS:
+        if directory.is_dir():
+            return tuple(
+                (path.parent.name, path.name, path.read_text())
+                for path in sorted(directory.glob("*/*.graphql"))
+            )
+    return ()
+
+
+def example_tabs(today: datetime) -> list[dict[str, str]]:
+    """GraphiQL tabs (query and variables) for the example operations."""
+    tabs = []
+    for team, name, document in example_documents():
+        try:
+            parsed = parse(document)
+        except GraphQLError:
+            continue
+        variables = {
+            v.variable.name.value: _example_value(v.variable.name.value, v.type, today)
+            for d in parsed.definitions
+            if isinstance(d, OperationDefinitionNode)
+            for v in d.variable_definitions or ()
+            if isinstance(v.type, NonNullTypeNode)
+        }
+        tabs.append(
+            {
+                "team": team,
+                "file": f"examples/{team}/{name}",
+                "query": document,
+                "variables": json.dumps(variables, indent=2) if variables else "",
+            }
+        )
+    return tabs
+
+
+def _data_block(element_id: str, value: object) -> str:
+    text = json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
+    return f'<script type="application/json" id="{element_id}">{text}</script>'
+
+
+@cache
+def _page_template() -> str:
     styles = "\n".join(
         f'<link rel="stylesheet" href="{ASSETS_PATH}/{n}" integrity="{_integrity(n)}">'
         for n in STYLES
@@ -58,13 +136,21 @@ def page() -> str:
   <label for="cx360-key">API key</label>
   <input id="cx360-key" type="password" placeholder="cx360_..." spellcheck="false">
   <button type="submit">Use key</button>
-  <span id="cx360-key-status"></span>
+  <span id="cx360-key-status" role="status" aria-live="polite"></span>
 </form>
 <div id="graphiql"></div>
+__EXAMPLES__
 {scripts}
 </body>
 </html>
 """
+
+
+def page(now: datetime | None = None) -> str:
+    today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return _page_template().replace(
+        "__EXAMPLES__", _data_block("cx360-examples", example_tabs(today))
+    )
 
 
 def graphiql_response() -> HTMLResponse:

@@ -119,6 +119,10 @@ def verify(
 # ---------------------------------------------------------------- endpoints
 
 
+# The setting that lifts the private-network rule (api/settings.py), named in the refusal.
+ALLOW_PRIVATE_NETWORKS_SETTING = "CX360_WEBHOOK_ALLOW_PRIVATE_NETWORKS"
+
+
 @dataclass(frozen=True)
 class UrlPolicy:
     """Where deliveries may go: public https hosts in production."""
@@ -154,7 +158,10 @@ async def url_problem(url: str, policy: UrlPolicy) -> str | None:
     except OSError:
         return f"`url`: the host {parts.hostname} does not resolve."
     if any(_private(str(info[4][0])) for info in found if info[0] in PUBLIC_FAMILIES):
-        return "`url` points into a private network; give a public address."
+        return (
+            "`url` points into a private network; give a public address "
+            f"(or, for development, set {ALLOW_PRIVATE_NETWORKS_SETTING}=true)."
+        )
     return None
 
 

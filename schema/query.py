@@ -12,6 +12,7 @@ from resolvers.errors import InputError
 from schema.audit import AuditQueries
 from schema.customer_mutations import CustomerExportQueries, CustomerMutations
 from schema.customers import Customer, CustomerQueries
+from schema.dimensions import DimensionQueries
 from schema.enums import Role
 from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
@@ -89,6 +90,7 @@ Query = merge_types(
         TicketQueries,
         SurveyQueries,
         MetricsQueries,
+        DimensionQueries,
         AuditQueries,
         WebhookQueries,
     ),

@@ -5,8 +5,9 @@ exactly what PostgreSQL's JSON rendering of a timestamptz gives, so a response b
 in SQL and one built here are byte-identical.
 """
 
+import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
@@ -22,9 +23,19 @@ def serialize_datetime(value: datetime) -> str:
     return text + "+00:00"
 
 
+BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_datetime(value: object) -> datetime:
+    """An ISO-8601 date-time with an offset, or a bare date (`2026-06-01`): midnight UTC."""
     if not isinstance(value, str):
         raise ValueError("DateTime must be an ISO-8601 string, e.g. 2026-11-22T10:00:00Z")
+    if BARE_DATE.fullmatch(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a calendar date; use e.g. 2026-06-01") from None
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -32,7 +43,10 @@ def parse_datetime(value: object) -> datetime:
             f"'{value}' is not an ISO-8601 date-time; use e.g. 2026-11-22T10:00:00Z"
         ) from None
     if parsed.tzinfo is None:
-        raise ValueError(f"'{value}' has no UTC offset; add Z or +HH:MM, e.g. 2026-11-22T10:00:00Z")
+        raise ValueError(
+            f"'{value}' has no UTC offset; add Z or +HH:MM, e.g. 2026-11-22T10:00:00Z "
+            "(a bare date such as 2026-11-22 means midnight UTC)"
+        )
     return parsed.astimezone(UTC)
 
 
@@ -55,7 +69,9 @@ def parse_decimal(value: object) -> Decimal:
 DATETIME: ScalarDefinition = strawberry.scalar(
     name="DateTime",
     description="ISO-8601 date-time. Output: UTC, `+00:00`, no trailing zero fractions. "
-    "Input: must carry an offset (`Z` or `+HH:MM`).",
+    "Input: a date-time must carry an offset (`Z` or `+HH:MM`); a bare date "
+    '(`2026-06-01`) means midnight UTC of that day, so `{from: "2026-06-01", '
+    'to: "2026-07-01"}` is the month of June.',
     serialize=serialize_datetime,
     parse_value=parse_datetime,
 )

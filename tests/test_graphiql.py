@@ -8,14 +8,20 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from api.graphiql import CONTENT_SECURITY_POLICY, STATIC
+from api.graphiql import CONTENT_SECURITY_POLICY, STATIC, page
 from models import Role
 from tests.conftest import Api
+from tests.test_examples import EXAMPLES
 from tests.test_ingestion_crash import CX360, free_port
 
 
@@ -57,9 +63,37 @@ def chromium() -> str | None:
     return found
 
 
-async def test_an_analyst_enters_a_key_and_runs_a_query_in_chromium(
-    api: Api, tmp_path: Path
-) -> None:
+@dataclass
+class Browser:
+    page: Any
+    base: str
+    outside: list[str]  # requests that tried to leave the server
+    problems: list[str]  # console errors
+
+    async def use_key(self, key: str) -> str:
+        await self.page.fill("#cx360-key", key)
+        await self.page.click("#cx360-key-form button")
+        status = self.page.locator("#cx360-key-status:not([data-state=checking])")
+        await status.wait_for(timeout=15000)
+        text: str = await status.inner_text()
+        return text
+
+    async def run(self) -> str:
+        """Press play; the response as the result pane shows it."""
+        await self.page.click(".graphiql-execute-button")
+        result = self.page.locator(".result-window")
+        for _ in range(300):  # polled here: the page's CSP forbids evaluated predicates
+            text: str = await result.inner_text()
+            if '"data"' in text or '"errors"' in text:
+                return text
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no result shown: {text!r}")
+
+
+@asynccontextmanager
+async def graphiql_in_chromium(api: Api, tmp_path: Path) -> AsyncIterator[Browser]:
+    """`cx360 serve` on the test database and a Chromium page on its GraphiQL that may
+    reach nothing but that server; a screenshot is kept when the test fails."""
     browser_path = await asyncio.to_thread(chromium)
     if browser_path is None:
         pytest.skip("Chromium is not installed and cannot be installed here (needs root and apt)")
@@ -75,7 +109,6 @@ async def test_an_analyst_enters_a_key_and_runs_a_query_in_chromium(
         stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    key = api.backend.keys[Role.ANALYST]
     try:
         async with httpx.AsyncClient() as probe:
             for _ in range(200):
@@ -98,34 +131,24 @@ async def test_an_analyst_enters_a_key_and_runs_a_query_in_chromium(
                 ],
             )
             page = await browser.new_page()
-            outside: list[str] = []
-            problems: list[str] = []
+            found = Browser(page, base, [], [])
 
-            async def only_local(route: object) -> None:
-                url = route.request.url  # type: ignore[attr-defined]
-                if url.startswith(base):
-                    await route.continue_()  # type: ignore[attr-defined]
+            async def only_local(route: Any) -> None:
+                if route.request.url.startswith(base):
+                    await route.continue_()
                 else:
-                    outside.append(url)
-                    await route.abort()  # type: ignore[attr-defined]
+                    found.outside.append(route.request.url)
+                    await route.abort()
 
             await page.route("**/*", only_local)
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on(
+                "console", lambda m: found.problems.append(m.text) if m.type == "error" else None
+            )
             try:
                 await page.goto(f"{base}/graphql")
-                await page.fill("#cx360-key", key)
-                await page.click("#cx360-key-form button")
-                await page.wait_for_selector(".graphiql-execute-button", timeout=15000)
-                await page.click(".graphiql-execute-button")
-                result = page.locator(".result-window")
-                await result.get_by_text('"ANALYST"').wait_for(timeout=15000)
-                shown = await result.inner_text()
-                assert '"role": "ANALYST"' in shown and '"keyName": "test-analyst"' in shown
-                assert key not in page.url
-                stored = await page.evaluate("window.sessionStorage.getItem('cx360-api-key')")
-                assert stored == key
-                assert outside == [], outside
-                assert not [p for p in problems if "Content Security Policy" in p], problems
+                yield found
+                assert found.outside == [], found.outside
+                assert not [p for p in found.problems if "Content Security Policy" in p]
             except Exception:
                 await page.screenshot(path=str(tmp_path / "graphiql-failure.png"), full_page=True)
                 print(f"screenshot: {tmp_path / 'graphiql-failure.png'}")
@@ -135,3 +158,67 @@ async def test_an_analyst_enters_a_key_and_runs_a_query_in_chromium(
     finally:
         server.terminate()
         await server.wait()
+
+
+async def test_an_analyst_enters_a_key_and_runs_a_query_in_chromium(
+    api: Api, tmp_path: Path
+) -> None:
+    key = api.backend.keys[Role.ANALYST]
+    async with graphiql_in_chromium(api, tmp_path) as browser:
+        page = browser.page
+        status = await browser.use_key(key)
+        assert "Role ANALYST" in status and "test-analyst" in status  # checked by the server
+        shown = await browser.run()  # the first tab asks who is calling
+        assert '"role": "ANALYST"' in shown and '"keyName": "test-analyst"' in shown
+        assert key not in page.url
+        stored = await page.evaluate("window.sessionStorage.getItem('cx360-api-key')")
+        assert stored == key
+        # The Docs pane has the schema, fetched again with the key: no manual re-fetch.
+        await page.click('button[aria-label="Show Documentation Explorer"]')
+        docs = page.locator(".graphiql-doc-explorer")
+        await docs.get_by_text("Query", exact=True).first.wait_for(timeout=15000)
+        assert "Error fetching schema" not in await page.inner_text("body")
+        # One way to give a key: no headers editor beside it.
+        assert await page.locator("text=Headers").count() == 0
+
+
+async def test_examples_open_as_tabs_and_run_in_chromium(api: Api, tmp_path: Path) -> None:
+    async with graphiql_in_chromium(api, tmp_path) as browser:
+        page = browser.page
+        tab = page.locator(".graphiql-tab", has_text="CxDashboard")
+        await tab.wait_for(timeout=15000)
+        for operation in ("FindCustomer", "Customer360", "TicketQueue", "JourneyFunnel"):
+            assert await page.locator(".graphiql-tab", has_text=operation).count() == 1
+        await browser.use_key(api.backend.keys[Role.ANALYST])
+        await tab.click()
+        variables = await page.evaluate(
+            "JSON.parse(document.getElementById('cx360-examples').textContent)"
+            ".find(e => e.file.endsWith('cx_dashboard.graphql')).variables"
+        )
+        assert set(json.loads(variables)) == {"from", "to"}  # bare dates: a working window
+        shown = await browser.run()
+        assert '"metrics"' in shown and '"npsResponses"' in shown and '"errors"' not in shown
+
+
+async def test_an_invalid_key_is_named_invalid_in_chromium(api: Api, tmp_path: Path) -> None:
+    async with graphiql_in_chromium(api, tmp_path) as browser:
+        status = await browser.use_key("cx360_not-a-key")
+        assert "Invalid API key" in status and "revoked or expired" in status
+        assert await browser.page.get_attribute("#cx360-key-status", "data-state") == "invalid"
+        stored = await browser.page.evaluate("window.sessionStorage.getItem('cx360-api-key')")
+        assert stored is None
+
+
+def test_examples_are_embedded_as_data_under_the_policy() -> None:
+    """Each example file becomes a tab, in a JSON block the CSP allows (data, not script)."""
+    html = page(datetime(2026, 11, 30, 15, 0, tzinfo=UTC))
+    (block,) = re.findall(
+        r'<script type="application/json" id="cx360-examples">(.*?)</script>', html, re.S
+    )
+    tabs = json.loads(block)
+    files = sorted(p.relative_to(EXAMPLES.parent).as_posix() for p in EXAMPLES.glob("*/*.graphql"))
+    assert [t["file"] for t in tabs] == files
+    dashboard = next(t for t in tabs if t["file"].endswith("cx_dashboard.graphql"))
+    assert json.loads(dashboard["variables"]) == {"from": "2026-09-01", "to": "2026-12-01"}
+    assert "</" not in block  # cannot close the block early
+    assert "<script>" not in html  # no inline script

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import Customer, SurveyResponse, Ticket, Touchpoint
+from models import Customer, Role, SurveyResponse, Ticket, Touchpoint
 from schema.node import to_global_id
 from tests.conftest import Api, database, serving
 
@@ -414,3 +414,70 @@ async def test_definitions_explain_every_metric_field(hand: Api) -> None:
         "percentile" in "".join(defined.values()).lower()
         or "median" in defined["firstResponseTime"]
     )
+
+
+async def test_a_bare_date_is_midnight_utc_in_windows_and_list_filters(hand: Api) -> None:
+    dated = await metrics(hand, **{"from": "2026-03-01", "to": "2026-04-01"})
+    assert dated == await metrics(hand)  # W given with times and offsets
+    assert dated["npsResponses"] == 5  # the response at 2026-03-01T00:00Z is inside
+    listed = """query($f: CustomerFilter) { customers(filter: $f) { totalCount } }"""
+    by_date = await hand.query(
+        listed, {"f": {"createdFrom": "2026-02-01", "createdTo": "2026-03-01"}}
+    )
+    by_time = await hand.query(
+        listed, {"f": {"createdFrom": "2026-02-01T00:00:00Z", "createdTo": "2026-03-01T00:00Z"}}
+    )
+    assert by_date == by_time == {"customers": {"totalCount": 2}}  # c2 (at from) and c3
+    touched = await hand.query(
+        '{ touchpoints(filter: {from: "2026-03-31", to: "2026-04-01"}) { totalCount } }'
+    )
+    assert touched["touchpoints"]["totalCount"] == 1  # 23:59:59 in, 04-01T00:00 out
+    # A date-time still needs an offset; a date must be a real one.
+    for given, said in (("2026-03-01T00:00:00", "UTC offset"), ("2026-02-30", "calendar date")):
+        errors = await hand.errors(
+            "query($f: MetricsFilter) { metrics(filter: $f) { npsResponses } }",
+            {"f": {"from": given}},
+        )
+        assert said in errors[0]["message"] and "$f" in errors[0]["message"]
+
+
+DIMENSIONS = """{ dimensions {
+  segments { value count } channels { value count } ticketChannels { value count }
+  teams { value count } kinds { value count } sources { value count } } }"""
+
+
+async def test_dimensions_list_the_values_to_filter_by_with_counts(hand: Api) -> None:
+    found = {
+        name: [(v["value"], v["count"]) for v in values]
+        for name, values in (await hand.query(DIMENSIONS, role=Role.ANALYST))["dimensions"].items()
+    }
+    assert found == {
+        "segments": [("smb", 3), ("enterprise", 2), ("consumer", 1)],
+        "channels": [("WEB", 5), ("ADS", 2), ("APP", 1)],
+        "ticketChannels": [("EMAIL", 7), ("CHAT", 2), ("PHONE", 1)],
+        "teams": [("SALES", 5), ("MARKETING", 3)],
+        "kinds": [("purchase", 5), ("ad_click", 2), ("page_view", 1)],
+        "sources": [("hand", 8)],
+    }
+    # Each listed value filters to the records it counts.
+    for segment, count in found["segments"]:
+        listed = await hand.query(
+            "query($s: String) { customers(filter: {segment: $s}) { totalCount } }", {"s": segment}
+        )
+        assert listed["customers"]["totalCount"] == count
+    for channel, count in found["channels"]:
+        listed = await hand.query(
+            "query($c: Channel!) { touchpoints(filter: {channel: [$c]}) { totalCount } }",
+            {"c": channel},
+        )
+        assert listed["touchpoints"]["totalCount"] == count
+
+
+async def test_dimensions_show_a_role_only_what_it_may_read(hand: Api) -> None:
+    body = (await hand.post(DIMENSIONS, role=Role.PARTNER)).json()
+    seen = body["data"]["dimensions"]
+    assert seen["ticketChannels"] is None  # partners do not read tickets
+    ((error,),) = [[e for e in body["errors"] if e["path"][-1] == "ticketChannels"]]
+    assert error["extensions"]["code"] == "FORBIDDEN" and len(body["errors"]) == 1
+    assert seen["segments"][0] == {"value": "smb", "count": 3}
+    assert seen["sources"] == [{"value": "hand", "count": 8}]

@@ -9,11 +9,14 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -24,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.settings import Settings
 from models import Role
 from resolvers.webhooks import sign, verify
 from schema.node import to_global_id
@@ -307,6 +311,9 @@ async def test_endpoints_are_checked_before_they_are_stored(api: Api) -> None:
     assert field == ["input", "url"] and "https" in message
     ((field, message),) = await problems(url="http://127.0.0.1:9/hook")
     assert field == ["input", "url"] and "private network" in message
+    # The refusal names the setting that lifts it, and that setting exists.
+    assert "CX360_WEBHOOK_ALLOW_PRIVATE_NETWORKS=true" in message
+    assert "webhook_allow_private_networks" in Settings.model_fields
     ((field, message),) = await problems(url="https://user:pw@93.184.215.14/x")
     assert field == ["input", "url"] and "credentials" in message
     ((field, message),) = await problems(role="PARTNER")
@@ -368,3 +375,35 @@ async def test_two_workers_send_each_delivery_once(
                 await server.kill()
     assert sorted(receiver.accepted_ids().values()) == [1] * 30
     assert set(receiver.attempts.values()) == {2}  # one refused, one accepted: none doubled
+
+
+def test_the_verify_snippet_in_the_docs_agrees_with_the_servers_verify() -> None:
+    """docs/webhooks.md's receiver snippet, run as written, judges signatures as we do."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "webhooks.md").read_text()
+    (snippet,) = [s for s in re.findall(r"```python\n(.*?)```", doc, re.S) if "def verify" in s]
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "docs/webhooks.md", "exec"), namespace)
+    now = 1_795_000_000
+    namespace["time"] = SimpleNamespace(time=lambda: float(now))  # the receiver's clock
+    documented = namespace["verify"]
+    secret, body = "whsec_doc", b'{"id":"Y2hhbmdlOjQy","type":"TICKET_OPENED"}'
+    good = sign(secret, body, now)
+    digest = good.split("v1=", 1)[1]
+    cases = {
+        "good": (secret, good, body),
+        "older but within five minutes": (secret, sign(secret, body, now - 299), body),
+        "changed body": (secret, good, body + b" "),
+        "wrong secret": ("whsec_other", good, body),
+        "stale": (secret, sign(secret, body, now - 301), body),
+        "from the future": (secret, sign(secret, body, now + 301), body),
+        "time not signed": (secret, f"t={now + 1},v1={digest}", body),
+        "no v1": (secret, f"t={now}", body),
+        "no t": (secret, f"v1={digest}", body),
+        "t not a number": (secret, f"t=soon,v1={digest}", body),
+        "empty": (secret, "", body),
+        "reordered": (secret, f"v1={digest},t={now}", body),
+    }
+    judged = {name: (documented(*case), verify(*case, now=now)) for name, case in cases.items()}
+    assert all(ours == theirs for ours, theirs in judged.values()), judged
+    accepted = {name for name, (ours, _) in judged.items() if ours}
+    assert accepted == {"good", "older but within five minutes", "reordered"}

@@ -1,5 +1,8 @@
-// cx360's GraphiQL: everything served by the API itself (no CDN), the key kept in
-// sessionStorage (this tab only) and sent as a header, never put into the URL.
+// cx360's GraphiQL: everything served by the API itself (no CDN). The API key field at the
+// top is the one way to give a key: it is checked against the server (the key's role is
+// shown next to it), kept in sessionStorage (this tab only), sent as a header and never
+// put into the URL, and the schema is fetched again with it. The page opens with each
+// team's example operations as tabs (a JSON data block written by api/graphiql.py).
 (function () {
   "use strict";
   var STORAGE = "cx360-api-key";
@@ -9,22 +12,74 @@
 
   function key() { return window.sessionStorage.getItem(STORAGE) || ""; }
 
-  function showStatus() {
-    status.textContent = key() ? "Key set for this browser tab." : "Enter an API key to run queries.";
+  // ---- the key field: check a key, show its role or why it does not work -------------
+
+  function showKeyStatus(text, state) {
+    status.textContent = text;
+    status.setAttribute("data-state", state);
   }
 
-  // Subscriptions run over graphql-ws (graphql-transport-ws) on this page's /graphql, the
-  // key sent in connection_init; one socket per key, closed when the key changes.
+  // {ok, role, keyName} for a working key; {ok: false, message} with the server's reason
+  // (unknown, revoked or expired key, rate limit...) otherwise.
+  async function checkKey(candidate) {
+    var response;
+    try {
+      response = await fetch(window.location.pathname, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: "Bearer " + candidate },
+        body: JSON.stringify({ query: "query Cx360KeyCheck { viewer { role keyName } }" }),
+        credentials: "omit"
+      });
+    } catch (error) {
+      return { ok: false, message: "The server cannot be reached; try again." };
+    }
+    var body = null;
+    try { body = await response.json(); } catch (error) { body = null; }
+    var viewer = body && body.data && body.data.viewer;
+    if (response.ok && viewer) { return { ok: true, role: viewer.role, keyName: viewer.keyName }; }
+    var problem = body && body.errors && body.errors[0] && body.errors[0].message;
+    return { ok: false, message: problem || "The server answered " + response.status + "." };
+  }
+
+  async function useKey(candidate) {
+    if (!candidate) {
+      window.sessionStorage.removeItem(STORAGE);
+      showKeyStatus("Enter an API key to run queries and to see the schema in Docs.", "none");
+      render();
+      return;
+    }
+    showKeyStatus("Checking the key…", "checking");
+    var found = await checkKey(candidate);
+    if (found.ok) {
+      window.sessionStorage.setItem(STORAGE, candidate);
+      showKeyStatus("Role " + found.role + " (key \u201c" + found.keyName +
+                    "\u201d), kept for this browser tab.", "ok");
+    } else {
+      window.sessionStorage.removeItem(STORAGE);
+      showKeyStatus("Key not used: " + found.message, "invalid");
+    }
+    render();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var candidate = input.value.trim();
+    input.value = "";
+    useKey(candidate);
+  });
+
+  // ---- subscriptions: graphql-ws (graphql-transport-ws) on this page's /graphql -------
+  // The key goes in connection_init; one socket per key, closed when the key changes.
+
   var socket = null;
-  function socketClient() {
-    if (socket && socket.key === key()) { return socket.client; }
+  function socketClient(apiKey) {
+    if (socket && socket.key === apiKey) { return socket.client; }
     if (socket) { socket.client.dispose(); }
     var url = (window.location.protocol === "https:" ? "wss://" : "ws://") +
               window.location.host + window.location.pathname;
-    var current = key();
-    socket = { key: current, client: graphqlWs.createClient({
+    socket = { key: apiKey, client: graphqlWs.createClient({
       url: url, lazy: true,
-      connectionParams: function () { return { Authorization: "Bearer " + current }; }
+      connectionParams: function () { return { Authorization: "Bearer " + apiKey }; }
     }) };
     return socket.client;
   }
@@ -38,34 +93,59 @@
     });
   }
 
-  async function fetcher(params, options) {
-    if (isSubscription(params, options)) { return socketClient().iterate(params); }
-    var headers = Object.assign({ "Content-Type": "application/json" },
-                                (options && options.headers) || {});
-    if (key()) { headers.Authorization = "Bearer " + key(); }
-    var response = await fetch(window.location.pathname, {
-      method: "POST", headers: headers, body: JSON.stringify(params), credentials: "omit"
-    });
-    return response.json();
+  // ---- requests: one fetcher per key -------------------------------------------------
+  // GraphiQL introspects again whenever its fetcher changes, so a new key means the Docs
+  // pane shows that key's schema without a manual re-fetch. Headers come from the key
+  // field only (the headers editor is off: one way to give a key).
+
+  var fetchers = {};
+  function fetcherFor(apiKey) {
+    if (!fetchers[apiKey]) {
+      fetchers = {};
+      fetchers[apiKey] = async function (params, options) {
+        if (isSubscription(params, options)) { return socketClient(apiKey).iterate(params); }
+        var headers = { "Content-Type": "application/json" };
+        if (apiKey) { headers.Authorization = "Bearer " + apiKey; }
+        var response = await fetch(window.location.pathname, {
+          method: "POST", headers: headers, body: JSON.stringify(params), credentials: "omit"
+        });
+        return response.json();
+      };
+    }
+    return fetchers[apiKey];
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    window.sessionStorage.setItem(STORAGE, input.value.trim());
-    input.value = "";
-    showStatus();
-    render();
-  });
+  // ---- example operations as tabs ----------------------------------------------------
+
+  function examples() {
+    var block = document.getElementById("cx360-examples");
+    return block ? JSON.parse(block.textContent) : [];
+  }
+
+  function exampleTabs() {
+    var found = examples();
+    var listing = found.map(function (e) { return "#   " + e.file; }).join("\n");
+    var welcome = "# Welcome to cx360: enter your API key at the top, press play.\n" +
+      (found.length ? "# Each team's examples are open in the other tabs:\n" +
+                      listing + "\n" : "") +
+      "query Welcome {\n  viewer { role keyName }\n}\n";
+    return [{ query: welcome }].concat(found.map(function (e) {
+      return { query: e.query, variables: e.variables };
+    }));
+  }
+
+  // ---- GraphiQL ----------------------------------------------------------------------
 
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   var explorer = GraphiQLPluginExplorer.explorerPlugin();
+  var tabs = exampleTabs();
   function render() {
-    // A new key means a new schema for GraphiQL to fetch (roles see different errors).
+    // Without a key there is no schema to ask for (`schema: null`: no introspection, so no
+    // error in the result pane); with one, GraphiQL introspects with it.
     root.render(React.createElement(GraphiQL, {
-      key: key(), fetcher: fetcher, plugins: [explorer], isHeadersEditorEnabled: true,
-      defaultQuery: "# Welcome to cx360. Press the play button to run.\n{\n  viewer { role keyName }\n}\n"
+      fetcher: fetcherFor(key()), schema: key() ? undefined : null, plugins: [explorer],
+      isHeadersEditorEnabled: false, defaultTabs: tabs
     }));
   }
-  showStatus();
-  render();
+  useKey(key());
 })();
