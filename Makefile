@@ -16,13 +16,12 @@ $(STAMP):
 
 install: $(STAMP)
 
-## Migrate and seed the embedded SQLite demo, print an ADMIN key, serve GraphiQL.
+## Migrate and seed the embedded SQLite demo, then serve GraphiQL on CX360_PORT (8000):
+## the port is taken first, then a fresh ADMIN demo key is printed (a busy port revokes nothing).
 run: install
 	$(BIN)/cx360 migrate
 	$(BIN)/cx360 seed --if-empty --customers $(DEMO_CUSTOMERS)
-	@echo "Demo ADMIN key (paste it into the API key field at the top of GraphiQL):"
-	@$(BIN)/cx360 keys create --name demo-admin --role ADMIN --replace
-	$(BIN)/cx360 serve
+	$(BIN)/cx360 serve --demo-key demo-admin $(if $(CX360_PORT),--port $(CX360_PORT))
 
 ## Tests on SQLite; on PostgreSQL too when CX360_TEST_POSTGRES_URL is set.
 test: install

@@ -4,8 +4,12 @@ Results a script may capture (a new key) go alone to stdout; messages go to stde
 """
 
 import asyncio
+import errno
 import json
+import logging
+import socket
 import sys
+import threading
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,54 +17,178 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
+from api.cli_errors import CommandError, explain, without_password
 from api.db import database
 from api.observability import json_log_config
-from api.settings import get_settings
+from api.settings import Settings, get_settings
 from models import Role
 from resolvers import keys as key_store
 from resolvers import seed as demo
-from resolvers.errors import InputError
 
-app = typer.Typer(help="cx360: the customer-360 GraphQL API.", no_args_is_help=True)
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-docs_app = typer.Typer(help="Print documents generated from the code.", no_args_is_help=True)
-import_app = typer.Typer(help="Import records from files.", no_args_is_help=True)
-app.add_typer(import_app, name="import")
-app.add_typer(docs_app, name="docs")
 messages = Console(stderr=True)
 T = TypeVar("T")
+DEFAULTS = Settings.model_fields
+
+
+class Command(typer.Typer):
+    """The `cx360` command: every failure reads as one line on stderr, unless --debug."""
+
+    debug = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        threading.excepthook = _quiet_closed_loop
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as error:
+            if Command.debug:
+                raise
+            try:
+                url: str | None = get_settings().database_url
+            except Exception:  # the settings themselves are what failed
+                url = None
+            explained = explain(error, url)
+            fail(explained.message)
+            sys.exit(explained.exit_code)
+
+
+def _quiet_closed_loop(hook: threading.ExceptHookArgs) -> None:
+    """aiosqlite's thread, after a failed connect, answers a loop already closed: not news."""
+    closed = isinstance(hook.exc_value, RuntimeError) and "loop is closed" in str(hook.exc_value)
+    if not closed or Command.debug:
+        threading.__excepthook__(hook)
+
+
+def fail(message: str) -> None:
+    """One line on stderr, however wide the terminal."""
+    messages.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
+
+
+def group(help: str) -> typer.Typer:
+    # Plain help: typer's rich help shows flags as `--if-empty <bool>`, as if they took a value.
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+
+
+app = Command(
+    help="cx360: the customer-360 GraphQL API.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,  # locals hold settings and keys
+)
+keys_app = group("Create, list and revoke API keys.")
+app.add_typer(keys_app, name="keys")
+docs_app = group("Print documents generated from the code.")
+import_app = group("Import records from files.")
+app.add_typer(import_app, name="import")
+app.add_typer(docs_app, name="docs")
+
+
+@app.callback()
+def options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On failure, show the full traceback.")
+    ] = False,
+) -> None:
+    """cx360: the customer-360 GraphQL API."""
+    Command.debug = debug
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, or a CommandError saying why not and what to do."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        return asyncio.run(coroutine)
-    except InputError as error:
-        messages.print(f"[red]error:[/red] {error.message}")
-        raise typer.Exit(2) from None
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        other = 8001 if port != 8001 else 8002
+        if error.errno == errno.EADDRINUSE:
+            raise CommandError(
+                f"port {port} on {host} is already in use (another cx360 serve?): stop it or "
+                f"pick another port: CX360_PORT={other} make run, or cx360 serve --port {other}"
+            ) from error
+        if error.errno == errno.EACCES:
+            raise CommandError(
+                f"no permission to listen on port {port}: use a port above 1023, "
+                f"e.g. cx360 serve --port {other}"
+            ) from error
+        raise CommandError(
+            f"cannot listen on {host}:{port} ({error.strerror or error}): set CX360_HOST "
+            "to an address of this machine (127.0.0.1, or 0.0.0.0 for all) or use --host"
+        ) from error
+    sock.set_inheritable(True)  # worker processes serve on it
+    return sock
+
+
+def _startup_line(settings: Settings, workers: int) -> dict[str, Any]:
+    """What the server runs with; no passwords, and no GraphiQL mention in production."""
+    line: dict[str, Any] = {
+        "environment": settings.environment,
+        "database": without_password(settings.database_url),
+        "redis": without_password(settings.redis_url) if settings.redis_url else None,
+        "workers": workers,
+    }
+    if not settings.production:
+        line["graphiql"] = settings.graphiql_enabled
+    return line
 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address (CX360_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (CX360_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (CX360_WORKERS).")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(help="Bind address (CX360_HOST).", show_default=DEFAULTS["host"].default),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port (CX360_PORT).", show_default=str(DEFAULTS["port"].default)),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (CX360_WORKERS).",
+            show_default=str(DEFAULTS["workers"].default),
+        ),
+    ] = None,
+    demo_key: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Once the port is ours, replace the ADMIN key NAME and print the new key "
+            "(a demo or first-run key; `make run` uses demo-admin).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the API and GraphiQL at http://HOST:PORT/graphql."""
+    """Serve the API (and GraphiQL, except in production) at http://HOST:PORT/graphql.
+
+    The port is taken first: when it is in use nothing else happens (no key is replaced).
+    """
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
-    messages.print(f"cx360 serving GraphiQL at http://{host}:{port}/graphql")
-    uvicorn.run(
+    workers = workers or settings.workers
+    sock = _bind(host, port)
+    if demo_key:
+        create_key(demo_key, Role.ADMIN, None, replace=True)
+        messages.print("paste it into the API key field at the top of GraphiQL")
+    config = uvicorn.Config(
         "api.app:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers or settings.workers,
+        workers=workers,
         log_level=settings.log_level,
         log_config=json_log_config(settings.log_level),
         # Access lines carry GET query strings, whose variables may hold personal data;
@@ -69,6 +197,18 @@ def serve(
         # A WebSocket message may be as large as an HTTP body, no larger (closed with 1009).
         ws_max_size=settings.max_body_bytes,
     )
+    logging.getLogger("cx360.serve").info(
+        "cx360 starting", extra={"fields": _startup_line(settings, workers)}
+    )
+    what = "GraphiQL" if settings.graphiql_enabled else "the API"
+    messages.print(f"cx360 serving {what} at http://{host}:{port}/graphql")
+    server = uvicorn.Server(config)
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run(sockets=[sock])
+        if not server.started:
+            raise CommandError("the server did not start: see the log lines above", 3)
 
 
 @app.command()
@@ -76,8 +216,7 @@ def migrate() -> None:
     """Upgrade the database schema to the newest migration (alembic upgrade head)."""
     from api.migrate import upgrade
 
-    upgrade(get_settings().database_url)
-    messages.print("database schema is up to date")
+    messages.print(upgrade(get_settings().database_url).describe())
 
 
 @app.command()
@@ -105,7 +244,10 @@ async def _seed(customers: int, seed: int, anchor: datetime, if_empty: bool) -> 
             if if_empty:
                 messages.print("database already has customers: not seeding")
                 return
-            messages.print("[yellow]adding to a database that already has customers[/yellow]")
+            raise CommandError(
+                "the database already holds customers: add --if-empty to leave it as it is, "
+                "or seed a fresh database (a new CX360_DATABASE_URL, then cx360 migrate)"
+            )
         started = datetime.now(UTC)
         data = demo.generate(customers, seed, anchor)
         columns = (
@@ -149,31 +291,61 @@ def create_key(
 
 
 @keys_app.command("list")
-def list_keys() -> None:
-    """List keys with their role and state (never the keys themselves)."""
+def list_keys(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per key, for scripts.")
+    ] = False,
+) -> None:
+    """List keys with their role and state (never the keys themselves).
+
+    Ids are printed whole, so any of them can be passed to `keys revoke`.
+    """
 
     async def fetch() -> list[Any]:
         async with database(get_settings().database_url) as (_, sessions):
             return await key_store.list_keys(sessions)
 
-    table = Table("id", "name", "role", "prefix", "created", "expires", "state")
     now = datetime.now(UTC)
-    for key in _run(fetch()):
-        state = (
-            "revoked"
+    rows = [
+        {
+            "id": str(key.id),
+            "name": key.name,
+            "role": key.role.value,
+            "prefix": key.key_prefix,
+            "created": key.created_at.isoformat(),
+            "expires": key.expires_at.isoformat() if key.expires_at else None,
+            "state": "revoked"
             if key.revoked_at
-            else ("expired" if key.expires_at and key.expires_at <= now else "active")
-        )
+            else ("expired" if key.expires_at and key.expires_at <= now else "active"),
+        }
+        for key in _run(fetch())
+    ]
+    if as_json:
+        sys.stdout.write("".join(json.dumps(row) + "\n" for row in rows))
+        return
+    table = Table(
+        Column("id", no_wrap=True, min_width=36, overflow="fold"),
+        "name",
+        "role",
+        "prefix",
+        "created",
+        "expires",
+        "state",
+    )
+    for row in rows:
         table.add_row(
-            str(key.id),
-            key.name,
-            key.role.value,
-            key.key_prefix + "…",
-            key.created_at.strftime("%Y-%m-%d %H:%M"),
-            key.expires_at.strftime("%Y-%m-%d") if key.expires_at else "never",
-            state,
+            row["id"],
+            row["name"],
+            row["role"],
+            row["prefix"] + "…",
+            row["created"][:16].replace("T", " "),
+            (row["expires"] or "never")[:10],
+            row["state"],
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # piped: whole lines, never cut to 80 columns
+        console = Console(width=10_000)
+    console.print(table)
 
 
 @keys_app.command("revoke")
@@ -234,15 +406,35 @@ def configuration_doc() -> None:
     sys.stdout.write(configuration_markdown())
 
 
-@import_app.command("touchpoints")
+def _import_help() -> str:
+    from api.importer import COLUMNS, CUSTOMER_COLUMNS
+
+    columns = "\n".join(f"  {name}: {meaning}" for name, meaning in COLUMNS.items())
+    return (
+        "Validate every line, then import all (idempotently) or, if any line is bad, "
+        "nothing; every problem is reported as line, field and reason.\n\n"
+        "FILE is .jsonl (or .ndjson): one TouchpointInput JSON object per line, "
+        'the customer as {"email": ...}, {"id": ...} or {"externalId": {"source": ..., '
+        '"id": ...}}, and optional "attributes" (an object). Or .csv: a header row '
+        "naming these columns (values as in the JSON):\n\n"
+        f"\b\n{columns}\n  ({', '.join(CUSTOMER_COLUMNS)}: the other ways to name "
+        "the customer)"
+    )
+
+
+@import_app.command("touchpoints", help=_import_help())
 def import_touchpoints(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".jsonl or .csv")],
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, metavar="FILE", help=".jsonl, .ndjson or .csv"),
+    ],
     batch_size: Annotated[int, typer.Option(min=1, max=1000, help="Events per transaction.")] = 500,
 ) -> None:
-    """Validate every line, then import all (idempotently) or, if any line is bad, nothing."""
     from api.db import create_engine, create_session_factory, is_sqlite
+    from api.importer import check_format, validate
     from api.importer import import_touchpoints as run_import
-    from api.importer import validate
+
+    check_format(file)
 
     async def main() -> None:
         url = get_settings().database_url
@@ -252,7 +444,7 @@ def import_touchpoints(
             items, problems = await validate(create_session_factory(engine), file)
             if problems:
                 for problem in problems[:200]:
-                    messages.print(f"[red]{problem}[/red]")
+                    messages.print(f"[red]{escape(str(problem))}[/red]", soft_wrap=True)
                 if len(problems) > 200:
                     messages.print(f"... and {len(problems) - 200} more")
                 messages.print(f"{len(problems)} problem(s) in {file.name}: nothing imported")

@@ -10,7 +10,9 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,39 @@ from schema.node import from_global_id
 from schema.scalars import parse_datetime
 
 IMPORTER = Actor(key_id=None, key_name="cli-import", role=Role.ADMIN)
-ENUMS: dict[str, type[Any]] = {"channel": Channel, "stage": JourneyStage, "team": Team}
+ENUMS: dict[str, type[StrEnum]] = {"channel": Channel, "stage": JourneyStage, "team": Team}
+FORMATS = {".jsonl": "JSON lines", ".ndjson": "JSON lines", ".csv": "CSV"}
+
+
+def _one_of(enum: type[StrEnum]) -> str:
+    return ", ".join(member.value for member in enum)
+
+
+# The CSV header names (JSONL uses the same, with `customer` as an object instead).
+COLUMNS: dict[str, str] = {
+    "customerEmail": "the customer's email; or instead customerId (a global id), "
+    "or customerSource + customerExternalId",
+    "occurredAt": "required; ISO-8601 with an offset, e.g. 2026-11-22T10:00:00Z",
+    "channel": f"required; one of {_one_of(Channel)}",
+    "stage": f"required; one of {_one_of(JourneyStage)}",
+    "team": f"required; one of {_one_of(Team)}",
+    "kind": "required; what happened, e.g. page_view (at most 64 characters)",
+    "source": "required; the sending system, e.g. crm (at most 64 characters)",
+    "externalId": "the event's id in that system: (source, externalId) is stored once, "
+    "so re-importing creates nothing",
+    "summary": "optional text",
+    "value": "optional amount with at most 2 decimals, e.g. 12.50 (needs currency)",
+    "currency": "ISO 4217 code, e.g. EUR",
+    "sentiment": "optional number from -1.0 to 1.0",
+}
+CUSTOMER_COLUMNS = ("customerId", "customerSource", "customerExternalId")
+# Stand-ins for fields that did not convert, so the other checks still run on the line.
+STAND_INS: dict[str, Any] = {
+    "occurredAt": datetime(2000, 1, 1, tzinfo=UTC),
+    "kind": "-",
+    "source": "-",
+    **{name: next(iter(enum)) for name, enum in ENUMS.items()},
+}
 
 
 @dataclass(frozen=True)
@@ -36,11 +70,29 @@ class LineProblem:
         return f"line {self.line}, {self.field}: {self.reason}"
 
 
-def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """(line number, record) per data line; None where the line is not a record."""
+def check_format(path: Path) -> None:
+    """Refuses a file whose extension names no format cx360 reads."""
+    if path.suffix.lower() not in FORMATS:
+        accepted = ", ".join(f"{suffix} ({kind})" for suffix, kind in FORMATS.items())
+        raise InputError(
+            "file",
+            f"{path.name}: cannot tell the format from '{path.suffix or 'no extension'}'; "
+            f"name the file {accepted}",
+        )
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineProblem]]:
+    """(line number, record) per data line; a LineProblem where the line is no record."""
+    check_format(path)
     with path.open(newline="", encoding="utf-8") as source:
         if path.suffix.lower() == ".csv":
-            for number, row in enumerate(csv.DictReader(source), start=2):
+            reader = csv.DictReader(source)
+            known = {*COLUMNS, *CUSTOMER_COLUMNS}
+            for column in reader.fieldnames or ():
+                if column not in known:
+                    accepted = ", ".join([*COLUMNS, *CUSTOMER_COLUMNS])
+                    yield 1, LineProblem(1, column, f"unknown column; accepted: {accepted}")
+            for number, row in enumerate(reader, start=2):
                 yield number, {k: v for k, v in row.items() if v not in ("", None)}
             return
         for number, text in enumerate(source, start=1):
@@ -50,7 +102,10 @@ def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
                 record = json.loads(text)
             except ValueError:
                 record = None
-            yield number, record if isinstance(record, dict) else None
+            if isinstance(record, dict):
+                yield number, record
+            else:
+                yield number, LineProblem(number, "line", "not a JSON object")
 
 
 def _customer(record: dict[str, Any]) -> CustomerRef:
@@ -75,42 +130,79 @@ def _customer(record: dict[str, Any]) -> CustomerRef:
     return CustomerRef(external=(str(external["source"]), str(external["id"])))
 
 
-def parse(record: dict[str, Any]) -> TouchpointInput:
-    """A TouchpointInput, or ValueError naming the field ("field: reason")."""
+def _decimal(value: Any) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ValueError(f"'{value}' is not a number; write e.g. 12.50")
+    return number
+
+
+def _sentiment(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"'{value}' is not a number from -1.0 to 1.0") from None
+
+
+def _member(enum: type[StrEnum]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        try:
+            return enum(str(value).upper())
+        except ValueError:
+            raise ValueError(f"'{value}' is not one of {_one_of(enum)}") from None
+
+    return convert
+
+
+def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[str, str]]]:
+    """The line's TouchpointInput and every (field, reason) wrong with it.
+
+    The input is None when the customer reference is unusable; fields that did not
+    convert are replaced by stand-ins so the remaining checks still report.
+    """
+    problems: list[tuple[str, str]] = []
 
     def field(name: str, convert: Callable[[Any], Any], required: bool = False) -> Any:
         value = record.get(name)
         if value is None:
             if required:
-                raise ValueError(f"{name}: required")
-            return None
+                problems.append((name, "missing (required)"))
+            return STAND_INS.get(name)
         try:
             return convert(value)
         except (ValueError, KeyError, TypeError, InvalidOperation) as error:
-            raise ValueError(f"{name}: {error}") from None
+            problems.append((name, str(getattr(error, "message", error))))
+            return STAND_INS.get(name)
 
+    customer: CustomerRef | None = None
     try:
         customer = _customer(record)
     except (ValueError, KeyError, TypeError, InputError) as error:
-        raise ValueError(f"customer: {getattr(error, 'message', error)}") from None
+        problems.append(("customer", str(getattr(error, "message", error))))
 
-    def member(enum: type[Any]) -> Callable[[Any], Any]:
-        return lambda value: enum(str(value).upper())
-
-    enums = {name: field(name, member(enum), True) for name, enum in ENUMS.items()}
-    return TouchpointInput(
-        customer=customer,
+    enums = {name: field(name, _member(enum), True) for name, enum in ENUMS.items()}
+    item = TouchpointInput(
+        customer=customer or CustomerRef(),
         occurred_at=field("occurredAt", parse_datetime, True),
         kind=field("kind", str, True),
         source=field("source", str, True),
         summary=field("summary", str),
-        value=field("value", lambda v: Decimal(str(v))),
+        value=field("value", _decimal),
         currency=field("currency", str),
-        sentiment=field("sentiment", float),
+        sentiment=field("sentiment", _sentiment),
         external_id=field("externalId", str),
         attributes=record.get("attributes"),
         **enums,
     )
+    reported = {name for name, _ in problems}
+    for problem in item_problems(item, 0):
+        name = str((problem.field or ("line",))[-1])
+        if name not in reported:
+            problems.append((name, problem.message))
+    return (item if customer is not None else None), problems
 
 
 async def validate(
@@ -120,26 +212,21 @@ async def validate(
     lines: list[int] = []
     problems: list[LineProblem] = []
     for number, record in read_lines(path):
-        if record is None:
-            problems.append(LineProblem(number, "line", "not a JSON object"))
+        if isinstance(record, LineProblem):
+            problems.append(record)
             continue
-        try:
-            item = parse(record)
-        except ValueError as error:
-            name, _, reason = str(error).partition(": ")
-            problems.append(LineProblem(number, name, reason))
-            continue
-        for problem in item_problems(item, 0):
-            problems.append(LineProblem(number, (problem.field or ("line",))[-1], problem.message))
-        items.append(item)
-        lines.append(number)
+        item, found = parse(record)
+        problems += [LineProblem(number, name, reason) for name, reason in found]
+        if item is not None:
+            items.append(item)
+            lines.append(number)
     async with sessions() as session:
         for start in range(0, len(items), 1000):
             chunk = items[start : start + 1000]
-            found = await resolve_customers(session, [item.customer for item in chunk])
+            found_customers = await resolve_customers(session, [item.customer for item in chunk])
             problems += [
                 LineProblem(lines[start + i], "customer", "no customer matches this reference")
-                for i, customer in enumerate(found)
+                for i, customer in enumerate(found_customers)
                 if customer is None
             ]
     return items, sorted(problems, key=lambda p: p.line)

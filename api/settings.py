@@ -2,8 +2,14 @@
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 
 
 class Settings(BaseSettings):
@@ -11,7 +17,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///./cx360.db",
-        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+        description="sqlite:///path or postgresql://user@host:port/name (used through "
+        "aiosqlite and asyncpg; the +aiosqlite / +asyncpg forms are accepted too).",
     )
     database_pool_size: int = Field(default=10, description="PostgreSQL connections per worker.")
     database_replica_url: str | None = Field(
@@ -118,6 +125,22 @@ class Settings(BaseSettings):
     webhook_delivery_retention_days: float = Field(
         default=30.0, description="How long finished webhook deliveries stay listed."
     )
+
+    @field_validator("database_url", "database_replica_url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        """Plain `postgresql://`, `postgres://` and `sqlite://` URLs use the async drivers."""
+        if url is None:
+            return None
+        scheme, separator, rest = url.partition("://")
+        if scheme in ASYNC_DRIVERS:
+            return f"{ASYNC_DRIVERS[scheme]}{separator}{rest}"
+        if scheme not in ASYNC_DRIVERS.values():
+            raise ValueError(
+                f"'{scheme}://' is not supported: use postgresql:// (asyncpg) or sqlite:// "
+                "(aiosqlite), e.g. postgresql://user@host:5432/cx360"
+            )
+        return url
 
     @property
     def production(self) -> bool:
