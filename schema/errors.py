@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
+from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
-from strawberry.http.temporal_response import TemporalResponse
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from api.failures import RETRY_AFTER_SECONDS, UNAVAILABLE, is_unavailable, log_failure
@@ -128,7 +128,7 @@ def _note(context: Any, errors: list[GraphQLError]) -> None:
     codes = [str((e.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")) for e in errors]
     context.error_codes.extend(codes)
     response = context.response
-    if "SERVICE_UNAVAILABLE" in codes and isinstance(response, TemporalResponse):
+    if "SERVICE_UNAVAILABLE" in codes and isinstance(response, Response):
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
