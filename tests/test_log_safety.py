@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -247,36 +248,45 @@ async def test_rate_limited_requests_are_counted_as_refused(writable: Api) -> No
 LINE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-async def test_a_real_server_logs_no_personal_data_with_ms_times_and_pids(writable: Api) -> None:
+@asynccontextmanager
+async def cx360_serve(
+    environment: dict[str, str],
+    *options: str,
+    stdout: Any = asyncio.subprocess.DEVNULL,
+    stderr: Any = asyncio.subprocess.DEVNULL,
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, httpx.AsyncClient]]:
+    """A real `cx360 serve` once /healthz answers (output to files: a pipe could fill)."""
     port = free_port()
-    environment = {
-        **os.environ,
-        "CX360_DATABASE_URL": writable.backend.url,
-        "CX360_LOG_LEVEL": "debug",
-        "CX360_WEBHOOKS": "false",
-    }
-    server = await asyncio.create_subprocess_exec(
-        CX360,
-        "serve",
-        "--port",
-        str(port),
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    process = await asyncio.create_subprocess_exec(
+        CX360, "serve", "--port", str(port), *options, env=environment, stdout=stdout, stderr=stderr
     )
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             for _ in range(300):
                 try:
                     if (await client.get("/healthz")).status_code == 200:
                         break
                 except httpx.TransportError:
                     await asyncio.sleep(0.05)
-            await _send_corpus(client, writable.backend)
+            yield process, client
     finally:
-        server.terminate()
-        out, err = await server.communicate()
-    stdout, stderr = out.decode(), err.decode()
+        process.terminate()
+        await process.wait()
+
+
+async def test_a_real_server_logs_no_personal_data_with_ms_times_and_pids(
+    writable: Api, tmp_path: Path
+) -> None:
+    environment = {
+        **os.environ,
+        "CX360_DATABASE_URL": writable.backend.url,
+        "CX360_LOG_LEVEL": "debug",
+        "CX360_WEBHOOKS": "false",
+    }
+    with (tmp_path / "out").open("wb") as out, (tmp_path / "err").open("wb") as err:
+        async with cx360_serve(environment, stdout=out, stderr=err) as (server, client):
+            await _send_corpus(client, writable.backend)
+    stdout, stderr = (tmp_path / "out").read_text(), (tmp_path / "err").read_text()
     _assert_no_markers(stdout + stderr)
     lines = [json.loads(line) for line in stdout.splitlines() if line.strip()]
     assert len(lines) > len(BAD_REQUESTS)
