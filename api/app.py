@@ -15,10 +15,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from api.db import create_engine, create_session_factory, is_sqlite
+from api.failures import FailureAnswers
 from api.fast_reads import FastReads
 from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
-from api.observability import RequestObserver, metrics_endpoint
+from api.observability import RequestObserver, install_log_guard, metrics_endpoint
 from api.ratelimit import cost_buckets
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
@@ -45,6 +46,7 @@ def create_app(
     settings: Settings | None = None, tracer_provider: TracerProvider | None = None
 ) -> ASGIApp:
     """The app; traced when a tracer provider is given or the OTEL_* variables ask for it."""
+    install_log_guard()
     settings = settings or get_settings()
     tracer_provider = tracer_provider or configured_provider()
     plans = CompiledPlans()
@@ -119,7 +121,7 @@ def create_app(
             Route("/metrics", metrics_endpoint),
             Mount(ASSETS_PATH, StaticFiles(directory=STATIC), name="graphiql-assets"),
         ],
-        middleware=[Middleware(RequestObserver)],
+        middleware=[Middleware(RequestObserver), Middleware(FailureAnswers)],
         lifespan=lifespan,
     )
     return traced(app, tracer_provider) if tracer_provider is not None else app

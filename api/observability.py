@@ -1,7 +1,13 @@
 """Structured request logs and Prometheus metrics.
 
 One JSON line per GraphQL request: request id, operation name, duration, key name and
-outcome; never personal data, keys or variables' values. Prometheus metrics work with
+outcome; never personal data, keys or variables' values. Every log record of every
+logger (strawberry, graphql, uvicorn, sqlalchemy, httpx, asyncio, ours) is made safe
+when it is created (`install_log_guard`) and again when formatted: a message is the
+logger's own template, with arguments only for cx360's and uvicorn's loggers and only
+when they are plain numbers or short plain tokens; an exception is its type and stack
+frames, never its message (driver and GraphQL messages quote documents and values).
+Prometheus metrics work with
 several worker processes when `PROMETHEUS_MULTIPROC_DIR` points to a shared directory
 (prometheus_client's multiprocess mode).
 """
@@ -11,7 +17,10 @@ import logging
 import os
 import re
 import time
+import traceback
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import (
@@ -71,17 +80,107 @@ def observe_batch(loader: str, size: int) -> None:
     BATCH_SIZE.labels(loader).observe(size)
 
 
+# Loggers whose message templates are fixed text written by cx360 or uvicorn.
+TEMPLATES_TRUSTED = ("cx360", "uvicorn")
+# An argument printed as is: a short token without spaces, quotes, `@` or `+`.
+PLAIN_TOKEN = re.compile(r"[\w.:/\[\]-]{0,100}")
+# Of another logger's message, only the plain prose before any quote, bracket or `=`.
+PLAIN_PROSE = re.compile(r"[A-Za-z0-9 _.,;:!?%/-]*")
+
+
+def _safe_argument(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        path = value.split("?", 1)[0]  # an access line's query string may hold variables
+        if PLAIN_TOKEN.fullmatch(path):
+            return path
+    return f"<{type(value).__name__}>"
+
+
+def safe_message(record: logging.LogRecord) -> str:
+    template = record.msg
+    if not isinstance(template, str):  # e.g. strawberry logs the GraphQLError itself
+        return f"<{type(template).__name__}>"
+    first_line = template.split("\n", 1)[0]
+    if record.name.split(".", 1)[0] not in TEMPLATES_TRUSTED:
+        found = PLAIN_PROSE.match(first_line)
+        return found.group(0).rstrip() if found else ""
+    if not record.args:
+        return first_line
+    arguments: Any = (
+        {key: _safe_argument(value) for key, value in record.args.items()}
+        if isinstance(record.args, dict)
+        else tuple(_safe_argument(value) for value in record.args)
+    )
+    try:
+        return str(first_line % arguments)
+    except (TypeError, ValueError, KeyError):
+        return first_line
+
+
+def safe_trace(error: BaseException) -> str:
+    """Exception types and stack frames of the whole chain; no messages, no locals."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    lines: list[str] = []
+    for found in reversed(chain):
+        for frame in traceback.extract_tb(found.__traceback__):
+            lines.append(f"  {frame.filename}:{frame.lineno} in {frame.name}")
+        kind = type(found)
+        lines.append(f"{kind.__module__}.{kind.__qualname__}")
+    return "\n".join(lines)
+
+
+def make_safe(record: logging.LogRecord) -> logging.LogRecord:
+    """Replaces what could carry document text or values; every handler prints the rest."""
+    if getattr(record, "cx360_safe", False):
+        return record
+    record.msg, record.args = safe_message(record), ()
+    error = record.exc_info[1] if record.exc_info else None
+    record.exc_text = safe_trace(error) if error is not None else None
+    record.exc_info, record.stack_info = None, None
+    record.cx360_safe = True
+    return record
+
+
+def install_log_guard() -> None:
+    """Makes every log record of this process safe as it is created (idempotent)."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "cx360_guard", False):
+        return
+
+    def guarded(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return make_safe(current(*args, **kwargs))
+
+    guard: Callable[..., logging.LogRecord] = guarded
+    guard.cx360_guard = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(guard)
+
+
+def log_time(created: float) -> str:
+    """UTC with milliseconds and Z: 2026-11-30T11:23:28.123Z."""
+    return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        make_safe(record)  # records made without the factory (makeLogRecord) too
         line: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "time": log_time(record.created),
             "level": record.levelname.lower(),
+            "pid": record.process,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": record.msg,
         }
         line.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            line["stack"] = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["stack"] = record.exc_text
         return json.dumps(line, default=str)
 
 

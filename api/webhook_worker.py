@@ -22,6 +22,7 @@ from starlette.datastructures import State
 from starlette.responses import Response
 
 from api.context import Context, Viewer
+from api.failures import log_failure
 from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import Role
@@ -131,8 +132,8 @@ class WebhookWorker:
                 wait = self.settings.webhook_poll_seconds
                 try:
                     wait = await self.drain(client)
-                except Exception:
-                    log.exception("webhook delivery round failed; retrying")
+                except Exception as error:  # the database away: a warning, no stack
+                    log_failure(error, "", "webhook delivery round (retrying)")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), wait)
                 self.wake.clear()

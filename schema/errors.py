@@ -1,26 +1,44 @@
 """What callers see when something goes wrong.
 
 Errors a caller can fix (validation, bad arguments) stay clear, with a machine-readable
-`extensions.code`. Anything unexpected becomes "Unexpected error." plus a request id
-that is also in the server log, which holds the traceback; the caller never sees one.
+`extensions.code`, and are logged at INFO by code and path only. The database or Redis
+out of reach becomes SERVICE_UNAVAILABLE (HTTP 503, Retry-After); anything else
+unexpected becomes "Unexpected error." plus the request id that is also in the server
+log, which holds the traceback (api/observability.py keeps values out of it).
 """
 
 import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import suppress
+from typing import Any
 
 from graphql import GraphQLError
+from starlette.responses import Response
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
+from api.failures import RETRY_AFTER_SECONDS, UNAVAILABLE, is_unavailable, log_failure
 from resolvers.errors import InputError
 
 log = logging.getLogger("cx360.errors")
 
 
+def _before_resolvers(error: GraphQLError) -> bool:
+    """Parse, validation, limit and coercion errors (our scalars, bad variables): the
+    caller's. A failure of the budget's Redis or of an extension's SQL is not."""
+    original = error.original_error
+    return original is None or (
+        error.path is None
+        and isinstance(original, ValueError | TypeError | GraphQLError)
+        and not is_unavailable(original)
+    )
+
+
 def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
-    if original is None or error.path is None:
+    if _before_resolvers(error):
         # Parse, validation and limit errors (including our scalars' messages about a
         # literal): written for the caller, raised before any resolver ran.
         if error.extensions and "code" in error.extensions:
@@ -32,12 +50,14 @@ def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
             original_error=None,
             extensions={**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"},
         )
-    if isinstance(original, GraphQLError):
+    if original is None or isinstance(original, GraphQLError):
         return error
-    return client_error(original, error)
+    return client_error(original, error, request_id)
 
 
-def client_error(original: Exception, error: GraphQLError | None = None) -> GraphQLError:
+def client_error(
+    original: Exception, error: GraphQLError | None = None, request_id: str = ""
+) -> GraphQLError:
     """What the caller sees of an exception: its own words for input errors, else a
     request id (the traceback goes to the log). Also for errors a subscription raises
     between events, which no extension sees."""
@@ -52,8 +72,16 @@ def client_error(original: Exception, error: GraphQLError | None = None) -> Grap
         )
     if isinstance(original, GraphQLError):
         return original
-    request_id = uuid.uuid4().hex
-    log.error("unexpected error %s at %s", request_id, path, exc_info=original)
+    request_id = request_id or uuid.uuid4().hex
+    log_failure(original, request_id, str(path))
+    if is_unavailable(original):
+        return GraphQLError(
+            UNAVAILABLE,
+            nodes=nodes,
+            path=path,
+            original_error=None,
+            extensions={"code": "SERVICE_UNAVAILABLE", "requestId": request_id},
+        )
     return GraphQLError(
         "Unexpected error.",
         nodes=nodes,
@@ -63,10 +91,28 @@ def client_error(original: Exception, error: GraphQLError | None = None) -> Grap
     )
 
 
+# Raised through the operation on purpose: strawberry's view answers them (HTTP 400).
+REQUEST_ERRORS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+FAILURE_CODES = ("SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR")
+
+
 class ErrorPolicy(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
-        yield
         context = self.execution_context.context
+        try:
+            yield
+        except REQUEST_ERRORS:
+            raise
+        except Exception as error:
+            # Raised by an extension (QueryBudget's refusals, its Redis failing): strawberry
+            # would answer with the exception's own message, past the rewrite below.
+            refused = (
+                error
+                if isinstance(error, GraphQLError)
+                else client_error(error, None, context.request_id)
+            )
+            _note(context, [refused])
+            raise refused from None
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [_rewrite(e, context.request_id) for e in result.errors]
@@ -75,8 +121,42 @@ class ErrorPolicy(SchemaExtension):
             if result is not None and result.errors
             else (self.execution_context.pre_execution_errors or [])
         )
-        context.error_codes.extend(
-            str((e.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")) for e in errors
+        _note(context, errors)
+
+
+def _note(context: Any, errors: list[GraphQLError]) -> None:
+    """Codes for the request's log line and metrics; 503 when the service is unavailable."""
+    codes = [str((e.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")) for e in errors]
+    context.error_codes.extend(codes)
+    response = context.response
+    if "SERVICE_UNAVAILABLE" in codes and isinstance(response, Response):
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
+def log_client_errors(errors: list[GraphQLError], execution_context: Any = None) -> None:
+    """Schema.process_errors: what a caller got wrong, at INFO, by code and path only.
+
+    Unexpected failures are logged by `client_error` (with the request id they answer
+    with); the message of an error is never logged, it may quote the document or values.
+    """
+    for error in errors:
+        original = error.original_error
+        if not _before_resolvers(error) and not isinstance(original, InputError | GraphQLError):
+            continue
+        code = (error.extensions or {}).get("code") or getattr(original, "code", None)
+        if code in FAILURE_CODES:  # logged by client_error already
+            continue
+        context = getattr(execution_context, "context", None)
+        log.info(
+            "client error",
+            extra={
+                "fields": {
+                    "request_id": getattr(context, "request_id", ""),
+                    "code": str(code or "GRAPHQL_VALIDATION_FAILED"),
+                    "path": error.path,
+                }
+            },
         )
 
 

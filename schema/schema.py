@@ -17,7 +17,7 @@ from api.db import is_sqlite
 from api.settings import Settings
 from schema.compiled import CompiledPlans, CompiledReads
 from schema.descriptions import describe
-from schema.errors import ErrorPolicy, ReportingParserCache
+from schema.errors import ErrorPolicy, ReportingParserCache, log_client_errors
 from schema.federation import add_entity_keys
 from schema.limits import QueryBudget, directive_limit
 from schema.query import Mutation, Query
@@ -26,6 +26,21 @@ from schema.subscriptions import Subscription
 from schema.writes import PrimaryReadsForMutations
 
 PARSED_DOCUMENTS = 1000
+
+
+class LoggedErrors:
+    """Errors logged by code and path (schema/errors.py), never by their message."""
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        log_client_errors(errors, execution_context)
+
+
+class Schema(LoggedErrors, strawberry.Schema):
+    pass
+
+
+class FederatedSchema(LoggedErrors, strawberry.federation.Schema):
+    pass
 
 
 def compiled_reads_on(settings: Settings) -> bool:
@@ -66,7 +81,7 @@ def build_schema(
     built: strawberry.Schema
     if settings.federation:
         add_entity_keys()
-        built = strawberry.federation.Schema(
+        built = FederatedSchema(
             query=Query,
             mutation=Mutation,
             subscription=Subscription,
@@ -75,7 +90,7 @@ def build_schema(
             federation_version="2.7",
         )
     else:
-        built = strawberry.Schema(
+        built = Schema(
             query=Query,
             mutation=Mutation,
             subscription=Subscription,
