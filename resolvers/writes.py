@@ -30,6 +30,9 @@ R = TypeVar("R")
 
 # Clock skew we accept for times callers send; anything later is a mistake.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# GraphQL's Int is 32-bit signed: a count or a number of seconds served as Int stays
+# within it, refused when written rather than failing when read.
+INT_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
