@@ -103,6 +103,7 @@ ATTEMPTS = 5
 # SQLSTATEs of a transaction the database gave up so another could go on: retried.
 RETRYABLE_STATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock
 UNIQUE_VIOLATION = "23505"
+SQLITE_UNIQUE = "UNIQUE constraint failed: "
 # Unique constraints (PostgreSQL names; SQLite names the columns) and the input field
 # a violation of each means. The runner's rerun usually names the exact item first:
 # the work's own checks then see the row the concurrent writer committed.
@@ -128,10 +129,8 @@ def _sqlstate(error: sa.exc.DBAPIError) -> str | None:
     return str(state) if state is not None else None
 
 
-def _retryable(error: sa.exc.DBAPIError) -> bool:
-    """Deadlock, serialization failure, or SQLite busy past its timeout: run it again."""
-    if _sqlstate(error) in RETRYABLE_STATES:
-        return True
+def _busy(error: sa.exc.DBAPIError) -> bool:
+    """SQLite waited its whole busy timeout for another writer: not worth waiting again."""
     return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(error.orig)
 
 
@@ -139,12 +138,13 @@ def _unique_violation(error: sa.exc.DBAPIError) -> UserErrors | None:
     """The user error a unique violation means, or None if it is no unique violation."""
     if not isinstance(error, sa.exc.IntegrityError):
         return None
-    constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
-    if _sqlstate(error) != UNIQUE_VIOLATION and constraint is None:
-        text = str(error.orig)
-        if not text.startswith("UNIQUE constraint failed: "):
-            return None
-        constraint = text.removeprefix("UNIQUE constraint failed: ")
+    state, text = _sqlstate(error), str(error.orig)
+    if state == UNIQUE_VIOLATION:  # asyncpg's own error names the constraint
+        constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+    elif state is None and text.startswith(SQLITE_UNIQUE):
+        constraint = text.removeprefix(SQLITE_UNIQUE)
+    else:
+        return None
     field_path, message = UNIQUE_FIELDS.get(str(constraint), (None, CONFLICT_MESSAGE))
     return fail(field_path, message, "CONFLICT")
 
@@ -160,7 +160,9 @@ async def run(
     Deadlocks, serialization failures and unique violations (a concurrent writer took
     the same email or key first) roll back and run `work` again from the start, so its
     own checks see what the other writer committed and name the field at fault. After
-    `ATTEMPTS` runs the caller gets a CONFLICT user error, never a database fault.
+    `ATTEMPTS` runs the caller gets a CONFLICT user error (the violated constraint's
+    field where `UNIQUE_FIELDS` knows it), never a database fault; so does a write that
+    waited out SQLite's busy timeout.
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -168,7 +170,9 @@ async def run(
                 return await work(transaction)
         except sa.exc.DBAPIError as error:
             conflict = _unique_violation(error)
-            if conflict is None and not _retryable(error):
+            if _busy(error):
+                raise fail(None, CONFLICT_MESSAGE, "CONFLICT") from None
+            if conflict is None and _sqlstate(error) not in RETRYABLE_STATES:
                 raise
             if attempt == ATTEMPTS:
                 raise (conflict or fail(None, CONFLICT_MESSAGE, "CONFLICT")) from None
