@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models.types import fold_case
+
 SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def _sql_lower(value: Any) -> Any:
+    """SQLite's lower() as PostgreSQL's: every letter, not ASCII only."""
+    return fold_case(value) if isinstance(value, str) else value
 
 
 def is_sqlite(url: str) -> bool:
@@ -44,6 +51,7 @@ def create_engine(
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            dbapi_connection.create_function("lower", 1, _sql_lower, deterministic=True)
             if writer:  # let the begin event below issue BEGIN IMMEDIATE itself
                 dbapi_connection.isolation_level = None
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from models import Channel, JourneyStage, Role, Team
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
 from resolvers.touchpoint_writes import TouchpointInput, item_problems, record_touchpoints
-from resolvers.writes import Actor, CustomerRef, resolve_customers, write
+from resolvers.writes import Actor, CustomerRef, resolve_customers, run
 from schema.node import from_global_id
 from schema.scalars import parse_datetime
 
@@ -242,8 +243,7 @@ async def import_touchpoints(
     created = duplicates = 0
     for start in range(0, len(items), batch):
         chunk = items[start : start + batch]
-        async with write(write_sessions, IMPORTER) as transaction:
-            result = await record_touchpoints(transaction, chunk)
+        result = await run(write_sessions, IMPORTER, None, partial(record_touchpoints, items=chunk))
         created, duplicates = created + result.created, duplicates + result.duplicates
         progress(len(chunk))
     return created, duplicates

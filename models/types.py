@@ -69,5 +69,17 @@ def enum_column(enum: type[Enum], name: str) -> sa.Enum:
     )
 
 
+def fold_case(text: str) -> str:
+    """Lower case exactly as PostgreSQL's lower() (libc, UTF-8) does: letter by letter.
+
+    Python's str.lower() differs in two places only, both fixed here: `İ` becomes `i`
+    (not `i` + combining dot) and capital sigma always becomes small sigma U+03C3
+    (never the final sigma U+03C2). `ß` stays `ß`. SQLite's lower() is this function
+    too (api/db.py), so a search or a lookup folds case the same way on both databases.
+    Checked against PostgreSQL 15's lower() (C.UTF-8) on every printable code point.
+    """
+    return text.replace("\u0130", "i").replace("\u03a3", "\u03c3").lower()
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)

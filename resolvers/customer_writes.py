@@ -169,18 +169,6 @@ async def _check_unique(
         raise UserErrors(errors)
 
 
-async def _flush_unique(write: Write, check: Any) -> None:
-    """Flushes in a savepoint; a unique violation from a concurrent writer becomes CONFLICT."""
-    try:
-        async with write.session.begin_nested():
-            await write.session.flush()
-    except sa.exc.IntegrityError:
-        await check()
-        raise fail(
-            ["input"], "a concurrent write took this email or external id.", "CONFLICT"
-        ) from None
-
-
 async def create_customer(write: Write, data: CustomerInput) -> Customer:
     values = _validated(data, creating=True)
     await _check_unique(write.session, values.get("email"), data.external_ids, None)
@@ -191,10 +179,9 @@ async def create_customer(write: Write, data: CustomerInput) -> Customer:
         write.session.add(
             CustomerExternalId(customer_id=customer.id, source=source, external_id=external)
         )
-    await _flush_unique(
-        write,
-        lambda: _check_unique(write.session, values.get("email"), data.external_ids, None),
-    )
+    # A concurrent writer taking the same email or id first fails this flush: the write
+    # runner (resolvers.writes.run) runs it again, and the check above names the field.
+    await write.session.flush()
     write.audit("createCustomer", [f"Customer:{customer.id}"], fields=sorted(values))
     return customer
 
@@ -218,9 +205,7 @@ async def update_customer(write: Write, key: uuid.UUID, data: CustomerInput) -> 
     for name, value in values.items():
         setattr(customer, name, value)
     customer.updated_at = utc_now()
-    await _flush_unique(
-        write, lambda: _check_unique(write.session, values.get("email"), (), customer.id)
-    )
+    await write.session.flush()  # a concurrent taker of the email: see create_customer
     write.audit("updateCustomer", [f"Customer:{customer.id}"], fields=sorted(values))
     return customer
 
@@ -242,10 +227,28 @@ async def recompute_stage(session: AsyncSession, customer_id: uuid.UUID) -> None
     )
 
 
+async def _lock_in_order(session: AsyncSession, keys: Sequence[uuid.UUID]) -> None:
+    """Locks these customers and the survivors they point to, in id order.
+
+    Two merges naming the same customers (A into B, B into A) then lock them in the
+    same order: the second waits for the first instead of deadlocking with it, and
+    then finds one of them merged already.
+    """
+    pointed = sa.select(col(Customer.merged_into_id)).where(col(Customer.id).in_(keys))
+    everyone = set(keys) | {k for k in (await session.execute(pointed)).scalars() if k}
+    await session.execute(
+        sa.select(col(Customer.id))
+        .where(col(Customer.id).in_(everyone))
+        .order_by(col(Customer.id))
+        .with_for_update()
+    )
+
+
 async def merge_customers(
     write: Write, survivor_key: uuid.UUID, merged_keys: Sequence[uuid.UUID]
 ) -> Customer:
     session = write.session
+    await _lock_in_order(session, [survivor_key, *merged_keys[:MAX_MERGED]])
     survivor = await _live_customer(write, survivor_key, ["input", "survivorId"])
     if not 1 <= len(merged_keys) <= MAX_MERGED:
         raise fail(["input", "mergedIds"], f"give 1 to {MAX_MERGED} customer ids to merge.")

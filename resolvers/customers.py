@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from models import Customer, CustomerExternalId, JourneyStage, Touchpoint
 from models.touchpoints import PURCHASE_KIND
+from models.types import fold_case
 from resolvers import health
 from resolvers.filters import ColumnFilter, Filter, Param, column_sql, window
 from resolvers.filters import conditions as apply_filters
@@ -44,7 +45,7 @@ class CustomerQuery:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    return fold_case(email.strip())
 
 
 def lifetime_value_expression() -> ColumnElement[Decimal]:
@@ -107,7 +108,7 @@ class Search:
     def condition(self, value: str, query: CustomerQuery) -> ColumnElement[bool] | None:
         if not value:
             return None
-        term = value.strip().lower()
+        term = fold_case(value.strip())
         return sa.or_(
             *(sa.func.lower(c).contains(term, autoescape=True) for c in self._columns(query))
         )
@@ -117,7 +118,7 @@ class Search:
             return None
         pattern = param(
             "text",
-            lambda q: "%" + q.search.strip().lower().translate(LIKE_ESCAPE) + "%",
+            lambda q: "%" + fold_case(q.search.strip()).translate(LIKE_ESCAPE) + "%",
         )
         return (
             "("

@@ -9,7 +9,7 @@ counts SQL returned; a zero denominator gives None.
 Median and p90 are continuous percentiles with linear interpolation: PostgreSQL's
 `percentile_cont`. SQLite has no such aggregate; there the same interpolation runs
 over `row_number()` windows in SQL (the stated fallback), with the same float steps.
-Durations on SQLite come from `julianday`, exact to about a millisecond.
+Durations on SQLite are exact to the microsecond, as on PostgreSQL (integer microseconds).
 """
 
 import uuid
@@ -137,13 +137,26 @@ def _seconds_pg(element: seconds_between, compiler: Any, **kw: Any) -> str:
     return f"CAST(EXTRACT(EPOCH FROM ({interval})) AS DOUBLE PRECISION)"
 
 
+def _microseconds_sqlite(moment: str) -> str:
+    """Whole microseconds since the epoch of a stored SQLite timestamp, exactly.
+
+    SQLite keeps `YYYY-MM-DD HH:MM:SS.ffffff`; its date functions go through julianday
+    and round to milliseconds, so only the whole seconds are left to them and the
+    fraction is read as digits (padded: `.5` is 500000 microseconds).
+    """
+    seconds = f"CAST(strftime('%s', substr({moment}, 1, 19)) AS INTEGER)"
+    fraction = f"CAST(substr({moment} || '000000', 21, 6) AS INTEGER)"
+    return f"({seconds} * 1000000 + {fraction})"
+
+
 @compiles(seconds_between, "sqlite")
 def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    return (
-        f"ROUND((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 86400.0, 3)"
-    )
+    """Exact to the microsecond, like PostgreSQL: integer microseconds, one division.
+
+    Each operand's SQL appears twice: give columns, never bound values.
+    """
+    start, end = (_microseconds_sqlite(compiler.process(c, **kw)) for c in element.clauses)
+    return f"(({end} - {start}) / 1000000.0)"
 
 
 class later_of(FunctionElement[datetime]):

@@ -7,11 +7,12 @@ illegal move is refused with INVALID_TRANSITION and the moves the ticket allows 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from models import ChangeType, Channel, Ticket, TicketPriority, TicketStatus
 from models.types import utc_now
 from resolvers.writes import (
+    INT_MAX,
     CustomerRef,
     Write,
     check_length,
@@ -36,8 +37,15 @@ def _respond(ticket: Ticket, at: datetime) -> None:
         ticket.status = OPEN
 
 
+def _counted(count: int, name: str) -> int:
+    """`count` + 1, refused at the largest number an Int can serve."""
+    if count >= INT_MAX:
+        raise fail(["id"], f"`{name}` of this ticket is at its limit ({INT_MAX}).")
+    return count + 1
+
+
 def _contact(ticket: Ticket, at: datetime) -> None:
-    ticket.contact_count += 1
+    ticket.contact_count = _counted(ticket.contact_count, "contactCount")
     if ticket.status == PENDING:  # the customer answered: the ball is with support again
         ticket.status = OPEN
 
@@ -52,7 +60,7 @@ def _resolve(ticket: Ticket, at: datetime) -> None:
 
 def _reopen(ticket: Ticket, at: datetime) -> None:
     ticket.status, ticket.resolved_at = OPEN, None
-    ticket.reopen_count += 1
+    ticket.reopen_count = _counted(ticket.reopen_count, "reopenCount")
 
 
 def _close(ticket: Ticket, at: datetime) -> None:
@@ -75,6 +83,20 @@ MOVES: dict[str, Move] = {
     "closeTicket": Move((RESOLVED,), _close, "-> CLOSED"),
     "updateTicket": Move((NEW, OPEN, PENDING, RESOLVED), lambda _t, _at: None, "edit fields"),
 }
+
+
+# Ticket durations are served as whole seconds in an Int (`firstResponseSeconds`).
+MAX_SPAN = timedelta(seconds=INT_MAX)
+
+
+def check_span(created_at: datetime, moment: datetime, path: list[str]) -> None:
+    """Every time of a ticket lies within `MAX_SPAN` (about 68 years) of its creation."""
+    if moment - created_at > MAX_SPAN:
+        raise fail(
+            path,
+            f"`{path[-1]}`: a ticket's times lie within {INT_MAX} seconds (about 68 years) "
+            "of its creation (durations are served in whole seconds as an Int).",
+        )
 
 
 def allowed_moves(status: TicketStatus) -> list[str]:
@@ -113,6 +135,7 @@ async def move_ticket(
             f"`at` precedes the ticket's {'resolution' if name == 'closeTicket' else 'creation'} "
             f"({earliest.isoformat()}); give a later time.",
         )
+    check_span(ticket.created_at, moment, ["at"] if at is not None else ["id"])
     move.apply(ticket, moment)
     ticket.updated_at = utc_now()
     await write.session.flush()
@@ -161,6 +184,8 @@ async def open_ticket(write: Write, data: NewTicket) -> Ticket:
     check_length(data.subject, 300, ["input", "subject"], required=True)
     check_length(data.assignee, 200, ["input", "assignee"])
     check_not_future(data.created_at, ["input", "createdAt"])
+    if data.created_at is not None:
+        check_span(data.created_at, utc_now(), ["input", "createdAt"])
     customer = await require_customer(write.session, data.customer, ["input", "customer"])
     now = utc_now()
     ticket = Ticket(

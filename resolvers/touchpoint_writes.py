@@ -33,6 +33,10 @@ from resolvers.writes import (
 )
 
 MAX_BATCH = 1000
+CENT = Decimal("0.01")
+# Money is stored and summed as 64-bit integer cents: values under 10^12 leave room for
+# sums over 92,000 purchases of the largest value (SQLite's sum() has no wider type).
+MAX_VALUE = Decimal("999999999999.99")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -76,8 +80,13 @@ def item_problems(item: TouchpointInput, index: int) -> list[UserError]:
     check(lambda: check_length(item.external_id, 255, [*base, "externalId"], required=True))
     check(lambda: check_length(item.summary, 10_000, [*base, "summary"]))
     if item.value is not None:
-        if item.value != item.value.quantize(Decimal("0.01")) or abs(item.value) >= 10**15:
-            problems.append(UserError((*base, "value"), "`value` takes at most 2 decimals."))
+        if abs(item.value) > MAX_VALUE or item.value != item.value.quantize(CENT):
+            problems.append(
+                UserError(
+                    (*base, "value"),
+                    f"`value` takes at most 2 decimals, from -{MAX_VALUE} to {MAX_VALUE}.",
+                )
+            )
         if item.currency is None:
             problems.append(UserError((*base, "currency"), "a `value` needs its `currency`."))
     if item.currency is not None and not CURRENCY.match(item.currency):

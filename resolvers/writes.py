@@ -5,12 +5,14 @@ everything the mutation did so far rolls back, and the caller gets the errors in
 `userErrors` instead of a partial write.
 """
 
+import asyncio
+import random
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,8 +26,13 @@ from resolvers.changes import ChangeFeed, CustomerRecord, PendingChange, announc
 from resolvers.customers import normalize_email
 from resolvers.pagination import Sessions
 
+R = TypeVar("R")
+
 # Clock skew we accept for times callers send; anything later is a mistake.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# GraphQL's Int is 32-bit signed: a count or a number of seconds served as Int stays
+# within it, refused when written rather than failing when read.
+INT_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,88 @@ async def write(
             yield transaction
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
+
+
+# A transaction that lost a race is run again from the start, at most this many times.
+ATTEMPTS = 5
+# SQLSTATEs of a transaction the database gave up so another could go on: retried.
+RETRYABLE_STATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock
+UNIQUE_VIOLATION = "23505"
+SQLITE_UNIQUE = "UNIQUE constraint failed: "
+# Unique constraints (PostgreSQL names; SQLite names the columns) and the input field
+# a violation of each means. The runner's rerun usually names the exact item first:
+# the work's own checks then see the row the concurrent writer committed.
+UNIQUE_FIELDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "uq_customer_email": (("input", "email"), "another customer has this email."),
+    "customer.email": (("input", "email"), "another customer has this email."),
+    "uq_customer_external_id_source_external_id": (
+        ("input", "externalIds"),
+        "an external id already belongs to a customer.",
+    ),
+    "customer_external_id.source, customer_external_id.external_id": (
+        ("input", "externalIds"),
+        "an external id already belongs to a customer.",
+    ),
+}
+CONFLICT_MESSAGE = (
+    "a concurrent write changed the same records; nothing was written. Send the mutation again."
+)
+
+
+def _sqlstate(error: sa.exc.DBAPIError) -> str | None:
+    state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return str(state) if state is not None else None
+
+
+def _busy(error: sa.exc.DBAPIError) -> bool:
+    """SQLite waited its whole busy timeout for another writer: not worth waiting again."""
+    return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(error.orig)
+
+
+def _unique_violation(error: sa.exc.DBAPIError) -> UserErrors | None:
+    """The user error a unique violation means, or None if it is no unique violation."""
+    if not isinstance(error, sa.exc.IntegrityError):
+        return None
+    state, text = _sqlstate(error), str(error.orig)
+    if state == UNIQUE_VIOLATION:  # asyncpg's own error names the constraint
+        constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+    elif state is None and text.startswith(SQLITE_UNIQUE):
+        constraint = text.removeprefix(SQLITE_UNIQUE)
+    else:
+        return None
+    field_path, message = UNIQUE_FIELDS.get(str(constraint), (None, CONFLICT_MESSAGE))
+    return fail(field_path, message, "CONFLICT")
+
+
+async def run(
+    sessions: Sessions,
+    actor: Actor,
+    feed: ChangeFeed | None,
+    work: Callable[[Write], Awaitable[R]],
+) -> R:
+    """Runs `work` in one transaction; a transaction that lost a race runs again.
+
+    Deadlocks, serialization failures and unique violations (a concurrent writer took
+    the same email or key first) roll back and run `work` again from the start, so its
+    own checks see what the other writer committed and name the field at fault. After
+    `ATTEMPTS` runs the caller gets a CONFLICT user error (the violated constraint's
+    field where `UNIQUE_FIELDS` knows it), never a database fault; so does a write that
+    waited out SQLite's busy timeout.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            async with write(sessions, actor, feed) as transaction:
+                return await work(transaction)
+        except sa.exc.DBAPIError as error:
+            conflict = _unique_violation(error)
+            if _busy(error):
+                raise fail(None, CONFLICT_MESSAGE, "CONFLICT") from None
+            if conflict is None and _sqlstate(error) not in RETRYABLE_STATES:
+                raise
+            if attempt == ATTEMPTS:
+                raise (conflict or fail(None, CONFLICT_MESSAGE, "CONFLICT")) from None
+        await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter)
+    raise AssertionError("unreachable")
 
 
 def insert_or_skip(

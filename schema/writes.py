@@ -82,8 +82,7 @@ async def perform(
     """Runs `work` in one transaction; user errors roll it back and are returned instead."""
     try:
         context = info.context
-        async with writes.write(context.write_sessions, actor(info), context.changes) as write:
-            return await work(write), []
+        return await writes.run(context.write_sessions, actor(info), context.changes, work), []
     except writes.UserErrors as problem:
         return None, [UserError.of(e) for e in problem.errors]
 

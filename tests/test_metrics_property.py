@@ -169,7 +169,7 @@ def random_filter(rnd: random.Random) -> dict[str, Any]:
 
 
 def assert_close(actual: Any, expected: Any, path: str = "") -> None:
-    """Equal, with floats to 1 ms (SQLite measures durations through julianday)."""
+    """Equal, floats to 1e-9 (durations are exact to the microsecond on both databases)."""
     if isinstance(expected, dict):
         assert set(actual) == set(expected), path
         for key in expected:
@@ -179,7 +179,7 @@ def assert_close(actual: Any, expected: Any, path: str = "") -> None:
         for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
             assert_close(a, e, f"{path}[{index}]")
     elif isinstance(expected, float) and actual is not None:
-        assert actual == pytest.approx(expected, rel=1e-9, abs=2e-3), path
+        assert actual == pytest.approx(expected, rel=1e-12, abs=1e-9), path
     else:
         assert actual == expected, path
 
@@ -267,6 +267,33 @@ async def test_sqlite_and_postgresql_answer_the_same(
                 await pg.query(series, variables),
                 str(variables),
             )
+
+
+async def test_ticket_seconds_are_whole_seconds_between_the_served_times(
+    random_data: Api,
+) -> None:
+    query = """query($after: String) { tickets(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor } edges { node { createdAt firstResponseAt resolvedAt
+      firstResponseSeconds resolutionSeconds } } } }"""
+    after, checked = None, 0
+    for _ in range(5):
+        page = (await random_data.query(query, {"after": after}))["tickets"]
+        for edge in page["edges"]:
+            ticket = edge["node"]
+            created = datetime.fromisoformat(ticket["createdAt"])
+            for at, seconds in (
+                ("firstResponseAt", "firstResponseSeconds"),
+                ("resolvedAt", "resolutionSeconds"),
+            ):
+                expected = None
+                if ticket[at] is not None:
+                    expected = int((datetime.fromisoformat(ticket[at]) - created).total_seconds())
+                assert ticket[seconds] == expected, ticket
+                checked += 1
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert checked > 100
 
 
 def test_reference_percentile_matches_hand_values() -> None:
