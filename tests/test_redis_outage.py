@@ -202,6 +202,28 @@ async def write(server: Server, backend: Backend, customer: str, summary: str) -
     assert (body["data"].get("recordTouchpoints") or {}).get("userErrors", []) == [], body
 
 
+async def listening(
+    server: Server, backend: Backend, customer: str, *subscriptions: tuple[Live, str]
+) -> None:
+    """Waits until the subscriptions hear a ticket written for the purpose, then forgets
+    what they heard: a fixed sleep after subscribing is not enough on a busy machine."""
+    for attempt in range(10):
+        marker = f"tk-listening-{attempt}"
+        await write(server, backend, customer, marker)
+        with contextlib.suppress(AssertionError):
+            await until(
+                lambda marker=marker: all(
+                    marker in live.events[name] for live, name in subscriptions
+                ),
+                2,
+                "subscriptions listening",
+            )
+            for live, name in subscriptions:
+                live.events[name].clear()
+            return
+    raise AssertionError("the subscriptions never heard a change")
+
+
 def server(backend: Backend, redis_url: str, logs: Path, **env: str) -> Server:
     found = Server(backend.url, free_port())
     found.env.update({"CX360_REDIS_URL": redis_url, "CX360_WEBHOOKS": "false", **env})
@@ -233,7 +255,8 @@ async def test_redis_outage_degrades_then_every_subscription_catches_up(tmp_path
                     for name in SUBSCRIPTIONS:
                         await client.subscribe(name, {"c": customer} if "timeline" in name else {})
                 await until(lambda: subscribed(store.url, 2), 5, "both processes subscribed")
-                await asyncio.sleep(0.3)  # the subscriptions are listening
+                every = [(client, name) for client in sockets for name in SUBSCRIPTIONS]
+                await listening(first, backend, customer, *every)
 
                 def received(*expected: str) -> Callable[[], bool]:
                     timeline = list(expected)
@@ -285,7 +308,8 @@ async def test_redis_outage_degrades_then_every_subscription_catches_up(tmp_path
                 async with live(first, support) as late_first, live(second, support) as late:
                     await late_first.subscribe("timeline", {"c": customer})
                     await late.subscribe("tickets", {})
-                    await asyncio.sleep(0.3)
+                    pair = ((late_first, "timeline"), (late, "tickets"))
+                    await listening(second, backend, customer, *pair)
                     await write(second, backend, customer, "tp-late")
                     await write(first, backend, customer, "tk-late")
                     await until(
@@ -324,7 +348,8 @@ async def test_deployments_with_different_prefixes_share_a_redis_unheard(tmp_pat
             async with live(alpha, alpha_db.keys[Role.SUPPORT]) as listener:
                 await listener.subscribe("timeline", {"c": alpha_customer})
                 await listener.subscribe("tickets", {})
-                await asyncio.sleep(0.5)
+                pair = ((listener, "timeline"), (listener, "tickets"))
+                await listening(alpha, alpha_db, alpha_customer, *pair)
                 for n in range(3):
                     await write(beta, beta_db, beta_customer, f"tk-beta-{n}")
                 await asyncio.sleep(0.5)
