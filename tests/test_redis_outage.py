@@ -246,9 +246,9 @@ async def test_redis_outage_degrades_then_every_subscription_catches_up(tmp_path
         limits = {"CX360_RATE_LIMIT_CAPACITY": "1000", "CX360_RATE_LIMIT_PER_SECOND": "0.1"}
         first = server(backend, store.url, tmp_path / "first.log", **limits)
         second = server(backend, store.url, tmp_path / "second.log", **limits)
-        await asyncio.gather(first.start(), second.start())
         support = backend.keys[Role.SUPPORT]
         try:
+            await asyncio.gather(first.start(), second.start())
             async with live(first, support) as on_first, live(second, support) as on_second:
                 sockets = (on_first, on_second)
                 for client in sockets:
@@ -338,11 +338,11 @@ async def test_deployments_with_different_prefixes_share_a_redis_unheard(tmp_pat
     ):
         alpha = server(alpha_db, store.url, tmp_path / "alpha.log", CX360_REDIS_PREFIX="alpha")
         beta = server(beta_db, store.url, tmp_path / "beta.log", CX360_REDIS_PREFIX="beta")
-        await asyncio.gather(alpha.start(), beta.start())
         watcher = redis.from_url(store.url)
         heard = watcher.pubsub()
-        await heard.psubscribe("*")
         try:
+            await asyncio.gather(alpha.start(), beta.start())
+            await heard.psubscribe("*")
             alpha_customer = to_global_id("Customer", alpha_db.data.customers[0]["id"])
             beta_customer = to_global_id("Customer", beta_db.data.customers[0]["id"])
             async with live(alpha, alpha_db.keys[Role.SUPPORT]) as listener:
