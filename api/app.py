@@ -21,10 +21,10 @@ from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
 from api.observability import RequestObserver, install_log_guard, metrics_endpoint
 from api.ratelimit import cost_buckets
+from api.redis_link import RedisLink, change_feed
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
-from resolvers.changes import change_feed
 from schema.compiled import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
@@ -91,11 +91,16 @@ def create_app(
         if tracer_provider is not None:
             for traced_engine in engines:
                 trace_engine(traced_engine, tracer_provider)
+        redis_link = RedisLink()
         app.state.budget = cost_buckets(
-            settings.redis_url, settings.rate_limit_capacity, settings.rate_limit_per_second
+            settings.redis_url,
+            settings.rate_limit_capacity,
+            settings.rate_limit_per_second,
+            settings.redis_prefix,
+            redis_link,
         )
-        app.state.changes = change_feed(settings.redis_url)
-        await app.state.changes.start()
+        app.state.changes = change_feed(settings.redis_url, settings.redis_prefix, redis_link)
+        await app.state.changes.start(app.state.primary_sessions)
         worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None
         if worker is not None:
             await worker.start()

@@ -184,8 +184,22 @@ file in the working directory).
   GitHub's and Shopify's do.
 - Rate: 100,000 cost per key at once, refilled at 1,000 per second, so about six such
   pages per second per key, sustained; budgets live in Redis when `CX360_REDIS_URL` is
-  set, so every worker shares them.
+  set, so every worker shares them (each worker limits on its own while Redis is down).
 - Timeout 20 s per request, enforced in the server and, on PostgreSQL, as
   `statement_timeout`, so a cancelled request's SQL stops too.
 - Bodies up to 4 MB: a `recordTouchpoints` batch of 1,000 events is about 300 KB.
+
+## What cx360 keeps in Redis
+
+Every name starts with `CX360_REDIS_PREFIX` (`cx360` unless set); give each deployment
+that shares a Redis its own prefix, or their announcements and budgets mix.
+
+- `<prefix>:changes`, a pub/sub channel: writes announce their committed changes on it;
+  every worker subscribes once. A message only wakes the workers, which read the changes
+  from the change log (PostgreSQL).
+- `<prefix>:cost:<key id>`, a hash (`tokens`, `stamp`) that expires when idle: one API
+  key's rate-limit bucket, shared by every worker.
+
+Nothing else is stored, and nothing there needs a backup: while Redis is unreachable
+cx360 runs degraded (docs/operators.md).
 """

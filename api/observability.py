@@ -53,6 +53,12 @@ REFUSED = Counter(
 POOL_IN_USE = Gauge(
     "cx360_db_connections_in_use", "Database connections checked out.", multiprocess_mode="livesum"
 )
+REDIS_AVAILABLE = Gauge(
+    "cx360_redis_available",
+    "1 while this worker reaches Redis, 0 while it runs degraded (lowest of the workers).",
+    multiprocess_mode="livemin",
+)
+REDIS_OUTAGES = Counter("cx360_redis_outages", "Times a worker lost Redis and ran degraded.")
 READ_PATH = Counter("cx360_read_path", "Operations by the path that served them.", ["path"])
 BATCH_SIZE = Histogram(
     "cx360_dataloader_batch_size",

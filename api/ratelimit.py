@@ -1,7 +1,8 @@
 """Per-key token buckets of query cost: in memory for one process, in Redis for many.
 
 A key's bucket holds up to `capacity` cost and refills at `per_second`; a query takes
-its cost or is refused with the time until it would fit.
+its cost or is refused with the time until it would fit. While Redis is unreachable
+each process limits with its own in-memory buckets (degraded mode, api/redis_link.py).
 """
 
 import math
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+
+from api.redis_link import REDIS_FAILURES, RedisLink, client
 
 
 @dataclass(frozen=True)
@@ -68,24 +71,41 @@ return {allowed, tostring(tokens)}
 
 
 class RedisBuckets:
-    def __init__(self, url: str, capacity: int, per_second: float) -> None:
+    """Buckets in Redis (`<prefix>:cost:<key>`), in memory while Redis is unreachable."""
+
+    def __init__(
+        self, url: str, capacity: int, per_second: float, prefix: str, link: RedisLink
+    ) -> None:
         self.capacity, self.per_second = capacity, per_second
-        self._redis: Redis = Redis.from_url(url)
+        self.prefix, self.link = prefix, link
+        self.fallback = MemoryBuckets(capacity, per_second)
+        self._redis: Redis = client(url)
         self._take: Any = self._redis.register_script(TAKE)
 
     async def take(self, key: str, cost: int) -> Allowance:
-        allowed, tokens = await self._take(
-            keys=[f"cx360:cost:{key}"], args=[self.capacity, self.per_second, cost]
-        )
-        remaining = float(tokens)
+        if self.link.worth_trying():
+            try:
+                allowed, tokens = await self._take(
+                    keys=[f"{self.prefix}:cost:{key}"], args=[self.capacity, self.per_second, cost]
+                )
+            except REDIS_FAILURES as error:
+                self.link.lost(error)
+            else:
+                self.link.reached()
+                return self._allowance(bool(allowed), float(tokens), cost)
+        return await self.fallback.take(key, cost)
+
+    def _allowance(self, allowed: bool, remaining: float, cost: int) -> Allowance:
         wait = 0.0 if allowed else (cost - remaining) / self.per_second
-        return Allowance(bool(allowed), math.floor(remaining), wait)
+        return Allowance(allowed, math.floor(remaining), wait)
 
     async def close(self) -> None:
         await self._redis.aclose()
 
 
-def cost_buckets(redis_url: str | None, capacity: int, per_second: float) -> CostBuckets:
+def cost_buckets(
+    redis_url: str | None, capacity: int, per_second: float, prefix: str, link: RedisLink
+) -> CostBuckets:
     if redis_url:
-        return RedisBuckets(redis_url, capacity, per_second)
+        return RedisBuckets(redis_url, capacity, per_second, prefix, link)
     return MemoryBuckets(capacity, per_second)

@@ -91,7 +91,17 @@ class Settings(BaseSettings):
         "entities keyed by id, with `_service` and `_entities`.",
     )
     redis_url: str | None = Field(
-        default=None, description="Redis for rate-limit budgets shared by every worker."
+        default=None,
+        description="Redis shared by every worker: rate-limit budgets and change "
+        "announcements. While it is unreachable cx360 runs degraded (per-process limits, "
+        "subscriptions fed from the change log; docs/operators.md).",
+    )
+    redis_prefix: str = Field(
+        default="cx360",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="Starts every Redis name cx360 uses: the channel `<prefix>:changes` "
+        "and the keys `<prefix>:cost:<key id>`. Deployments sharing one Redis each need "
+        "their own.",
     )
     webhooks: bool = Field(
         default=True,

@@ -21,6 +21,7 @@ import strawberry
 from starlette.datastructures import State
 from starlette.responses import Response
 
+from api.background import cancel
 from api.context import Context, Viewer
 from api.failures import log_failure
 from api.ratelimit import MemoryBuckets
@@ -76,11 +77,7 @@ class WebhookWorker:
         self.tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._listen())]
 
     async def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(self.tasks)
 
     async def _listen(self) -> None:
         async with self.state.changes.listen() as queue:

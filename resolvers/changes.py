@@ -3,24 +3,20 @@
 A write records its changes in the change log (models/changes.py) inside its own
 transaction, so a rolled-back write leaves no change behind, and announces them once it
 has committed. Within one process the announcements go through memory. With CX360_REDIS_URL they go
-through Redis pub/sub, so a subscriber connected to any worker hears writes made through
-any other: each process keeps one Redis subscriber connection that feeds its local
-listeners (STACK.md: no broadcaster layer). A rolled-back write announces nothing.
+through Redis pub/sub (api/redis_link.py), so a subscriber connected to any worker hears
+writes made through any other. A rolled-back write announces nothing.
 """
 
 import asyncio
 import base64
-import contextlib
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
-import redis.asyncio as redis
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -31,7 +27,6 @@ from resolvers.errors import InputError
 from resolvers.pagination import Sessions
 
 log = logging.getLogger("cx360.changes")
-CHANNEL = "cx360:changes"
 # pg_advisory_xact_lock key ("cx36") held from a write's change-log insert to its commit.
 CHANGE_LOG_LOCK = 0x63783336
 PRUNED = "pruned"
@@ -76,17 +71,6 @@ class Change:
             str(self.customer_id),
             self.occurred_at.isoformat(),
         ]
-
-    @classmethod
-    def from_json(cls, item: list[Any]) -> "Change":
-        position, change_type, record_id, customer_id, occurred_at = item
-        return cls(
-            int(position),
-            ChangeType(change_type),
-            uuid.UUID(record_id),
-            uuid.UUID(customer_id),
-            datetime.fromisoformat(occurred_at),
-        )
 
     @classmethod
     def of(cls, event: ChangeEvent) -> "Change":
@@ -176,6 +160,13 @@ async def changes_after(
         return [Change.of(event) for event in found.scalars()]
 
 
+async def latest_position(sessions: Sessions) -> int:
+    """The position of the newest logged change (0 for none): where live delivery starts."""
+    async with sessions() as session:
+        found = await session.execute(sa.select(sa.func.max(col(ChangeEvent.id))))
+        return found.scalar() or 0
+
+
 async def pruned_through(sessions: Sessions) -> int:
     async with sessions() as session:
         return await log_position(session, PRUNED)
@@ -187,7 +178,7 @@ class ChangeFeed:
     def __init__(self) -> None:
         self.listeners: set[asyncio.Queue[Change]] = set()
 
-    async def start(self) -> None:
+    async def start(self, sessions: Sessions) -> None:
         return None
 
     async def close(self) -> None:
@@ -209,45 +200,6 @@ class ChangeFeed:
             yield queue
         finally:
             self.listeners.discard(queue)
-
-
-class RedisChangeFeed(ChangeFeed):
-    """Announcements through Redis pub/sub, shared by every worker and every machine."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        self.redis = redis.from_url(url)
-        self.pump: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        pubsub = self.redis.pubsub()
-        await pubsub.subscribe(CHANNEL)
-        self.pump = asyncio.create_task(self._pump(pubsub))
-
-    async def _pump(self, pubsub: Any) -> None:
-        async for message in pubsub.listen():
-            if message.get("type") != "message":
-                continue
-            try:
-                changes = [Change.from_json(item) for item in json.loads(message["data"])]
-            except (ValueError, TypeError, KeyError):
-                log.warning("ignored a malformed change announcement")
-                continue
-            self.deliver(changes)
-
-    async def close(self) -> None:
-        if self.pump is not None:
-            self.pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.pump
-        await self.redis.aclose()
-
-    async def publish(self, changes: Sequence[Change]) -> None:
-        await self.redis.publish(CHANNEL, json.dumps([c.to_json() for c in changes]))
-
-
-def change_feed(redis_url: str | None) -> ChangeFeed:
-    return RedisChangeFeed(redis_url) if redis_url else ChangeFeed()
 
 
 async def announce(feed: ChangeFeed | None, changes: Sequence[Change]) -> None:

@@ -12,6 +12,7 @@ import socket
 import sys
 import uuid
 from pathlib import Path
+from typing import IO
 
 import httpx
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ class Server:
         self.env = {**os.environ, "CX360_DATABASE_URL": url, "CX360_LOG_LEVEL": "warning"}
         self.port = port
         self.process: asyncio.subprocess.Process | None = None
+        self.stdout: int | IO[bytes] = asyncio.subprocess.DEVNULL
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
@@ -43,7 +45,7 @@ class Server:
             "--port",
             str(self.port),
             env=self.env,
-            stdout=asyncio.subprocess.DEVNULL,
+            stdout=self.stdout,
             stderr=asyncio.subprocess.DEVNULL,
         )
         async with httpx.AsyncClient() as client:
