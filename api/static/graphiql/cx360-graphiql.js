@@ -93,6 +93,23 @@
     });
   }
 
+  // GraphiQL can send the previous tab's operationName for a moment after a tab switch:
+  // when the document does not define that name but holds one operation, run that one.
+  function withOperationName(params) {
+    var names;
+    try {
+      names = GraphiQL.GraphQL.parse(params.query).definitions
+        .filter(function (d) { return d.kind === "OperationDefinition"; })
+        .map(function (d) { return d.name ? d.name.value : null; });
+    } catch (error) {
+      return params;  // the server reports the syntax error
+    }
+    if (params.operationName && names.indexOf(params.operationName) === -1 && names.length === 1) {
+      return Object.assign({}, params, { operationName: names[0] });
+    }
+    return params;
+  }
+
   // ---- requests: one fetcher per key -------------------------------------------------
   // GraphiQL introspects again whenever its fetcher changes, so a new key means the Docs
   // pane shows that key's schema without a manual re-fetch. Headers come from the key
@@ -103,6 +120,7 @@
     if (!fetchers[apiKey]) {
       fetchers = {};
       fetchers[apiKey] = async function (params, options) {
+        params = withOperationName(params);
         if (isSubscription(params, options)) { return socketClient(apiKey).iterate(params); }
         var headers = { "Content-Type": "application/json" };
         if (apiKey) { headers.Authorization = "Bearer " + apiKey; }
