@@ -22,6 +22,7 @@ from api.graphql import GraphQLEndpoint
 from api.observability import RequestObserver, install_log_guard, metrics_endpoint
 from api.ratelimit import cost_buckets
 from api.redis_link import RedisLink, change_feed
+from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
@@ -104,9 +105,15 @@ def create_app(
         worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None
         if worker is not None:
             await worker.start()
+        scheduler = Scheduler(settings, app.state) if settings.scheduler else None
+        if scheduler is not None:
+            await scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.close()
             if worker is not None:
                 await worker.close()
             await app.state.changes.close()

@@ -135,6 +135,19 @@ class Settings(BaseSettings):
     webhook_delivery_retention_days: float = Field(
         default=30.0, description="How long finished webhook deliveries stay listed."
     )
+    scheduler: bool = Field(
+        default=True,
+        description="Apply changes driven by the clock alone (health rules that start to "
+        "hold with time) from this process; with several workers each takes its share "
+        "of what is due, none applies a change twice.",
+    )
+    scheduler_interval_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=60,
+        description="Longest wait between checks for due work; a row due sooner wakes the "
+        "scheduler at its moment. Changes are applied within this long of their moment.",
+    )
 
     @field_validator("database_url", "database_replica_url")
     @classmethod

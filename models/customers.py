@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
 from models.enums import JourneyStage
-from models.types import UTCDateTime, enum_column, utc_now
+from models.types import EPOCH, UTCDateTime, enum_column, utc_now
 
 
 class Customer(SQLModel, table=True):
@@ -17,6 +17,8 @@ class Customer(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_customer_created_at_id", "created_at", "id"),
         sa.Index("ix_customer_name_id", "name", "id"),
+        sa.Index("ix_customer_health_level_created_at_id", "health_level", "created_at", "id"),
+        sa.Index("ix_customer_health_score_id", "health_score", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -36,6 +38,15 @@ class Customer(SQLModel, table=True):
     # A merged customer stays as a pointer to its survivor (always the final survivor).
     merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id", index=True)
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Health kept current (resolvers/health_state.py): as of `health_updated_at`, and
+    # `health_next_check_at` is when time alone may change it (null: never by time).
+    health_score: int = Field(default=100, sa_column_kwargs={"server_default": "100"})
+    health_level: str = Field(
+        default="HEALTHY", sa_type=sa.String(8), sa_column_kwargs={"server_default": "HEALTHY"}
+    )
+    health_reasons: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    health_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    health_next_check_at: datetime | None = Field(default=EPOCH, sa_type=UTCDateTime, index=True)
 
 
 class CustomerExternalId(SQLModel, table=True):

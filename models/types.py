@@ -4,6 +4,7 @@ SQLite has neither time zones nor exact decimals, so timestamps are stored as
 naive UTC there (timestamptz on PostgreSQL) and money as integer cents on both.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
@@ -81,5 +82,18 @@ def fold_case(text: str) -> str:
     return text.replace("\u0130", "i").replace("\u03a3", "\u03c3").lower()
 
 
+# The moment a customer's stored health was never computed: due for the scheduler at once.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_clock: Callable[[], datetime] | None = None
+
+
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """The server's "now"; a test may set another clock with `set_clock`."""
+    return _clock() if _clock is not None else datetime.now(UTC)
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Test hook: every "now" of this process (writes, reads, the scheduler) comes from
+    `clock` until it is set back to None (the system clock)."""
+    global _clock
+    _clock = clock

@@ -182,6 +182,7 @@ async def create_customer(write: Write, data: CustomerInput) -> Customer:
     # A concurrent writer taking the same email or id first fails this flush: the write
     # runner (resolvers.writes.run) runs it again, and the check above names the field.
     await write.session.flush()
+    write.touch(customer.id)
     write.audit("createCustomer", [f"Customer:{customer.id}"], fields=sorted(values))
     return customer
 
@@ -289,6 +290,7 @@ async def merge_customers(
             survivor.stage = customer.stage
     survivor.updated_at = utc_now()
     await session.flush()
+    write.touch(survivor.id, *(c.id for c in merged))
     write.audit(
         "mergeCustomers",
         [f"Customer:{survivor.id}", *(f"Customer:{c.id}" for c in merged)],
@@ -330,6 +332,7 @@ async def unmerge_customer(write: Write, key: uuid.UUID) -> Customer:
     for affected in (customer.id, survivor_id):
         await recompute_stage(session, affected)
     await session.refresh(customer)
+    write.touch(customer.id, survivor_id)
     write.audit("unmergeCustomer", [f"Customer:{customer.id}", f"Customer:{survivor_id}"])
     return customer
 
@@ -385,6 +388,7 @@ async def erase_customer(write: Write, key: uuid.UUID) -> uuid.UUID:
         sa.update(Ticket).where(col(Ticket.customer_id).in_(ids)).values(subject="(erased)")
     )
     await webhooks.forget_customers(session, ids)
+    write.touch(*ids)
     write.audit("eraseCustomer", [f"Customer:{i}" for i in ids], people=len(ids))
     return customer.id
 

@@ -14,7 +14,6 @@ from sqlmodel import col
 from models import Customer, CustomerExternalId, JourneyStage, Touchpoint
 from models.touchpoints import PURCHASE_KIND
 from models.types import fold_case
-from resolvers import health
 from resolvers.filters import ColumnFilter, Filter, Param, column_sql, window
 from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
@@ -76,6 +75,7 @@ def _ordering(field: str, descending: bool) -> Ordering:
         "LIFETIME_VALUE": SortKey(
             lifetime_value_expression(), descending, "decimal", sql=LIFETIME_VALUE_CENTS_SQL
         ),
+        "HEALTH_SCORE": SortKey(col(Customer.health_score), descending, "int"),
     }
     direction = "desc" if descending else "asc"
     return Ordering(
@@ -86,7 +86,7 @@ def _ordering(field: str, descending: bool) -> Ordering:
 
 CUSTOMER_ORDERINGS: dict[tuple[str, bool], Ordering] = {
     (field, descending): _ordering(field, descending)
-    for field in ("CREATED_AT", "NAME", "LIFETIME_VALUE")
+    for field in ("CREATED_AT", "NAME", "LIFETIME_VALUE", "HEALTH_SCORE")
     for descending in (False, True)
 }
 DEFAULT_CUSTOMER_ORDERING = CUSTOMER_ORDERINGS[("CREATED_AT", True)]
@@ -143,16 +143,15 @@ class Churned:
 
 @dataclass(frozen=True)
 class HealthLevelFilter:
-    """Health is judged in SQL as of the request's moment; no compiled form (yet)."""
+    """The stored health level, kept current (resolvers.health_state)."""
 
     field: str = "health_level"
 
     def condition(self, value: str, query: CustomerQuery) -> ColumnElement[bool]:
-        assert query.as_of is not None, "health is judged as of a moment"
-        return health.level_condition(value, query.as_of)
+        return col(Customer.health_level) == value
 
-    def sql(self, value: str, query: CustomerQuery, param: Param) -> None:
-        return None
+    def sql(self, value: str, query: CustomerQuery, param: Param) -> str:
+        return f"customer.health_level = {param('text', lambda q: q.health_level)}"
 
 
 FILTERS: tuple[Filter, ...] = (

@@ -80,12 +80,6 @@ def score(found: dict[str, Any]) -> ColumnElement[int]:
     )
 
 
-def level_condition(level: str, as_of: datetime) -> ColumnElement[bool]:
-    low, high = next((lo, hi) for name, lo, hi in LEVELS if name == level)
-    value = score(facts(col(Customer.id), as_of))
-    return (value >= low) & (value < high)
-
-
 @dataclass(frozen=True)
 class Health:
     score: int
@@ -116,9 +110,14 @@ async def health_of(
     ).where(col(Customer.id).in_(set(customer_ids)))
     async with sessions() as session:
         rows = {row[0]: row for row in (await session.execute(statement)).all()}
-    result = []
-    for key in customer_ids:
-        _, value, stale, nps, csat, recent = rows[key]
-        level = next(name for name, low, high in LEVELS if low <= value < high)
-        result.append(Health(int(value), level, _reasons(int(stale), nps, csat, bool(recent))))
-    return result
+    return [judge(*rows[key][1:]) for key in customer_ids]
+
+
+def level_of(value: int) -> str:
+    return next(name for name, low, high in LEVELS if low <= value < high)
+
+
+def judge(value: Any, stale: Any, nps: int | None, csat: int | None, recent: Any) -> Health:
+    """Health from the score and the four facts, as selected by `score` and `facts`."""
+    reasons = _reasons(int(stale), nps, csat, bool(recent))
+    return Health(int(value), level_of(int(value)), reasons)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from models import (
@@ -34,6 +34,7 @@ from models import (
     Touchpoint,
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
+from resolvers import health_state
 
 FIRST_NAMES = [
     "Ada",
@@ -604,3 +605,6 @@ async def write(
                 batch = rows[offset : offset + chunk]
                 await connection.execute(sa.insert(table), batch)
                 progress(len(batch))
+        # Health kept current from the start: stored now, with each next check by time.
+        session = AsyncSession(bind=connection)
+        await health_state.refresh(session, [c["id"] for c in data.customers])

@@ -22,6 +22,7 @@ from sqlmodel import col
 from models import AuditEntry, ChangeType, Customer, CustomerExternalId, Role
 from models.types import utc_now
 from resolvers import changes as change_log
+from resolvers import health_state
 from resolvers.changes import ChangeFeed, CustomerRecord, PendingChange, announce
 from resolvers.customers import normalize_email
 from resolvers.pagination import Sessions
@@ -69,9 +70,15 @@ class Write:
     actor: Actor
     # Records this write changed: logged as it commits, announced once it has.
     changes: list[PendingChange] = field(default_factory=list)
+    # Customers whose stored health this write may change: recomputed before it commits.
+    touched: set[uuid.UUID] = field(default_factory=set)
 
     def changed(self, change_type: ChangeType, *records: CustomerRecord) -> None:
         self.changes.extend(change_log.pending(change_type, records))
+        self.touch(*(r.customer_id for r in records))
+
+    def touch(self, *customer_ids: uuid.UUID) -> None:
+        self.touched.update(customer_ids)
 
     def audit(self, action: str, target_ids: Sequence[str], **details: Any) -> None:
         self.session.add(
@@ -94,6 +101,7 @@ async def write(
         async with session.begin():
             transaction = Write(session, actor)
             yield transaction
+            await health_state.refresh(session, transaction.touched)
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
 

@@ -103,11 +103,15 @@ class CustomerFilter:
         )
 
 
-@strawberry.enum(description="LIFETIME_VALUE is the sum of all the customer's purchases.")
+@strawberry.enum(
+    description="LIFETIME_VALUE is the sum of all the customer's purchases; HEALTH_SCORE "
+    "the stored (current) health score."
+)
 class CustomerOrderField(Enum):
     CREATED_AT = "CREATED_AT"
     NAME = "NAME"
     LIFETIME_VALUE = "LIFETIME_VALUE"
+    HEALTH_SCORE = "HEALTH_SCORE"
 
 
 @strawberry.input
@@ -186,7 +190,15 @@ class Customer(Node):
     erased_at: datetime | None = strawberry.field(
         description="Set once the customer was erased (GDPR); the record stays as a tombstone."
     )
+    health_updated_at: datetime | None = strawberry.field(
+        description="When the stored health (what `health` without `asOf` reads, and what "
+        "filters and orders by health use) was last recomputed.",
+        extensions=reads(Area.METRICS),
+    )
     db_id: strawberry.Private[uuid.UUID]
+    health_score: strawberry.Private[int]
+    health_level: strawberry.Private[str]
+    health_reasons: strawberry.Private[list[str] | None]
 
     @classmethod
     def from_model(cls, model: CustomerModel) -> "Customer":
@@ -234,6 +246,12 @@ class Customer(Node):
     async def health(
         self, info: strawberry.Info[Context, None], as_of: datetime | None = None
     ) -> CustomerHealth:
+        if as_of is None and self.health_updated_at is not None:  # kept current: stored
+            return CustomerHealth(
+                score=self.health_score,
+                level=HealthLevel(self.health_level),
+                reasons=list(self.health_reasons or []),
+            )
         return await customer_health(info, self.db_id, as_of)
 
     @strawberry.field(

@@ -223,6 +223,7 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "CustomerOrderField.CREATED_AT": ("Customer.createdAt",),
     "CustomerOrderField.NAME": ("Customer.name",),
     "CustomerOrderField.LIFETIME_VALUE": ("Customer.lifetimeValue",),
+    "CustomerOrderField.HEALTH_SCORE": ("Customer.health",),
     "Query.customerByEmail(email)": ("Customer.email",),
     "Query.customerByExternalId(source)": ("Customer.externalIds",),
     "Query.customerByExternalId(id)": ("Customer.externalIds",),

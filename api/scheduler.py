@@ -1,0 +1,78 @@
+"""The task in each server process that applies changes driven by the clock alone.
+
+Each round claims, for every kind of due work (resolvers.scheduler.DueWork), a batch of
+the rows whose next look has come, applies it, and repeats while batches come back full;
+then it sleeps until the earliest next due moment, at most `scheduler_interval_seconds`.
+Claims are leased: rows a process took but never applied (it crashed, or was stopped)
+fall due again when the lease runs out, and another process takes them over. To add a
+kind, list it in `DUE_WORK` (resolvers/scheduler.py says what a kind provides).
+"""
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from starlette.datastructures import State
+
+from api.background import cancel
+from api.failures import log_failure
+from api.settings import Settings
+from models.types import utc_now
+from resolvers.health_state import HEALTH_DUE
+from resolvers.scheduler import DueWork
+
+DUE_WORK: tuple[DueWork, ...] = (HEALTH_DUE,)
+CLAIM_BATCH = 200
+LEASE = timedelta(minutes=2)
+
+
+class Scheduler:
+    def __init__(
+        self, settings: Settings, state: State, kinds: Sequence[DueWork] = DUE_WORK
+    ) -> None:
+        self.settings = settings
+        self.state = state
+        self.kinds = tuple(kinds)
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._run())]
+
+    async def close(self) -> None:
+        await cancel(self.tasks)
+
+    async def _run(self) -> None:
+        while True:
+            wait = self.settings.scheduler_interval_seconds
+            try:
+                await self.round()
+                wait = await self.until_next_due()
+            except Exception as error:  # the database away: a warning, no stack
+                log_failure(error, "", "scheduler round (retrying)")
+            await asyncio.sleep(wait)
+
+    async def round(self) -> dict[str, list[uuid.UUID]]:
+        """Applies everything due now; returns what this process applied, by kind."""
+        applied: dict[str, list[uuid.UUID]] = {}
+        write_sessions = self.state.write_sessions
+        for kind in self.kinds:
+            done = applied.setdefault(kind.name, [])
+            while True:
+                claim = await kind.claim(write_sessions, utc_now(), CLAIM_BATCH, LEASE)
+                if claim.ids:
+                    done.extend(await kind.apply(write_sessions, claim))
+                if len(claim.ids) < CLAIM_BATCH:
+                    break
+        return applied
+
+    async def until_next_due(self) -> float:
+        longest = self.settings.scheduler_interval_seconds
+        moments = [await kind.next_due(self.state.primary_sessions) for kind in self.kinds]
+        due = min((m for m in moments if m is not None), default=None)
+        if due is None:
+            return longest
+        with contextlib.suppress(OverflowError):
+            return min(max((due - utc_now()).total_seconds(), 0.05), longest)
+        return longest

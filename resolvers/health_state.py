@@ -1,0 +1,166 @@
+"""Customer health kept current (docs/domain.md "Maintained state").
+
+Each customer row stores its health (score, level, reasons, `health_updated_at`) and
+`health_next_check_at`: the next moment time alone can change it (a ticket passing 72
+hours open, the latest touchpoint turning 90 days old, a touchpoint or response dated
+later than now coming into view), or null when time alone never will.
+
+Writes recompute the customers they touch in their own transaction (resolvers.writes
+calls `refresh` before committing); the scheduler's `HEALTH_DUE` recomputes customers
+whose next check has come. Both use the same rules as the computed health
+(resolvers.health), evaluated at the same "now", so stored = computed at now.
+"""
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import col
+
+from models import Customer, SurveyResponse, Ticket, Touchpoint
+from models.types import utc_now
+from resolvers import health
+from resolvers.pagination import Sessions
+from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
+
+BATCH = 500
+# A rule "more than X before asOf" first holds just after the moment X has passed.
+JUST_AFTER = timedelta(microseconds=1)
+CUSTOMER_ID = col(Customer.id)
+NEXT_CHECK = col(Customer.health_next_check_at)
+
+
+def _moments(customer_id: Any, now: datetime) -> dict[str, Any]:
+    """What decides when time alone next changes the facts (correlated subqueries)."""
+    turning_stale = sa.select(sa.func.min(col(Ticket.created_at))).where(
+        col(Ticket.customer_id) == customer_id,
+        col(Ticket.status).in_(health.UNRESOLVED),
+        col(Ticket.created_at) >= now - health.STALE_AFTER,
+    )
+    last_touch = sa.select(sa.func.max(col(Touchpoint.occurred_at))).where(
+        col(Touchpoint.customer_id) == customer_id, col(Touchpoint.occurred_at) <= now
+    )
+    next_touch = sa.select(sa.func.min(col(Touchpoint.occurred_at))).where(
+        col(Touchpoint.customer_id) == customer_id, col(Touchpoint.occurred_at) > now
+    )
+    next_response = sa.select(sa.func.min(col(SurveyResponse.responded_at))).where(
+        col(SurveyResponse.customer_id) == customer_id, col(SurveyResponse.responded_at) > now
+    )
+    return {
+        "turning_stale": turning_stale.scalar_subquery(),
+        "last_touch": last_touch.scalar_subquery(),
+        "next_touch": next_touch.scalar_subquery(),
+        "next_response": next_response.scalar_subquery(),
+    }
+
+
+def next_check(
+    now: datetime,
+    turning_stale: datetime | None,
+    last_touch: datetime | None,
+    next_touch: datetime | None,
+    next_response: datetime | None,
+) -> datetime | None:
+    moments = [next_touch, next_response]
+    if turning_stale is not None:
+        moments.append(turning_stale + health.STALE_AFTER + JUST_AFTER)
+    if last_touch is not None and last_touch + health.QUIET_FOR > now:
+        moments.append(last_touch + health.QUIET_FOR)
+    return min((m for m in moments if m is not None), default=None)
+
+
+async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> None:
+    """Recomputes the stored health of these customers inside the session's transaction.
+
+    Each row is locked first (in id order), then its facts are read in a later statement:
+    a concurrent write or scheduler round on the same customer either finished before
+    (its records are seen) or waits for this transaction to end.
+    """
+    wanted = sorted(set(customer_ids))
+    now = utc_now()
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        await session.execute(
+            sa.select(CUSTOMER_ID)
+            .where(CUSTOMER_ID.in_(chunk))
+            .order_by(CUSTOMER_ID)
+            .with_for_update()
+        )
+        found = health.facts(CUSTOMER_ID, now)
+        moments = _moments(CUSTOMER_ID, now)
+        statement = sa.select(
+            CUSTOMER_ID,
+            col(Customer.merged_into_id),
+            health.score(found),
+            *(value.label(name) for name, value in found.items()),
+            *(value.label(name) for name, value in moments.items()),
+        ).where(CUSTOMER_ID.in_(chunk))
+        rows = []
+        for key, merged_into, value, stale, nps, csat, recent, *times in (
+            await session.execute(statement)
+        ).all():
+            if merged_into is not None:  # a pointer to its survivor: never looked at again
+                rows.append({"id": key, "health_next_check_at": None})
+                continue
+            judged = health.judge(value, stale, nps, csat, recent)
+            rows.append(
+                {
+                    "id": key,
+                    "health_score": judged.score,
+                    "health_level": judged.level,
+                    "health_reasons": judged.reasons,
+                    "health_updated_at": now,
+                    "health_next_check_at": next_check(now, *times),
+                }
+            )
+        await _store(session, rows)
+
+
+STORED = ("health_score", "health_level", "health_reasons", "health_updated_at")
+TABLE: Any = Customer.__table__  # type: ignore[attr-defined]
+
+
+async def _store(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One executemany per shape of row; loaded customer objects see the new values."""
+    for names in (("health_next_check_at",), (*STORED, "health_next_check_at")):
+        same = [r for r in rows if len(r) == len(names) + 1]
+        if not same:
+            continue
+        update = (
+            TABLE.update()
+            .where(TABLE.c.id == sa.bindparam("key"))
+            .values({name: sa.bindparam(f"new_{name}") for name in names})
+        )
+        await session.execute(
+            update, [{"key": r["id"], **{f"new_{n}": r[n] for n in names}} for r in same]
+        )
+    for values in rows:
+        loaded = session.sync_session.identity_map.get(identity_key(Customer, values["id"]))
+        if loaded is not None:
+            for name, value in values.items():
+                if name != "id":
+                    set_committed_value(loaded, name, value)
+
+
+async def _claim(write_sessions: Sessions, now: datetime, limit: int, lease: timedelta) -> Claim:
+    return await claim_rows(write_sessions, HEALTH_KIND, CUSTOMER_ID, NEXT_CHECK, now, limit, lease)
+
+
+async def _apply(write_sessions: Sessions, claim: Claim) -> list[uuid.UUID]:
+    async with write_sessions() as session, session.begin():
+        ours = await still_claimed(session, claim, CUSTOMER_ID, NEXT_CHECK)
+        await refresh(session, ours)
+    return ours
+
+
+async def _next_due(sessions: Sessions) -> datetime | None:
+    return await earliest(sessions, NEXT_CHECK)
+
+
+HEALTH_KIND = "customer-health"
+HEALTH_DUE = DueWork(HEALTH_KIND, _claim, _apply, _next_due)
