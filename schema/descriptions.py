@@ -228,6 +228,7 @@ DESCRIPTIONS: dict[str, str] = {
     "CustomerOrderField.CREATED_AT": "When the customer was created.",
     "CustomerOrderField.NAME": "Name, in the database's text order.",
     "CustomerOrderField.LIFETIME_VALUE": "The sum of all the customer's purchase values.",
+    "CustomerOrderField.HEALTH_SCORE": "The stored (current) health score; ties by id.",
     "TicketOrderField.CREATED_AT": "When the ticket was opened.",
     "TicketOrderField.PRIORITY": "Severity (URGENT highest); equal priorities oldest first.",
     # ---------------------------------------------------------------- audit
