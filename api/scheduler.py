@@ -30,11 +30,16 @@ LEASE = timedelta(minutes=2)
 
 class Scheduler:
     def __init__(
-        self, settings: Settings, state: State, kinds: Sequence[DueWork] = DUE_WORK
+        self,
+        settings: Settings,
+        state: State,
+        kinds: Sequence[DueWork] = DUE_WORK,
+        batch: int = CLAIM_BATCH,
     ) -> None:
         self.settings = settings
         self.state = state
         self.kinds = tuple(kinds)
+        self.batch = batch
         self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -60,10 +65,10 @@ class Scheduler:
         for kind in self.kinds:
             done = applied.setdefault(kind.name, [])
             while True:
-                claim = await kind.claim(write_sessions, utc_now(), CLAIM_BATCH, LEASE)
+                claim = await kind.claim(write_sessions, utc_now(), self.batch, LEASE)
                 if claim.ids:
                     done.extend(await kind.apply(write_sessions, claim))
-                if len(claim.ids) < CLAIM_BATCH:
+                if len(claim.ids) < self.batch:
                     break
         return applied
 
