@@ -196,6 +196,9 @@ def serve(
         access_log=False,
         # A WebSocket message may be as large as an HTTP body, no larger (closed with 1009).
         ws_max_size=settings.max_body_bytes,
+        # uvicorn kills a worker that does not answer its supervisor's ping in time (5 s by
+        # default), which a busy machine can miss while a worker starts: allow 30 s.
+        timeout_worker_healthcheck=30,
     )
     logging.getLogger("cx360.serve").info(
         "cx360 starting", extra={"fields": _startup_line(settings, workers)}
