@@ -12,9 +12,10 @@ from api.context import Context
 from models import DeliveryStatus as DeliveryStatusModel
 from models import WebhookDelivery as DeliveryModel
 from models import WebhookEndpoint as EndpointModel
-from resolvers import webhooks
 from resolvers.changes import decode_position, encode_position
 from resolvers.pagination import page_request
+from resolvers.webhooks import deliveries, endpoints
+from resolvers.webhooks.url_policy import url_problem
 from resolvers.writes import Write, check_length, fail
 from schema.convert import from_row
 from schema.descriptions import PAYLOAD_ERRORS
@@ -148,10 +149,10 @@ class WebhookDeliveryPayload:
 
 async def _endpoint_input(
     info: strawberry.Info[Context, None], given: CreateWebhookEndpointInput
-) -> webhooks.NewEndpoint:
+) -> endpoints.NewEndpoint:
     check_length(given.url, 2000, ["input", "url"], required=True)
     check_length(given.description, 500, ["input", "description"])
-    problem = await webhooks.url_problem(given.url.strip(), info.context.webhook_urls)
+    problem = await url_problem(given.url.strip(), info.context.webhook_urls)
     if problem is not None:
         raise fail(["input", "url"], problem)
     if not given.event_types:
@@ -176,7 +177,7 @@ async def _endpoint_input(
         if record_type not in record_types:
             raise fail(["input", name], f"`{name}` applies to no chosen event type; drop it.")
         filters[record_type] = chosen.query()
-    return webhooks.NewEndpoint(
+    return endpoints.NewEndpoint(
         url=given.url.strip(),
         change_types=tuple(dict.fromkeys(given.event_types)),
         role=given.role,
@@ -214,7 +215,7 @@ class WebhookMutations:
         ],
     ) -> WebhookEndpointPayload:
         async def work(write: Write) -> EndpointModel:
-            return await webhooks.create_endpoint(write, await _endpoint_input(info, input))
+            return await endpoints.create_endpoint(write, await _endpoint_input(info, input))
 
         return await _endpoint_payload(info, work, show_secret=True)
 
@@ -231,7 +232,7 @@ class WebhookMutations:
     ) -> WebhookEndpointPayload:
         async def work(write: Write) -> EndpointModel:
             key = key_in_input(id, "WebhookEndpoint", ["id"])
-            return await webhooks.set_endpoint_active(write, key, active)
+            return await endpoints.set_endpoint_active(write, key, active)
 
         return await _endpoint_payload(info, work)
 
@@ -245,7 +246,7 @@ class WebhookMutations:
     ) -> WebhookEndpointPayload:
         async def work(write: Write) -> EndpointModel:
             key = key_in_input(id, "WebhookEndpoint", ["id"])
-            return await webhooks.rotate_secret(write, key)
+            return await endpoints.rotate_secret(write, key)
 
         return await _endpoint_payload(info, work, show_secret=True)
 
@@ -258,7 +259,7 @@ class WebhookMutations:
     ) -> DeleteWebhookEndpointPayload:
         async def work(write: Write) -> uuid.UUID:
             key = key_in_input(id, "WebhookEndpoint", ["id"])
-            return await webhooks.delete_endpoint(write, key)
+            return await endpoints.delete_endpoint(write, key)
 
         result, errors = await perform(info, work)
         deleted = to_global_id("WebhookEndpoint", result) if result is not None else None
@@ -276,23 +277,23 @@ class WebhookMutations:
     ) -> WebhookDeliveryPayload:
         async def work(write: Write) -> DeliveryModel:
             key = key_in_input(id, "WebhookDelivery", ["id"])
-            return await webhooks.replay_delivery(write, key)
+            return await endpoints.replay_delivery(write, key)
 
         result, errors = await perform(info, work)
         delivery = WebhookDelivery.from_model(result) if result is not None else None
         return WebhookDeliveryPayload(delivery=delivery, user_errors=errors)
 
 
-def _delivery_query(filter: WebhookDeliveryFilter | None) -> webhooks.DeliveryQuery:
+def _delivery_query(filter: WebhookDeliveryFilter | None) -> deliveries.DeliveryQuery:
     if filter is None:
-        return webhooks.DeliveryQuery()
+        return deliveries.DeliveryQuery()
     endpoint = None
     if filter.endpoint_id is not None:
         # Another type's id matches nothing, like a missing endpoint's.
         found = key_of_type(filter.endpoint_id, "WebhookEndpoint", "filter.endpointId")
         endpoint = found or uuid.UUID(int=0)
     change = decode_position(filter.event_id, "filter.eventId") if filter.event_id else None
-    return webhooks.DeliveryQuery(
+    return deliveries.DeliveryQuery(
         endpoint_id=endpoint,
         statuses=tuple(filter.status) if filter.status is not None else None,
         change_id=change,
@@ -309,10 +310,10 @@ class WebhookQueries:
         self, info: strawberry.Info[Context, None], first: First = None, after: After = None
     ) -> Connection[WebhookEndpoint] | None:
         sessions = info.context.sessions
-        page = page_request(first, after, webhooks.ENDPOINTS_NEWEST_FIRST)
-        found = await webhooks.list_endpoints(sessions, page)
+        page = page_request(first, after, endpoints.ENDPOINTS_NEWEST_FIRST)
+        found = await endpoints.list_endpoints(sessions, page)
         return connection(
-            found, WebhookEndpoint.from_model, lambda: webhooks.count_endpoints(sessions)
+            found, WebhookEndpoint.from_model, lambda: endpoints.count_endpoints(sessions)
         )
 
     @strawberry.field(
@@ -331,10 +332,10 @@ class WebhookQueries:
     ) -> Connection[WebhookDelivery] | None:
         sessions = info.context.sessions
         query = _delivery_query(filter)
-        page = page_request(first, after, webhooks.DELIVERIES_NEWEST_FIRST)
-        found = await webhooks.list_deliveries(sessions, query, page)
+        page = page_request(first, after, deliveries.DELIVERIES_NEWEST_FIRST)
+        found = await deliveries.list_deliveries(sessions, query, page)
         return connection(
             found,
             WebhookDelivery.from_model,
-            lambda: webhooks.count_deliveries(sessions, query),
+            lambda: deliveries.count_deliveries(sessions, query),
         )
