@@ -15,8 +15,7 @@ from models import WebhookEndpoint as EndpointModel
 from resolvers.changes import decode_position, encode_position
 from resolvers.pagination import page_request
 from resolvers.webhooks import deliveries, endpoints
-from resolvers.webhooks.url_policy import url_problem
-from resolvers.writes import Write, check_length, fail
+from resolvers.writes import Write
 from schema.convert import from_row
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import ChangeType, DeliveryStatus, Role
@@ -150,40 +149,23 @@ class WebhookDeliveryPayload:
 async def _endpoint_input(
     info: strawberry.Info[Context, None], given: CreateWebhookEndpointInput
 ) -> endpoints.NewEndpoint:
-    check_length(given.url, 2000, ["input", "url"], required=True)
-    check_length(given.description, 500, ["input", "description"])
-    problem = await url_problem(given.url.strip(), info.context.webhook_urls)
-    if problem is not None:
-        raise fail(["input", "url"], problem)
-    if not given.event_types:
-        raise fail(["input", "eventTypes"], "Name at least one event type.")
-    for event_type in given.event_types:
-        area = NODE_AREAS[event_type.record_type]
-        if area not in READS[given.role]:
-            raise fail(
-                ["input", "eventTypes"],
-                f"A {given.role.value} key may not read {area.value}, so {event_type.value} "
-                "cannot be sent with its field rules; choose a role that may, or drop it.",
-            )
-    record_types = {t.record_type for t in given.event_types}
-    filters: dict[str, Any] = {}
-    for name, record_type, chosen in (
+    def unreadable(role: Role, record_type: str) -> str | None:
+        area = NODE_AREAS[record_type]
+        return None if area in READS[role] else area.value
+
+    chosen_filters = (
         ("touchpointFilter", "Touchpoint", given.touchpoint_filter),
         ("ticketFilter", "Ticket", given.ticket_filter),
         ("surveyResponseFilter", "SurveyResponse", given.survey_response_filter),
-    ):
-        if chosen is None:
-            continue
-        if record_type not in record_types:
-            raise fail(["input", name], f"`{name}` applies to no chosen event type; drop it.")
-        filters[record_type] = chosen.query()
-    return endpoints.NewEndpoint(
-        url=given.url.strip(),
-        change_types=tuple(dict.fromkeys(given.event_types)),
+    )
+    endpoint = endpoints.EndpointInput(
+        url=given.url,
+        change_types=given.event_types,
         role=given.role,
         description=given.description,
-        filters=filters,
+        filters=[(n, t, f.query if f is not None else None) for n, t, f in chosen_filters],
     )
+    return await endpoints.endpoint_rules(endpoint, info.context.webhook_urls, unreadable)
 
 
 async def _endpoint_payload(

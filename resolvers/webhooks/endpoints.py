@@ -1,6 +1,7 @@
 """Endpoints: register, pause, rotate the secret, delete, list; replay a delivery."""
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,8 @@ from models.types import utc_now
 from resolvers.pagination import Page, PageRequest, Sessions, count_rows, fetch_page, newest_first
 from resolvers.webhooks.filters import RECORD_FILTERS
 from resolvers.webhooks.signing import new_secret
-from resolvers.writes import Write, fail
+from resolvers.webhooks.url_policy import UrlPolicy, url_problem
+from resolvers.writes import Write, check_length, fail
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,58 @@ class NewEndpoint:
     description: str | None = None
     # Record type -> the list query's filter dataclass (e.g. tickets.TicketQuery).
     filters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EndpointInput:
+    """An endpoint as the caller gave it, before `endpoint_rules`."""
+
+    url: str
+    change_types: Sequence[ChangeType]
+    role: Role
+    description: str | None
+    # (input field, record type, how to build that type's list query), for each filter.
+    filters: Sequence[tuple[str, str, Callable[[], Any] | None]]
+
+
+# The name of what `role` may not read of a record type's records, or None if it may.
+Unreadable = Callable[[Role, str], str | None]
+
+
+async def endpoint_rules(
+    given: EndpointInput, policy: UrlPolicy, unreadable: Unreadable
+) -> NewEndpoint:
+    """The input rules for a new endpoint, each refusal naming its input field."""
+    check_length(given.url, 2000, ["input", "url"], required=True)
+    check_length(given.description, 500, ["input", "description"])
+    problem = await url_problem(given.url.strip(), policy)
+    if problem is not None:
+        raise fail(["input", "url"], problem)
+    if not given.change_types:
+        raise fail(["input", "eventTypes"], "Name at least one event type.")
+    for event_type in given.change_types:
+        area = unreadable(given.role, event_type.record_type)
+        if area is not None:
+            raise fail(
+                ["input", "eventTypes"],
+                f"A {given.role.value} key may not read {area}, so {event_type.value} "
+                "cannot be sent with its field rules; choose a role that may, or drop it.",
+            )
+    record_types = {t.record_type for t in given.change_types}
+    filters: dict[str, Any] = {}
+    for name, record_type, chosen in given.filters:
+        if chosen is None:
+            continue
+        if record_type not in record_types:
+            raise fail(["input", name], f"`{name}` applies to no chosen event type; drop it.")
+        filters[record_type] = chosen()
+    return NewEndpoint(
+        url=given.url.strip(),
+        change_types=tuple(dict.fromkeys(given.change_types)),
+        role=given.role,
+        description=given.description,
+        filters=filters,
+    )
 
 
 async def create_endpoint(write: Write, data: NewEndpoint) -> WebhookEndpoint:
