@@ -22,14 +22,13 @@ from resolvers.compiled.forms import (
     ConnectionOf,
     Expression,
     ListOf,
-    ListRequest,
     Lookup,
     TimelineOf,
     sql,
     sql_table,
 )
 from resolvers.errors import InputError
-from resolvers.pagination import Ordering, page_request
+from resolvers.pagination import ListRequest, Ordering, page_request
 from schema.convert import from_row
 from schema.enums import JourneyStage, SortDirection
 from schema.metrics import (

@@ -17,12 +17,11 @@ from resolvers.compiled.forms import (
     ConnectionOf,
     Expression,
     ListOf,
-    ListRequest,
     ToOne,
     sql,
     sql_table,
 )
-from resolvers.pagination import Ordering, page_request
+from resolvers.pagination import ListRequest, Ordering, page_request
 from schema.convert import from_row
 from schema.enums import Channel, SortDirection, TicketPriority, TicketStatus
 from schema.node import Node, key_of_type, to_global_id
