@@ -10,10 +10,10 @@ from api.context import Context
 from resolvers import customer_export, customer_writes
 from resolvers.writes import Write
 from schema.customers import Customer
+from schema.mutations import ExternalIdInput, UserError, key_in_input, perform
 from schema.node import key_of_type, to_global_id
 from schema.permissions import Area, personal_data_only, writes
 from schema.scalars import jsonable
-from schema.writes import ExternalIdInput, UserError, key_in_input, perform
 
 
 @strawberry.input

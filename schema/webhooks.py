@@ -19,13 +19,13 @@ from resolvers.writes import Write
 from schema.convert import from_row
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import ChangeType, DeliveryStatus, Role
+from schema.mutations import UserError, key_in_input, perform
 from schema.node import key_of_type, to_global_id
 from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
 from schema.permissions import NODE_AREAS, READS, Area, reads, writes
 from schema.surveys import SurveyResponseFilter
 from schema.tickets import TicketFilter
 from schema.touchpoints import TouchpointFilter
-from schema.writes import UserError, key_in_input, perform
 
 
 @strawberry.type(description="Where cx360 sends changes, signed with the endpoint's secret.")
