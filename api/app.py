@@ -100,6 +100,7 @@ def create_app(
             settings.redis_prefix,
             redis_link,
         )
+        app.state.plans = plans  # the compiled path's plan cache (tests look into it)
         app.state.changes = change_feed(settings.redis_url, settings.redis_prefix, redis_link)
         await app.state.changes.start(app.state.primary_sessions)
         worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None

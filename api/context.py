@@ -11,7 +11,7 @@ from models.types import utc_now
 from resolvers.changes import ChangeFeed
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
-from resolvers.webhooks import UrlPolicy
+from resolvers.webhooks.url_policy import UrlPolicy
 
 
 @dataclass(frozen=True)

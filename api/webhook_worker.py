@@ -28,10 +28,11 @@ from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import Role
 from models.types import utc_now
-from resolvers import webhooks
 from resolvers.changes import encode_position
 from resolvers.loaders import Loaders
-from resolvers.webhooks import Claimed, Outcome, UrlPolicy
+from resolvers.webhooks import outbox, signing
+from resolvers.webhooks.outbox import Claimed, Outcome
+from resolvers.webhooks.url_policy import UrlPolicy, url_problem
 from schema.node import to_global_id
 from schema.query import MAX_NODES
 
@@ -138,11 +139,11 @@ class WebhookWorker:
     async def drain(self, client: httpx.AsyncClient) -> float:
         """One round: fan out, send what is due; returns how long to sleep."""
         state, settings = self.state, self.settings
-        while await webhooks.fan_out(state.write_sessions, self.render) == webhooks.FAN_OUT_BATCH:
+        while await outbox.fan_out(state.write_sessions, self.render) == outbox.FAN_OUT_BATCH:
             pass
-        while claimed := await webhooks.claim_due(state.write_sessions, CLAIM_BATCH, LEASE):
+        while claimed := await outbox.claim_due(state.write_sessions, CLAIM_BATCH, LEASE):
             outcomes = await asyncio.gather(*(self.send(client, c) for c in claimed))
-            await webhooks.record_outcomes(
+            await outbox.record_outcomes(
                 state.write_sessions,
                 outcomes,
                 settings.webhook_max_attempts,
@@ -150,12 +151,12 @@ class WebhookWorker:
             )
         if time.monotonic() - self.pruned_at > PRUNE_EVERY_SECONDS:
             self.pruned_at = time.monotonic()
-            await webhooks.prune(
+            await outbox.prune(
                 state.write_sessions,
                 settings.change_log_retention_days,
                 settings.webhook_delivery_retention_days,
             )
-        due = await webhooks.next_due(state.primary_sessions)
+        due = await outbox.next_due(state.primary_sessions)
         if due is None:
             return settings.webhook_poll_seconds
         until = (due - utc_now()).total_seconds()
@@ -163,7 +164,7 @@ class WebhookWorker:
 
     async def send(self, client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
         attempts = claimed.attempts + 1
-        problem = await webhooks.url_problem(claimed.url, self.policy)
+        problem = await url_problem(claimed.url, self.policy)
         if problem is not None:
             return Outcome(claimed.id, attempts, False, None, problem)
         body = claimed.body.encode()
@@ -173,7 +174,7 @@ class WebhookWorker:
             "Cx360-Event-Id": encode_position(claimed.change_id),
             "Cx360-Event-Type": claimed.change_type.value,
             "Cx360-Delivery-Id": to_global_id("WebhookDelivery", claimed.id),
-            webhooks.SIGNATURE_HEADER: webhooks.sign(claimed.secret, body, int(time.time())),
+            signing.SIGNATURE_HEADER: signing.sign(claimed.secret, body, int(time.time())),
         }
         try:
             response = await client.post(claimed.url, content=body, headers=headers)

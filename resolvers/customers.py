@@ -198,6 +198,14 @@ async def customers_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list
     return resolved
 
 
+# The same two lookups for the compiled read path ({0}, {1}: the bound arguments).
+CUSTOMER_BY_EMAIL_SQL = "(SELECT c.id FROM customer AS c WHERE c.email = {0})"
+CUSTOMER_BY_EXTERNAL_ID_SQL = (
+    "(SELECT x.customer_id FROM customer_external_id AS x "
+    "WHERE x.source = {0} AND x.external_id = {1})"
+)
+
+
 async def customer_ids_by_email(
     sessions: Sessions, emails: Sequence[str]
 ) -> list[uuid.UUID | None]:

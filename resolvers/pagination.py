@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +21,9 @@ from sqlalchemy.orm import Mapped, QueryableAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from resolvers.errors import InputError
+
+if TYPE_CHECKING:
+    from resolvers.filters import Filter
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -177,6 +180,16 @@ def page_request(first: int | None, after: str | None, ordering: Ordering) -> Pa
             f"{DEFAULT_PAGE_SIZE}. Page on with `after: <endCursor>`.",
         )
     return PageRequest(first=size, after=decode_cursor(after, ordering) if after else None)
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """One page of a list, as both read paths take it from the field's arguments."""
+
+    query: Any
+    filters: "Sequence[Filter]"
+    ordering: Ordering
+    page: PageRequest
 
 
 def page_from_rows(rows: Sequence[Any], page: PageRequest, ordering: Ordering) -> Page[Any]:

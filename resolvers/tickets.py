@@ -48,6 +48,23 @@ PRIORITY_RANK_SQL = (
 )
 
 
+# How long a ticket took, in Python and in SQL (the compiled read path).
+CLOSED_STATES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+SECONDS_TO_FIRST_RESPONSE = (
+    "trunc(extract(epoch FROM ticket.first_response_at - ticket.created_at))"
+)
+SECONDS_TO_RESOLUTION = "trunc(extract(epoch FROM ticket.resolved_at - ticket.created_at))"
+RESOLVED_ON_FIRST_CONTACT = (
+    "CASE WHEN ticket.status IN ("
+    + ", ".join(f"'{s.value}'" for s in CLOSED_STATES)
+    + ") THEN ticket.contact_count = 1 AND ticket.reopen_count = 0 END"
+)
+
+
+def whole_seconds_between(start: datetime, end: datetime | None) -> int | None:
+    return None if end is None else int((end - start).total_seconds())
+
+
 def _ordering(field: str, descending: bool) -> Ordering:
     direction = "desc" if descending else "asc"
     keys: tuple[SortKey, ...]

@@ -1,4 +1,4 @@
-"""Customer mutations: create, update, merge, unmerge, erase; and the GDPR export."""
+"""Customer mutations: create, update, merge, unmerge, erase."""
 
 from datetime import datetime
 from typing import Any
@@ -7,13 +7,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
-from resolvers import customer_export, customer_writes
+from resolvers import customer_writes
 from resolvers.writes import Write
 from schema.customers import Customer
-from schema.node import key_of_type, to_global_id
-from schema.permissions import Area, personal_data_only, writes
-from schema.scalars import jsonable
-from schema.writes import ExternalIdInput, UserError, key_in_input, perform
+from schema.mutations import ExternalIdInput, UserError, key_in_input, perform
+from schema.node import to_global_id
+from schema.permissions import Area, writes
 
 
 @strawberry.input
@@ -162,21 +161,3 @@ class CustomerMutations:
             erased_customer_id=to_global_id("Customer", key) if key is not None else None,
             user_errors=errors,
         )
-
-
-@strawberry.type
-class CustomerExportQueries:
-    @strawberry.field(
-        description="Everything held on a customer (GDPR access request): profile, external "
-        "ids, merged records, touchpoints, tickets and survey responses. Null when missing. "
-        "Roles with personal data only.",
-        extensions=personal_data_only(),
-    )
-    async def export_customer(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
-    ) -> JSON | None:
-        key = key_of_type(id, "Customer", "id")
-        if key is None:
-            return None
-        exported = await customer_export.export_customer(info.context.sessions, key)
-        return jsonable(exported) if exported is not None else None

@@ -22,14 +22,14 @@ from resolvers.compiled.forms import (
     ConnectionOf,
     Expression,
     ListOf,
-    ListRequest,
     Lookup,
     TimelineOf,
     sql,
     sql_table,
 )
 from resolvers.errors import InputError
-from resolvers.pagination import Ordering, page_request
+from resolvers.masks import mask_email, mask_email_sql, mask_phone
+from resolvers.pagination import ListRequest, Ordering, page_request
 from schema.convert import from_row
 from schema.enums import JourneyStage, SortDirection
 from schema.metrics import (
@@ -55,9 +55,6 @@ from schema.permissions import (
     Area,
     Masked,
     argument_rules,
-    mask_email,
-    mask_email_sql,
-    mask_phone,
     reads,
 )
 from schema.surveys import SurveyResponse, SurveyResponseFilter, response_list
@@ -156,13 +153,6 @@ def external_id_key(arguments: dict[str, Any], _: CompileContext) -> tuple[str, 
 
 def customer_key(arguments: dict[str, Any], _: CompileContext) -> tuple[uuid.UUID | None]:
     return (key_of_type(arguments["id"], "Customer", "id"),)
-
-
-CUSTOMER_BY_EMAIL_SQL = "(SELECT c.id FROM customer AS c WHERE c.email = {0})"
-CUSTOMER_BY_EXTERNAL_ID_SQL = (
-    "(SELECT x.customer_id FROM customer_external_id AS x "
-    "WHERE x.source = {0} AND x.external_id = {1})"
-)
 
 
 @sql_table(CustomerModel)
@@ -396,7 +386,13 @@ class CustomerQueries:
         "tell whether a guessed address is a customer's.",
         extensions=argument_rules(),
         metadata=sql(
-            Lookup(CustomerModel, email_key, ("text",), CUSTOMER_BY_EMAIL_SQL, follow_merges=True)
+            Lookup(
+                CustomerModel,
+                email_key,
+                ("text",),
+                customers.CUSTOMER_BY_EMAIL_SQL,
+                follow_merges=True,
+            )
         ),
     )
     async def customer_by_email(
@@ -414,7 +410,7 @@ class CustomerQueries:
                 CustomerModel,
                 external_id_key,
                 ("text", "text"),
-                CUSTOMER_BY_EXTERNAL_ID_SQL,
+                customers.CUSTOMER_BY_EXTERNAL_ID_SQL,
                 follow_merges=True,
             )
         ),

@@ -10,7 +10,8 @@ from strawberry.tools import merge_types
 from api.context import Context
 from resolvers.errors import InputError
 from schema.audit import AuditQueries
-from schema.customer_mutations import CustomerExportQueries, CustomerMutations
+from schema.customer_export import CustomerExportQueries
+from schema.customer_mutations import CustomerMutations
 from schema.customers import Customer, CustomerQueries
 from schema.dimensions import DimensionQueries
 from schema.enums import Role
@@ -23,7 +24,8 @@ from schema.ticket_mutations import TicketMutations
 from schema.tickets import Ticket, TicketQueries
 from schema.touchpoint_mutations import TouchpointMutations
 from schema.touchpoints import Touchpoint, TouchpointQueries
-from schema.webhooks import WebhookMutations, WebhookQueries
+from schema.webhook_mutations import WebhookMutations
+from schema.webhooks import WebhookQueries
 
 MAX_NODES = 100
 

@@ -20,10 +20,10 @@ from schema.descriptions import describe
 from schema.errors import ErrorPolicy, ReportingParserCache, log_client_errors
 from schema.federation import add_entity_keys
 from schema.limits import QueryBudget, directive_limit
+from schema.mutations import PrimaryReadsForMutations
 from schema.query import Mutation, Query
 from schema.scalars import SCALAR_MAP
 from schema.subscriptions import Subscription
-from schema.writes import PrimaryReadsForMutations
 
 PARSED_DOCUMENTS = 1000
 

@@ -9,9 +9,9 @@ from api.context import Context
 from resolvers import survey_writes
 from resolvers.writes import Write
 from schema.enums import SurveyKind
+from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
 from schema.permissions import Area, writes
 from schema.surveys import Survey, SurveyResponse
-from schema.writes import CustomerRef, UserError, customer_ref, key_in_input, perform
 
 
 @strawberry.input(description="The scale follows the kind: NPS 0-10, CSAT 1-5, CES 1-7.")

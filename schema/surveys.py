@@ -12,8 +12,8 @@ from models import Survey as SurveyModel
 from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from resolvers import surveys
-from resolvers.compiled.forms import ConnectionOf, ListRequest, ToOne, sql, sql_table
-from resolvers.pagination import page_request
+from resolvers.compiled.forms import ConnectionOf, ToOne, sql, sql_table
+from resolvers.pagination import ListRequest, page_request
 from schema.convert import from_row
 from schema.enums import SurveyKind
 from schema.node import Node, to_global_id

@@ -11,9 +11,9 @@ from models import Ticket as TicketModel
 from resolvers import ticket_writes
 from resolvers.writes import Write
 from schema.enums import Channel, TicketPriority
+from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
 from schema.permissions import Area, writes
 from schema.tickets import Ticket
-from schema.writes import CustomerRef, UserError, customer_ref, key_in_input, perform
 
 
 @strawberry.input

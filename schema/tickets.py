@@ -11,18 +11,23 @@ from api.context import Context
 from models import Customer as CustomerModel
 from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
-from models import TicketStatus as TicketStatusModel
 from resolvers import tickets
 from resolvers.compiled.forms import (
     ConnectionOf,
     Expression,
     ListOf,
-    ListRequest,
     ToOne,
     sql,
     sql_table,
 )
-from resolvers.pagination import Ordering, page_request
+from resolvers.pagination import ListRequest, Ordering, page_request
+from resolvers.tickets import (
+    CLOSED_STATES,
+    RESOLVED_ON_FIRST_CONTACT,
+    SECONDS_TO_FIRST_RESPONSE,
+    SECONDS_TO_RESOLUTION,
+    whole_seconds_between,
+)
 from schema.convert import from_row
 from schema.enums import Channel, SortDirection, TicketPriority, TicketStatus
 from schema.node import Node, key_of_type, to_global_id
@@ -40,8 +45,6 @@ from schema.surveys import SurveyResponse
 
 if TYPE_CHECKING:
     from schema.customers import Customer
-
-CLOSED_STATES = (TicketStatusModel.RESOLVED, TicketStatusModel.CLOSED)
 
 
 @strawberry.input(description="Tickets matching every given condition; lists mean any of.")
@@ -101,21 +104,6 @@ def ticket_list(
     )
 
 
-SECONDS_TO_FIRST_RESPONSE = (
-    "trunc(extract(epoch FROM ticket.first_response_at - ticket.created_at))"
-)
-SECONDS_TO_RESOLUTION = "trunc(extract(epoch FROM ticket.resolved_at - ticket.created_at))"
-RESOLVED_ON_FIRST_CONTACT = (
-    "CASE WHEN ticket.status IN ("
-    + ", ".join(f"'{s.value}'" for s in CLOSED_STATES)
-    + ") THEN ticket.contact_count = 1 AND ticket.reopen_count = 0 END"
-)
-
-
-def _seconds_between(start: datetime, end: datetime | None) -> int | None:
-    return None if end is None else int((end - start).total_seconds())
-
-
 @sql_table(TicketModel)
 @strawberry.type(description="One support case.")
 class Ticket(Node):
@@ -154,8 +142,8 @@ class Ticket(Node):
             model,
             id=to_global_id("Ticket", model.id),
             db_id=model.id,
-            first_response_seconds=_seconds_between(model.created_at, model.first_response_at),
-            resolution_seconds=_seconds_between(model.created_at, model.resolved_at),
+            first_response_seconds=whole_seconds_between(model.created_at, model.first_response_at),
+            resolution_seconds=whole_seconds_between(model.created_at, model.resolved_at),
             resolved_on_first_contact=(
                 model.contact_count == 1 and model.reopen_count == 0
                 if model.status in CLOSED_STATES

@@ -11,8 +11,8 @@ from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from models import Touchpoint as TouchpointModel
 from resolvers import timeline
-from resolvers.compiled.forms import CompileContext, ListRequest
-from resolvers.pagination import Page, page_request
+from resolvers.compiled.forms import CompileContext
+from resolvers.pagination import ListRequest, Page, page_request
 from resolvers.timeline import TimelineEntity, TimelineEntry
 from schema.pagination import PageInfo
 from schema.permissions import NODE_AREAS, READS

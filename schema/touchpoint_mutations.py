@@ -12,9 +12,9 @@ from resolvers.writes import CustomerRef as Ref
 from resolvers.writes import UserError as Problem
 from resolvers.writes import UserErrors, Write
 from schema.enums import Channel, JourneyStage, Team
+from schema.mutations import CustomerRef, UserError, customer_ref, perform
 from schema.permissions import Area, writes
 from schema.touchpoints import Touchpoint
-from schema.writes import CustomerRef, UserError, customer_ref, perform
 
 NO_CUSTOMER = Ref()  # stands in for a reference that could not be read
 

@@ -12,8 +12,8 @@ from api.context import Context
 from models import Customer as CustomerModel
 from models import Touchpoint as TouchpointModel
 from resolvers import touchpoints
-from resolvers.compiled.forms import ConnectionOf, ListRequest, ToOne, sql, sql_table
-from resolvers.pagination import page_request
+from resolvers.compiled.forms import ConnectionOf, ToOne, sql, sql_table
+from resolvers.pagination import ListRequest, page_request
 from schema.convert import from_row
 from schema.enums import Channel, JourneyStage, Team
 from schema.node import Node, to_global_id

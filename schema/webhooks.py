@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import strawberry
@@ -12,20 +12,14 @@ from api.context import Context
 from models import DeliveryStatus as DeliveryStatusModel
 from models import WebhookDelivery as DeliveryModel
 from models import WebhookEndpoint as EndpointModel
-from resolvers import webhooks
 from resolvers.changes import decode_position, encode_position
 from resolvers.pagination import page_request
-from resolvers.writes import Write, check_length, fail
+from resolvers.webhooks import deliveries, endpoints
 from schema.convert import from_row
-from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import ChangeType, DeliveryStatus, Role
 from schema.node import key_of_type, to_global_id
 from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
-from schema.permissions import NODE_AREAS, READS, Area, reads, writes
-from schema.surveys import SurveyResponseFilter
-from schema.tickets import TicketFilter
-from schema.touchpoints import TouchpointFilter
-from schema.writes import UserError, key_in_input, perform
+from schema.permissions import Area, reads
 
 
 @strawberry.type(description="Where cx360 sends changes, signed with the endpoint's secret.")
@@ -103,196 +97,16 @@ class WebhookDeliveryFilter:
     )
 
 
-@strawberry.input(description="An endpoint to register.")
-class CreateWebhookEndpointInput:
-    url: str = strawberry.field(description="Public https URL (http allowed outside production).")
-    event_types: list[ChangeType] = strawberry.field(description="At least one.")
-    role: Role = strawberry.field(
-        default=Role.PARTNER,
-        description="Whose field rules shape payloads; it must be allowed to read them.",
-    )
-    description: str | None = strawberry.field(
-        default=None, description="What it is for (up to 500 characters)."
-    )
-    touchpoint_filter: TouchpointFilter | None = strawberry.field(
-        default=None, description="TOUCHPOINT_RECORDED only for touchpoints passing it."
-    )
-    ticket_filter: TicketFilter | None = strawberry.field(
-        default=None, description="TICKET_* only for tickets passing it."
-    )
-    survey_response_filter: SurveyResponseFilter | None = strawberry.field(
-        default=None, description="SURVEY_RESPONSE_RECORDED only for responses passing it."
-    )
-
-
-@strawberry.type(description="The endpoint as written, or what was wrong.")
-class WebhookEndpointPayload:
-    endpoint: WebhookEndpoint | None = strawberry.field(description="Null on a user error.")
-    secret: str | None = strawberry.field(
-        description="Signs every delivery; shown only when created or rotated, store it now."
-    )
-    user_errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
-
-
-@strawberry.type(description="Which endpoint was deleted, or what was wrong.")
-class DeleteWebhookEndpointPayload:
-    deleted_id: strawberry.ID | None = strawberry.field(description="Null on a user error.")
-    user_errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
-
-
-@strawberry.type(description="The delivery as replayed, or what was wrong.")
-class WebhookDeliveryPayload:
-    delivery: WebhookDelivery | None = strawberry.field(description="Null on a user error.")
-    user_errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
-
-
-async def _endpoint_input(
-    info: strawberry.Info[Context, None], given: CreateWebhookEndpointInput
-) -> webhooks.NewEndpoint:
-    check_length(given.url, 2000, ["input", "url"], required=True)
-    check_length(given.description, 500, ["input", "description"])
-    problem = await webhooks.url_problem(given.url.strip(), info.context.webhook_urls)
-    if problem is not None:
-        raise fail(["input", "url"], problem)
-    if not given.event_types:
-        raise fail(["input", "eventTypes"], "Name at least one event type.")
-    for event_type in given.event_types:
-        area = NODE_AREAS[event_type.record_type]
-        if area not in READS[given.role]:
-            raise fail(
-                ["input", "eventTypes"],
-                f"A {given.role.value} key may not read {area.value}, so {event_type.value} "
-                "cannot be sent with its field rules; choose a role that may, or drop it.",
-            )
-    record_types = {t.record_type for t in given.event_types}
-    filters: dict[str, Any] = {}
-    for name, record_type, chosen in (
-        ("touchpointFilter", "Touchpoint", given.touchpoint_filter),
-        ("ticketFilter", "Ticket", given.ticket_filter),
-        ("surveyResponseFilter", "SurveyResponse", given.survey_response_filter),
-    ):
-        if chosen is None:
-            continue
-        if record_type not in record_types:
-            raise fail(["input", name], f"`{name}` applies to no chosen event type; drop it.")
-        filters[record_type] = chosen.query()
-    return webhooks.NewEndpoint(
-        url=given.url.strip(),
-        change_types=tuple(dict.fromkeys(given.event_types)),
-        role=given.role,
-        description=given.description,
-        filters=filters,
-    )
-
-
-async def _endpoint_payload(
-    info: strawberry.Info[Context, None], action: Any, show_secret: bool = False
-) -> WebhookEndpointPayload:
-    result, errors = await perform(info, action)
-    if not isinstance(result, EndpointModel):
-        return WebhookEndpointPayload(endpoint=None, secret=None, user_errors=errors)
-    secret = result.secret if show_secret else None
-    return WebhookEndpointPayload(
-        endpoint=WebhookEndpoint.from_model(result), secret=secret, user_errors=errors
-    )
-
-
-EndpointId = Annotated[strawberry.ID, strawberry.argument(description="The endpoint's id.")]
-
-
-@strawberry.type
-class WebhookMutations:
-    @strawberry.mutation(
-        description="Registers an endpoint; it receives changes committed from now on.",
-        extensions=writes(Area.WEBHOOKS),
-    )
-    async def create_webhook_endpoint(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateWebhookEndpointInput, strawberry.argument(description="The endpoint.")
-        ],
-    ) -> WebhookEndpointPayload:
-        async def work(write: Write) -> EndpointModel:
-            return await webhooks.create_endpoint(write, await _endpoint_input(info, input))
-
-        return await _endpoint_payload(info, work, show_secret=True)
-
-    @strawberry.mutation(
-        description="Pauses (false) or resumes (true) an endpoint; changes committed while "
-        "it is paused are not sent to it.",
-        extensions=writes(Area.WEBHOOKS),
-    )
-    async def set_webhook_endpoint_active(
-        self,
-        info: strawberry.Info[Context, None],
-        id: EndpointId,
-        active: Annotated[bool, strawberry.argument(description="false pauses, true resumes.")],
-    ) -> WebhookEndpointPayload:
-        async def work(write: Write) -> EndpointModel:
-            key = key_in_input(id, "WebhookEndpoint", ["id"])
-            return await webhooks.set_endpoint_active(write, key, active)
-
-        return await _endpoint_payload(info, work)
-
-    @strawberry.mutation(
-        description="A new signing secret, effective for the next attempt; the old one "
-        "stops working at once.",
-        extensions=writes(Area.WEBHOOKS),
-    )
-    async def rotate_webhook_secret(
-        self, info: strawberry.Info[Context, None], id: EndpointId
-    ) -> WebhookEndpointPayload:
-        async def work(write: Write) -> EndpointModel:
-            key = key_in_input(id, "WebhookEndpoint", ["id"])
-            return await webhooks.rotate_secret(write, key)
-
-        return await _endpoint_payload(info, work, show_secret=True)
-
-    @strawberry.mutation(
-        description="Deletes an endpoint and its delivery history.",
-        extensions=writes(Area.WEBHOOKS),
-    )
-    async def delete_webhook_endpoint(
-        self, info: strawberry.Info[Context, None], id: EndpointId
-    ) -> DeleteWebhookEndpointPayload:
-        async def work(write: Write) -> uuid.UUID:
-            key = key_in_input(id, "WebhookEndpoint", ["id"])
-            return await webhooks.delete_endpoint(write, key)
-
-        result, errors = await perform(info, work)
-        deleted = to_global_id("WebhookEndpoint", result) if result is not None else None
-        return DeleteWebhookEndpointPayload(deleted_id=deleted, user_errors=errors)
-
-    @strawberry.mutation(
-        description="Sends a DELIVERED or FAILED delivery again (same body and event id, "
-        "fresh signature and retries).",
-        extensions=writes(Area.WEBHOOKS),
-    )
-    async def replay_webhook_delivery(
-        self,
-        info: strawberry.Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The delivery's id.")],
-    ) -> WebhookDeliveryPayload:
-        async def work(write: Write) -> DeliveryModel:
-            key = key_in_input(id, "WebhookDelivery", ["id"])
-            return await webhooks.replay_delivery(write, key)
-
-        result, errors = await perform(info, work)
-        delivery = WebhookDelivery.from_model(result) if result is not None else None
-        return WebhookDeliveryPayload(delivery=delivery, user_errors=errors)
-
-
-def _delivery_query(filter: WebhookDeliveryFilter | None) -> webhooks.DeliveryQuery:
+def _delivery_query(filter: WebhookDeliveryFilter | None) -> deliveries.DeliveryQuery:
     if filter is None:
-        return webhooks.DeliveryQuery()
+        return deliveries.DeliveryQuery()
     endpoint = None
     if filter.endpoint_id is not None:
         # Another type's id matches nothing, like a missing endpoint's.
         found = key_of_type(filter.endpoint_id, "WebhookEndpoint", "filter.endpointId")
         endpoint = found or uuid.UUID(int=0)
     change = decode_position(filter.event_id, "filter.eventId") if filter.event_id else None
-    return webhooks.DeliveryQuery(
+    return deliveries.DeliveryQuery(
         endpoint_id=endpoint,
         statuses=tuple(filter.status) if filter.status is not None else None,
         change_id=change,
@@ -309,10 +123,10 @@ class WebhookQueries:
         self, info: strawberry.Info[Context, None], first: First = None, after: After = None
     ) -> Connection[WebhookEndpoint] | None:
         sessions = info.context.sessions
-        page = page_request(first, after, webhooks.ENDPOINTS_NEWEST_FIRST)
-        found = await webhooks.list_endpoints(sessions, page)
+        page = page_request(first, after, endpoints.ENDPOINTS_NEWEST_FIRST)
+        found = await endpoints.list_endpoints(sessions, page)
         return connection(
-            found, WebhookEndpoint.from_model, lambda: webhooks.count_endpoints(sessions)
+            found, WebhookEndpoint.from_model, lambda: endpoints.count_endpoints(sessions)
         )
 
     @strawberry.field(
@@ -331,10 +145,10 @@ class WebhookQueries:
     ) -> Connection[WebhookDelivery] | None:
         sessions = info.context.sessions
         query = _delivery_query(filter)
-        page = page_request(first, after, webhooks.DELIVERIES_NEWEST_FIRST)
-        found = await webhooks.list_deliveries(sessions, query, page)
+        page = page_request(first, after, deliveries.DELIVERIES_NEWEST_FIRST)
+        found = await deliveries.list_deliveries(sessions, query, page)
         return connection(
             found,
             WebhookDelivery.from_model,
-            lambda: webhooks.count_deliveries(sessions, query),
+            lambda: deliveries.count_deliveries(sessions, query),
         )

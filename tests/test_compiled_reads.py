@@ -150,6 +150,21 @@ async def test_sqlite_and_python_only_fields_stay_on_the_resolvers(debug_api: Ap
         assert "not PostgreSQL" in path["declined"]
 
 
+async def test_mutations_run_on_the_resolvers_and_leave_no_plan(debug_api: Api) -> None:
+    """Only queries reach the compiler: a mutation is not coerced for it, nor cached."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's; SQLite always uses the resolvers")
+    app: Any = debug_api.client._transport.app  # type: ignore[attr-defined]
+    plans = app.state.plans.cache.plans
+    before = len(plans)
+    mutation = "mutation($id: ID!) { rotateWebhookSecret(id: $id) { userErrors { code } } }"
+    for variables in ({"id": "not-an-id"}, {"id": "not-an-id", "unused": 1}):
+        body = (await debug_api.post(mutation, variables)).json()
+        assert body["data"]["rotateWebhookSecret"]["userErrors"] == [{"code": "NOT_FOUND"}]
+        assert read_path(body) == {"path": "resolvers", "declined": "only queries are compiled"}
+    assert len(plans) == before
+
+
 async def test_a_denied_field_gets_the_standard_error(debug_api: Api) -> None:
     query = "{ customers(first: 2) { edges { node { name tickets(first: 1) { totalCount } } } } }"
     body = (await debug_api.post(query, role=Role.PARTNER)).json()

@@ -53,7 +53,6 @@ from resolvers.compiled.forms import (
     ConnectionOf,
     Expression,
     ListOf,
-    ListRequest,
     Lookup,
     SqlForm,
     TimelineOf,
@@ -61,7 +60,7 @@ from resolvers.compiled.forms import (
 )
 from resolvers.errors import InputError
 from resolvers.filters import Filter, column_sql
-from resolvers.pagination import Ordering, SortKey
+from resolvers.pagination import ListRequest, Ordering, SortKey
 from resolvers.timeline import TIMELINE_ORDERING, visible_sources
 
 

@@ -6,14 +6,13 @@ comes from the model mapping. A field with neither has no SQL form, and a query
 selecting it is answered by the resolvers.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from models import Role
-from resolvers.filters import Filter
-from resolvers.pagination import Ordering, PageRequest
+from resolvers.pagination import ListRequest
 
 SQL_FORM = "cx360.sql"
 SQL_MODEL = "__sql_model__"
@@ -26,16 +25,6 @@ class CompileContext:
 
     role: Role
     now: datetime
-
-
-@dataclass(frozen=True)
-class ListRequest:
-    """One page of a list, as both read paths take it from the field's arguments."""
-
-    query: Any
-    filters: Sequence[Filter]
-    ordering: Ordering
-    page: PageRequest
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachetools import LRUCache
-from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, OperationType
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.types.field import StrawberryField
@@ -44,6 +44,9 @@ class Declined:
     reason: str
 
 
+ONLY_QUERIES = Declined("only queries are compiled")
+
+
 @dataclass(frozen=True)
 class Ready:
     plan: Plan
@@ -72,6 +75,8 @@ class PlanCache:
         operation = get_operation_ast(document, operation_name)
         if not isinstance(operation, OperationDefinitionNode):
             return Declined("no such operation")
+        if operation.operation != OperationType.QUERY:
+            return ONLY_QUERIES  # nothing to coerce or cache: mutations run on the resolvers
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables)
         if not isinstance(coerced, VariableValues):
             return Declined("variables do not coerce")

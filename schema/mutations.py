@@ -1,4 +1,4 @@
-"""What every mutation shares: `UserError`, `CustomerRef`, and running one transaction."""
+"""What every mutation shares: `UserError`, `CustomerRef`, running one transaction (`perform`)."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence

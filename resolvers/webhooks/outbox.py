@@ -1,4 +1,4 @@
-"""Webhooks: endpoints, the outbox of deliveries, signing, and draining it.
+"""The outbox: fanning logged changes out into deliveries, claiming due ones, outcomes.
 
 Writes never wait on a webhook. A write only logs its changes (resolvers/changes.py);
 a worker task (api/webhook_worker.py) turns logged changes into delivery rows, one per
@@ -8,25 +8,16 @@ on PostgreSQL, so any number of workers drain one outbox and each delivery is at
 by one of them at a time; on SQLite writes are serial anyway.
 """
 
-import asyncio
-import hashlib
-import hmac
-import ipaddress
 import random
-import secrets
-import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 import sqlalchemy as sa
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import (
@@ -35,276 +26,19 @@ from models import (
     ChangeType,
     DeliveryStatus,
     Role,
-    SurveyResponse,
-    Ticket,
-    Touchpoint,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from models.types import utc_now
 from resolvers import changes as change_log
-from resolvers import surveys, tickets, touchpoints
 from resolvers.changes import Change
-from resolvers.filters import Filter, conditions
-from resolvers.pagination import Page, PageRequest, Sessions, count_rows, fetch_page, newest_first
-from resolvers.writes import Write, fail, insert_or_skip
+from resolvers.pagination import Sessions
+from resolvers.webhooks.filters import RECORD_FILTERS
+from resolvers.writes import insert_or_skip
 
 WEBHOOKS = "webhooks"  # the change-log position fanned out so far
-SECRET_PREFIX = "whsec_"  # noqa: S105  (a prefix, not a secret)
-SIGNATURE_HEADER = "Cx360-Signature"
-# Receivers refuse signatures older than this: a captured request cannot be replayed later.
-SIGNATURE_TOLERANCE_SECONDS = 300
 MAX_BACKOFF_SECONDS = 3600.0
 FAN_OUT_BATCH = 500
-
-
-@dataclass(frozen=True)
-class RecordFilter:
-    """How an endpoint's filter for one record type is stored and applied."""
-
-    table: Any
-    id_column: Any
-    filters: tuple[Filter, ...]
-    query: type
-
-    def condition(self, stored: dict[str, Any]) -> list[ColumnElement[bool]]:
-        return conditions(self.filters, TypeAdapter(self.query).validate_python(stored))
-
-    def stored(self, query: Any) -> dict[str, Any]:
-        dumped: dict[str, Any] = TypeAdapter(self.query).dump_python(
-            query, mode="json", exclude_none=True
-        )
-        return dumped
-
-
-RECORD_FILTERS: dict[str, RecordFilter] = {
-    "Touchpoint": RecordFilter(
-        Touchpoint, col(Touchpoint.id), touchpoints.FILTERS, touchpoints.TouchpointQuery
-    ),
-    "Ticket": RecordFilter(Ticket, col(Ticket.id), tickets.FILTERS, tickets.TicketQuery),
-    "SurveyResponse": RecordFilter(
-        SurveyResponse, col(SurveyResponse.id), surveys.RESPONSE_FILTERS, surveys.ResponseQuery
-    ),
-}
-
-
-# ---------------------------------------------------------------- signing
-
-
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the time is signed too."""
-    signed = f"{timestamp}.".encode() + body
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
-def verify(
-    secret: str,
-    header: str,
-    body: bytes,
-    now: float,
-    tolerance: float = SIGNATURE_TOLERANCE_SECONDS,
-) -> bool:
-    """What a receiver checks: the signature matches the body, and it is recent."""
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    expected = sign(secret, body, timestamp).split("v1=", 1)[1]
-    recent = abs(now - timestamp) <= tolerance
-    return recent and hmac.compare_digest(expected, parts.get("v1", ""))
-
-
-# ---------------------------------------------------------------- endpoints
-
-
-# The setting that lifts the private-network rule (api/settings.py), named in the refusal.
-ALLOW_PRIVATE_NETWORKS_SETTING = "CX360_WEBHOOK_ALLOW_PRIVATE_NETWORKS"
-
-
-@dataclass(frozen=True)
-class UrlPolicy:
-    """Where deliveries may go: public https hosts in production."""
-
-    allow_private_networks: bool = False
-    require_https: bool = False
-
-
-def _private(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return not ip.is_global or ip.is_multicast
-
-
-async def url_problem(url: str, policy: UrlPolicy) -> str | None:
-    """Why deliveries may not go to `url`, or None; checked on registration and on send
-    (a name may resolve elsewhere later), so partners cannot aim us at internal hosts."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "`url` is not a URL; give e.g. https://hooks.example.com/cx360."
-    schemes = ("https",) if policy.require_https else ("https", "http")
-    if parts.scheme not in schemes or not parts.hostname:
-        return f"`url` must be an absolute {' or '.join(schemes)} URL with a host."
-    if parts.username or parts.password:
-        return "`url` must not carry credentials; verify deliveries by their signature."
-    if policy.allow_private_networks:
-        return None
-    try:
-        found = await asyncio.get_running_loop().getaddrinfo(
-            parts.hostname, port or (443 if parts.scheme == "https" else 80)
-        )
-    except OSError:
-        return f"`url`: the host {parts.hostname} does not resolve."
-    if any(_private(str(info[4][0])) for info in found if info[0] in PUBLIC_FAMILIES):
-        return (
-            "`url` points into a private network; give a public address "
-            f"(or, for development, set {ALLOW_PRIVATE_NETWORKS_SETTING}=true)."
-        )
-    return None
-
-
-PUBLIC_FAMILIES = (socket.AF_INET, socket.AF_INET6)
-
-
-@dataclass(frozen=True)
-class NewEndpoint:
-    url: str
-    change_types: tuple[ChangeType, ...]
-    role: Role
-    description: str | None = None
-    # Record type -> the list query's filter dataclass (e.g. tickets.TicketQuery).
-    filters: dict[str, Any] = field(default_factory=dict)
-
-
-def new_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
-
-
-async def create_endpoint(write: Write, data: NewEndpoint) -> WebhookEndpoint:
-    """The endpoint receives changes committed after it was created."""
-    latest = await write.session.execute(sa.select(sa.func.max(col(ChangeEvent.id))))
-    endpoint = WebhookEndpoint(
-        url=data.url,
-        description=data.description,
-        change_types=[t.value for t in data.change_types],
-        role=data.role,
-        filters={kind: RECORD_FILTERS[kind].stored(q) for kind, q in data.filters.items()},
-        secret=new_secret(),
-        starts_after=latest.scalar_one() or 0,
-        created_by=write.actor.key_name,
-    )
-    write.session.add(endpoint)
-    await write.session.flush()
-    write.audit("createWebhookEndpoint", [f"WebhookEndpoint:{endpoint.id}"], url=data.url)
-    return endpoint
-
-
-async def _endpoint(write: Write, key: uuid.UUID) -> WebhookEndpoint:
-    endpoint = await write.session.get(WebhookEndpoint, key, with_for_update=True)
-    if endpoint is None:
-        raise fail(["id"], "No webhook endpoint has this id.", "NOT_FOUND")
-    return endpoint
-
-
-async def set_endpoint_active(write: Write, key: uuid.UUID, active: bool) -> WebhookEndpoint:
-    endpoint = await _endpoint(write, key)
-    endpoint.active = active
-    await write.session.flush()
-    write.audit("setWebhookEndpointActive", [f"WebhookEndpoint:{key}"], active=active)
-    return endpoint
-
-
-async def rotate_secret(write: Write, key: uuid.UUID) -> WebhookEndpoint:
-    endpoint = await _endpoint(write, key)
-    endpoint.secret = new_secret()
-    await write.session.flush()
-    write.audit("rotateWebhookSecret", [f"WebhookEndpoint:{key}"])
-    return endpoint
-
-
-async def delete_endpoint(write: Write, key: uuid.UUID) -> uuid.UUID:
-    """Deletes the endpoint and its delivery history."""
-    endpoint = await _endpoint(write, key)
-    await write.session.execute(
-        sa.delete(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == key)
-    )
-    await write.session.delete(endpoint)
-    write.audit("deleteWebhookEndpoint", [f"WebhookEndpoint:{key}"], url=endpoint.url)
-    return key
-
-
-async def replay_delivery(write: Write, key: uuid.UUID) -> WebhookDelivery:
-    """Sends the recorded body again, with a fresh signature and a fresh round of retries."""
-    delivery = await write.session.get(WebhookDelivery, key, with_for_update=True)
-    if delivery is None:
-        raise fail(["id"], "No webhook delivery has this id.", "NOT_FOUND")
-    if delivery.status == DeliveryStatus.PENDING:
-        raise fail(["id"], "This delivery is still pending; it is sent without a replay.")
-    delivery.status = DeliveryStatus.PENDING
-    delivery.attempts = 0
-    delivery.next_attempt_at = utc_now()
-    await write.session.flush()
-    write.audit("replayWebhookDelivery", [f"WebhookDelivery:{key}"])
-    return delivery
-
-
-async def forget_customers(session: AsyncSession, customer_ids: Sequence[uuid.UUID]) -> None:
-    """Erasure: deliveries hold a copy of the customer's records, so they go too."""
-    await session.execute(
-        sa.delete(WebhookDelivery).where(col(WebhookDelivery.customer_id).in_(customer_ids))
-    )
-
-
-# ---------------------------------------------------------------- reads
-
-ENDPOINTS_NEWEST_FIRST = newest_first(
-    "webhookEndpoint:createdAt:desc", col(WebhookEndpoint.created_at), col(WebhookEndpoint.id)
-)
-DELIVERIES_NEWEST_FIRST = newest_first(
-    "webhookDelivery:createdAt:desc", col(WebhookDelivery.created_at), col(WebhookDelivery.id)
-)
-
-
-@dataclass(frozen=True)
-class DeliveryQuery:
-    endpoint_id: uuid.UUID | None = None
-    statuses: tuple[DeliveryStatus, ...] | None = None
-    change_id: int | None = None
-
-
-def _delivery_conditions(query: DeliveryQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.endpoint_id is not None:
-        where.append(col(WebhookDelivery.endpoint_id) == query.endpoint_id)
-    if query.statuses is not None:
-        where.append(col(WebhookDelivery.status).in_(query.statuses))
-    if query.change_id is not None:
-        where.append(col(WebhookDelivery.change_id) == query.change_id)
-    return where
-
-
-async def list_endpoints(sessions: Sessions, page: PageRequest) -> Page[WebhookEndpoint]:
-    return await fetch_page(sessions, WebhookEndpoint, [], ENDPOINTS_NEWEST_FIRST, page)
-
-
-async def count_endpoints(sessions: Sessions) -> int:
-    return await count_rows(sessions, WebhookEndpoint, [])
-
-
-async def list_deliveries(
-    sessions: Sessions, query: DeliveryQuery, page: PageRequest
-) -> Page[WebhookDelivery]:
-    where = _delivery_conditions(query)
-    return await fetch_page(sessions, WebhookDelivery, where, DELIVERIES_NEWEST_FIRST, page)
-
-
-async def count_deliveries(sessions: Sessions, query: DeliveryQuery) -> int:
-    return await count_rows(sessions, WebhookDelivery, _delivery_conditions(query))
-
-
-# ---------------------------------------------------------------- draining the outbox
 
 # (role, record type, record ids) -> each record's JSON as the role may read it.
 Render = Callable[[Role, str, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
