@@ -17,8 +17,8 @@ from resolvers.business_time import (
 BERLIN_OFFICE = Calendar("Europe/Berlin", frozenset({1, 2, 3, 4, 5}), time(9), time(17))
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def hours(n: float) -> timedelta:
