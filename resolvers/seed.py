@@ -34,6 +34,7 @@ from models import (
     Touchpoint,
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
+from resolvers import sla
 
 FIRST_NAMES = [
     "Ada",
@@ -523,6 +524,7 @@ class _Generator:
                 "closed_at": closed_at,
                 "contact_count": contacts,
                 "reopen_count": reopened if resolved_at else 0,
+                **sla.due_columns(created_at, sla.default_policy(priority)),
             }
         )
         if resolved_at is None:

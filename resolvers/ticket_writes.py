@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from models import ChangeType, Channel, Ticket, TicketPriority, TicketStatus
 from models.types import utc_now
+from resolvers import sla
 from resolvers.writes import (
     INT_MAX,
     CustomerRef,
@@ -158,6 +159,8 @@ async def update_ticket(write: Write, key: uuid.UUID, changes: TicketChanges) ->
     ticket = await move_ticket(write, "updateTicket", key)
     fields = []
     if changes.priority is not None:
+        if changes.priority != ticket.priority:  # the due times move, still from createdAt
+            sla.set_due_times(ticket, await sla.policy_for(write, changes.priority))
         ticket.priority = changes.priority
         fields.append("priority")
     if changes.assignee is not None or changes.clear_assignee:
@@ -197,6 +200,7 @@ async def open_ticket(write: Write, data: NewTicket) -> Ticket:
         created_at=data.created_at or now,
         updated_at=now,
     )
+    sla.set_due_times(ticket, await sla.policy_for(write, data.priority))
     write.session.add(ticket)
     await write.session.flush()
     write.audit("openTicket", [f"Ticket:{ticket.id}", f"Customer:{customer.id}"])
