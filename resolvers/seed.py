@@ -524,7 +524,7 @@ class _Generator:
                 "closed_at": closed_at,
                 "contact_count": contacts,
                 "reopen_count": reopened if resolved_at else 0,
-                **sla.due_columns(created_at, sla.default_policy(priority)),
+                **sla.due_times(created_at, sla.default_policy(priority))._asdict(),
             }
         )
         if resolved_at is None:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
@@ -106,19 +106,28 @@ async def all_policies(sessions: Sessions) -> dict[TicketPriority, Policy]:
 # ---------------------------------------------------------------- due times on tickets
 
 
-def due_columns(created_at: datetime, policy: Policy) -> dict[str, datetime]:
-    """The four stored SLA columns of a ticket created at `created_at` under `policy`."""
+class DueTimes(NamedTuple):
+    """The four stored SLA columns of a ticket (named as the columns are)."""
+
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+    first_response_at_risk_at: datetime
+    resolution_at_risk_at: datetime
+
+
+def due_times(created_at: datetime, policy: Policy) -> DueTimes:
+    """The SLA columns of a ticket created at `created_at` under `policy`."""
     calendar = policy.calendar
-    return {
-        "first_response_due_at": add_working(created_at, policy.first_response, calendar),
-        "resolution_due_at": add_working(created_at, policy.resolution, calendar),
-        "first_response_at_risk_at": at_risk_from(created_at, policy.first_response, calendar),
-        "resolution_at_risk_at": at_risk_from(created_at, policy.resolution, calendar),
-    }
+    return DueTimes(
+        add_working(created_at, policy.first_response, calendar),
+        add_working(created_at, policy.resolution, calendar),
+        at_risk_from(created_at, policy.first_response, calendar),
+        at_risk_from(created_at, policy.resolution, calendar),
+    )
 
 
 def set_due_times(ticket: Ticket, policy: Policy) -> None:
-    for name, value in due_columns(ticket.created_at, policy).items():
+    for name, value in due_times(ticket.created_at, policy)._asdict().items():
         setattr(ticket, name, value)
 
 
@@ -373,7 +382,7 @@ async def _move_open_tickets(session: AsyncSession, policy: Policy) -> int:
         .with_for_update()
     )
     rows: list[dict[str, Any]] = [
-        {"id": key, **due_columns(created_at, policy)} for key, created_at in found.all()
+        {"id": key, **due_times(created_at, policy)._asdict()} for key, created_at in found.all()
     ]
     if rows:
         await session.execute(sa.update(Ticket), rows)

@@ -191,16 +191,21 @@ async def open_ticket(write: Write, data: NewTicket) -> Ticket:
         check_span(data.created_at, utc_now(), ["input", "createdAt"])
     customer = await require_customer(write.session, data.customer, ["input", "customer"])
     now = utc_now()
+    created_at = data.created_at or now
+    due = sla.due_times(created_at, await sla.policy_for(write, data.priority))
     ticket = Ticket(
         customer_id=customer.id,
         subject=data.subject.strip(),
         channel=data.channel,
         priority=data.priority,
         assignee=(data.assignee or "").strip() or None,
-        created_at=data.created_at or now,
+        created_at=created_at,
         updated_at=now,
+        first_response_due_at=due.first_response_due_at,
+        resolution_due_at=due.resolution_due_at,
+        first_response_at_risk_at=due.first_response_at_risk_at,
+        resolution_at_risk_at=due.resolution_at_risk_at,
     )
-    sla.set_due_times(ticket, await sla.policy_for(write, data.priority))
     write.session.add(ticket)
     await write.session.flush()
     write.audit("openTicket", [f"Ticket:{ticket.id}", f"Customer:{customer.id}"])
