@@ -25,6 +25,7 @@ from api.redis_link import RedisLink, change_feed
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
+from models.types import utc_now
 from schema.compiled import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
@@ -129,4 +130,6 @@ def create_app(
         middleware=[Middleware(RequestObserver), Middleware(FailureAnswers)],
         lifespan=lifespan,
     )
+    # The clock requests read "now" from (Context.now); tests may set another.
+    app.state.clock = utc_now
     return traced(app, tracer_provider) if tracer_provider is not None else app
