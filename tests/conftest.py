@@ -65,6 +65,8 @@ class Api:
     backend: Backend
     client: httpx.AsyncClient
     statements: list[str]
+    # The ASGI app, for test hooks in its state (e.g. `app.state.clock`).
+    app: Any = None
 
     async def post(
         self,
@@ -161,7 +163,7 @@ async def serving(backend: Backend, **settings: Any) -> AsyncIterator[Api]:
             )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://cx360.test") as client:
-            yield Api(backend, client, statements)
+            yield Api(backend, client, statements, app)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
