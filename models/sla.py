@@ -1,6 +1,8 @@
 """SLA policies: targets per ticket priority and an optional business calendar."""
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -8,6 +10,29 @@ from sqlmodel import Field, SQLModel
 from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
 from models.enums import TicketPriority
 from models.types import UTCDateTime, enum_column, utc_now
+
+HOUR = 3600
+# The domain's default targets (first response, resolution) in seconds, per priority.
+DEFAULT_TARGETS: dict[TicketPriority, tuple[int, int]] = {
+    TicketPriority.URGENT: (1 * HOUR, 8 * HOUR),
+    TicketPriority.HIGH: (4 * HOUR, 24 * HOUR),
+    TicketPriority.NORMAL: (8 * HOUR, 72 * HOUR),
+    TicketPriority.LOW: (24 * HOUR, 168 * HOUR),
+}
+
+
+def default_due(target: int, share: float) -> Callable[[Any], datetime]:
+    """A column default for rows inserted without SLA times (bulk loads, fixtures): the
+    default policy's (no calendar), from the row's createdAt and priority. The app's own
+    writes always set them from the stored policy (resolvers/sla.py)."""
+
+    def compute(context: Any) -> datetime:
+        row = context.get_current_parameters()
+        priority = TicketPriority(row.get("priority") or TicketPriority.NORMAL)
+        created_at: datetime = row["created_at"]
+        return created_at + timedelta(seconds=DEFAULT_TARGETS[priority][target]) * share
+
+    return compute
 
 
 class SlaPolicy(SQLModel, table=True):

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
 from models.enums import Channel, TicketPriority, TicketStatus
+from models.sla import default_due
 from models.types import UTCDateTime, enum_column, utc_now
 
 
@@ -57,7 +58,15 @@ class Ticket(SQLModel, table=True):
     # SLA due times and the instants from which a target is AT_RISK (at most 25 % of its
     # length left in working time), stored when the ticket is opened and whenever its
     # priority or its priority's policy changes (resolvers/sla.py).
-    first_response_due_at: datetime = Field(sa_type=UTCDateTime)
-    resolution_due_at: datetime = Field(sa_type=UTCDateTime)
-    first_response_at_risk_at: datetime = Field(sa_type=UTCDateTime)
-    resolution_at_risk_at: datetime = Field(sa_type=UTCDateTime)
+    first_response_due_at: datetime = Field(
+        sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(0, 1)}
+    )
+    resolution_due_at: datetime = Field(
+        sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(1, 1)}
+    )
+    first_response_at_risk_at: datetime = Field(
+        sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(0, 0.75)}
+    )
+    resolution_at_risk_at: datetime = Field(
+        sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(1, 0.75)}
+    )

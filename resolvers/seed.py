@@ -34,7 +34,6 @@ from models import (
     Touchpoint,
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
-from resolvers import sla
 
 FIRST_NAMES = [
     "Ada",
@@ -524,7 +523,6 @@ class _Generator:
                 "closed_at": closed_at,
                 "contact_count": contacts,
                 "reopen_count": reopened if resolved_at else 0,
-                **sla.due_times(created_at, sla.default_policy(priority))._asdict(),
             }
         )
         if resolved_at is None:

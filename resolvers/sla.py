@@ -31,6 +31,7 @@ from sqlmodel import col
 
 from models import SlaPolicy as PolicyRow
 from models import Ticket, TicketPriority, TicketStatus
+from models.sla import DEFAULT_TARGETS
 from models.types import utc_now
 from resolvers.business_time import Calendar, add_working, at_risk_from, reaches_within
 from resolvers.filters import Param
@@ -42,13 +43,6 @@ ON_TRACK, AT_RISK, BREACHED, MET = "ON_TRACK", "AT_RISK", "BREACHED", "MET"
 BADNESS: dict[str, int] = {BREACHED: 3, AT_RISK: 2, ON_TRACK: 1, MET: 0}
 FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 RUNNING = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
-HOUR = 3600
-DEFAULT_TARGETS: dict[TicketPriority, tuple[int, int]] = {
-    TicketPriority.URGENT: (1 * HOUR, 8 * HOUR),
-    TicketPriority.HIGH: (4 * HOUR, 24 * HOUR),
-    TicketPriority.NORMAL: (8 * HOUR, 72 * HOUR),
-    TicketPriority.LOW: (24 * HOUR, 168 * HOUR),
-}
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 

@@ -369,6 +369,16 @@ async def test_filter_by_state_and_order_by_due_time_page_by_page(
                 assert len(seen) == len(expected)
                 dues = [parse(t["sla"][due_of]) for t in seen]
                 assert dues == sorted(dues, reverse=direction == "DESC")
+        # Without `sla` in the selection the compiled path serves the due-time order too
+        # (tests/test_compiled_parity.py replays this through both read paths).
+        plain = await writable.query(
+            "query($order: TicketOrder) { tickets(first: 5, orderBy: $order) "
+            "{ edges { cursor node { id createdAt } } } }",
+            {"order": {"field": field, "direction": "ASC"}},
+        )
+        ids = [edge["node"]["id"] for edge in plain["tickets"]["edges"]]
+        by_due = sorted(everything, key=lambda t: parse(t["sla"][due_of]))
+        assert {t["id"] for t in by_due[:5]} >= set(ids[:1])
         assert any(t["sla"]["state"] == "AT_RISK" for t in everything)
         assert any(t["sla"]["state"] == "BREACHED" for t in everything)
 
