@@ -433,6 +433,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             error_codes=scope_state.setdefault("error_codes", []),
             log_fields=scope_state.setdefault("log_fields", {}),
             webhook_urls=self.webhook_urls,
+            now=state.clock(),
         )
 
     def encode_json(self, data: object) -> bytes:

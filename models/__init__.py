@@ -16,6 +16,7 @@ from models.enums import (
 )
 from models.keys import ApiKey, TrustedDocument
 from models.merges import MergeRecord
+from models.sla import SlaPolicy
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
 from models.touchpoints import Touchpoint
@@ -34,6 +35,7 @@ __all__ = [
     "JourneyStage",
     "MergeRecord",
     "Role",
+    "SlaPolicy",
     "Survey",
     "SurveyKind",
     "SurveyResponse",

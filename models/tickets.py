@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
 from models.enums import Channel, TicketPriority, TicketStatus
+from models.sla import default_due
 from models.types import UTCDateTime, enum_column, utc_now
 
 
@@ -17,6 +18,9 @@ class Ticket(SQLModel, table=True):
         sa.Index("ix_ticket_customer_id_created_at_id", "customer_id", "created_at", "id"),
         sa.Index("ix_ticket_created_at_id", "created_at", "id"),
         sa.Index("ix_ticket_status_created_at", "status", "created_at"),
+        # SLA: ordering by due time (keyset with id) and the state filters (resolvers/sla.py).
+        sa.Index("ix_ticket_first_response_due_at_id", "first_response_due_at", "id"),
+        sa.Index("ix_ticket_resolution_due_at_id", "resolution_due_at", "id"),
         # Metrics read only these columns of a window: index-only scans on PostgreSQL.
         sa.Index(
             "ix_ticket_created_at_metrics",
@@ -51,3 +55,18 @@ class Ticket(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     contact_count: int = Field(default=1)
     reopen_count: int = Field(default=0)
+    # SLA due times and the instants from which a target is AT_RISK (at most 25 % of its
+    # length left in working time), stored when the ticket is opened and whenever its
+    # priority or its priority's policy changes (resolvers/sla.py).
+    first_response_due_at: datetime = Field(
+        sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(0, 1)}
+    )
+    resolution_due_at: datetime = Field(
+        sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(1, 1)}
+    )
+    first_response_at_risk_at: datetime = Field(
+        sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(0, 0.75)}
+    )
+    resolution_at_risk_at: datetime = Field(
+        sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(1, 0.75)}
+    )

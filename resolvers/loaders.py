@@ -14,8 +14,16 @@ from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
-from models import Customer, CustomerExternalId, Survey, SurveyResponse, Ticket, Touchpoint
-from resolvers import customers, health, metrics, surveys, tickets, timeline, touchpoints
+from models import (
+    Customer,
+    CustomerExternalId,
+    Survey,
+    SurveyResponse,
+    Ticket,
+    TicketPriority,
+    Touchpoint,
+)
+from resolvers import customers, health, metrics, sla, surveys, tickets, timeline, touchpoints
 from resolvers.pagination import Ordering, Page, PageRequest, Sessions
 
 K = TypeVar("K")
@@ -171,6 +179,15 @@ class Loaders:
             return [found[key] for key in keys]
 
         return self._loader(("metric_group", group, scope, buckets), batch)
+
+    def sla_policies(self) -> DataLoader[int, dict[TicketPriority, sla.Policy]]:
+        """Every priority's SLA policy, read once per request (load any key, e.g. 0)."""
+
+        async def batch(keys: list[int]) -> list[dict[TicketPriority, sla.Policy]]:
+            found = await sla.all_policies(self._sessions)
+            return [found for _ in keys]
+
+        return self._loader("sla_policies", batch)
 
     def health(self, as_of: datetime) -> DataLoader[uuid.UUID, health.Health]:
         return self._loader(("health", as_of), partial(health.health_of, self._sessions, as_of))

@@ -39,7 +39,8 @@ from models import (
 )
 from models.enums import STAGE_ORDER
 from models.touchpoints import PURCHASE_KIND
-from models.types import MONEY_QUANTUM, UTCDateTime
+from models.types import MONEY_QUANTUM, UTCDateTime, utc_now
+from resolvers import sla
 from resolvers.pagination import Sessions
 
 FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -56,6 +57,8 @@ class Scope:
     segment: str | None = None
     channel: Channel | None = None
     team: Team | None = None
+    # The request's clock, for figures that depend on it (SLA targets decided by now).
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -643,6 +646,37 @@ async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:
     ]
 
 
+# ---------------------------------------------------------------- SLA
+
+
+@dataclass(frozen=True)
+class SlaFigures:
+    first_response_met: int = 0
+    first_response_decided: int = 0
+    resolution_met: int = 0
+    resolution_decided: int = 0
+
+
+async def sla_figures(sessions: Sessions, scope: Scope, grouping: Grouping) -> list[SlaFigures]:
+    """Of the tickets created in the window whose target is decided (achieved, or its due
+    time passed by now), how many achieved it on time: states from stored due times."""
+    now = scope.now or utc_now()
+    conditions = [col(Ticket.channel) == scope.channel] if scope.channel is not None else []
+    key, source, where = _facts(
+        scope, grouping, Ticket, col(Ticket.created_at), col(Ticket.customer_id), conditions
+    )
+    counts = []
+    for target in (sla.FIRST_RESPONSE, sla.RESOLUTION):
+        met = target.state_is(sla.MET, now)
+        counts += [
+            sa.func.count().filter(met),
+            sa.func.count().filter(met | target.state_is(sla.BREACHED, now)),
+        ]
+    statement = sa.select(key, *counts).select_from(source).where(*where).group_by(key)
+    found = await _rows(sessions, statement)
+    return _per_key(grouping, found, lambda row: SlaFigures(*map(int, row[1:])), SlaFigures())
+
+
 GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]
 GROUPS: dict[str, GroupFetch] = {
     "surveys": survey_figures,
@@ -650,4 +684,5 @@ GROUPS: dict[str, GroupFetch] = {
     "customers": customer_figures,
     "revenue": revenue_figures,
     "lifetime": lifetime_figures,
+    "sla": sla_figures,
 }

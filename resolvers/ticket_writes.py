@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from models import ChangeType, Channel, Ticket, TicketPriority, TicketStatus
 from models.types import utc_now
+from resolvers import sla
 from resolvers.writes import (
     INT_MAX,
     CustomerRef,
@@ -158,6 +159,8 @@ async def update_ticket(write: Write, key: uuid.UUID, changes: TicketChanges) ->
     ticket = await move_ticket(write, "updateTicket", key)
     fields = []
     if changes.priority is not None:
+        if changes.priority != ticket.priority:  # the due times move, still from createdAt
+            sla.set_due_times(ticket, await sla.policy_for(write, changes.priority))
         ticket.priority = changes.priority
         fields.append("priority")
     if changes.assignee is not None or changes.clear_assignee:
@@ -188,14 +191,20 @@ async def open_ticket(write: Write, data: NewTicket) -> Ticket:
         check_span(data.created_at, utc_now(), ["input", "createdAt"])
     customer = await require_customer(write.session, data.customer, ["input", "customer"])
     now = utc_now()
+    created_at = data.created_at or now
+    due = sla.due_times(created_at, await sla.policy_for(write, data.priority))
     ticket = Ticket(
         customer_id=customer.id,
         subject=data.subject.strip(),
         channel=data.channel,
         priority=data.priority,
         assignee=(data.assignee or "").strip() or None,
-        created_at=data.created_at or now,
+        created_at=created_at,
         updated_at=now,
+        first_response_due_at=due.first_response_due_at,
+        resolution_due_at=due.resolution_due_at,
+        first_response_at_risk_at=due.first_response_at_risk_at,
+        resolution_at_risk_at=due.resolution_at_risk_at,
     )
     write.session.add(ticket)
     await write.session.flush()

@@ -25,6 +25,7 @@ from resolvers.pagination import (
     fetch_page,
     fetch_pages_per_parent,
 )
+from resolvers.sla import SlaStateFilter
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class TicketQuery:
     assignee: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    sla_states: tuple[str, ...] | None = None
+    # The request's clock: what "now" the SLA state filter compares stored due times with.
+    now: datetime | None = None
 
 
 PRIORITY_RANK = sa.case(
@@ -65,6 +69,12 @@ def whole_seconds_between(start: datetime, end: datetime | None) -> int | None:
     return None if end is None else int((end - start).total_seconds())
 
 
+DUE_COLUMNS = {
+    "FIRST_RESPONSE_DUE": col(Ticket.first_response_due_at),
+    "RESOLUTION_DUE": col(Ticket.resolution_due_at),
+}
+
+
 def _ordering(field: str, descending: bool) -> Ordering:
     direction = "desc" if descending else "asc"
     keys: tuple[SortKey, ...]
@@ -74,6 +84,11 @@ def _ordering(field: str, descending: bool) -> Ordering:
             SortKey(PRIORITY_RANK, descending, "int", sql=PRIORITY_RANK_SQL),
             SortKey(col(Ticket.created_at), False, "datetime"),
             SortKey(col(Ticket.id), False, "uuid"),
+        )
+    elif field in DUE_COLUMNS:
+        keys = (
+            SortKey(DUE_COLUMNS[field], descending, "datetime"),
+            SortKey(col(Ticket.id), descending, "uuid"),
         )
     else:
         keys = (
@@ -85,7 +100,7 @@ def _ordering(field: str, descending: bool) -> Ordering:
 
 TICKET_ORDERINGS: dict[tuple[str, bool], Ordering] = {
     (field, descending): _ordering(field, descending)
-    for field in ("CREATED_AT", "PRIORITY")
+    for field in ("CREATED_AT", "PRIORITY", *DUE_COLUMNS)
     for descending in (False, True)
 }
 DEFAULT_TICKET_ORDERING = TICKET_ORDERINGS[("CREATED_AT", True)]
@@ -97,6 +112,7 @@ FILTERS: tuple[Filter, ...] = (
     ColumnFilter("channels", col(Ticket.channel), "any_of"),
     ColumnFilter("assignee", col(Ticket.assignee), "equals"),
     *window("created_from", "created_to", col(Ticket.created_at)),
+    SlaStateFilter("sla_states"),
 )
 
 

@@ -293,7 +293,7 @@ class Customer(Node):
         filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
         order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
     ) -> Connection[Ticket]:
-        request = ticket_list(first, after, filter, order_by)
+        request = ticket_list(first, after, filter, order_by, info.context.now)
         loaders = info.context.loaders
         found = await loaders.ticket_pages(request.query, request.ordering, request.page).load(
             self.db_id

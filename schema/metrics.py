@@ -6,6 +6,7 @@ once per request and only when one of its fields is asked for.
 """
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -46,6 +47,20 @@ DEFINITIONS: dict[str, str] = {
     "CLOSED, the share with contactCount = 1 and reopenCount = 0, 0..1.",
     "firstContactResolvedTickets": "Resolved or closed tickets created in the window with "
     "one contact and no reopening (the numerator of firstContactResolutionRate).",
+    "firstResponseSla": "Of the tickets created in the window whose first response target "
+    "is decided (responded, or the due time passed by now), the share responded by the "
+    "due time (firstResponseSlaMet / firstResponseSlaDecided), 0..1.",
+    "firstResponseSlaMet": "Tickets created in the window first responded to at or before "
+    "firstResponseDueAt (the numerator of firstResponseSla).",
+    "firstResponseSlaDecided": "Tickets created in the window responded to, or past "
+    "firstResponseDueAt now (the denominator of firstResponseSla).",
+    "resolutionSla": "Of the tickets created in the window whose resolution target is "
+    "decided (RESOLVED or CLOSED, or the due time passed by now), the share resolved by the "
+    "due time (resolutionSlaMet / resolutionSlaDecided), 0..1.",
+    "resolutionSlaMet": "Tickets created in the window RESOLVED or CLOSED with their last "
+    "resolvedAt at or before resolutionDueAt (the numerator of resolutionSla).",
+    "resolutionSlaDecided": "Tickets created in the window RESOLVED or CLOSED, or past "
+    "resolutionDueAt now (the denominator of resolutionSla).",
     "activeCustomers": "Customers created before `from` and not churned before `from`; with "
     "no `from`, all customers created before `to`. Merged duplicates are not counted.",
     "churnedCustomers": "Of activeCustomers, those whose churnedAt falls in the window.",
@@ -211,6 +226,40 @@ class Metrics:
     @_metric("firstContactResolvedTickets")
     async def first_contact_resolved_tickets(self, info: strawberry.Info[Context, None]) -> int:
         return int((await self._figures(info, "tickets")).first_contact_resolved)
+
+    async def _sla(self, info: strawberry.Info[Context, None]) -> figures.SlaFigures:
+        """SLA figures depend on the request's clock: a target is decided once due."""
+        scope = replace(self.scope, now=info.context.now)
+        found: figures.SlaFigures = await info.context.loaders.metric_group(
+            "sla", scope, self.buckets
+        ).load(self.key)
+        return found
+
+    @_metric("firstResponseSla")
+    async def first_response_sla(self, info: strawberry.Info[Context, None]) -> float | None:
+        f = await self._sla(info)
+        return ratio(f.first_response_met, f.first_response_decided)
+
+    @_metric("firstResponseSlaMet")
+    async def first_response_sla_met(self, info: strawberry.Info[Context, None]) -> int:
+        return (await self._sla(info)).first_response_met
+
+    @_metric("firstResponseSlaDecided")
+    async def first_response_sla_decided(self, info: strawberry.Info[Context, None]) -> int:
+        return (await self._sla(info)).first_response_decided
+
+    @_metric("resolutionSla")
+    async def resolution_sla(self, info: strawberry.Info[Context, None]) -> float | None:
+        f = await self._sla(info)
+        return ratio(f.resolution_met, f.resolution_decided)
+
+    @_metric("resolutionSlaMet")
+    async def resolution_sla_met(self, info: strawberry.Info[Context, None]) -> int:
+        return (await self._sla(info)).resolution_met
+
+    @_metric("resolutionSlaDecided")
+    async def resolution_sla_decided(self, info: strawberry.Info[Context, None]) -> int:
+        return (await self._sla(info)).resolution_decided
 
     @_metric("activeCustomers")
     async def active_customers(self, info: strawberry.Info[Context, None]) -> int:

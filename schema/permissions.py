@@ -34,6 +34,7 @@ class Area(Enum):
     AUDIT = "audit log"
     ERASURE = "GDPR erasure"
     WEBHOOKS = "webhooks"
+    SLA_POLICIES = "SLA policies"
 
 
 EVERYTHING_BUT_AUDIT = frozenset(Area) - {
@@ -61,6 +62,7 @@ WRITES: dict[Role, frozenset[Area]] = {
             Area.SURVEY_RESPONSES,
             Area.ERASURE,
             Area.WEBHOOKS,
+            Area.SLA_POLICIES,
         }
     ),
     Role.SUPPORT: frozenset({Area.TICKETS, Area.SURVEY_RESPONSES, Area.TOUCHPOINTS}),
@@ -219,6 +221,9 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "TicketFilter.to": ("Ticket.createdAt",),
     "TicketOrderField.CREATED_AT": ("Ticket.createdAt",),
     "TicketOrderField.PRIORITY": ("Ticket.priority",),
+    "TicketFilter.slaState": ("Ticket.sla",),
+    "TicketOrderField.FIRST_RESPONSE_DUE": ("Ticket.sla",),
+    "TicketOrderField.RESOLUTION_DUE": ("Ticket.sla",),
     "SurveyResponseFilter.kind": ("Survey.kind",),
     "SurveyResponseFilter.from": ("SurveyResponse.respondedAt",),
     "SurveyResponseFilter.to": ("SurveyResponse.respondedAt",),

@@ -18,6 +18,7 @@ from schema.enums import Role
 from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.permissions import check_node_type
+from schema.sla import SlaMutations, SlaQueries
 from schema.survey_mutations import SurveyMutations
 from schema.surveys import Survey, SurveyQueries, SurveyResponse
 from schema.ticket_mutations import TicketMutations
@@ -95,9 +96,17 @@ Query = merge_types(
         DimensionQueries,
         AuditQueries,
         WebhookQueries,
+        SlaQueries,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (CustomerMutations, TouchpointMutations, TicketMutations, SurveyMutations, WebhookMutations),
+    (
+        CustomerMutations,
+        TouchpointMutations,
+        TicketMutations,
+        SurveyMutations,
+        WebhookMutations,
+        SlaMutations,
+    ),
 )

@@ -45,6 +45,7 @@ from schema.surveys import SurveyResponse
 
 if TYPE_CHECKING:
     from schema.customers import Customer
+    from schema.sla import SlaState, TicketSla
 
 
 @strawberry.input(description="Tickets matching every given condition; lists mean any of.")
@@ -57,8 +58,11 @@ class TicketFilter:
         default=None, name="from", description="createdAt >= from."
     )
     to: datetime | None = strawberry.field(default=None, description="createdAt < to.")
+    sla_state: list[Annotated["SlaState", strawberry.lazy("schema.sla")]] | None = strawberry.field(
+        default=None, description="Any of these overall SLA states (`sla.state`), now."
+    )
 
-    def query(self) -> tickets.TicketQuery:
+    def query(self, now: datetime | None = None) -> tickets.TicketQuery:
         return tickets.TicketQuery(
             statuses=tuple(self.status) if self.status is not None else None,
             priorities=tuple(self.priority) if self.priority is not None else None,
@@ -66,6 +70,8 @@ class TicketFilter:
             assignee=self.assignee,
             created_from=self.from_,
             created_to=self.to,
+            sla_states=tuple(s.name for s in self.sla_state) if self.sla_state else None,
+            now=now,
         )
 
 
@@ -73,6 +79,12 @@ class TicketFilter:
 class TicketOrderField(Enum):
     CREATED_AT = "CREATED_AT"
     PRIORITY = "PRIORITY"
+    FIRST_RESPONSE_DUE = strawberry.enum_value(
+        "FIRST_RESPONSE_DUE", description="By sla.firstResponseDueAt, ties by id."
+    )
+    RESOLUTION_DUE = strawberry.enum_value(
+        "RESOLUTION_DUE", description="By sla.resolutionDueAt, ties by id."
+    )
 
 
 @strawberry.input
@@ -81,8 +93,8 @@ class TicketOrder:
     direction: SortDirection
 
 
-def ticket_query(filter: TicketFilter | None) -> tickets.TicketQuery:
-    return filter.query() if filter is not None else tickets.TicketQuery()
+def ticket_query(filter: TicketFilter | None, now: datetime | None = None) -> tickets.TicketQuery:
+    return filter.query(now) if filter is not None else tickets.TicketQuery(now=now)
 
 
 def ticket_ordering(order: TicketOrder | None) -> Ordering:
@@ -96,11 +108,12 @@ def ticket_list(
     after: str | None = None,
     filter: TicketFilter | None = None,
     order_by: TicketOrder | None = None,
+    now: datetime | None = None,
 ) -> ListRequest:
-    """A page of tickets, as both read paths take it."""
+    """A page of tickets, as both read paths take it (`now`: the SLA state filter's clock)."""
     ordering = ticket_ordering(order_by)
     return ListRequest(
-        ticket_query(filter), tickets.FILTERS, ordering, page_request(first, after, ordering)
+        ticket_query(filter, now), tickets.FILTERS, ordering, page_request(first, after, ordering)
     )
 
 
@@ -134,6 +147,10 @@ class Ticket(Node):
     )
     db_id: strawberry.Private[uuid.UUID]
     customer_id: strawberry.Private[uuid.UUID]
+    first_response_due_at: strawberry.Private[datetime]
+    resolution_due_at: strawberry.Private[datetime]
+    first_response_at_risk_at: strawberry.Private[datetime]
+    resolution_at_risk_at: strawberry.Private[datetime]
 
     @classmethod
     def from_model(cls, model: TicketModel) -> "Ticket":
@@ -170,6 +187,16 @@ class Ticket(Node):
         return await Customer.load(info, self.customer_id)
 
     @strawberry.field(
+        description="Its SLA now: due times, each target's state and the overall state."
+    )
+    async def sla(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated["TicketSla", strawberry.lazy("schema.sla")]:
+        from schema.sla import ticket_sla
+
+        return await ticket_sla(info, self)
+
+    @strawberry.field(
         description="Survey responses that follow up this ticket, oldest first.",
         extensions=reads(Area.SURVEYS),
         metadata=sql(ListOf(SurveyResponseModel, "ticket_id", ("responded_at", "id"))),
@@ -194,7 +221,7 @@ class TicketQueries:
         filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
         order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
     ) -> Connection[Ticket]:
-        request = ticket_list(first, after, filter, order_by)
+        request = ticket_list(first, after, filter, order_by, info.context.now)
         sessions = info.context.sessions
         found = await tickets.list_tickets(sessions, request.query, request.ordering, request.page)
         return connection(

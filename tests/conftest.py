@@ -65,7 +65,8 @@ class Api:
     backend: Backend
     client: httpx.AsyncClient
     statements: list[str]
-    app: Any = None  # the ASGI app, for tests that drive its background tasks
+    # The ASGI app, for test hooks in its state (e.g. `app.state.clock`).
+    app: Any = None
 
     async def post(
         self,

@@ -1,0 +1,383 @@
+"""SLA policies, due times stored on tickets, and SLA states (docs/domain.md "SLA policy").
+
+Due times are computed when they can change and stored on the ticket: when it is
+opened, when its priority changes (still counted from `createdAt`), and when an ADMIN
+changes its priority's policy (open tickets only, see `set_policy`). Beside each due
+time the ticket stores the instant from which that target is AT_RISK (at most 25 % of
+its length left, in working time under a calendar): `*_at_risk_at`.
+
+A target's state then depends only on stored columns and "now":
+
+    achieved (first response: firstResponseAt; resolution: resolvedAt while RESOLVED
+    or CLOSED)      -> MET if achieved <= due, else BREACHED
+    not achieved    -> BREACHED if now > due, AT_RISK if now >= at_risk_at, else ON_TRACK
+
+so the same rule is Python for `Ticket.sla` and plain comparisons of indexed columns
+against a bound `now` for `tickets(filter: {slaState})` and the SLA metrics: no working
+time is computed at read time.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import available_timezones
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from models import SlaPolicy as PolicyRow
+from models import Ticket, TicketPriority, TicketStatus
+from models.sla import DEFAULT_TARGETS
+from models.types import utc_now
+from resolvers.business_time import Calendar, add_working, at_risk_from, reaches_within
+from resolvers.filters import Param
+from resolvers.pagination import Sessions
+from resolvers.writes import UserError, UserErrors, Write
+
+ON_TRACK, AT_RISK, BREACHED, MET = "ON_TRACK", "AT_RISK", "BREACHED", "MET"
+# Worst first: a ticket's state is the worse of its two targets' states.
+BADNESS: dict[str, int] = {BREACHED: 3, AT_RISK: 2, ON_TRACK: 1, MET: 0}
+FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+RUNNING = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class Policy:
+    priority: TicketPriority
+    first_response_seconds: int
+    resolution_seconds: int
+    calendar: Calendar | None = None
+
+    @property
+    def first_response(self) -> timedelta:
+        return timedelta(seconds=self.first_response_seconds)
+
+    @property
+    def resolution(self) -> timedelta:
+        return timedelta(seconds=self.resolution_seconds)
+
+
+def default_policy(priority: TicketPriority) -> Policy:
+    return Policy(priority, *DEFAULT_TARGETS[priority])
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _policy_of(row: PolicyRow) -> Policy:
+    calendar = None
+    if row.calendar_time_zone is not None:
+        assert row.calendar_opens_at is not None
+        assert row.calendar_closes_at is not None
+        calendar = Calendar(
+            row.calendar_time_zone,
+            frozenset(row.calendar_weekdays or ()),
+            _clock(row.calendar_opens_at),
+            _clock(row.calendar_closes_at),
+        )
+    return Policy(row.priority, row.first_response_seconds, row.resolution_seconds, calendar)
+
+
+async def policies_in(session: AsyncSession) -> dict[TicketPriority, Policy]:
+    """Every priority's policy: its stored row, or the domain's defaults."""
+    rows = (await session.execute(sa.select(PolicyRow))).scalars()
+    stored = {row.priority: _policy_of(row) for row in rows}
+    return {p: stored.get(p) or default_policy(p) for p in TicketPriority}
+
+
+async def all_policies(sessions: Sessions) -> dict[TicketPriority, Policy]:
+    async with sessions() as session:
+        return await policies_in(session)
+
+
+# ---------------------------------------------------------------- due times on tickets
+
+
+class DueTimes(NamedTuple):
+    """The four stored SLA columns of a ticket (named as the columns are)."""
+
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+    first_response_at_risk_at: datetime
+    resolution_at_risk_at: datetime
+
+
+def due_times(created_at: datetime, policy: Policy) -> DueTimes:
+    """The SLA columns of a ticket created at `created_at` under `policy`."""
+    calendar = policy.calendar
+    return DueTimes(
+        add_working(created_at, policy.first_response, calendar),
+        add_working(created_at, policy.resolution, calendar),
+        at_risk_from(created_at, policy.first_response, calendar),
+        at_risk_from(created_at, policy.resolution, calendar),
+    )
+
+
+def set_due_times(ticket: Ticket, policy: Policy) -> None:
+    for name, value in due_times(ticket.created_at, policy)._asdict().items():
+        setattr(ticket, name, value)
+
+
+async def policy_for(write: Write, priority: TicketPriority) -> Policy:
+    row = await write.session.get(PolicyRow, priority)
+    return _policy_of(row) if row is not None else default_policy(priority)
+
+
+# ---------------------------------------------------------------- states
+
+
+def target_state(
+    achieved: datetime | None, due: datetime, at_risk_at: datetime, now: datetime
+) -> str:
+    if achieved is not None:
+        return MET if achieved <= due else BREACHED
+    if now > due:
+        return BREACHED
+    return AT_RISK if now >= at_risk_at else ON_TRACK
+
+
+def worse(*states: str) -> str:
+    return max(states, key=BADNESS.__getitem__)
+
+
+@dataclass(frozen=True)
+class TicketSlaFacts:
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+    first_response_state: str
+    resolution_state: str
+    state: str
+    seconds_to_next_due: int | None
+
+
+def resolution_achieved(status: TicketStatus, resolved_at: datetime | None) -> datetime | None:
+    return resolved_at if status in FINISHED else None
+
+
+def sla_facts(
+    *,
+    status: TicketStatus,
+    first_response_at: datetime | None,
+    resolved_at: datetime | None,
+    first_response_due_at: datetime,
+    resolution_due_at: datetime,
+    first_response_at_risk_at: datetime,
+    resolution_at_risk_at: datetime,
+    now: datetime,
+) -> TicketSlaFacts:
+    """A ticket's SLA at `now`; the next due is the earliest not yet decided (wall seconds)."""
+    resolved = resolution_achieved(status, resolved_at)
+    first = target_state(first_response_at, first_response_due_at, first_response_at_risk_at, now)
+    resolution = target_state(resolved, resolution_due_at, resolution_at_risk_at, now)
+    pending = [
+        due
+        for achieved, due in (
+            (first_response_at, first_response_due_at),
+            (resolved, resolution_due_at),
+        )
+        if achieved is None and due >= now
+    ]
+    seconds = int((min(pending) - now).total_seconds()) if pending else None
+    return TicketSlaFacts(
+        first_response_due_at,
+        resolution_due_at,
+        first,
+        resolution,
+        worse(first, resolution),
+        seconds,
+    )
+
+
+@dataclass(frozen=True)
+class TargetColumns:
+    """The SQL form of one target: when it was achieved (a condition pair), due, at risk."""
+
+    achieved: Any
+    achieved_when: Any  # extra condition for the achievement to count (resolution: finished)
+    due: Any
+    at_risk_at: Any
+
+    def state_is(self, state: str, now: datetime) -> ColumnElement[bool]:
+        done = sa.and_(self.achieved.is_not(None), self.achieved_when)
+        not_done = sa.not_(done)
+        if state == MET:
+            return sa.and_(done, self.achieved <= self.due)
+        if state == BREACHED:
+            return sa.or_(
+                sa.and_(done, self.achieved > self.due), sa.and_(not_done, self.due < now)
+            )
+        if state == AT_RISK:
+            return sa.and_(not_done, self.due >= now, self.at_risk_at <= now)
+        return sa.and_(not_done, self.at_risk_at > now)
+
+
+FIRST_RESPONSE = TargetColumns(
+    col(Ticket.first_response_at),
+    sa.true(),
+    col(Ticket.first_response_due_at),
+    col(Ticket.first_response_at_risk_at),
+)
+RESOLUTION = TargetColumns(
+    col(Ticket.resolved_at),
+    col(Ticket.status).in_(FINISHED),
+    col(Ticket.resolution_due_at),
+    col(Ticket.resolution_at_risk_at),
+)
+
+
+def overall_is(state: str, now: datetime) -> ColumnElement[bool]:
+    """A ticket's overall state is `state`: one target is in it, neither is worse."""
+    at_most = [s for s, rank in BADNESS.items() if rank <= BADNESS[state]]
+    return sa.and_(
+        sa.or_(FIRST_RESPONSE.state_is(state, now), RESOLUTION.state_is(state, now)),
+        *(sa.or_(*(t.state_is(s, now) for s in at_most)) for t in (FIRST_RESPONSE, RESOLUTION)),
+    )
+
+
+@dataclass(frozen=True)
+class SlaStateFilter:
+    """`tickets(filter: {slaState: [...]})`: the overall state is any of these at the
+    query's `now` (the request's clock). No compiled form: that path declines."""
+
+    field: str
+
+    def condition(self, value: Sequence[Any], query: Any) -> ColumnElement[bool]:
+        now = getattr(query, "now", None) or utc_now()
+        names = {getattr(v, "value", v) for v in value}
+        return sa.or_(sa.false(), *(overall_is(s, now) for s in BADNESS if s in names))
+
+    def sql(self, value: Any, query: Any, param: Param) -> str | None:
+        return None
+
+
+# ---------------------------------------------------------------- setting a policy
+
+
+@dataclass(frozen=True)
+class CalendarInput:
+    time_zone: str
+    weekdays: tuple[int, ...]
+    opens_at: str
+    closes_at: str
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    priority: TicketPriority
+    first_response_seconds: int
+    resolution_seconds: int
+    calendar: CalendarInput | None = None
+
+
+def _validated(data: PolicyInput) -> Policy:
+    errors: list[UserError] = []
+
+    def refuse(path: Sequence[str], message: str) -> None:
+        errors.append(UserError(("input", *path), message))
+
+    if data.first_response_seconds <= 0:
+        refuse(["firstResponseSeconds"], "`firstResponseSeconds` must be a positive number.")
+    if data.resolution_seconds <= 0:
+        refuse(["resolutionSeconds"], "`resolutionSeconds` must be a positive number.")
+    elif data.resolution_seconds < data.first_response_seconds:
+        refuse(
+            ["resolutionSeconds"],
+            "`resolutionSeconds` must be at least `firstResponseSeconds`: a ticket is "
+            "answered before it is resolved.",
+        )
+    calendar = None
+    given = data.calendar
+    if given is not None:
+        if given.time_zone not in available_timezones():
+            refuse(
+                ["calendar", "timeZone"],
+                "`timeZone` must be an IANA time zone name, e.g. `Europe/Berlin`.",
+            )
+        days = given.weekdays
+        if not days or any(d < 1 or d > 7 for d in days) or len(set(days)) != len(days):
+            refuse(
+                ["calendar", "weekdays"],
+                "`weekdays` lists working days once each as ISO numbers 1 (Monday) to 7 "
+                "(Sunday), at least one.",
+            )
+        for name, text in (("opensAt", given.opens_at), ("closesAt", given.closes_at)):
+            if not CLOCK.match(text):
+                refuse(["calendar", name], f"`{name}` is a local time `HH:MM`, e.g. `09:00`.")
+        if not errors and _clock(given.closes_at) <= _clock(given.opens_at):
+            refuse(
+                ["calendar", "closesAt"],
+                "`closesAt` must be after `opensAt` (one window per working day).",
+            )
+        if not errors:
+            calendar = Calendar(
+                given.time_zone, frozenset(days), _clock(given.opens_at), _clock(given.closes_at)
+            )
+    if not errors:
+        policy = Policy(
+            data.priority, data.first_response_seconds, data.resolution_seconds, calendar
+        )
+        if not reaches_within(utc_now(), policy.resolution, calendar):
+            refuse(
+                ["resolutionSeconds"],
+                "under this calendar `resolutionSeconds` would take more than a year of "
+                "calendar days; give a shorter target or more working hours.",
+            )
+    if errors:
+        raise UserErrors(errors)
+    return policy
+
+
+async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
+    """Stores the policy and moves the due times of its priority's open tickets.
+
+    Tickets still NEW, OPEN or PENDING get due times under the new policy (counted from
+    their `createdAt`), in the same transaction. RESOLVED and CLOSED tickets keep the due
+    times they were judged by, so past outcomes and the SLA metrics do not change
+    after the fact. Returns the policy and how many tickets moved.
+    """
+    policy = _validated(data)
+    calendar = policy.calendar
+    row = await write.session.get(PolicyRow, data.priority, with_for_update=True)
+    if row is None:
+        row = PolicyRow(priority=data.priority, first_response_seconds=0, resolution_seconds=0)
+        write.session.add(row)
+    row.first_response_seconds = policy.first_response_seconds
+    row.resolution_seconds = policy.resolution_seconds
+    row.calendar_time_zone = calendar.time_zone if calendar else None
+    row.calendar_weekdays = sorted(calendar.weekdays) if calendar else None
+    row.calendar_opens_at = calendar.opens_at.strftime("%H:%M") if calendar else None
+    row.calendar_closes_at = calendar.closes_at.strftime("%H:%M") if calendar else None
+    row.updated_at = utc_now()
+    await write.session.flush()
+    moved = await _move_open_tickets(write.session, policy)
+    write.audit(
+        "setSlaPolicy",
+        [f"SlaPolicy:{data.priority.value}"],  # a policy's key is its priority
+        priority=data.priority.value,
+        firstResponseSeconds=policy.first_response_seconds,
+        resolutionSeconds=policy.resolution_seconds,
+        calendar=calendar is not None,
+        ticketsMoved=moved,
+    )
+    return policy, moved
+
+
+async def _move_open_tickets(session: AsyncSession, policy: Policy) -> int:
+    found = await session.execute(
+        sa.select(col(Ticket.id), col(Ticket.created_at))
+        .where(col(Ticket.priority) == policy.priority, col(Ticket.status).in_(RUNNING))
+        .with_for_update()
+    )
+    rows: list[dict[str, Any]] = [
+        {"id": key, **due_times(created_at, policy)._asdict()} for key, created_at in found.all()
+    ]
+    if rows:
+        await session.execute(sa.update(Ticket), rows)
+    return len(rows)

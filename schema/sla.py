@@ -1,0 +1,200 @@
+"""SLA: policies per priority, business calendars, and a ticket's SLA state.
+
+States follow docs/domain.md ("SLA policy"): they are read from due times stored on
+the ticket (resolvers/sla.py) against the request's clock (`Context.now`).
+"""
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from api.context import Context
+from models import TicketPriority as TicketPriorityModel
+from models import TicketStatus as TicketStatusModel
+from resolvers import sla
+from resolvers.writes import Write
+from schema.enums import TicketPriority
+from schema.mutations import UserError, perform
+from schema.permissions import Area, reads, writes
+
+
+@strawberry.enum(description="Where a ticket stands against its SLA targets.")
+class SlaState(Enum):
+    ON_TRACK = strawberry.enum_value(
+        "ON_TRACK", description="Not achieved; more than 25 % of the target's length left."
+    )
+    AT_RISK = strawberry.enum_value(
+        "AT_RISK",
+        description="Not achieved; at most 25 % of the target's length left (working time "
+        "under a calendar), due time not yet passed.",
+    )
+    BREACHED = strawberry.enum_value(
+        "BREACHED", description="Achieved after the due time, or not achieved and it passed."
+    )
+    MET = strawberry.enum_value("MET", description="Achieved at or before the due time.")
+
+
+@strawberry.type(description="Working time: only these hours count toward a target.")
+class BusinessCalendar:
+    time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Berlin.")
+    weekdays: list[int] = strawberry.field(description="Working days, ISO: 1 Monday - 7 Sunday.")
+    opens_at: str = strawberry.field(description="Local opening time on working days, HH:MM.")
+    closes_at: str = strawberry.field(description="Local closing time on working days, HH:MM.")
+
+
+@strawberry.type(description="Targets for one ticket priority, counted from createdAt.")
+class SlaPolicy:
+    priority: TicketPriority = strawberry.field(description="The priority it applies to.")
+    first_response_seconds: int = strawberry.field(
+        description="First response due within this many seconds (of working time)."
+    )
+    resolution_seconds: int = strawberry.field(
+        description="Resolution due within this many seconds (of working time)."
+    )
+    calendar: BusinessCalendar | None = strawberry.field(description="Null: every hour counts.")
+
+    @classmethod
+    def of(cls, policy: sla.Policy) -> "SlaPolicy":
+        calendar = policy.calendar
+        return cls(
+            priority=TicketPriority(policy.priority.value),
+            first_response_seconds=policy.first_response_seconds,
+            resolution_seconds=policy.resolution_seconds,
+            calendar=BusinessCalendar(
+                time_zone=calendar.time_zone,
+                weekdays=sorted(calendar.weekdays),
+                opens_at=calendar.opens_at.strftime("%H:%M"),
+                closes_at=calendar.closes_at.strftime("%H:%M"),
+            )
+            if calendar is not None
+            else None,
+        )
+
+
+@strawberry.type(description="A ticket against its priority's SLA policy, now.")
+class TicketSla:
+    policy: SlaPolicy = strawberry.field(description="The policy of the ticket's priority.")
+    first_response_due_at: datetime = strawberry.field(
+        description="When the first response is due (stored when the ticket was opened or "
+        "its priority or policy changed)."
+    )
+    resolution_due_at: datetime = strawberry.field(description="When resolution is due.")
+    first_response_state: SlaState = strawberry.field(
+        description="The first response target's state."
+    )
+    resolution_state: SlaState = strawberry.field(
+        description="The resolution target's state; achieved by the last resolvedAt while "
+        "RESOLVED or CLOSED, unachieved again by a reopen."
+    )
+    state: SlaState = strawberry.field(
+        description="The worse of the two (BREACHED > AT_RISK > ON_TRACK > MET)."
+    )
+    seconds_to_next_due: int | None = strawberry.field(
+        description="Wall-clock seconds until the earliest due time of a target not yet "
+        "decided; null once both are decided (achieved, or due time passed)."
+    )
+
+
+async def ticket_sla(info: strawberry.Info[Context, None], ticket: Any) -> TicketSla:
+    """`Ticket.sla`: `ticket` is a schema Ticket (its stored SLA columns are private)."""
+    policies = await info.context.loaders.sla_policies().load(0)
+    facts = sla.sla_facts(
+        status=TicketStatusModel(ticket.status.value),
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        first_response_due_at=ticket.first_response_due_at,
+        resolution_due_at=ticket.resolution_due_at,
+        first_response_at_risk_at=ticket.first_response_at_risk_at,
+        resolution_at_risk_at=ticket.resolution_at_risk_at,
+        now=info.context.now,
+    )
+    priority = TicketPriorityModel(ticket.priority.value)
+    return TicketSla(
+        policy=SlaPolicy.of(policies[priority]),
+        first_response_due_at=facts.first_response_due_at,
+        resolution_due_at=facts.resolution_due_at,
+        first_response_state=SlaState(facts.first_response_state),
+        resolution_state=SlaState(facts.resolution_state),
+        state=SlaState(facts.state),
+        seconds_to_next_due=facts.seconds_to_next_due,
+    )
+
+
+@strawberry.input(description="Working hours: one window per working day, local time.")
+class BusinessCalendarInput:
+    time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Berlin.")
+    weekdays: list[int] = strawberry.field(
+        description="Working days, ISO numbers 1 (Monday) - 7 (Sunday), each once."
+    )
+    opens_at: str = strawberry.field(description="HH:MM, e.g. 09:00.")
+    closes_at: str = strawberry.field(description="HH:MM, after opensAt, e.g. 17:00.")
+
+
+@strawberry.input(description="A priority's targets; replaces its current policy.")
+class SlaPolicyInput:
+    priority: TicketPriority = strawberry.field(description="The priority to set.")
+    first_response_seconds: int = strawberry.field(description="Positive.")
+    resolution_seconds: int = strawberry.field(description="At least firstResponseSeconds.")
+    calendar: BusinessCalendarInput | None = strawberry.field(
+        default=None, description="Omit or null: every hour counts."
+    )
+
+
+@strawberry.type(description="The result of setSlaPolicy.")
+class SlaPolicyPayload:
+    policy: SlaPolicy | None = strawberry.field(description="The policy as stored.")
+    user_errors: list[UserError] = strawberry.field(
+        description="What was wrong with the input, by path; empty when the write happened."
+    )
+
+
+@strawberry.type
+class SlaQueries:
+    @strawberry.field(
+        description="The SLA policy of every ticket priority (the domain's defaults unless "
+        "an ADMIN set one), most urgent first.",
+        extensions=reads(Area.SLA_POLICIES),
+    )
+    async def sla_policies(self, info: strawberry.Info[Context, None]) -> list[SlaPolicy]:
+        found = await info.context.loaders.sla_policies().load(0)
+        return [SlaPolicy.of(found[p]) for p in reversed(list(found))]
+
+
+@strawberry.type
+class SlaMutations:
+    @strawberry.mutation(
+        description="Sets a priority's SLA policy (ADMIN). Open tickets of that priority "
+        "(NEW, OPEN, PENDING) get due times under it at once, still counted from their "
+        "createdAt; RESOLVED and CLOSED tickets keep theirs. Audited.",
+        extensions=writes(Area.SLA_POLICIES),
+    )
+    async def set_sla_policy(
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[SlaPolicyInput, strawberry.argument(description="The policy.")],
+    ) -> SlaPolicyPayload:
+        calendar = input.calendar
+        data = sla.PolicyInput(
+            priority=TicketPriorityModel(input.priority.value),
+            first_response_seconds=input.first_response_seconds,
+            resolution_seconds=input.resolution_seconds,
+            calendar=sla.CalendarInput(
+                calendar.time_zone,
+                tuple(calendar.weekdays),
+                calendar.opens_at,
+                calendar.closes_at,
+            )
+            if calendar is not None
+            else None,
+        )
+
+        async def work(write: Write) -> sla.Policy:
+            policy, _moved = await sla.set_policy(write, data)
+            return policy
+
+        result, errors = await perform(info, work)
+        return SlaPolicyPayload(
+            policy=SlaPolicy.of(result) if result is not None else None, user_errors=errors
+        )
