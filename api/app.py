@@ -26,7 +26,6 @@ from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
-from models.types import utc_now
 from schema.compiled import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
@@ -138,6 +137,4 @@ def create_app(
         middleware=[Middleware(RequestObserver), Middleware(FailureAnswers)],
         lifespan=lifespan,
     )
-    # The clock requests read "now" from (Context.now); tests may set another.
-    app.state.clock = utc_now
     return traced(app, tracer_provider) if tracer_provider is not None else app

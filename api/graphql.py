@@ -52,6 +52,7 @@ from api.graphiql import graphiql_response
 from api.observability import observe_batch
 from api.settings import Settings
 from api.webhook_worker import webhook_url_policy
+from models.types import utc_now
 from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
@@ -433,7 +434,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             error_codes=scope_state.setdefault("error_codes", []),
             log_fields=scope_state.setdefault("log_fields", {}),
             webhook_urls=self.webhook_urls,
-            now=state.clock(),
+            now=utc_now(),
         )
 
     def encode_json(self, data: object) -> bytes:

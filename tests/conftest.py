@@ -65,7 +65,7 @@ class Api:
     backend: Backend
     client: httpx.AsyncClient
     statements: list[str]
-    # The ASGI app, for test hooks in its state (e.g. `app.state.clock`).
+    # The ASGI app, for tests that drive its background tasks.
     app: Any = None
 
     async def post(
