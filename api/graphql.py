@@ -10,14 +10,20 @@ protocol message goes out as a text frame.
 """
 
 import asyncio
+import contextlib
 import json
+import logging
 import re
+import time
+import uuid
 from collections.abc import AsyncGenerator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, cast
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -32,9 +38,12 @@ from strawberry.http.exceptions import (
 )
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ErrorMessage,
@@ -42,14 +51,16 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
+from strawberry.utils.aio import aclosing
 
 from api.auth import Unauthenticated, authenticate, bearer_token
 from api.context import NOT_YET_AUTHENTICATED, Context, Viewer
 from api.fast_reads import FastReads
 from api.graphiql import graphiql_response
-from api.observability import observe_batch
+from api.observability import observe_batch, record_operation
 from api.settings import Settings
 from api.webhook_worker import webhook_url_policy
 from models.types import utc_now
@@ -57,6 +68,8 @@ from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+
+log = logging.getLogger("cx360.websocket")
 
 
 class Refused(Exception):
@@ -122,6 +135,11 @@ def _check_document(query: object, variables: object, limit: int) -> None:
         raise Refused(413, "DOCUMENT_TOO_LARGE", f"The query is over {limit} bytes.")
 
 
+SUBSCRIPTION_LIMIT = (
+    "This WebSocket already runs {0.max_subscriptions_per_connection} operations, the most "
+    "CX360_MAX_SUBSCRIPTIONS_PER_CONNECTION allows: complete one (or open another socket) "
+    "first."
+)
 SUBSCRIPTION_OVER_HTTP = (
     "Subscriptions run over a WebSocket: connect to /graphql with the "
     "`graphql-transport-ws` protocol (graphql-ws's createClient) and send the key in "
@@ -163,15 +181,70 @@ class TextWebSocket(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from error
 
 
+# What the socket runs: mutations only from a JSON POST, as the README promises.
+SOCKET_OPERATIONS = frozenset({OperationType.QUERY, OperationType.SUBSCRIPTION})
+MUTATION_OVER_WEBSOCKET = (
+    "Mutations run over HTTP: POST a JSON body (`Content-Type: application/json`) to "
+    "/graphql. The WebSocket runs queries and subscriptions only."
+)
+
+
+@dataclass
+class SocketOperation:
+    """One subscribe message, for its line in the request log (api/observability.py)."""
+
+    request_id: str
+    name: object
+    started: float = field(default_factory=time.perf_counter)
+    codes: list[str] = field(default_factory=list)
+    events: int = 0
+
+
+async def _refusing_mutations(results: StreamResult) -> AsyncGenerator[Any, None]:
+    """The operation's results, a mutation's refusal in cx360's words and code."""
+    async with aclosing(results):
+        async for result in results:
+            errors = getattr(result, "errors", None) or []
+            original = errors[0].original_error if errors else None
+            if (
+                isinstance(result, PreExecutionError)
+                and isinstance(original, InvalidOperationTypeError)
+                and original.operation_type is OperationType.MUTATION
+            ):
+                error = GraphQLError(
+                    MUTATION_OVER_WEBSOCKET, extensions={"code": "MUTATION_OVER_WEBSOCKET"}
+                )
+                result = PreExecutionError(data=None, errors=[error])
+            yield result
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws with HTTP's document checks and error codes."""
+    """graphql-transport-ws with HTTP's document checks, error codes, request ids and
+    request log lines; queries and subscriptions only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.logged: dict[str, SocketOperation] = {}
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload: Any = message.get("payload")
-        if self.connection_acknowledged and isinstance(payload, dict):
-            limit = cast("GraphQLEndpoint", self.view).settings.max_document_bytes
+        if (
+            self.connection_acknowledged
+            and isinstance(payload, dict)
+            and message["id"] not in self.operations
+        ):
+            record = SocketOperation(
+                uuid.uuid4().hex,
+                payload.get("operationName") or _named_operation(payload.get("query")),
+            )
+            self.logged[message["id"]] = record
+            settings = cast("GraphQLEndpoint", self.view).settings
             try:
-                _check_document(payload.get("query"), payload.get("variables"), limit)
+                if len(self.operations) >= settings.max_subscriptions_per_connection:
+                    raise Refused(400, "SUBSCRIPTION_LIMIT", SUBSCRIPTION_LIMIT.format(settings))
+                _check_document(
+                    payload.get("query"), payload.get("variables"), settings.max_document_bytes
+                )
             except Refused as error:
                 refusal: ErrorMessage = {
                     "id": message["id"],
@@ -179,14 +252,70 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     "payload": [{"message": error.message, "extensions": {"code": error.code}}],
                 }
                 await self.send_message(refusal)
+                self._log(message["id"], record)
                 return
         await super().handle_subscribe(message)
 
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Strawberry's, with a request id and context of the operation's own, mutations
+        refused where the operation's type is known, and a request log line at its end."""
+        record = self.logged.get(operation.id) or SocketOperation(uuid.uuid4().hex, None)
+        context = replace(self.context, request_id=record.request_id, error_codes=[])
+        context.log_fields = {}
+        try:
+            results = await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+                allowed_operation_types=SOCKET_OPERATIONS,
+            )
+            async with aclosing(_refusing_mutations(results)) as refusing:
+                await self._send_result_stream(operation, refusing)
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
+        except Exception as error:  # as strawberry's: the task's error goes to its logger
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
+        finally:
+            self._log(operation.id, record, context.log_fields)
+
+    def _log(self, id: str, record: SocketOperation, fields: dict[str, Any] | None = None) -> None:
+        if self.logged.get(id) is record:
+            del self.logged[id]
+        codes = list(dict.fromkeys(record.codes))
+        record_operation(
+            record.request_id,
+            record.name,
+            time.perf_counter() - record.started,
+            self.context.viewer,
+            codes[0] if codes else "ok",
+            codes,
+            {"transport": "websocket", "events": record.events, **(fields or {})},
+            timed=record.events <= 1,
+        )
+
     async def send_message(self, message: Message) -> None:
+        operation_id = cast("Mapping[str, Any]", message).get("id")
+        record = self.logged.get(operation_id) if isinstance(operation_id, str) else None
+        errors: list[Any] = []
         if message["type"] == "error":  # parse and validation errors, as over HTTP
-            for error in message["payload"]:
-                extensions = error.setdefault("extensions", {})
-                extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+            errors = list(message["payload"])
+        elif message["type"] == "next":
+            errors = list(message["payload"].get("errors") or [])
+            if record is not None:
+                record.events += 1
+        for error in errors:
+            extensions = error.setdefault("extensions", {})
+            extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+            if record is not None:
+                extensions.setdefault("requestId", record.request_id)
+                record.codes.append(str(extensions["code"]))
         await super().send_message(message)
 
 
@@ -216,6 +345,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # Known compiled reads, answered in one statement (api/fast_reads.py).
         self.fast = fast
         self.webhook_urls = webhook_url_policy(settings)
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        """Strawberry's rule (`allowed_origins`); a refusal logged with what to change."""
+        if super().is_websocket_origin_allowed(request, origin):
+            return True
+        log.warning(
+            "Refused a WebSocket from origin %s to host %s: if pages on that origin should "
+            "connect, add it to CX360_ALLOWED_ORIGINS (a JSON list).",
+            origin,
+            self.get_websocket_headers(request).get("host"),
+        )
+        return False
 
     def _is_ide_page(self, request: Request) -> bool:
         return (

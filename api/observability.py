@@ -91,7 +91,16 @@ TEMPLATES_TRUSTED = ("cx360", "uvicorn")
 # An argument printed as is: a short token without spaces, quotes, `@` or `+`.
 PLAIN_TOKEN = re.compile(r"[\w.:/\[\]-]{0,100}")
 # Of another logger's message, only the plain prose before any quote, bracket or `=`.
-PLAIN_PROSE = re.compile(r"[A-Za-z0-9 _.,;:!?%/-]*")
+PLAIN_PROSE = re.compile(r"[A-Za-z0-9 _.,;:!?%/`…-]*")
+# A %-style placeholder of a logging template (and `%%`, a literal percent sign).
+PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[a-zA-Z%]")
+# What stands where an argument was left out.
+DROPPED = "…"
+
+
+def _without_arguments(template: str) -> str:
+    """The template's fixed text, with a neutral marker where each argument would go."""
+    return PLACEHOLDER.sub(lambda found: "%" if found.group(0) == "%%" else DROPPED, template)
 
 
 def _safe_argument(value: object) -> object:
@@ -110,7 +119,10 @@ def safe_message(record: logging.LogRecord) -> str:
         return f"<{type(template).__name__}>"
     first_line = template.split("\n", 1)[0]
     if record.name.split(".", 1)[0] not in TEMPLATES_TRUSTED:
-        found = PLAIN_PROSE.match(first_line)
+        # With arguments the message is the library's fixed template: the values are in
+        # the arguments, which are left out. Without, it may be a value itself.
+        text = _without_arguments(first_line) if record.args else first_line
+        found = PLAIN_PROSE.match(text)
         return found.group(0).rstrip() if found else ""
     if not record.args:
         return first_line
@@ -122,7 +134,7 @@ def safe_message(record: logging.LogRecord) -> str:
     try:
         return str(first_line % arguments)
     except (TypeError, ValueError, KeyError):
-        return first_line
+        return _without_arguments(first_line)
 
 
 def safe_trace(error: BaseException) -> str:
@@ -245,33 +257,55 @@ class RequestObserver:
             self._record(scope, state, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:
-        operation = operation_label(state.get("operation"))
         codes: list[str] = state.get("error_codes", [])
         outcome = "ok" if status < 400 and not codes else (codes[0] if codes else f"http_{status}")
-        REQUESTS.labels(operation, outcome).inc()
-        LATENCY.labels(operation).observe(seconds)
-        for code in dict.fromkeys(codes):
-            REFUSED.labels(code).inc()
         engine = getattr(scope["app"].state, "engine", None)
         pool = getattr(getattr(engine, "sync_engine", None), "pool", None)
         if pool is not None and hasattr(pool, "checkedout"):
             POOL_IN_USE.set(pool.checkedout())
-        viewer = state.get("viewer")
-        log.info(
-            "graphql request",
-            extra={
-                "fields": {
-                    "request_id": state["request_id"],
-                    "operation": operation,
-                    "duration_ms": round(seconds * 1000, 1),
-                    "key_name": getattr(viewer, "key_name", None),
-                    "role": getattr(getattr(viewer, "role", None), "value", None),
-                    "status": status,
-                    "outcome": outcome,
-                    **state.get("log_fields", {}),
-                }
-            },
+        record_operation(
+            state["request_id"],
+            state.get("operation"),
+            seconds,
+            state.get("viewer"),
+            outcome,
+            codes,
+            {"status": status, **state.get("log_fields", {})},
         )
+
+
+def record_operation(
+    request_id: str,
+    operation_name: object,
+    seconds: float,
+    viewer: Any,
+    outcome: str,
+    codes: list[str],
+    fields: dict[str, Any],
+    timed: bool = True,
+) -> None:
+    """One operation's log line and metrics, whatever carried it (HTTP or the WebSocket).
+    `timed`: its duration goes into the latency histogram (not a subscription's lifetime)."""
+    operation = operation_label(operation_name)
+    REQUESTS.labels(operation, outcome).inc()
+    if timed:
+        LATENCY.labels(operation).observe(seconds)
+    for code in dict.fromkeys(codes):
+        REFUSED.labels(code).inc()
+    log.info(
+        "graphql request",
+        extra={
+            "fields": {
+                "request_id": request_id,
+                "operation": operation,
+                "duration_ms": round(seconds * 1000, 1),
+                "key_name": getattr(viewer, "key_name", None),
+                "role": getattr(getattr(viewer, "role", None), "value", None),
+                "outcome": outcome,
+                **fields,
+            }
+        },
+    )
 
 
 async def metrics_endpoint(_: Request) -> Response:

@@ -176,12 +176,24 @@ class RedisChangeFeed(ChangeFeed):
             await asyncio.sleep(backoff.compute(failures))
             failures += 1
 
+    def degraded(self) -> bool:
+        """Not listening on the channel, or Redis found unreachable by any command."""
+        return not self.subscribed or not self.link.available
+
     async def _feed(self) -> None:
+        """Reads the log when woken, every DEGRADED_POLL_SECONDS while degraded (whether or
+        not this process writes), and every CONNECTED_POLL_SECONDS otherwise. The state is
+        looked at each DEGRADED_POLL_SECONDS, so an outage that begins during a long
+        connected wait is noticed within a second, not at the end of that wait."""
+        last_read = time.monotonic()
         while True:
-            wait = CONNECTED_POLL_SECONDS if self.subscribed else DEGRADED_POLL_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), wait)
+                await asyncio.wait_for(self.wake.wait(), DEGRADED_POLL_SECONDS)
+            due = time.monotonic() - last_read >= CONNECTED_POLL_SECONDS
+            if not (self.wake.is_set() or self.degraded() or due):
+                continue
             self.wake.clear()
+            last_read = time.monotonic()
             try:
                 await self.catch_up()
             except Exception:

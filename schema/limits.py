@@ -234,14 +234,21 @@ class QueryBudget(SchemaExtension):
 
 
 def cost_report(settings: Settings, cost: int, remaining: int | None) -> dict[str, Any]:
-    """`extensions.cost` of every answer (the fast read path reports the same)."""
-    return {
+    """`extensions.cost` of every answer, on every transport (the fast read path reports
+    the same). Whole numbers are integers (`1000`, never `1000.0`), so every field reads
+    the same in every client; only a fractional refill rate (`0.5`) is a fraction."""
+    report = {
         "requested": cost,
         "maximum": settings.max_query_cost,
         "remaining": remaining,
         "capacity": settings.rate_limit_capacity,
         "refillPerSecond": settings.rate_limit_per_second,
     }
+    return {name: _whole(value) for name, value in report.items()}
+
+
+def _whole(value: float | None) -> float | None:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def directive_limit(maximum: int) -> type[ValidationRule]:

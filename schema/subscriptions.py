@@ -98,13 +98,14 @@ async def _changes(
             yield [change]
 
 
-async def _answered(events: AsyncIterator[T]) -> AsyncGenerator[T, None]:
-    """Errors raised between events read like any other error: clear, never a traceback."""
+async def _answered(events: AsyncIterator[T], request_id: str) -> AsyncGenerator[T, None]:
+    """Errors raised between events read like any other error: clear, never a traceback,
+    with the operation's request id (as in its log line)."""
     try:
         async for event in events:
             yield event
     except Exception as error:
-        raise client_error(error) from None
+        raise client_error(error, None, request_id) from None
 
 
 RECORDS_BY_IDS: dict[str, Callable[[Sessions, list[uuid.UUID]], Awaitable[list[Any]]]] = {
@@ -207,7 +208,9 @@ class Subscription:
     async def customer_timeline(
         self, info: strawberry.Info[Context, None], customer_id: CustomerId
     ) -> AsyncGenerator[TimelineEvent, None]:
-        async for change in _answered(_timeline_changes(info, customer_id, None)):
+        async for change in _answered(
+            _timeline_changes(info, customer_id, None), info.context.request_id
+        ):
             yield change.event
 
     @strawberry.subscription(
@@ -218,7 +221,7 @@ class Subscription:
     async def ticket_changed(
         self, info: strawberry.Info[Context, None], filter: Filter = None
     ) -> AsyncGenerator[Ticket, None]:
-        async for change in _answered(_ticket_changes(info, filter, None)):
+        async for change in _answered(_ticket_changes(info, filter, None), info.context.request_id):
             yield change.ticket
 
     @strawberry.subscription(
@@ -228,7 +231,9 @@ class Subscription:
     async def customer_timeline_changes(
         self, info: strawberry.Info[Context, None], customer_id: CustomerId, after: After = None
     ) -> AsyncGenerator[TimelineChange, None]:
-        async for change in _answered(_timeline_changes(info, customer_id, after)):
+        async for change in _answered(
+            _timeline_changes(info, customer_id, after), info.context.request_id
+        ):
             yield change
 
     @strawberry.subscription(
@@ -239,5 +244,7 @@ class Subscription:
     async def ticket_changes(
         self, info: strawberry.Info[Context, None], filter: Filter = None, after: After = None
     ) -> AsyncGenerator[TicketChange, None]:
-        async for change in _answered(_ticket_changes(info, filter, after)):
+        async for change in _answered(
+            _ticket_changes(info, filter, after), info.context.request_id
+        ):
             yield change

@@ -298,3 +298,33 @@ async def test_a_real_server_logs_no_personal_data_with_ms_times_and_pids(
     assert not [line for line in lines if line["level"] in ("error", "critical")], [
         line for line in lines if line["level"] == "error"
     ][:3]
+
+
+@pytest.mark.parametrize(
+    ("logger", "template", "arguments", "expected"),
+    [
+        (
+            "strawberry.http.async_base_view",
+            "Rejected WebSocket connection from origin %r to host %r. If pages on this origin "
+            "should be able to connect, add it to `allowed_origins`.",
+            (f"https://{EMAIL}", "h"),
+            "Rejected WebSocket connection from origin … to host …. If pages on this origin "
+            "should be able to connect, add it to `allowed_origins`.",
+        ),
+        ("graphql.x", "%(who)s sent %(share)d%% of it", ({"who": EMAIL},), "… sent …% of it"),
+        # A trusted template whose arguments do not fit it: its text, no placeholders.
+        ("cx360.x", "lost %s after %d s", (EMAIL,), "lost … after … s"),
+        # Without arguments another logger's message may be a value: prose up to a quote.
+        ("httpx", f'No route to "{EMAIL}" %s', (), "No route to"),
+    ],
+    ids=["library-hint", "named-and-percent", "trusted-mismatch", "no-arguments"],
+)
+def test_dropped_arguments_leave_a_marker_not_a_placeholder(
+    logger: str, template: str, arguments: Any, expected: str
+) -> None:
+    """The guard keeps a library's fixed template text whole, with `…` where each value
+    was; the values themselves never reach the line."""
+    record = logging.LogRecord(logger, logging.WARNING, __file__, 1, template, arguments, None)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == expected, line
+    _assert_no_markers(json.dumps(line))

@@ -381,3 +381,47 @@ async def test_deployments_with_different_prefixes_share_a_redis_unheard(tmp_pat
             await watcher.aclose()
             await alpha.kill()
             await beta.kill()
+
+
+async def test_a_process_that_writes_nothing_reads_the_change_log_while_redis_is_down(
+    tmp_path: Path,
+) -> None:
+    """Every process polls the change log each second while Redis is down, not only the
+    one taking writes: a subscriber on a process that writes nothing hears outage-time
+    changes within about two seconds, long before Redis returns."""
+    async with (
+        database("postgres", tmp_path, 5) as backend,
+        throwaway_redis() as store,
+    ):
+        customer = to_global_id("Customer", backend.data.customers[0]["id"])
+        writer = server(backend, store.url, tmp_path / "writer.log")
+        quiet = server(backend, store.url, tmp_path / "quiet.log")
+        support = backend.keys[Role.SUPPORT]
+        try:
+            await asyncio.gather(writer.start(), quiet.start())
+            async with live(quiet, support) as listener:
+                names = ("timeline", "timeline-changes")
+                for name in names:
+                    await listener.subscribe(name, {"c": customer})
+                await until(lambda: subscribed(store.url, 2), 5, "both processes subscribed")
+                await listening(writer, backend, customer, *((listener, n) for n in names))
+                await store.kill()
+                await asyncio.sleep(1.5)  # long enough for the writer to notice
+                for n in range(3):
+                    summary = f"tk-down-{n}"
+                    await write(writer, backend, customer, summary)
+                    started = time.monotonic()
+                    await until(
+                        lambda summary=summary: all(
+                            summary in listener.events[name] for name in names
+                        ),
+                        2.5,
+                        f"the quiet process's subscriber hears {summary} while Redis is down",
+                    )
+                    assert time.monotonic() - started < 2.5
+                expected = [f"tk-down-{n}" for n in range(3)]
+                assert all(listener.events[name] == expected for name in names), listener.events
+                assert not listener.others, listener.others
+        finally:
+            await writer.kill()
+            await quiet.kill()
