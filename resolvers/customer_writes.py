@@ -137,7 +137,7 @@ async def _check_unique(
     """Every unique value another customer holds, read in ONE statement: one snapshot, so
     a concurrent writer's email and external ids (committed together) are seen together,
     and a loser of a race names every field it lost on, whatever the timing."""
-    checks = []
+    checks: list[sa.Select[*tuple[Any, ...]]] = []
     if email is not None:
         checks.append(
             sa.select(sa.literal("email"), sa.null(), sa.null()).where(
@@ -159,7 +159,9 @@ async def _check_unique(
     errors: list[UserError] = []
     if any(kind == "email" for kind, _, _ in rows):
         errors.append(UserError(("input", "email"), "another customer has this email.", "CONFLICT"))
-    taken_pairs = {(source, external) for kind, source, external in rows if kind == "external"}
+    taken_pairs: set[tuple[str | None, str | None]] = {
+        (source, external) for kind, source, external in rows if kind == "external"
+    }
     for index, pair in enumerate(external_ids):
         if tuple(pair) in taken_pairs:
             errors.append(
