@@ -97,6 +97,7 @@ def decode_position(cursor: str, argument: str) -> int:
     raise InputError(
         argument,
         f"`{argument}` is not a change cursor; pass the `cursor` of the last change received.",
+        code="INVALID_CURSOR",
     )
 
 

@@ -134,37 +134,43 @@ async def _check_unique(
     external_ids: Sequence[tuple[str, str]],
     customer_id: uuid.UUID | None,
 ) -> None:
-    errors: list[UserError] = []
+    """Every unique value another customer holds, read in ONE statement: one snapshot, so
+    a concurrent writer's email and external ids (committed together) are seen together,
+    and a loser of a race names every field it lost on, whatever the timing."""
+    checks: list[sa.Select[*tuple[Any, ...]]] = []
     if email is not None:
-        taken = await session.scalar(
-            sa.select(col(Customer.id)).where(
+        checks.append(
+            sa.select(sa.literal("email"), sa.null(), sa.null()).where(
                 col(Customer.email) == email, col(Customer.id) != customer_id
             )
         )
-        if taken is not None:
-            errors.append(
-                UserError(("input", "email"), "another customer has this email.", "CONFLICT")
-            )
     if external_ids:
         pairs = sa.tuple_(col(CustomerExternalId.source), col(CustomerExternalId.external_id))
-        taken_pairs = set(
-            (
-                await session.execute(
-                    sa.select(
-                        col(CustomerExternalId.source), col(CustomerExternalId.external_id)
-                    ).where(pairs.in_(list(external_ids)))
-                )
-            ).all()
+        checks.append(
+            sa.select(
+                sa.literal("external"),
+                col(CustomerExternalId.source),
+                col(CustomerExternalId.external_id),
+            ).where(pairs.in_(list(external_ids)))
         )
-        for index, pair in enumerate(external_ids):
-            if tuple(pair) in taken_pairs:
-                errors.append(
-                    UserError(
-                        ("input", "externalIds", str(index)),
-                        f"{pair[0]} id '{pair[1]}' already belongs to a customer.",
-                        "CONFLICT",
-                    )
+    if not checks:
+        return
+    rows = (await session.execute(sa.union_all(*checks))).all()
+    errors: list[UserError] = []
+    if any(kind == "email" for kind, _, _ in rows):
+        errors.append(UserError(("input", "email"), "another customer has this email.", "CONFLICT"))
+    taken_pairs: set[tuple[str | None, str | None]] = {
+        (source, external) for kind, source, external in rows if kind == "external"
+    }
+    for index, pair in enumerate(external_ids):
+        if tuple(pair) in taken_pairs:
+            errors.append(
+                UserError(
+                    ("input", "externalIds", str(index)),
+                    f"{pair[0]} id '{pair[1]}' already belongs to a customer.",
+                    "CONFLICT",
                 )
+            )
     if errors:
         raise UserErrors(errors)
 

@@ -179,7 +179,9 @@ def page_request(first: int | None, after: str | None, ordering: Ordering) -> Pa
             f"`first` must be between 1 and {MAX_PAGE_SIZE} (got {first}); default is "
             f"{DEFAULT_PAGE_SIZE}. Page on with `after: <endCursor>`.",
         )
-    return PageRequest(first=size, after=decode_cursor(after, ordering) if after else None)
+    return PageRequest(
+        first=size, after=decode_cursor(after, ordering) if after is not None else None
+    )
 
 
 @dataclass(frozen=True)

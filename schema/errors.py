@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSchema
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import ParserCache, SchemaExtension
@@ -21,6 +21,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 
 from api.failures import RETRY_AFTER_SECONDS, UNAVAILABLE, is_unavailable, log_failure
 from resolvers.errors import InputError
+from schema.input_errors import scrub
 
 log = logging.getLogger("cx360.errors")
 
@@ -36,7 +37,7 @@ def _before_resolvers(error: GraphQLError) -> bool:
     )
 
 
-def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
+def _rewrite(error: GraphQLError, request_id: str, schema: GraphQLSchema) -> GraphQLError:
     original = error.original_error
     if _before_resolvers(error):
         # Parse, validation and limit errors (including our scalars' messages about a
@@ -44,7 +45,7 @@ def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
         if error.extensions and "code" in error.extensions:
             return error
         return GraphQLError(
-            error.message,
+            scrub(error.message, schema),
             nodes=error.nodes,
             path=error.path,
             original_error=None,
@@ -115,7 +116,8 @@ class ErrorPolicy(SchemaExtension):
             raise refused from None
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [_rewrite(e, context.request_id) for e in result.errors]
+            schema = self.execution_context.schema._schema
+            result.errors = [_rewrite(e, context.request_id, schema) for e in result.errors]
         errors = (
             result.errors
             if result is not None and result.errors

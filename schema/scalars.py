@@ -34,17 +34,15 @@ def parse_datetime(value: object) -> datetime:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"'{value}' is not a calendar date; use e.g. 2026-06-01") from None
+            raise ValueError("not a calendar date; use e.g. 2026-06-01") from None
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(
-            f"'{value}' is not an ISO-8601 date-time; use e.g. 2026-11-22T10:00:00Z"
-        ) from None
+        raise ValueError("not an ISO-8601 date-time; use e.g. 2026-11-22T10:00:00Z") from None
     if parsed.tzinfo is None:
         raise ValueError(
-            f"'{value}' has no UTC offset; add Z or +HH:MM, e.g. 2026-11-22T10:00:00Z "
+            "no UTC offset; add Z or +HH:MM, e.g. 2026-11-22T10:00:00Z "
             "(a bare date such as 2026-11-22 means midnight UTC)"
         )
     return parsed.astimezone(UTC)
@@ -60,7 +58,7 @@ def parse_decimal(value: object) -> Decimal:
     try:
         parsed = Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"'{value}' is not a decimal number; use e.g. \"129.90\"") from None
+        raise ValueError('not a decimal number; use e.g. "129.90"') from None
     if not parsed.is_finite():
         raise ValueError("Decimal must be a finite number")
     return parsed

@@ -19,6 +19,7 @@ from schema.compiled import CompiledPlans, CompiledReads
 from schema.descriptions import describe
 from schema.errors import ErrorPolicy, ReportingParserCache, log_client_errors
 from schema.federation import add_entity_keys
+from schema.input_errors import NamedLiteralErrors
 from schema.limits import QueryBudget, directive_limit
 from schema.mutations import PrimaryReadsForMutations
 from schema.query import Mutation, Query
@@ -66,6 +67,7 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ReportingParserCache(maxsize=PARSED_DOCUMENTS),
         lambda: AddValidationRules(list(limit_rules)),
+        NamedLiteralErrors,
         lambda: ValidationCache(maxsize=PARSED_DOCUMENTS),
         lambda: QueryBudget(settings),
         # After the budget: a compiled answer is still costed and rate-limited first.

@@ -105,7 +105,9 @@ def _delivery_query(filter: WebhookDeliveryFilter | None) -> deliveries.Delivery
         # Another type's id matches nothing, like a missing endpoint's.
         found = key_of_type(filter.endpoint_id, "WebhookEndpoint", "filter.endpointId")
         endpoint = found or uuid.UUID(int=0)
-    change = decode_position(filter.event_id, "filter.eventId") if filter.event_id else None
+    change = (
+        decode_position(filter.event_id, "filter.eventId") if filter.event_id is not None else None
+    )
     return deliveries.DeliveryQuery(
         endpoint_id=endpoint,
         statuses=tuple(filter.status) if filter.status is not None else None,

@@ -22,7 +22,8 @@ async def test_garbled_and_foreign_cursors_are_refused_naming_after(api: Api) ->
 
 async def test_bad_enum_and_bad_dates_are_validation_errors(api: Api) -> None:
     errors = await api.errors("{ tickets(filter: {status: [LOST]}) { totalCount } }")
-    assert "LOST" in errors[0]["message"] and "TicketStatus" in errors[0]["message"]
+    assert "`filter.status[0]`" in errors[0]["message"] and "TicketStatus" in errors[0]["message"]
+    assert "Expected one of: NEW, OPEN" in errors[0]["message"]
     errors = await api.errors(
         "query($f: DateTime) { touchpoints(filter: {from: $f}) { totalCount } }",
         {"f": "2026-11-22T10:00:00"},
@@ -62,3 +63,159 @@ async def test_nul_characters_are_refused_naming_where_they_are(api: Api) -> Non
     literal = '{ customers(filter: {search: "a\\u0000b"}) { totalCount } }'
     response = await api.post(literal)
     assert response.status_code == 400 and "`the query`" in response.text
+
+
+EMPTY_CURSOR_READS = [
+    "customers(first: 2, after: $c) { pageInfo { hasNextPage } }",
+    "touchpoints(first: 2, after: $c) { pageInfo { hasNextPage } }",
+    "tickets(first: 2, after: $c) { pageInfo { hasNextPage } }",
+    "surveys(first: 2, after: $c) { pageInfo { hasNextPage } }",
+    "auditLog(first: 2, after: $c) { pageInfo { hasNextPage } }",
+    "webhookEndpoints(first: 2, after: $c) { pageInfo { hasNextPage } }",
+    "webhookDeliveries(first: 2, after: $c) { pageInfo { hasNextPage } }",
+    "customers(first: 1) { edges { node { touchpoints(after: $c) { totalCount } } } }",
+    "customers(first: 1) { edges { node { tickets(after: $c) { totalCount } } } }",
+    "customers(first: 1) { edges { node { surveyResponses(after: $c) { totalCount } } } }",
+    "customers(first: 1) { edges { node { timeline(after: $c) { pageInfo { hasNextPage } } } } }",
+    "surveys(first: 1) { edges { node { responses(after: $c) { totalCount } } } }",
+]
+
+
+async def test_an_empty_cursor_is_refused_like_any_malformed_one(api: Api) -> None:
+    # "" is no position: it never silently means "from the start", on either read path.
+    for field in EMPTY_CURSOR_READS:
+        for query in (
+            f"query($c: String) {{ {field} }}",
+            "{ " + field.replace("$c", '""') + " }",
+        ):
+            errors = await api.errors(query, {"c": ""} if "$c" in query else None)
+            assert errors[0]["extensions"] == {"code": "INVALID_CURSOR", "argument": "after"}, (
+                query,
+                errors,
+            )
+
+
+async def test_an_empty_event_id_filter_is_refused_naming_it(api: Api) -> None:
+    errors = await api.errors('{ webhookDeliveries(filter: {eventId: ""}) { totalCount } }')
+    assert errors[0]["extensions"] == {"code": "INVALID_CURSOR", "argument": "filter.eventId"}
+
+
+async def test_empty_ids_are_refused_naming_the_argument(api: Api) -> None:
+    for query, argument in (
+        ('{ node(id: "") { id } }', "id"),
+        ('{ nodes(ids: [""]) { id } }', "ids"),
+        ('{ customer(id: "") { id } }', "id"),
+        ('{ auditLog(filter: {targetId: ""}) { totalCount } }', "filter.targetId"),
+        ('{ webhookDeliveries(filter: {endpointId: ""}) { totalCount } }', "filter.endpointId"),
+    ):
+        errors = await api.errors(query)
+        assert errors[0]["extensions"] == {"code": "INVALID_ID", "argument": argument}, query
+
+
+MARKER = "pii-marker-typo@secret.example"
+PHONE = 447700900999
+CREATE = "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { userErrors { field message } } }"
+RECORD = """mutation($t: [TouchpointInput!]!) {
+  recordTouchpoints(touchpoints: $t) { userErrors { field message } } }"""
+
+
+def touchpoint(**fields: object) -> dict[str, object]:
+    return {
+        "customer": {"email": "someone@example.com"},
+        "occurredAt": "2026-10-01T10:00:00Z",
+        "channel": "EMAIL",
+        "stage": "AWARENESS",
+        "team": "SALES",
+        "kind": "k",
+        "source": "s",
+        **fields,
+    }
+
+
+# (query, variables, what the message must name): every kind of coercion mistake,
+# each carrying a value that must not come back.
+VARIABLE_MISTAKES: list[tuple[str, dict[str, object], str]] = [
+    (CREATE, {"i": {"name": "X", "emial": MARKER}}, "$i"),  # unknown field
+    (CREATE, {"i": {"name": "X", "phone": PHONE, "email": MARKER}}, "`$i.phone`"),  # number
+    (CREATE, {"i": {"name": {"first": MARKER}}}, "`$i.name`"),  # object for string
+    (CREATE, {"i": {"name": None, "email": MARKER}}, "`$i.name`"),  # null for non-null
+    (CREATE, {"i": {"email": MARKER}}, "$i"),  # required field missing
+    (CREATE, {"i": [{"name": MARKER}]}, "$i"),  # list for object
+    (CREATE, {"i": MARKER}, "$i"),  # string for object
+    (CREATE, {"i": {"name": "X", "externalIds": [{"source": MARKER}]}}, "`$i.externalIds[0]`"),
+    ("query($n: Int) { customers(first: $n) { totalCount } }", {"n": MARKER}, "$n"),
+    ("query($n: Int) { customers(first: $n) { totalCount } }", {"n": PHONE}, "$n"),
+    ("query($b: Boolean) { customers(filter: {churned: $b}) { totalCount } }", {"b": MARKER}, "$b"),
+    (
+        "query($s: [TicketStatus!]) { tickets(filter: {status: $s}) { totalCount } }",
+        {"s": [MARKER]},
+        "`$s[0]`",
+    ),
+    (
+        "query($s: [TicketStatus!]) { tickets(filter: {status: $s}) { totalCount } }",
+        {"s": [PHONE]},
+        "`$s[0]`",
+    ),
+    ("query($f: DateTime) { touchpoints(filter: {from: $f}) { totalCount } }", {"f": MARKER}, "$f"),
+    ("query($f: DateTime) { touchpoints(filter: {from: $f}) { totalCount } }", {"f": PHONE}, "$f"),
+    (
+        "query($f: DateTime) { touchpoints(filter: {from: $f}) { totalCount } }",
+        {"f": "2026-02-30"},
+        "$f",
+    ),
+    ("query($id: ID!) { node(id: $id) { id } }", {"id": {"x": MARKER}}, "$id"),
+    (RECORD, {"t": [touchpoint(value=MARKER)]}, "`$t[0].value`"),  # bad Decimal
+    (RECORD, {"t": [touchpoint(value=[MARKER])]}, "`$t[0].value`"),
+    (RECORD, {"t": [touchpoint(sentiment=MARKER)]}, "`$t[0].sentiment`"),  # string for Float
+    (RECORD, {"t": [touchpoint(channel=MARKER)]}, "`$t[0].channel`"),  # bad enum
+    (RECORD, {"t": [touchpoint(attributes=MARKER)]}, "attributes"),  # JSON not an object
+]
+LITERAL_MISTAKES: list[tuple[str, str]] = [
+    (
+        f'mutation {{ createCustomer(input: {{name: "X", emial: "{MARKER}"}}) {{ __typename }} }}',
+        "Argument 'input'",
+    ),
+    (
+        f'mutation {{ createCustomer(input: {{name: "X", phone: {PHONE}}}) {{ __typename }} }}',
+        "`input.phone`",
+    ),
+    (
+        f'mutation {{ createCustomer(input: {{email: "{MARKER}"}}) {{ __typename }} }}',
+        "Argument 'input'",
+    ),
+    (
+        f'mutation {{ createCustomer(input: [{{name: "{MARKER}"}}]) {{ __typename }} }}',
+        "Argument 'input'",
+    ),
+    (
+        f'mutation {{ createCustomer(input: {{name: null, email: "{MARKER}"}}) {{ __typename }} }}',
+        "`input.name`",
+    ),
+    (f'{{ customers(first: "{MARKER}") {{ totalCount }} }}', "Argument 'first'"),
+    (f"{{ customers(first: {PHONE}) {{ totalCount }} }}", "Argument 'first'"),
+    (f'{{ customers(filter: {{churned: "{MARKER}"}}) {{ totalCount }} }}', "`filter.churned`"),
+    ("{ tickets(filter: {status: [PII_MARKER_TYPO]}) { totalCount } }", "`filter.status[0]`"),
+    (f'{{ touchpoints(filter: {{from: "{MARKER}"}}) {{ totalCount }} }}', "`filter.from`"),
+    (f"{{ touchpoints(filter: {{from: {PHONE}}}) {{ totalCount }} }}", "`filter.from`"),
+    (f'{{ node(id: {{x: "{MARKER}"}}) {{ id }} }}', "Argument 'id'"),
+    (f'query($n: Int = "{MARKER}") {{ customers(first: $n) {{ totalCount }} }}', "$n"),
+]
+
+
+async def test_coercion_errors_name_the_place_but_never_echo_the_value(api: Api) -> None:
+    markers = (MARKER, str(PHONE), "PII_MARKER_TYPO", "2026-02-30")
+    sent = [(query, variables, named) for query, variables, named in VARIABLE_MISTAKES]
+    sent += [(query, None, named) for query, named in LITERAL_MISTAKES]
+    for query, variables, named in sent:
+        response = await api.post(query, variables)
+        body = response.json()
+        messages = [e["message"] for e in body.get("errors", [])] or [
+            error["message"]
+            for payload in (body.get("data") or {}).values()
+            for error in payload["userErrors"]
+        ]
+        assert messages, (query, body)
+        for marker in markers:
+            assert marker not in response.text, (query, variables, response.text)
+        assert any(named in m for m in messages), (named, messages)
+        assert "Traceback" not in response.text

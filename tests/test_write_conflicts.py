@@ -59,6 +59,31 @@ async def test_twenty_creates_with_one_external_id_make_one_customer(writable: A
     }
 
 
+async def test_every_loser_names_every_field_it_lost_on(writable: Api) -> None:
+    # Email and external id taken together: each loser reports both, whatever the timing
+    # (rounds: a loser checking just as the winner commits is rare in any one round).
+    for _ in range(15):
+        email = f"race.{uuid.uuid4().hex[:8]}@example.com"
+        external = {"source": "crm", "id": f"R-{uuid.uuid4().hex}"}
+        inputs = [
+            {"input": {"name": f"Racer {i}", "email": email, "externalIds": [external]}}
+            for i in range(CONCURRENT)
+        ]
+        results = await _all_at_once(writable, CREATE, inputs)
+        assert len([r for r in results if r["customer"] is not None]) == 1
+        answers = {
+            tuple(sorted((tuple(e["field"]), e["code"]) for e in r["userErrors"]))
+            for r in results
+            if r["customer"] is None
+        }
+        assert answers == {
+            (
+                (("input", "email"), "CONFLICT"),
+                (("input", "externalIds", "0"), "CONFLICT"),
+            )
+        }, answers
+
+
 async def _new_customer(api: Api) -> str:
     result = await api.query(CREATE, {"input": {"name": "Merge racer"}})
     customer: str = result["createCustomer"]["customer"]["id"]
