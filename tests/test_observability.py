@@ -5,6 +5,8 @@ import json
 import logging
 import os
 import re
+import shutil
+import sys
 from pathlib import Path
 
 import httpx
@@ -110,3 +112,62 @@ async def test_metrics_add_up_across_worker_processes(api: Api, tmp_path: Path) 
     finally:
         server.terminate()
         await server.wait()
+
+
+def redis_available(text: str) -> float | None:
+    found = re.search(r"^cx360_redis_available (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else None
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+async def test_redis_available_reads_what_the_live_workers_see(api: Api, tmp_path: Path) -> None:
+    """With two workers and PROMETHEUS_MULTIPROC_DIR (compose.yaml's setup), the gauge is 1
+    while the workers reach Redis and 0 while it is down: neither the supervisor process nor
+    a dead process's file keeps it at 0."""
+    from tests.test_redis_outage import throwaway_redis, until
+
+    # A process that died while it read 0 left its file behind.
+    dead = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from api.observability import redis_available; redis_available().set(0)",
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
+    )
+    assert await dead.wait() == 0
+    async with throwaway_redis() as redis_server:
+        port = free_port()
+        environment = {
+            **os.environ,
+            "CX360_DATABASE_URL": api.backend.url,
+            "CX360_REDIS_URL": redis_server.url,
+            "CX360_WEBHOOKS": "false",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        }
+        server = await asyncio.create_subprocess_exec(
+            CX360,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            env=environment,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+
+                async def reads(value: float) -> bool:
+                    try:
+                        return redis_available((await client.get("/metrics")).text) == value
+                    except httpx.TransportError:
+                        return False
+
+                await until(lambda: reads(1.0), 60, "cx360_redis_available 1")
+                await asyncio.sleep(1)  # both workers have started by now
+                assert await reads(1.0)
+                await redis_server.kill()
+                await until(lambda: reads(0.0), 30, "cx360_redis_available 0 while Redis is down")
+        finally:
+            server.terminate()
+            await server.wait()
