@@ -40,7 +40,8 @@ def parse_datetime(value: object) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(
-            f"'{value}' is not an ISO-8601 date-time; use e.g. 2026-11-22T10:00:00Z"
+            f"'{value}' is not an ISO-8601 date-time; use e.g. 2026-11-22T10:00:00Z, "
+            "or a bare date YYYY-MM-DD such as 2026-06-01 (midnight UTC)"
         ) from None
     if parsed.tzinfo is None:
         raise ValueError(
