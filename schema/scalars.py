@@ -15,12 +15,9 @@ from typing import Any
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from models.types import wire_datetime
 
-def serialize_datetime(value: datetime) -> str:
-    text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text + "+00:00"
+serialize_datetime = wire_datetime
 
 
 BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
