@@ -19,7 +19,12 @@ from api.failures import FailureAnswers
 from api.fast_reads import FastReads
 from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
-from api.observability import RequestObserver, install_log_guard, metrics_endpoint
+from api.observability import (
+    RequestObserver,
+    install_log_guard,
+    metrics_endpoint,
+    process_stopped,
+)
 from api.ratelimit import cost_buckets
 from api.redis_link import RedisLink, change_feed
 from api.scheduler import Scheduler
@@ -121,6 +126,7 @@ def create_app(
             await app.state.budget.close()
             for used in engines:
                 await used.dispose()
+            process_stopped()
 
     graphql = GraphQLEndpoint(
         schema, settings, FastReads(schema, settings, plans) if fast_reads else None

@@ -128,6 +128,7 @@ def _page_template() -> str:
 <head>
 <meta charset="utf-8">
 <title>cx360 GraphiQL</title>
+<link rel="icon" href="data:,">
 {styles}
 </head>
 <body>

@@ -12,6 +12,7 @@ several worker processes when `PROMETHEUS_MULTIPROC_DIR` points to a shared dire
 (prometheus_client's multiprocess mode).
 """
 
+import functools
 import json
 import logging
 import os
@@ -50,14 +51,29 @@ LATENCY = Histogram(
 REFUSED = Counter(
     "cx360_refused", "Requests or fields refused, by reason (error code).", ["reason"]
 )
-POOL_IN_USE = Gauge(
-    "cx360_db_connections_in_use", "Database connections checked out.", multiprocess_mode="livesum"
-)
-REDIS_AVAILABLE = Gauge(
-    "cx360_redis_available",
-    "1 while this worker reaches Redis, 0 while it runs degraded (lowest of the workers).",
-    multiprocess_mode="livemin",
-)
+
+
+# Gauges are made on first use, in the worker processes only: with PROMETHEUS_MULTIPROC_DIR,
+# making one writes 0 into the process's file, and a `cx360 serve --workers N` supervisor
+# (alive, importing this module, never serving) would pin `livemin` at 0.
+@functools.cache
+def pool_in_use() -> Gauge:
+    return Gauge(
+        "cx360_db_connections_in_use",
+        "Database connections checked out.",
+        multiprocess_mode="livesum",
+    )
+
+
+@functools.cache
+def redis_available() -> Gauge:
+    return Gauge(
+        "cx360_redis_available",
+        "1 while this worker reaches Redis, 0 while it runs degraded (lowest of the workers).",
+        multiprocess_mode="livemin",
+    )
+
+
 REDIS_OUTAGES = Counter("cx360_redis_outages", "Times a worker lost Redis and ran degraded.")
 READ_PATH = Counter("cx360_read_path", "Operations by the path that served them.", ["path"])
 BATCH_SIZE = Histogram(
@@ -262,7 +278,7 @@ class RequestObserver:
         engine = getattr(scope["app"].state, "engine", None)
         pool = getattr(getattr(engine, "sync_engine", None), "pool", None)
         if pool is not None and hasattr(pool, "checkedout"):
-            POOL_IN_USE.set(pool.checkedout())
+            pool_in_use().set(pool.checkedout())
         record_operation(
             state["request_id"],
             state.get("operation"),
@@ -308,8 +324,39 @@ def record_operation(
     )
 
 
+LIVE_GAUGE_FILE = re.compile(r"gauge_live\w*?_(\d+)\.db")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def forget_dead_processes(directory: str) -> None:
+    """Drops the live gauges of processes that are gone (a killed worker's last value,
+    e.g. a 0 of cx360_redis_available, would otherwise count forever)."""
+    with os.scandir(directory) as entries:
+        pids = {int(m.group(1)) for e in entries if (m := LIVE_GAUGE_FILE.fullmatch(e.name))}
+    for pid in pids:
+        if not _alive(pid):
+            multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+
+
+def process_stopped() -> None:
+    """A worker's last word: its live gauges no longer count."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        multiprocess.mark_process_dead(os.getpid(), directory)  # type: ignore[no-untyped-call]
+
+
 async def metrics_endpoint(_: Request) -> Response:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if directory := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        forget_dead_processes(directory)
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         body = generate_latest(registry)

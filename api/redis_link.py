@@ -32,7 +32,7 @@ from redis.backoff import EqualJitterBackoff, NoBackoff
 from redis.exceptions import RedisError
 
 from api.background import cancel
-from api.observability import REDIS_AVAILABLE, REDIS_OUTAGES
+from api.observability import REDIS_OUTAGES, redis_available
 from resolvers.changes import Change, ChangeFeed, changes_after, latest_position
 from resolvers.pagination import Sessions
 
@@ -77,7 +77,7 @@ class RedisLink:
         self.available = True
         self.lost_at = 0.0
         self.next_probe = 0.0
-        REDIS_AVAILABLE.set(1)
+        redis_available().set(1)
 
     def worth_trying(self) -> bool:
         """Up: always. Down: once per PROBE_SECONDS, so requests don't each wait on it."""
@@ -95,7 +95,7 @@ class RedisLink:
             return
         self.available = False
         self.lost_at = time.monotonic()
-        REDIS_AVAILABLE.set(0)
+        redis_available().set(0)
         REDIS_OUTAGES.inc()
         log.warning(
             "Redis is unreachable; running degraded (rate limits per process, "
@@ -108,7 +108,7 @@ class RedisLink:
         if self.available:
             return
         self.available = True
-        REDIS_AVAILABLE.set(1)
+        redis_available().set(1)
         log.info("Redis is back after %.1f s", time.monotonic() - self.lost_at)
 
 

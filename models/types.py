@@ -16,6 +16,16 @@ from sqlalchemy.engine import Dialect
 MONEY_QUANTUM = Decimal("0.01")
 
 
+def wire_datetime(value: datetime) -> str:
+    """The API's one DateTime wire format (HTTP answers, subscriptions, webhook payloads):
+    UTC with `+00:00`, fractional seconds without trailing zeros, as PostgreSQL's JSON
+    rendering of a timestamptz gives it."""
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "+00:00"
+
+
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
 

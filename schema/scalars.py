@@ -15,12 +15,9 @@ from typing import Any
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from models.types import wire_datetime
 
-def serialize_datetime(value: datetime) -> str:
-    text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text + "+00:00"
+serialize_datetime = wire_datetime
 
 
 BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -39,7 +36,10 @@ def parse_datetime(value: object) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError("not an ISO-8601 date-time; use e.g. 2026-11-22T10:00:00Z") from None
+        raise ValueError(
+            "not an ISO-8601 date-time; use e.g. 2026-11-22T10:00:00Z, "
+            "or a bare date YYYY-MM-DD such as 2026-06-01 (midnight UTC)"
+        ) from None
     if parsed.tzinfo is None:
         raise ValueError(
             "no UTC offset; add Z or +HH:MM, e.g. 2026-11-22T10:00:00Z "

@@ -31,6 +31,12 @@ async def test_bad_enum_and_bad_dates_are_validation_errors(api: Api) -> None:
     assert "UTC offset" in errors[0]["message"] and "$f" in errors[0]["message"]
     errors = await api.errors('{ touchpoints(filter: {to: "yesterday"}) { totalCount } }')
     assert "ISO-8601" in errors[0]["message"]
+    errors = await api.errors(
+        "query($f: DateTime) { touchpoints(filter: {from: $f}) { totalCount } }",
+        {"f": "2026-6-1"},
+    )  # a bare date is accepted too: the message says how to write one
+    assert "ISO-8601" in errors[0]["message"] and "2026-06-01" in errors[0]["message"]
+    assert "midnight UTC" in errors[0]["message"]
 
 
 async def test_malformed_bodies_get_json_errors(api: Api) -> None:

@@ -30,6 +30,11 @@ async def test_page_and_assets_come_from_the_api_under_a_strict_policy(api: Api)
     assert page.status_code == 200
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "https://" not in page.text and "http://" not in page.text  # no CDN
+    # An icon of its own (empty, inline: the policy allows data: images), so the browser
+    # does not ask for /favicon.ico and get a 404.
+    assert '<link rel="icon" href="data:,">' in page.text and "img-src 'self' data:" in (
+        CONTENT_SECURITY_POLICY
+    )
     for path, integrity in re.findall(r'(?:src|href)="([^"]+)" integrity="([^"]+)"', page.text):
         asset = await api.client.get(path)
         assert asset.status_code == 200, path
@@ -149,6 +154,7 @@ async def graphiql_in_chromium(api: Api, tmp_path: Path) -> AsyncIterator[Browse
                 yield found
                 assert found.outside == [], found.outside
                 assert not [p for p in found.problems if "Content Security Policy" in p]
+                assert not [p for p in found.problems if "404" in p]
             except Exception:
                 await page.screenshot(path=str(tmp_path / "graphiql-failure.png"), full_page=True)
                 print(f"screenshot: {tmp_path / 'graphiql-failure.png'}")
@@ -222,3 +228,41 @@ def test_examples_are_embedded_as_data_under_the_policy() -> None:
     assert json.loads(dashboard["variables"]) == {"from": "2026-09-01", "to": "2026-12-01"}
     assert "</" not in block  # cannot close the block early
     assert "<script>" not in html  # no inline script
+
+
+async def test_every_example_tab_runs_as_opened_in_chromium(writable: Api, tmp_path: Path) -> None:
+    """Required variables come filled with working values read with the key (a customer's
+    id and external id, a new touchpoint event): every example runs as opened."""
+    async with graphiql_in_chromium(writable, tmp_path) as browser:
+        page = browser.page
+        await browser.use_key(writable.backend.keys[Role.ADMIN])
+        examples = json.loads(
+            await page.evaluate("document.getElementById('cx360-examples').textContent")
+        )
+        operations = [
+            re.findall(r"^(?:query|mutation) (\w+)", e["query"], re.M)[0] for e in examples
+        ]
+        assert len(operations) == 12
+        found = {"Customer360": "customer", "CustomerPage": "customer"}
+        found["FindCustomer"] = "customerByExternalId"
+        for operation in operations:
+            await page.locator(".graphiql-tab", has_text=operation).click()
+            shown = await browser.run()
+            assert '"errors"' not in shown, (operation, shown[:500])
+            if operation in found:  # a real customer, not null
+                assert f'"{found[operation]}": {{' in shown, (operation, shown[:500])
+            if operation == "RecordTouchpoints":
+                assert '"created": 1' in shown and '"userErrors": []' in shown, shown
+
+
+async def test_an_invalid_key_leaves_the_working_key_in_use_in_chromium(
+    api: Api, tmp_path: Path
+) -> None:
+    async with graphiql_in_chromium(api, tmp_path) as browser:
+        shown = await browser.run()  # no key yet: the page says where to put one
+        assert "API key field" in shown and "Authorization" not in shown
+        assert "Role ANALYST" in await browser.use_key(api.backend.keys[Role.ANALYST])
+        status = await browser.use_key("cx360_not-a-key")
+        assert "Invalid API key" in status and "still using the key of role ANALYST" in status
+        shown = await browser.run()
+        assert '"role": "ANALYST"' in shown and "Missing API key" not in shown

@@ -5,6 +5,10 @@ import json
 import logging
 import os
 import re
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -68,12 +72,15 @@ async def test_prometheus_metrics(api: Api) -> None:
     assert "cx360_request_seconds_bucket" in text and "cx360_db_connections_in_use" in text
 
 
-async def test_metrics_add_up_across_worker_processes(api: Api, tmp_path: Path) -> None:
+@asynccontextmanager
+async def two_workers(api: Api, metrics: Path, **env: str) -> AsyncIterator[httpx.AsyncClient]:
+    """`cx360 serve --workers 2` with PROMETHEUS_MULTIPROC_DIR, and a client for it."""
     port = free_port()
     environment = {
         **os.environ,
         "CX360_DATABASE_URL": api.backend.url,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+        **env,
     }
     server = await asyncio.create_subprocess_exec(
         CX360,
@@ -88,25 +95,67 @@ async def test_metrics_add_up_across_worker_processes(api: Api, tmp_path: Path) 
     )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            for _ in range(200):
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            headers = {"Authorization": f"Bearer {api.backend.keys[Role.ADMIN]}"}
-            for _ in range(30):  # new connections: the kernel spreads them over both workers
-                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as fresh:
-                    await fresh.post(
-                        "/graphql",
-                        json={"query": "query Ping { viewer { role } }"},
-                        headers=headers,
-                    )
-            text = (await client.get("/metrics")).text
-        found = re.search(r'cx360_requests_total\{operation="Ping",outcome="ok"\} (\d+)', text)
-        assert found and float(found.group(1)) == 30, text[:2000]
-        written = await asyncio.to_thread(lambda: list(tmp_path.glob("counter_*.db")))
-        assert len(written) >= 2  # both workers wrote their own files
+            yield client
     finally:
         server.terminate()
         await server.wait()
+
+
+async def test_metrics_add_up_across_worker_processes(api: Api, tmp_path: Path) -> None:
+    async with two_workers(api, tmp_path) as client:
+        for _ in range(200):
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    break
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+        headers = {"Authorization": f"Bearer {api.backend.keys[Role.ADMIN]}"}
+        for _ in range(30):  # new connections: the kernel spreads them over both workers
+            async with httpx.AsyncClient(base_url=client.base_url) as fresh:
+                await fresh.post(
+                    "/graphql",
+                    json={"query": "query Ping { viewer { role } }"},
+                    headers=headers,
+                )
+        text = (await client.get("/metrics")).text
+    found = re.search(r'cx360_requests_total\{operation="Ping",outcome="ok"\} (\d+)', text)
+    assert found and float(found.group(1)) == 30, text[:2000]
+    written = await asyncio.to_thread(lambda: list(tmp_path.glob("counter_*.db")))
+    assert len(written) >= 2  # both workers wrote their own files
+
+
+def redis_available(text: str) -> float | None:
+    found = re.search(r"^cx360_redis_available (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else None
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+async def test_redis_available_reads_what_the_live_workers_see(api: Api, tmp_path: Path) -> None:
+    """With two workers and PROMETHEUS_MULTIPROC_DIR (compose.yaml's setup), the gauge is 1
+    while the workers reach Redis and 0 while it is down: neither the supervisor process nor
+    a dead process's file keeps it at 0."""
+    from tests.test_redis_outage import throwaway_redis, until
+
+    # A process that died while it read 0 left its file behind.
+    dead = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from api.observability import redis_available; redis_available().set(0)",
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
+    )
+    assert await dead.wait() == 0
+    async with throwaway_redis() as redis_server:
+        env = {"CX360_REDIS_URL": redis_server.url, "CX360_WEBHOOKS": "false"}
+        async with two_workers(api, tmp_path, **env) as client:
+
+            async def reads(value: float) -> bool:
+                try:
+                    return redis_available((await client.get("/metrics")).text) == value
+                except httpx.TransportError:
+                    return False
+
+            await until(lambda: reads(1.0), 60, "cx360_redis_available 1")
+            await asyncio.sleep(1)  # both workers have started by now
+            assert await reads(1.0)
+            await redis_server.kill()
+            await until(lambda: reads(0.0), 30, "cx360_redis_available 0 while Redis is down")

@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.settings import Settings
+from api.webhook_worker import PAYLOAD_SELECTIONS
 from models import Role
 from resolvers.webhooks import sign, verify
 from schema.node import to_global_id
@@ -222,6 +223,11 @@ async def test_deliveries_are_signed_retried_recorded_and_arrive_once_each(hooke
     assert all(b["data"]["customer"]["id"] == customer for b in bodies)
     email = hooked.backend.data.customers[1]["email"]
     assert {b["data"]["customer"]["email"] for b in bodies} == {email}  # SUPPORT: unmasked
+    # Times as in HTTP answers: UTC with +00:00 (README), the envelope's and the record's.
+    wire_time = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?\+00:00")
+    for body in bodies:
+        times = [body["occurredAt"], body["data"].get("createdAt") or body["data"]["occurredAt"]]
+        assert all(wire_time.fullmatch(t) for t in times), times
 
     # Signatures: right secret, this body, recent; anything else fails.
     now = time.time()
@@ -407,3 +413,13 @@ def test_the_verify_snippet_in_the_docs_agrees_with_the_servers_verify() -> None
     assert all(ours == theirs for ours, theirs in judged.values()), judged
     accepted = {name for name, (ours, _) in judged.items() if ours}
     assert accepted == {"good", "older but within five minutes", "reordered"}
+
+
+def test_the_docs_list_the_payload_fields_of_each_record_type() -> None:
+    """docs/webhooks.md lists each type's payload fields: exactly PAYLOAD_SELECTIONS."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "webhooks.md").read_text()
+    for record_type, selection in PAYLOAD_SELECTIONS.items():
+        found = re.search(rf"^- `{record_type}`: `(.+)`$", text, re.M)
+        assert found, f"docs/webhooks.md lists no payload fields for {record_type}"
+        fields = selection.split("{", 1)[1].rsplit("}", 1)[0]
+        assert found.group(1) == " ".join(fields.split()), record_type

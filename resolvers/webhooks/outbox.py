@@ -29,7 +29,7 @@ from models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from models.types import utc_now
+from models.types import utc_now, wire_datetime
 from resolvers import changes as change_log
 from resolvers.changes import Change
 from resolvers.pagination import Sessions
@@ -85,7 +85,7 @@ def delivery_body(change: Change, data: Any) -> str:
     envelope = {
         "id": change_log.encode_position(change.position),
         "type": change.change_type.value,
-        "occurredAt": change.occurred_at.isoformat().replace("+00:00", "Z"),
+        "occurredAt": wire_datetime(change.occurred_at),  # as in HTTP answers
         "data": data,
     }
     return orjson.dumps(envelope).decode()

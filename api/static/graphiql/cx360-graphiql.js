@@ -41,9 +41,13 @@
     return { ok: false, message: problem || "The server answered " + response.status + "." };
   }
 
+  // The role and name of the key in use: an invalid key entered afterwards leaves it in use.
+  var current = null;
+
   async function useKey(candidate) {
     if (!candidate) {
       window.sessionStorage.removeItem(STORAGE);
+      current = null;
       showKeyStatus("Enter an API key to run queries and to see the schema in Docs.", "none");
       render();
       return;
@@ -52,10 +56,17 @@
     var found = await checkKey(candidate);
     if (found.ok) {
       window.sessionStorage.setItem(STORAGE, candidate);
+      current = found;
       showKeyStatus("Role " + found.role + " (key \u201c" + found.keyName +
                     "\u201d), kept for this browser tab.", "ok");
+      sample = await exampleValues(candidate);
+      generation += 1;  // a new GraphiQL reads the tabs again, their blanks filled
+    } else if (current && key() && key() !== candidate) {
+      showKeyStatus("Key not used: " + found.message + "; still using the key of role " +
+                    current.role + " (\u201c" + current.keyName + "\u201d).", "invalid");
     } else {
       window.sessionStorage.removeItem(STORAGE);
+      current = null;
       showKeyStatus("Key not used: " + found.message, "invalid");
     }
     render();
@@ -115,15 +126,20 @@
   // pane shows that key's schema without a manual re-fetch. Headers come from the key
   // field only (the headers editor is off: one way to give a key).
 
+  // Without a key nothing is sent: the server's answer would name a header this page has
+  // no editor for.
+  var NO_KEY = { errors: [{ message: "No API key: enter your key in the API key field at " +
+    "the top of this page and press \u201cUse key\u201d." }] };
+
   var fetchers = {};
   function fetcherFor(apiKey) {
     if (!fetchers[apiKey]) {
       fetchers = {};
       fetchers[apiKey] = async function (params, options) {
         params = withOperationName(params);
+        if (!apiKey) { return NO_KEY; }
         if (isSubscription(params, options)) { return socketClient(apiKey).iterate(params); }
-        var headers = { "Content-Type": "application/json" };
-        if (apiKey) { headers.Authorization = "Bearer " + apiKey; }
+        var headers = { "Content-Type": "application/json", Authorization: "Bearer " + apiKey };
         var response = await fetch(window.location.pathname, {
           method: "POST", headers: headers, body: JSON.stringify(params), credentials: "omit"
         });
@@ -152,6 +168,95 @@
     }));
   }
 
+  // ---- working values for the examples' required variables ---------------------------
+  // Asked for with the key in use (so they are what its role may read): a customer's id
+  // and one of its external ids, and a new touchpoint event for it. Only blanks are
+  // filled, in the opening tabs and in the tabs GraphiQL kept from an earlier visit.
+
+  var SAMPLE = "query Cx360ExampleValues { customers(first: 20) " +
+    "{ edges { node { id externalIds { source id } } } } }";
+  var sample = null;
+  var generation = 0;
+
+  async function exampleValues(apiKey) {
+    try {
+      var response = await fetch(window.location.pathname, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: "Bearer " + apiKey },
+        body: JSON.stringify({ query: SAMPLE }),
+        credentials: "omit"
+      });
+      var body = await response.json();
+      var nodes = body.data.customers.edges.map(function (e) { return e.node; });
+      var withExternal = nodes.filter(function (n) { return n.externalIds.length; })[0];
+      return nodes.length ? { id: nodes[0].id, external: withExternal } : null;
+    } catch (error) {
+      return null;  // this role cannot list customers: the blanks stay for the user
+    }
+  }
+
+  function touchpointEvent(customerId) {
+    var unique = Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8);
+    return {
+      customer: { id: customerId }, occurredAt: new Date().toISOString(), channel: "WEB",
+      stage: "AWARENESS", team: "MARKETING", kind: "page_view",
+      summary: "Example event sent from GraphiQL", source: "graphiql",
+      externalId: "graphiql-example-" + unique
+    };
+  }
+
+  function filled(variables) {
+    var values;
+    try { values = JSON.parse(variables); } catch (error) { return variables; }
+    if (!sample || !values || typeof values !== "object" || Array.isArray(values)) {
+      return variables;
+    }
+    var changed = false;
+    if (values.id === "") { values.id = sample.id; changed = true; }
+    if (values.source === "" && values.externalId === "" && sample.external) {
+      values.source = sample.external.externalIds[0].source;
+      values.externalId = sample.external.externalIds[0].id;
+      changed = true;
+    }
+    if (Array.isArray(values.touchpoints) && values.touchpoints.length === 0) {
+      values.touchpoints = [touchpointEvent(sample.id)];
+      changed = true;
+    }
+    return changed ? JSON.stringify(values, null, 2) : variables;
+  }
+
+  function filledTabState(text) {
+    try {
+      var state = JSON.parse(text);
+      state.tabs.forEach(function (tab) {
+        if (tab.variables) { tab.variables = filled(tab.variables); }
+      });
+      return JSON.stringify(state);
+    } catch (error) {
+      return text;
+    }
+  }
+
+  // GraphiQL's storage (localStorage, as by default), reading its saved tabs filled.
+  var storage = {
+    getItem: function (name) {
+      var value = window.localStorage.getItem(name);
+      return value && name === "graphiql:tabState" ? filledTabState(value) : value;
+    },
+    setItem: function (name, value) { window.localStorage.setItem(name, value); },
+    removeItem: function (name) { window.localStorage.removeItem(name); },
+    clear: function () {
+      Object.keys(window.localStorage).forEach(function (name) {
+        if (name.indexOf("graphiql:") === 0) { window.localStorage.removeItem(name); }
+      });
+    },
+    get length() {
+      return Object.keys(window.localStorage).filter(function (name) {
+        return name.indexOf("graphiql:") === 0;
+      }).length;
+    }
+  };
+
   // ---- GraphiQL ----------------------------------------------------------------------
 
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
@@ -161,8 +266,11 @@
     // Without a key there is no schema to ask for (`schema: null`: no introspection, so no
     // error in the result pane); with one, GraphiQL introspects with it.
     root.render(React.createElement(GraphiQL, {
-      fetcher: fetcherFor(key()), schema: key() ? undefined : null, plugins: [explorer],
-      isHeadersEditorEnabled: false, defaultTabs: tabs
+      key: generation, fetcher: fetcherFor(key()), schema: key() ? undefined : null,
+      plugins: [explorer], isHeadersEditorEnabled: false, storage: storage,
+      defaultTabs: tabs.map(function (tab) {
+        return tab.variables ? Object.assign({}, tab, { variables: filled(tab.variables) }) : tab;
+      })
     }));
   }
   useKey(key());
