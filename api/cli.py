@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Column, Table
 from sqlalchemy.engine import make_url
+
+# typer 0.29 carries its own click (pinned in requirements.lock): its errors, not click's.
+from typer._click import exceptions as click_errors
 
 from api.cli_errors import CommandError, explain, without_password
 from api.db import database
@@ -35,6 +39,23 @@ T = TypeVar("T")
 DEFAULTS = Settings.model_fields
 
 
+# Exit codes: 1 when the command could not do its work (bad data in a file, a key that is
+# not there, a database that cannot be reached); 2 when the command line itself is wrong
+# (an unknown option, a missing argument, a value of the wrong kind), as click does.
+USAGE = 2
+
+
+def _usage_name(argument: Any) -> str:
+    """`NAME` (required) or `[NAME]`, never typer's `{NAME}`, in usage lines."""
+    name = str(argument.display_name_raw)
+    name = name if argument.required else f"[{name}]"
+    return name + ("..." if argument.nargs != 1 and not name.endswith("...") else "")
+
+
+if hasattr(typer.core.TyperArgument, "_usage_display_name"):
+    typer.core.TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign,assignment]
+
+
 class Command(typer.Typer):
     """The `cx360` command: every failure reads as one line on stderr, unless --debug."""
 
@@ -43,7 +64,22 @@ class Command(typer.Typer):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         threading.excepthook = _quiet_closed_loop
         try:
-            return super().__call__(*args, **kwargs)
+            code = super().__call__(*args, **kwargs, standalone_mode=False)
+            sys.exit(code if isinstance(code, int) else 0)
+        except click_errors.NoArgsIsHelpError as error:
+            error.show()  # the help text itself
+            sys.exit(error.exit_code)
+        except click_errors.UsageError as error:
+            # One line, like every other mistake; click's own is usage + hint + error.
+            where = error.ctx.command_path if error.ctx else "cx360"
+            fail(f"{error.format_message()} (see `{where} --help`)")
+            sys.exit(USAGE)
+        except click_errors.ClickException as error:
+            fail(error.format_message())
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            fail("aborted")
+            sys.exit(1)
         except Exception as error:
             if Command.debug:
                 raise
@@ -148,6 +184,15 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _browsable(host: str, port: int) -> str:
+    """The address to open; bound to every address, also one a browser can open here."""
+    address = f"http://{f'[{host}]' if ':' in host else host}:{port}/graphql"
+    local = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host)
+    if local is None:
+        return address
+    return f"{address} (on this machine: http://{local}:{port}/graphql)"
+
+
 def _startup_line(settings: Settings, workers: int) -> dict[str, Any]:
     """What the server runs with; no passwords, and no GraphiQL mention in production."""
     line: dict[str, Any] = {
@@ -165,18 +210,20 @@ def _startup_line(settings: Settings, workers: int) -> dict[str, Any]:
 def serve(
     host: Annotated[
         str | None,
-        typer.Option(help="Bind address (CX360_HOST).", show_default=DEFAULTS["host"].default),
+        typer.Option(help=f"Bind address; default: CX360_HOST, else {DEFAULTS['host'].default}."),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(help="Port (CX360_PORT).", show_default=str(DEFAULTS["port"].default)),
+        typer.Option(
+            min=1, max=65535, help=f"Port; default: CX360_PORT, else {DEFAULTS['port'].default}."
+        ),
     ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
             min=1,
-            help="Worker processes (CX360_WORKERS).",
-            show_default=str(DEFAULTS["workers"].default),
+            max=256,
+            help=f"Worker processes; default: CX360_WORKERS, else {DEFAULTS['workers'].default}.",
         ),
     ] = None,
     demo_key: Annotated[
@@ -233,7 +280,7 @@ def serve(
         "cx360 starting", extra={"fields": _startup_line(settings, workers)}
     )
     what = "GraphiQL" if settings.graphiql_enabled else "the API"
-    messages.print(f"cx360 serving {what} at http://{host}:{port}/graphql")
+    messages.print(f"cx360 serving {what} at {_browsable(host, port)}")
     server = uvicorn.Server(config)
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()
@@ -299,10 +346,25 @@ async def _seed(customers: int, seed: int, anchor: datetime, if_empty: bool) -> 
         )
 
 
+def _role(value: str | Role) -> Role:
+    """A role in any case (`partner`, `PARTNER`); the error lists them as the docs do."""
+    try:
+        return Role(str(value).strip().upper())
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(Role)}") from None
+
+
 @keys_app.command("create")
 def create_key(
     name: Annotated[str, typer.Option(help="Who or what uses the key, e.g. 'support-desk'.")],
-    role: Annotated[Role, typer.Option(case_sensitive=False, help="What the key may do.")],
+    role: Annotated[
+        Role,
+        typer.Option(
+            parser=lambda value: _role(value),
+            metavar="|".join(Role),
+            help="What the key may do (any case).",
+        ),
+    ],
     expires_in_days: Annotated[
         int | None, typer.Option(min=1, help="Expire after this many days (default: never).")
     ] = None,
