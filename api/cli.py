@@ -187,7 +187,7 @@ def _bind(host: str, port: int) -> socket.socket:
 def _browsable(host: str, port: int) -> str:
     """The address to open; bound to every address, also one a browser can open here."""
     address = f"http://{f'[{host}]' if ':' in host else host}:{port}/graphql"
-    local = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host)
+    local = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host)  # noqa: S104
     if local is None:
         return address
     return f"{address} (on this machine: http://{local}:{port}/graphql)"
