@@ -611,7 +611,10 @@ def import_touchpoints(
         engine = create_engine(url)
         writer = create_engine(url, writer=True) if is_sqlite(url) else engine
         try:
-            items, problems = await validate(create_session_factory(engine), file)
+            try:
+                items, problems = await validate(create_session_factory(engine), file)
+            except UnicodeDecodeError as error:
+                raise not_utf8(file, error) from error
             if problems:
                 for problem in problems[:200]:
                     messages.print(f"[red]{escape(str(problem))}[/red]", soft_wrap=True)
