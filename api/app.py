@@ -39,10 +39,23 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+# Migrated at all: alembic's table exists (a database without it has no cx360 tables).
+MIGRATED: sa.Select[tuple[str]] = (
+    sa.select(sa.column("version_num")).select_from(sa.table("alembic_version")).limit(1)
+)
+
+
 async def readyz(request: Request) -> JSONResponse:
     try:
         async with request.app.state.engine.connect() as connection:
             await connection.execute(sa.text("SELECT 1"))
+            try:
+                await connection.execute(MIGRATED)
+            except sa.exc.DBAPIError as error:
+                if error.connection_invalidated:
+                    raise
+                answer = {"status": "unavailable", "database": "not migrated"}
+                return JSONResponse(answer, status_code=503)
     except Exception:  # any failure means "not ready", never a stack trace
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})

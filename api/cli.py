@@ -16,10 +16,15 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Column, Table
+from sqlalchemy.engine import make_url
+
+# typer 0.29 carries its own click (pinned in requirements.lock): its errors, not click's.
+from typer._click import exceptions as click_errors
 
 from api.cli_errors import CommandError, explain, without_password
 from api.db import database
@@ -29,9 +34,26 @@ from models import Role
 from resolvers import keys as key_store
 from resolvers import seed as demo
 
-messages = Console(stderr=True)
+messages = Console(stderr=True, soft_wrap=True)  # one message, one line, piped or not
 T = TypeVar("T")
 DEFAULTS = Settings.model_fields
+
+
+# Exit codes: 1 when the command could not do its work (bad data in a file, a key that is
+# not there, a database that cannot be reached); 2 when the command line itself is wrong
+# (an unknown option, a missing argument, a value of the wrong kind), as click does.
+USAGE = 2
+
+
+def _usage_name(argument: Any) -> str:
+    """`NAME` (required) or `[NAME]`, never typer's `{NAME}`, in usage lines."""
+    name = str(argument.display_name_raw)
+    name = name if argument.required else f"[{name}]"
+    return name + ("..." if argument.nargs != 1 and not name.endswith("...") else "")
+
+
+if hasattr(typer.core.TyperArgument, "_usage_display_name"):
+    typer.core.TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign,assignment]
 
 
 class Command(typer.Typer):
@@ -42,7 +64,22 @@ class Command(typer.Typer):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         threading.excepthook = _quiet_closed_loop
         try:
-            return super().__call__(*args, **kwargs)
+            code = super().__call__(*args, **kwargs, standalone_mode=False)
+            sys.exit(code if isinstance(code, int) else 0)
+        except click_errors.NoArgsIsHelpError as error:
+            error.show()  # the help text itself
+            sys.exit(error.exit_code)
+        except click_errors.UsageError as error:
+            # One line, like every other mistake; click's own is usage + hint + error.
+            where = error.ctx.command_path if error.ctx else "cx360"
+            fail(f"{error.format_message()} (see `{where} --help`)")
+            sys.exit(USAGE)
+        except click_errors.ClickException as error:
+            fail(error.format_message())
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            fail("aborted")
+            sys.exit(1)
         except Exception as error:
             if Command.debug:
                 raise
@@ -100,6 +137,24 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
+def _database_url() -> str:
+    """CX360_DATABASE_URL for a command that needs an existing database.
+
+    A SQLite file that does not exist is not created (SQLite would, empty, wherever the
+    command runs): only `migrate` and `seed` create one.
+    """
+    url = get_settings().database_url
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            where = Path(path).resolve()
+            if not where.exists():
+                raise CommandError(
+                    f"no database at {where}: run `cx360 migrate` there, or set CX360_DATABASE_URL"
+                )
+    return url
+
+
 def _bind(host: str, port: int) -> socket.socket:
     """The listening socket, or a CommandError saying why not and what to do."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -129,6 +184,15 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _browsable(host: str, port: int) -> str:
+    """The address to open; bound to every address, also one a browser can open here."""
+    address = f"http://{f'[{host}]' if ':' in host else host}:{port}/graphql"
+    local = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host)  # noqa: S104
+    if local is None:
+        return address
+    return f"{address} (on this machine: http://{local}:{port}/graphql)"
+
+
 def _startup_line(settings: Settings, workers: int) -> dict[str, Any]:
     """What the server runs with; no passwords, and no GraphiQL mention in production."""
     line: dict[str, Any] = {
@@ -146,18 +210,20 @@ def _startup_line(settings: Settings, workers: int) -> dict[str, Any]:
 def serve(
     host: Annotated[
         str | None,
-        typer.Option(help="Bind address (CX360_HOST).", show_default=DEFAULTS["host"].default),
+        typer.Option(help=f"Bind address; default: CX360_HOST, else {DEFAULTS['host'].default}."),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(help="Port (CX360_PORT).", show_default=str(DEFAULTS["port"].default)),
+        typer.Option(
+            min=1, max=65535, help=f"Port; default: CX360_PORT, else {DEFAULTS['port'].default}."
+        ),
     ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
             min=1,
-            help="Worker processes (CX360_WORKERS).",
-            show_default=str(DEFAULTS["workers"].default),
+            max=256,
+            help=f"Worker processes; default: CX360_WORKERS, else {DEFAULTS['workers'].default}.",
         ),
     ] = None,
     demo_key: Annotated[
@@ -176,9 +242,19 @@ def serve(
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from api.migrate import schema_problem
+
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     workers = workers or settings.workers
+
+    async def check_schema() -> str | None:
+        async with database(_database_url(), pool_size=1) as (engine, _):
+            return await schema_problem(engine)
+
+    problem = _run(check_schema())
+    if problem:
+        raise CommandError(problem)
     sock = _bind(host, port)
     if demo_key:
         create_key(demo_key, Role.ADMIN, None, replace=True)
@@ -204,14 +280,14 @@ def serve(
         "cx360 starting", extra={"fields": _startup_line(settings, workers)}
     )
     what = "GraphiQL" if settings.graphiql_enabled else "the API"
-    messages.print(f"cx360 serving {what} at http://{host}:{port}/graphql")
+    messages.print(f"cx360 serving {what} at {_browsable(host, port)}")
     server = uvicorn.Server(config)
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()
     else:
         server.run(sockets=[sock])
         if not server.started:
-            raise CommandError("the server did not start: see the log lines above", 3)
+            raise CommandError("the server did not start: see the log lines above")
 
 
 @app.command()
@@ -270,10 +346,25 @@ async def _seed(customers: int, seed: int, anchor: datetime, if_empty: bool) -> 
         )
 
 
+def _role(value: str | Role) -> Role:
+    """A role in any case (`partner`, `PARTNER`); the error lists them as the docs do."""
+    try:
+        return Role(str(value).strip().upper())
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(Role)}") from None
+
+
 @keys_app.command("create")
 def create_key(
     name: Annotated[str, typer.Option(help="Who or what uses the key, e.g. 'support-desk'.")],
-    role: Annotated[Role, typer.Option(case_sensitive=False, help="What the key may do.")],
+    role: Annotated[
+        Role,
+        typer.Option(
+            parser=lambda value: _role(value),
+            metavar="|".join(Role),
+            help="What the key may do (any case).",
+        ),
+    ],
     expires_in_days: Annotated[
         int | None, typer.Option(min=1, help="Expire after this many days (default: never).")
     ] = None,
@@ -285,7 +376,7 @@ def create_key(
     expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
 
     async def create() -> key_store.IssuedKey:
-        async with database(get_settings().database_url) as (_, sessions):
+        async with database(_database_url()) as (_, sessions):
             return await key_store.create_key(sessions, name, role, expires_at, replace)
 
     issued = _run(create())
@@ -304,11 +395,12 @@ def list_keys(
     Ids are printed whole, so any of them can be passed to `keys revoke`.
     """
 
-    async def fetch() -> list[Any]:
-        async with database(get_settings().database_url) as (_, sessions):
-            return await key_store.list_keys(sessions)
+    async def fetch() -> tuple[list[Any], dict[Any, int]]:
+        async with database(_database_url()) as (_, sessions):
+            return await key_store.list_keys(sessions), await key_store.trusted_counts(sessions)
 
     now = datetime.now(UTC)
+    found, documents = _run(fetch())
     rows = [
         {
             "id": str(key.id),
@@ -320,23 +412,20 @@ def list_keys(
             "state": "revoked"
             if key.revoked_at
             else ("expired" if key.expires_at and key.expires_at <= now else "active"),
+            "trustedOnly": key.trusted_documents_only,
+            "trustedDocuments": documents.get(key.id, 0),
         }
-        for key in _run(fetch())
+        for key in found
     ]
     if as_json:
         sys.stdout.write("".join(json.dumps(row) + "\n" for row in rows))
         return
-    table = Table(
-        Column("id", no_wrap=True, min_width=36, overflow="fold"),
-        "name",
-        "role",
-        "prefix",
-        "created",
-        "expires",
-        "state",
-    )
-    for row in rows:
-        table.add_row(
+    columns = ("id", "name", "role", "prefix", "created", "expires", "state", "trusted")
+
+    def cells(row: dict[str, Any]) -> tuple[str, ...]:
+        count = row["trustedDocuments"]
+        trusted = f"only {count}" if row["trustedOnly"] else (str(count) if count else "-")
+        return (
             row["id"],
             row["name"],
             row["role"],
@@ -344,28 +433,36 @@ def list_keys(
             row["created"][:16].replace("T", " "),
             (row["expires"] or "never")[:10],
             row["state"],
+            trusted,
         )
+
     console = Console()
-    if not console.is_terminal:  # piped: whole lines, never cut to 80 columns
-        console = Console(width=10_000)
+    if not console.is_terminal:  # piped: tab-separated lines, whole values, no box
+        lines = [columns, *(cells(row) for row in rows)]
+        sys.stdout.write("".join("\t".join(line) + "\n" for line in lines))
+        return
+    table = Table(Column("id", no_wrap=True, min_width=36, overflow="fold"), *columns[1:])
+    for row in rows:
+        table.add_row(*cells(row))
     console.print(table)
 
 
 @keys_app.command("revoke")
 def revoke_key(
-    name_or_id: Annotated[str, typer.Argument(help="The key's name or id (see `keys list`).")],
+    name_or_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME_OR_ID", help="The key's name, id or prefix as `keys list` shows it."
+        ),
+    ],
 ) -> None:
     """Revoke a key: its next request is refused."""
 
     async def revoke() -> int:
-        async with database(get_settings().database_url) as (_, sessions):
+        async with database(_database_url()) as (_, sessions):
             return await key_store.revoke_key(sessions, name_or_id)
 
-    count = _run(revoke())
-    if count == 0:
-        messages.print(f"[red]error:[/red] no active key named or with id '{name_or_id}'")
-        raise typer.Exit(1)
-    messages.print(f"revoked {count} key(s)")
+    messages.print(f"revoked {_run(revoke())} key(s)")
 
 
 @docs_app.command("security")
@@ -376,29 +473,99 @@ def security_doc() -> None:
     sys.stdout.write(security_markdown())
 
 
+DOCUMENT_FILES = typer.Argument(
+    exists=True, dir_okay=False, metavar="FILE...", help="GraphQL documents (.graphql)."
+)
+
+
+def read_text(path: Path) -> str:
+    """A file's UTF-8 text, or a CommandError saying it is not UTF-8 text."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise not_utf8(path, error) from error
+
+
+def not_utf8(path: Path, error: UnicodeDecodeError) -> CommandError:
+    return CommandError(
+        f"{path}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at position "
+        f"{error.start}): save it as UTF-8"
+    )
+
+
+def _check_documents(documents: dict[Path, str]) -> None:
+    """Each document parses and validates against the served schema, or a CommandError."""
+    from graphql import GraphQLError, parse, validate
+
+    from schema.schema import build_schema
+
+    served = build_schema(get_settings())._schema
+    for path, text in documents.items():
+        try:
+            errors = validate(served, parse(text))
+        except GraphQLError as error:
+            errors = [error]
+        if errors:
+            first = errors[0]
+            where = f" (line {first.locations[0].line})" if first.locations else ""
+            raise CommandError(
+                f"{path}: not a valid document for this API: {first.message}{where}; "
+                "nothing was registered"
+            )
+
+
 @keys_app.command("trust")
 def trust_documents(
-    name_or_id: Annotated[str, typer.Argument(help="The key's name or id.")],
-    files: Annotated[list[Path], typer.Argument(help="GraphQL documents (.graphql) to register.")],
+    name_or_id: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="The key's name or id.")],
+    files: Annotated[list[Path], DOCUMENT_FILES],
     also_others: Annotated[
         bool, typer.Option("--also-others", help="Register without restricting the key to them.")
     ] = False,
 ) -> None:
     """Register documents for a key (persisted queries) and restrict the key to them.
 
-    Prints each document's sha256Hash, which clients send as
-    `extensions.persistedQuery.sha256Hash`.
+    Each document must be valid against this API's schema. Prints each document's
+    sha256Hash, which clients send as `extensions.persistedQuery.sha256Hash`.
+    Undo with `keys untrust`.
     """
-    documents = {path.name: path.read_text() for path in files}
+    texts = {path: read_text(path) for path in files}
+    _check_documents(texts)
+    documents = {path.name: text for path, text in texts.items()}
 
     async def trust() -> list[str]:
-        async with database(get_settings().database_url) as (_, sessions):
+        async with database(_database_url()) as (_, sessions):
             return await key_store.trust_documents(
                 sessions, name_or_id, documents, only=not also_others
             )
 
     for path, sha256 in zip(files, _run(trust()), strict=True):
         sys.stdout.write(f"{sha256}  {path.name}\n")
+
+
+@keys_app.command("untrust")
+def untrust_documents(
+    name_or_id: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="The key's name or id.")],
+    files: Annotated[list[Path] | None, DOCUMENT_FILES] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Unregister every document of the key.")
+    ] = False,
+) -> None:
+    """Unregister documents from a key; with none left, it may run any query again."""
+    if bool(files) == every:
+        raise typer.BadParameter("give the documents to unregister, or --all (not both)")
+    texts = None if every else [read_text(path) for path in files or ()]
+
+    async def untrust() -> key_store.Untrusted:
+        async with database(_database_url()) as (_, sessions):
+            return await key_store.untrust_documents(sessions, name_or_id, texts)
+
+    done = _run(untrust())
+    state = (
+        f"{done.remaining} remain and the key runs only those"
+        if done.restricted
+        else f"{done.remaining} remain; the key may run any query"
+    )
+    messages.print(f"unregistered {done.removed} document(s): {state}")
 
 
 @docs_app.command("configuration")
@@ -440,11 +607,14 @@ def import_touchpoints(
     check_format(file)
 
     async def main() -> None:
-        url = get_settings().database_url
+        url = _database_url()
         engine = create_engine(url)
         writer = create_engine(url, writer=True) if is_sqlite(url) else engine
         try:
-            items, problems = await validate(create_session_factory(engine), file)
+            try:
+                items, problems = await validate(create_session_factory(engine), file)
+            except UnicodeDecodeError as error:
+                raise not_utf8(file, error) from error
             if problems:
                 for problem in problems[:200]:
                     messages.print(f"[red]{escape(str(problem))}[/red]", soft_wrap=True)

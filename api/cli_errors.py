@@ -11,11 +11,13 @@ import socket
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import ValidationError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from api.settings import Settings, accepted
 from resolvers.errors import InputError
 
 
@@ -64,16 +66,35 @@ class Database:
             return make_url("postgresql://")
 
 
+# Query parameters that may carry a secret (`?password=...`), compared case-insensitively.
+SECRET_PARAMETERS = frozenset({"password", "pass", "pwd", "secret", "token"})
+
+
 def without_password(url: str) -> str:
-    """`url` with its password removed (`postgresql+asyncpg://app@db:5432/cx360`)."""
+    """`url` as it may be shown: no `user:password@`, no `?password=` (any secret parameter).
+
+    `postgresql://app:pw@db:5432/cx360?sslpassword=x&password=y` reads
+    `postgresql://app@db:5432/cx360?sslpassword=x&password=***`. Every place that shows a
+    URL (the startup line, CLI errors, logs) goes through here.
+    """
     try:
-        parsed = make_url(url)
-    except ArgumentError:
+        parts = urlsplit(url)
+    except ValueError:
         return url.split("://", 1)[0] + "://…"
-    if parsed.password is None:
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}@{hostport}" if user else hostport
+    query = "&".join(
+        f"{name}=***" if name.lower() in SECRET_PARAMETERS else piece
+        for piece in parts.query.split("&")
+        if piece
+        for name in [unquote(piece.split("=", 1)[0])]
+    )
+    if netloc == parts.netloc and query == parts.query:
         return url
-    bare = parsed._replace(password=None, username=parsed.username or None)
-    return bare.render_as_string(hide_password=False)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def causes(error: BaseException) -> Iterator[BaseException]:
@@ -86,6 +107,7 @@ def causes(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+NO_TABLES = "the database has no cx360 tables ({reason}): run `cx360 migrate` first"
 CREATE_HINTS = {
     "3D000": 'database "{name}" does not exist on {server}: create it (createdb -h {host} '
     "-p {port} {name}) or fix CX360_DATABASE_URL",
@@ -93,7 +115,7 @@ CREATE_HINTS = {
     "in CX360_DATABASE_URL",
     "28000": "{server} refused the connection ({reason}): fix the user in CX360_DATABASE_URL "
     "or the server's pg_hba.conf",
-    "42P01": "the database has no cx360 tables ({reason}): run `cx360 migrate` first",
+    "42P01": NO_TABLES,
     "53300": "{server} has no free connections ({reason}): retry later or lower "
     "CX360_DATABASE_POOL_SIZE",
     "57P03": "{server} is starting up or shutting down ({reason}): retry in a moment",
@@ -121,7 +143,7 @@ def _postgres(error: BaseException, database: Database) -> Explained | None:
 def _sqlite(error: sqlite3.Error, database: Database) -> Explained | None:
     reason = str(error)
     if reason.startswith("no such table"):
-        return Explained(f"the database has no cx360 tables ({reason}): run `cx360 migrate` first")
+        return Explained(NO_TABLES.format(reason=reason))
     if "unable to open database file" in reason:
         path = database.url.split(":///", 1)[-1]
         return Explained(
@@ -162,12 +184,33 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
+FILE_PROBLEMS: dict[type[OSError], str] = {
+    FileNotFoundError: "no such file: check the path",
+    IsADirectoryError: "is a directory: give a file",
+    NotADirectoryError: "a part of the path is not a directory: check the path",
+    PermissionError: "permission denied: make it readable (or writable) for this user",
+}
+
+
+def _file(error: OSError) -> Explained | None:
+    """A file named on the command line (or in a setting) that cannot be used."""
+    if error.filename is None:
+        return None
+    for kind, problem in FILE_PROBLEMS.items():
+        if isinstance(error, kind):
+            return Explained(f"{error.filename}: {problem}")
+    return Explained(f"{error.filename}: {error.strerror or type(error).__name__}")
+
+
 def _settings(error: ValidationError) -> Explained:
     problems = []
     for problem in error.errors():
-        name = "CX360_" + "_".join(str(part) for part in problem["loc"]).upper()
+        field = "_".join(str(part) for part in problem["loc"])
         message = str(problem["msg"]).removeprefix("Value error, ")
-        problems.append(f"{name}: {message}")
+        values = accepted(field) if field in Settings.model_fields else ""
+        if values and problem["type"] != "value_error":
+            message += f" (accepted: {values})"
+        problems.append(f"CX360_{field.upper()}: {message}")
     return Explained("; ".join(problems) + " (see docs/configuration.md)")
 
 
@@ -178,14 +221,14 @@ def explain(error: BaseException, database_url: str | None) -> Explained:
         if isinstance(cause, CommandError):
             return Explained(cause.message, cause.exit_code)
         if isinstance(cause, InputError):
-            return Explained(cause.message, 2)
+            return Explained(cause.message)
         if isinstance(cause, ValidationError):
             return _settings(cause)
         found: Explained | None = None
         if isinstance(cause, sqlite3.Error):
             found = _sqlite(cause, database)
         elif isinstance(cause, OSError):
-            found = _network(cause, database)
+            found = _file(cause) or _network(cause, database)
         else:
             found = _postgres(cause, database)
         if found is not None:

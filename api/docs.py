@@ -153,12 +153,13 @@ def security_markdown() -> str:
 
 def configuration_markdown() -> str:
     """Every `CX360_` setting with its default and meaning, from the settings class."""
-    from api.settings import Settings
+    from api.settings import Settings, accepted
 
-    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    rows = ["| variable | default | accepted | meaning |", "| --- | --- | --- | --- |"]
     for name, field in Settings.model_fields.items():
         default = "(unset)" if field.default is None else f"`{field.default}`"
-        rows.append(f"| `CX360_{name.upper()}` | {default} | {field.description} |")
+        values = accepted(name)
+        rows.append(f"| `CX360_{name.upper()}` | {default} | {values} | {field.description} |")
     return CONFIGURATION_TEMPLATE.format(table="\n".join(rows))
 
 

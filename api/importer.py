@@ -85,14 +85,29 @@ def check_format(path: Path) -> None:
 def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineProblem]]:
     """(line number, record) per data line; a LineProblem where the line is no record."""
     check_format(path)
-    with path.open(newline="", encoding="utf-8") as source:
+    # utf-8-sig: Excel's "CSV UTF-8" (and some JSON tools) start the file with a BOM.
+    with path.open(newline="", encoding="utf-8-sig") as source:
         if path.suffix.lower() == ".csv":
             reader = csv.DictReader(source)
             known = {*COLUMNS, *CUSTOMER_COLUMNS}
-            for column in reader.fieldnames or ():
+            header = [column.strip() for column in reader.fieldnames or ()]
+            reader.fieldnames = header
+            for column in header:
                 if column not in known:
                     accepted = ", ".join([*COLUMNS, *CUSTOMER_COLUMNS])
                     yield 1, LineProblem(1, column, f"unknown column; accepted: {accepted}")
+            lacking = _lacking(header)
+            if header and lacking:  # said once, not once per row
+                yield (
+                    1,
+                    LineProblem(
+                        1,
+                        "header",
+                        f"the header lacks required columns {', '.join(lacking)}; "
+                        f"the columns are: {', '.join(header)}",
+                    ),
+                )
+                return
             for number, row in enumerate(reader, start=2):
                 yield number, {k: v for k, v in row.items() if v not in ("", None)}
             return
@@ -107,6 +122,18 @@ def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineProblem]]
                 yield number, record
             else:
                 yield number, LineProblem(number, "line", "not a JSON object")
+
+
+REQUIRED = ("occurredAt", "channel", "stage", "team", "kind", "source")
+
+
+def _lacking(header: list[str]) -> list[str]:
+    """The required columns a CSV header lacks (a customer column counts as one)."""
+    lacking = [column for column in REQUIRED if column not in header]
+    names_customer = "customerEmail" in header or "customerId" in header
+    if not names_customer and not {"customerSource", "customerExternalId"} <= {*header}:
+        lacking.insert(0, "customerEmail (or customerId, or customerSource + customerExternalId)")
+    return lacking
 
 
 def _customer(record: dict[str, Any]) -> CustomerRef:
@@ -212,7 +239,9 @@ async def validate(
     items: list[TouchpointInput] = []
     lines: list[int] = []
     problems: list[LineProblem] = []
+    rows = 0
     for number, record in read_lines(path):
+        rows += 1
         if isinstance(record, LineProblem):
             problems.append(record)
             continue
@@ -221,6 +250,10 @@ async def validate(
         if item is not None:
             items.append(item)
             lines.append(number)
+    if not rows:
+        raise InputError(
+            "file", f"{path.name} holds no rows (a header alone is none): nothing imported"
+        )
     async with sessions() as session:
         for start in range(0, len(items), 1000):
             chunk = items[start : start + 1000]

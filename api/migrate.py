@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
+from api.cli_errors import NO_TABLES
 from api.db import create_engine
 
 # The installed package's own scripts, so `cx360 migrate` works outside a checkout too.
@@ -63,6 +64,51 @@ def upgrade(url: str) -> Migrated:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def behind(current: str | None) -> str | None:
+    """Why a database at revision `current` cannot be served (None: it can).
+
+    No revision: no cx360 tables. A revision this version knows but not the newest:
+    behind. A revision it does not know is newer code's: served (a rolling upgrade).
+    """
+    if current is None:
+        return NO_TABLES.format(reason="no migration applied")
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    if current == head:
+        return None
+    try:
+        known = scripts.get_revision(current) is not None
+    except Exception:  # alembic raises for an id it does not know
+        known = False
+    if not known:
+        return None
+    return (
+        f"the database schema is at {_named(current)}, behind the newest migration "
+        f"{_named(head)}: run `cx360 migrate`"
+    )
+
+
+async def schema_problem(engine: AsyncEngine, wait_seconds: float = 10) -> str | None:
+    """`behind` for the database behind `engine`; None also when it does not answer.
+
+    A database that is away at startup is not refused: the server answers 503 until it
+    is back (docs/operators.md).
+    """
+
+    def revision(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async def read() -> str | None:
+        async with engine.connect() as connection:
+            return await connection.run_sync(revision)
+
+    try:
+        current = await asyncio.wait_for(read(), wait_seconds)
+    except Exception:  # unreachable now: serve, and report 503 until it is back
+        return None
+    return behind(current)
 
 
 async def upgrade_engine(engine: AsyncEngine) -> Migrated:

@@ -1,6 +1,8 @@
 """Typed settings read from `CX360_*` environment variables (and an optional `.env`)."""
 
+from enum import StrEnum
 from functools import lru_cache
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +14,14 @@ ASYNC_DRIVERS = {
 }
 
 
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CX360_", env_file=".env", extra="ignore")
 
@@ -20,22 +30,24 @@ class Settings(BaseSettings):
         description="sqlite:///path or postgresql://user@host:port/name (used through "
         "aiosqlite and asyncpg; the +aiosqlite / +asyncpg forms are accepted too).",
     )
-    database_pool_size: int = Field(default=10, description="PostgreSQL connections per worker.")
+    database_pool_size: int = Field(
+        default=10, ge=1, le=1000, description="PostgreSQL connections per worker."
+    )
     database_replica_url: str | None = Field(
         default=None,
         description="A PostgreSQL streaming replica for reads; writes, the reads a mutation "
         "makes, key lookups and subscription events stay on the primary.",
     )
     host: str = Field(default="127.0.0.1", description="Address `cx360 serve` binds to.")
-    port: int = Field(default=8000, description="Port `cx360 serve` listens on.")
-    workers: int = Field(default=1, description="Worker processes for `cx360 serve`.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `cx360 serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=256, description="Worker processes for `cx360 serve`.")
     graphiql: bool | None = Field(
         default=None,
         description="Serve the GraphiQL IDE on GET /graphql; default: on, except in production.",
     )
-    log_level: str = Field(default="info", description="Log level for the server and SQL.")
-    environment: str = Field(
-        default="development",
+    log_level: LogLevel = Field(default="info", description="Log level for the server and SQL.")
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
         description="`production` turns off field suggestions and introspection for keys "
         "other than ANALYST and ADMIN.",
     )
@@ -44,23 +56,38 @@ class Settings(BaseSettings):
         description="Introspection for every key; default: on, except in production "
         "(ANALYST and ADMIN keys always may introspect).",
     )
-    max_depth: int = Field(default=12, description="Deepest selection nesting allowed.")
-    max_aliases: int = Field(default=30, description="Most aliases in one document.")
-    max_tokens: int = Field(default=4000, description="Most lexical tokens in one document.")
-    max_directives: int = Field(default=50, description="Most directives in one document.")
-    max_document_bytes: int = Field(default=50_000, description="Largest query text.")
-    max_body_bytes: int = Field(
-        default=4_000_000, description="Largest request body (variables included)."
+    max_depth: int = Field(
+        default=12, ge=1, le=1000, description="Deepest selection nesting allowed."
     )
-    max_query_cost: int = Field(default=25_000, description="Most cost one query may request.")
+    max_aliases: int = Field(
+        default=30, ge=0, le=100_000, description="Most aliases in one document."
+    )
+    max_tokens: int = Field(
+        default=4000, ge=1, le=10_000_000, description="Most lexical tokens in one document."
+    )
+    max_directives: int = Field(
+        default=50, ge=0, le=100_000, description="Most directives in one document."
+    )
+    max_document_bytes: int = Field(
+        default=50_000, ge=1, le=100_000_000, description="Largest query text."
+    )
+    max_body_bytes: int = Field(
+        default=4_000_000,
+        ge=1,
+        le=1_000_000_000,
+        description="Largest request body (variables included).",
+    )
+    max_query_cost: int = Field(
+        default=25_000, ge=1, description="Most cost one query may request."
+    )
     rate_limit_capacity: int = Field(
-        default=100_000, description="Cost a key may spend at once (its bucket size)."
+        default=100_000, ge=1, description="Cost a key may spend at once (its bucket size)."
     )
     rate_limit_per_second: float = Field(
-        default=1_000, description="Cost a key's bucket regains per second."
+        default=1_000, gt=0, description="Cost a key's bucket regains per second."
     )
     request_timeout_seconds: float = Field(
-        default=20, description="A request running longer is cancelled with its SQL."
+        default=20, gt=0, le=3600, description="A request running longer is cancelled with its SQL."
     )
     compiled_reads: bool = Field(
         default=True,
@@ -78,10 +105,12 @@ class Settings(BaseSettings):
         'e.g. ["https://app.example.com"]; same-origin and non-browser clients always may.',
     )
     max_subscriptions_per_connection: int = Field(
-        default=20, description="Most live subscriptions one WebSocket may hold."
+        default=20, ge=1, le=10_000, description="Most live subscriptions one WebSocket may hold."
     )
     connection_init_timeout_seconds: float = Field(
         default=5,
+        gt=0,
+        le=600,
         description="How long a new WebSocket may wait before sending `connection_init` "
         "(closed with 4408 after that).",
     )
@@ -110,18 +139,25 @@ class Settings(BaseSettings):
     )
     webhook_poll_seconds: float = Field(
         default=5.0,
+        gt=0,
+        le=3600,
         description="Longest wait between outbox checks; changes announced in this "
         "process (or through Redis) wake the task at once.",
     )
     webhook_retry_base_seconds: float = Field(
         default=10.0,
+        gt=0,
+        le=3600,
         description="First retry delay; each later one doubles (jittered, at most 1 h).",
     )
     webhook_max_attempts: int = Field(
-        default=8, description="Attempts before a delivery is FAILED (replayable by id)."
+        default=8,
+        ge=1,
+        le=100,
+        description="Attempts before a delivery is FAILED (replayable by id).",
     )
     webhook_timeout_seconds: float = Field(
-        default=10.0, description="How long an endpoint has to answer one attempt."
+        default=10.0, gt=0, le=600, description="How long an endpoint has to answer one attempt."
     )
     webhook_allow_private_networks: bool = Field(
         default=False,
@@ -130,10 +166,12 @@ class Settings(BaseSettings):
     )
     change_log_retention_days: float = Field(
         default=7.0,
+        gt=0,
+        le=3650,
         description="How long committed changes stay resumable by subscription cursor.",
     )
     webhook_delivery_retention_days: float = Field(
-        default=30.0, description="How long finished webhook deliveries stay listed."
+        default=30.0, gt=0, le=3650, description="How long finished webhook deliveries stay listed."
     )
     scheduler: bool = Field(
         default=True,
@@ -149,6 +187,12 @@ class Settings(BaseSettings):
         "scheduler at its moment. Changes are applied within this long of their moment.",
     )
 
+    @field_validator("environment", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        """`Production` and `INFO` read as `production` and `info`."""
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("database_url", "database_replica_url")
     @classmethod
     def _async_driver(cls, url: str | None) -> str | None:
@@ -156,18 +200,21 @@ class Settings(BaseSettings):
         if url is None:
             return None
         scheme, separator, rest = url.partition("://")
+        examples = "postgresql://user@host:5432/cx360 or sqlite:///path/to/cx360.db"
+        if not separator:
+            raise ValueError(f"not a database URL: write it as {examples}")
         if scheme in ASYNC_DRIVERS:
             return f"{ASYNC_DRIVERS[scheme]}{separator}{rest}"
         if scheme not in ASYNC_DRIVERS.values():
             raise ValueError(
                 f"'{scheme}://' is not supported: use postgresql:// (asyncpg) or sqlite:// "
-                "(aiosqlite), e.g. postgresql://user@host:5432/cx360"
+                f"(aiosqlite), e.g. {examples}"
             )
         return url
 
     @property
     def production(self) -> bool:
-        return self.environment.lower() == "production"
+        return self.environment is Environment.PRODUCTION
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -176,6 +223,33 @@ class Settings(BaseSettings):
     @property
     def introspection_for_everyone(self) -> bool:
         return self.introspection if self.introspection is not None else not self.production
+
+
+def accepted(name: str) -> str:
+    """What setting `name` accepts, in words (`1 to 65535`, `development or production`)."""
+    field = Settings.model_fields[name]
+    choices = get_args(field.annotation)
+    if isinstance(field.annotation, type) and issubclass(field.annotation, StrEnum):
+        choices = tuple(member.value for member in field.annotation)
+    if choices and all(isinstance(choice, str) for choice in choices):
+        return " or ".join([", ".join(choices[:-1]), choices[-1]] if len(choices) > 1 else choices)
+    bounds = {
+        key: getattr(m, key)
+        for m in field.metadata
+        for key in ("ge", "gt", "le", "lt")
+        if hasattr(m, key)
+    }
+    low = (
+        f"{bounds['ge']}"
+        if "ge" in bounds
+        else (f"more than {bounds['gt']}" if "gt" in bounds else "")
+    )
+    high = f"{bounds['le']}" if "le" in bounds else ""
+    if low and high:
+        return f"{low} to {high}"
+    if low:
+        return low if low.startswith("more") else f"{low} or more"
+    return ""
 
 
 @lru_cache

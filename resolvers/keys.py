@@ -68,22 +68,81 @@ async def list_keys(sessions: Sessions) -> list[ApiKey]:
 
 
 def _named(name_or_id: str) -> Any:
-    matches = col(ApiKey.name) == name_or_id
+    """Keys with this name, id or shown prefix (`cx360_ohOqCY…`, as `keys list` prints it)."""
+    given = name_or_id.strip()
+    matches = col(ApiKey.name) == given
     with contextlib.suppress(ValueError):
-        matches = matches | (col(ApiKey.id) == uuid.UUID(name_or_id))
+        matches = matches | (col(ApiKey.id) == uuid.UUID(given))
+    prefix = given.rstrip("…").removesuffix("...")
+    if prefix.startswith(KEY_PREFIX) and len(prefix) > len(KEY_PREFIX):
+        matches = matches | (col(ApiKey.key_prefix) == prefix[:12])
     return matches
 
 
+async def _active_key(session: Any, name_or_id: str) -> ApiKey:
+    """The one active key `name_or_id` names, or an InputError saying why there is none."""
+    found = list(
+        (
+            await session.execute(
+                sa.select(ApiKey).where(_named(name_or_id), col(ApiKey.revoked_at).is_(None))
+            )
+        ).scalars()
+    )
+    if len(found) > 1:
+        raise InputError(
+            "key", f"'{name_or_id.strip()}' names {len(found)} keys: give the whole id instead"
+        )
+    if found:
+        key: ApiKey = found[0]
+        return key
+    raise InputError("key", await _none_active(session, name_or_id))
+
+
+async def _none_active(session: Any, name_or_id: str) -> str:
+    given = name_or_id.strip()
+    revoked = (
+        await session.execute(sa.select(sa.func.count()).where(_named(name_or_id)))
+    ).scalar_one()
+    if revoked:
+        return f"key '{given}' is already revoked: see `cx360 keys list`"
+    return f"no active key named or with id '{given}': see `cx360 keys list`"
+
+
 async def revoke_key(sessions: Sessions, name_or_id: str) -> int:
-    """Revokes the active key(s) with this name or id; returns how many were revoked."""
+    """Revokes the active key(s) with this name, id or prefix; returns how many."""
     matches = _named(name_or_id)
     async with sessions() as session, session.begin():
-        result = await session.execute(
+        active = list(
+            (
+                await session.execute(
+                    sa.select(col(ApiKey.id), col(ApiKey.name)).where(
+                        matches, col(ApiKey.revoked_at).is_(None)
+                    )
+                )
+            ).all()
+        )
+        if not active:
+            raise InputError("key", await _none_active(session, name_or_id))
+        if len({name for _, name in active}) > 1:
+            raise InputError(
+                "key",
+                f"'{name_or_id.strip()}' names {len(active)} keys: give the whole id instead",
+            )
+        await session.execute(
             sa.update(ApiKey)
-            .where(matches, col(ApiKey.revoked_at).is_(None))
+            .where(col(ApiKey.id).in_([key_id for key_id, _ in active]))
             .values(revoked_at=utc_now())
         )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return len(active)
+
+
+async def trusted_counts(sessions: Sessions) -> dict[uuid.UUID, int]:
+    """How many documents each key has registered (keys without any are left out)."""
+    statement = sa.select(col(TrustedDocument.key_id), sa.func.count()).group_by(
+        col(TrustedDocument.key_id)
+    )
+    async with sessions() as session:
+        return {key_id: int(count) for key_id, count in (await session.execute(statement)).all()}
 
 
 class ActiveKey(NamedTuple):
@@ -132,13 +191,7 @@ async def trust_documents(
 ) -> list[str]:
     """Registers documents (name -> text) for the active key; with `only`, restricts it."""
     async with sessions() as session, session.begin():
-        key = (
-            await session.execute(
-                sa.select(ApiKey).where(_named(name_or_id), col(ApiKey.revoked_at).is_(None))
-            )
-        ).scalar_one_or_none()
-        if key is None:
-            raise InputError("key", f"no active key named or with id '{name_or_id}'")
+        key = await _active_key(session, name_or_id)
         hashes = []
         for name, text in documents.items():
             digest_ = document_hash(text)
@@ -148,6 +201,37 @@ async def trust_documents(
             )
         key.trusted_documents_only = key.trusted_documents_only or only
     return hashes
+
+
+@dataclass(frozen=True)
+class Untrusted:
+    removed: int
+    remaining: int
+    restricted: bool
+
+
+async def untrust_documents(
+    sessions: Sessions, name_or_id: str, documents: list[str] | None
+) -> Untrusted:
+    """Unregisters documents (their texts; None: all) from the active key.
+
+    A key left with no documents is no longer restricted to them: restricted to nothing,
+    it could run nothing.
+    """
+    async with sessions() as session, session.begin():
+        key = await _active_key(session, name_or_id)
+        mine = col(TrustedDocument.key_id) == key.id
+        chosen = (
+            mine
+            if documents is None
+            else mine & col(TrustedDocument.sha256).in_([document_hash(d) for d in documents])
+        )
+        deleted = await session.execute(sa.delete(TrustedDocument).where(chosen))
+        removed = deleted.rowcount  # type: ignore[attr-defined]
+        remaining = (await session.execute(sa.select(sa.func.count()).where(mine))).scalar_one()
+        if not remaining:
+            key.trusted_documents_only = False
+    return Untrusted(int(removed), int(remaining), key.trusted_documents_only)
 
 
 async def trusted_document(sessions: Sessions, key_id: uuid.UUID, sha256: str) -> str | None:

@@ -49,7 +49,7 @@ def test_keys_create_prints_only_the_key_on_stdout(db: Path) -> None:
     assert "shown only once" in created.stderr
 
     duplicate = run("keys", "create", "--name", "script", "--role", "ADMIN", db=db)
-    assert duplicate.returncode == 2 and "--replace" in duplicate.stderr and not duplicate.stdout
+    assert duplicate.returncode == 1 and "--replace" in duplicate.stderr and not duplicate.stdout
 
     listed = run("keys", "list", db=db)
     assert "script" in listed.stdout and "PARTNER" in listed.stdout
