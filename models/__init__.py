@@ -7,6 +7,7 @@ from models.enums import (
     ChangeType,
     Channel,
     DeliveryStatus,
+    FollowUpState,
     JourneyStage,
     Role,
     SurveyKind,
@@ -14,6 +15,7 @@ from models.enums import (
     TicketPriority,
     TicketStatus,
 )
+from models.follow_ups import FollowUp, SurveyInvitation
 from models.keys import ApiKey, TrustedDocument
 from models.merges import MergeRecord
 from models.surveys import Survey, SurveyResponse
@@ -31,10 +33,13 @@ __all__ = [
     "Customer",
     "CustomerExternalId",
     "DeliveryStatus",
+    "FollowUp",
+    "FollowUpState",
     "JourneyStage",
     "MergeRecord",
     "Role",
     "Survey",
+    "SurveyInvitation",
     "SurveyKind",
     "SurveyResponse",
     "Team",

@@ -34,6 +34,7 @@ class Area(Enum):
     AUDIT = "audit log"
     ERASURE = "GDPR erasure"
     WEBHOOKS = "webhooks"
+    SURVEY_INVITATIONS = "survey invitations"
 
 
 EVERYTHING_BUT_AUDIT = frozenset(Area) - {
@@ -41,6 +42,7 @@ EVERYTHING_BUT_AUDIT = frozenset(Area) - {
     Area.ERASURE,
     Area.SURVEY_RESPONSES,
     Area.WEBHOOKS,
+    Area.SURVEY_INVITATIONS,
 }
 READS: dict[Role, frozenset[Area]] = {
     Role.ADMIN: EVERYTHING_BUT_AUDIT | {Area.AUDIT, Area.WEBHOOKS},
@@ -61,11 +63,14 @@ WRITES: dict[Role, frozenset[Area]] = {
             Area.SURVEY_RESPONSES,
             Area.ERASURE,
             Area.WEBHOOKS,
+            Area.SURVEY_INVITATIONS,
         }
     ),
-    Role.SUPPORT: frozenset({Area.TICKETS, Area.SURVEY_RESPONSES, Area.TOUCHPOINTS}),
+    Role.SUPPORT: frozenset(
+        {Area.TICKETS, Area.SURVEY_RESPONSES, Area.TOUCHPOINTS, Area.SURVEY_INVITATIONS}
+    ),
     Role.SALES: frozenset({Area.CUSTOMERS, Area.TOUCHPOINTS}),
-    Role.MARKETING: frozenset({Area.TOUCHPOINTS, Area.SURVEYS}),
+    Role.MARKETING: frozenset({Area.TOUCHPOINTS, Area.SURVEYS, Area.SURVEY_INVITATIONS}),
     Role.ANALYST: frozenset(),
     Role.PARTNER: frozenset({Area.TOUCHPOINTS}),
 }
@@ -77,6 +82,7 @@ NODE_AREAS: dict[str, Area] = {
     "Ticket": Area.TICKETS,
     "Survey": Area.SURVEYS,
     "SurveyResponse": Area.SURVEYS,
+    "SurveyInvitation": Area.SURVEYS,
 }
 FORBIDDEN = {"code": "FORBIDDEN"}
 
@@ -234,6 +240,10 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "AuditLogFilter.targetId": ("AuditEntry.targetIds",),
     "AuditLogFilter.from": ("AuditEntry.occurredAt",),
     "AuditLogFilter.to": ("AuditEntry.occurredAt",),
+    "FollowUpFilter.state": ("FollowUp.state",),
+    "FollowUpFilter.priority": ("Ticket.priority",),
+    "FollowUpFilter.channel": ("Ticket.channel",),
+    "FollowUpFilter.assignee": ("Ticket.assignee",),
     "WebhookDeliveryFilter.endpointId": ("WebhookDelivery.endpointId",),
     "WebhookDeliveryFilter.status": ("WebhookDelivery.status",),
     "WebhookDeliveryFilter.eventId": ("WebhookDelivery.eventId",),
@@ -242,6 +252,7 @@ REVEALS: dict[str, tuple[str, ...]] = {
 TYPE_AREAS: dict[str, Area] = {
     **NODE_AREAS,
     "AuditEntry": Area.AUDIT,
+    "FollowUp": Area.TICKETS,
     "WebhookDelivery": Area.WEBHOOKS,
 }
 

@@ -15,6 +15,7 @@ from schema.customer_mutations import CustomerMutations
 from schema.customers import Customer, CustomerQueries
 from schema.dimensions import DimensionQueries
 from schema.enums import Role
+from schema.follow_ups import FollowUpQueries, InvitationMutations, SurveyInvitation
 from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.permissions import check_node_type
@@ -52,6 +53,7 @@ def _node_fetchers(context: Context) -> dict[str, Callable[[Any], Awaitable[Node
         "Ticket": fetch(loaders.ticket().load, Ticket.from_model),
         "Survey": fetch(loaders.survey().load, Survey.from_model),
         "SurveyResponse": fetch(loaders.survey_response().load, SurveyResponse.from_model),
+        "SurveyInvitation": fetch(loaders.survey_invitation().load, SurveyInvitation.from_model),
     }
 
 
@@ -95,9 +97,17 @@ Query = merge_types(
         DimensionQueries,
         AuditQueries,
         WebhookQueries,
+        FollowUpQueries,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (CustomerMutations, TouchpointMutations, TicketMutations, SurveyMutations, WebhookMutations),
+    (
+        CustomerMutations,
+        TouchpointMutations,
+        TicketMutations,
+        SurveyMutations,
+        WebhookMutations,
+        InvitationMutations,
+    ),
 )
