@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import sqlalchemy as sa
 from opentelemetry.sdk.trace import TracerProvider
@@ -31,6 +32,7 @@ from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
+from resolvers import follow_ups
 from schema.compiled import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
@@ -124,6 +126,7 @@ def create_app(
         worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None
         if worker is not None:
             await worker.start()
+        follow_ups.set_window(timedelta(days=settings.follow_up_days))
         scheduler = Scheduler(settings, app.state) if settings.scheduler else None
         if scheduler is not None:
             await scheduler.start()

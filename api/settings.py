@@ -179,6 +179,12 @@ class Settings(BaseSettings):
         "hold with time) from this process; with several workers each takes its share "
         "of what is due, none applies a change twice.",
     )
+    follow_up_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="How long a resolved ticket's follow-up stays DUE (no invitation sent, "
+        "no response linked) before it is MISSED.",
+    )
     scheduler_interval_seconds: float = Field(
         default=30.0,
         gt=0,

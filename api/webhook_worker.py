@@ -50,6 +50,9 @@ PAYLOAD_SELECTIONS = {
       firstResponseAt resolvedAt closedAt contactCount reopenCount {CUSTOMER} }}""",
     "SurveyResponse": f"""... on SurveyResponse {{ id score comment respondedAt
       survey {{ id kind question scaleMin scaleMax }} ticket {{ id }} {CUSTOMER} }}""",
+    # Never the token: docs/webhooks.md ("Survey invitations") says why.
+    "SurveyInvitation": f"""... on SurveyInvitation {{ id sentAt expiresAt
+      survey {{ id kind question scaleMin scaleMax }} ticket {{ id }} {CUSTOMER} }}""",
 }
 # The renderer's own key id: it is charged in a bucket of its own, never a caller's.
 RENDERER_KEY = uuid.UUID(int=1)

@@ -7,6 +7,7 @@ from models.enums import (
     ChangeType,
     Channel,
     DeliveryStatus,
+    FollowUpState,
     JourneyStage,
     Role,
     SurveyKind,
@@ -14,6 +15,7 @@ from models.enums import (
     TicketPriority,
     TicketStatus,
 )
+from models.follow_ups import FollowUp, SurveyInvitation
 from models.keys import ApiKey, TrustedDocument
 from models.merges import MergeRecord
 from models.sla import SlaPolicy
@@ -32,11 +34,14 @@ __all__ = [
     "Customer",
     "CustomerExternalId",
     "DeliveryStatus",
+    "FollowUp",
+    "FollowUpState",
     "JourneyStage",
     "MergeRecord",
     "Role",
     "SlaPolicy",
     "Survey",
+    "SurveyInvitation",
     "SurveyKind",
     "SurveyResponse",
     "Team",

@@ -87,6 +87,8 @@ class ChangeType(StrEnum):
     TICKET_OPENED = "TICKET_OPENED"
     TICKET_UPDATED = "TICKET_UPDATED"
     SURVEY_RESPONSE_RECORDED = "SURVEY_RESPONSE_RECORDED"
+    SURVEY_INVITATION_SENT = "SURVEY_INVITATION_SENT"
+    FOLLOW_UP_MISSED = "FOLLOW_UP_MISSED"
 
     @property
     def record_type(self) -> str:
@@ -99,7 +101,18 @@ CHANGE_RECORD_TYPES = {
     ChangeType.TICKET_OPENED: "Ticket",
     ChangeType.TICKET_UPDATED: "Ticket",
     ChangeType.SURVEY_RESPONSE_RECORDED: "SurveyResponse",
+    ChangeType.SURVEY_INVITATION_SENT: "SurveyInvitation",
+    ChangeType.FOLLOW_UP_MISSED: "Ticket",  # the ticket whose follow-up was missed
 }
+
+
+class FollowUpState(StrEnum):
+    """A resolved ticket's satisfaction check (docs/domain.md "Follow-ups")."""
+
+    DUE = "DUE"
+    SENT = "SENT"
+    ANSWERED = "ANSWERED"
+    MISSED = "MISSED"
 
 
 class DeliveryStatus(StrEnum):

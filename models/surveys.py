@@ -47,3 +47,7 @@ class SurveyResponse(SQLModel, table=True):
     score: int
     comment: str | None = Field(default=None, sa_type=sa.Text)
     responded_at: datetime = Field(sa_type=UTCDateTime)
+    # The invitation answered (at most one response per invitation: a double submit is one).
+    invitation_id: uuid.UUID | None = Field(
+        default=None, foreign_key="survey_invitation.id", unique=True
+    )

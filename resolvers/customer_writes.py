@@ -17,6 +17,7 @@ from models import (
     CustomerExternalId,
     JourneyStage,
     MergeRecord,
+    SurveyInvitation,
     SurveyResponse,
     Ticket,
     Touchpoint,
@@ -39,6 +40,7 @@ MOVABLE: dict[str, tuple[Any, str]] = {
     "touchpoint": (Touchpoint, "customer_id"),
     "ticket": (Ticket, "customer_id"),
     "survey_response": (SurveyResponse, "customer_id"),
+    "survey_invitation": (SurveyInvitation, "customer_id"),
     "external_id": (CustomerExternalId, "customer_id"),
     "pointer": (Customer, "merged_into_id"),
 }

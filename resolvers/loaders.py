@@ -17,13 +17,26 @@ from aiodataloader import DataLoader
 from models import (
     Customer,
     CustomerExternalId,
+    FollowUp,
     Survey,
+    SurveyInvitation,
     SurveyResponse,
     Ticket,
     TicketPriority,
     Touchpoint,
 )
-from resolvers import customers, health, metrics, sla, surveys, tickets, timeline, touchpoints
+from resolvers import (
+    customers,
+    follow_ups,
+    health,
+    invitations,
+    metrics,
+    sla,
+    surveys,
+    tickets,
+    timeline,
+    touchpoints,
+)
 from resolvers.pagination import Ordering, Page, PageRequest, Sessions
 
 K = TypeVar("K")
@@ -84,6 +97,17 @@ class Loaders:
 
     def survey_response(self) -> DataLoader[uuid.UUID, SurveyResponse | None]:
         return self._by_key("survey_response", surveys.responses_by_ids)
+
+    def follow_up(self) -> DataLoader[uuid.UUID, FollowUp | None]:
+        """A ticket's follow-up, by ticket id."""
+        return self._by_key("follow_up", follow_ups.follow_ups_by_tickets)
+
+    def survey_invitation(self) -> DataLoader[uuid.UUID, SurveyInvitation | None]:
+        return self._by_key("survey_invitation", invitations.invitations_by_ids)
+
+    def invitation_response(self) -> DataLoader[uuid.UUID, SurveyResponse | None]:
+        """The response given with an invitation, by invitation id."""
+        return self._by_key("invitation_response", invitations.responses_by_invitations)
 
     # ------------------------------------------------------------------ per-customer values
     def external_ids(self) -> DataLoader[uuid.UUID, list[CustomerExternalId]]:

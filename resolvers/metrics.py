@@ -30,6 +30,7 @@ from sqlmodel import col
 from models import (
     Channel,
     Customer,
+    SurveyInvitation,
     SurveyKind,
     SurveyResponse,
     Team,
@@ -677,6 +678,46 @@ async def sla_figures(sessions: Sessions, scope: Scope, grouping: Grouping) -> l
     return _per_key(grouping, found, lambda row: SlaFigures(*map(int, row[1:])), SlaFigures())
 
 
+# ---------------------------------------------------------------- survey invitations
+
+
+@dataclass(frozen=True)
+class InvitationFigures:
+    sent: int = 0
+    answered: int = 0
+
+
+async def invitation_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[InvitationFigures]:
+    """Invitations sent in the window, and those of them answered (at any time so far).
+
+    Invitations carry neither channel nor team: like survey responses, those filters
+    leave them as they are."""
+    key, source, where = _facts(
+        scope,
+        grouping,
+        SurveyInvitation,
+        col(SurveyInvitation.sent_at),
+        col(SurveyInvitation.customer_id),
+        [],
+    )
+    answered = sa.exists().where(col(SurveyResponse.invitation_id) == col(SurveyInvitation.id))
+    statement = (
+        sa.select(key, sa.func.count(), sa.func.count().filter(answered))
+        .select_from(source)
+        .where(*where)
+        .group_by(key)
+    )
+    found = await _rows(sessions, statement)
+    return _per_key(
+        grouping,
+        found,
+        lambda row: InvitationFigures(int(row[1]), int(row[2])),
+        InvitationFigures(),
+    )
+
+
 GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]
 GROUPS: dict[str, GroupFetch] = {
     "surveys": survey_figures,
@@ -685,4 +726,5 @@ GROUPS: dict[str, GroupFetch] = {
     "revenue": revenue_figures,
     "lifetime": lifetime_figures,
     "sla": sla_figures,
+    "invitations": invitation_figures,
 }

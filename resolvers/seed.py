@@ -34,7 +34,7 @@ from models import (
     Touchpoint,
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
-from resolvers import health_state
+from resolvers import follow_ups, health_state
 
 FIRST_NAMES = [
     "Ada",
@@ -608,3 +608,4 @@ async def write(
         # Health kept current from the start: stored now, with each next check by time.
         session = AsyncSession(bind=connection)
         await health_state.refresh(session, [c["id"] for c in data.customers])
+        await follow_ups.backfill(session)

@@ -1,12 +1,13 @@
 """Surveys (the scale is fixed by the kind) and the responses customers give."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from models import ChangeType, Survey, SurveyKind, SurveyResponse, Ticket
 from models.enums import SURVEY_SCALES
 from models.types import utc_now
+from resolvers import follow_ups, invitations
 from resolvers.writes import (
     CustomerRef,
     Write,
@@ -35,12 +36,26 @@ class NewResponse:
     ticket_id: uuid.UUID | None = None
     comment: str | None = None
     responded_at: datetime | None = None
+    # With a token the survey, customer and ticket are the invitation's (given ones unused).
+    invitation_token: str | None = None
 
 
 async def submit_response(write: Write, data: NewResponse) -> SurveyResponse:
     session = write.session
     check_length(data.comment, 5000, ["input", "comment"])
     check_not_future(data.responded_at, ["input", "respondedAt"])
+    invitation_id = None
+    if data.invitation_token is not None:
+        invitation, answered = await invitations.redeem(session, data.invitation_token)
+        if answered is not None:  # submitted before (a double click): the same response
+            return answered
+        invitation_id = invitation.id
+        data = replace(
+            data,
+            survey_id=invitation.survey_id,
+            customer=CustomerRef(id=invitation.customer_id),
+            ticket_id=invitation.ticket_id,
+        )
     survey = await session.get(Survey, data.survey_id)
     if survey is None:
         raise fail(["input", "surveyId"], "No survey has this id.", "NOT_FOUND")
@@ -65,9 +80,12 @@ async def submit_response(write: Write, data: NewResponse) -> SurveyResponse:
         score=data.score,
         comment=data.comment,
         responded_at=data.responded_at or utc_now(),
+        invitation_id=invitation_id,
     )
     session.add(response)
     await session.flush()
+    if response.ticket_id is not None:
+        await follow_ups.response_linked(session, response.ticket_id)
     write.audit(
         "submitSurveyResponse", [f"SurveyResponse:{response.id}", f"Customer:{customer.id}"]
     )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from models import ChangeType, Channel, Ticket, TicketPriority, TicketStatus
 from models.types import utc_now
-from resolvers import sla
+from resolvers import follow_ups, sla
 from resolvers.writes import (
     INT_MAX,
     CustomerRef,
@@ -140,6 +140,7 @@ async def move_ticket(
     move.apply(ticket, moment)
     ticket.updated_at = utc_now()
     await write.session.flush()
+    await follow_ups.after_move(write, name, ticket)
     write.audit(name, [f"Ticket:{ticket.id}"], status=ticket.status.value)
     write.changed(ChangeType.TICKET_UPDATED, ticket)
     return ticket

@@ -194,6 +194,8 @@ DESCRIPTIONS: dict[str, str] = {
     "Mutation.createSurvey": "Creates a survey question of one kind.",
     "Mutation.createSurvey(input)": "The new survey.",
     "Mutation.submitSurveyResponse(input)": "The answer.",
+    "Mutation.sendSurveyInvitation(input)": "The survey, and the ticket or customer to invite.",
+    "SurveyInvitation.id": "Opaque global id.",
     # ---------------------------------------------------------------- timeline
     "TimelineConnection.edges": "The events of this page, newest first.",
     "TimelineConnection.pageInfo": "Where this page sits in the timeline.",

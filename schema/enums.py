@@ -120,6 +120,10 @@ described(
         "TICKET_OPENED": "A ticket was opened.",
         "TICKET_UPDATED": "A ticket moved (assigned, answered, resolved, ...) or was edited.",
         "SURVEY_RESPONSE_RECORDED": "A survey response was submitted.",
+        "SURVEY_INVITATION_SENT": "A survey invitation was sent (the payload never holds "
+        "its token: docs/webhooks.md).",
+        "FOLLOW_UP_MISSED": "A resolved ticket's follow-up passed its window while DUE "
+        "(the record is the ticket).",
     },
 )
 described(

@@ -72,6 +72,12 @@ DEFINITIONS: dict[str, str] = {
     "(the numerator of averageLifetimeValue).",
     "lifetimeValueCustomers": "Customers created before `to` (the denominator of "
     "averageLifetimeValue).",
+    "surveyResponseRate": "Survey invitations sent in the window that were answered (with "
+    "their token, at any time so far) / invitations sent in the window, 0..1.",
+    "surveyInvitationsSent": "Survey invitations sent in the window (the denominator of "
+    "surveyResponseRate).",
+    "surveyInvitationsAnswered": "Of surveyInvitationsSent, those answered (the numerator "
+    "of surveyResponseRate).",
 }
 DURATION_HELP = "Seconds. Median and p90 are continuous percentiles (linear interpolation)."
 
@@ -292,6 +298,19 @@ class Metrics:
     @_metric("lifetimeValueCustomers")
     async def lifetime_value_customers(self, info: strawberry.Info[Context, None]) -> int:
         return int((await self._figures(info, "lifetime")).customers)
+
+    @_metric("surveyResponseRate")
+    async def survey_response_rate(self, info: strawberry.Info[Context, None]) -> float | None:
+        f = await self._figures(info, "invitations")
+        return ratio(f.answered, f.sent)
+
+    @_metric("surveyInvitationsSent")
+    async def survey_invitations_sent(self, info: strawberry.Info[Context, None]) -> int:
+        return int((await self._figures(info, "invitations")).sent)
+
+    @_metric("surveyInvitationsAnswered")
+    async def survey_invitations_answered(self, info: strawberry.Info[Context, None]) -> int:
+        return int((await self._figures(info, "invitations")).answered)
 
 
 @strawberry.type(

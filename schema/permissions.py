@@ -35,6 +35,7 @@ class Area(Enum):
     ERASURE = "GDPR erasure"
     WEBHOOKS = "webhooks"
     SLA_POLICIES = "SLA policies"
+    SURVEY_INVITATIONS = "survey invitations"
 
 
 EVERYTHING_BUT_AUDIT = frozenset(Area) - {
@@ -42,6 +43,7 @@ EVERYTHING_BUT_AUDIT = frozenset(Area) - {
     Area.ERASURE,
     Area.SURVEY_RESPONSES,
     Area.WEBHOOKS,
+    Area.SURVEY_INVITATIONS,
 }
 READS: dict[Role, frozenset[Area]] = {
     Role.ADMIN: EVERYTHING_BUT_AUDIT | {Area.AUDIT, Area.WEBHOOKS},
@@ -63,11 +65,14 @@ WRITES: dict[Role, frozenset[Area]] = {
             Area.ERASURE,
             Area.WEBHOOKS,
             Area.SLA_POLICIES,
+            Area.SURVEY_INVITATIONS,
         }
     ),
-    Role.SUPPORT: frozenset({Area.TICKETS, Area.SURVEY_RESPONSES, Area.TOUCHPOINTS}),
+    Role.SUPPORT: frozenset(
+        {Area.TICKETS, Area.SURVEY_RESPONSES, Area.TOUCHPOINTS, Area.SURVEY_INVITATIONS}
+    ),
     Role.SALES: frozenset({Area.CUSTOMERS, Area.TOUCHPOINTS}),
-    Role.MARKETING: frozenset({Area.TOUCHPOINTS, Area.SURVEYS}),
+    Role.MARKETING: frozenset({Area.TOUCHPOINTS, Area.SURVEYS, Area.SURVEY_INVITATIONS}),
     Role.ANALYST: frozenset(),
     Role.PARTNER: frozenset({Area.TOUCHPOINTS}),
 }
@@ -79,6 +84,7 @@ NODE_AREAS: dict[str, Area] = {
     "Ticket": Area.TICKETS,
     "Survey": Area.SURVEYS,
     "SurveyResponse": Area.SURVEYS,
+    "SurveyInvitation": Area.SURVEYS,
 }
 FORBIDDEN = {"code": "FORBIDDEN"}
 
@@ -239,6 +245,10 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "AuditLogFilter.targetId": ("AuditEntry.targetIds",),
     "AuditLogFilter.from": ("AuditEntry.occurredAt",),
     "AuditLogFilter.to": ("AuditEntry.occurredAt",),
+    "FollowUpFilter.state": ("FollowUp.state",),
+    "FollowUpFilter.priority": ("Ticket.priority",),
+    "FollowUpFilter.channel": ("Ticket.channel",),
+    "FollowUpFilter.assignee": ("Ticket.assignee",),
     "WebhookDeliveryFilter.endpointId": ("WebhookDelivery.endpointId",),
     "WebhookDeliveryFilter.status": ("WebhookDelivery.status",),
     "WebhookDeliveryFilter.eventId": ("WebhookDelivery.eventId",),
@@ -247,6 +257,7 @@ REVEALS: dict[str, tuple[str, ...]] = {
 TYPE_AREAS: dict[str, Area] = {
     **NODE_AREAS,
     "AuditEntry": Area.AUDIT,
+    "FollowUp": Area.TICKETS,
     "WebhookDelivery": Area.WEBHOOKS,
 }
 

@@ -15,6 +15,7 @@ from schema.customer_mutations import CustomerMutations
 from schema.customers import Customer, CustomerQueries
 from schema.dimensions import DimensionQueries
 from schema.enums import Role
+from schema.follow_ups import FollowUpQueries, InvitationMutations, SurveyInvitation
 from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.permissions import check_node_type
@@ -53,6 +54,7 @@ def _node_fetchers(context: Context) -> dict[str, Callable[[Any], Awaitable[Node
         "Ticket": fetch(loaders.ticket().load, Ticket.from_model),
         "Survey": fetch(loaders.survey().load, Survey.from_model),
         "SurveyResponse": fetch(loaders.survey_response().load, SurveyResponse.from_model),
+        "SurveyInvitation": fetch(loaders.survey_invitation().load, SurveyInvitation.from_model),
     }
 
 
@@ -97,6 +99,7 @@ Query = merge_types(
         AuditQueries,
         WebhookQueries,
         SlaQueries,
+        FollowUpQueries,
     ),
 )
 Mutation = merge_types(
@@ -108,5 +111,6 @@ Mutation = merge_types(
         SurveyMutations,
         WebhookMutations,
         SlaMutations,
+        InvitationMutations,
     ),
 )

@@ -1,5 +1,6 @@
 """Creating surveys and submitting responses."""
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -7,6 +8,7 @@ import strawberry
 
 from api.context import Context
 from resolvers import survey_writes
+from resolvers.writes import CustomerRef as WriteRef
 from resolvers.writes import Write
 from schema.enums import SurveyKind
 from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
@@ -36,6 +38,13 @@ class SurveyResponseInput:
     score: int
     comment: str | None = None
     responded_at: datetime | None = strawberry.field(default=None, description="Defaults to now.")
+    invitation_token: str | None = strawberry.field(
+        default=None,
+        description="The token of a survey invitation: the response is linked to the "
+        "invitation, and its survey, customer and ticket are the invitation's (those given "
+        "are not used). Sent again, the same response comes back, stored once. An expired "
+        "or unknown token is a user error on this field.",
+    )
 
 
 @strawberry.type
@@ -65,6 +74,18 @@ class SurveyMutations:
         self, info: strawberry.Info[Context, None], input: SurveyResponseInput
     ) -> SurveyResponsePayload:
         async def work(write: Write) -> Any:
+            if input.invitation_token is not None:  # the invitation names all three
+                return await survey_writes.submit_response(
+                    write,
+                    survey_writes.NewResponse(
+                        survey_id=uuid.UUID(int=0),
+                        customer=WriteRef(),
+                        score=input.score,
+                        comment=input.comment,
+                        responded_at=input.responded_at,
+                        invitation_token=input.invitation_token,
+                    ),
+                )
             ticket = input.ticket_id
             data = survey_writes.NewResponse(
                 survey_id=key_in_input(input.survey_id, "Survey", ["input", "surveyId"]),

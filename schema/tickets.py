@@ -45,6 +45,7 @@ from schema.surveys import SurveyResponse
 
 if TYPE_CHECKING:
     from schema.customers import Customer
+    from schema.follow_ups import FollowUp
     from schema.sla import SlaState, TicketSla
 
 
@@ -204,6 +205,14 @@ class Ticket(Node):
     async def survey_responses(self, info: strawberry.Info[Context, None]) -> list[SurveyResponse]:
         responses = await info.context.loaders.ticket_responses().load(self.db_id)
         return [SurveyResponse.from_model(r) for r in responses]
+
+    @strawberry.field(description="Its satisfaction check; null unless RESOLVED or CLOSED.")
+    async def follow_up(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated["FollowUp", strawberry.lazy("schema.follow_ups")] | None:
+        from schema.follow_ups import ticket_follow_up
+
+        return await ticket_follow_up(info, self.db_id)
 
 
 @strawberry.type

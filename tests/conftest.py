@@ -7,8 +7,8 @@ its own database there and drops it afterwards.
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from api.db import create_engine, create_session_factory
 from api.migrate import upgrade_engine
 from api.settings import Settings
 from models import Role
+from models.types import set_clock
 from resolvers import keys, seed
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
@@ -192,6 +193,27 @@ async def writable(
         serving(found) as client,
     ):
         yield client
+
+
+class Clock:
+    """The server's clock for a test module: stands still until a test moves it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@contextmanager
+def clock_at(start: datetime) -> Iterator[Clock]:
+    """Every "now" of this process comes from the returned clock until the block ends."""
+    found = Clock(start)
+    set_clock(found.now)
+    try:
+        yield found
+    finally:
+        set_clock(None)
 
 
 @pytest.fixture

@@ -1,0 +1,250 @@
+"""Follow-ups of resolved tickets (the queue) and survey invitations.
+
+Follow-ups are ticket data: read with the TICKETS area (not PARTNER). Invitations are
+sent by SUPPORT, MARKETING and ADMIN; reading one needs the SURVEYS area.
+"""
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.context import Context
+from models import FollowUp as FollowUpModel
+from models import FollowUpState
+from models import SurveyInvitation as SurveyInvitationModel
+from resolvers import follow_ups, invitations
+from resolvers.pagination import page_request
+from resolvers.writes import Write
+from schema.convert import from_row
+from schema.descriptions import PAYLOAD_ERRORS
+from schema.enums import Channel, TicketPriority, described
+from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
+from schema.node import Node, to_global_id
+from schema.pagination import (
+    FILTER_HELP,
+    PAGE_ARGUMENTS_HELP,
+    After,
+    Connection,
+    First,
+    connection,
+)
+from schema.permissions import Area, reads, writes
+from schema.surveys import Survey, SurveyResponse
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+    from schema.tickets import Ticket
+
+described(
+    FollowUpState,
+    "Where a resolved ticket's satisfaction check stands.",
+    {
+        "DUE": "Resolved, no invitation sent and no response linked yet (within the window).",
+        "SENT": "A survey invitation was sent for the ticket.",
+        "ANSWERED": "A survey response is linked to the ticket.",
+        "MISSED": "The window (7 days by default) passed while it was DUE.",
+    },
+)
+
+
+@strawberry.type(description="A survey invitation: its token was shown once, to its sender.")
+class SurveyInvitation(Node):
+    id: strawberry.ID
+    sent_at: datetime = strawberry.field(description="When it was sent.")
+    expires_at: datetime = strawberry.field(
+        description="Its token is refused from this moment (14 days after sentAt)."
+    )
+    db_id: strawberry.Private[uuid.UUID]
+    survey_id: strawberry.Private[uuid.UUID]
+    customer_id: strawberry.Private[uuid.UUID]
+    ticket_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, model: SurveyInvitationModel) -> "SurveyInvitation":
+        return from_row(cls, model, id=to_global_id("SurveyInvitation", model.id), db_id=model.id)
+
+    @strawberry.field(description="The survey it invites to answer.")
+    async def survey(self, info: strawberry.Info[Context, None]) -> Survey:
+        survey = await info.context.loaders.survey().load(self.survey_id)
+        assert survey is not None, "an invitation's survey always exists (foreign key)"
+        return Survey.from_model(survey)
+
+    @strawberry.field(description="Who is invited.")
+    async def customer(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated["Customer", strawberry.lazy("schema.customers")]:
+        from schema.customers import Customer
+
+        return await Customer.load(info, self.customer_id)
+
+    @strawberry.field(
+        description="The ticket it follows up; null for an invitation to a customer.",
+        extensions=reads(Area.TICKETS),
+    )
+    async def ticket(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated["Ticket", strawberry.lazy("schema.tickets")] | None:
+        from schema.tickets import Ticket
+
+        if self.ticket_id is None:
+            return None
+        found = await info.context.loaders.ticket().load(self.ticket_id)
+        return Ticket.from_model(found) if found is not None else None
+
+    @strawberry.field(description="The response given with its token; null until answered.")
+    async def response(self, info: strawberry.Info[Context, None]) -> SurveyResponse | None:
+        found = await info.context.loaders.invitation_response().load(self.db_id)
+        return SurveyResponse.from_model(found) if found is not None else None
+
+
+@strawberry.type(description="A RESOLVED or CLOSED ticket's satisfaction check.")
+class FollowUp:
+    state: FollowUpState = strawberry.field(description="Kept current by writes and the clock.")
+    due_since: datetime = strawberry.field(description="The resolution that started it.")
+    expires_at: datetime = strawberry.field(
+        description="dueSince + the follow-up window: DUE turns MISSED at this moment."
+    )
+    ticket_id: strawberry.Private[uuid.UUID]
+    invitation_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, model: FollowUpModel) -> "FollowUp":
+        return cls(
+            state=model.state,
+            due_since=model.due_since,
+            expires_at=model.expires_at,
+            ticket_id=model.ticket_id,
+            invitation_id=model.invitation_id,
+        )
+
+    @strawberry.field(description="The resolved ticket.")
+    async def ticket(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated["Ticket", strawberry.lazy("schema.tickets")]:
+        from schema.tickets import Ticket
+
+        found = await info.context.loaders.ticket().load(self.ticket_id)
+        assert found is not None, "a follow-up's ticket always exists (foreign key)"
+        return Ticket.from_model(found)
+
+    @strawberry.field(
+        description="The invitation sent for the ticket; null until one is.",
+        extensions=reads(Area.SURVEYS),
+    )
+    async def invitation(self, info: strawberry.Info[Context, None]) -> SurveyInvitation | None:
+        if self.invitation_id is None:
+            return None
+        found = await info.context.loaders.survey_invitation().load(self.invitation_id)
+        return SurveyInvitation.from_model(found) if found is not None else None
+
+
+async def ticket_follow_up(
+    info: strawberry.Info[Context, None], ticket_id: uuid.UUID
+) -> FollowUp | None:
+    found = await info.context.loaders.follow_up().load(ticket_id)
+    return FollowUp.from_model(found) if found is not None else None
+
+
+@strawberry.input(description="Follow-ups matching every given condition; lists mean any of.")
+class FollowUpFilter:
+    state: list[FollowUpState] | None = strawberry.field(
+        default=None, description="Any of these states."
+    )
+    priority: list[TicketPriority] | None = strawberry.field(
+        default=None, description="Tickets of any of these priorities."
+    )
+    channel: list[Channel] | None = strawberry.field(
+        default=None, description="Tickets of any of these channels."
+    )
+    assignee: str | None = strawberry.field(
+        default=None, description="Tickets assigned to exactly this person."
+    )
+
+    def query(self) -> follow_ups.FollowUpQuery:
+        return follow_ups.FollowUpQuery(
+            states=tuple(self.state) if self.state is not None else None,
+            priorities=tuple(self.priority) if self.priority is not None else None,
+            channels=tuple(self.channel) if self.channel is not None else None,
+            assignee=self.assignee,
+        )
+
+
+@strawberry.type
+class FollowUpQueries:
+    @strawberry.field(
+        description="Follow-ups of resolved tickets, oldest due first. " + PAGE_ARGUMENTS_HELP,
+        extensions=reads(Area.TICKETS),
+    )
+    async def follow_ups(
+        self,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            FollowUpFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+    ) -> Connection[FollowUp]:
+        query = filter.query() if filter is not None else follow_ups.FollowUpQuery()
+        page = page_request(first, after, follow_ups.QUEUE_ORDER)
+        sessions = info.context.sessions
+        found = await follow_ups.list_follow_ups(sessions, query, page)
+        return connection(
+            found, FollowUp.from_model, lambda: follow_ups.count_follow_ups(sessions, query)
+        )
+
+
+@strawberry.input(description="Invite to a survey for a resolved ticket, or a customer.")
+class SendSurveyInvitationInput:
+    survey_id: strawberry.ID = strawberry.field(description="The survey to answer.")
+    ticket_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A RESOLVED or CLOSED ticket: the invitation follows it up (its "
+        "follow-up becomes SENT) and goes to its customer. Give this or `customer`.",
+    )
+    customer: CustomerRef | None = strawberry.field(
+        default=None, description="The customer to invite, for no ticket in particular."
+    )
+
+
+@strawberry.type(description="The invitation and its token, or what was wrong.")
+class SurveyInvitationPayload:
+    invitation: SurveyInvitation | None = strawberry.field(description="Null on a user error.")
+    token: str | None = strawberry.field(
+        description="The single-use token for `submitSurveyResponse(input: {invitationToken})`"
+        ": shown only here, stored only as a hash; put it in the link you send now."
+    )
+    user_errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
+
+
+@strawberry.type
+class InvitationMutations:
+    @strawberry.mutation(
+        description="Sends a survey invitation (SUPPORT, MARKETING, ADMIN); the token is "
+        "valid for 14 days and answers once.",
+        extensions=writes(Area.SURVEY_INVITATIONS),
+    )
+    async def send_survey_invitation(
+        self, info: strawberry.Info[Context, None], input: SendSurveyInvitationInput
+    ) -> SurveyInvitationPayload:
+        async def work(write: Write) -> tuple[SurveyInvitationModel, str]:
+            ticket = input.ticket_id
+            data = invitations.NewInvitation(
+                survey_id=key_in_input(input.survey_id, "Survey", ["input", "surveyId"]),
+                ticket_id=key_in_input(ticket, "Ticket", ["input", "ticketId"]) if ticket else None,
+                customer=(
+                    customer_ref(input.customer, ["input", "customer"])
+                    if input.customer is not None
+                    else None
+                ),
+            )
+            return await invitations.send_invitation(write, data)
+
+        result, errors = await perform(info, work)
+        if result is None:
+            return SurveyInvitationPayload(invitation=None, token=None, user_errors=errors)
+        invitation, token = result
+        return SurveyInvitationPayload(
+            invitation=SurveyInvitation.from_model(invitation), token=token, user_errors=[]
+        )
