@@ -14,6 +14,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from api.bulk_files import download, upload
+from api.bulk_worker import BulkWorker
 from api.db import create_engine, create_session_factory, is_sqlite
 from api.failures import FailureAnswers
 from api.fast_reads import FastReads
@@ -110,9 +112,15 @@ def create_app(
         if scheduler is not None:
             await scheduler.start()
         app.state.scheduler = scheduler
+        app.state.bulk = graphql.bulk
+        bulk = BulkWorker(settings, schema, app.state, graphql.bulk)
+        if settings.bulk_operations:
+            await bulk.start()
+        app.state.bulk_worker = bulk
         try:
             yield
         finally:
+            await bulk.close()
             if scheduler is not None:
                 await scheduler.close()
             if worker is not None:
@@ -132,6 +140,8 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/bulk/operations/{key}", download, methods=["GET"]),
+            Route("/bulk/uploads/{key}", upload, methods=["PUT"]),
             Mount(ASSETS_PATH, StaticFiles(directory=STATIC), name="graphiql-assets"),
         ],
         middleware=[Middleware(RequestObserver), Middleware(FailureAnswers)],

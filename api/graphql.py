@@ -52,6 +52,7 @@ from api.graphiql import graphiql_response
 from api.observability import observe_batch
 from api.settings import Settings
 from api.webhook_worker import webhook_url_policy
+from resolvers.bulk.files import bulk_config
 from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
@@ -215,6 +216,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # Known compiled reads, answered in one statement (api/fast_reads.py).
         self.fast = fast
         self.webhook_urls = webhook_url_policy(settings)
+        self.bulk = bulk_config(
+            settings.bulk_dir,
+            settings.bulk_url_ttl_seconds,
+            settings.bulk_upload_max_bytes,
+            settings.max_query_cost,
+        )
 
     def _is_ide_page(self, request: Request) -> bool:
         return (
@@ -433,6 +440,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             error_codes=scope_state.setdefault("error_codes", []),
             log_fields=scope_state.setdefault("log_fields", {}),
             webhook_urls=self.webhook_urls,
+            bulk=self.bulk,
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from api.context import Context
 from resolvers.errors import InputError
 from schema.audit import AuditQueries
+from schema.bulk import BulkMutations, BulkQueries
 from schema.customer_export import CustomerExportQueries
 from schema.customer_mutations import CustomerMutations
 from schema.customers import Customer, CustomerQueries
@@ -95,9 +96,17 @@ Query = merge_types(
         DimensionQueries,
         AuditQueries,
         WebhookQueries,
+        BulkQueries,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (CustomerMutations, TouchpointMutations, TicketMutations, SurveyMutations, WebhookMutations),
+    (
+        CustomerMutations,
+        TouchpointMutations,
+        TicketMutations,
+        SurveyMutations,
+        WebhookMutations,
+        BulkMutations,
+    ),
 )
