@@ -189,3 +189,136 @@ async def test_one_running_job_per_key_and_cancel(bulk: Api) -> None:
         await worker.start()
     done = await finished(bulk, again["bulkOperation"]["id"], Role.SALES)
     assert done["status"] == "COMPLETED"
+
+
+STAGE = "mutation { stagedUpload { upload { url expiresAt } userErrors { message } } }"
+START_IMPORT = """mutation($m: String!, $u: String!) { bulkImport(mutation: $m, uploadUrl: $u) {
+  bulkOperation { id status } userErrors { field message code } } }"""
+
+
+def _event(customer: dict[str, str], external_id: str, channel: str = "APP") -> dict[str, Any]:
+    return {
+        "customer": customer,
+        "occurredAt": "2026-10-02T00:00:00Z",
+        "channel": channel,
+        "stage": "RETENTION",
+        "team": "PRODUCT",
+        "kind": "import",
+        "source": "bulk-import",
+        "externalId": external_id,
+    }
+
+
+async def staged(api: Api, body: bytes, role: Role = Role.ADMIN) -> str:
+    upload = (await api.query(STAGE, role=role))["stagedUpload"]["upload"]
+    response = await api.client.put(upload["url"], content=body, headers=_key(api, role))
+    assert response.status_code == 200, response.text
+    return str(upload["url"])
+
+
+async def run_import(api: Api, body: bytes, role: Role = Role.ADMIN) -> dict[str, Any]:
+    url = await staged(api, body, role)
+    started = (await api.query(START_IMPORT, {"m": RECORD, "u": url}, role))["bulkImport"]
+    assert started["userErrors"] == [], started
+    return await finished(api, started["bulkOperation"]["id"], role)
+
+
+async def _stored(api: Api, customer_id: str) -> list[str]:
+    found = await api.query(
+        'query($id: ID!) { customer(id: $id) { touchpoints(first: 100, filter: {kind: ["import"]}) '
+        "{ edges { node { externalId } } } } }",
+        {"id": customer_id},
+    )
+    return [e["node"]["externalId"] for e in found["customer"]["touchpoints"]["edges"]]
+
+
+async def test_import_twice_stores_each_event_once(bulk: Api) -> None:
+    created = await bulk.query(
+        'mutation { createCustomer(input: {name: "Imp", email: "imp@x.example"}) '
+        "{ customer { id } } }"
+    )
+    customer_id = created["createCustomer"]["customer"]["id"]
+    ref = {"id": customer_id}
+    lines = [{"t": [_event(ref, f"imp-{n}-{k}") for k in range(3)]} for n in range(20)]
+    body = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    for _ in range(2):
+        done = await run_import(bulk, body)
+        assert done["status"] == "COMPLETED", done
+        assert (done["objectCount"], done["errorCount"]) == (20, 0)
+        assert await download(bulk, done["url"]) == []  # an empty error report
+    stored = await _stored(bulk, customer_id)
+    assert sorted(stored) == sorted(f"imp-{n}-{k}" for n in range(20) for k in range(3))
+
+
+async def test_import_reports_errors_per_line(bulk: Api) -> None:
+    created = await bulk.query(
+        'mutation { createCustomer(input: {name: "Err", email: "err@x.example"}) '
+        "{ customer { id } } }"
+    )
+    ref = {"id": created["createCustomer"]["customer"]["id"]}
+    missing = {"email": "nobody-at-all@x.example"}
+    lines = [
+        json.dumps({"t": [_event(ref, "ok-1")]}),
+        "this is not json",
+        json.dumps({"t": [_event(ref, "bad-channel", channel="PIGEON")]}),
+        "",
+        json.dumps({"t": [_event(missing, "no-customer")]}),
+        json.dumps({"t": [_event(ref, "ok-2")]}),
+    ]
+    done = await run_import(bulk, "\n".join(lines).encode() + b"\n")
+    assert done["status"] == "COMPLETED", done
+    assert (done["objectCount"], done["errorCount"]) == (6, 3)
+    report = await download(bulk, done["url"])
+    assert [r["line"] for r in report] == [2, 3, 5]
+    assert all(r["message"] for r in report)
+    assert "PIGEON" in report[1]["message"]
+    assert report[2]["path"][:2] == ["touchpoints", "0"] and report[2]["code"] == "NOT_FOUND"
+    assert sorted(await _stored(bulk, ref["id"])) == ["ok-1", "ok-2"]
+
+
+async def test_import_refusals_name_the_field(bulk: Api, tmp_path: Any) -> None:
+    url = await staged(bulk, b'{"t": []}\n')
+
+    async def refused(mutation: str, upload_url: str, role: Role = Role.ADMIN) -> dict[str, Any]:
+        found = (await bulk.query(START_IMPORT, {"m": mutation, "u": upload_url}, role))[
+            "bulkImport"
+        ]
+        assert found["bulkOperation"] is None
+        (error,) = found["userErrors"]
+        return dict(error)
+
+    unknown = await refused("mutation { noSuchMutation { x } }", url)
+    assert unknown["field"] == ["mutation"] and "noSuchMutation" in unknown["message"]
+    assert (await refused("{ viewer { role } }", url))["field"] == ["mutation"]
+    assert (await refused(RECORD, url, Role.ANALYST))["code"] == "FORBIDDEN"
+    assert (await refused(RECORD, "/bulk/uploads/nope"))["field"] == ["uploadUrl"]
+    assert (await refused(RECORD, url, Role.SALES))["code"] == "NOT_FOUND"  # another key's
+    expired = url.split("expires=")[0] + "expires=1&signature=" + url.split("signature=")[1]
+    assert (await refused(RECORD, expired))["field"] == ["uploadUrl"]
+    empty = (await bulk.query(STAGE))["stagedUpload"]["upload"]["url"]
+    assert "PUT the file first" in (await refused(RECORD, empty))["message"]
+
+
+async def test_upload_size_limit_and_owner(tmp_path: Any) -> None:
+    async with (
+        database("sqlite", tmp_path, 1) as found,
+        serving(found, bulk_dir=str(tmp_path / "files"), bulk_upload_max_bytes=100) as api,
+    ):
+        upload = (await api.query(STAGE))["stagedUpload"]["upload"]
+        other = await api.client.put(upload["url"], content=b"{}\n", headers=_key(api, Role.SALES))
+        assert other.status_code == 403
+        too_large = await api.client.put(
+            upload["url"], content=b"x" * 101, headers=_key(api, Role.ADMIN)
+        )
+        assert too_large.status_code == 413
+        assert too_large.json()["errors"][0]["extensions"]["code"] == "FILE_TOO_LARGE"
+
+        async def chunks() -> Any:  # no Content-Length: the limit holds while streaming
+            for _ in range(5):
+                yield b"y" * 30
+
+        streamed = await api.client.put(
+            upload["url"], content=chunks(), headers=_key(api, Role.ADMIN)
+        )
+        assert streamed.status_code == 413
+        assert list((tmp_path / "files" / "uploads").iterdir()) == []
