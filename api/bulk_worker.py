@@ -46,7 +46,7 @@ from resolvers.writes import UserErrors
 from schema.bulk import export_plan
 
 log = logging.getLogger("cx360.bulk")
-IMPORT_CHUNK = 200
+IMPORT_CHUNK = 50
 
 
 class JobFailed(Exception):

@@ -169,8 +169,9 @@ class Settings(BaseSettings):
     bulk_lease_seconds: float = Field(
         default=30.0,
         gt=0,
-        description="A running bulk job renews its claim this often; a job whose process "
-        "died is resumed by another (or the restarted) process after this long.",
+        description="How long a running bulk job's claim lasts unless renewed (it renews "
+        "every third of it): a job whose process died is resumed by another (or the "
+        "restarted) process after this long.",
     )
 
     @field_validator("database_url", "database_replica_url")

@@ -10,10 +10,14 @@ import asyncio
 import json
 from typing import Any
 
+import httpx
 import pytest
+import sqlalchemy as sa
 
+from api.bulk_worker import IMPORT_CHUNK
 from models import Role
 from tests.conftest import Api, database, serving
+from tests.test_ingestion_crash import Server, free_port
 
 EXPORT = """{ customers { edges { node { id name email
   touchpoints { edges { node { id kind externalId } } } } } } }"""
@@ -322,3 +326,72 @@ async def test_upload_size_limit_and_owner(tmp_path: Any) -> None:
         )
         assert streamed.status_code == 413
         assert list((tmp_path / "files" / "uploads").iterdir()) == []
+
+
+KILL_LINES = 200
+
+
+async def test_import_survives_kill_9(tmp_path: Any) -> None:
+    """A real `cx360 serve` is SIGKILLed mid-import and restarted: in the end the
+    job COMPLETES and every line's event is stored exactly once."""
+    async with database("sqlite", tmp_path, 1) as found:
+        server = Server(found.url, free_port())
+        server.env.update(CX360_BULK_DIR=str(tmp_path / "files"), CX360_BULK_LEASE_SECONDS="1")
+        token = found.keys[Role.ADMIN]
+        await server.start()
+        try:
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{server.port}",
+                timeout=10,
+                headers={"Authorization": f"Bearer {token}"},
+            ) as client:
+
+                async def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
+                    response = await client.post(
+                        "/graphql", json={"query": query, "variables": variables or {}}
+                    )
+                    body = response.json()
+                    assert "errors" not in body, body
+                    return body["data"]
+
+                created = await ask(
+                    'mutation { createCustomer(input: {name: "K", email: "k@x.example"}) '
+                    "{ customer { id } } }"
+                )
+                ref = {"id": created["createCustomer"]["customer"]["id"]}
+                body = b"".join(
+                    json.dumps({"t": [_event(ref, f"kill-{n}")]}).encode() + b"\n"
+                    for n in range(KILL_LINES)
+                )
+                upload = (await ask(STAGE))["stagedUpload"]["upload"]["url"]
+                assert (await client.put(upload, content=body)).status_code == 200
+                started = await ask(START_IMPORT, {"m": RECORD, "u": upload})
+                operation = started["bulkImport"]["bulkOperation"]["id"]
+                kills = 0
+                deadline = asyncio.get_running_loop().time() + 60
+                while asyncio.get_running_loop().time() < deadline:
+                    state = (await ask(STATUS, {"id": operation}))["bulkOperation"]
+                    if state["status"] == "COMPLETED":
+                        break
+                    assert state["status"] in ("CREATED", "RUNNING"), state
+                    if kills == 0 and state["objectCount"] >= IMPORT_CHUNK:
+                        await server.kill()  # mid-job, between or inside chunks
+                        kills += 1
+                        await server.start()
+                    await asyncio.sleep(0.2)
+                else:
+                    raise AssertionError("the import did not complete in 60 s")
+                assert kills == 1, "the server should have been killed mid-import"
+                assert (state["objectCount"], state["errorCount"]) == (KILL_LINES, 0)
+        finally:
+            await server.kill()
+        async with found.engine.connect() as connection:
+            stored = (
+                await connection.execute(
+                    sa.text(
+                        "SELECT count(*), count(DISTINCT external_id) FROM touchpoint "
+                        "WHERE source = 'bulk-import'"
+                    )
+                )
+            ).one()
+        assert tuple(stored) == (KILL_LINES, KILL_LINES)
