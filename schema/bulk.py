@@ -5,20 +5,24 @@ process (api/bulk_worker.py) runs it under the key's role, through this same sch
 Every key sees and cancels only its own operations.
 """
 
+import asyncio
 import dataclasses
 import time
 import uuid
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import orjson
 import strawberry
-from graphql import GraphQLSchema, parse
+from graphql import GraphQLError, GraphQLSchema, parse
 from starlette.responses import Response
 
 from api.context import Context
 from models import BulkKind, BulkStatus
 from models import BulkOperation as OperationModel
+from models.types import utc_now
+from resolvers import keys
 from resolvers.bulk import documents, operations
 from resolvers.bulk.files import (
     OPERATIONS,
@@ -353,3 +357,36 @@ async def _staged_file(info: strawberry.Info[Context, None], url: str) -> uuid.U
     if upload.size is None:
         raise fail(["uploadUrl"], "Nothing was uploaded to this URL yet: PUT the file first.")
     return upload.id
+
+
+FINISHED_POLL_SECONDS = 1.0
+
+
+@strawberry.type
+class BulkSubscriptions:
+    @strawberry.subscription(
+        description="This key's bulk operations as they COMPLETE, FAIL or are CANCELED, "
+        "from when you subscribe on (checked every second)."
+    )
+    async def bulk_operation_finished(
+        self, info: strawberry.Info[Context, None]
+    ) -> AsyncGenerator[BulkOperation, None]:
+        context = info.context
+        since, seen = utc_now(), set[uuid.UUID]()
+        while True:
+            if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
+                raise GraphQLError(
+                    "This key was revoked or has expired.", extensions={"code": "UNAUTHENTICATED"}
+                )
+            found = await operations.finished_since(
+                context.primary_sessions, context.viewer.key_id, since
+            )
+            for operation in found:
+                if operation.id not in seen:
+                    yield BulkOperation.from_model(operation)
+            if found:
+                last = found[-1].completed_at
+                assert last is not None
+                since = last
+                seen = {o.id for o in found if o.completed_at == last}
+            await asyncio.sleep(FINISHED_POLL_SECONDS)

@@ -7,6 +7,7 @@ come in a downloadable report. URLs work only for the key that asked, until they
 """
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from api.bulk_worker import IMPORT_CHUNK
 from models import Role
 from tests.conftest import Api, database, serving
 from tests.test_ingestion_crash import Server, free_port
+from tests.test_subscriptions import next_event, socket, subscribe
 
 EXPORT = """{ customers { edges { node { id name email
   touchpoints { edges { node { id kind externalId } } } } } } }"""
@@ -329,22 +331,27 @@ async def test_upload_size_limit_and_owner(tmp_path: Any) -> None:
 
 
 KILL_LINES = 200
+FINISHED = "subscription { bulkOperationFinished { id status objectCount } }"
 
 
 async def test_import_survives_kill_9(tmp_path: Any) -> None:
     """A real `cx360 serve` is SIGKILLed mid-import and restarted: in the end the
-    job COMPLETES and every line's event is stored exactly once."""
+    job COMPLETES, a bulkOperationFinished subscriber hears it, and every line's event
+    is stored exactly once."""
     async with database("sqlite", tmp_path, 1) as found:
         server = Server(found.url, free_port())
         server.env.update(CX360_BULK_DIR=str(tmp_path / "files"), CX360_BULK_LEASE_SECONDS="1")
         token = found.keys[Role.ADMIN]
         await server.start()
         try:
-            async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{server.port}",
-                timeout=10,
-                headers={"Authorization": f"Bearer {token}"},
-            ) as client:
+            async with (
+                contextlib.AsyncExitStack() as sockets,
+                httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{server.port}",
+                    timeout=10,
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as client,
+            ):
 
                 async def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
                     response = await client.post(
@@ -378,11 +385,20 @@ async def test_import_survives_kill_9(tmp_path: Any) -> None:
                         await server.kill()  # mid-job, between or inside chunks
                         kills += 1
                         await server.start()
+                        ws = await sockets.enter_async_context(socket(server, token))
+                        await subscribe(ws, FINISHED, {})
                     await asyncio.sleep(0.2)
                 else:
                     raise AssertionError("the import did not complete in 60 s")
                 assert kills == 1, "the server should have been killed mid-import"
                 assert (state["objectCount"], state["errorCount"]) == (KILL_LINES, 0)
+                heard = await next_event(ws, 10)
+                assert heard["type"] == "next", heard
+                assert heard["payload"]["data"]["bulkOperationFinished"] == {
+                    "id": operation,
+                    "status": "COMPLETED",
+                    "objectCount": KILL_LINES,
+                }
         finally:
             await server.kill()
         async with found.engine.connect() as connection:

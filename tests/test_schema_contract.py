@@ -70,7 +70,6 @@ NOT_YET_BUILT: set[str] = {
     "SlaPolicyPayload",
     "SlaState",
     "Subscription.actionsChanged",
-    "Subscription.bulkOperationFinished",
     "Subscription.ticketSlaChanged",
     "SurveyInvitation",
     "SurveyInvitationPayload",

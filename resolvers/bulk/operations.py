@@ -186,3 +186,16 @@ async def set_upload_size(write_sessions: Sessions, key: uuid.UUID, size: int) -
         await session.execute(
             sa.update(BulkUpload).where(col(BulkUpload.id) == key).values(size=size)
         )
+
+
+async def finished_since(
+    sessions: Sessions, key_id: uuid.UUID, since: datetime
+) -> list[BulkOperation]:
+    """The key's operations that finished at or after `since`, in that order."""
+    statement = (
+        sa.select(BulkOperation)
+        .where(col(BulkOperation.key_id) == key_id, col(BulkOperation.completed_at) >= since)
+        .order_by(col(BulkOperation.completed_at), col(BulkOperation.id))
+    )
+    async with sessions() as session:
+        return list((await session.execute(statement)).scalars())
