@@ -15,6 +15,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from api.bulk_files import download, upload
+from api.bulk_worker import BulkWorker
 from api.db import create_engine, create_session_factory, is_sqlite
 from api.failures import FailureAnswers
 from api.fast_reads import FastReads
@@ -131,9 +133,15 @@ def create_app(
         if scheduler is not None:
             await scheduler.start()
         app.state.scheduler = scheduler
+        app.state.bulk = graphql.bulk
+        bulk = BulkWorker(settings, schema, app.state, graphql.bulk)
+        if settings.bulk_operations:
+            await bulk.start()
+        app.state.bulk_worker = bulk
         try:
             yield
         finally:
+            await bulk.close()
             if scheduler is not None:
                 await scheduler.close()
             if worker is not None:
@@ -154,6 +162,8 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/bulk/operations/{key}", download, methods=["GET"]),
+            Route("/bulk/uploads/{key}", upload, methods=["PUT"]),
             Mount(ASSETS_PATH, StaticFiles(directory=STATIC), name="graphiql-assets"),
         ],
         middleware=[Middleware(RequestObserver), Middleware(FailureAnswers)],

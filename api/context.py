@@ -8,6 +8,7 @@ from typing import Any
 from api.ratelimit import CostBuckets
 from models import Role
 from models.types import utc_now
+from resolvers.bulk.files import BulkConfig
 from resolvers.changes import ChangeFeed
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
@@ -57,3 +58,5 @@ class Context:
     connection_params: Any = None
     # One "now" per request, so every health and series in a response agrees on it.
     now: datetime = field(default_factory=utc_now)
+    # Bulk operations' files and limits (none in background tasks: they start no jobs).
+    bulk: BulkConfig | None = None

@@ -64,6 +64,7 @@ from api.observability import observe_batch, record_operation
 from api.settings import Settings
 from api.webhook_worker import webhook_url_policy
 from models.types import utc_now
+from resolvers.bulk.files import bulk_config
 from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
@@ -345,6 +346,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # Known compiled reads, answered in one statement (api/fast_reads.py).
         self.fast = fast
         self.webhook_urls = webhook_url_policy(settings)
+        self.bulk = bulk_config(
+            settings.bulk_dir,
+            settings.bulk_url_ttl_seconds,
+            settings.bulk_upload_max_bytes,
+            settings.max_query_cost,
+        )
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         """Strawberry's rule (`allowed_origins`); a refusal logged with what to change."""
@@ -576,6 +583,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             log_fields=scope_state.setdefault("log_fields", {}),
             webhook_urls=self.webhook_urls,
             now=utc_now(),
+            bulk=self.bulk,
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -192,6 +192,31 @@ class Settings(BaseSettings):
         description="Longest wait between checks for due work; a row due sooner wakes the "
         "scheduler at its moment. Changes are applied within this long of their moment.",
     )
+    bulk_operations: bool = Field(
+        default=True,
+        description="Run bulk export and import jobs from this process (a background "
+        "task; with several workers each takes its share, none runs a job twice at once).",
+    )
+    bulk_dir: str | None = Field(
+        default=None,
+        description="Where bulk export files, import uploads and error reports are kept; "
+        "default: cx360-bulk in the system's temporary directory. Shared by every worker.",
+    )
+    bulk_upload_max_bytes: int = Field(
+        default=1_000_000_000, gt=0, description="Largest JSONL file a staged upload takes."
+    )
+    bulk_url_ttl_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long a bulk operation's download URL or a staged upload URL works.",
+    )
+    bulk_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a running bulk job's claim lasts unless renewed (it renews "
+        "every third of it): a job whose process died is resumed by another (or the "
+        "restarted) process after this long.",
+    )
 
     @field_validator("environment", "log_level", mode="before")
     @classmethod

@@ -19,17 +19,16 @@ import httpx
 import orjson
 import strawberry
 from starlette.datastructures import State
-from starlette.responses import Response
 
 from api.background import cancel
 from api.context import Context, Viewer
 from api.failures import log_failure
+from api.job_context import background_context
 from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.changes import encode_position
-from resolvers.loaders import Loaders
 from resolvers.webhooks import outbox, signing
 from resolvers.webhooks.outbox import Claimed, Outcome
 from resolvers.webhooks.url_policy import UrlPolicy, url_problem
@@ -111,20 +110,7 @@ class WebhookWorker:
         return found
 
     def _context(self, role: Role) -> Context:
-        state = self.state
-        return Context(
-            viewer=Viewer(RENDERER_KEY, "webhooks", role),
-            # Just committed: the primary, a replica may not have it yet.
-            sessions=state.primary_sessions,
-            write_sessions=state.write_sessions,
-            loaders=Loaders(state.primary_sessions),
-            statement_sessions=state.statement_sessions,
-            read_statement_sessions=state.statement_sessions,
-            primary_sessions=state.primary_sessions,
-            budget=self.budget,
-            changes=state.changes,
-            response=Response(),
-        )
+        return background_context(self.state, Viewer(RENDERER_KEY, "webhooks", role), self.budget)
 
     async def _run(self) -> None:
         timeout = httpx.Timeout(self.settings.webhook_timeout_seconds)

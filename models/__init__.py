@@ -1,6 +1,7 @@
 """SQLModel tables, one module per domain; importing this package registers them all."""
 
 from models.audit import AuditEntry
+from models.bulk import BulkKind, BulkOperation, BulkStatus, BulkUpload
 from models.changes import ChangeEvent, ChangeLogPosition
 from models.customers import Customer, CustomerExternalId
 from models.enums import (
@@ -27,6 +28,10 @@ from models.webhooks import WebhookDelivery, WebhookEndpoint
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "BulkKind",
+    "BulkOperation",
+    "BulkStatus",
+    "BulkUpload",
     "ChangeEvent",
     "ChangeLogPosition",
     "ChangeType",

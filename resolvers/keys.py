@@ -240,3 +240,13 @@ async def trusted_document(sessions: Sessions, key_id: uuid.UUID, sha256: str) -
     )
     async with sessions() as session:
         return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def active_key_by_id(sessions: Sessions, key_id: uuid.UUID) -> ActiveKey | None:
+    """A background job's key, if it still works (a revoked key's jobs stop)."""
+    statement = sa.select(*ACTIVE_KEY.selected_columns).where(
+        col(ApiKey.id) == key_id, *usable_at(utc_now())
+    )
+    async with sessions() as session:
+        found = (await session.execute(statement)).one_or_none()
+    return ActiveKey(*found) if found is not None else None

@@ -21,9 +21,11 @@ from models.enums import (
 )
 
 
-def described(enum: type[Enum], description: str, values: dict[str, str]) -> None:
+def described(
+    enum: type[Enum], description: str, values: dict[str, str], name: str | None = None
+) -> None:
     """Registers a model enum with GraphQL, with a description for every value."""
-    strawberry.enum(enum, description=description)
+    strawberry.enum(enum, name=name, description=description)
     definition = enum.__strawberry_definition__  # type: ignore[attr-defined]
     missing = {v.name for v in definition.values} ^ values.keys()
     assert not missing, f"{enum.__name__}: describe exactly its values ({missing})"

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from api.context import Context
 from resolvers.errors import InputError
 from schema.audit import AuditQueries
+from schema.bulk import BulkMutations, BulkQueries
 from schema.customer_export import CustomerExportQueries
 from schema.customer_mutations import CustomerMutations
 from schema.customers import Customer, CustomerQueries
@@ -100,6 +101,7 @@ Query = merge_types(
         WebhookQueries,
         SlaQueries,
         FollowUpQueries,
+        BulkQueries,
     ),
 )
 Mutation = merge_types(
@@ -112,5 +114,6 @@ Mutation = merge_types(
         WebhookMutations,
         SlaMutations,
         InvitationMutations,
+        BulkMutations,
     ),
 )

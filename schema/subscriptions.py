@@ -26,6 +26,7 @@ from resolvers import keys, surveys, tickets, touchpoints
 from resolvers.changes import Change
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
+from schema.bulk import BulkSubscriptions
 from schema.enums import ChangeType
 from schema.errors import client_error
 from schema.node import key_of_type
@@ -199,7 +200,7 @@ Filter = Annotated[TicketFilter | None, strawberry.argument(description=FILTER_H
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws).")
-class Subscription:
+class Subscription(BulkSubscriptions):
     @strawberry.subscription(
         description="The customer's new touchpoints, ticket changes and survey responses "
         "(the kinds this key's role may read), as they are committed. "

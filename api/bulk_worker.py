@@ -1,0 +1,316 @@
+"""The task in each server process that runs bulk export and import jobs.
+
+It claims one job at a time (resolvers/bulk/operations.py: `FOR UPDATE SKIP LOCKED` on
+PostgreSQL, a lease that the job renews with every commit of its progress) and runs it
+under its key's role through the schema, as that key's own requests would run:
+
+- an export pages the top connection with keyset cursors, writes one JSONL line per node
+  (nested nodes with `__parentId`, nested pages fetched per parent through `node(id:)`),
+  and after each page commits the cursor, the line count and the file's size;
+- an import reads the uploaded file a chunk of lines at a time, runs the mutation once
+  per line with the line as its variables, appends each line's errors to the report,
+  and after each chunk commits the file offset, the line count and the report's size.
+
+A process killed mid-job leaves a RUNNING job whose lease runs out: the next claim (this
+process restarted, or another) cuts the file back to its committed size and resumes
+from the committed cursor or line. An import re-runs at most the last uncommitted chunk,
+so mutations that are idempotent (recordTouchpoints) store every line exactly once.
+A job that cannot go on (its key revoked, a field its role may not read) is FAILED with
+an `errorCode`; it never silently stops.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+from starlette.datastructures import State
+
+from api.background import cancel
+from api.context import Viewer
+from api.failures import is_unavailable, log_failure
+from api.job_context import background_context
+from api.ratelimit import MemoryBuckets
+from api.settings import Settings
+from models import BulkKind, BulkOperation, BulkStatus
+from models.types import utc_now
+from resolvers.bulk import documents, operations
+from resolvers.bulk.files import OPERATIONS, UPLOADS, BulkConfig, JsonlAppender, file_of, read_lines
+from resolvers.keys import active_key_by_id
+from resolvers.writes import UserErrors
+from schema.bulk import export_plan
+
+log = logging.getLogger("cx360.bulk")
+IMPORT_CHUNK = 50
+
+
+class JobFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message[:500]
+
+
+class Lost(Exception):
+    """The job was canceled or taken over: stop without writing anything more."""
+
+
+def _error_code(error: GraphQLError) -> str:
+    return str((error.extensions or {}).get("code", "INVALID"))
+
+
+def _error_path(error: GraphQLError) -> list[str] | None:
+    """The variable an error names (its `argument`), else where in the result it arose."""
+    argument = (error.extensions or {}).get("argument")
+    if argument is not None:
+        return [str(argument)]
+    return [str(part) for part in error.path] if error.path else None
+
+
+class Job:
+    """One claimed job: its lease, renewed with each progress commit and in between."""
+
+    def __init__(self, operation: BulkOperation, lease: timedelta, write_sessions: Any) -> None:
+        self.operation = operation
+        self.lease = lease
+        self.write_sessions = write_sessions
+        self.lock = asyncio.Lock()
+
+    async def commit(self, finish: BulkStatus | None = None, **progress: Any) -> None:
+        async with self.lock:
+            renewed = await operations.renew(
+                self.write_sessions, self.operation, self.lease, finish, **progress
+            )
+        if not renewed:
+            raise Lost
+
+    async def heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            await self.commit()
+
+
+class BulkWorker:
+    def __init__(
+        self, settings: Settings, schema: strawberry.Schema, state: State, config: BulkConfig
+    ) -> None:
+        self.settings = settings
+        self.schema = schema
+        self.state = state
+        self.config = config
+        self.lease = timedelta(seconds=settings.bulk_lease_seconds)
+        self.budget = MemoryBuckets(capacity=10**12, per_second=10**12)
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._run())]
+
+    async def close(self) -> None:
+        await cancel(self.tasks)
+
+    async def _run(self) -> None:
+        poll = min(2.0, self.lease.total_seconds())
+        while True:
+            try:
+                while await self.run_one():
+                    pass
+            except Exception as error:  # the database away: a warning, no stack
+                log_failure(error, "", "bulk operations round (retrying)")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.config.wake.wait(), poll)
+            self.config.wake.clear()
+
+    async def run_one(self) -> bool:
+        """Claims and runs one job; False when none is waiting."""
+        write_sessions = self.state.write_sessions
+        operation = await operations.claim_next(write_sessions, utc_now(), self.lease)
+        if operation is None:
+            return False
+        job = Job(operation, self.lease, write_sessions)
+        heartbeat = asyncio.create_task(job.heartbeat())
+        try:
+            await self._run_job(job)
+        except Lost:
+            pass
+        except JobFailed as failure:
+            with contextlib.suppress(Lost):
+                await job.commit(
+                    BulkStatus.FAILED, error_code=failure.code, error_message=failure.message
+                )
+        except Exception as error:
+            if is_unavailable(error):
+                raise  # the lease runs out; a later claim resumes the job
+            log_failure(error, "", f"bulk operation {operation.id}")
+            with contextlib.suppress(Lost):
+                await job.commit(BulkStatus.FAILED, error_code="INTERNAL_SERVER_ERROR")
+        finally:
+            await cancel([heartbeat])
+        return True
+
+    async def _run_job(self, job: Job) -> None:
+        operation = job.operation
+        key = await active_key_by_id(self.state.primary_sessions, operation.key_id)
+        if key is None:
+            raise JobFailed("KEY_REVOKED", "The key that started it was revoked or expired.")
+        viewer = Viewer(key.id, key.name, key.role)
+        if operation.kind == BulkKind.EXPORT:
+            await self._export(job, viewer)
+        else:
+            await self._import(job, viewer)
+
+    async def _execute(
+        self, viewer: Viewer, document: str, variables: dict[str, Any]
+    ) -> tuple[Any, list[GraphQLError]]:
+        context = background_context(self.state, viewer, self.budget)
+        result = await self.schema.execute(
+            document, variable_values=variables, context_value=context
+        )
+        # Compiled answers are orjson fragments: plain JSON values from here on.
+        data = orjson.loads(orjson.dumps(result.data)) if result.data is not None else None
+        return data, list(result.errors or [])
+
+    # ---------------------------------------------------------------- exports
+
+    async def _export(self, job: Job, viewer: Viewer) -> None:
+        operation = job.operation
+        try:
+            plan = export_plan(
+                self.schema._schema, operation.document, self.settings.max_query_cost
+            )
+        except UserErrors as problem:
+            raise JobFailed("INVALID", problem.errors[0].message) from None
+
+        async def page(document: str, variables: dict[str, Any]) -> Any:
+            data, errors = await self._execute(viewer, document, variables)
+            if errors:
+                raise JobFailed(_error_code(errors[0]), errors[0].message)
+            return data
+
+        path = file_of(self.config.root, OPERATIONS, operation.id)
+        out = JsonlAppender(path, operation.file_size)
+        try:
+            cursor, count = operation.cursor, operation.object_count
+            while True:
+                data = await page(plan.document, {"first": plan.page_size, "after": cursor})
+                found = data[plan.top.key]
+                for edge in found["edges"]:
+                    count += await _emit(edge["node"], plan.top, None, out, page)
+                info = found["pageInfo"]
+                cursor = info["endCursor"] or cursor
+                more = bool(info["hasNextPage"])
+                size = await asyncio.to_thread(out.sync)
+                await job.commit(
+                    None if more else BulkStatus.COMPLETED,
+                    cursor=cursor,
+                    object_count=count,
+                    file_size=size,
+                )
+                if not more:
+                    return
+        finally:
+            out.close()
+
+    # ---------------------------------------------------------------- imports
+
+    async def _import(self, job: Job, viewer: Viewer) -> None:
+        operation = job.operation
+        try:
+            name, document = documents.import_document(self.schema._schema, operation.document)
+        except UserErrors as problem:
+            raise JobFailed("INVALID", problem.errors[0].message) from None
+        assert operation.upload_id is not None
+        source = file_of(self.config.root, UPLOADS, operation.upload_id)
+        if not source.exists():
+            raise JobFailed("UPLOAD_MISSING", "The uploaded file is gone: upload it again.")
+        report = JsonlAppender(
+            file_of(self.config.root, OPERATIONS, operation.id), operation.file_size
+        )
+        try:
+            offset, line = int(operation.cursor or 0), operation.lines_done
+            failed = operation.error_count
+            while True:
+                lines, offset = await asyncio.to_thread(read_lines, source, offset, IMPORT_CHUNK)
+                for text in lines:
+                    line += 1
+                    errors = await self._import_line(viewer, name, document, text)
+                    for error in errors:
+                        report.write({"line": line, **error})
+                    failed += 1 if errors else 0
+                size = await asyncio.to_thread(report.sync)
+                done = len(lines) < IMPORT_CHUNK
+                await job.commit(
+                    BulkStatus.COMPLETED if done else None,
+                    cursor=str(offset),
+                    lines_done=line,
+                    object_count=line,
+                    error_count=failed,
+                    file_size=size,
+                )
+                if done:
+                    return
+        finally:
+            report.close()
+
+    async def _import_line(
+        self, viewer: Viewer, name: str, document: str, text: bytes
+    ) -> list[dict[str, Any]]:
+        """The line's errors (path, message, code); none when it was applied."""
+        if not text.strip():
+            return []
+        try:
+            variables = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            variables = None
+        if not isinstance(variables, dict):
+            return [
+                {
+                    "path": None,
+                    "message": "The line is not a JSON object of variables.",
+                    "code": "INVALID",
+                }
+            ]
+        data, errors = await self._execute(viewer, document, variables)
+        found = [
+            {"path": _error_path(error), "message": error.message, "code": _error_code(error)}
+            for error in errors
+        ]
+        payload = (data or {}).get(name) or {}
+        for problem in payload.get(documents.USER_ERRORS, None) or []:
+            found.append(
+                {
+                    "path": problem.get("field"),
+                    "message": problem.get("message"),
+                    "code": problem.get("code"),
+                }
+            )
+        return found
+
+
+async def _emit(
+    node: dict[str, Any],
+    plan: documents.ConnectionPlan,
+    parent: str | None,
+    out: JsonlAppender,
+    page: Callable[[str, dict[str, Any]], Awaitable[Any]],
+) -> int:
+    """Writes the node's line, then its nested nodes' lines; returns how many lines."""
+    nested = {child.key: node.pop(child.key, None) for child in plan.children}
+    if parent is not None:
+        node["__parentId"] = parent
+    out.write(node)
+    written = 1
+    for child in plan.children:
+        found = nested[child.key]
+        while found is not None:
+            for edge in found["edges"]:
+                written += await _emit(edge["node"], child, node["id"], out, page)
+            info = found["pageInfo"]
+            if not info["hasNextPage"] or child.follow_up is None:
+                break
+            data = await page(child.follow_up, {"id": node["id"], "after": info["endCursor"]})
+            found = ((data or {}).get("node") or {}).get(child.key)
+    return written
