@@ -11,7 +11,7 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** ISO-8601 date-time. Output: UTC, `+00:00`, no trailing zero fractions. Input: must carry an offset (`Z` or `+HH:MM`). */
+  /** ISO-8601 date-time. Output: UTC, `+00:00`, no trailing zero fractions. Input: a date-time must carry an offset (`Z` or `+HH:MM`); a bare date (`2026-06-01`) means midnight UTC of that day, so `{from: "2026-06-01", to: "2026-07-01"}` is the month of June. */
   DateTime: { input: string; output: string; }
   /** Exact money amount, serialized as a string, e.g. "129.90". */
   Decimal: { input: string; output: string; }
@@ -70,6 +70,105 @@ export type AuditLogFilter = {
   to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** An export or import job of one key, and its file. */
+export type BulkOperation = Node & {
+  __typename?: 'BulkOperation';
+  /** When it COMPLETED, FAILED or was CANCELED; null before. */
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When it was asked for. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Why it FAILED, e.g. FORBIDDEN, KEY_REVOKED, UPLOAD_MISSING. */
+  errorCode: Maybe<Scalars['String']['output']>;
+  /** Import lines that had errors. */
+  errorCount: Scalars['Int']['output'];
+  /** Bytes of the file (export lines or import error report) so far; null over 2 GiB (GraphQL's Int). */
+  fileSize: Maybe<Scalars['Int']['output']>;
+  /** Opaque global id. */
+  id: Scalars['ID']['output'];
+  /** EXPORT or IMPORT. */
+  kind: BulkOperationKind;
+  /** Lines written (export: nodes, nested ones included) or lines of the file processed (import) so far. */
+  objectCount: Scalars['Int']['output'];
+  /** Where it stands. */
+  status: BulkOperationStatus;
+  /** Once COMPLETED: where to GET the file (the export's JSONL, or the import's error report: one JSON line per error with `line`, `path`, `message`, `code`), with this key's Authorization header. Relative to the API's origin; signed, it works for this key only and expires (ask again for a fresh one). */
+  url: Maybe<Scalars['String']['output']>;
+};
+
+/** One page of a list, in the list's order (see the field). */
+export type BulkOperationConnection = {
+  __typename?: 'BulkOperationConnection';
+  /** The items of this page, in order. */
+  edges: Array<BulkOperationEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+  /** Number of items matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One item of a page, with its position in the list. */
+export type BulkOperationEdge = {
+  __typename?: 'BulkOperationEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: BulkOperation;
+};
+
+/** What a bulk operation does. */
+export type BulkOperationKind =
+  /** Runs a read query over every page; its file holds one line per node. */
+  | 'EXPORT'
+  /** Runs a mutation once per line of an uploaded JSONL file. */
+  | 'IMPORT';
+
+/** The bulk operation as it stands, or what was wrong. */
+export type BulkOperationPayload = {
+  __typename?: 'BulkOperationPayload';
+  /** The operation; null on a user error. */
+  bulkOperation: Maybe<BulkOperation>;
+  /** What was wrong with the input, by path; empty when the write happened. */
+  userErrors: Array<UserError>;
+};
+
+/** Where a bulk operation stands. */
+export type BulkOperationStatus =
+  /** Canceled by its key; nothing more is written. */
+  | 'CANCELED'
+  /** Done: `url` gives the file (an export's lines, an import's errors). */
+  | 'COMPLETED'
+  /** Waiting for a server process to start it. */
+  | 'CREATED'
+  /** Stopped by an error: `errorCode` says which. */
+  | 'FAILED'
+  /** Running; `objectCount` grows as it goes. */
+  | 'RUNNING';
+
+/** Working time: only these hours count toward a target. */
+export type BusinessCalendar = {
+  __typename?: 'BusinessCalendar';
+  /** Local closing time on working days, HH:MM. */
+  closesAt: Scalars['String']['output'];
+  /** Local opening time on working days, HH:MM. */
+  opensAt: Scalars['String']['output'];
+  /** IANA time zone, e.g. Europe/Berlin. */
+  timeZone: Scalars['String']['output'];
+  /** Working days, ISO: 1 Monday - 7 Sunday. */
+  weekdays: Array<Scalars['Int']['output']>;
+};
+
+/** Working hours: one window per working day, local time. */
+export type BusinessCalendarInput = {
+  /** HH:MM, after opensAt, e.g. 17:00. */
+  closesAt: Scalars['String']['input'];
+  /** HH:MM, e.g. 09:00. */
+  opensAt: Scalars['String']['input'];
+  /** IANA time zone, e.g. Europe/Berlin. */
+  timeZone: Scalars['String']['input'];
+  /** Working days, ISO numbers 1 (Monday) - 7 (Sunday), each once. */
+  weekdays: Array<Scalars['Int']['input']>;
+};
+
 /** A committed change, with its cursor. */
 export type Change = {
   /** Resubscribe with `after: cursor` to receive what came after this change. */
@@ -82,6 +181,10 @@ export type Change = {
 
 /** What a committed write did; subscriptions and webhooks carry it. */
 export type ChangeType =
+  /** A resolved ticket's follow-up passed its window while DUE (the record is the ticket). */
+  | 'FOLLOW_UP_MISSED'
+  /** A survey invitation was sent (the payload never holds its token: docs/webhooks.md). */
+  | 'SURVEY_INVITATION_SENT'
   /** A survey response was submitted. */
   | 'SURVEY_RESPONSE_RECORDED'
   /** A ticket was opened. */
@@ -179,6 +282,8 @@ export type Customer = Node & {
   externalIds: Array<ExternalId>;
   /** Health as of `asOf` (default now), with the reasons in words. */
   health: CustomerHealth;
+  /** When the stored health (what `health` without `asOf` reads, and what filters and orders by health use) was last recomputed. */
+  healthUpdatedAt: Maybe<Scalars['DateTime']['output']>;
   /** Opaque global id; ids of merged customers resolve to this survivor. */
   id: Scalars['ID']['output'];
   /** Sum of all the customer's purchase values. */
@@ -199,7 +304,7 @@ export type Customer = Node & {
   surveyResponses: SurveyResponseConnection;
   /** Newest first unless ordered. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
   tickets: TicketConnection;
-  /** Touchpoints, tickets and survey responses together, newest first. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
+  /** Touchpoints, tickets and survey responses together, newest first: the kinds this key's role may read (PARTNER: touchpoints). Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
   timeline: TimelineConnection;
   /** Newest first. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
   touchpoints: TouchpointConnection;
@@ -307,10 +412,12 @@ export type CustomerOrder = {
   field: CustomerOrderField;
 };
 
-/** LIFETIME_VALUE is the sum of all the customer's purchases. */
+/** LIFETIME_VALUE is the sum of all the customer's purchases; HEALTH_SCORE the stored (current) health score. */
 export type CustomerOrderField =
   /** When the customer was created. */
   | 'CREATED_AT'
+  /** The stored (current) health score; ties by id. */
+  | 'HEALTH_SCORE'
   /** The sum of all the customer's purchase values. */
   | 'LIFETIME_VALUE'
   /** Name, in the database's text order. */
@@ -353,6 +460,32 @@ export type DeliveryStatus =
   /** Not delivered yet: the first attempt or a retry is due. */
   | 'PENDING';
 
+/** One value a filter takes, and how many records carry it. */
+export type DimensionValue = {
+  __typename?: 'DimensionValue';
+  /** Records carrying this value (which records: see the list's description). */
+  count: Scalars['Int']['output'];
+  /** Exactly as filters take it: `smb` for `segment`, `WEB` for `channel`. */
+  value: Scalars['String']['output'];
+};
+
+/** What there is to filter by: each dimension's values in the data, with counts. A filter value not listed here matches nothing (a misspelt segment gives zeros, not an error). Each list needs read access to the records it counts; a refused list is null with a FORBIDDEN error, the others still answer. */
+export type Dimensions = {
+  __typename?: 'Dimensions';
+  /** Channels of touchpoints (`channel` in metrics and touchpoint filters), with the number of touchpoints on each. Most used first; a value no record carries is not listed. */
+  channels: Maybe<Array<DimensionValue>>;
+  /** Touchpoint kinds (`kind` in touchpoint filters; `purchase` is the one revenue counts), with the number of touchpoints of each. Most used first; a value no record carries is not listed. */
+  kinds: Maybe<Array<DimensionValue>>;
+  /** Customer segments (`segment` in metrics and customer filters), with the number of customers in each; merged duplicates are not counted. Most used first; a value no record carries is not listed. */
+  segments: Maybe<Array<DimensionValue>>;
+  /** Touchpoint sources (the reporting systems), with the number of touchpoints from each. Most used first; a value no record carries is not listed. */
+  sources: Maybe<Array<DimensionValue>>;
+  /** Teams of touchpoints (`team` in metrics and touchpoint filters), with the number of touchpoints of each. Most used first; a value no record carries is not listed. */
+  teams: Maybe<Array<DimensionValue>>;
+  /** Channels of tickets (`channel` in metrics and ticket filters), with the number of tickets on each. Most used first; a value no record carries is not listed. */
+  ticketChannels: Maybe<Array<DimensionValue>>;
+};
+
 /** Seconds. Median and p90 are continuous percentiles (linear interpolation). */
 export type DurationStats = {
   __typename?: 'DurationStats';
@@ -391,6 +524,64 @@ export type ExternalIdInput = {
   /** The other system, e.g. crm or helpdesk. */
   source: Scalars['String']['input'];
 };
+
+/** A RESOLVED or CLOSED ticket's satisfaction check. */
+export type FollowUp = {
+  __typename?: 'FollowUp';
+  /** The resolution that started it. */
+  dueSince: Scalars['DateTime']['output'];
+  /** dueSince + the follow-up window: DUE turns MISSED at this moment. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The invitation sent for the ticket; null until one is. */
+  invitation: Maybe<SurveyInvitation>;
+  /** Kept current by writes and the clock. */
+  state: FollowUpState;
+  /** The resolved ticket. */
+  ticket: Ticket;
+};
+
+/** One page of a list, in the list's order (see the field). */
+export type FollowUpConnection = {
+  __typename?: 'FollowUpConnection';
+  /** The items of this page, in order. */
+  edges: Array<FollowUpEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+  /** Number of items matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One item of a page, with its position in the list. */
+export type FollowUpEdge = {
+  __typename?: 'FollowUpEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: FollowUp;
+};
+
+/** Follow-ups matching every given condition; lists mean any of. */
+export type FollowUpFilter = {
+  /** Tickets assigned to exactly this person. */
+  assignee: InputMaybe<Scalars['String']['input']>;
+  /** Tickets of any of these channels. */
+  channel: InputMaybe<Array<Channel>>;
+  /** Tickets of any of these priorities. */
+  priority: InputMaybe<Array<TicketPriority>>;
+  /** Any of these states. */
+  state: InputMaybe<Array<FollowUpState>>;
+};
+
+/** Where a resolved ticket's satisfaction check stands. */
+export type FollowUpState =
+  /** A survey response is linked to the ticket. */
+  | 'ANSWERED'
+  /** Resolved, no invitation sent and no response linked yet (within the window). */
+  | 'DUE'
+  /** The window (7 days by default) passed while it was DUE. */
+  | 'MISSED'
+  /** A survey invitation was sent for the ticket. */
+  | 'SENT';
 
 /** One journey stage of the funnel. */
 export type FunnelStep = {
@@ -480,6 +671,12 @@ export type Metrics = {
   firstContactResolutionRate: Maybe<Scalars['Float']['output']>;
   /** Resolved or closed tickets created in the window with one contact and no reopening (the numerator of firstContactResolutionRate). */
   firstContactResolvedTickets: Scalars['Int']['output'];
+  /** Of the tickets created in the window whose first response target is decided (responded, or the due time passed by now), the share responded by the due time (firstResponseSlaMet / firstResponseSlaDecided), 0..1. */
+  firstResponseSla: Maybe<Scalars['Float']['output']>;
+  /** Tickets created in the window responded to, or past firstResponseDueAt now (the denominator of firstResponseSla). */
+  firstResponseSlaDecided: Scalars['Int']['output'];
+  /** Tickets created in the window first responded to at or before firstResponseDueAt (the numerator of firstResponseSla). */
+  firstResponseSlaMet: Scalars['Int']['output'];
   /** Tickets created in the window that have a first response: seconds from createdAt to firstResponseAt (count, mean, median, p90). */
   firstResponseTime: DurationStats;
   /** Customers created before `to` (the denominator of averageLifetimeValue). */
@@ -496,12 +693,24 @@ export type Metrics = {
   promoters: Scalars['Int']['output'];
   /** Tickets created in the window now RESOLVED or CLOSED / ticketVolume, 0..1. */
   resolutionRate: Maybe<Scalars['Float']['output']>;
+  /** Of the tickets created in the window whose resolution target is decided (RESOLVED or CLOSED, or the due time passed by now), the share resolved by the due time (resolutionSlaMet / resolutionSlaDecided), 0..1. */
+  resolutionSla: Maybe<Scalars['Float']['output']>;
+  /** Tickets created in the window RESOLVED or CLOSED, or past resolutionDueAt now (the denominator of resolutionSla). */
+  resolutionSlaDecided: Scalars['Int']['output'];
+  /** Tickets created in the window RESOLVED or CLOSED with their last resolvedAt at or before resolutionDueAt (the numerator of resolutionSla). */
+  resolutionSlaMet: Scalars['Int']['output'];
   /** Tickets created in the window that were resolved: seconds from createdAt to resolvedAt (count, mean, median, p90). */
   resolutionTime: DurationStats;
   /** Tickets created in the window now RESOLVED or CLOSED. */
   resolvedTickets: Scalars['Int']['output'];
   /** Sum of the value of `purchase` touchpoints in the window. */
   revenue: Scalars['Decimal']['output'];
+  /** Of surveyInvitationsSent, those answered (the numerator of surveyResponseRate). */
+  surveyInvitationsAnswered: Scalars['Int']['output'];
+  /** Survey invitations sent in the window (the denominator of surveyResponseRate). */
+  surveyInvitationsSent: Scalars['Int']['output'];
+  /** Survey invitations sent in the window that were answered (with their token, at any time so far) / invitations sent in the window, 0..1. */
+  surveyResponseRate: Maybe<Scalars['Float']['output']>;
   /** Tickets created in the window. */
   ticketVolume: Scalars['Int']['output'];
 };
@@ -534,6 +743,12 @@ export type MetricsFilter = {
 /** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Starts an export: the query (one connection at its top, connections nested in its nodes allowed, no variables) runs over every page under this key's role, one JSONL line per node; nested nodes are lines of their own with `__parentId`. One running bulk operation per key. */
+  bulkExport: BulkOperationPayload;
+  /** Starts an import: runs the mutation once per line of the uploaded file, the line's JSON object as its variables, under this key's role; lines with errors are listed in a report (the operation's `url`). A mutation's own idempotency holds (recordTouchpoints: a re-run stores nothing twice). */
+  bulkImport: BulkOperationPayload;
+  /** Cancels one of this key's CREATED or RUNNING bulk operations; what it wrote so far stays (an export's partial file is not served). */
+  cancelBulkOperation: BulkOperationPayload;
   /** RESOLVED -> CLOSED (final); `at` not before resolution. */
   closeTicket: TicketPayload;
   /** Email is stored trimmed and lower-cased; it must be unique. */
@@ -564,10 +779,16 @@ export type Mutation = {
   respondToTicket: TicketPayload;
   /** A new signing secret, effective for the next attempt; the old one stops working at once. */
   rotateWebhookSecret: WebhookEndpointPayload;
+  /** Sends a survey invitation (SUPPORT, MARKETING, ADMIN); the token is valid for 14 days and answers once. */
+  sendSurveyInvitation: SurveyInvitationPayload;
+  /** Sets a priority's SLA policy (ADMIN). Open tickets of that priority (NEW, OPEN, PENDING) get due times under it at once, still counted from their createdAt; RESOLVED and CLOSED tickets keep theirs. Audited. */
+  setSlaPolicy: SlaPolicyPayload;
   /** OPEN -> PENDING (waiting on the customer). */
   setTicketPending: TicketPayload;
   /** Pauses (false) or resumes (true) an endpoint; changes committed while it is paused are not sent to it. */
   setWebhookEndpointActive: WebhookEndpointPayload;
+  /** A URL to PUT one JSONL file to (one JSON object of variables per line), for `bulkImport`. */
+  stagedUpload: StagedUploadPayload;
   /** The score must lie inside the survey's scale. */
   submitSurveyResponse: SurveyResponsePayload;
   /** Restores a merged customer with exactly the records it brought into the merge. */
@@ -576,6 +797,25 @@ export type Mutation = {
   updateCustomer: CustomerPayload;
   /** Not on CLOSED tickets. */
   updateTicket: TicketPayload;
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationBulkExportArgs = {
+  query: Scalars['String']['input'];
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationBulkImportArgs = {
+  mutation: Scalars['String']['input'];
+  uploadUrl: Scalars['String']['input'];
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationCancelBulkOperationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -673,6 +913,18 @@ export type MutationRotateWebhookSecretArgs = {
 
 
 /** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationSendSurveyInvitationArgs = {
+  input: SendSurveyInvitationInput;
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationSetSlaPolicyArgs = {
+  input: SlaPolicyInput;
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationSetTicketPendingArgs = {
   id: Scalars['ID']['input'];
 };
@@ -750,18 +1002,26 @@ export type Query = {
   __typename?: 'Query';
   /** The audit log, newest first (ADMIN only). Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
   auditLog: Maybe<AuditEntryConnection>;
+  /** One of this key's bulk operations; null when missing or another key's. */
+  bulkOperation: Maybe<BulkOperation>;
+  /** This key's bulk operations, newest first. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
+  bulkOperations: BulkOperationConnection;
   /** A customer by id; a merged customer's id yields the survivor. */
   customer: Maybe<Customer>;
-  /** A customer by email (matched trimmed and case-insensitively). */
+  /** A customer by email (matched trimmed and case-insensitively). Roles with personal data only: for the others an email is masked, and a lookup by it would tell whether a guessed address is a customer's. */
   customerByEmail: Maybe<Customer>;
   /** A customer by an id another system knows them under. */
   customerByExternalId: Maybe<Customer>;
-  /** Customers (merged ones excluded), newest first unless ordered. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
+  /** Customers (merged ones excluded), newest first unless ordered. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. Filters and orderings on a field the role may not read are refused (FORBIDDEN). */
   customers: CustomerConnection;
   /** Every metric's definition, as this server computes it. */
   definitions: Array<MetricDefinition>;
+  /** The values of segment, channel, team, kind and source that exist, with counts: check a filter value here when a figure reads zero. */
+  dimensions: Dimensions;
   /** Everything held on a customer (GDPR access request): profile, external ids, merged records, touchpoints, tickets and survey responses. Null when missing. Roles with personal data only. */
   exportCustomer: Maybe<Scalars['JSON']['output']>;
+  /** Follow-ups of resolved tickets, oldest due first. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
+  followUps: FollowUpConnection;
   /** Customers reaching each journey stage in the window. */
   journeyFunnel: Array<FunnelStep>;
   /** Metrics over a window and filters. */
@@ -772,6 +1032,8 @@ export type Query = {
   node: Maybe<Node>;
   /** Objects by global id, in order; at most 100 ids. */
   nodes: Array<Maybe<Node>>;
+  /** The SLA policy of every ticket priority (the domain's defaults unless an ADMIN set one), most urgent first. */
+  slaPolicies: Array<SlaPolicy>;
   /** All surveys, newest first. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
   surveys: SurveyConnection;
   /** All tickets, newest first unless ordered. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
@@ -791,6 +1053,19 @@ export type Query = {
 export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
+export type QueryBulkOperationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
+export type QueryBulkOperationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -826,6 +1101,14 @@ export type QueryCustomersArgs = {
 /** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryExportCustomerArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
+export type QueryFollowUpsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<FollowUpFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -926,6 +1209,61 @@ export type Role =
   /** Reads everything but the audit log; writes tickets and responses. */
   | 'SUPPORT';
 
+/** Invite to a survey for a resolved ticket, or a customer. */
+export type SendSurveyInvitationInput = {
+  /** The customer to invite, for no ticket in particular. */
+  customer: InputMaybe<CustomerRef>;
+  /** The survey to answer. */
+  surveyId: Scalars['ID']['input'];
+  /** A RESOLVED or CLOSED ticket: the invitation follows it up (its follow-up becomes SENT) and goes to its customer. Give this or `customer`. */
+  ticketId: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Targets for one ticket priority, counted from createdAt. */
+export type SlaPolicy = {
+  __typename?: 'SlaPolicy';
+  /** Null: every hour counts. */
+  calendar: Maybe<BusinessCalendar>;
+  /** First response due within this many seconds (of working time). */
+  firstResponseSeconds: Scalars['Int']['output'];
+  /** The priority it applies to. */
+  priority: TicketPriority;
+  /** Resolution due within this many seconds (of working time). */
+  resolutionSeconds: Scalars['Int']['output'];
+};
+
+/** A priority's targets; replaces its current policy. */
+export type SlaPolicyInput = {
+  /** Omit or null: every hour counts. */
+  calendar: InputMaybe<BusinessCalendarInput>;
+  /** Positive. */
+  firstResponseSeconds: Scalars['Int']['input'];
+  /** The priority to set. */
+  priority: TicketPriority;
+  /** At least firstResponseSeconds. */
+  resolutionSeconds: Scalars['Int']['input'];
+};
+
+/** The result of setSlaPolicy. */
+export type SlaPolicyPayload = {
+  __typename?: 'SlaPolicyPayload';
+  /** The policy as stored. */
+  policy: Maybe<SlaPolicy>;
+  /** What was wrong with the input, by path; empty when the write happened. */
+  userErrors: Array<UserError>;
+};
+
+/** Where a ticket stands against its SLA targets. */
+export type SlaState =
+  /** Not achieved; at most 25 % of the target's length left (working time under a calendar), due time not yet passed. */
+  | 'AT_RISK'
+  /** Achieved after the due time, or not achieved and it passed. */
+  | 'BREACHED'
+  /** Achieved at or before the due time. */
+  | 'MET'
+  /** Not achieved; more than 25 % of the target's length left. */
+  | 'ON_TRACK';
+
 /** Sort direction. */
 export type SortDirection =
   /** Smallest (or oldest) first. */
@@ -933,10 +1271,30 @@ export type SortDirection =
   /** Largest (or newest) first. */
   | 'DESC';
 
+/** Where to PUT a JSONL file for `bulkImport`. */
+export type StagedUpload = {
+  __typename?: 'StagedUpload';
+  /** The URL works until then. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** PUT the file's bytes here (relative to the API's origin) with this key's Authorization header; then pass this URL as `bulkImport`'s `uploadUrl`. */
+  url: Scalars['String']['output'];
+};
+
+/** An upload URL, or what was wrong. */
+export type StagedUploadPayload = {
+  __typename?: 'StagedUploadPayload';
+  /** Null on a user error. */
+  upload: Maybe<StagedUpload>;
+  /** What was wrong with the input, by path; empty when the write happened. */
+  userErrors: Array<UserError>;
+};
+
 /** Live updates, over WebSocket (graphql-transport-ws). */
 export type Subscription = {
   __typename?: 'Subscription';
-  /** The customer's new touchpoints, ticket changes and survey responses, as they are committed. `customerTimelineChanges` adds cursors to resume from. */
+  /** This key's bulk operations as they COMPLETE, FAIL or are CANCELED, from when you subscribe on (checked every second). */
+  bulkOperationFinished: BulkOperation;
+  /** The customer's new touchpoints, ticket changes and survey responses (the kinds this key's role may read), as they are committed. `customerTimelineChanges` adds cursors to resume from. */
   customerTimeline: TimelineEvent;
   /** Like `customerTimeline`, with each change's cursor; after a dropped socket, subscribe with `after` to receive what was missed first. */
   customerTimelineChanges: TimelineChange;
@@ -1018,6 +1376,36 @@ export type SurveyEdge = {
   node: Survey;
 };
 
+/** A survey invitation: its token was shown once, to its sender. */
+export type SurveyInvitation = Node & {
+  __typename?: 'SurveyInvitation';
+  /** Who is invited. */
+  customer: Customer;
+  /** Its token is refused from this moment (14 days after sentAt). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Opaque global id. */
+  id: Scalars['ID']['output'];
+  /** The response given with its token; null until answered. */
+  response: Maybe<SurveyResponse>;
+  /** When it was sent. */
+  sentAt: Scalars['DateTime']['output'];
+  /** The survey it invites to answer. */
+  survey: Survey;
+  /** The ticket it follows up; null for an invitation to a customer. */
+  ticket: Maybe<Ticket>;
+};
+
+/** The invitation and its token, or what was wrong. */
+export type SurveyInvitationPayload = {
+  __typename?: 'SurveyInvitationPayload';
+  /** Null on a user error. */
+  invitation: Maybe<SurveyInvitation>;
+  /** The single-use token for `submitSurveyResponse(input: {invitationToken})`: shown only here, stored only as a hash; put it in the link you send now. */
+  token: Maybe<Scalars['String']['output']>;
+  /** What was wrong with the input, by path; empty when the write happened. */
+  userErrors: Array<UserError>;
+};
+
 /** NPS scale 0-10, CSAT 1-5, CES 1-7 (higher = easier). */
 export type SurveyKind =
   /** Customer effort: how easy it was, 1-7 (higher = easier). */
@@ -1091,6 +1479,8 @@ export type SurveyResponseInput = {
   comment: InputMaybe<Scalars['String']['input']>;
   /** Who answered. */
   customer: CustomerRef;
+  /** The token of a survey invitation: the response is linked to the invitation, and its survey, customer and ticket are the invitation's (those given are not used). Sent again, the same response comes back, stored once. An expired or unknown token is a user error on this field. */
+  invitationToken: InputMaybe<Scalars['String']['input']>;
   /** Defaults to now. */
   respondedAt: InputMaybe<Scalars['DateTime']['input']>;
   /** Inside the survey's scale. */
@@ -1140,6 +1530,8 @@ export type Ticket = Node & {
   firstResponseAt: Maybe<Scalars['DateTime']['output']>;
   /** Whole seconds from createdAt to firstResponseAt; null before a response. */
   firstResponseSeconds: Maybe<Scalars['Int']['output']>;
+  /** Its satisfaction check; null unless RESOLVED or CLOSED. */
+  followUp: Maybe<FollowUp>;
   /** Opaque global id. */
   id: Scalars['ID']['output'];
   /** How urgent it is. */
@@ -1152,6 +1544,8 @@ export type Ticket = Node & {
   resolvedAt: Maybe<Scalars['DateTime']['output']>;
   /** For RESOLVED or CLOSED tickets: one contact and never reopened; null while the ticket is still open. */
   resolvedOnFirstContact: Maybe<Scalars['Boolean']['output']>;
+  /** Its SLA now: due times, each target's state and the overall state. */
+  sla: TicketSla;
   /** Where the ticket is in its lifecycle. */
   status: TicketStatus;
   /** What the case is about, in the customer's words. */
@@ -1203,6 +1597,8 @@ export type TicketFilter = {
   from: InputMaybe<Scalars['DateTime']['input']>;
   /** Any of these priorities. */
   priority: InputMaybe<Array<TicketPriority>>;
+  /** Any of these overall SLA states (`sla.state`), now. */
+  slaState: InputMaybe<Array<SlaState>>;
   /** Any of these statuses. */
   status: InputMaybe<Array<TicketStatus>>;
   /** createdAt < to. */
@@ -1221,8 +1617,12 @@ export type TicketOrder = {
 export type TicketOrderField =
   /** When the ticket was opened. */
   | 'CREATED_AT'
+  /** By sla.firstResponseDueAt, ties by id. */
+  | 'FIRST_RESPONSE_DUE'
   /** Severity (URGENT highest); equal priorities oldest first. */
-  | 'PRIORITY';
+  | 'PRIORITY'
+  /** By sla.resolutionDueAt, ties by id. */
+  | 'RESOLUTION_DUE';
 
 /** The ticket as stored after the write, or why not. */
 export type TicketPayload = {
@@ -1243,6 +1643,25 @@ export type TicketPriority =
   | 'NORMAL'
   /** Now: something is broken for the customer. */
   | 'URGENT';
+
+/** A ticket against its priority's SLA policy, now. */
+export type TicketSla = {
+  __typename?: 'TicketSla';
+  /** When the first response is due (stored when the ticket was opened or its priority or policy changed). */
+  firstResponseDueAt: Scalars['DateTime']['output'];
+  /** The first response target's state. */
+  firstResponseState: SlaState;
+  /** The policy of the ticket's priority. */
+  policy: SlaPolicy;
+  /** When resolution is due. */
+  resolutionDueAt: Scalars['DateTime']['output'];
+  /** The resolution target's state; achieved by the last resolvedAt while RESOLVED or CLOSED, unachieved again by a reopen. */
+  resolutionState: SlaState;
+  /** Wall-clock seconds until the earliest due time of a target not yet decided; null once both are decided (achieved, or due time passed). */
+  secondsToNextDue: Maybe<Scalars['Int']['output']>;
+  /** The worse of the two (BREACHED > AT_RISK > ON_TRACK > MET). */
+  state: SlaState;
+};
 
 /** NEW -> OPEN -> PENDING <-> OPEN -> RESOLVED -> CLOSED; RESOLVED may reopen. */
 export type TicketStatus =
@@ -1277,6 +1696,8 @@ export type TimelineConnection = {
   edges: Array<TimelineEdge>;
   /** Where this page sits in the timeline. */
   pageInfo: PageInfo;
+  /** Number of events matching the filter, across all pages; only the kinds this key's role may read. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** One event of the timeline. */
