@@ -26,7 +26,7 @@ from models.enums import STAGE_ORDER
 from models.types import utc_now
 from resolvers import webhooks
 from resolvers.customers import normalize_email
-from resolvers.writes import UserError, UserErrors, Write, check_length, fail
+from resolvers.writes import FOR_NO_KEY_UPDATE, UserError, UserErrors, Write, check_length, fail
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PHONE_PUNCTUATION = re.compile(r"[\s().\-]")
@@ -197,9 +197,11 @@ async def create_customer(write: Write, data: CustomerInput) -> Customer:
 
 async def _live_customer(write: Write, key: uuid.UUID, path: list[str]) -> Customer:
     """The customer behind an id (its survivor if merged), locked for this transaction."""
-    customer = await write.session.get(Customer, key, with_for_update=True)
+    customer = await write.session.get(Customer, key, with_for_update=FOR_NO_KEY_UPDATE)
     if customer is not None and customer.merged_into_id is not None:
-        customer = await write.session.get(Customer, customer.merged_into_id, with_for_update=True)
+        customer = await write.session.get(
+            Customer, customer.merged_into_id, with_for_update=FOR_NO_KEY_UPDATE
+        )
     if customer is None:
         raise fail(path, "No customer has this id.", "NOT_FOUND")
     if customer.erased_at is not None:
@@ -249,7 +251,7 @@ async def _lock_in_order(session: AsyncSession, keys: Sequence[uuid.UUID]) -> No
         sa.select(col(Customer.id))
         .where(col(Customer.id).in_(everyone))
         .order_by(col(Customer.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
 
 
@@ -265,7 +267,7 @@ async def merge_customers(
     errors: list[UserError] = []
     for index, key in enumerate(merged_keys):
         path = ("input", "mergedIds", str(index))
-        customer = await session.get(Customer, key, with_for_update=True)
+        customer = await session.get(Customer, key, with_for_update=FOR_NO_KEY_UPDATE)
         if customer is None:
             errors.append(UserError(path, "No customer has this id.", "NOT_FOUND"))
         elif customer.id == survivor.id or customer.merged_into_id is not None:
@@ -310,7 +312,7 @@ async def merge_customers(
 async def unmerge_customer(write: Write, key: uuid.UUID) -> Customer:
     """Gives a merged customer back exactly the records it brought into the merge."""
     session = write.session
-    customer = await session.get(Customer, key, with_for_update=True)
+    customer = await session.get(Customer, key, with_for_update=FOR_NO_KEY_UPDATE)
     if customer is None:
         raise fail(["id"], "No customer has this id.", "NOT_FOUND")
     if customer.merged_into_id is None:
@@ -348,9 +350,11 @@ async def unmerge_customer(write: Write, key: uuid.UUID) -> Customer:
 async def erase_customer(write: Write, key: uuid.UUID) -> uuid.UUID:
     """GDPR erasure of the person and of every record merged into them; scores stay."""
     session = write.session
-    customer = await session.get(Customer, key, with_for_update=True)
+    customer = await session.get(Customer, key, with_for_update=FOR_NO_KEY_UPDATE)
     if customer is not None and customer.merged_into_id is not None:
-        customer = await session.get(Customer, customer.merged_into_id, with_for_update=True)
+        customer = await session.get(
+            Customer, customer.merged_into_id, with_for_update=FOR_NO_KEY_UPDATE
+        )
     if customer is None:
         raise fail(["id"], "No customer has this id.", "NOT_FOUND")
     if customer.erased_at is not None:

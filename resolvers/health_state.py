@@ -89,7 +89,7 @@ async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> N
             sa.select(CUSTOMER_ID)
             .where(CUSTOMER_ID.in_(chunk))
             .order_by(CUSTOMER_ID)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         found = health.facts(CUSTOMER_ID, now)
         moments = _moments(CUSTOMER_ID, now)

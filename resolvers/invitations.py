@@ -23,7 +23,7 @@ from models.types import utc_now
 from resolvers import follow_ups
 from resolvers.pagination import Sessions
 from resolvers.tickets import CLOSED_STATES
-from resolvers.writes import CustomerRef, Write, fail, require_customer
+from resolvers.writes import FOR_NO_KEY_UPDATE, CustomerRef, Write, fail, require_customer
 
 VALID_FOR = timedelta(days=14)
 TOKEN_PREFIX = "inv_"  # noqa: S105 (a prefix, no secret)
@@ -55,7 +55,7 @@ async def send_invitation(write: Write, data: NewInvitation) -> tuple[SurveyInvi
         raise fail(["input", "surveyId"], "No survey has this id.", "NOT_FOUND")
     ticket: Ticket | None = None
     if data.ticket_id is not None:
-        ticket = await session.get(Ticket, data.ticket_id, with_for_update=True)
+        ticket = await session.get(Ticket, data.ticket_id, with_for_update=FOR_NO_KEY_UPDATE)
         if ticket is None:
             raise fail(["input", "ticketId"], "No ticket has this id.", "NOT_FOUND")
         if ticket.status not in CLOSED_STATES:
@@ -95,7 +95,7 @@ async def redeem(
     statement = (
         sa.select(SurveyInvitation)
         .where(col(SurveyInvitation.token_hash) == token_hash(token))
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     invitation = (await session.execute(statement)).scalar_one_or_none()
     if invitation is None:

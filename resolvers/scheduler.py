@@ -93,7 +93,7 @@ async def still_claimed(
         sa.select(id_column)
         .where(id_column.in_(claim.ids), due_column == claim.lease_until)
         .order_by(id_column)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return list((await session.execute(statement)).scalars())
 

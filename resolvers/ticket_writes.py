@@ -13,6 +13,7 @@ from models import ChangeType, Channel, Ticket, TicketPriority, TicketStatus
 from models.types import utc_now
 from resolvers import follow_ups, sla
 from resolvers.writes import (
+    FOR_NO_KEY_UPDATE,
     INT_MAX,
     CustomerRef,
     Write,
@@ -107,7 +108,7 @@ def allowed_moves(status: TicketStatus) -> list[str]:
 
 
 async def _locked_ticket(write: Write, key: uuid.UUID) -> Ticket:
-    ticket = await write.session.get(Ticket, key, with_for_update=True)
+    ticket = await write.session.get(Ticket, key, with_for_update=FOR_NO_KEY_UPDATE)
     if ticket is None:
         raise fail(["id"], "No ticket has this id.", "NOT_FOUND")
     return ticket

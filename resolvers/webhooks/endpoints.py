@@ -21,7 +21,7 @@ from resolvers.pagination import Page, PageRequest, Sessions, count_rows, fetch_
 from resolvers.webhooks.filters import RECORD_FILTERS
 from resolvers.webhooks.signing import new_secret
 from resolvers.webhooks.url_policy import UrlPolicy, url_problem
-from resolvers.writes import Write, check_length, fail
+from resolvers.writes import FOR_NO_KEY_UPDATE, Write, check_length, fail
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ async def create_endpoint(write: Write, data: NewEndpoint) -> WebhookEndpoint:
 
 
 async def _endpoint(write: Write, key: uuid.UUID) -> WebhookEndpoint:
-    endpoint = await write.session.get(WebhookEndpoint, key, with_for_update=True)
+    endpoint = await write.session.get(WebhookEndpoint, key, with_for_update=FOR_NO_KEY_UPDATE)
     if endpoint is None:
         raise fail(["id"], "No webhook endpoint has this id.", "NOT_FOUND")
     return endpoint
@@ -141,7 +141,7 @@ async def delete_endpoint(write: Write, key: uuid.UUID) -> uuid.UUID:
 
 async def replay_delivery(write: Write, key: uuid.UUID) -> WebhookDelivery:
     """Sends the recorded body again, with a fresh signature and a fresh round of retries."""
-    delivery = await write.session.get(WebhookDelivery, key, with_for_update=True)
+    delivery = await write.session.get(WebhookDelivery, key, with_for_update=FOR_NO_KEY_UPDATE)
     if delivery is None:
         raise fail(["id"], "No webhook delivery has this id.", "NOT_FOUND")
     if delivery.status == DeliveryStatus.PENDING:
