@@ -22,8 +22,9 @@ from api.settings import Settings
 from models.types import utc_now
 from resolvers.health_state import HEALTH_DUE
 from resolvers.scheduler import DueWork
+from resolvers.sla_live import SLA_DUE
 
-DUE_WORK: tuple[DueWork, ...] = (HEALTH_DUE,)
+DUE_WORK: tuple[DueWork, ...] = (HEALTH_DUE, SLA_DUE)
 CLAIM_BATCH = 200
 LEASE = timedelta(minutes=2)
 
@@ -67,7 +68,8 @@ class Scheduler:
             while True:
                 claim = await kind.claim(write_sessions, utc_now(), self.batch, LEASE)
                 if claim.ids:
-                    done.extend(await kind.apply(write_sessions, claim))
+                    feed = getattr(self.state, "changes", None)
+                    done.extend(await kind.apply(write_sessions, claim, feed))
                 if len(claim.ids) < self.batch:
                     break
         return applied

@@ -87,6 +87,9 @@ class ChangeType(StrEnum):
     TICKET_OPENED = "TICKET_OPENED"
     TICKET_UPDATED = "TICKET_UPDATED"
     SURVEY_RESPONSE_RECORDED = "SURVEY_RESPONSE_RECORDED"
+    # Written by time alone (the scheduler) or by a write: a ticket's SLA state entered.
+    TICKET_SLA_AT_RISK = "TICKET_SLA_AT_RISK"
+    TICKET_SLA_BREACHED = "TICKET_SLA_BREACHED"
 
     @property
     def record_type(self) -> str:
@@ -99,6 +102,8 @@ CHANGE_RECORD_TYPES = {
     ChangeType.TICKET_OPENED: "Ticket",
     ChangeType.TICKET_UPDATED: "Ticket",
     ChangeType.SURVEY_RESPONSE_RECORDED: "SurveyResponse",
+    ChangeType.TICKET_SLA_AT_RISK: "Ticket",
+    ChangeType.TICKET_SLA_BREACHED: "Ticket",
 }
 
 

@@ -34,7 +34,7 @@ from models import (
     Touchpoint,
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
-from resolvers import health_state
+from resolvers import health_state, sla_live
 
 FIRST_NAMES = [
     "Ada",
@@ -608,3 +608,5 @@ async def write(
         # Health kept current from the start: stored now, with each next check by time.
         session = AsyncSession(bind=connection)
         await health_state.refresh(session, [c["id"] for c in data.customers])
+        # SLA states stored as they stand (nothing announced), each next check by time.
+        await sla_live.refresh(session, [t["id"] for t in data.tickets], announce=False)

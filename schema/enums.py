@@ -120,6 +120,10 @@ described(
         "TICKET_OPENED": "A ticket was opened.",
         "TICKET_UPDATED": "A ticket moved (assigned, answered, resolved, ...) or was edited.",
         "SURVEY_RESPONSE_RECORDED": "A survey response was submitted.",
+        "TICKET_SLA_AT_RISK": "A ticket's SLA state became AT_RISK (by time alone or by a "
+        "write); once each time it enters the state. Not for PARTNER.",
+        "TICKET_SLA_BREACHED": "A ticket's SLA state became BREACHED (by time alone or by a "
+        "write); once each time it enters the state. Not for PARTNER.",
     },
 )
 described(

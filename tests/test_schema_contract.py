@@ -75,7 +75,6 @@ NOT_YET_BUILT: set[str] = {
     "StagedUploadPayload",
     "Subscription.actionsChanged",
     "Subscription.bulkOperationFinished",
-    "Subscription.ticketSlaChanged",
     "SurveyInvitation",
     "SurveyInvitationPayload",
     "SurveyResponseInput.invitationToken",
