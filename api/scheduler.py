@@ -23,8 +23,9 @@ from models.types import utc_now
 from resolvers.follow_ups import FOLLOW_UP_DUE
 from resolvers.health_state import HEALTH_DUE
 from resolvers.scheduler import DueWork
+from resolvers.sla_live import SLA_DUE
 
-DUE_WORK: tuple[DueWork, ...] = (HEALTH_DUE, FOLLOW_UP_DUE)
+DUE_WORK: tuple[DueWork, ...] = (HEALTH_DUE, FOLLOW_UP_DUE, SLA_DUE)
 CLAIM_BATCH = 200
 LEASE = timedelta(minutes=2)
 
@@ -68,7 +69,8 @@ class Scheduler:
             while True:
                 claim = await kind.claim(write_sessions, utc_now(), self.batch, LEASE)
                 if claim.ids:
-                    done.extend(await kind.apply(write_sessions, claim))
+                    feed = getattr(self.state, "changes", None)
+                    done.extend(await kind.apply(write_sessions, claim, feed))
                 if len(claim.ids) < self.batch:
                     break
         return applied

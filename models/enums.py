@@ -89,6 +89,9 @@ class ChangeType(StrEnum):
     SURVEY_RESPONSE_RECORDED = "SURVEY_RESPONSE_RECORDED"
     SURVEY_INVITATION_SENT = "SURVEY_INVITATION_SENT"
     FOLLOW_UP_MISSED = "FOLLOW_UP_MISSED"
+    # Written by time alone (the scheduler) or by a write: a ticket's SLA state entered.
+    TICKET_SLA_AT_RISK = "TICKET_SLA_AT_RISK"
+    TICKET_SLA_BREACHED = "TICKET_SLA_BREACHED"
 
     @property
     def record_type(self) -> str:
@@ -103,6 +106,8 @@ CHANGE_RECORD_TYPES = {
     ChangeType.SURVEY_RESPONSE_RECORDED: "SurveyResponse",
     ChangeType.SURVEY_INVITATION_SENT: "SurveyInvitation",
     ChangeType.FOLLOW_UP_MISSED: "Ticket",  # the ticket whose follow-up was missed
+    ChangeType.TICKET_SLA_AT_RISK: "Ticket",
+    ChangeType.TICKET_SLA_BREACHED: "Ticket",
 }
 
 

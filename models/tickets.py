@@ -21,6 +21,8 @@ class Ticket(SQLModel, table=True):
         # SLA: ordering by due time (keyset with id) and the state filters (resolvers/sla.py).
         sa.Index("ix_ticket_first_response_due_at_id", "first_response_due_at", "id"),
         sa.Index("ix_ticket_resolution_due_at_id", "resolution_due_at", "id"),
+        # The scheduler's claims of tickets whose SLA state time alone changes next.
+        sa.Index("ix_ticket_sla_next_check_at", "sla_next_check_at"),
         # Metrics read only these columns of a window: index-only scans on PostgreSQL.
         sa.Index(
             "ix_ticket_created_at_metrics",
@@ -70,3 +72,11 @@ class Ticket(SQLModel, table=True):
     resolution_at_risk_at: datetime = Field(
         sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(1, 0.75)}
     )
+    # Live SLA (resolvers/sla_live.py): the next moment time alone changes the ticket's SLA
+    # state (null: never; rows inserted without it are first looked at when the first
+    # response would turn AT_RISK), and the overall state as of the last look, so a state
+    # is announced once each time it is entered.
+    sla_next_check_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(0, 0.75)}
+    )
+    sla_state: str | None = Field(default=None, sa_type=sa.String(16))

@@ -11,7 +11,7 @@ import asyncio
 import base64
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,15 +147,14 @@ async def changes_after(
     position: int,
     limit: int,
     customer_id: uuid.UUID | None = None,
-    record_type: str | None = None,
+    change_types: Collection[ChangeType] | None = None,
 ) -> list[Change]:
     """Logged changes after `position`, oldest first: what a resuming subscriber missed."""
     statement = sa.select(ChangeEvent).where(col(ChangeEvent.id) > position)
     if customer_id is not None:
         statement = statement.where(col(ChangeEvent.customer_id) == customer_id)
-    if record_type is not None:
-        types = [t for t in ChangeType if t.record_type == record_type]
-        statement = statement.where(col(ChangeEvent.change_type).in_(types))
+    if change_types is not None:
+        statement = statement.where(col(ChangeEvent.change_type).in_(sorted(change_types)))
     async with sessions() as session:
         found = await session.execute(statement.order_by(col(ChangeEvent.id)).limit(limit))
         return [Change.of(event) for event in found.scalars()]

@@ -31,7 +31,7 @@ from models import (
 )
 from models.types import utc_now
 from resolvers import changes as change_log
-from resolvers.changes import PendingChange
+from resolvers.changes import Change, ChangeFeed, PendingChange
 from resolvers.pagination import (
     Ordering,
     Page,
@@ -167,59 +167,67 @@ async def _claim(write_sessions: Sessions, now: datetime, limit: int, lease: tim
     )
 
 
-async def _apply(write_sessions: Sessions, claim: Claim) -> list[uuid.UUID]:
-    """DUE past its expiry -> MISSED, announced to webhooks as FOLLOW_UP_MISSED."""
-    async with write_sessions() as session, session.begin():
-        ours = await still_claimed(session, claim, TICKET_ID, NEXT_CHECK)
-        if not ours:
-            return []
-        now = utc_now()
-        rows = (
-            await session.execute(
-                sa.select(
-                    TICKET_ID,
-                    col(FollowUp.state),
-                    col(FollowUp.expires_at),
-                    col(Ticket.customer_id),
-                )
-                .join(Ticket, col(Ticket.id) == TICKET_ID)
-                .where(TICKET_ID.in_(ours))
-            )
-        ).all()
-        missed = [
-            (key, customer)
-            for key, state, expires, customer in rows
-            if state == FollowUpState.DUE and expires <= now
-        ]
-        waiting = [
-            key for key, state, expires, _ in rows if state == FollowUpState.DUE and expires > now
-        ]
-        if missed:
-            await session.execute(
-                sa.update(FollowUp)
-                .where(TICKET_ID.in_([key for key, _ in missed]))
-                .values(state=FollowUpState.MISSED, next_check_at=None)
-            )
-            await change_log.record(
-                session,
-                [
-                    PendingChange(ChangeType.FOLLOW_UP_MISSED, key, customer)
-                    for key, customer in missed
-                ],
-            )
-        if waiting:  # not yet (a later resolution): look again at its expiry
-            await session.execute(
-                sa.update(FollowUp)
-                .where(TICKET_ID.in_(waiting))
-                .values(next_check_at=col(FollowUp.expires_at))
-            )
-        done = {key for key, _ in missed} | set(waiting)
-        leftover = [key for key in ours if key not in done]
-        if leftover:  # no longer DUE: nothing to look at by time
-            await session.execute(
-                sa.update(FollowUp).where(TICKET_ID.in_(leftover)).values(next_check_at=None)
-            )
+async def _apply(
+    write_sessions: Sessions, claim: Claim, feed: ChangeFeed | None = None
+) -> list[uuid.UUID]:
+    """DUE past its expiry -> MISSED, announced as FOLLOW_UP_MISSED after the commit."""
+    async with write_sessions() as session:
+        async with session.begin():
+            ours, committed = await _expire(session, claim)
+        await change_log.announce(feed, committed)  # committed: never before
     return ours
+
+
+async def _expire(session: AsyncSession, claim: Claim) -> tuple[list[uuid.UUID], list[Change]]:
+    """The claim's follow-ups, DUE past their expiry, made MISSED; the changes recorded."""
+    committed: list[Change] = []
+    ours = await still_claimed(session, claim, TICKET_ID, NEXT_CHECK)
+    if not ours:
+        return [], []
+    now = utc_now()
+    rows = (
+        await session.execute(
+            sa.select(
+                TICKET_ID,
+                col(FollowUp.state),
+                col(FollowUp.expires_at),
+                col(Ticket.customer_id),
+            )
+            .join(Ticket, col(Ticket.id) == TICKET_ID)
+            .where(TICKET_ID.in_(ours))
+        )
+    ).all()
+    missed = [
+        (key, customer)
+        for key, state, expires, customer in rows
+        if state == FollowUpState.DUE and expires <= now
+    ]
+    waiting = [
+        key for key, state, expires, _ in rows if state == FollowUpState.DUE and expires > now
+    ]
+    if missed:
+        await session.execute(
+            sa.update(FollowUp)
+            .where(TICKET_ID.in_([key for key, _ in missed]))
+            .values(state=FollowUpState.MISSED, next_check_at=None)
+        )
+        committed = await change_log.record(
+            session,
+            [PendingChange(ChangeType.FOLLOW_UP_MISSED, key, customer) for key, customer in missed],
+        )
+    if waiting:  # not yet (a later resolution): look again at its expiry
+        await session.execute(
+            sa.update(FollowUp)
+            .where(TICKET_ID.in_(waiting))
+            .values(next_check_at=col(FollowUp.expires_at))
+        )
+    done = {key for key, _ in missed} | set(waiting)
+    leftover = [key for key in ours if key not in done]
+    if leftover:  # no longer DUE: nothing to look at by time
+        await session.execute(
+            sa.update(FollowUp).where(TICKET_ID.in_(leftover)).values(next_check_at=None)
+        )
+    return ours, committed
 
 
 async def _next_due(sessions: Sessions) -> datetime | None:

@@ -25,6 +25,7 @@ from sqlmodel import col
 from models import Customer, SurveyResponse, Ticket, Touchpoint
 from models.types import utc_now
 from resolvers import health
+from resolvers.changes import ChangeFeed
 from resolvers.pagination import Sessions
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
 
@@ -151,7 +152,9 @@ async def _claim(write_sessions: Sessions, now: datetime, limit: int, lease: tim
     return await claim_rows(write_sessions, HEALTH_KIND, CUSTOMER_ID, NEXT_CHECK, now, limit, lease)
 
 
-async def _apply(write_sessions: Sessions, claim: Claim) -> list[uuid.UUID]:
+async def _apply(
+    write_sessions: Sessions, claim: Claim, feed: ChangeFeed | None = None
+) -> list[uuid.UUID]:
     async with write_sessions() as session, session.begin():
         ours = await still_claimed(session, claim, CUSTOMER_ID, NEXT_CHECK)
         await refresh(session, ours)

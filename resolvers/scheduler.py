@@ -17,6 +17,8 @@ Adding a kind (e.g. ticket SLA states) takes three functions, most of them from 
   does the work and stores each row's next due time (null: never by time alone). A row
   applied once is therefore never applied again for the same claim; apply must still
   change state only on a real transition (emit an event only when a state is entered).
+  A kind that logs changes records them in that transaction and, once committed,
+  announces them on the feed it is given (as a write does).
 - `next_due`: `earliest(sessions, due_column)`, so the scheduler sleeps until then.
 
 Then list the kind in `api.scheduler.DUE_WORK`. On SQLite writes are serial (one process).
@@ -26,11 +28,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from resolvers.changes import ChangeFeed
 from resolvers.pagination import Sessions
 
 
@@ -43,13 +46,21 @@ class Claim:
     lease_until: datetime
 
 
+class Apply(Protocol):
+    """(write sessions, claim, where to announce logged changes) -> the rows applied
+    (those still claimed)."""
+
+    def __call__(
+        self, write_sessions: Sessions, claim: Claim, feed: ChangeFeed | None = None
+    ) -> Awaitable[list[uuid.UUID]]: ...
+
+
 @dataclass(frozen=True)
 class DueWork:
     name: str
     # (write sessions, now, at most this many rows, lease) -> the rows taken
     claim: Callable[[Sessions, datetime, int, timedelta], Awaitable[Claim]]
-    # (write sessions, claim) -> the rows applied (those still claimed)
-    apply: Callable[[Sessions, Claim], Awaitable[list[uuid.UUID]]]
+    apply: Apply
     # (sessions) -> when the next row falls due, if any does
     next_due: Callable[[Sessions], Awaitable[datetime | None]]
 

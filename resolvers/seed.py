@@ -34,7 +34,7 @@ from models import (
     Touchpoint,
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
-from resolvers import follow_ups, health_state
+from resolvers import follow_ups, health_state, sla_live
 
 FIRST_NAMES = [
     "Ada",
@@ -609,3 +609,5 @@ async def write(
         session = AsyncSession(bind=connection)
         await health_state.refresh(session, [c["id"] for c in data.customers])
         await follow_ups.backfill(session)
+        # SLA states stored as they stand (nothing announced), each next check by time.
+        await sla_live.refresh(session, [t["id"] for t in data.tickets], announce=False)

@@ -357,6 +357,7 @@ async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
     row.updated_at = utc_now()
     await write.session.flush()
     moved = await _move_open_tickets(write.session, policy)
+    write.tickets.update(moved)  # their SLA state is looked at again before the commit
     write.audit(
         "setSlaPolicy",
         [f"SlaPolicy:{data.priority.value}"],  # a policy's key is its priority
@@ -364,12 +365,12 @@ async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
         firstResponseSeconds=policy.first_response_seconds,
         resolutionSeconds=policy.resolution_seconds,
         calendar=calendar is not None,
-        ticketsMoved=moved,
+        ticketsMoved=len(moved),
     )
-    return policy, moved
+    return policy, len(moved)
 
 
-async def _move_open_tickets(session: AsyncSession, policy: Policy) -> int:
+async def _move_open_tickets(session: AsyncSession, policy: Policy) -> list[Any]:
     found = await session.execute(
         sa.select(col(Ticket.id), col(Ticket.created_at))
         .where(col(Ticket.priority) == policy.priority, col(Ticket.status).in_(RUNNING))
@@ -380,4 +381,4 @@ async def _move_open_tickets(session: AsyncSession, policy: Policy) -> int:
     ]
     if rows:
         await session.execute(sa.update(Ticket), rows)
-    return len(rows)
+    return [row["id"] for row in rows]

@@ -78,10 +78,14 @@ class Write:
     changes: list[PendingChange] = field(default_factory=list)
     # Customers whose stored health this write may change: recomputed before it commits.
     touched: set[uuid.UUID] = field(default_factory=set)
+    # Tickets whose SLA state this write may change: looked at again before it commits.
+    tickets: set[uuid.UUID] = field(default_factory=set)
 
     def changed(self, change_type: ChangeType, *records: CustomerRecord) -> None:
         self.changes.extend(change_log.pending(change_type, records))
         self.touch(*(r.customer_id for r in records))
+        if change_type.record_type == "Ticket":
+            self.tickets.update(r.id for r in records)
 
     def touch(self, *customer_ids: uuid.UUID) -> None:
         self.touched.update(customer_ids)
@@ -108,6 +112,11 @@ async def write(
             transaction = Write(session, actor)
             yield transaction
             await health_state.refresh(session, transaction.touched)
+            # Here, not at the top: sla_live -> sla -> writes.
+            from resolvers import sla_live
+
+            # SLA states the write's ticket changes entered, logged with them.
+            transaction.changes.extend(await sla_live.refresh(session, transaction.tickets))
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
 

@@ -126,6 +126,10 @@ described(
         "its token: docs/webhooks.md).",
         "FOLLOW_UP_MISSED": "A resolved ticket's follow-up passed its window while DUE "
         "(the record is the ticket).",
+        "TICKET_SLA_AT_RISK": "A ticket's SLA state became AT_RISK (by time alone or by a "
+        "write); once each time it enters the state. Not for PARTNER.",
+        "TICKET_SLA_BREACHED": "A ticket's SLA state became BREACHED (by time alone or by a "
+        "write); once each time it enters the state. Not for PARTNER.",
     },
 )
 described(

@@ -21,6 +21,7 @@ import strawberry
 from graphql import GraphQLError
 
 from api.context import Context
+from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers import keys, surveys, tickets, touchpoints
 from resolvers.changes import Change
@@ -56,14 +57,14 @@ async def _changes(
     context: Context,
     after: str | None,
     customer_id: uuid.UUID | None = None,
-    record_type: str | None = None,
+    change_types: frozenset[ChangeType] | None = None,
 ) -> AsyncGenerator[list[Change], None]:
     """Committed changes in batches: the missed ones after `after`, then live ones as they
     come, in log order and none twice, while the subscriber's key stays valid."""
 
     def wanted(change: Change) -> bool:
         return (customer_id is None or change.customer_id == customer_id) and (
-            record_type is None or change.record_type == record_type
+            change_types is None or change.change_type in change_types
         )
 
     # Listening starts before the replay, so nothing committed in between is lost.
@@ -78,11 +79,12 @@ async def _changes(
                 )
             while True:
                 missed = await change_log.changes_after(
-                    context.primary_sessions, last, REPLAY_PAGE, customer_id, record_type
+                    context.primary_sessions, last, REPLAY_PAGE, customer_id, change_types
                 )
                 if missed:
                     await _check_key(context)
                     last = missed[-1].position
+                    context.now = utc_now()  # an event's SLA and health are as of now
                     yield missed
                 if len(missed) < REPLAY_PAGE:
                     break
@@ -96,6 +98,7 @@ async def _changes(
             if last is not None and change.position <= last:
                 continue  # already replayed from the log
             last = change.position
+            context.now = utc_now()
             yield [change]
 
 
@@ -154,6 +157,17 @@ class TicketChange(CommittedChange):
     ticket: Ticket = strawberry.field(description="The ticket as it is now.")
 
 
+# What writes did to records (the timeline), to tickets (`ticketChanged`), and the SLA
+# states tickets entered (`ticketSlaChanged`, logged by resolvers/sla_live.py). Other
+# change types (invitations sent, follow-ups missed) are for webhooks only.
+TICKET_WRITES = frozenset({ChangeType.TICKET_OPENED, ChangeType.TICKET_UPDATED})
+SLA_ENTERED = frozenset({ChangeType.TICKET_SLA_AT_RISK, ChangeType.TICKET_SLA_BREACHED})
+RECORD_WRITES = TICKET_WRITES | {
+    ChangeType.TOUCHPOINT_RECORDED,
+    ChangeType.SURVEY_RESPONSE_RECORDED,
+}
+
+
 async def _timeline_changes(
     info: strawberry.Info[Context, None], customer_id: strawberry.ID, after: str | None
 ) -> AsyncGenerator[TimelineChange, None]:
@@ -161,7 +175,7 @@ async def _timeline_changes(
     customer = await _customer_key(context, customer_id)
     # Only the kinds the role may read: the others are not even fetched.
     kinds = visible_kinds(context.viewer.role)
-    async for batch in _changes(context, after, customer_id=customer):
+    async for batch in _changes(context, after, customer, RECORD_WRITES):
         batch = [c for c in batch if c.record_type in kinds]
         records = await _records(context, batch)
         for change in batch:
@@ -175,11 +189,14 @@ async def _timeline_changes(
 
 
 async def _ticket_changes(
-    info: strawberry.Info[Context, None], filter: TicketFilter | None, after: str | None
+    info: strawberry.Info[Context, None],
+    filter: TicketFilter | None,
+    after: str | None,
+    change_types: frozenset[ChangeType] = TICKET_WRITES,
 ) -> AsyncGenerator[TicketChange, None]:
     context = info.context
     query = ticket_query(filter)
-    async for batch in _changes(context, after, record_type="Ticket"):
+    async for batch in _changes(context, after, change_types=change_types):
         ids = [c.record_id for c in batch]
         found = {
             t.id: t for t in await tickets.tickets_matching(context.primary_sessions, ids, query)
@@ -247,5 +264,34 @@ class Subscription(BulkSubscriptions):
     ) -> AsyncGenerator[TicketChange, None]:
         async for change in _answered(
             _ticket_changes(info, filter, after), info.context.request_id
+        ):
+            yield change
+
+    @strawberry.subscription(
+        description="Tickets entering SLA state AT_RISK or BREACHED (`sla.state`), when they "
+        "pass the filter: once each time a ticket enters one of them, by time alone (within "
+        "60 seconds of the moment, whichever server process applies it) or by a write (a "
+        "priority change, a reopen). `ticketSlaChanges` adds cursors to resume from.",
+        extensions=reads(Area.TICKETS),
+    )
+    async def ticket_sla_changed(
+        self, info: strawberry.Info[Context, None], filter: Filter = None
+    ) -> AsyncGenerator[Ticket, None]:
+        async for change in _answered(
+            _ticket_changes(info, filter, None, SLA_ENTERED), info.context.request_id
+        ):
+            yield change.ticket
+
+    @strawberry.subscription(
+        description="Like `ticketSlaChanged`, with each change's cursor and its type "
+        "(`TICKET_SLA_AT_RISK`, `TICKET_SLA_BREACHED`); after a dropped socket, subscribe "
+        "with `after` to receive what was missed first.",
+        extensions=reads(Area.TICKETS),
+    )
+    async def ticket_sla_changes(
+        self, info: strawberry.Info[Context, None], filter: Filter = None, after: After = None
+    ) -> AsyncGenerator[TicketChange, None]:
+        async for change in _answered(
+            _ticket_changes(info, filter, after, SLA_ENTERED), info.context.request_id
         ):
             yield change

@@ -51,7 +51,6 @@ NOT_YET_BUILT: set[str] = {
     "ReadAuditEntry",
     "ReadAuditFilter",
     "Subscription.actionsChanged",
-    "Subscription.ticketSlaChanged",
 }
 
 
