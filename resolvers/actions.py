@@ -481,7 +481,14 @@ async def _apply(write_sessions: Sessions, claim: Claim) -> list[uuid.UUID]:
     """Health first (SAVE_AT_RISK reads it), then the actions, at the same now."""
     async with write_sessions() as session, session.begin():
         ours = await still_claimed(session, claim, CUSTOMER_ID, NEXT_CHECK)
-        await health_state.refresh(session, ours)
+        # Health that is due (not claimed by a health round elsewhere: a claim's lease
+        # lies ahead) first; a claimed one is looked at again when its lease ends.
+        due_health = await session.execute(
+            sa.select(CUSTOMER_ID).where(
+                CUSTOMER_ID.in_(ours), col(Customer.health_next_check_at) <= utc_now()
+            )
+        )
+        await health_state.refresh(session, list(due_health.scalars()))
         await refresh(session, ours)
     return ours
 
