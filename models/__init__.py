@@ -1,5 +1,6 @@
 """SQLModel tables, one module per domain; importing this package registers them all."""
 
+from models.actions import NextAction
 from models.audit import AuditEntry
 from models.bulk import BulkKind, BulkOperation, BulkStatus, BulkUpload
 from models.changes import ChangeEvent, ChangeLogPosition
@@ -43,6 +44,7 @@ __all__ = [
     "FollowUpState",
     "JourneyStage",
     "MergeRecord",
+    "NextAction",
     "Role",
     "SlaPolicy",
     "Survey",

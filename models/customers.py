@@ -47,6 +47,8 @@ class Customer(SQLModel, table=True):
     health_reasons: list[str] | None = Field(default=None, sa_type=sa.JSON)
     health_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     health_next_check_at: datetime | None = Field(default=EPOCH, sa_type=UTCDateTime, index=True)
+    # When time alone may next start or end one of its next-best-actions (resolvers/actions.py).
+    actions_next_check_at: datetime | None = Field(default=EPOCH, sa_type=UTCDateTime, index=True)
 
 
 class CustomerExternalId(SQLModel, table=True):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from models import Customer, CustomerExternalId, JourneyStage, Touchpoint
+from models import Customer, CustomerExternalId, JourneyStage, NextAction, Touchpoint
 from models.touchpoints import PURCHASE_KIND
 from models.types import fold_case
 from resolvers.filters import ColumnFilter, Filter, Param, column_sql, window
@@ -40,6 +40,7 @@ class CustomerQuery:
     created_from: datetime | None = None
     created_to: datetime | None = None
     health_level: str | None = None
+    has_action: str | None = None
     as_of: datetime | None = None
 
 
@@ -154,6 +155,24 @@ class HealthLevelFilter:
         return f"customer.health_level = {param('text', lambda q: q.health_level)}"
 
 
+@dataclass(frozen=True)
+class HasActionFilter:
+    """Customers with this next-best-action shown (stored, kept current: resolvers.actions).
+    No compiled form: that path declines."""
+
+    field: str = "has_action"
+
+    def condition(self, value: str, query: CustomerQuery) -> ColumnElement[bool]:
+        return sa.exists().where(
+            col(NextAction.customer_id) == col(Customer.id),
+            col(NextAction.kind) == value,
+            col(NextAction.dismissed_until).is_(None),
+        )
+
+    def sql(self, value: str, query: CustomerQuery, param: Param) -> str | None:
+        return None
+
+
 FILTERS: tuple[Filter, ...] = (
     Search(),
     ColumnFilter("segment", col(Customer.segment), "equals"),
@@ -161,6 +180,7 @@ FILTERS: tuple[Filter, ...] = (
     Churned(),
     *window("created_from", "created_to", col(Customer.created_at)),
     HealthLevelFilter(),
+    HasActionFilter(),
 )
 # Merged customers live on only as pointers to their survivor.
 NOT_MERGED_SQL = "customer.merged_into_id IS NULL"

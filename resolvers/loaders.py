@@ -18,6 +18,7 @@ from models import (
     Customer,
     CustomerExternalId,
     FollowUp,
+    NextAction,
     Survey,
     SurveyInvitation,
     SurveyResponse,
@@ -26,6 +27,7 @@ from models import (
     Touchpoint,
 )
 from resolvers import (
+    actions,
     customers,
     follow_ups,
     health,
@@ -101,6 +103,10 @@ class Loaders:
     def follow_up(self) -> DataLoader[uuid.UUID, FollowUp | None]:
         """A ticket's follow-up, by ticket id."""
         return self._by_key("follow_up", follow_ups.follow_ups_by_tickets)
+
+    def next_actions(self) -> DataLoader[uuid.UUID, list[NextAction]]:
+        """A customer's shown next-best-actions, in their order."""
+        return self._by_key("next_actions", actions.actions_of)
 
     def survey_invitation(self) -> DataLoader[uuid.UUID, SurveyInvitation | None]:
         return self._by_key("survey_invitation", invitations.invitations_by_ids)

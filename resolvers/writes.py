@@ -21,8 +21,8 @@ from sqlmodel import col
 
 from models import AuditEntry, ChangeType, Customer, CustomerExternalId, Role
 from models.types import utc_now
+from resolvers import actions, health_state
 from resolvers import changes as change_log
-from resolvers import health_state
 from resolvers.changes import ChangeFeed, CustomerRecord, PendingChange, announce
 from resolvers.customers import normalize_email
 from resolvers.pagination import Sessions
@@ -117,6 +117,7 @@ async def write(
 
             # SLA states the write's ticket changes entered, logged with them.
             transaction.changes.extend(await sla_live.refresh(session, transaction.tickets))
+            await actions.refresh(session, transaction.touched)
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
 

@@ -30,6 +30,7 @@ from resolvers.compiled.forms import (
 from resolvers.errors import InputError
 from resolvers.masks import mask_email, mask_email_sql, mask_phone
 from resolvers.pagination import ListRequest, Ordering, page_request
+from schema.actions import Action, ActionKind, customer_actions
 from schema.convert import from_row
 from schema.enums import JourneyStage, SortDirection
 from schema.metrics import (
@@ -85,6 +86,9 @@ class CustomerFilter:
     health_level: HealthLevel | None = strawberry.field(
         default=None, description="Customers whose health, as of now, is at this level."
     )
+    has_action: ActionKind | None = strawberry.field(
+        default=None, description="Customers with this next-best-action shown now."
+    )
 
     def query(self, now: datetime, search_email: bool) -> customers.CustomerQuery:
         return customers.CustomerQuery(
@@ -96,6 +100,7 @@ class CustomerFilter:
             created_from=self.created_from,
             created_to=self.created_to,
             health_level=self.health_level.value if self.health_level is not None else None,
+            has_action=self.has_action.value if self.has_action is not None else None,
             as_of=now,
         )
 
@@ -243,6 +248,14 @@ class Customer(Node):
                 reasons=list(self.health_reasons or []),
             )
         return await customer_health(info, self.db_id, as_of)
+
+    @strawberry.field(
+        description="What teams should do for this customer now (dismissed ones hidden): "
+        "URGENT first, then in the rule table's order.",
+        extensions=reads(Area.METRICS),
+    )
+    async def next_best_actions(self, info: strawberry.Info[Context, None]) -> list[Action]:
+        return await customer_actions(info, self.db_id)
 
     @strawberry.field(
         description="Sum of all the customer's purchase values.",

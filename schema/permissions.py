@@ -36,6 +36,7 @@ class Area(Enum):
     WEBHOOKS = "webhooks"
     SLA_POLICIES = "SLA policies"
     SURVEY_INVITATIONS = "survey invitations"
+    ACTIONS = "next-best-action dismissals"
 
 
 EVERYTHING_BUT_AUDIT = frozenset(Area) - {
@@ -44,6 +45,7 @@ EVERYTHING_BUT_AUDIT = frozenset(Area) - {
     Area.SURVEY_RESPONSES,
     Area.WEBHOOKS,
     Area.SURVEY_INVITATIONS,
+    Area.ACTIONS,
 }
 READS: dict[Role, frozenset[Area]] = {
     Role.ADMIN: EVERYTHING_BUT_AUDIT | {Area.AUDIT, Area.WEBHOOKS},
@@ -66,13 +68,22 @@ WRITES: dict[Role, frozenset[Area]] = {
             Area.WEBHOOKS,
             Area.SLA_POLICIES,
             Area.SURVEY_INVITATIONS,
+            Area.ACTIONS,
         }
     ),
     Role.SUPPORT: frozenset(
-        {Area.TICKETS, Area.SURVEY_RESPONSES, Area.TOUCHPOINTS, Area.SURVEY_INVITATIONS}
+        {
+            Area.TICKETS,
+            Area.SURVEY_RESPONSES,
+            Area.TOUCHPOINTS,
+            Area.SURVEY_INVITATIONS,
+            Area.ACTIONS,
+        }
     ),
-    Role.SALES: frozenset({Area.CUSTOMERS, Area.TOUCHPOINTS}),
-    Role.MARKETING: frozenset({Area.TOUCHPOINTS, Area.SURVEYS, Area.SURVEY_INVITATIONS}),
+    Role.SALES: frozenset({Area.CUSTOMERS, Area.TOUCHPOINTS, Area.ACTIONS}),
+    Role.MARKETING: frozenset(
+        {Area.TOUCHPOINTS, Area.SURVEYS, Area.SURVEY_INVITATIONS, Area.ACTIONS}
+    ),
     Role.ANALYST: frozenset(),
     Role.PARTNER: frozenset({Area.TOUCHPOINTS}),
 }
@@ -206,6 +217,11 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "CustomerFilter.createdFrom": ("Customer.createdAt",),
     "CustomerFilter.createdTo": ("Customer.createdAt",),
     "CustomerFilter.healthLevel": ("Customer.health",),
+    "CustomerFilter.hasAction": ("Customer.nextBestActions",),
+    "ActionFilter.team": ("Action.team",),
+    "ActionFilter.kind": ("Action.kind",),
+    "ActionFilter.segment": ("Customer.segment",),
+    "ActionFilter.priority": ("Action.priority",),
     "CustomerOrderField.CREATED_AT": ("Customer.createdAt",),
     "CustomerOrderField.NAME": ("Customer.name",),
     "CustomerOrderField.LIFETIME_VALUE": ("Customer.lifetimeValue",),

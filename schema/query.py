@@ -9,6 +9,7 @@ from strawberry.tools import merge_types
 
 from api.context import Context
 from resolvers.errors import InputError
+from schema.actions import ActionMutations, ActionQueries
 from schema.audit import AuditQueries
 from schema.bulk import BulkMutations, BulkQueries
 from schema.customer_export import CustomerExportQueries
@@ -101,6 +102,7 @@ Query = merge_types(
         WebhookQueries,
         SlaQueries,
         FollowUpQueries,
+        ActionQueries,
         BulkQueries,
     ),
 )
@@ -114,6 +116,7 @@ Mutation = merge_types(
         WebhookMutations,
         SlaMutations,
         InvitationMutations,
+        ActionMutations,
         BulkMutations,
     ),
 )

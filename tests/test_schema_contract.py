@@ -30,21 +30,10 @@ SHARED = ROOT.parent / "shared"
 # Proactive CX (SLA, follow-ups, invitations, next-best-actions, pain points, read audit)
 # and bulk operations are in the contract but not built yet.
 NOT_YET_BUILT: set[str] = {
-    "Action",
-    "ActionConnection",
-    "ActionEdge",
-    "ActionFilter",
-    "ActionKind",
-    "Customer.nextBestActions",
-    "CustomerFilter.hasAction",
-    "DismissActionInput",
-    "DismissActionPayload",
-    "Mutation.dismissAction",
     "PainPoint",
     "PainPointOrder",
     "PainPointOrderField",
     "Query.journeyPainPoints",
-    "Query.nextBestActions",
     "Query.readAudit",
     "ReadAuditConnection",
     "ReadAuditEdge",

@@ -1,0 +1,60 @@
+"""Dismissing a next-best-action (docs/domain.md "Next-best-actions"): until a date, with
+a reason, audited; by ADMIN or a role of the action's team. The dismissal keeps the
+action's reason as it was: a recomputation that words it differently (its facts changed)
+shows the action again at once (resolvers.actions)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from models import NextAction, Role
+from models.types import utc_now
+from resolvers import actions, health_state
+from resolvers.writes import CustomerRef, Write, check_length, fail, require_customer
+
+REASON_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    customer: CustomerRef
+    kind: str
+    until: datetime
+    reason: str
+
+
+async def dismiss(write: Write, data: Dismissal) -> NextAction:
+    check_length(data.reason, REASON_LIMIT, ["input", "reason"], required=True)
+    if data.until <= utc_now():
+        raise fail(["input", "until"], "`until` must be in the future.")
+    customer = await require_customer(write.session, data.customer, ["input", "customerId"])
+    await health_state.refresh(write.session, [customer.id])  # current facts first
+    await actions.refresh(write.session, [customer.id])
+    action = await write.session.get(
+        NextAction, (customer.id, data.kind), with_for_update=True, populate_existing=True
+    )
+    if action is None or action.dismissed_until is not None:
+        raise fail(
+            ["input", "kind"],
+            f"the customer has no {data.kind} action shown now; see `Customer.nextBestActions`.",
+            "NOT_FOUND",
+        )
+    role = write.actor.role
+    if role != Role.ADMIN and role.value != action.team.value:
+        raise fail(
+            ["input", "kind"],
+            f"a {data.kind} action is for the {action.team.value} team: dismissed by that "
+            "team's role or ADMIN.",
+            "FORBIDDEN",
+        )
+    action.dismissed_until = data.until
+    action.dismiss_reason = data.reason
+    action.dismissed_facts = action.reason
+    await write.session.flush()
+    write.touch(customer.id)  # recomputed as it commits: its next check is `until` at latest
+    write.audit(
+        "dismissAction",
+        [f"Customer:{customer.id}"],
+        kind=data.kind,
+        until=data.until.isoformat(),
+    )
+    return action

@@ -1,0 +1,187 @@
+"""Next-best-actions: a customer's list, the queue across customers, and dismissing one.
+
+Actions derive from tickets and survey scores, so reading them needs the METRICS area
+(not PARTNER), like health. Dismissing needs the ACTIONS write area (ADMIN, SUPPORT,
+SALES, MARKETING); the action's team is checked in resolvers.action_writes.
+"""
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.context import Context
+from models import NextAction
+from resolvers import action_writes, actions
+from resolvers.pagination import page_request
+from resolvers.writes import CustomerRef, Write
+from schema.descriptions import PAYLOAD_ERRORS
+from schema.enums import Team, TicketPriority, described
+from schema.mutations import UserError, key_in_input, perform
+from schema.pagination import (
+    FILTER_HELP,
+    PAGE_ARGUMENTS_HELP,
+    After,
+    Connection,
+    First,
+    connection,
+)
+from schema.permissions import Area, reads, writes
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+
+
+class ActionKind(Enum):
+    RESOLVE_SLA_RISK = "RESOLVE_SLA_RISK"
+    RECOVER_DETRACTOR = "RECOVER_DETRACTOR"
+    REQUEST_FEEDBACK = "REQUEST_FEEDBACK"
+    SAVE_AT_RISK = "SAVE_AT_RISK"
+    RE_ENGAGE = "RE_ENGAGE"
+    ASK_FOR_REFERRAL = "ASK_FOR_REFERRAL"
+
+
+described(
+    ActionKind,
+    'A next-best-action\'s rule (docs/domain.md "Next-best-actions").',
+    {
+        "RESOLVE_SLA_RISK": "An open ticket is AT_RISK or BREACHED (SUPPORT, URGENT).",
+        "RECOVER_DETRACTOR": "Latest NPS (at most 30 days old) a detractor, no SUPPORT or "
+        "SALES touchpoint since (SUPPORT, HIGH).",
+        "REQUEST_FEEDBACK": "A follow-up is DUE (SUPPORT, NORMAL).",
+        "SAVE_AT_RISK": "Health AT_RISK, lifetime value above 0, not churned (SALES, HIGH).",
+        "RE_ENGAGE": "Stage RETENTION or ADVOCACY, not churned, no touchpoint in 60 days "
+        "(MARKETING, NORMAL).",
+        "ASK_FOR_REFERRAL": "Latest NPS (at most 90 days old) a promoter, no open ticket, no "
+        "`referral` or `review` touchpoint in 180 days (MARKETING, LOW).",
+    },
+)
+
+
+@strawberry.type(description="Something a team should do for a customer now, and why.")
+class Action:
+    kind: ActionKind = strawberry.field(description="The rule that holds.")
+    team: Team = strawberry.field(description="The team that acts on it.")
+    priority: TicketPriority = strawberry.field(description="How urgent it is.")
+    reason: str = strawberry.field(description="In words, naming the facts behind it.")
+    since: datetime = strawberry.field(
+        description="When it started to hold (found by a write or the scheduler)."
+    )
+    customer_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, model: NextAction) -> "Action":
+        return cls(
+            kind=ActionKind(model.kind),
+            team=model.team,
+            priority=model.priority,
+            reason=model.reason,
+            since=model.since,
+            customer_id=model.customer_id,
+        )
+
+    @strawberry.field(description="Whom it is for.")
+    async def customer(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated["Customer", strawberry.lazy("schema.customers")]:
+        from schema.customers import Customer
+
+        return await Customer.load(info, self.customer_id)
+
+
+async def customer_actions(info: strawberry.Info[Context, None], key: uuid.UUID) -> list[Action]:
+    found = await info.context.loaders.next_actions().load(key)
+    return [Action.from_model(a) for a in found]
+
+
+@strawberry.input(description="Actions matching every given condition; lists mean any of.")
+class ActionFilter:
+    team: list[Team] | None = strawberry.field(default=None, description="Any of these teams.")
+    kind: list[ActionKind] | None = strawberry.field(
+        default=None, description="Any of these rules."
+    )
+    segment: str | None = strawberry.field(
+        default=None, description="Customers of exactly this segment."
+    )
+    priority: list[TicketPriority] | None = strawberry.field(
+        default=None, description="Any of these priorities."
+    )
+
+    def query(self) -> actions.ActionQuery:
+        return actions.ActionQuery(
+            teams=tuple(self.team) if self.team is not None else None,
+            kinds=tuple(k.value for k in self.kind) if self.kind is not None else None,
+            segment=self.segment,
+            priorities=tuple(self.priority) if self.priority is not None else None,
+        )
+
+
+@strawberry.type
+class ActionQueries:
+    @strawberry.field(
+        description="Actions across customers (dismissed ones hidden), most urgent first: "
+        "priority, then the longest holding. " + PAGE_ARGUMENTS_HELP,
+        extensions=reads(Area.METRICS),
+    )
+    async def next_best_actions(
+        self,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        filter: Annotated[ActionFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
+    ) -> Connection[Action]:
+        query = filter.query() if filter is not None else actions.ActionQuery()
+        page = page_request(first, after, actions.QUEUE_ORDER)
+        sessions = info.context.sessions
+        found = await actions.list_actions(sessions, query, page)
+        return connection(found, Action.from_model, lambda: actions.count_actions(sessions, query))
+
+
+@strawberry.input(description="Hide one action of one customer until a date.")
+class DismissActionInput:
+    customer_id: strawberry.ID = strawberry.field(description="The customer.")
+    kind: ActionKind = strawberry.field(description="The action to dismiss (shown now).")
+    until: datetime = strawberry.field(
+        description="Hidden until this moment (in the future), unless its facts change first."
+    )
+    reason: str = strawberry.field(description="Why (up to 500 characters); kept, audited.")
+
+
+@strawberry.type(description="The customer with its actions now, or what was wrong.")
+class DismissActionPayload:
+    customer: Annotated["Customer", strawberry.lazy("schema.customers")] | None = strawberry.field(
+        description="Null on a user error."
+    )
+    user_errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
+
+
+@strawberry.type
+class ActionMutations:
+    @strawberry.mutation(
+        description="Dismisses an action until a date (ADMIN, or a role of the action's "
+        "team: SUPPORT, SALES, MARKETING); audited.",
+        extensions=writes(Area.ACTIONS),
+    )
+    async def dismiss_action(
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            DismissActionInput, strawberry.argument(description="The action and until when.")
+        ],
+    ) -> DismissActionPayload:
+        from schema.customers import Customer
+
+        customer = key_in_input(input.customer_id, "Customer", ["input", "customerId"])
+
+        async def work(write: Write) -> uuid.UUID:
+            data = action_writes.Dismissal(
+                CustomerRef(id=customer), input.kind.value, input.until, input.reason
+            )
+            return (await action_writes.dismiss(write, data)).customer_id
+
+        key, errors = await perform(info, work)
+        if key is None:
+            return DismissActionPayload(customer=None, user_errors=errors)
+        return DismissActionPayload(customer=await Customer.load(info, key), user_errors=[])
