@@ -352,3 +352,10 @@ async def test_roles(pains: Api) -> None:
 async def test_bad_window_names_the_filter(pains: Api) -> None:
     errors = await pains.errors(QUERY, {"f": {"from": HAND["to"], "to": HAND["from"]}})
     assert errors[0]["extensions"]["argument"] == "filter"
+
+
+async def test_one_statement_whatever_the_order(pains: Api) -> None:
+    await pain_points(pains, SEEDED)  # the key is known from here on
+    pains.statements.clear()
+    await pain_points(pains, SEEDED, {"field": "STALLED", "direction": "DESC"})
+    assert len([s for s in pains.statements if "touchpoint" in s.lower()]) == 1
