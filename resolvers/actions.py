@@ -38,6 +38,7 @@ from models import (
 )
 from models.types import utc_now
 from resolvers import health_state
+from resolvers.changes import ChangeFeed
 from resolvers.customers import lifetime_value_expression
 from resolvers.pagination import Ordering, Page, PageRequest, Sessions, SortKey, page_from_rows
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
@@ -477,8 +478,11 @@ async def _claim(write_sessions: Sessions, now: datetime, limit: int, lease: tim
     )
 
 
-async def _apply(write_sessions: Sessions, claim: Claim) -> list[uuid.UUID]:
-    """Health first (SAVE_AT_RISK reads it), then the actions, at the same now."""
+async def _apply(
+    write_sessions: Sessions, claim: Claim, feed: ChangeFeed | None = None
+) -> list[uuid.UUID]:
+    """Health first (SAVE_AT_RISK reads it), then the actions, at the same now. Nothing is
+    announced (`feed` unused): actions are read, not followed, until actionsChanged."""
     async with write_sessions() as session, session.begin():
         ours = await still_claimed(session, claim, CUSTOMER_ID, NEXT_CHECK)
         # Health that is due (not claimed by a health round elsewhere: a claim's lease

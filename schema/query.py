@@ -20,6 +20,7 @@ from schema.enums import Role
 from schema.follow_ups import FollowUpQueries, InvitationMutations, SurveyInvitation
 from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
+from schema.pain_points import PainPointQueries
 from schema.permissions import check_node_type
 from schema.sla import SlaMutations, SlaQueries
 from schema.survey_mutations import SurveyMutations
@@ -97,6 +98,7 @@ Query = merge_types(
         TicketQueries,
         SurveyQueries,
         MetricsQueries,
+        PainPointQueries,
         DimensionQueries,
         AuditQueries,
         WebhookQueries,

@@ -1,0 +1,361 @@
+"""journeyPainPoints: every row and measure equal to an independent recomputation in plain
+Python from the touchpoints and tickets read back over the API, on a few seeded customers
+plus hand-written edges (window ends, the 7-day ticket bound, later stages after `to`)."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from models import Role
+from models.enums import STAGE_ORDER, Channel
+from tests.conftest import Api, Clock, clock_at, database, serving
+
+FIELDS = """stage channel touchpoints customers sentiment sentimentTouchpoints sentimentSum
+  negativeShare negativeTouchpoints ticketRate ticketCustomers stalled stalledCustomers"""
+QUERY = f"""query($f: MetricsFilter, $o: PainPointOrder) {{
+  journeyPainPoints(filter: $f, orderBy: $o) {{ {FIELDS} }} }}"""
+HAND = {"from": "2027-06-01T00:00:00Z", "to": "2027-07-01T00:00:00Z"}
+NOW = datetime(2027, 8, 1, tzinfo=UTC)
+SEEDED = {"from": "2025-11-01T00:00:00Z", "to": "2026-05-01T00:00:00Z"}
+MEASURES = {
+    "TOUCHPOINTS": "touchpoints",
+    "CUSTOMERS": "customers",
+    "SENTIMENT": "sentiment",
+    "NEGATIVE_SHARE": "negativeShare",
+    "TICKET_RATE": "ticketRate",
+    "STALLED": "stalled",
+}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@pytest.fixture(scope="module")
+def clock() -> Iterator[Clock]:
+    with clock_at(NOW) as found:  # the hand-written edges are in the past by then
+        yield found
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def pains(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
+) -> AsyncIterator[Api]:
+    async with (
+        database(request.param, tmp_path_factory.mktemp("pain"), 5) as backend,
+        serving(backend, rate_limit_capacity=10**12, rate_limit_per_second=10**9) as api,
+    ):
+        await write_edges(api)
+        yield api
+
+
+async def customer(api: Api, segment: str) -> str:
+    data = await api.query(
+        "mutation($e: String!, $s: String!) { createCustomer(input: "
+        '{name: "P", email: $e, segment: $s}) { customer { id } } }',
+        {"e": f"p-{uuid.uuid4().hex}@x.example", "s": segment},
+    )
+    found: str = data["createCustomer"]["customer"]["id"]
+    return found
+
+
+async def write_edges(api: Api) -> None:
+    a, b, c = await customer(api, "pp-a"), await customer(api, "pp-b"), await customer(api, "pp-a")
+    touchpoints = [
+        # who, stage, channel, sentiment, occurred
+        (a, "AWARENESS", "WEB", -0.5, "2027-06-01T00:00:00Z"),  # exactly at `from`: in
+        (a, "AWARENESS", "WEB", 0.5, "2027-06-10T00:00:00Z"),
+        (a, "CONSIDERATION", "EMAIL", None, "2027-07-05T00:00:00Z"),  # later stage after `to`
+        (b, "CONSIDERATION", "WEB", None, "2027-05-20T00:00:00Z"),  # later stage before `from`
+        (b, "AWARENESS", "WEB", None, "2027-06-15T00:00:00Z"),
+        (b, "AWARENESS", "WEB", -0.9, "2027-07-01T00:00:00Z"),  # exactly at `to`: out
+        (c, "DECISION", "CHAT", -1.0, "2027-06-20T00:00:00Z"),
+        (c, "ADVOCACY", "CHAT", None, "2027-06-28T00:00:00Z"),
+    ]
+    data = await api.query(
+        "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
+        "{ created userErrors { message } } }",
+        {
+            "t": [
+                {
+                    "customer": {"id": who},
+                    "stage": stage,
+                    "channel": channel,
+                    "team": "SUPPORT",
+                    "kind": "visit",
+                    "source": "pain-test",
+                    "sentiment": sentiment,
+                    "occurredAt": when,
+                }
+                for who, stage, channel, sentiment, when in touchpoints
+            ]
+        },
+    )
+    assert data["recordTouchpoints"] == {"created": len(touchpoints), "userErrors": []}
+    tickets = [
+        (a, "2027-06-17T00:00:00Z"),  # exactly 7 days after a's 06-10 touchpoint: counts
+        (b, "2027-06-15T00:00:00Z"),  # at the touchpoint itself: not after it
+        (b, "2027-06-22T00:00:00.000001Z"),  # 7 days and 1 microsecond: too late
+        (c, "2027-07-03T00:00:00Z"),  # after `to`, 5 days after c's ADVOCACY touchpoint
+    ]
+    for who, when in tickets:
+        opened = await api.query(
+            "mutation($i: OpenTicketInput!) { openTicket(input: $i) { userErrors { message } } }",
+            {"i": {"customer": {"id": who}, "subject": "S", "channel": "EMAIL", "createdAt": when}},
+        )
+        assert opened["openTicket"]["userErrors"] == []
+
+
+# ---------------------------------------------------------------- the recomputation
+
+
+@dataclass(frozen=True)
+class Seen:
+    customer: str
+    segment: str | None
+    at: datetime
+    stage: str
+    channel: str
+    team: str
+    sentiment: float | None
+
+
+async def read_all(api: Api, root: str, fields: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    after = None
+    while True:
+        data = await api.query(
+            f"query($a: String) {{ {root}(first: 100, after: $a) "
+            f"{{ edges {{ node {{ {fields} }} }} pageInfo {{ hasNextPage endCursor }} }} }}",
+            {"a": after},
+        )
+        found += [edge["node"] for edge in data[root]["edges"]]
+        if not data[root]["pageInfo"]["hasNextPage"]:
+            return found
+        after = data[root]["pageInfo"]["endCursor"]
+
+
+async def facts(api: Api) -> tuple[list[Seen], dict[str, list[datetime]]]:
+    touchpoints = [
+        Seen(
+            t["customer"]["id"],
+            t["customer"]["segment"],
+            at(t["occurredAt"]),
+            t["stage"],
+            t["channel"],
+            t["team"],
+            t["sentiment"],
+        )
+        for t in await read_all(
+            api,
+            "touchpoints",
+            "occurredAt stage channel team sentiment customer { id segment }",
+        )
+    ]
+    tickets: dict[str, list[datetime]] = defaultdict(list)
+    for ticket in await read_all(api, "tickets", "createdAt customer { id }"):
+        tickets[ticket["customer"]["id"]].append(at(ticket["createdAt"]))
+    return touchpoints, tickets
+
+
+def ratio(numerator: float, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def recompute(
+    touchpoints: list[Seen], tickets: dict[str, list[datetime]], f: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The definition of docs/domain.md, row by row, in stage order then channel order."""
+    start = at(f["from"]) if f.get("from") else None
+    end = at(f["to"]) if f.get("to") else None
+    rank = {stage.value: index for index, stage in enumerate(STAGE_ORDER)}
+    furthest: dict[str, int] = {}
+    for t in touchpoints:
+        if end is None or t.at < end:
+            furthest[t.customer] = max(furthest.get(t.customer, -1), rank[t.stage])
+    rows: dict[tuple[str, str], list[Seen]] = defaultdict(list)
+    for t in touchpoints:
+        if (
+            (start is None or t.at >= start)
+            and (end is None or t.at < end)
+            and f.get("segment") in (None, t.segment)
+            and f.get("channel") in (None, t.channel)
+            and f.get("team") in (None, t.team)
+        ):
+            rows[(t.stage, t.channel)].append(t)
+    week = timedelta(days=7)
+    found = []
+    channels = [c.value for c in Channel]
+    for (stage, channel), seen in sorted(
+        rows.items(), key=lambda r: (rank[r[0][0]], channels.index(r[0][1]))
+    ):
+        people = {t.customer for t in seen}
+        rated = [t.sentiment for t in seen if t.sentiment is not None]
+        negative = sum(1 for s in rated if s < 0)
+        ticketed = {
+            t.customer
+            for t in seen
+            if any(timedelta(0) < k - t.at <= week for k in tickets[t.customer])
+        }
+        last = rank[stage] == len(STAGE_ORDER) - 1
+        stalled = None if last else sum(1 for p in people if furthest[p] <= rank[stage])
+        found.append(
+            {
+                "stage": stage,
+                "channel": channel,
+                "touchpoints": len(seen),
+                "customers": len(people),
+                "sentiment": ratio(sum(rated), len(rated)),
+                "sentimentTouchpoints": len(rated),
+                "sentimentSum": sum(rated),
+                "negativeShare": ratio(negative, len(rated)),
+                "negativeTouchpoints": negative,
+                "ticketRate": ratio(len(ticketed), len(people)),
+                "ticketCustomers": len(ticketed),
+                "stalled": None if stalled is None else ratio(stalled, len(people)),
+                "stalledCustomers": stalled,
+            }
+        )
+    return found
+
+
+def approximately(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {k: pytest.approx(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows
+    ]
+
+
+async def pain_points(
+    api: Api, f: dict[str, Any] | None, order: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    data = await api.query(QUERY, {"f": f, "o": order})
+    rows: list[dict[str, Any]] = data["journeyPainPoints"]
+    return rows
+
+
+# ---------------------------------------------------------------- the tests
+
+
+async def test_hand_written_edges(pains: Api) -> None:
+    rows = {(r["stage"], r["channel"]): r for r in await pain_points(pains, HAND)}
+    assert list(rows) == [("AWARENESS", "WEB"), ("DECISION", "CHAT"), ("ADVOCACY", "CHAT")]
+    # a at `from` (-0.5) and 06-10 (0.5), b 06-15 (none); b at `to` is out
+    assert rows["AWARENESS", "WEB"] == {
+        "stage": "AWARENESS",
+        "channel": "WEB",
+        "touchpoints": 3,
+        "customers": 2,
+        "sentiment": 0.0,
+        "sentimentTouchpoints": 2,
+        "sentimentSum": 0.0,
+        "negativeShare": 0.5,
+        "negativeTouchpoints": 1,
+        # a: a ticket exactly 7 days later; b: one at the same instant, one 1 µs too late
+        "ticketRate": 0.5,
+        "ticketCustomers": 1,
+        # a reached CONSIDERATION only after `to`; b before `from` (still counts)
+        "stalled": 0.5,
+        "stalledCustomers": 1,
+    }
+    decision, advocacy = rows["DECISION", "CHAT"], rows["ADVOCACY", "CHAT"]
+    assert (decision["sentiment"], decision["negativeShare"], decision["ticketRate"]) == (
+        -1.0,
+        1.0,
+        0.0,
+    )
+    assert (decision["stalled"], decision["stalledCustomers"]) == (0.0, 0)  # ADVOCACY later
+    # no sentiment: null, not 0; the ticket after `to` counts; last stage: stalled null
+    assert (advocacy["sentiment"], advocacy["negativeShare"], advocacy["sentimentSum"]) == (
+        None,
+        None,
+        0.0,
+    )
+    assert (advocacy["ticketRate"], advocacy["stalled"], advocacy["stalledCustomers"]) == (
+        1.0,
+        None,
+        None,
+    )
+
+
+async def test_segment_filter(pains: Api) -> None:
+    a_rows = await pain_points(pains, {**HAND, "segment": "pp-a"})
+    assert [(r["stage"], r["touchpoints"], r["ticketRate"], r["stalled"]) for r in a_rows] == [
+        ("AWARENESS", 2, 1.0, 1.0),
+        ("DECISION", 1, 0.0, 0.0),
+        ("ADVOCACY", 1, 1.0, None),
+    ]
+    b_rows = await pain_points(pains, {**HAND, "segment": "pp-b"})
+    assert [(r["touchpoints"], r["sentiment"], r["ticketRate"], r["stalled"]) for r in b_rows] == [
+        (1, None, 0.0, 0.0)
+    ]
+    assert await pain_points(pains, {**HAND, "segment": "nobody"}) == []
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        None,
+        SEEDED,
+        HAND,
+        {"to": "2026-03-01T00:00:00Z"},
+        {"from": "2026-06-01T00:00:00Z"},
+        {**SEEDED, "channel": "WEB"},
+        {"team": "SUPPORT"},
+        {"segment": "pp-a"},
+    ],
+)
+async def test_every_row_equals_the_recomputation(pains: Api, scope: dict[str, Any] | None) -> None:
+    touchpoints, tickets = await facts(pains)
+    expected = recompute(touchpoints, tickets, scope or {})
+    assert len(expected) >= 1
+    assert await pain_points(pains, scope) == approximately(expected)
+
+
+async def test_the_seeded_data_exercises_every_measure(pains: Api) -> None:
+    rows = await pain_points(pains, None)
+    assert len(rows) > 5
+    for name in ("ticketCustomers", "negativeTouchpoints", "stalledCustomers"):
+        assert any(r[name] for r in rows), name
+    assert any(r["stalledCustomers"] == 0 or r["stalled"] not in (0.0, 1.0, None) for r in rows)
+
+
+@pytest.mark.parametrize("field", list(MEASURES))
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_ordering(pains: Api, field: str, direction: str) -> None:
+    base = await pain_points(pains, None)  # stage order, then channel order
+    measure = MEASURES[field]
+    present = [r for r in base if r[measure] is not None]
+    # sorted() is stable: ties keep stage-then-channel order; nulls last either way
+    ordered = sorted(present, key=lambda r: r[measure], reverse=False)
+    if direction == "DESC":
+        ordered = sorted(present, key=lambda r: -r[measure])
+    expected = ordered + [r for r in base if r[measure] is None]
+    assert await pain_points(pains, None, {"field": field, "direction": direction}) == expected
+
+
+async def test_roles(pains: Api) -> None:
+    for role in (Role.ANALYST, Role.MARKETING, Role.SUPPORT, Role.SALES):
+        data = await pains.query(QUERY, {"f": HAND}, role=role)
+        assert len(data["journeyPainPoints"]) == 3
+    response = await pains.post(QUERY, {"f": HAND}, role=Role.PARTNER)
+    body = response.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert "metrics" in body["errors"][0]["message"]
+
+
+async def test_bad_window_names_the_filter(pains: Api) -> None:
+    errors = await pains.errors(QUERY, {"f": {"from": HAND["to"], "to": HAND["from"]}})
+    assert errors[0]["extensions"]["argument"] == "filter"
+
+
+async def test_one_statement_whatever_the_order(pains: Api) -> None:
+    await pain_points(pains, SEEDED)  # the key is known from here on
+    pains.statements.clear()
+    await pain_points(pains, SEEDED, {"field": "STALLED", "direction": "DESC"})
+    assert len([s for s in pains.statements if "touchpoint" in s.lower()]) == 1
