@@ -19,6 +19,70 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** Something a team should do for a customer now, and why. */
+export type Action = {
+  __typename?: 'Action';
+  /** Whom it is for. */
+  customer: Customer;
+  /** The rule that holds. */
+  kind: ActionKind;
+  /** How urgent it is. */
+  priority: TicketPriority;
+  /** In words, naming the facts behind it. */
+  reason: Scalars['String']['output'];
+  /** When it started to hold (found by a write or the scheduler). */
+  since: Scalars['DateTime']['output'];
+  /** The team that acts on it. */
+  team: Team;
+};
+
+/** One page of a list, in the list's order (see the field). */
+export type ActionConnection = {
+  __typename?: 'ActionConnection';
+  /** The items of this page, in order. */
+  edges: Array<ActionEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+  /** Number of items matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One item of a page, with its position in the list. */
+export type ActionEdge = {
+  __typename?: 'ActionEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: Action;
+};
+
+/** Actions matching every given condition; lists mean any of. */
+export type ActionFilter = {
+  /** Any of these rules. */
+  kind: InputMaybe<Array<ActionKind>>;
+  /** Any of these priorities. */
+  priority: InputMaybe<Array<TicketPriority>>;
+  /** Customers of exactly this segment. */
+  segment: InputMaybe<Scalars['String']['input']>;
+  /** Any of these teams. */
+  team: InputMaybe<Array<Team>>;
+};
+
+/** A next-best-action's rule (docs/domain.md "Next-best-actions"). */
+export type ActionKind =
+  /** Latest NPS (at most 90 days old) a promoter, no open ticket, no `referral` or `review` touchpoint in 180 days (MARKETING, LOW). */
+  | 'ASK_FOR_REFERRAL'
+  /** Latest NPS (at most 30 days old) a detractor, no SUPPORT or SALES touchpoint since (SUPPORT, HIGH). */
+  | 'RECOVER_DETRACTOR'
+  /** A follow-up is DUE (SUPPORT, NORMAL). */
+  | 'REQUEST_FEEDBACK'
+  /** An open ticket is AT_RISK or BREACHED (SUPPORT, URGENT). */
+  | 'RESOLVE_SLA_RISK'
+  /** Stage RETENTION or ADVOCACY, not churned, no touchpoint in 60 days (MARKETING, NORMAL). */
+  | 'RE_ENGAGE'
+  /** Health AT_RISK, lifetime value above 0, not churned (SALES, HIGH). */
+  | 'SAVE_AT_RISK';
+
 /** One write: who (key name and role), what, when, which ids. */
 export type AuditEntry = {
   __typename?: 'AuditEntry';
@@ -189,6 +253,10 @@ export type ChangeType =
   | 'SURVEY_RESPONSE_RECORDED'
   /** A ticket was opened. */
   | 'TICKET_OPENED'
+  /** A ticket's SLA state became AT_RISK (by time alone or by a write); once each time it enters the state. Not for PARTNER. */
+  | 'TICKET_SLA_AT_RISK'
+  /** A ticket's SLA state became BREACHED (by time alone or by a write); once each time it enters the state. Not for PARTNER. */
+  | 'TICKET_SLA_BREACHED'
   /** A ticket moved (assigned, answered, resolved, ...) or was edited. */
   | 'TICKET_UPDATED'
   /** A touchpoint was recorded (duplicates by external id are not). */
@@ -294,6 +362,8 @@ export type Customer = Node & {
   metrics: Metrics;
   /** Full name, as given. */
   name: Scalars['String']['output'];
+  /** What teams should do for this customer now (dismissed ones hidden): URGENT first, then in the rule table's order. */
+  nextBestActions: Array<Action>;
   /** E.164. PII: masked (+44 ••• ••• 123) for roles without personal data. */
   phone: Maybe<Scalars['String']['output']>;
   /** Free label: enterprise, smb, consumer... */
@@ -383,6 +453,8 @@ export type CustomerFilter = {
   createdFrom: InputMaybe<Scalars['DateTime']['input']>;
   /** createdAt < this. */
   createdTo: InputMaybe<Scalars['DateTime']['input']>;
+  /** Customers with this next-best-action shown now. */
+  hasAction: InputMaybe<ActionKind>;
   /** Customers whose health, as of now, is at this level. */
   healthLevel: InputMaybe<HealthLevel>;
   /** Case-insensitive substring of name, email or company (name and company only for roles without personal data). */
@@ -484,6 +556,27 @@ export type Dimensions = {
   teams: Maybe<Array<DimensionValue>>;
   /** Channels of tickets (`channel` in metrics and ticket filters), with the number of tickets on each. Most used first; a value no record carries is not listed. */
   ticketChannels: Maybe<Array<DimensionValue>>;
+};
+
+/** Hide one action of one customer until a date. */
+export type DismissActionInput = {
+  /** The customer. */
+  customerId: Scalars['ID']['input'];
+  /** The action to dismiss (shown now). */
+  kind: ActionKind;
+  /** Why (up to 500 characters); kept, audited. */
+  reason: Scalars['String']['input'];
+  /** Hidden until this moment (in the future), unless its facts change first. */
+  until: Scalars['DateTime']['input'];
+};
+
+/** The customer with its actions now, or what was wrong. */
+export type DismissActionPayload = {
+  __typename?: 'DismissActionPayload';
+  /** Null on a user error. */
+  customer: Maybe<Customer>;
+  /** What was wrong with the input, by path; empty when the write happened. */
+  userErrors: Array<UserError>;
 };
 
 /** Seconds. Median and p90 are continuous percentiles (linear interpolation). */
@@ -759,6 +852,8 @@ export type Mutation = {
   createWebhookEndpoint: WebhookEndpointPayload;
   /** Deletes an endpoint and its delivery history. */
   deleteWebhookEndpoint: DeleteWebhookEndpointPayload;
+  /** Dismisses an action until a date (ADMIN, or a role of the action's team: SUPPORT, SALES, MARKETING); audited. */
+  dismissAction: DismissActionPayload;
   /** GDPR erasure: name, email, phone, company, attributes, comments, summaries and external ids are removed for good; scores, purchases and ticket timings stay so metrics stay right. The customer remains as a tombstone (`erasedAt`). ADMIN only. */
   eraseCustomer: EraseCustomerPayload;
   /** Moves every record of the merged customers to the survivor, in one transaction. Merged ids keep resolving to the survivor; `unmergeCustomer` undoes it. */
@@ -847,6 +942,12 @@ export type MutationCreateWebhookEndpointArgs = {
 /** Every write. One mutation is one transaction: on a user error nothing changes. */
 export type MutationDeleteWebhookEndpointArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Every write. One mutation is one transaction: on a user error nothing changes. */
+export type MutationDismissActionArgs = {
+  input: DismissActionInput;
 };
 
 
@@ -997,6 +1098,60 @@ export type PageInfo = {
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+/** Where the journey hurts: one stage and channel over the window and scope. */
+export type PainPoint = {
+  __typename?: 'PainPoint';
+  /** The channel of this row's touchpoints. */
+  channel: Channel;
+  /** Distinct customers of those touchpoints (the denominator of ticketRate and stalled). */
+  customers: Scalars['Int']['output'];
+  /** Of the touchpoints carrying a sentiment, the share with sentiment < 0 (negativeTouchpoints / sentimentTouchpoints), 0..1; null if none carries one. */
+  negativeShare: Maybe<Scalars['Float']['output']>;
+  /** This row's touchpoints with sentiment < 0 (the numerator of negativeShare). */
+  negativeTouchpoints: Scalars['Int']['output'];
+  /** Mean sentiment of this row's touchpoints that carry one (sentimentSum / sentimentTouchpoints); null if none does. */
+  sentiment: Maybe<Scalars['Float']['output']>;
+  /** Sum of the sentiment of this row's touchpoints (the numerator of sentiment). */
+  sentimentSum: Scalars['Float']['output'];
+  /** This row's touchpoints that carry a sentiment (the denominator of sentiment and negativeShare). */
+  sentimentTouchpoints: Scalars['Int']['output'];
+  /** The journey stage of this row's touchpoints. */
+  stage: JourneyStage;
+  /** Share of this row's customers with no touchpoint (any channel or team) at a later stage at any time before `to`: stalledCustomers / customers, 0..1; null for the last stage (ADVOCACY). */
+  stalled: Maybe<Scalars['Float']['output']>;
+  /** This row's customers who reached no later stage before `to` (the numerator of stalled); null for the last stage. */
+  stalledCustomers: Maybe<Scalars['Int']['output']>;
+  /** This row's customers with such a ticket (the numerator of ticketRate). */
+  ticketCustomers: Scalars['Int']['output'];
+  /** Share of this row's customers who opened a ticket within 7 days after one of their touchpoints in this row (0 < ticket.createdAt - occurredAt <= 7 days, the ticket inside the window or not): ticketCustomers / customers, 0..1. */
+  ticketRate: Maybe<Scalars['Float']['output']>;
+  /** Touchpoints of the scope in the window at this stage and channel. */
+  touchpoints: Scalars['Int']['output'];
+};
+
+/** How to order pain points. */
+export type PainPointOrder = {
+  /** Ascending or descending; nulls last, ties by stage order then channel. */
+  direction: SortDirection;
+  /** The measure to sort by. */
+  field: PainPointOrderField;
+};
+
+/** What to order pain points by. */
+export type PainPointOrderField =
+  /** By customers; nulls last in either direction, ties by stage order, then channel. */
+  | 'CUSTOMERS'
+  /** By negativeShare; nulls last in either direction, ties by stage order, then channel. */
+  | 'NEGATIVE_SHARE'
+  /** By sentiment; nulls last in either direction, ties by stage order, then channel. */
+  | 'SENTIMENT'
+  /** By stalled; nulls last in either direction, ties by stage order, then channel. */
+  | 'STALLED'
+  /** By ticketRate; nulls last in either direction, ties by stage order, then channel. */
+  | 'TICKET_RATE'
+  /** By touchpoints; nulls last in either direction, ties by stage order, then channel. */
+  | 'TOUCHPOINTS';
+
 /** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type Query = {
   __typename?: 'Query';
@@ -1024,10 +1179,14 @@ export type Query = {
   followUps: FollowUpConnection;
   /** Customers reaching each journey stage in the window. */
   journeyFunnel: Array<FunnelStep>;
+  /** Journey pain points: one row per (stage, channel) with touchpoints of the scope in the window, each ratio with its numerator and denominator. Default order: stage order, then channel order. */
+  journeyPainPoints: Array<PainPoint>;
   /** Metrics over a window and filters. */
   metrics: Metrics;
   /** The same metrics per DAY, WEEK (ISO, Monday) or MONTH bucket, empty buckets included. Without `from`, the last 30 days / 12 weeks / 12 months; without `to`, now. At most 400 buckets. */
   metricsSeries: Array<MetricsBucket>;
+  /** Actions across customers (dismissed ones hidden), most urgent first: priority, then the longest holding. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
+  nextBestActions: ActionConnection;
   /** Any object by its global id; null when it does not exist. */
   node: Maybe<Node>;
   /** Objects by global id, in order; at most 100 ids. */
@@ -1119,6 +1278,13 @@ export type QueryJourneyFunnelArgs = {
 
 
 /** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
+export type QueryJourneyPainPointsArgs = {
+  filter?: InputMaybe<MetricsFilter>;
+  orderBy?: InputMaybe<PainPointOrder>;
+};
+
+
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QueryMetricsArgs = {
   filter?: InputMaybe<MetricsFilter>;
 };
@@ -1128,6 +1294,14 @@ export type QueryMetricsArgs = {
 export type QueryMetricsSeriesArgs = {
   filter?: InputMaybe<MetricsFilter>;
   interval: Interval;
+};
+
+
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
+export type QueryNextBestActionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ActionFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1302,6 +1476,10 @@ export type Subscription = {
   ticketChanged: Ticket;
   /** Like `ticketChanged`, with each change's cursor; after a dropped socket, subscribe with `after` to receive what was missed first. */
   ticketChanges: TicketChange;
+  /** Tickets entering SLA state AT_RISK or BREACHED (`sla.state`), when they pass the filter: once each time a ticket enters one of them, by time alone (within 60 seconds of the moment, whichever server process applies it) or by a write (a priority change, a reopen). `ticketSlaChanges` adds cursors to resume from. */
+  ticketSlaChanged: Ticket;
+  /** Like `ticketSlaChanged`, with each change's cursor and its type (`TICKET_SLA_AT_RISK`, `TICKET_SLA_BREACHED`); after a dropped socket, subscribe with `after` to receive what was missed first. */
+  ticketSlaChanges: TicketChange;
 };
 
 
@@ -1326,6 +1504,19 @@ export type SubscriptionTicketChangedArgs = {
 
 /** Live updates, over WebSocket (graphql-transport-ws). */
 export type SubscriptionTicketChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TicketFilter>;
+};
+
+
+/** Live updates, over WebSocket (graphql-transport-ws). */
+export type SubscriptionTicketSlaChangedArgs = {
+  filter?: InputMaybe<TicketFilter>;
+};
+
+
+/** Live updates, over WebSocket (graphql-transport-ws). */
+export type SubscriptionTicketSlaChangesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TicketFilter>;
 };
