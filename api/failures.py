@@ -11,6 +11,7 @@ import contextlib
 import errno
 import logging
 import socket
+import traceback
 import uuid
 from collections.abc import Iterator
 
@@ -85,6 +86,75 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
+def _wrapper(error: BaseException) -> bool:
+    """SQLAlchemy's and strawberry's wrappers, which say nothing of the cause themselves."""
+    module = type(error).__module__
+    return module.startswith(("sqlalchemy", "graphql", "strawberry"))
+
+
+_DATABASE_KINDS = (sqlalchemy.exc.SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_BACKEND_MODULES = {
+    "asyncpg": "database",
+    "sqlalchemy": "database",
+    "aiosqlite": "database",
+    "redis": "redis",
+}
+
+
+def _raised_by(error: BaseException) -> dict[str, str]:
+    """{"backend": ...} from the driver modules in the error's traceback, if any."""
+    frames = traceback.walk_tb(error.__traceback__)
+    for frame, _ in reversed(list(frames)):
+        module = str(frame.f_globals.get("__name__", "")).split(".")[0]
+        if module in _BACKEND_MODULES:
+            return {"backend": _BACKEND_MODULES[module]}
+    return {}
+
+
+def failure_kind(error: BaseException) -> dict[str, str]:
+    """What an operator needs to tell causes apart, by kind (no message, no values):
+    `backend` ("database" or "redis"), `cause` (the innermost driver or OS exception:
+    `TooManyConnectionsError`, `CannotConnectNowError`, `ConnectionRefusedError`; a bare
+    OSError by its errno name), `errno` (its name) and `sqlstate` when there are some."""
+    kind: dict[str, str] = {}
+    deepest: tuple[int, BaseException] | None = None
+    level: list[BaseException] = [error]
+    seen: set[int] = set()
+    depth = 0
+    while level:  # breadth first, so the last cause found is the innermost one
+        following: list[BaseException] = []
+        for found in level:
+            if id(found) in seen:
+                continue
+            seen.add(id(found))
+            if isinstance(found, redis.exceptions.RedisError):
+                kind.setdefault("backend", "redis")
+            elif isinstance(found, _DATABASE_KINDS):
+                kind.setdefault("backend", "database")
+            if "backend" not in kind:  # a bare OSError: whose code raised it
+                kind.update(_raised_by(found))
+            sqlstate = getattr(found, "sqlstate", None)
+            if isinstance(sqlstate, str) and sqlstate:
+                kind.setdefault("sqlstate", sqlstate)
+            if not _wrapper(found) and (deepest is None or depth >= deepest[0]):
+                deepest = (depth, found)
+            for wrapped in (found.__cause__, found.__context__, getattr(found, "orig", None)):
+                if isinstance(wrapped, BaseException):
+                    following.append(wrapped)
+            original = getattr(found, "original_error", None)
+            if isinstance(original, BaseException):
+                following.append(original)
+        level, depth = following, depth + 1
+    if deepest is not None:
+        cause = deepest[1]
+        number = getattr(cause, "errno", None)
+        name = errno.errorcode.get(number, "") if isinstance(number, int) else ""
+        kind["cause"] = name if type(cause) is OSError and name else type(cause).__name__
+        if name:
+            kind["errno"] = name
+    return kind
+
+
 def failure_code(error: BaseException) -> str:
     return "SERVICE_UNAVAILABLE" if is_unavailable(error) else "INTERNAL_SERVER_ERROR"
 
@@ -114,6 +184,7 @@ def log_failure(error: BaseException, request_id: str, where: str) -> None:
     """Unavailability as a warning, anything else with its stack; never the message."""
     fields = {"request_id": request_id, "path": where, "error": type(error).__name__}
     if is_unavailable(error):
+        fields.update(failure_kind(error))
         log.warning("database or redis unavailable", extra={"fields": fields})
     else:
         log.error("unexpected error", extra={"fields": fields}, exc_info=error)

@@ -34,6 +34,7 @@ from resolvers.compiled.plans import Declined, Ready, run_plan
 from resolvers.keys import usable_at
 from schema.compiled import CompiledPlans
 from schema.limits import cost_report, query_cost
+from schema.warnings import candidates, parsed, warnings
 
 KEYS_KEPT = 10_000
 COSTS_KEPT = 1000
@@ -114,6 +115,13 @@ class FastReads:
         extensions: dict[str, Any] = {"cost": cost_report(self.settings, cost, allowance.remaining)}
         if self.settings.debug:
             extensions["readPath"] = {"path": "compiled"}
+        filtered_by = candidates(document, operation_name, variables)
+        if filtered_by:  # as DimensionWarnings does on the full pipeline
+            given = await warnings(
+                self.schema._schema, filtered_by, lambda: parsed(data), viewer.role, state.sessions
+            )
+            if given:
+                extensions["warnings"] = given
         body = orjson.dumps({"data": orjson.Fragment(data), "extensions": extensions})
         return Response(body, media_type="application/json")
 

@@ -567,11 +567,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # A WebSocket has no key until connection_init (on_ws_connect sets it).
         viewer: Viewer = scope_state.get("viewer", NOT_YET_AUTHENTICATED)
         state = request.app.state
+        loaders = Loaders(
+            state.sessions, observe_batch, self.settings.database_connections_per_request
+        )
         return Context(
             viewer=viewer,
-            sessions=state.sessions,
+            sessions=loaders.sessions,  # bounded per request, as the loaders' own
             write_sessions=state.write_sessions,
-            loaders=Loaders(state.sessions, observe_batch),
+            loaders=loaders,
             statement_sessions=state.statement_sessions,
             read_statement_sessions=state.read_statement_sessions,
             primary_sessions=state.primary_sessions,

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(
         default=10, ge=1, le=1000, description="PostgreSQL connections per worker."
     )
+    database_connections_per_request: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        description="Pool connections one request's resolvers and loaders may hold at once "
+        "(the others wait their turn); docs/operators.md has the pool arithmetic.",
+    )
     database_replica_url: str | None = Field(
         default=None,
         description="A PostgreSQL streaming replica for reads; writes, the reads a mutation "

@@ -60,3 +60,11 @@ async def value_counts(sessions: Sessions, name: str) -> list[ValueCount]:
     async with sessions() as session:
         rows = (await session.execute(statement)).all()
     return [ValueCount(_text(value), int(n)) for value, n in rows]
+
+
+async def value_exists(sessions: Sessions, name: str, value: str) -> bool:
+    """Whether any counted row of the dimension carries exactly `value` (one indexed probe)."""
+    dimension = DIMENSIONS[name]
+    statement = sa.select(sa.literal(1)).where(dimension.column == value, *dimension.where)
+    async with sessions() as session:
+        return (await session.execute(statement.limit(1))).first() is not None

@@ -5,6 +5,7 @@ cached by their arguments, so each distinct argument set of a nested connection 
 one statement for all parents. Each batch opens its own short session.
 """
 
+import asyncio
 import uuid
 from collections.abc import Callable, Coroutine, Hashable
 from datetime import datetime
@@ -13,6 +14,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import (
     Customer,
@@ -45,17 +47,58 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+DEFAULT_CONNECTIONS_PER_REQUEST = 4
+_PERMITS = "cx360.connection_permits"
+
+
+class _PermittedSession(AsyncSession):
+    """A session that holds one of its request's connection permits while it is open
+    (`async with sessions() as session`), so one request's concurrent resolvers and
+    loaders use at most that many pool connections at once; the others wait their turn."""
+
+    async def __aenter__(self) -> "_PermittedSession":
+        permits: asyncio.Semaphore = self.info[_PERMITS]
+        await permits.acquire()
+        try:
+            await super().__aenter__()
+        except BaseException:
+            permits.release()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            await super().__aexit__(*exc)
+        finally:
+            self.info[_PERMITS].release()
+
+
+def permitted(sessions: Sessions, permits: asyncio.Semaphore) -> Sessions:
+    """`sessions` whose sessions take one of `permits` while open."""
+    kw = {name: value for name, value in sessions.kw.items() if name != "info"}
+    return async_sessionmaker(class_=_PermittedSession, info={_PERMITS: permits}, **kw)
+
+
 class Loaders:
+    """One request's loaders. `sessions` is the request's read factory, bounded to
+    `connections` sessions open at once (also for the resolvers that read through it)."""
+
     def __init__(
-        self, sessions: Sessions, observe: Callable[[str, int], None] | None = None
+        self,
+        sessions: Sessions,
+        observe: Callable[[str, int], None] | None = None,
+        connections: int = DEFAULT_CONNECTIONS_PER_REQUEST,
+        permits: asyncio.Semaphore | None = None,
     ) -> None:
-        self._sessions = sessions
+        self._permits = permits or asyncio.Semaphore(connections)
+        self.sessions = self._sessions = permitted(sessions, self._permits)
         self._observe = observe  # told each batch's size, for metrics
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def on(self, sessions: Sessions) -> "Loaders":
-        """Fresh loaders reading through other sessions (the primary, after a write)."""
-        return Loaders(sessions, self._observe)
+        """Fresh loaders reading through other sessions (the primary, after a write),
+        within the same request's connection permits."""
+        return Loaders(sessions, self._observe, permits=self._permits)
 
     def _loader(
         self, key: Hashable, batch: Callable[[list[K]], Coroutine[Any, Any, list[V]]]

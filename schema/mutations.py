@@ -94,6 +94,6 @@ class PrimaryReadsForMutations(SchemaExtension):
         execution = self.execution_context
         if execution.operation_type == OperationType.MUTATION:
             context: Context = execution.context
-            context.sessions = context.primary_sessions
             context.loaders = context.loaders.on(context.primary_sessions)
+            context.sessions = context.loaders.sessions
         yield

@@ -25,6 +25,7 @@ from schema.mutations import PrimaryReadsForMutations
 from schema.query import Mutation, Query
 from schema.scalars import SCALAR_MAP
 from schema.subscriptions import Subscription
+from schema.warnings import DimensionWarnings
 
 PARSED_DOCUMENTS = 1000
 
@@ -72,6 +73,7 @@ def build_schema(
         lambda: QueryBudget(settings),
         # After the budget: a compiled answer is still costed and rate-limited first.
         lambda: CompiledReads(plans, compiled, settings.debug),
+        DimensionWarnings,  # after the compiled path: it reads either path's answer
     ]
     if tracer_provider is not None:  # a span per operation (and per resolver it runs)
         extensions.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
