@@ -204,6 +204,19 @@ MUTATIONS: dict[str, tuple[Area, str]] = {
         Area.WEBHOOKS,
         f'mutation {{ setWebhookEndpointActive(id: "{_unknown("WebhookEndpoint")}", active: false) {{ userErrors {{ code }} }} }}',
     ),
+    "setSlaPolicy": (
+        Area.SLA_POLICIES,
+        "mutation { setSlaPolicy(input: {priority: LOW, firstResponseSeconds: 0, "
+        "resolutionSeconds: 60}) { userErrors { code } } }",
+    ),
+    "sendSurveyInvitation": (
+        Area.SURVEY_INVITATIONS,
+        f'mutation {{ sendSurveyInvitation(input: {{surveyId: "{_unknown("Survey")}", customer: {{email: "n@x.example"}}}}) {{ userErrors {{ code }} }} }}',
+    ),
+    "dismissAction": (
+        Area.ACTIONS,
+        f'mutation {{ dismissAction(input: {{customerId: "{_unknown("Customer")}", kind: RE_ENGAGE, until: "2099-01-01", reason: "x"}}) {{ userErrors {{ code }} }} }}',
+    ),
     **{
         name: (
             Area.WEBHOOKS,
