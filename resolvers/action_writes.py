@@ -9,7 +9,14 @@ from datetime import datetime
 from models import NextAction, Role
 from models.types import utc_now
 from resolvers import actions, health_state
-from resolvers.writes import CustomerRef, Write, check_length, fail, require_customer
+from resolvers.locks import FOR_NO_KEY_UPDATE
+from resolvers.writes import (
+    CustomerRef,
+    Write,
+    check_length,
+    fail,
+    require_customer,
+)
 
 REASON_LIMIT = 500
 
@@ -30,7 +37,10 @@ async def dismiss(write: Write, data: Dismissal) -> NextAction:
     await health_state.refresh(write.session, [customer.id])  # current facts first
     await actions.refresh(write.session, [customer.id])
     action = await write.session.get(
-        NextAction, (customer.id, data.kind), with_for_update=True, populate_existing=True
+        NextAction,
+        (customer.id, data.kind),
+        with_for_update=FOR_NO_KEY_UPDATE,
+        populate_existing=True,
     )
     if action is None or action.dismissed_until is not None:
         raise fail(

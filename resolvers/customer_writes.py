@@ -26,7 +26,8 @@ from models.enums import STAGE_ORDER
 from models.types import utc_now
 from resolvers import webhooks
 from resolvers.customers import normalize_email
-from resolvers.writes import FOR_NO_KEY_UPDATE, UserError, UserErrors, Write, check_length, fail
+from resolvers.locks import FOR_NO_KEY_UPDATE
+from resolvers.writes import UserError, UserErrors, Write, check_length, fail
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PHONE_PUNCTUATION = re.compile(r"[\s().\-]")

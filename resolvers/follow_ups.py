@@ -32,6 +32,7 @@ from models import (
 from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers.changes import Change, ChangeFeed, PendingChange
+from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import (
     Ordering,
     Page,
@@ -100,7 +101,9 @@ async def after_move(write: "Write", name: str, ticket: Ticket) -> None:
 
 
 async def _locked(session: AsyncSession, ticket_id: uuid.UUID) -> FollowUp | None:
-    return await session.get(FollowUp, ticket_id, with_for_update=True, populate_existing=True)
+    return await session.get(
+        FollowUp, ticket_id, with_for_update=FOR_NO_KEY_UPDATE, populate_existing=True
+    )
 
 
 async def invitation_sent(

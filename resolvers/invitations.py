@@ -21,9 +21,10 @@ from sqlmodel import col
 from models import ChangeType, Survey, SurveyInvitation, SurveyResponse, Ticket
 from models.types import utc_now
 from resolvers import follow_ups
+from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import Sessions
 from resolvers.tickets import CLOSED_STATES
-from resolvers.writes import FOR_NO_KEY_UPDATE, CustomerRef, Write, fail, require_customer
+from resolvers.writes import CustomerRef, Write, fail, require_customer
 
 VALID_FOR = timedelta(days=14)
 TOKEN_PREFIX = "inv_"  # noqa: S105 (a prefix, no secret)

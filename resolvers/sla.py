@@ -35,6 +35,7 @@ from models.sla import DEFAULT_TARGETS
 from models.types import utc_now
 from resolvers.business_time import Calendar, add_working, at_risk_from, reaches_within
 from resolvers.filters import Param
+from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import Sessions
 from resolvers.writes import UserError, UserErrors, Write
 
@@ -344,7 +345,7 @@ async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
     """
     policy = _validated(data)
     calendar = policy.calendar
-    row = await write.session.get(PolicyRow, data.priority, with_for_update=True)
+    row = await write.session.get(PolicyRow, data.priority, with_for_update=FOR_NO_KEY_UPDATE)
     if row is None:
         row = PolicyRow(priority=data.priority, first_response_seconds=0, resolution_seconds=0)
         write.session.add(row)
@@ -374,7 +375,7 @@ async def _move_open_tickets(session: AsyncSession, policy: Policy) -> list[Any]
     found = await session.execute(
         sa.select(col(Ticket.id), col(Ticket.created_at))
         .where(col(Ticket.priority) == policy.priority, col(Ticket.status).in_(RUNNING))
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     rows: list[dict[str, Any]] = [
         {"id": key, **due_times(created_at, policy)._asdict()} for key, created_at in found.all()

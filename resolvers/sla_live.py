@@ -101,7 +101,10 @@ async def refresh(
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
         found = await session.execute(
-            sa.select(*COLUMNS).where(TICKET_ID.in_(chunk)).order_by(TICKET_ID).with_for_update()
+            sa.select(*COLUMNS)
+            .where(TICKET_ID.in_(chunk))
+            .order_by(TICKET_ID)
+            .with_for_update(key_share=True)
         )
         rows: list[dict[str, Any]] = []
         for key, customer_id, status, *times, stored in found.all():

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from models import ChangeType, Channel, Ticket, TicketPriority, TicketStatus
 from models.types import utc_now
 from resolvers import follow_ups, sla
+from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.writes import (
-    FOR_NO_KEY_UPDATE,
     INT_MAX,
     CustomerRef,
     Write,

@@ -33,11 +33,6 @@ R = TypeVar("R")
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # GraphQL's Int is 32-bit signed: a count or a number of seconds served as Int stays
 # within it, refused when written rather than failing when read.
-# Row locks of writes that change a row's non-key columns: FOR NO KEY UPDATE on PostgreSQL
-# (SQLite has one writer). Unlike FOR UPDATE it does not conflict with the KEY SHARE lock
-# that inserting a referencing row takes (a ticket for its customer, a response for its
-# ticket), so two writes that each add a row and then update the parent cannot deadlock.
-FOR_NO_KEY_UPDATE: dict[str, Any] = {"key_share": True}
 
 INT_MAX = 2**31 - 1
 

@@ -154,6 +154,7 @@ async def serving(backend: Backend, **settings: Any) -> AsyncIterator[Api]:
     # No webhook task unless a test asks: its rounds would add to the statement counts.
     settings.setdefault("webhooks", False)
     settings.setdefault("scheduler", False)  # the same for the scheduler's rounds
+    settings.setdefault("bulk_operations", False)  # and for the bulk job runner's polls
     app = create_app(Settings(database_url=backend.url, **settings))
     async with LifespanManager(app):
         statements: list[str] = []

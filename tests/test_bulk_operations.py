@@ -60,7 +60,7 @@ async def bulk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     directory = tmp_path_factory.mktemp("bulk")
     async with (
         database(request.param, directory, 6) as found,
-        serving(found, bulk_dir=str(directory / "files")) as api,
+        serving(found, bulk_dir=str(directory / "files"), bulk_operations=True) as api,
     ):
         created = await api.query(
             'mutation { createCustomer(input: {name: "Big", email: "big.buyer@x.example"}) '
@@ -310,7 +310,9 @@ async def test_import_refusals_name_the_field(bulk: Api, tmp_path: Any) -> None:
 async def test_upload_size_limit_and_owner(tmp_path: Any) -> None:
     async with (
         database("sqlite", tmp_path, 1) as found,
-        serving(found, bulk_dir=str(tmp_path / "files"), bulk_upload_max_bytes=100) as api,
+        serving(
+            found, bulk_dir=str(tmp_path / "files"), bulk_upload_max_bytes=100, bulk_operations=True
+        ) as api,
     ):
         upload = (await api.query(STAGE))["stagedUpload"]["upload"]
         other = await api.client.put(upload["url"], content=b"{}\n", headers=_key(api, Role.SALES))

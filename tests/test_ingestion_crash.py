@@ -49,7 +49,7 @@ class Server:
             stderr=asyncio.subprocess.DEVNULL,
         )
         async with httpx.AsyncClient() as client:
-            for _ in range(200):
+            for _ in range(1200):  # up to 60 s: a loaded machine starts slowly
                 try:
                     if (
                         await client.get(f"http://127.0.0.1:{self.port}/healthz")

@@ -18,8 +18,11 @@ async def test_a_request_is_traced_from_http_to_sql(api: Api) -> None:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    # No webhook task: its rounds are traces of their own, not this request's.
-    settings = Settings(database_url=api.backend.url, webhooks=False)
+    # No background task (webhooks, scheduler, bulk jobs): their rounds are traces of
+    # their own, not this request's.
+    settings = Settings(
+        database_url=api.backend.url, webhooks=False, scheduler=False, bulk_operations=False
+    )
     app = create_app(settings, tracer_provider=provider)
     async with LifespanManager(app) as manager:  # type: ignore[arg-type]
         transport = httpx.ASGITransport(app=manager.app)

@@ -354,7 +354,12 @@ async def test_two_workers_send_each_delivery_once(
         admin = {"Authorization": f"Bearer {backend.keys[Role.ADMIN]}"}
         customer = customer_id(backend)
         try:
-            async with receiving(Receiver(failures=1)) as receiver, httpx.AsyncClient() as client:
+            # 30 writes to one customer queue on its row (its health, SLA state and actions
+            # are recomputed in each write): wait for them, not 5 s.
+            async with (
+                receiving(Receiver(failures=1)) as receiver,
+                httpx.AsyncClient(timeout=60) as client,
+            ):
 
                 async def post(server: Server, query: str, variables: dict[str, Any]) -> Any:
                     response = await client.post(

@@ -17,11 +17,12 @@ from models import (
     WebhookEndpoint,
 )
 from models.types import utc_now
+from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import Page, PageRequest, Sessions, count_rows, fetch_page, newest_first
 from resolvers.webhooks.filters import RECORD_FILTERS
 from resolvers.webhooks.signing import new_secret
 from resolvers.webhooks.url_policy import UrlPolicy, url_problem
-from resolvers.writes import FOR_NO_KEY_UPDATE, Write, check_length, fail
+from resolvers.writes import Write, check_length, fail
 
 
 @dataclass(frozen=True)
