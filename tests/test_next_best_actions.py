@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.scheduler import Scheduler
@@ -19,7 +18,7 @@ from models import JourneyStage, Role
 from models.types import set_clock
 from resolvers.actions import Facts, python_actions
 from tests.conftest import Api, database, serving
-from tests.test_health_state import Clock, iso, surveys
+from tests.test_health_state import Clock, histories, iso, surveys
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 EXAMPLES = 10
@@ -72,25 +71,69 @@ async def nps(api: Api, survey: str, who: str, score: int, at: datetime) -> None
     assert data["submitSurveyResponse"]["userErrors"] == []
 
 
-async def touch(api: Api, who: str, at: datetime, team: str = "SUPPORT") -> None:
+async def touch(
+    api: Api,
+    who: str,
+    at: datetime,
+    team: str = "SUPPORT",
+    kind: str = "email",
+    stage: str = "AWARENESS",
+) -> None:
+    point: dict[str, Any] = {
+        "customer": {"id": who},
+        "occurredAt": iso(at),
+        "channel": "EMAIL",
+        "stage": stage,
+        "team": team,
+        "kind": kind,
+        "source": "test",
+    }
+    if kind == "purchase":
+        point |= {"value": "10.00", "currency": "EUR"}
     data = await api.query(
         "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
         "{ userErrors { message } } }",
-        {
-            "t": [
-                {
-                    "customer": {"id": who},
-                    "occurredAt": iso(at),
-                    "channel": "EMAIL",
-                    "stage": "AWARENESS",
-                    "team": team,
-                    "kind": "email",
-                    "source": "test",
-                }
-            ]
-        },
+        {"t": [point]},
     )
     assert data["recordTouchpoints"]["userErrors"] == []
+
+
+async def churn(api: Api, who: str, at: datetime) -> None:
+    data = await api.query(
+        "mutation($id: ID!, $at: DateTime!) { updateCustomer(id: $id, input: "
+        "{churnedAt: $at}) { userErrors { message } } }",
+        {"id": who, "at": iso(at)},
+    )
+    assert data["updateCustomer"]["userErrors"] == []
+
+
+async def ticket_moves(api: Api, ticket: str, *moves: str) -> None:
+    for move in moves:
+        data = await api.query(
+            f"mutation($id: ID!) {{ {move}(id: $id) {{ userErrors {{ message }} }} }}",
+            {"id": ticket},
+        )
+        assert data[move]["userErrors"] == [], move
+
+
+async def open_ticket(api: Api, who: str, priority: str = "NORMAL") -> str:
+    data = await api.query(
+        "mutation($i: OpenTicketInput!) { openTicket(input: $i) { ticket { id } } }",
+        {
+            "i": {
+                "customer": {"id": who},
+                "subject": "Help",
+                "channel": "EMAIL",
+                "priority": priority,
+            }
+        },
+    )
+    found: str = data["openTicket"]["ticket"]["id"]
+    return found
+
+
+def day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b %Y}"
 
 
 ACTIONS = (
@@ -143,18 +186,7 @@ async def test_sla_risk_starts_by_the_clock_and_ends_with_resolution(
 ) -> None:
     scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
     who = await customer(kept)
-    data = await kept.query(
-        "mutation($i: OpenTicketInput!) { openTicket(input: $i) { ticket { id } } }",
-        {
-            "i": {
-                "customer": {"id": who},
-                "subject": "Help",
-                "channel": "EMAIL",
-                "priority": "NORMAL",
-            }
-        },
-    )
-    ticket = data["openTicket"]["ticket"]["id"]
+    ticket = await open_ticket(kept, who)
     assert "RESOLVE_SLA_RISK" not in kinds(await actions(kept, who))
     clock.move(timedelta(hours=6, seconds=1))  # first response (8 h) enters AT_RISK at 6 h
     await scheduler.round()
@@ -169,12 +201,7 @@ async def test_sla_risk_starts_by_the_clock_and_ends_with_resolution(
         "{ customers(first: 100, filter: {hasAction: RESOLVE_SLA_RISK}) { edges { node { id } } } }"
     )
     assert who in [e["node"]["id"] for e in has["customers"]["edges"]]
-    for move in ("respondToTicket", "resolveTicket"):
-        moved = await kept.query(
-            f"mutation($id: ID!) {{ {move}(id: $id) {{ userErrors {{ message }} }} }}",
-            {"id": ticket},
-        )
-        assert moved[move]["userErrors"] == []
+    await ticket_moves(kept, ticket, "respondToTicket", "resolveTicket")
     found = await actions(kept, who)
     assert "RESOLVE_SLA_RISK" not in kinds(found)
     assert "REQUEST_FEEDBACK" in kinds(found)  # the resolution's follow-up is DUE
@@ -250,11 +277,15 @@ HISTORIES = st.tuples(
 PRIORITIES = ("LOW", "NORMAL", "HIGH", "URGENT")
 TEAMS = ("SUPPORT", "SALES", "MARKETING", "PRODUCT")
 TOUCH_KINDS = ("email", "referral", "review", "purchase")
-# One history known to start five rules, then the random ones.
+# One history known to start five rules, then the random ones. Moments go back in time
+# with each step: customer 0's detractor answer has had support contact since, and
+# customer 1's promoter answer is the latest of all.
 KNOWN = (
     [
-        ("nps", 0, 3, 0),  # a detractor: RECOVER_DETRACTOR
         ("nps", 1, 10, 0),  # a promoter: ASK_FOR_REFERRAL
+        ("touch", 0, 0, 0),  # SUPPORT contact after customer 0's answer below
+        ("nps", 0, 3, 0),  # a detractor contacted since: no RECOVER_DETRACTOR
+        ("nps", 2, 4, 0),  # a detractor: RECOVER_DETRACTOR
         ("touch", 2, 100, 2 + 0 * 4 + 3 * 16),  # MARKETING email in RETENTION: RE_ENGAGE
         ("ticket", 2, 150, 3),  # URGENT, long open: RESOLVE_SLA_RISK
         ("ticket", 0, 0, 1),
@@ -262,20 +293,6 @@ KNOWN = (
     ],
     [1],
 )
-
-
-def histories(count: int) -> list[Any]:
-    found: list[Any] = []
-
-    @settings(
-        max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck)
-    )
-    @given(HISTORIES)
-    def collect(history: Any) -> None:
-        found.append(history)
-
-    collect()
-    return found
 
 
 async def apply(
@@ -312,30 +329,9 @@ async def apply(
         await nps(api, survey[name], ids[who], amount, base - timedelta(days=extra))
     elif name == "touch":
         team, kind, stage = TEAMS[extra % 4], TOUCH_KINDS[(extra // 4) % 4], extra // 16
-        point: dict[str, Any] = {
-            "customer": ref,
-            "occurredAt": iso(base - timedelta(days=amount)),
-            "channel": "EMAIL",
-            "stage": STAGES[stage],
-            "team": team,
-            "kind": kind,
-            "source": "test",
-        }
-        if kind == "purchase":
-            point |= {"value": "25.50", "currency": "EUR"}
-        data = await api.query(
-            "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
-            "{ userErrors { message } } }",
-            {"t": [point]},
-        )
-        assert data["recordTouchpoints"]["userErrors"] == []
+        await touch(api, ids[who], base - timedelta(days=amount), team, kind, STAGES[stage])
     elif name == "churn":
-        data = await api.query(
-            "mutation($id: ID!, $at: DateTime!) { updateCustomer(id: $id, input: "
-            "{churnedAt: $at}) { userErrors { message } } }",
-            {"id": ids[who], "at": iso(base + timedelta(days=amount))},
-        )
-        assert data["updateCustomer"]["userErrors"] == []
+        await churn(api, ids[who], base + timedelta(days=amount))
 
 
 FACTS = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer {
@@ -414,7 +410,7 @@ async def test_stored_actions_are_the_python_rules_on_the_facts(kept: Api, clock
     scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
     asked = await surveys(kept)
     seen: set[str] = set()
-    for operations, moves in [KNOWN, *histories(EXAMPLES)]:
+    for operations, moves in [KNOWN, *histories(EXAMPLES, HISTORIES)]:
         ids = [await customer(kept) for _ in range(3)]
         tickets: list[str] = []
         for step, op in enumerate(operations):  # a second apart: no two moments tie
@@ -425,3 +421,147 @@ async def test_stored_actions_are_the_python_rules_on_the_facts(kept: Api, clock
             await scheduler.round()
             seen.update(await assert_rules_agree(kept, ids, clock.now()))
     assert len(seen) >= 5, seen  # the comparisons saw rules hold, not only none
+
+
+# ---------------------------------------------------------------- each rule starts and ends
+
+
+async def test_save_at_risk_starts_and_ends_by_writes_and_by_the_clock(
+    kept: Api, clock: Clock
+) -> None:
+    scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
+    asked = await surveys(kept)
+    who = await customer(kept)
+    await touch(kept, who, clock.now() - timedelta(days=100), "SALES", "purchase")
+    await nps(kept, asked["nps"], who, 2, clock.now() - timedelta(minutes=5))  # health 55
+    assert "SAVE_AT_RISK" not in kinds(await actions(kept, who))
+    await nps(kept, asked["csat"], who, 1, clock.now() - timedelta(minutes=4))  # health 40
+    found = {a["kind"]: a for a in await actions(kept, who)}
+    assert found["SAVE_AT_RISK"] == {
+        "kind": "SAVE_AT_RISK",
+        "team": "SALES",
+        "priority": "HIGH",
+        "reason": "health AT_RISK (score 40); lifetime value 10.00; not churned",
+        "since": clock.now().isoformat(),
+    }
+    await touch(kept, who, clock.now() - timedelta(minutes=1), "SALES")  # health 60: ends
+    assert kinds(await actions(kept, who)) == []
+    clock.move(timedelta(days=90))  # no touchpoint in 90 days: health 40 again
+    await scheduler.round()
+    assert kinds(await actions(kept, who)) == ["SAVE_AT_RISK"]
+    await churn(kept, who, clock.now() + timedelta(hours=1))
+    assert kinds(await actions(kept, who)) == ["SAVE_AT_RISK"]
+    clock.move(timedelta(hours=1, seconds=1))  # churned: ends by the clock
+    await scheduler.round()
+    assert kinds(await actions(kept, who)) == []
+
+
+async def test_re_engage_starts_and_ends_by_writes_and_by_the_clock(
+    kept: Api, clock: Clock
+) -> None:
+    scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
+    who = await customer(kept)
+    quiet = clock.now() - timedelta(days=61)
+    await touch(kept, who, quiet, "MARKETING", stage="RETENTION")
+    found = await actions(kept, who)
+    assert [(a["kind"], a["team"], a["priority"], a["reason"]) for a in found] == [
+        ("RE_ENGAGE", "MARKETING", "NORMAL", f"stage RETENTION; no touchpoint since {day(quiet)}")
+    ]
+    last = clock.now() - timedelta(minutes=1)
+    await touch(kept, who, last, "PRODUCT")
+    assert kinds(await actions(kept, who)) == []
+    clock.move(timedelta(days=60))
+    await scheduler.round()
+    found = await actions(kept, who)
+    assert [(a["kind"], a["reason"], a["since"]) for a in found] == [
+        ("RE_ENGAGE", f"stage RETENTION; no touchpoint since {day(last)}", clock.now().isoformat())
+    ]
+    await churn(kept, who, clock.now() + timedelta(days=1))
+    clock.move(timedelta(days=1, seconds=1))
+    await scheduler.round()
+    assert kinds(await actions(kept, who)) == []
+
+
+async def test_ask_for_referral_starts_and_ends_by_writes_and_by_the_clock(
+    kept: Api, clock: Clock
+) -> None:
+    scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
+    survey = (await surveys(kept))["nps"]
+    who = await customer(kept)
+    answered = clock.now() - timedelta(minutes=5)
+    await nps(kept, survey, who, 10, answered)
+    found = await actions(kept, who)
+    assert [(a["kind"], a["team"], a["priority"], a["reason"]) for a in found] == [
+        (
+            "ASK_FOR_REFERRAL",
+            "MARKETING",
+            "LOW",
+            f"latest NPS 10 on {day(answered)}; no open ticket; "
+            "no referral or review in the last 180 days",
+        )
+    ]
+    ticket = await open_ticket(kept, who)
+    assert kinds(await actions(kept, who)) == []
+    await ticket_moves(kept, ticket, "respondToTicket", "resolveTicket")
+    assert kinds(await actions(kept, who)) == ["REQUEST_FEEDBACK", "ASK_FOR_REFERRAL"]
+    await touch(kept, who, clock.now() - timedelta(minutes=1), "MARKETING", "review")
+    assert "ASK_FOR_REFERRAL" not in kinds(await actions(kept, who))
+    # by the clock: a referral ages past 180 days, then the NPS past 90 days
+    other = await customer(kept)
+    await touch(kept, other, clock.now() - timedelta(days=179), "MARKETING", "referral")
+    await nps(kept, survey, other, 9, clock.now() - timedelta(minutes=5))
+    assert kinds(await actions(kept, other)) == []
+    clock.move(timedelta(days=1))
+    await scheduler.round()
+    assert kinds(await actions(kept, other)) == ["ASK_FOR_REFERRAL"]
+    clock.move(timedelta(days=90))
+    await scheduler.round()
+    assert "ASK_FOR_REFERRAL" not in kinds(await actions(kept, other))
+
+
+QUEUE = """query($after: String, $f: ActionFilter) { nextBestActions(first: 2, after: $after,
+  filter: $f) { totalCount pageInfo { hasNextPage endCursor }
+  edges { node { kind priority since customer { id segment } } } } }"""
+
+
+async def queue(api: Api, filter: dict[str, Any]) -> tuple[list[dict[str, Any]], set[int]]:
+    """All pages of the queue (two a page); the totals every page gave."""
+    found: list[dict[str, Any]] = []
+    totals: set[int] = set()
+    after = None
+    while True:
+        data = (await api.query(QUEUE, {"after": after, "f": filter}))["nextBestActions"]
+        totals.add(data["totalCount"])
+        found.extend(e["node"] for e in data["edges"])
+        if not data["pageInfo"]["hasNextPage"]:
+            return found, totals
+        after = data["pageInfo"]["endCursor"]
+
+
+async def test_queue_pages_through_most_urgent_first_and_filters_segment_and_priority(
+    kept: Api, clock: Clock
+) -> None:
+    survey = (await surveys(kept))["nps"]
+    segment = f"seg-{uuid.uuid4().hex[:8]}"
+    made: dict[str, str] = {}
+    for score, many in ((10, 2), (2, 3)):  # promoters first: LOW actions are older
+        for _ in range(many):
+            who = await customer(kept, segment)
+            await nps(kept, survey, who, score, clock.now() - timedelta(minutes=5))
+            made[who] = "ASK_FOR_REFERRAL" if score == 10 else "RECOVER_DETRACTOR"
+        clock.move(timedelta(seconds=1))
+    elsewhere = await customer(kept, "other-" + segment)
+    await nps(kept, survey, elsewhere, 2, clock.now() - timedelta(minutes=5))
+
+    found, totals = await queue(kept, {"segment": segment})
+    assert totals == {5}
+    assert sorted((a["customer"]["id"], a["kind"]) for a in found) == sorted(made.items())
+    assert {a["customer"]["segment"] for a in found} == {segment}
+    assert [a["priority"] for a in found] == ["HIGH"] * 3 + ["LOW"] * 2  # most urgent first
+
+    low, totals = await queue(kept, {"segment": segment, "priority": ["LOW"]})
+    assert totals == {2}
+    assert {a["kind"] for a in low} == {"ASK_FOR_REFERRAL"}
+    assert sorted(a["customer"]["id"] for a in low) == sorted(
+        who for who, kind in made.items() if kind == "ASK_FOR_REFERRAL"
+    )
