@@ -109,7 +109,14 @@ def sql_facts(customer_id: Any, now: datetime) -> dict[str, Any]:
     latest = latest.order_by(
         col(SurveyResponse.responded_at).desc(), col(SurveyResponse.id).desc()
     ).limit(1)
-    latest_at = latest.with_only_columns(col(SurveyResponse.responded_at)).scalar_subquery()
+    # Correlated to the customer explicitly: inside the EXISTS below (on touchpoint) the
+    # automatic correlation would not reach the outer customer and would take the latest
+    # NPS of anyone.
+    latest_at = (
+        latest.with_only_columns(col(SurveyResponse.responded_at))
+        .correlate(Customer)
+        .scalar_subquery()
+    )
     touch_of = sa.and_(
         col(Touchpoint.customer_id) == customer_id, col(Touchpoint.occurred_at) <= now
     )

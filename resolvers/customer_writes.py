@@ -218,6 +218,8 @@ async def update_customer(write: Write, key: uuid.UUID, data: CustomerInput) -> 
         setattr(customer, name, value)
     customer.updated_at = utc_now()
     await write.session.flush()  # a concurrent taker of the email: see create_customer
+    if "churned_at" in values:
+        write.touch(customer.id)  # churn starts or ends next-best-actions (resolvers.actions)
     write.audit("updateCustomer", [f"Customer:{customer.id}"], fields=sorted(values))
     return customer
 

@@ -83,13 +83,14 @@ HISTORIES = st.tuples(
 )
 
 
-def histories(count: int) -> list[Any]:
+def histories(count: int, strategy: Any = HISTORIES) -> list[Any]:
+    """`count` examples of `strategy`, drawn up front (the tests run them on the API)."""
     found: list[Any] = []
 
     @settings(
         max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck)
     )
-    @given(HISTORIES)
+    @given(strategy)
     def collect(history: Any) -> None:
         found.append(history)
 
