@@ -250,27 +250,29 @@ def settled(now: datetime) -> ColumnElement[bool]:
     return sa.and_(checked <= now, sa.or_(next_check.is_(None), next_check > now))
 
 
-def state_in(states: Sequence[str], now: datetime) -> ColumnElement[bool]:
-    """The overall state at `now` is one of `states`, exactly as `Ticket.sla` says.
+def state_arms(states: Sequence[str], now: datetime) -> list[ColumnElement[bool]]:
+    """The overall state at `now` is one of `states`, exactly as `Ticket.sla` says, as
+    two disjoint conditions (none when no state is asked for).
 
     Settled tickets answer from the stored state (indexed: `sla_state, resolution_due_at,
-    id`); only those whose next check has come and the scheduler has not yet looked at
-    (at most its interval's worth, found through `sla_next_check_at`), or never stored,
-    have the rule applied to their columns. So the filter and `Ticket.sla` agree at every
-    now, even one before the last look (a clock set back, a request that began before a
-    write committed)."""
+    id`, carrying both check times); only those whose next check has come and the
+    scheduler has not yet looked at (at most its interval's worth, found through
+    `sla_next_check_at`), or never looked at, or looked at after `now`, have the rule
+    applied to their columns. So the filter and `Ticket.sla` agree at every now, even
+    one before the last look (a clock set back, a request that began before a write
+    committed)."""
     wanted = [s for s in BADNESS if s in states]
     if not wanted:
-        return sa.false()
+        return []
     checked, next_check = col(Ticket.sla_checked_at), col(Ticket.sla_next_check_at)
-    return sa.or_(
+    return [
         sa.and_(col(Ticket.sla_state).in_(wanted), settled(now)),
         # Not settled, spelled out so the indexes of both columns find these few.
         sa.and_(
             sa.or_(checked.is_(None), checked > now, next_check <= now),
             sa.or_(*(overall_is(s, now) for s in wanted)),
         ),
-    )
+    ]
 
 
 @dataclass(frozen=True)
@@ -280,9 +282,12 @@ class SlaStateFilter:
 
     field: str
 
-    def condition(self, value: Sequence[Any], query: Any) -> ColumnElement[bool]:
+    def arms(self, value: Sequence[Any], query: Any) -> list[ColumnElement[bool]]:
         now = getattr(query, "now", None) or utc_now()
-        return state_in([getattr(v, "value", v) for v in value], now)
+        return state_arms([getattr(v, "value", v) for v in value], now)
+
+    def condition(self, value: Sequence[Any], query: Any) -> ColumnElement[bool]:
+        return sa.or_(sa.false(), *self.arms(value, query))
 
     def sql(self, value: Any, query: Any, param: Param) -> str | None:
         return None
