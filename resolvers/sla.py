@@ -13,8 +13,9 @@ A target's state then depends only on stored columns and "now":
     not achieved    -> BREACHED if now > due, AT_RISK if now >= at_risk_at, else ON_TRACK
 
 so the same rule is Python for `Ticket.sla` and plain comparisons of indexed columns
-against a bound `now` for `tickets(filter: {slaState})` and the SLA metrics: no working
-time is computed at read time.
+against a bound `now` for the SLA metrics: no working time is computed at read time.
+`tickets(filter: {slaState})` reads the state stored by resolvers/sla_live.py where it is
+the state at `now`, and the rule elsewhere (`state_arms`).
 """
 
 import re
