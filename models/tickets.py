@@ -23,6 +23,16 @@ class Ticket(SQLModel, table=True):
         sa.Index("ix_ticket_resolution_due_at_id", "resolution_due_at", "id"),
         # The scheduler's claims of tickets whose SLA state time alone changes next.
         sa.Index("ix_ticket_sla_next_check_at", "sla_next_check_at"),
+        # `slaState` filters: settled tickets by stored state in due order, and the few
+        # whose stored state is not (yet) the state now (resolvers/sla.py `state_in`).
+        sa.Index(
+            "ix_ticket_sla_state_resolution_due_at_id",
+            "sla_state",
+            "resolution_due_at",
+            "id",
+            postgresql_include=["sla_checked_at", "sla_next_check_at"],
+        ),
+        sa.Index("ix_ticket_sla_checked_at", "sla_checked_at"),
         # Metrics read only these columns of a window: index-only scans on PostgreSQL.
         sa.Index(
             "ix_ticket_created_at_metrics",
@@ -80,3 +90,6 @@ class Ticket(SQLModel, table=True):
         default=None, sa_type=UTCDateTime, sa_column_kwargs={"default": default_due(0, 0.75)}
     )
     sla_state: str | None = Field(default=None, sa_type=sa.String(16))
+    # When `sla_state` was computed: it is the state at any now from here until the next
+    # check, which is what `tickets(filter: {slaState})` reads (resolvers/sla.py).
+    sla_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

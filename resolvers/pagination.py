@@ -293,6 +293,25 @@ async def count_rows(
         return int((await session.execute(statement)).scalar_one())
 
 
+async def count_rows_apart(
+    sessions: Sessions,
+    entity: type[Any],
+    conditions: Sequence[ColumnElement[bool]],
+    disjoint: Sequence[ColumnElement[bool]],
+) -> int:
+    """Rows matching `conditions` and any of `disjoint` (no row matches two): one count
+    per alternative, summed in one statement, so each can use its own index."""
+    counts = [
+        sa.select(sa.func.count()).select_from(entity).where(*conditions, alternative)
+        for alternative in disjoint
+    ]
+    if not counts:
+        return 0
+    total = sum((c.scalar_subquery() for c in counts[1:]), counts[0].scalar_subquery())
+    async with sessions() as session:
+        return int((await session.execute(sa.select(total))).scalar_one())
+
+
 async def count_rows_per_parent(
     sessions: Sessions,
     parent: Expr,

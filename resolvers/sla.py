@@ -13,8 +13,9 @@ A target's state then depends only on stored columns and "now":
     not achieved    -> BREACHED if now > due, AT_RISK if now >= at_risk_at, else ON_TRACK
 
 so the same rule is Python for `Ticket.sla` and plain comparisons of indexed columns
-against a bound `now` for `tickets(filter: {slaState})` and the SLA metrics: no working
-time is computed at read time.
+against a bound `now` for the SLA metrics: no working time is computed at read time.
+`tickets(filter: {slaState})` reads the state stored by resolvers/sla_live.py where it is
+the state at `now`, and the rule elsewhere (`state_arms`).
 """
 
 import re
@@ -242,6 +243,40 @@ def overall_is(state: str, now: datetime) -> ColumnElement[bool]:
     )
 
 
+def settled(now: datetime) -> ColumnElement[bool]:
+    """The stored `sla_state` is the state at `now`: it was computed at or before `now`
+    (by a write or the scheduler, resolvers/sla_live.py, which store state, check time
+    and next check together) and time alone has not changed it since, as its next check
+    is still ahead (or there is none)."""
+    checked, next_check = col(Ticket.sla_checked_at), col(Ticket.sla_next_check_at)
+    return sa.and_(checked <= now, sa.or_(next_check.is_(None), next_check > now))
+
+
+def state_arms(states: Sequence[str], now: datetime) -> list[ColumnElement[bool]]:
+    """The overall state at `now` is one of `states`, exactly as `Ticket.sla` says, as
+    two disjoint conditions (none when no state is asked for).
+
+    Settled tickets answer from the stored state (indexed: `sla_state, resolution_due_at,
+    id`, carrying both check times); only those whose next check has come and the
+    scheduler has not yet looked at (at most its interval's worth, found through
+    `sla_next_check_at`), or never looked at, or looked at after `now`, have the rule
+    applied to their columns. So the filter and `Ticket.sla` agree at every now, even
+    one before the last look (a clock set back, a request that began before a write
+    committed)."""
+    wanted = [s for s in BADNESS if s in states]
+    if not wanted:
+        return []
+    checked, next_check = col(Ticket.sla_checked_at), col(Ticket.sla_next_check_at)
+    return [
+        sa.and_(col(Ticket.sla_state).in_(wanted), settled(now)),
+        # Not settled, spelled out so the indexes of both columns find these few.
+        sa.and_(
+            sa.or_(checked.is_(None), checked > now, next_check <= now),
+            sa.or_(*(overall_is(s, now) for s in wanted)),
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class SlaStateFilter:
     """`tickets(filter: {slaState: [...]})`: the overall state is any of these at the
@@ -249,10 +284,12 @@ class SlaStateFilter:
 
     field: str
 
-    def condition(self, value: Sequence[Any], query: Any) -> ColumnElement[bool]:
+    def arms(self, value: Sequence[Any], query: Any) -> list[ColumnElement[bool]]:
         now = getattr(query, "now", None) or utc_now()
-        names = {getattr(v, "value", v) for v in value}
-        return sa.or_(sa.false(), *(overall_is(s, now) for s in BADNESS if s in names))
+        return state_arms([getattr(v, "value", v) for v in value], now)
+
+    def condition(self, value: Sequence[Any], query: Any) -> ColumnElement[bool]:
+        return sa.or_(sa.false(), *self.arms(value, query))
 
     def sql(self, value: Any, query: Any, param: Param) -> str | None:
         return None

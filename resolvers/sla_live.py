@@ -1,8 +1,9 @@
 """Live SLA: a ticket entering AT_RISK or BREACHED is logged as a change, once per entry.
 
-Each ticket stores `sla_state` (its overall SLA state as of the last look) and
-`sla_next_check_at` (the next moment time alone changes that state: a target's at-risk
-moment or just after its due time, for targets not yet achieved; null when none is left).
+Each ticket stores `sla_state` (its overall SLA state as of the last look, at
+`sla_checked_at`) and `sla_next_check_at` (the next moment time alone changes that
+state: a target's at-risk moment or just after its due time, for targets not yet
+achieved; null when none is left).
 
 `refresh` looks at tickets at one "now": it computes the state with the same rule as
 `Ticket.sla` (resolvers/sla.py), stores it with the next check, and returns a change
@@ -126,6 +127,7 @@ async def refresh(
                     "id": key,
                     "sla_state": facts.state,
                     "sla_next_check_at": next_check(now, status, *times),
+                    "sla_checked_at": now,
                 }
             )
         await _store(session, rows)
@@ -136,8 +138,13 @@ TABLE: Any = Ticket.__table__  # type: ignore[attr-defined]
 STORE = (
     TABLE.update()
     .where(TABLE.c.id == sa.bindparam("key"))
-    .values(sla_state=sa.bindparam("new_state"), sla_next_check_at=sa.bindparam("new_next_check"))
+    .values(
+        sla_state=sa.bindparam("new_state"),
+        sla_next_check_at=sa.bindparam("new_next_check"),
+        sla_checked_at=sa.bindparam("new_checked_at"),
+    )
 )
+STORED = ("sla_state", "sla_next_check_at", "sla_checked_at")
 
 
 async def _store(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -147,15 +154,20 @@ async def _store(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     await session.execute(
         STORE,
         [
-            {"key": r["id"], "new_state": r["sla_state"], "new_next_check": r["sla_next_check_at"]}
+            {
+                "key": r["id"],
+                "new_state": r["sla_state"],
+                "new_next_check": r["sla_next_check_at"],
+                "new_checked_at": r["sla_checked_at"],
+            }
             for r in rows
         ],
     )
     for values in rows:
         loaded = session.sync_session.identity_map.get(identity_key(Ticket, values["id"]))
         if loaded is not None:
-            set_committed_value(loaded, "sla_state", values["sla_state"])
-            set_committed_value(loaded, "sla_next_check_at", values["sla_next_check_at"])
+            for name in STORED:
+                set_committed_value(loaded, name, values[name])
 
 
 async def _claim(write_sessions: Sessions, now: datetime, limit: int, lease: timedelta) -> Claim:

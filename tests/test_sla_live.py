@@ -342,3 +342,47 @@ async def test_partner_gets_no_sla_events(live: Live) -> None:
         (error,) = payload["userErrors"]
         assert error["field"] == ["input", "eventTypes"], error
         assert event_type in error["message"]
+
+
+FILTERED = """query($a: String!, $s: [SlaState!]) {
+  tickets(filter: {assignee: $a, slaState: $s}, orderBy: {field: RESOLUTION_DUE, direction: ASC}) {
+    totalCount edges { node { id sla { state } } } } }"""
+
+
+async def test_the_state_filter_agrees_with_ticket_sla_whether_or_not_the_scheduler_looked(
+    live: Live, clock: Clock
+) -> None:
+    """The filter reads the stored state only where it is the state now: time passing
+    a moment before the scheduler's round, or a clock before the last look, must not
+    put a ticket in the wrong state's list."""
+    assignee = f"agent-{uuid.uuid4().hex[:8]}"
+    await live.writer.scheduler.round()
+    ticket = await open_ticket(live, assignee)  # URGENT: AT_RISK after 45 min, due 1 h
+    opened = clock.now()
+
+    async def lists() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for state in ("ON_TRACK", "AT_RISK", "BREACHED"):
+            answer = await live.listener.post(
+                live.backend.keys[Role.SUPPORT], FILTERED, {"a": assignee, "s": [state]}
+            )
+            assert answer.get("errors") is None, answer
+            page = answer["data"]["tickets"]
+            assert page["totalCount"] == len(page["edges"])
+            for edge in page["edges"]:
+                assert edge["node"] == {"id": ticket["id"], "sla": {"state": state}}
+                found.setdefault(state, []).append(edge["node"]["id"])
+        return found
+
+    assert await lists() == {"ON_TRACK": [ticket["id"]]}
+    clock.at = opened + timedelta(minutes=46)  # AT_RISK now; the stored state not yet
+    assert await lists() == {"AT_RISK": [ticket["id"]]}
+    await live.writer.scheduler.round()
+    assert await lists() == {"AT_RISK": [ticket["id"]]}
+    clock.at = opened + timedelta(minutes=61)  # past due, no round
+    assert await lists() == {"BREACHED": [ticket["id"]]}
+    clock.at = opened + timedelta(minutes=10)  # a clock before the last look (AT_RISK)
+    assert await lists() == {"ON_TRACK": [ticket["id"]]}
+    clock.at = opened + timedelta(minutes=61)
+    await live.writer.scheduler.round()
+    assert await lists() == {"BREACHED": [ticket["id"]]}
