@@ -57,10 +57,13 @@
     if (found.ok) {
       window.sessionStorage.setItem(STORAGE, candidate);
       current = found;
-      showKeyStatus("Role " + found.role + " (key \u201c" + found.keyName +
-                    "\u201d), kept for this browser tab.", "ok");
       sample = await exampleValues(candidate);
       generation += 1;  // a new GraphiQL reads the tabs again, their blanks filled
+      ReactDOM.flushSync(render);  // mounted now, not at React's next convenience
+      // Said once the new GraphiQL is there: what is clicked from now on is the page in use.
+      showKeyStatus("Role " + found.role + " (key \u201c" + found.keyName +
+                    "\u201d), kept for this browser tab.", "ok");
+      return;
     } else if (current && key() && key() !== candidate) {
       showKeyStatus("Key not used: " + found.message + "; still using the key of role " +
                     current.role + " (\u201c" + current.keyName + "\u201d).", "invalid");
