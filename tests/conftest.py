@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +203,10 @@ class Clock:
         self.at = at
 
     def now(self) -> datetime:
+        return self.at
+
+    def move(self, by: timedelta) -> datetime:
+        self.at += by
         return self.at
 
 

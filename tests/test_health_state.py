@@ -16,38 +16,19 @@ from hypothesis import strategies as st
 from api.scheduler import LEASE, Scheduler
 from api.settings import Settings
 from models import Role
-from models.types import set_clock
 from resolvers.health_state import HEALTH_DUE
 from resolvers.scheduler import Claim, DueWork
 from schema.node import from_global_id
-from tests.conftest import Api, database, serving
+from tests.conftest import Api, Clock, clock_at, database, serving
 
 EXAMPLES = 12
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    """The server's clock for these tests: stands still until a test moves it."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def move(self, by: timedelta) -> datetime:
-        self.at += by
-        return self.at
-
-
 @pytest.fixture(scope="module")
 def clock() -> Iterator[Clock]:
-    found = Clock(START)
-    set_clock(found.now)
-    try:
+    with clock_at(START) as found:
         yield found
-    finally:
-        set_clock(None)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 from api.scheduler import Scheduler
 from api.settings import Settings
 from models import JourneyStage, Role
-from models.types import set_clock
 from resolvers.actions import Facts, python_actions
-from tests.conftest import Api, database, serving
-from tests.test_health_state import Clock, histories, iso, surveys
+from tests.conftest import Api, Clock, clock_at, database, serving
+from tests.test_health_state import histories, iso, surveys
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 EXAMPLES = 10
@@ -26,12 +25,8 @@ EXAMPLES = 10
 
 @pytest.fixture(scope="module")
 def clock() -> Iterator[Clock]:
-    found = Clock(START)
-    set_clock(found.now)
-    try:
+    with clock_at(START) as found:
         yield found
-    finally:
-        set_clock(None)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

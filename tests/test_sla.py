@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from models import Role
-from models.types import set_clock
-from tests.conftest import Api
+from tests.conftest import Api, clock_at
 
 T0 = datetime(2026, 11, 2, 10, tzinfo=UTC)  # a Monday, in the writable dataset's past
 H = timedelta(hours=1)
@@ -48,15 +47,12 @@ def parse(text: str) -> datetime:
 @contextmanager
 def clock(api: Api, moment: datetime) -> Iterator[Callable[[datetime], None]]:
     """Sets the server's clock to `moment`; the yielded function moves it."""
-    set_clock(lambda: moment)
+    with clock_at(moment) as found:
 
-    def move(to: datetime) -> None:
-        set_clock(lambda: to)
+        def move(to: datetime) -> None:
+            found.at = to
 
-    try:
         yield move
-    finally:
-        set_clock(None)
 
 
 async def customer_id(api: Api) -> str:
