@@ -43,11 +43,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.name == PARITY_TESTS)
 
 
+# `make test` spreads the test files over processes (pytest-xdist), then runs the parity
+# test alone: each process keeps what it sent in CX360_SENT_QUERIES (a directory), one file
+# per process, and the parity test reads them all. Processes that share Redis hear only
+# their own changes (a prefix per process, as separate deployments would use).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ.setdefault("CX360_REDIS_PREFIX", f"cx360-test-{WORKER}-{uuid.uuid4().hex[:6]}")
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """With CX360_SENT_QUERIES=file, keeps the sent queries to replay the parity test alone."""
+    """With CX360_SENT_QUERIES=directory, keeps the sent queries to replay the parity test."""
     target = os.environ.get("CX360_SENT_QUERIES")
     if target and SENT_QUERIES:
-        Path(target).write_text(json.dumps(list(SENT_QUERIES)))
+        Path(target).mkdir(parents=True, exist_ok=True)
+        (Path(target) / f"{WORKER}.json").write_text(json.dumps(list(SENT_QUERIES)))
 
 
 @dataclass
