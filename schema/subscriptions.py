@@ -1,4 +1,5 @@
-"""Live updates over graphql-transport-ws: a customer's timeline and ticket changes.
+"""Live updates over graphql-transport-ws: a customer's timeline, ticket changes, SLA states
+entered and next-best-actions starting.
 
 Events come from resolvers.changes once their write has committed. Each event is loaded
 fresh and shaped by the same GraphQL types, so every field rule of the subscriber's role

@@ -11,7 +11,6 @@ the subscriber listens on another.
 import asyncio
 import base64
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,13 +20,12 @@ import pytest
 import sqlalchemy as sa
 from websockets.asyncio.client import ClientConnection
 
-from api.scheduler import Scheduler
+from api.scheduler import DUE_WORK
 from models import Role
-from tests.conftest import Clock, clock_at, database
-from tests.test_sla_live import WEBHOOKS, Live, node, quiet, receive, socket, subscribe
-from tests.test_webhooks import CREATE, Receiver, receiving
+from tests.conftest import Clock, clock_at
+from tests.test_sla_live import Live, live_servers, quiet, receive, socket, subscribe
+from tests.test_webhooks import CREATE
 
-REDIS_URL = os.environ.get("CX360_TEST_REDIS_URL")
 START = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
 FIELDS = "id kind team priority reason since customer { id }"
 CHANGED = f"""subscription($f: ActionFilter) {{ actionsChanged(filter: $f) {{ {FIELDS} }} }}"""
@@ -49,28 +47,11 @@ def clock() -> Iterator[Clock]:
 async def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
 ) -> AsyncIterator[Live]:
-    """A writer (webhooks on, the scheduler's every kind of due work) and a listener."""
-    receiver = Receiver(failures=0)
-    async with (
-        database(request.param, tmp_path_factory.mktemp("actionslive"), 3) as backend,
-        receiving(receiver),
-    ):
-        if request.param == "sqlite":
-            async with node(backend, **WEBHOOKS) as only:
-                only.scheduler = Scheduler(only.scheduler.settings, only.app.state)
-                await only.scheduler.round()  # what the seed left due, out of the way
-                yield Live(backend, receiver, only, only)
-            return
-        if not REDIS_URL:
-            pytest.skip("CX360_TEST_REDIS_URL is not set: no Redis between workers")
-        async with (
-            node(backend, redis_url=REDIS_URL, **WEBHOOKS) as writer,
-            # No webhook task here: it would refuse the receiver's private address.
-            node(backend, redis_url=REDIS_URL, webhooks=False) as listener,
-        ):
-            writer.scheduler = Scheduler(writer.scheduler.settings, writer.app.state)
-            await writer.scheduler.round()
-            yield Live(backend, receiver, writer, listener)
+    """The writer's scheduler runs every kind of due work (health, SLA, actions, ...)."""
+    directory = tmp_path_factory.mktemp("actionslive")
+    async with live_servers(request.param, directory, DUE_WORK) as found:
+        await found.writer.scheduler.round()  # what the seed left due, out of the way
+        yield found
 
 
 def iso(moment: datetime) -> str:
