@@ -52,6 +52,7 @@ PAYLOAD_SELECTIONS = {
     # Never the token: docs/webhooks.md ("Survey invitations") says why.
     "SurveyInvitation": f"""... on SurveyInvitation {{ id sentAt expiresAt
       survey {{ id kind question scaleMin scaleMax }} ticket {{ id }} {CUSTOMER} }}""",
+    "Action": f"""... on Action {{ id kind team priority reason since {CUSTOMER} }}""",
 }
 # The renderer's own key id: it is charged in a bucket of its own, never a caller's.
 RENDERER_KEY = uuid.UUID(int=1)

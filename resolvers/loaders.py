@@ -151,6 +151,10 @@ class Loaders:
         """A customer's shown next-best-actions, in their order."""
         return self._by_key("next_actions", actions.actions_of)
 
+    def action(self) -> DataLoader[uuid.UUID, NextAction | None]:
+        """A next-best-action by its start id, while that start holds and is shown."""
+        return self._by_key("action", actions.actions_by_start_ids)
+
     def survey_invitation(self) -> DataLoader[uuid.UUID, SurveyInvitation | None]:
         return self._by_key("survey_invitation", invitations.invitations_by_ids)
 

@@ -20,6 +20,7 @@ from resolvers.writes import CustomerRef, Write
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import Team, TicketPriority, described
 from schema.mutations import UserError, key_in_input, perform
+from schema.node import Node, to_global_id
 from schema.pagination import (
     FILTER_HELP,
     PAGE_ARGUMENTS_HELP,
@@ -60,8 +61,15 @@ described(
 )
 
 
-@strawberry.type(description="Something a team should do for a customer now, and why.")
-class Action:
+@strawberry.type(
+    description="Something a team should do for a customer now, and why. Its `id` names "
+    "this start of it: the same action holding again after it ended has a new id."
+)
+class Action(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id of this start of the action (`node` finds it while "
+        "it holds and is shown)."
+    )
     kind: ActionKind = strawberry.field(description="The rule that holds.")
     team: Team = strawberry.field(description="The team that acts on it.")
     priority: TicketPriority = strawberry.field(description="How urgent it is.")
@@ -74,6 +82,7 @@ class Action:
     @classmethod
     def from_model(cls, model: NextAction) -> "Action":
         return cls(
+            id=to_global_id("Action", model.start_id),
             kind=ActionKind(model.kind),
             team=model.team,
             priority=model.priority,

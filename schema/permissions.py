@@ -96,6 +96,8 @@ NODE_AREAS: dict[str, Area] = {
     "Survey": Area.SURVEYS,
     "SurveyResponse": Area.SURVEYS,
     "SurveyInvitation": Area.SURVEYS,
+    # Next-best-actions derive from tickets and survey scores: read like metrics.
+    "Action": Area.METRICS,
 }
 FORBIDDEN = {"code": "FORBIDDEN"}
 

@@ -10,6 +10,7 @@ from models import WebhookDelivery as DeliveryModel
 from models import WebhookEndpoint as EndpointModel
 from resolvers.webhooks import endpoints
 from resolvers.writes import Write
+from schema.actions import ActionFilter
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import ChangeType, Role
 from schema.mutations import UserError, key_in_input, perform
@@ -40,6 +41,9 @@ class CreateWebhookEndpointInput:
     )
     survey_response_filter: SurveyResponseFilter | None = strawberry.field(
         default=None, description="SURVEY_RESPONSE_RECORDED only for responses passing it."
+    )
+    action_filter: ActionFilter | None = strawberry.field(
+        default=None, description="ACTION_STARTED only for actions passing it."
     )
 
 
@@ -75,6 +79,7 @@ async def _endpoint_input(
         ("touchpointFilter", "Touchpoint", given.touchpoint_filter),
         ("ticketFilter", "Ticket", given.ticket_filter),
         ("surveyResponseFilter", "SurveyResponse", given.survey_response_filter),
+        ("actionFilter", "Action", given.action_filter),
     )
     endpoint = endpoints.EndpointInput(
         url=given.url,
