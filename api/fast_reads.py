@@ -30,9 +30,9 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined, Ready, run_plan
 from resolvers.keys import usable_at
-from schema.compiled import CompiledPlans
+from schema.compiled.extension import CompiledPlans
+from schema.compiled.plans import Declined, Ready, run_plan
 from schema.limits import cost_report, query_cost
 from schema.warnings import candidates, parsed, warnings
 

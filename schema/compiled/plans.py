@@ -18,9 +18,9 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.types.field import StrawberryField
 
-from resolvers.compiled.compiler import ArgumentCheck, Compiler, Decline, Plan
 from resolvers.compiled.forms import CompileContext
 from resolvers.pagination import Sessions
+from schema.compiled.compiler import ArgumentCheck, Compiler, Decline, Plan
 
 log = logging.getLogger("cx360.compiled")
 ENUM_LIKE = re.compile(r"[A-Z][A-Z0-9_]*")

@@ -24,7 +24,7 @@ from strawberry.types.field import StrawberryField
 from api.context import Context
 from api.observability import READ_PATH
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined, PlanCache, run_plan
+from schema.compiled.plans import Declined, PlanCache, run_plan
 from schema.permissions import check_arguments
 
 log = logging.getLogger("cx360.compiled")
