@@ -10,41 +10,30 @@ the two paths must return byte-identical JSON (tests/test_compiled_parity.py).
 """
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from graphql import (
-    BooleanValueNode,
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLField,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
-    InlineFragmentNode,
-    ListValueNode,
-    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    ValueNode,
-    VariableNode,
     get_named_type,
     is_abstract_type,
     is_enum_type,
     is_leaf_type,
     is_non_null_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql.execution.values import VariableValues
 from strawberry.types.field import StrawberryField
 
-from models import Role
 from resolvers.compiled.forms import (
     SQL_FORM,
     SQL_MODEL,
@@ -58,178 +47,25 @@ from resolvers.compiled.forms import (
     TimelineOf,
     ToOne,
 )
-from resolvers.errors import InputError
+from resolvers.compiled.sql_text import (
+    AFTER_TYPES,
+    after_value,
+    columns_read,
+    concat,
+    cursor_json,
+    literal,
+    money_json,
+    order_sql,
+    sort_sql,
+)
 from resolvers.filters import Filter, column_sql
-from resolvers.pagination import ListRequest, Ordering, SortKey
+from resolvers.pagination import ListRequest, Ordering
 from resolvers.timeline import TIMELINE_ORDERING, visible_sources
+from schema.compiled.arguments import ArgumentCheck, Binding, Decline, Plan
+from schema.compiled.collect import FieldCollection
 
 
-class Decline(Exception):
-    """The operation (or this request of it) has no compiled form: use the resolvers."""
-
-
-# Refuses arguments that test fields the role may not read (schema.permissions
-# check_arguments): (schema, role, `Type.field`, field, converted arguments).
-ArgumentCheck = Callable[[GraphQLSchema, Role, str, StrawberryField, dict[str, Any]], None]
-
-
-@dataclass
-class ArgumentSource:
-    """Turns a field's arguments into what its form needs, again for every request."""
-
-    field_def: GraphQLField
-    node: FieldNode
-    strawberry_field: StrawberryField
-    build: Callable[[dict[str, Any], CompileContext], Any]
-    signature: Callable[[Any], Any]
-    converter: Callable[[dict[str, Any], StrawberryField], dict[str, Any]]
-    expected: Any = None
-    # Arguments written as literals build the same value for every request: kept.
-    constant: Any = None
-
-    def evaluate(self, variables: VariableValues, context: CompileContext) -> Any:
-        if self.constant is not None:
-            return self.constant
-        try:
-            raw = get_argument_values(self.field_def, self.node, variables)
-            built = self.build(self.converter(raw, self.strawberry_field), context)
-        except (InputError, ValueError, TypeError) as error:
-            raise Decline(f"arguments of {self.node.name.value}: {error}") from None
-        if self.expected is not None and self.signature(built) != self.expected:
-            raise Decline(f"{self.node.name.value}: another plan shape for these arguments")
-        return built
-
-
-@dataclass
-class Plan:
-    """A compiled statement and how to bind its parameters from a request's variables."""
-
-    sql: str
-    sources: list[ArgumentSource] = field(default_factory=list)
-    parameters: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
-
-    def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
-        built = [source.evaluate(variables, context) for source in self.sources]
-        return tuple(extract(built[index]) for index, extract in self.parameters)
-
-
-def uses_variables(value: ValueNode) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    if isinstance(value, ListValueNode):
-        return any(uses_variables(v) for v in value.values)
-    if isinstance(value, ObjectValueNode):
-        return any(uses_variables(f.value) for f in value.fields)
-    return False
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def concat(parts: Iterable[str | tuple[str]]) -> str:
-    """SQL concatenation of parts; literal text comes as 1-tuples and is merged."""
-    pieces: list[str] = []
-    pending = ""
-    for part in parts:
-        if isinstance(part, tuple):
-            pending += part[0]
-            continue
-        if pending:
-            pieces.append(literal(pending))
-            pending = ""
-        pieces.append(part)
-    if pending:
-        pieces.append(literal(pending))
-    return "(" + " || ".join(pieces) + ")"
-
-
-def money_json(cents: str) -> str:
-    return f"""('"' || (({cents})::numeric / 100)::numeric(20, 2)::text || '"')"""
-
-
-def datetime_isoformat(value: str) -> str:
-    """Python's `datetime.isoformat()` of a UTC timestamptz (cursor values use it)."""
-    return (
-        f"(to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-        f"CASE WHEN date_trunc('second', {value}) = {value} THEN '' "
-        f"ELSE to_char({value} AT TIME ZONE 'UTC', '.US') END || '+00:00')"
-    )
-
-
-CURSOR_VALUE: dict[str, Callable[[str], str]] = {
-    "datetime": lambda v: f"""('"' || {datetime_isoformat(v)} || '"')""",
-    "uuid": lambda v: f"""('"' || {v}::text || '"')""",
-    "int": lambda v: f"({v})::text",
-    "str": lambda v: f"to_json({v})::text",
-    "decimal": money_json,
-}
-AFTER_TYPES = {
-    "datetime": "timestamptz",
-    "uuid": "uuid",
-    "int": "int",
-    "str": "text",
-    "decimal": "bigint",
-}
-
-
-def after_value(kind: str, value: Any) -> Any:
-    return int(value * 100) if kind == "decimal" else value
-
-
-def base64url(text_sql: str) -> str:
-    """Python's urlsafe_b64encode(...).rstrip("="): replace() chains cost half of translate()."""
-    encoded = f"encode(convert_to({text_sql}, 'UTF8'), 'base64')"
-    return f"rtrim(replace(replace(replace({encoded}, E'\\n', ''), '+', '-'), '/', '_'), '=')"
-
-
-def cursor_json(ordering: Ordering, scope: str) -> str:
-    """resolvers.pagination.encode_cursor in SQL, from the scope's `_s<i>` sort columns."""
-    values: list[str | tuple[str]] = [("[" + json.dumps(ordering.name) + ",[",)]
-    for index, key in enumerate(ordering.keys):
-        if index:
-            values.append((",",))
-        values.append(CURSOR_VALUE[key.kind](f"{scope}._s{index}"))
-    values.append(("]]",))
-    return concat([('"',), base64url(concat(values)), ('"',)])
-
-
-def sort_sql(key: SortKey) -> str:
-    return key.sql or column_sql(key.expression)
-
-
-def order_sql(keys: Iterable[tuple[str, bool]]) -> str:
-    return ", ".join(f"{expr} {'DESC' if descending else 'ASC'}" for expr, descending in keys)
-
-
-def columns_read(table: str, body: str) -> list[str]:
-    """The columns of `table` that SQL text reads, the id always (children correlate on it).
-
-    Scopes are named after their tables, so `table.column` finds them; a nested scope of
-    the same table can only add columns, which is harmless.
-    """
-    found = set(re.findall(rf"\b{table}\.([a-z][a-z0-9_]*)", body))
-    return sorted(found | {"id"})
-
-
-def list_signature(request: ListRequest) -> Any:
-    """What of a list's arguments shapes its SQL (the rest are bind parameters)."""
-
-    def shape(value: Any) -> Any:
-        if value is None or isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            return bool(value)
-        return True
-
-    return (
-        request.ordering.name,
-        request.page.after is None,
-        tuple(shape(getattr(request.query, f.field)) for f in request.filters),
-    )
-
-
-class Compiler:
+class Compiler(FieldCollection, Binding):
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -240,16 +76,9 @@ class Compiler:
         context: CompileContext,
         check: ArgumentCheck,
     ) -> None:
-        self.schema = schema
-        self.converter = converter
-        self.check = check
+        FieldCollection.__init__(self, schema, document, variables)
+        Binding.__init__(self, schema, converter, variables, context, check)
         self.operation = operation
-        self.variables = variables
-        self.context = context
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        self.plan = Plan(sql="")
 
     # ------------------------------------------------------------------ entry point
     def compile(self) -> Plan:
@@ -260,94 +89,7 @@ class Compiler:
         self.plan.sql = "SELECT " + self.object(root, "", [self.operation.selection_set])
         return self.plan
 
-    # ------------------------------------------------------------------ parameters
-    def source(
-        self,
-        field_def: GraphQLField,
-        node: FieldNode,
-        strawberry_field: StrawberryField,
-        build: Callable[[dict[str, Any], CompileContext], Any],
-        signature: Callable[[Any], Any] = lambda _: None,
-    ) -> tuple[int, Any]:
-        source = ArgumentSource(field_def, node, strawberry_field, build, signature, self.converter)
-        built = source.evaluate(self.variables, self.context)
-        source.expected = signature(built)
-        if not any(uses_variables(argument.value) for argument in node.arguments or ()):
-            source.constant = built
-        self.plan.sources.append(source)
-        return len(self.plan.sources) - 1, built
-
-    def page_source(
-        self,
-        field_def: GraphQLField,
-        node: FieldNode,
-        definition: StrawberryField,
-        build: Callable[[dict[str, Any], CompileContext], ListRequest],
-    ) -> tuple[int, ListRequest, str]:
-        """A list's arguments as a source, its request now, and its page size parameter."""
-        source, request = self.source(field_def, node, definition, build, list_signature)
-        return source, request, self.param(source, "int", lambda r: r.page.first)
-
-    def param(self, source: int, sql_type: str, extract: Callable[[Any], Any]) -> str:
-        self.plan.parameters.append((source, extract))
-        return f"${len(self.plan.parameters)}::{sql_type}"
-
     # ------------------------------------------------------------------ selections
-    def included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                raise Decline(f"directive @{name}")
-            argument = next((a for a in directive.arguments or () if a.name.value == "if"), None)
-            if argument is None:
-                raise Decline(f"@{name} without `if`")
-            value_node = argument.value
-            value: Any
-            if isinstance(value_node, BooleanValueNode):
-                value = value_node.value
-            elif isinstance(value_node, VariableNode):
-                value = self.variables.coerced.get(value_node.name.value)
-                if not isinstance(value, bool):
-                    raise Decline(f"@{name} on a non-boolean")
-            else:
-                raise Decline(f"@{name} value")
-            if value == (name == "skip"):
-                return False
-        return True
-
-    def matches(self, condition: str | None, runtime: GraphQLObjectType) -> bool:
-        if condition is None or condition == runtime.name:
-            return True
-        target = self.schema.get_type(condition)
-        return is_abstract_type(target) and self.schema.is_sub_type(target, runtime)
-
-    def collect(
-        self,
-        runtime: GraphQLObjectType,
-        selection_sets: Iterable[SelectionSetNode | None],
-        found: dict[str, list[FieldNode]] | None = None,
-    ) -> dict[str, list[FieldNode]]:
-        """Fields by response key, in response order (graphql's CollectFields)."""
-        found = {} if found is None else found
-        for selection_set in selection_sets:
-            for node in selection_set.selections if selection_set else ():
-                if not self.included(node):  # type: ignore[arg-type]
-                    continue
-                if isinstance(node, FieldNode):
-                    key = node.alias.value if node.alias else node.name.value
-                    found.setdefault(key, []).append(node)
-                elif isinstance(node, InlineFragmentNode):
-                    condition = node.type_condition.name.value if node.type_condition else None
-                    if self.matches(condition, runtime):
-                        self.collect(runtime, [node.selection_set], found)
-                elif isinstance(node, FragmentSpreadNode):
-                    fragment = self.fragments.get(node.name.value)
-                    if fragment is None:
-                        raise Decline("unknown fragment")
-                    if self.matches(fragment.type_condition.name.value, runtime):
-                        self.collect(runtime, [fragment.selection_set], found)
-        return found
-
     def object(
         self,
         runtime: GraphQLObjectType,
@@ -373,10 +115,6 @@ class Compiler:
             return "'{}'"
         parts.append(("}",))
         return concat(parts)
-
-    @staticmethod
-    def sub_selections(nodes: list[FieldNode]) -> list[SelectionSetNode | None]:
-        return [n.selection_set for n in nodes]
 
     # ------------------------------------------------------------------ one field
     def field(self, parent: GraphQLObjectType, scope: str, nodes: list[FieldNode]) -> str:
@@ -409,46 +147,6 @@ class Compiler:
         if isinstance(form, TimelineOf):
             return self.timeline(form, scope, field_def, definition, named, nodes)
         raise Decline(f"{parent.name}.{name} has no SQL form")
-
-    def checked(self, definition: StrawberryField, type_name: str) -> Callable[[str], str]:
-        """Applies the field's rules for this role: denial declines, masks become SQL.
-
-        Permission classes answer `allows(role)`; masking extensions answer
-        `compiled_rule(role)` with True (shown as is), an SQL transform, or None (no
-        SQL form for this role). Any other extension is unknown here: decline.
-        """
-        transform: Callable[[str], str] = lambda value: value  # noqa: E731
-        role = self.context.role
-        where = f"{type_name}.{definition.name}"
-        for extension in definition.extensions:
-            permissions = getattr(extension, "permissions", None)
-            rule = getattr(extension, "compiled_rule", None)
-            if getattr(extension, "checks_arguments", False):
-                continue  # `arguments_checked` covers every field with arguments
-            if permissions is not None:
-                if not all(p.allows(role) for p in permissions):
-                    raise Decline(f"{where} is denied to this role")
-            elif rule is not None:
-                found = rule(role)
-                if found is None:
-                    raise Decline(f"{where} has no SQL form for this role")
-                if found is not True:
-                    transform = found
-            else:
-                raise Decline(f"{where}: {type(extension).__name__}")
-        return transform
-
-    def arguments_checked(
-        self, field_def: GraphQLField, node: FieldNode, definition: StrawberryField, owner: str
-    ) -> None:
-        """An argument testing a field the role may not read declines, for every request
-        (the resolvers then refuse it, naming the argument): schema.permissions.REVEALS."""
-        schema, check_arguments = self.schema, self.check
-
-        def check(arguments: dict[str, Any], context: CompileContext) -> None:
-            check_arguments(schema, context.role, owner, definition, arguments)
-
-        self.source(field_def, node, definition, check)
 
     def leaf(
         self,

@@ -20,7 +20,8 @@ from strawberry.types.field import StrawberryField
 
 from resolvers.compiled.forms import CompileContext
 from resolvers.pagination import Sessions
-from schema.compiled.compiler import ArgumentCheck, Compiler, Decline, Plan
+from schema.compiled.arguments import ArgumentCheck, Decline, Plan
+from schema.compiled.compiler import Compiler
 
 log = logging.getLogger("cx360.compiled")
 ENUM_LIKE = re.compile(r"[A-Z][A-Z0-9_]*")
