@@ -23,7 +23,6 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     OperationDefinitionNode,
-    OperationType,
     SelectionSetNode,
     get_named_type,
     is_abstract_type,
@@ -82,8 +81,7 @@ class Compiler(FieldCollection, Binding):
 
     # ------------------------------------------------------------------ entry point
     def compile(self) -> Plan:
-        if self.operation.operation != OperationType.QUERY:
-            raise Decline("only queries are compiled")
+        """The plan of a query operation (schema/compiled/plans.py lets only queries in)."""
         root = self.schema.query_type
         assert root is not None
         self.plan.sql = "SELECT " + self.object(root, "", [self.operation.selection_set])
