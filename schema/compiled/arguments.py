@@ -24,6 +24,7 @@ from strawberry.types.field import StrawberryField
 
 from models import Role
 from resolvers.compiled.forms import CompileContext
+from resolvers.compiled.sql_text import placeholder
 from resolvers.errors import InputError
 from resolvers.pagination import ListRequest
 
@@ -151,7 +152,7 @@ class Binding:
 
     def param(self, source: int, sql_type: str, extract: Callable[[Any], Any]) -> str:
         self.plan.parameters.append((source, extract))
-        return f"${len(self.plan.parameters)}::{sql_type}"
+        return placeholder(len(self.plan.parameters), sql_type)
 
     def checked(self, definition: StrawberryField, type_name: str) -> Callable[[str], str]:
         """Applies the field's rules for this role: denial declines, masks become SQL.

@@ -6,7 +6,8 @@ client as is. Each scope is named after its table (`customer`, `touchpoint`...),
 field's SQL form refers to `table.column` and correlated subqueries find their parent.
 
 Anything without an SQL form raises `Decline`, and the resolver path answers instead:
-the two paths must return byte-identical JSON (tests/test_compiled_parity.py).
+the two paths must return byte-identical JSON (tests/test_compiled_parity.py). The SQL
+text itself comes from resolvers/compiled/sql_text.py; this module decides which.
 """
 
 import json
@@ -48,14 +49,31 @@ from resolvers.compiled.forms import (
 )
 from resolvers.compiled.sql_text import (
     AFTER_TYPES,
+    SCALAR_JSON,
+    TIMELINE_OCCURRED_AT,
+    TIMELINE_SCOPE,
+    after_condition,
     after_value,
-    columns_read,
+    child_of,
     concat,
+    connection_sql,
+    count_where,
     cursor_json,
+    data_statement,
+    global_id_json,
     literal,
-    money_json,
-    order_sql,
+    or_null,
+    page_edges,
+    page_info_fields,
+    row_by_id,
+    rows_array,
     sort_sql,
+    survivor,
+    timeline_branch,
+    timeline_node,
+    timeline_sql,
+    timeline_total,
+    total_text,
 )
 from resolvers.filters import Filter, column_sql
 from resolvers.pagination import ListRequest, Ordering
@@ -84,7 +102,7 @@ class Compiler(FieldCollection, Binding):
         """The plan of a query operation (schema/compiled/plans.py lets only queries in)."""
         root = self.schema.query_type
         assert root is not None
-        self.plan.sql = "SELECT " + self.object(root, "", [self.operation.selection_set])
+        self.plan.sql = data_statement(self.object(root, "", [self.operation.selection_set]))
         return self.plan
 
     # ------------------------------------------------------------------ selections
@@ -110,7 +128,7 @@ class Compiler(FieldCollection, Binding):
             else:
                 parts.append(self.field(runtime, scope, nodes))
         if not parts:
-            return "'{}'"
+            return literal("{}")
         parts.append(("}",))
         return concat(parts)
 
@@ -160,11 +178,7 @@ class Compiler(FieldCollection, Binding):
         if isinstance(form, Expression):
             value = form.sql
         elif form is None and definition.python_name == "id" and model is not None:
-            prefix = literal(f"{parent.name}:")
-            return (
-                f"""('"' || encode(convert_to({prefix} || {scope}.id::text, 'UTF8'), """
-                """'base64') || '"')"""
-            )
+            return global_id_json(parent.name, scope)
         elif model is not None and (form is None or isinstance(form, Column)):
             attribute = form.attribute if isinstance(form, Column) else definition.python_name
             attributes = sa.inspect(model).attrs
@@ -175,26 +189,15 @@ class Compiler(FieldCollection, Binding):
             raise Decline(f"{parent.name}.{definition.name} has no SQL form")
         value = transform(value)
         rendered = self.render(named, value)
-        return rendered if is_non_null_type(graphql_type) else f"coalesce({rendered}, 'null')"
+        return rendered if is_non_null_type(graphql_type) else or_null(rendered)
 
     @staticmethod
     def render(named: GraphQLNamedType, value: str) -> str:
         """The JSON text of a scalar, exactly as the resolver path serializes it."""
-        if is_enum_type(named) or named.name in ("String", "ID", "DateTime"):
-            return f"to_json({value})::text"
-        if named.name == "Int":
-            return f"({value})::bigint::text"
-        if named.name == "Boolean":
-            return f"({value})::text"
-        if named.name == "Decimal":
-            return money_json(value)
-        if named.name == "Float":
-            # Python writes integral floats as 1.0, PostgreSQL as 1.
-            return (
-                f"CASE WHEN {value} = trunc({value}) THEN trunc({value})::bigint::text || '.0' "
-                f"ELSE ({value})::float8::text END"
-            )
-        raise Decline(f"scalar {named.name}")
+        as_json = SCALAR_JSON.get("enum" if is_enum_type(named) else named.name)
+        if as_json is None:
+            raise Decline(f"scalar {named.name}")
+        return as_json(value)
 
     # ------------------------------------------------------------------ relations
     @staticmethod
@@ -203,10 +206,6 @@ class Compiler(FieldCollection, Binding):
         if name == scope:
             raise Decline(f"{name} nested directly in {name}")
         return name
-
-    @staticmethod
-    def survivor(key: str) -> str:
-        return f"(SELECT coalesce(m.merged_into_id, m.id) FROM customer AS m WHERE m.id = {key})"
 
     def to_one(
         self,
@@ -219,21 +218,17 @@ class Compiler(FieldCollection, Binding):
         table = self.table(form.model, scope)
         key = f"{scope}.{form.key}"
         if form.follow_merges:
-            key = self.survivor(key)
+            key = survivor(key)
         body = self.object(target, table, self.sub_selections(nodes))
-        found = f"(SELECT {body} FROM {table} WHERE {table}.id = {key})"
-        return f"coalesce({found}, 'null')" if nullable else found
+        found = row_by_id(body, table, key)
+        return or_null(found) if nullable else found
 
     def list_of(
         self, form: ListOf, scope: str, target: GraphQLObjectType, nodes: list[FieldNode]
     ) -> str:
         table = self.table(form.model, scope)
         body = self.object(target, table, self.sub_selections(nodes))
-        order = ", ".join(f"{table}.{c}" for c in form.order_by)
-        return (
-            f"coalesce((SELECT '[' || string_agg({body}, ',' ORDER BY {order}) || ']' "
-            f"FROM {table} WHERE {table}.{form.parent_key} = {scope}.id), '[]')"
-        )
+        return rows_array(body, table, form.order_by, child_of(f"{table}.{form.parent_key}", scope))
 
     def lookup(
         self,
@@ -250,10 +245,10 @@ class Compiler(FieldCollection, Binding):
         ]
         key = form.key_sql.format(*placeholders)
         if form.follow_merges:
-            key = self.survivor(key)
+            key = survivor(key)
         table = self.table(form.model, "")
         body = self.object(target, table, self.sub_selections(nodes))
-        return f"coalesce((SELECT {body} FROM {table} WHERE {table}.id = {key}), 'null')"
+        return or_null(row_by_id(body, table, key))
 
     # ------------------------------------------------------------------ connections
     def page_parts(
@@ -284,24 +279,12 @@ class Compiler(FieldCollection, Binding):
                 **(edge_extras or {}),
             }
             body = self.object(edge_type, table, self.sub_selections(edge_nodes), edge_fields)
-            return (
-                f"coalesce('[' || string_agg({body}, ',' ORDER BY {table}._n) "
-                f"FILTER (WHERE {table}._n <= {first}) || ']', '[]')"
-            )
+            return page_edges(body, table, first)
 
         def page_info(info_nodes: list[FieldNode]) -> str:
             info_fields: dict[str, Callable[[list[FieldNode]], str]] = {
-                "hasNextPage": lambda _: f"(count(*) > {first})::text",
-                "hasPreviousPage": lambda _: literal("true" if has_previous else "false"),
-                # The cursor of one row only (CASE is lazy): the first, and the last shown
-                # (`_total` counts the rows before the page's LIMIT).
-                "startCursor": lambda _: (
-                    f"coalesce(max(CASE WHEN {table}._n = 1 THEN {cursor} END), 'null')"
-                ),
-                "endCursor": lambda _: (
-                    f"coalesce(max(CASE WHEN {table}._n = least({table}._total, {first}) "
-                    f"THEN {cursor} END), 'null')"
-                ),
+                name: lambda _, sql=sql: sql  # type: ignore[misc]
+                for name, sql in page_info_fields(table, cursor, first, has_previous).items()
             }
             return self.object(page_info_type, table, self.sub_selections(info_nodes), info_fields)
 
@@ -310,7 +293,7 @@ class Compiler(FieldCollection, Binding):
             "pageInfo": page_info,
         }
         if total is not None:
-            wrappers["totalCount"] = lambda _: f"({total})::text"
+            wrappers["totalCount"] = lambda _: total_text(total)
         return self.object(connection, table, self.sub_selections(nodes), wrappers)
 
     def after(self, source: int, ordering: Ordering, keys: list[str]) -> str:
@@ -323,15 +306,7 @@ class Compiler(FieldCollection, Binding):
             )
             for i, key in enumerate(ordering.keys)
         ]
-        if len({k.descending for k in ordering.keys}) == 1:
-            operator = "<" if ordering.keys[0].descending else ">"
-            return f"({', '.join(keys)}) {operator} ({', '.join(values)})"
-        clauses = []
-        for i, key in enumerate(ordering.keys):
-            equal = [f"{keys[j]} = {values[j]}" for j in range(i)]
-            beyond = f"{keys[i]} {'<' if key.descending else '>'} {values[i]}"
-            clauses.append("(" + " AND ".join([*equal, beyond]) + ")")
-        return "(" + " OR ".join(clauses) + ")"
+        return after_condition(keys, values, [k.descending for k in ordering.keys])
 
     def conditions(
         self, source: int, request: ListRequest, filters: Sequence[Filter] | None = None
@@ -365,18 +340,13 @@ class Compiler(FieldCollection, Binding):
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
         where = self.conditions(source, request)
         if form.parent_key is not None:
-            where.insert(0, f"{table}.{form.parent_key} = {scope}.id")
+            where.insert(0, child_of(f"{table}.{form.parent_key}", scope))
         where[:0] = form.where
-        total = f"SELECT count(*) FROM {table} WHERE {' AND '.join(where) or 'true'}"
+        total = count_where(table, where)
         ordering = request.ordering
         keys = [sort_sql(k) for k in ordering.keys]
         if request.page.after is not None:
             where.append(self.after(source, ordering, keys))
-        directions = [k.descending for k in ordering.keys]
-        order = order_sql(zip(keys, directions, strict=True))
-        page_keys = [f"page._s{i}" for i in range(len(keys))]
-        page_order = order_sql(zip(page_keys, directions, strict=True))
-        sorts = ", ".join(f"{k} AS _s{i}" for i, k in enumerate(keys))
         body = self.page_parts(
             connection,
             table,
@@ -387,19 +357,8 @@ class Compiler(FieldCollection, Binding):
             lambda node_type, n: self.object(node_type, table, self.sub_selections(n)),
             total=total,
         )
-        # Only the columns the selection reads (narrow rows sort fast); the page is cut
-        # by LIMIT first, so the ranks are computed over at most first + 1 rows.
-        columns = ", ".join(f"{table}.{c}" for c in columns_read(table, body))
-        limited = (
-            f"SELECT {columns}, {sorts} FROM {table} WHERE {' AND '.join(where) or 'true'} "
-            f"ORDER BY {order} LIMIT {first} + 1"
-        )
-        rows = (
-            f"SELECT page.*, row_number() OVER (ORDER BY {page_order}) AS _n, "
-            f"count(*) OVER () AS _total FROM ({limited}) AS page"
-        )
-        # GROUP BY (): one row even when only non-aggregates (totalCount) are selected.
-        return f"(SELECT {body} FROM ({rows}) AS {table} GROUP BY ())"
+        directions = [k.descending for k in ordering.keys]
+        return connection_sql(body, table, keys, directions, where, first)
 
     def timeline(
         self,
@@ -438,24 +397,23 @@ class Compiler(FieldCollection, Binding):
                     for rank, kind in visible
                 }
             )
-            return f"timeline_event._node{len(node_columns) - 1}"
+            return timeline_node(len(node_columns) - 1)
 
         scopes = []
         for rank, kind in visible:
-            where = [f"{column_sql(kind.customer)} = customer.id"]
+            where = [child_of(column_sql(kind.customer), scope)]
             where += self.conditions(source, request, kind.filters)
             scopes.append((rank, kind, self.table(kind.entity, scope), where))
-        counts = [f"(SELECT count(*) FROM {t} WHERE {' AND '.join(w)})" for _, _, t, w in scopes]
         body = self.page_parts(
             connection,
-            "timeline_event",
+            TIMELINE_SCOPE,
             nodes,
             TIMELINE_ORDERING,
             first,
             request.page.after is not None,
             event,
-            edge_extras={"occurredAt": lambda _: "to_json(timeline_event._s0)::text"},
-            total=" + ".join(counts) or "0",
+            edge_extras={"occurredAt": lambda _: TIMELINE_OCCURRED_AT},
+            total=timeline_total([(t, w) for _, _, t, w in scopes]),
         )
         branches = []
         for rank, kind, table, where in scopes:
@@ -463,15 +421,6 @@ class Compiler(FieldCollection, Binding):
             keys = [sort_sql(k) for k in kind.ordering.keys]
             if request.page.after is not None:
                 where.append(self.after(source, kind.ordering, keys))
-            built = "".join(f", {c[rank]} AS _node{i}" for i, c in enumerate(node_columns))
-            branches.append(
-                f"(SELECT {occurred} AS _s0, {rank} AS _s1, {table}.id AS _s2{built} FROM {table} "
-                f"WHERE {' AND '.join(where)} ORDER BY {occurred} DESC, {table}.id DESC "
-                f"LIMIT {first} + 1)"
-            )
-        order = "_s0 DESC, _s1 DESC, _s2 DESC"
-        rows = (
-            f"SELECT u.*, row_number() OVER (ORDER BY {order}) AS _n, count(*) OVER () AS _total "
-            f"FROM ({' UNION ALL '.join(branches)}) AS u ORDER BY {order} LIMIT {first} + 1"
-        )
-        return f"(SELECT {body} FROM ({rows}) AS timeline_event GROUP BY ())"
+            built = [c[rank] for c in node_columns]
+            branches.append(timeline_branch(occurred, rank, table, built, where, first))
+        return timeline_sql(body, branches, first)
