@@ -35,7 +35,7 @@ from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
 from resolvers import follow_ups
-from schema.compiled import CompiledPlans
+from schema.compiled.extension import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
 

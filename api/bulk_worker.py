@@ -39,10 +39,11 @@ from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import BulkKind, BulkOperation, BulkStatus
 from models.types import utc_now
-from resolvers.bulk import documents, operations
+from resolvers.bulk import operations
 from resolvers.bulk.files import OPERATIONS, UPLOADS, BulkConfig, JsonlAppender, file_of, read_lines
 from resolvers.keys import active_key_by_id
 from resolvers.writes import UserErrors
+from schema import bulk_documents
 from schema.bulk import export_plan
 
 log = logging.getLogger("cx360.bulk")
@@ -219,7 +220,7 @@ class BulkWorker:
     async def _import(self, job: Job, viewer: Viewer) -> None:
         operation = job.operation
         try:
-            name, document = documents.import_document(self.schema._schema, operation.document)
+            name, document = bulk_documents.import_document(self.schema._schema, operation.document)
         except UserErrors as problem:
             raise JobFailed("INVALID", problem.errors[0].message) from None
         assert operation.upload_id is not None
@@ -279,7 +280,7 @@ class BulkWorker:
             for error in errors
         ]
         payload = (data or {}).get(name) or {}
-        for problem in payload.get(documents.USER_ERRORS, None) or []:
+        for problem in payload.get(bulk_documents.USER_ERRORS, None) or []:
             found.append(
                 {
                     "path": problem.get("field"),
@@ -292,7 +293,7 @@ class BulkWorker:
 
 async def _emit(
     node: dict[str, Any],
-    plan: documents.ConnectionPlan,
+    plan: bulk_documents.ConnectionPlan,
     parent: str | None,
     out: JsonlAppender,
     page: Callable[[str, dict[str, Any]], Awaitable[Any]],

@@ -23,7 +23,7 @@ from models import BulkKind, BulkStatus
 from models import BulkOperation as OperationModel
 from models.types import utc_now
 from resolvers import keys
-from resolvers.bulk import documents, operations
+from resolvers.bulk import operations
 from resolvers.bulk.files import (
     OPERATIONS,
     UPLOADS,
@@ -34,6 +34,7 @@ from resolvers.bulk.files import (
 )
 from resolvers.pagination import page_request
 from resolvers.writes import INT_MAX, UserErrors, fail
+from schema import bulk_documents
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import described
 from schema.limits import query_cost
@@ -183,7 +184,7 @@ async def _create(
     return _payload(created)
 
 
-async def _dry_run(info: strawberry.Info[Context, None], plan: documents.ExportPlan) -> None:
+async def _dry_run(info: strawberry.Info[Context, None], plan: bulk_documents.ExportPlan) -> None:
     """The first node of the export as this key reads it: a refusal (a field this role
     may not read, a limit) is a user error now rather than a FAILED job later."""
     context = dataclasses.replace(info.context, response=Response(), error_codes=[], log_fields={})
@@ -197,14 +198,14 @@ async def _dry_run(info: strawberry.Info[Context, None], plan: documents.ExportP
     orjson.dumps(result.data)  # compiled answers are fragments: they must serialize
 
 
-def export_plan(schema: GraphQLSchema, query: str, max_cost: int) -> documents.ExportPlan:
+def export_plan(schema: GraphQLSchema, query: str, max_cost: int) -> bulk_documents.ExportPlan:
     """The export's pages, as large as the query cost limit lets them be."""
 
     def fits(document: str, first: int) -> bool:
         cost = query_cost(schema, parse(document), None, {"first": first, "after": None})
         return cost <= max_cost
 
-    return documents.plan_export(schema, query, fits)
+    return bulk_documents.plan_export(schema, query, fits)
 
 
 @strawberry.type
@@ -307,7 +308,7 @@ class BulkMutations:
     ) -> BulkOperationPayload:
         context = info.context
         try:
-            name = documents.plan_import(info._raw_info.schema, mutation)
+            name = bulk_documents.plan_import(info._raw_info.schema, mutation)
             mutation_type = info._raw_info.schema.mutation_type
             assert mutation_type is not None
             definition = mutation_type.fields[name].extensions["strawberry-definition"]

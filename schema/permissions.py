@@ -358,7 +358,7 @@ def check_arguments(
 class ArgumentRules(FieldExtension):
     """check_arguments before the field resolves (list it last: it then runs first)."""
 
-    # The compiled path checks every field's arguments itself (resolvers/compiled).
+    # The compiled path checks every field's arguments itself (schema/compiled/arguments.py).
     checks_arguments = True
 
     def _check(self, info: Any, kwargs: dict[str, Any]) -> None:
