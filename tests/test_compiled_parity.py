@@ -66,7 +66,9 @@ def sent_queries() -> list[tuple[str, str]]:
         return list(SENT_QUERIES)
     found: dict[tuple[str, str], None] = {}
     for path in sorted(Path(kept).glob("*.json")):
-        found.update({(query, variables): None for query, variables in json.loads(path.read_text())})
+        found.update(
+            {(query, variables): None for query, variables in json.loads(path.read_text())}
+        )
     return list(found)
 
 
