@@ -22,6 +22,10 @@ from api.failures import FailureAnswers
 from api.fast_reads import FastReads
 from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
+from api.insights import ASSETS_PATH as INSIGHTS_ASSETS
+from api.insights import PATH as INSIGHTS_PATH
+from api.insights import STATIC as INSIGHTS_STATIC
+from api.insights import insights
 from api.observability import (
     RequestObserver,
     install_log_guard,
@@ -165,6 +169,9 @@ def create_app(
             Route("/bulk/operations/{key}", download, methods=["GET"]),
             Route("/bulk/uploads/{key}", upload, methods=["PUT"]),
             Mount(ASSETS_PATH, StaticFiles(directory=STATIC), name="graphiql-assets"),
+            # The analysts' charts page: static, the data comes over /graphql with a key.
+            Route(INSIGHTS_PATH, insights, methods=["GET"]),
+            Mount(INSIGHTS_ASSETS, StaticFiles(directory=INSIGHTS_STATIC), name="insights-assets"),
         ],
         middleware=[Middleware(RequestObserver), Middleware(FailureAnswers)],
         lifespan=lifespan,

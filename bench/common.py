@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 CX360 = str(Path(sys.executable).parent / "cx360")
+READY_SECONDS = 120
 DEFAULT_ADMIN_URL = os.environ.get(
     "CX360_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
@@ -69,12 +70,17 @@ async def server(url: str, **settings: str) -> AsyncIterator[int]:
     )
     try:
         async with httpx.AsyncClient() as probe:
-            for _ in range(200):
+            # A busy machine can take many seconds to import and start the server.
+            for _ in range(READY_SECONDS * 20):
                 try:
                     await probe.get(f"http://127.0.0.1:{port}/healthz")
                     break
                 except httpx.TransportError:
+                    if process.returncode is not None:
+                        raise RuntimeError("cx360 serve exited before it was ready") from None
                     await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError(f"cx360 serve was not ready after {READY_SECONDS}s")
         yield port
     finally:
         process.kill()
