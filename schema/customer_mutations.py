@@ -76,7 +76,7 @@ class CustomerMutations:
     async def create_customer(
         self, info: strawberry.Info[Context, None], input: CreateCustomerInput
     ) -> CustomerPayload:
-        data = customer_writes.CustomerInput(
+        data = customer_writes.NewCustomer(
             name=input.name,
             email=input.email,
             phone=input.phone,
@@ -95,7 +95,7 @@ class CustomerMutations:
     async def update_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateCustomerInput
     ) -> CustomerPayload:
-        data = customer_writes.CustomerInput(
+        data = customer_writes.CustomerChanges(
             name=_given(input.name),
             email=_given(input.email),
             phone=_given(input.phone),

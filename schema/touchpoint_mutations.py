@@ -52,13 +52,13 @@ class RecordTouchpointsPayload:
 
 def _item(
     item: TouchpointInput, index: int, problems: list[Problem]
-) -> touchpoint_writes.TouchpointInput:
+) -> touchpoint_writes.NewTouchpoint:
     try:
         ref = customer_ref(item.customer, ["touchpoints", str(index), "customer"])
     except UserErrors as error:
         problems.extend(error.errors)
         ref = NO_CUSTOMER
-    return touchpoint_writes.TouchpointInput(
+    return touchpoint_writes.NewTouchpoint(
         customer=ref,
         occurred_at=item.occurred_at,
         channel=item.channel,
