@@ -17,6 +17,7 @@ from models import NextAction
 from resolvers import action_writes, actions
 from resolvers.pagination import page_request
 from resolvers.writes import CustomerRef, Write
+from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import Team, TicketPriority, described
 from schema.mutations import UserError, key_in_input, perform
@@ -176,8 +177,11 @@ class ActionMutations:
         customer = key_in_input(input.customer_id, "Customer", ["input", "customerId"])
 
         async def work(write: Write) -> uuid.UUID:
-            data = action_writes.Dismissal(
-                CustomerRef(id=customer), input.kind.value, input.until, input.reason
+            data = from_input(
+                action_writes.Dismissal,
+                input,
+                customer=CustomerRef(id=customer),
+                kind=input.kind.value,
             )
             return (await action_writes.dismiss(write, data)).customer_id
 

@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 from api.context import Context
 from resolvers import customer_writes
 from resolvers.writes import Write
+from schema.convert import from_input
 from schema.customers import Customer
 from schema.mutations import ExternalIdInput, UserError, key_in_input, perform
 from schema.node import to_global_id
@@ -57,10 +58,6 @@ class EraseCustomerPayload:
     user_errors: list[UserError]
 
 
-def _given(value: Any) -> Any:
-    return customer_writes.UNSET if value is strawberry.UNSET else value
-
-
 def _customer_payload(result: Any, errors: list[UserError]) -> CustomerPayload:
     return CustomerPayload(
         customer=Customer.from_model(result) if result is not None else None, user_errors=errors
@@ -76,13 +73,9 @@ class CustomerMutations:
     async def create_customer(
         self, info: strawberry.Info[Context, None], input: CreateCustomerInput
     ) -> CustomerPayload:
-        data = customer_writes.NewCustomer(
-            name=input.name,
-            email=input.email,
-            phone=input.phone,
-            company=input.company,
-            segment=input.segment,
-            attributes=input.attributes,
+        data = from_input(
+            customer_writes.NewCustomer,
+            input,
             external_ids=tuple((e.source, e.id) for e in input.external_ids or ()),
         )
         result, errors = await perform(info, lambda w: customer_writes.create_customer(w, data))
@@ -95,15 +88,7 @@ class CustomerMutations:
     async def update_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateCustomerInput
     ) -> CustomerPayload:
-        data = customer_writes.CustomerChanges(
-            name=_given(input.name),
-            email=_given(input.email),
-            phone=_given(input.phone),
-            company=_given(input.company),
-            segment=_given(input.segment),
-            attributes=_given(input.attributes),
-            churned_at=_given(input.churned_at),
-        )
+        data = from_input(customer_writes.CustomerChanges, input)
 
         async def work(write: Write) -> Any:
             key = key_in_input(id, "Customer", ["id"])

@@ -1,7 +1,7 @@
 """What every mutation shares: `UserError`, `CustomerRef`, running one transaction (`perform`)."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import strawberry
@@ -69,6 +69,27 @@ def customer_ref(ref: CustomerRef, path: Sequence[str]) -> writes.CustomerRef:
         return writes.CustomerRef(email=ref.email)
     assert ref.external_id is not None
     return writes.CustomerRef(external=(ref.external_id.source, ref.external_id.id))
+
+
+# Stands in for a customer reference the write does not use: one that could not be read
+# (its problem is reported with the others), or one an invitation names instead.
+NO_CUSTOMER = writes.CustomerRef()
+
+
+def customer_refs(
+    named: Iterable[tuple[CustomerRef, Sequence[str]]],
+) -> tuple[list[writes.CustomerRef], list[writes.UserError]]:
+    """Each reference read at its path; one that cannot be read is NO_CUSTOMER, and its
+    problem is listed (in input order) so a batch reports every problem at once."""
+    refs: list[writes.CustomerRef] = []
+    problems: list[writes.UserError] = []
+    for ref, path in named:
+        try:
+            refs.append(customer_ref(ref, path))
+        except writes.UserErrors as error:
+            problems.extend(error.errors)
+            refs.append(NO_CUSTOMER)
+    return refs, problems
 
 
 def actor(info: strawberry.Info[Context, None]) -> writes.Actor:

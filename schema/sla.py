@@ -15,6 +15,7 @@ from models import TicketPriority as TicketPriorityModel
 from models import TicketStatus as TicketStatusModel
 from resolvers import sla
 from resolvers.writes import Write
+from schema.convert import from_input
 from schema.enums import TicketPriority
 from schema.mutations import UserError, perform
 from schema.permissions import Area, reads, writes
@@ -176,16 +177,11 @@ class SlaMutations:
         input: Annotated[SlaPolicyInput, strawberry.argument(description="The policy.")],
     ) -> SlaPolicyPayload:
         calendar = input.calendar
-        data = sla.PolicyInput(
+        data = from_input(
+            sla.PolicyInput,
+            input,
             priority=TicketPriorityModel(input.priority.value),
-            first_response_seconds=input.first_response_seconds,
-            resolution_seconds=input.resolution_seconds,
-            calendar=sla.CalendarInput(
-                calendar.time_zone,
-                tuple(calendar.weekdays),
-                calendar.opens_at,
-                calendar.closes_at,
-            )
+            calendar=from_input(sla.CalendarInput, calendar, weekdays=tuple(calendar.weekdays))
             if calendar is not None
             else None,
         )

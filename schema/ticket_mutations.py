@@ -10,6 +10,7 @@ from api.context import Context
 from models import Ticket as TicketModel
 from resolvers import ticket_writes
 from resolvers.writes import Write
+from schema.convert import from_input
 from schema.enums import Channel, TicketPriority
 from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
 from schema.permissions import Area, writes
@@ -66,13 +67,11 @@ class TicketMutations:
         self, info: strawberry.Info[Context, None], input: OpenTicketInput
     ) -> TicketPayload:
         async def work(write: Write) -> TicketModel:
-            data = ticket_writes.NewTicket(
+            data = from_input(
+                ticket_writes.NewTicket,
+                input,
                 customer=customer_ref(input.customer, ["input", "customer"]),
-                subject=input.subject,
-                channel=input.channel,
                 priority=input.priority or TicketPriority.NORMAL,
-                assignee=input.assignee,
-                created_at=input.created_at,
             )
             return await ticket_writes.open_ticket(write, data)
 
@@ -83,12 +82,8 @@ class TicketMutations:
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateTicketInput
     ) -> TicketPayload:
         async def work(write: Write) -> TicketModel:
-            assignee = None if input.assignee is strawberry.UNSET else input.assignee
-            changes = ticket_writes.TicketChanges(
-                priority=None if input.priority is strawberry.UNSET else input.priority,
-                assignee=assignee,
-                clear_assignee=input.assignee is None,
-                subject=None if input.subject is strawberry.UNSET else input.subject,
+            changes = from_input(
+                ticket_writes.TicketChanges, input, clear_assignee=input.assignee is None
             )
             return await ticket_writes.update_ticket(
                 write, key_in_input(id, "Ticket", ["id"]), changes

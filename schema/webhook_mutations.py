@@ -10,6 +10,7 @@ from models import WebhookDelivery as DeliveryModel
 from models import WebhookEndpoint as EndpointModel
 from resolvers.webhooks import endpoints
 from resolvers.writes import Write
+from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import ChangeType, Role
 from schema.mutations import UserError, key_in_input, perform
@@ -76,11 +77,10 @@ async def _endpoint_input(
         ("ticketFilter", "Ticket", given.ticket_filter),
         ("surveyResponseFilter", "SurveyResponse", given.survey_response_filter),
     )
-    endpoint = endpoints.EndpointInput(
-        url=given.url,
+    endpoint = from_input(
+        endpoints.EndpointInput,
+        given,
         change_types=given.event_types,
-        role=given.role,
-        description=given.description,
         filters=[(n, t, f.query if f is not None else None) for n, t, f in chosen_filters],
     )
     return await endpoints.endpoint_rules(endpoint, info.context.webhook_urls, unreadable)
