@@ -20,7 +20,7 @@ from resolvers.writes import CustomerRef, Write
 from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import Team, TicketPriority, described
-from schema.mutations import UserError, key_in_input, perform
+from schema.mutations import UserError, key_in_input, respond
 from schema.pagination import (
     FILTER_HELP,
     PAGE_ARGUMENTS_HELP,
@@ -185,7 +185,6 @@ class ActionMutations:
             )
             return (await action_writes.dismiss(write, data)).customer_id
 
-        key, errors = await perform(info, work)
-        if key is None:
-            return DismissActionPayload(customer=None, user_errors=errors)
-        return DismissActionPayload(customer=await Customer.load(info, key), user_errors=[])
+        return await respond(
+            info, work, DismissActionPayload, customer=lambda key: Customer.load(info, key)
+        )

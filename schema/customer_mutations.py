@@ -1,6 +1,7 @@
 """Customer mutations: create, update, merge, unmerge, erase."""
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -11,7 +12,7 @@ from resolvers import customer_writes
 from resolvers.writes import Write
 from schema.convert import from_input
 from schema.customers import Customer
-from schema.mutations import ExternalIdInput, UserError, key_in_input, perform
+from schema.mutations import ExternalIdInput, UserError, key_in_input, respond
 from schema.node import to_global_id
 from schema.permissions import Area, writes
 
@@ -58,12 +59,6 @@ class EraseCustomerPayload:
     user_errors: list[UserError]
 
 
-def _customer_payload(result: Any, errors: list[UserError]) -> CustomerPayload:
-    return CustomerPayload(
-        customer=Customer.from_model(result) if result is not None else None, user_errors=errors
-    )
-
-
 @strawberry.type
 class CustomerMutations:
     @strawberry.mutation(
@@ -78,8 +73,12 @@ class CustomerMutations:
             input,
             external_ids=tuple((e.source, e.id) for e in input.external_ids or ()),
         )
-        result, errors = await perform(info, lambda w: customer_writes.create_customer(w, data))
-        return _customer_payload(result, errors)
+        return await respond(
+            info,
+            lambda w: customer_writes.create_customer(w, data),
+            CustomerPayload,
+            customer=Customer.from_model,
+        )
 
     @strawberry.mutation(
         description="A merged customer's id updates the survivor.",
@@ -94,7 +93,7 @@ class CustomerMutations:
             key = key_in_input(id, "Customer", ["id"])
             return await customer_writes.update_customer(write, key, data)
 
-        return _customer_payload(*await perform(info, work))
+        return await respond(info, work, CustomerPayload, customer=Customer.from_model)
 
     @strawberry.mutation(
         description="Moves every record of the merged customers to the survivor, in one "
@@ -112,7 +111,7 @@ class CustomerMutations:
             ]
             return await customer_writes.merge_customers(write, survivor, merged)
 
-        return _customer_payload(*await perform(info, work))
+        return await respond(info, work, CustomerPayload, customer=Customer.from_model)
 
     @strawberry.mutation(
         description="Restores a merged customer with exactly the records it brought into the "
@@ -127,7 +126,7 @@ class CustomerMutations:
                 write, key_in_input(id, "Customer", ["id"])
             )
 
-        return _customer_payload(*await perform(info, work))
+        return await respond(info, work, CustomerPayload, customer=Customer.from_model)
 
     @strawberry.mutation(
         description="GDPR erasure: name, email, phone, company, attributes, comments, summaries "
@@ -141,8 +140,6 @@ class CustomerMutations:
         async def work(write: Write) -> Any:
             return await customer_writes.erase_customer(write, key_in_input(id, "Customer", ["id"]))
 
-        key, errors = await perform(info, work)
-        return EraseCustomerPayload(
-            erased_customer_id=to_global_id("Customer", key) if key is not None else None,
-            user_errors=errors,
+        return await respond(
+            info, work, EraseCustomerPayload, erased_customer_id=partial(to_global_id, "Customer")
         )

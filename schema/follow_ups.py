@@ -20,7 +20,7 @@ from resolvers.writes import Write
 from schema.convert import from_row
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import Channel, TicketPriority, described
-from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
+from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, respond
 from schema.node import Node, to_global_id
 from schema.pagination import (
     FILTER_HELP,
@@ -241,10 +241,10 @@ class InvitationMutations:
             )
             return await invitations.send_invitation(write, data)
 
-        result, errors = await perform(info, work)
-        if result is None:
-            return SurveyInvitationPayload(invitation=None, token=None, user_errors=errors)
-        invitation, token = result
-        return SurveyInvitationPayload(
-            invitation=SurveyInvitation.from_model(invitation), token=token, user_errors=[]
+        return await respond(
+            info,
+            work,
+            SurveyInvitationPayload,
+            invitation=lambda sent: SurveyInvitation.from_model(sent[0]),
+            token=lambda sent: sent[1],
         )

@@ -1,8 +1,10 @@
-"""What every mutation shares: `UserError`, `CustomerRef`, running one transaction (`perform`)."""
+"""What every mutation shares: `UserError`, `CustomerRef`, running one transaction (`perform`)
+and answering with its payload (`respond`)."""
 
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.extensions import SchemaExtension
@@ -14,6 +16,7 @@ from resolvers.errors import InputError
 from schema.node import from_global_id
 
 R = TypeVar("R")
+P = TypeVar("P")
 
 
 @strawberry.type(description="A problem with the input; nothing was written.")
@@ -106,6 +109,25 @@ async def perform(
         return await writes.run(context.write_sessions, actor(info), context.changes, work), []
     except writes.UserErrors as problem:
         return None, [UserError.of(e) for e in problem.errors]
+
+
+async def respond(
+    info: strawberry.Info[Context, None],
+    work: Callable[[writes.Write], Awaitable[R]],
+    payload: Callable[..., P],
+    **shown: Callable[[R], Any],
+) -> P:
+    """The mutation's payload: `work` run by `perform`, each field in `shown` made from its
+    result (awaited when that gives an awaitable), or on user errors each of them null
+    beside `userErrors`."""
+    result, errors = await perform(info, work)
+    if result is None:
+        return payload(**dict.fromkeys(shown), user_errors=errors)
+    fields = {name: show(result) for name, show in shown.items()}
+    for name, value in fields.items():
+        if inspect.isawaitable(value):
+            fields[name] = await value
+    return payload(**fields, user_errors=errors)
 
 
 class PrimaryReadsForMutations(SchemaExtension):

@@ -17,7 +17,7 @@ from resolvers import sla
 from resolvers.writes import Write
 from schema.convert import from_input
 from schema.enums import TicketPriority
-from schema.mutations import UserError, perform
+from schema.mutations import UserError, respond
 from schema.permissions import Area, reads, writes
 
 
@@ -190,7 +190,4 @@ class SlaMutations:
             policy, _moved = await sla.set_policy(write, data)
             return policy
 
-        result, errors = await perform(info, work)
-        return SlaPolicyPayload(
-            policy=SlaPolicy.of(result) if result is not None else None, user_errors=errors
-        )
+        return await respond(info, work, SlaPolicyPayload, policy=SlaPolicy.of)

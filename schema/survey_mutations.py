@@ -17,7 +17,7 @@ from schema.mutations import (
     UserError,
     customer_ref,
     key_in_input,
-    perform,
+    respond,
 )
 from schema.permissions import Area, writes
 from schema.surveys import Survey, SurveyResponse
@@ -66,11 +66,11 @@ class SurveyMutations:
     async def create_survey(
         self, info: strawberry.Info[Context, None], input: CreateSurveyInput
     ) -> SurveyPayload:
-        result, errors = await perform(
-            info, lambda w: survey_writes.create_survey(w, input.kind, input.question)
-        )
-        return SurveyPayload(
-            survey=Survey.from_model(result) if result is not None else None, user_errors=errors
+        return await respond(
+            info,
+            lambda w: survey_writes.create_survey(w, input.kind, input.question),
+            SurveyPayload,
+            survey=Survey.from_model,
         )
 
     @strawberry.mutation(
@@ -102,8 +102,6 @@ class SurveyMutations:
                 )
             return await survey_writes.submit_response(write, data)
 
-        result, errors = await perform(info, work)
-        return SurveyResponsePayload(
-            survey_response=SurveyResponse.from_model(result) if result is not None else None,
-            user_errors=errors,
+        return await respond(
+            info, work, SurveyResponsePayload, survey_response=SurveyResponse.from_model
         )

@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
@@ -12,7 +11,7 @@ from resolvers import ticket_writes
 from resolvers.writes import Write
 from schema.convert import from_input
 from schema.enums import Channel, TicketPriority
-from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
+from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, respond
 from schema.permissions import Area, writes
 from schema.tickets import Ticket
 
@@ -42,14 +41,6 @@ class TicketPayload:
     user_errors: list[UserError]
 
 
-async def _run(info: strawberry.Info[Context, None], action: Any) -> TicketPayload:
-    result, errors = await perform(info, action)
-    return TicketPayload(
-        ticket=Ticket.from_model(result) if isinstance(result, TicketModel) else None,
-        user_errors=errors,
-    )
-
-
 async def _move(
     info: strawberry.Info[Context, None], name: str, id: str, at: datetime | None = None
 ) -> TicketPayload:
@@ -57,7 +48,7 @@ async def _move(
         key: uuid.UUID = key_in_input(id, "Ticket", ["id"])
         return await ticket_writes.move_ticket(write, name, key, at)
 
-    return await _run(info, work)
+    return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
 
 @strawberry.type
@@ -75,7 +66,7 @@ class TicketMutations:
             )
             return await ticket_writes.open_ticket(write, data)
 
-        return await _run(info, work)
+        return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
     @strawberry.mutation(description="Not on CLOSED tickets.", extensions=writes(Area.TICKETS))
     async def update_ticket(
@@ -89,7 +80,7 @@ class TicketMutations:
                 write, key_in_input(id, "Ticket", ["id"]), changes
             )
 
-        return await _run(info, work)
+        return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
     @strawberry.mutation(
         description="Sets firstResponseAt once; NEW -> OPEN.", extensions=writes(Area.TICKETS)

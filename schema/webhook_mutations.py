@@ -1,6 +1,7 @@
 """Webhook mutations (ADMIN only): register, pause, rotate, delete endpoints; replay."""
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -13,7 +14,7 @@ from resolvers.writes import Write
 from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import ChangeType, Role
-from schema.mutations import UserError, key_in_input, perform
+from schema.mutations import UserError, key_in_input, respond
 from schema.node import to_global_id
 from schema.permissions import NODE_AREAS, READS, Area, writes
 from schema.surveys import SurveyResponseFilter
@@ -89,12 +90,12 @@ async def _endpoint_input(
 async def _endpoint_payload(
     info: strawberry.Info[Context, None], action: Any, show_secret: bool = False
 ) -> WebhookEndpointPayload:
-    result, errors = await perform(info, action)
-    if not isinstance(result, EndpointModel):
-        return WebhookEndpointPayload(endpoint=None, secret=None, user_errors=errors)
-    secret = result.secret if show_secret else None
-    return WebhookEndpointPayload(
-        endpoint=WebhookEndpoint.from_model(result), secret=secret, user_errors=errors
+    return await respond(
+        info,
+        action,
+        WebhookEndpointPayload,
+        endpoint=WebhookEndpoint.from_model,
+        secret=lambda endpoint: endpoint.secret if show_secret else None,
     )
 
 
@@ -161,9 +162,12 @@ class WebhookMutations:
             key = key_in_input(id, "WebhookEndpoint", ["id"])
             return await endpoints.delete_endpoint(write, key)
 
-        result, errors = await perform(info, work)
-        deleted = to_global_id("WebhookEndpoint", result) if result is not None else None
-        return DeleteWebhookEndpointPayload(deleted_id=deleted, user_errors=errors)
+        return await respond(
+            info,
+            work,
+            DeleteWebhookEndpointPayload,
+            deleted_id=partial(to_global_id, "WebhookEndpoint"),
+        )
 
     @strawberry.mutation(
         description="Sends a DELIVERED or FAILED delivery again (same body and event id, "
@@ -179,6 +183,6 @@ class WebhookMutations:
             key = key_in_input(id, "WebhookDelivery", ["id"])
             return await endpoints.replay_delivery(write, key)
 
-        result, errors = await perform(info, work)
-        delivery = WebhookDelivery.from_model(result) if result is not None else None
-        return WebhookDeliveryPayload(delivery=delivery, user_errors=errors)
+        return await respond(
+            info, work, WebhookDeliveryPayload, delivery=WebhookDelivery.from_model
+        )
