@@ -163,7 +163,7 @@ class ActionMutations:
     @strawberry.mutation(
         description="Dismisses an action until a date (ADMIN, or a role of the action's "
         "team: SUPPORT, SALES, MARKETING); audited.",
-        extensions=writes(Area.ACTIONS),
+        extensions=writes(Area.ACTIONS, logs=()),
     )
     async def dismiss_action(
         self,

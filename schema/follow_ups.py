@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Context
+from models import ChangeType, FollowUpState
 from models import FollowUp as FollowUpModel
-from models import FollowUpState
 from models import SurveyInvitation as SurveyInvitationModel
 from resolvers import follow_ups, invitations
 from resolvers.pagination import page_request
@@ -223,7 +223,7 @@ class InvitationMutations:
     @strawberry.mutation(
         description="Sends a survey invitation (SUPPORT, MARKETING, ADMIN); the token is "
         "valid for 14 days and answers once.",
-        extensions=writes(Area.SURVEY_INVITATIONS),
+        extensions=writes(Area.SURVEY_INVITATIONS, logs=(ChangeType.SURVEY_INVITATION_SENT,)),
     )
     async def send_survey_invitation(
         self, info: strawberry.Info[Context, None], input: SendSurveyInvitationInput

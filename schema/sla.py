@@ -18,7 +18,7 @@ from resolvers.writes import Write
 from schema.convert import from_input
 from schema.enums import TicketPriority
 from schema.mutations import UserError, respond
-from schema.permissions import Area, reads, writes
+from schema.permissions import SLA_ENTERED, Area, reads, writes
 
 
 @strawberry.enum(description="Where a ticket stands against its SLA targets.")
@@ -169,7 +169,7 @@ class SlaMutations:
         description="Sets a priority's SLA policy (ADMIN). Open tickets of that priority "
         "(NEW, OPEN, PENDING) get due times under it at once, still counted from their "
         "createdAt; RESOLVED and CLOSED tickets keep theirs. Audited.",
-        extensions=writes(Area.SLA_POLICIES),
+        extensions=writes(Area.SLA_POLICIES, logs=SLA_ENTERED),
     )
     async def set_sla_policy(
         self,

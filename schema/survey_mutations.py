@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 
 from api.context import Context
+from models import ChangeType
 from resolvers import survey_writes
 from resolvers.writes import Write
 from schema.convert import from_input
@@ -62,7 +63,7 @@ class SurveyResponsePayload:
 
 @strawberry.type
 class SurveyMutations:
-    @strawberry.mutation(extensions=writes(Area.SURVEYS))
+    @strawberry.mutation(extensions=writes(Area.SURVEYS, logs=()))
     async def create_survey(
         self, info: strawberry.Info[Context, None], input: CreateSurveyInput
     ) -> SurveyPayload:
@@ -75,7 +76,7 @@ class SurveyMutations:
 
     @strawberry.mutation(
         description="The score must lie inside the survey's scale.",
-        extensions=writes(Area.SURVEY_RESPONSES),
+        extensions=writes(Area.SURVEY_RESPONSES, logs=(ChangeType.SURVEY_RESPONSE_RECORDED,)),
     )
     async def submit_survey_response(
         self, info: strawberry.Info[Context, None], input: SurveyResponseInput

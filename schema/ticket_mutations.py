@@ -6,13 +6,14 @@ from datetime import datetime
 import strawberry
 
 from api.context import Context
+from models import ChangeType
 from models import Ticket as TicketModel
 from resolvers import ticket_writes
 from resolvers.writes import Write
 from schema.convert import from_input
 from schema.enums import Channel, TicketPriority
 from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, respond
-from schema.permissions import Area, writes
+from schema.permissions import SLA_ENTERED, Area, writes
 from schema.tickets import Ticket
 
 
@@ -51,9 +52,16 @@ async def _move(
     return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
 
+# What each ticket write may log (see schema.permissions.writes): the write itself, and
+# an SLA state it made the ticket enter; resolving long after the fact misses the follow-up.
+OPENED = (ChangeType.TICKET_OPENED, *SLA_ENTERED)
+MOVED = (ChangeType.TICKET_UPDATED, *SLA_ENTERED)
+RESOLVED = (*MOVED, ChangeType.FOLLOW_UP_MISSED)
+
+
 @strawberry.type
 class TicketMutations:
-    @strawberry.mutation(extensions=writes(Area.TICKETS))
+    @strawberry.mutation(extensions=writes(Area.TICKETS, logs=OPENED))
     async def open_ticket(
         self, info: strawberry.Info[Context, None], input: OpenTicketInput
     ) -> TicketPayload:
@@ -68,7 +76,10 @@ class TicketMutations:
 
         return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
-    @strawberry.mutation(description="Not on CLOSED tickets.", extensions=writes(Area.TICKETS))
+    @strawberry.mutation(
+        description="Not on CLOSED tickets.",
+        extensions=writes(Area.TICKETS, logs=MOVED),
+    )
     async def update_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateTicketInput
     ) -> TicketPayload:
@@ -83,7 +94,8 @@ class TicketMutations:
         return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
     @strawberry.mutation(
-        description="Sets firstResponseAt once; NEW -> OPEN.", extensions=writes(Area.TICKETS)
+        description="Sets firstResponseAt once; NEW -> OPEN.",
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def respond_to_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
@@ -92,7 +104,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="contactCount + 1; a PENDING ticket goes back to OPEN.",
-        extensions=writes(Area.TICKETS),
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def record_customer_contact(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -100,7 +112,8 @@ class TicketMutations:
         return await _move(info, "recordCustomerContact", id)
 
     @strawberry.mutation(
-        description="OPEN -> PENDING (waiting on the customer).", extensions=writes(Area.TICKETS)
+        description="OPEN -> PENDING (waiting on the customer).",
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def set_ticket_pending(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -109,7 +122,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="OPEN -> RESOLVED; `at` for imports, not before creation.",
-        extensions=writes(Area.TICKETS),
+        extensions=writes(Area.TICKETS, logs=RESOLVED),
     )
     async def resolve_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
@@ -118,7 +131,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="RESOLVED -> OPEN; reopenCount + 1, resolvedAt cleared.",
-        extensions=writes(Area.TICKETS),
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def reopen_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -127,7 +140,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="RESOLVED -> CLOSED (final); `at` not before resolution.",
-        extensions=writes(Area.TICKETS),
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def close_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None

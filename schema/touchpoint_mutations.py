@@ -7,6 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
+from models import ChangeType
 from resolvers import touchpoint_writes
 from resolvers.writes import Write
 from schema.convert import from_input
@@ -52,7 +53,7 @@ class TouchpointMutations:
     @strawberry.mutation(
         description=f"Records 1-{touchpoint_writes.MAX_BATCH} touchpoints. An event sent again "
         "(same source and externalId) is stored once and counted under `duplicates`.",
-        extensions=writes(Area.TOUCHPOINTS),
+        extensions=writes(Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED,)),
     )
     async def record_touchpoints(
         self, info: strawberry.Info[Context, None], touchpoints: list[TouchpointInput]

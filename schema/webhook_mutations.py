@@ -106,7 +106,7 @@ EndpointId = Annotated[strawberry.ID, strawberry.argument(description="The endpo
 class WebhookMutations:
     @strawberry.mutation(
         description="Registers an endpoint; it receives changes committed from now on.",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def create_webhook_endpoint(
         self,
@@ -123,7 +123,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="Pauses (false) or resumes (true) an endpoint; changes committed while "
         "it is paused are not sent to it.",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def set_webhook_endpoint_active(
         self,
@@ -140,7 +140,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="A new signing secret, effective for the next attempt; the old one "
         "stops working at once.",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def rotate_webhook_secret(
         self, info: strawberry.Info[Context, None], id: EndpointId
@@ -153,7 +153,7 @@ class WebhookMutations:
 
     @strawberry.mutation(
         description="Deletes an endpoint and its delivery history.",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def delete_webhook_endpoint(
         self, info: strawberry.Info[Context, None], id: EndpointId
@@ -172,7 +172,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="Sends a DELIVERED or FAILED delivery again (same body and event id, "
         "fresh signature and retries).",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def replay_webhook_delivery(
         self,
