@@ -69,6 +69,7 @@ class TouchpointMutations:
             ]
             return await touchpoint_writes.record_touchpoints(write, items, problems)
 
+        # Not `respond`: on user errors the list and counts are empty (non-null), not null.
         result, errors = await perform(info, work)
         if result is None:
             return RecordTouchpointsPayload(
