@@ -109,6 +109,7 @@ def create_app(
         app.state.write_engine = write_engine
         app.state.statement_engine = statement_engine
         app.state.engines = engines
+        # Which factory serves what: api/context.py.
         app.state.primary_sessions = create_session_factory(engine)
         app.state.sessions = create_session_factory(read_engine)
         app.state.statement_sessions = create_session_factory(statement_engine)

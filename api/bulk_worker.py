@@ -32,9 +32,8 @@ from graphql import GraphQLError
 from starlette.datastructures import State
 
 from api.background import cancel
-from api.context import Viewer
+from api.context import Viewer, build_context
 from api.failures import is_unavailable, log_failure
-from api.job_context import background_context
 from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import BulkKind, BulkOperation, BulkStatus
@@ -166,7 +165,7 @@ class BulkWorker:
     async def _execute(
         self, viewer: Viewer, document: str, variables: dict[str, Any]
     ) -> tuple[Any, list[GraphQLError]]:
-        context = background_context(self.state, viewer, self.budget)
+        context = build_context(self.state, viewer, self.budget)
         result = await self.schema.execute(
             document, variable_values=variables, context_value=context
         )

@@ -21,9 +21,8 @@ import strawberry
 from starlette.datastructures import State
 
 from api.background import cancel
-from api.context import Context, Viewer
+from api.context import Context, Viewer, build_context
 from api.failures import log_failure
-from api.job_context import background_context
 from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import Role
@@ -111,7 +110,7 @@ class WebhookWorker:
         return found
 
     def _context(self, role: Role) -> Context:
-        return background_context(self.state, Viewer(RENDERER_KEY, "webhooks", role), self.budget)
+        return build_context(self.state, Viewer(RENDERER_KEY, "webhooks", role), self.budget)
 
     async def _run(self) -> None:
         timeout = httpx.Timeout(self.settings.webhook_timeout_seconds)

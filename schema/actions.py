@@ -17,10 +17,15 @@ from models import NextAction
 from resolvers import action_writes, actions
 from resolvers.pagination import page_request
 from resolvers.writes import CustomerRef, Write
+from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import Team, TicketPriority, described
+<<<<<<< HEAD
 from schema.mutations import UserError, key_in_input, perform
 from schema.node import Node, to_global_id
+=======
+from schema.mutations import UserError, key_in_input, respond
+>>>>>>> h/restructure-writes
 from schema.pagination import (
     FILTER_HELP,
     PAGE_ARGUMENTS_HELP,
@@ -171,7 +176,7 @@ class ActionMutations:
     @strawberry.mutation(
         description="Dismisses an action until a date (ADMIN, or a role of the action's "
         "team: SUPPORT, SALES, MARKETING); audited.",
-        extensions=writes(Area.ACTIONS),
+        extensions=writes(Area.ACTIONS, logs=()),
     )
     async def dismiss_action(
         self,
@@ -185,12 +190,14 @@ class ActionMutations:
         customer = key_in_input(input.customer_id, "Customer", ["input", "customerId"])
 
         async def work(write: Write) -> uuid.UUID:
-            data = action_writes.Dismissal(
-                CustomerRef(id=customer), input.kind.value, input.until, input.reason
+            data = from_input(
+                action_writes.Dismissal,
+                input,
+                customer=CustomerRef(id=customer),
+                kind=input.kind.value,
             )
             return (await action_writes.dismiss(write, data)).customer_id
 
-        key, errors = await perform(info, work)
-        if key is None:
-            return DismissActionPayload(customer=None, user_errors=errors)
-        return DismissActionPayload(customer=await Customer.load(info, key), user_errors=[])
+        return await respond(
+            info, work, DismissActionPayload, customer=lambda key: Customer.load(info, key)
+        )

@@ -8,7 +8,7 @@ FORBIDDEN; a refused mutation is refused before its resolver runs.
 """
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from enum import Enum
 from typing import Any
 
@@ -20,7 +20,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 from api.context import Context
-from models import Role
+from models import ChangeType, Role
 from resolvers.errors import InputError
 
 
@@ -141,6 +141,10 @@ class CanWrite(_AreaPermission):
     table = WRITES
     verb = "write"
 
+    def __init__(self, *areas: Area, logs: Sequence[ChangeType] = ()) -> None:
+        super().__init__(*areas)
+        self.logs = tuple(logs)
+
 
 class SeesPersonalData(BasePermission):
     message = "This key's role may not read personal data (email, phone, comments)."
@@ -158,8 +162,15 @@ def reads(*areas: Area) -> list[FieldExtension]:
     return [PermissionExtension([CanRead(*areas)], use_directives=False), ArgumentRules()]
 
 
-def writes(*areas: Area) -> list[FieldExtension]:
-    return [PermissionExtension([CanWrite(*areas)], use_directives=False)]
+# A ticket a write changes may enter an SLA state: logged with the write (resolvers/sla_live.py).
+SLA_ENTERED = (ChangeType.TICKET_SLA_AT_RISK, ChangeType.TICKET_SLA_BREACHED)
+
+
+def writes(*areas: Area, logs: Sequence[ChangeType]) -> list[FieldExtension]:
+    """A mutation's area rule and where its effects go: `logs` are the change types it may
+    record in the change log as it commits (resolvers/changes.py), which is what
+    subscriptions hear and webhooks deliver; `()`: neither sees the mutation."""
+    return [PermissionExtension([CanWrite(*areas, logs=logs)], use_directives=False)]
 
 
 def personal_data_only() -> list[FieldExtension]:

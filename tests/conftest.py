@@ -194,16 +194,32 @@ async def api(backend: Backend) -> AsyncIterator[Api]:
         yield client
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def writable(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
-    """A database of the test module's own (a few seeded customers) for tests that write."""
-    async with (
-        database(request.param, tmp_path_factory.mktemp("writes"), 5) as found,
-        serving(found) as client,
-    ):
-        yield client
+# Settings for tests that send many requests: the rate limit never stops them.
+UNLIMITED = {"rate_limit_capacity": 10**12, "rate_limit_per_second": 10**9}
+
+
+def served(directory: str, customers: int, clocked: bool = False, **settings: Any) -> Any:
+    """A module fixture, on SQLite and on PostgreSQL: a database of the module's own
+    (`customers` seeded, in a temporary `directory`) and the app serving it with `settings`
+    (`serving`'s defaults otherwise). `clocked`: started under the module's `clock`
+    fixture, so the server's every "now" is that clock's from the start."""
+
+    async def fixture(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> AsyncIterator[Api]:
+        if clocked:
+            request.getfixturevalue("clock")
+        async with (
+            database(request.param, tmp_path_factory.mktemp(directory), customers) as found,
+            serving(found, **settings) as api,
+        ):
+            yield api
+
+    return pytest.fixture(scope="module", params=["sqlite", "postgres"])(fixture)
+
+
+# A database of the test module's own (a few seeded customers) for tests that write.
+writable = served("writes", 5)
 
 
 class Clock:
@@ -229,6 +245,16 @@ def clock_at(start: datetime) -> Iterator[Clock]:
         yield found
     finally:
         set_clock(None)
+
+
+def module_clock(start: datetime) -> Any:
+    """A module fixture `clock`: the server's clock for the module, at `start` until moved."""
+
+    def fixture() -> Iterator[Clock]:
+        with clock_at(start) as found:
+            yield found
+
+    return pytest.fixture(scope="module")(fixture)
 
 
 @pytest.fixture
