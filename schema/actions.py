@@ -20,12 +20,8 @@ from resolvers.writes import CustomerRef, Write
 from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import Team, TicketPriority, described
-<<<<<<< HEAD
-from schema.mutations import UserError, key_in_input, perform
-from schema.node import Node, to_global_id
-=======
 from schema.mutations import UserError, key_in_input, respond
->>>>>>> h/restructure-writes
+from schema.node import Node, to_global_id
 from schema.pagination import (
     FILTER_HELP,
     PAGE_ARGUMENTS_HELP,
@@ -34,7 +30,7 @@ from schema.pagination import (
     First,
     connection,
 )
-from schema.permissions import Area, reads, writes
+from schema.permissions import STARTS_ACTIONS, Area, reads, writes
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -176,7 +172,7 @@ class ActionMutations:
     @strawberry.mutation(
         description="Dismisses an action until a date (ADMIN, or a role of the action's "
         "team: SUPPORT, SALES, MARKETING); audited.",
-        extensions=writes(Area.ACTIONS, logs=()),
+        extensions=writes(Area.ACTIONS, logs=STARTS_ACTIONS),
     )
     async def dismiss_action(
         self,

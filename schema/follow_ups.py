@@ -30,7 +30,7 @@ from schema.pagination import (
     First,
     connection,
 )
-from schema.permissions import Area, reads, writes
+from schema.permissions import STARTS_ACTIONS, Area, reads, writes
 from schema.surveys import Survey, SurveyResponse
 
 if TYPE_CHECKING:
@@ -223,7 +223,9 @@ class InvitationMutations:
     @strawberry.mutation(
         description="Sends a survey invitation (SUPPORT, MARKETING, ADMIN); the token is "
         "valid for 14 days and answers once.",
-        extensions=writes(Area.SURVEY_INVITATIONS, logs=(ChangeType.SURVEY_INVITATION_SENT,)),
+        extensions=writes(
+            Area.SURVEY_INVITATIONS, logs=(ChangeType.SURVEY_INVITATION_SENT, *STARTS_ACTIONS)
+        ),
     )
     async def send_survey_invitation(
         self, info: strawberry.Info[Context, None], input: SendSurveyInvitationInput

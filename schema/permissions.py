@@ -164,6 +164,9 @@ def reads(*areas: Area) -> list[FieldExtension]:
 
 # A ticket a write changes may enter an SLA state: logged with the write (resolvers/sla_live.py).
 SLA_ENTERED = (ChangeType.TICKET_SLA_AT_RISK, ChangeType.TICKET_SLA_BREACHED)
+# A write that touches a customer recomputes their next-best-actions as it commits, so it may
+# log an action's start with its other changes (resolvers/writes.py, resolvers/actions.py).
+STARTS_ACTIONS = (ChangeType.ACTION_STARTED,)
 
 
 def writes(*areas: Area, logs: Sequence[ChangeType]) -> list[FieldExtension]:

@@ -20,7 +20,7 @@ from schema.mutations import (
     key_in_input,
     respond,
 )
-from schema.permissions import Area, writes
+from schema.permissions import STARTS_ACTIONS, Area, writes
 from schema.surveys import Survey, SurveyResponse
 
 
@@ -76,7 +76,9 @@ class SurveyMutations:
 
     @strawberry.mutation(
         description="The score must lie inside the survey's scale.",
-        extensions=writes(Area.SURVEY_RESPONSES, logs=(ChangeType.SURVEY_RESPONSE_RECORDED,)),
+        extensions=writes(
+            Area.SURVEY_RESPONSES, logs=(ChangeType.SURVEY_RESPONSE_RECORDED, *STARTS_ACTIONS)
+        ),
     )
     async def submit_survey_response(
         self, info: strawberry.Info[Context, None], input: SurveyResponseInput

@@ -13,7 +13,7 @@ from resolvers.writes import Write
 from schema.convert import from_input
 from schema.enums import Channel, TicketPriority
 from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, respond
-from schema.permissions import SLA_ENTERED, Area, writes
+from schema.permissions import SLA_ENTERED, STARTS_ACTIONS, Area, writes
 from schema.tickets import Ticket
 
 
@@ -54,8 +54,8 @@ async def _move(
 
 # What each ticket write may log (see schema.permissions.writes): the write itself, and
 # an SLA state it made the ticket enter; resolving long after the fact misses the follow-up.
-OPENED = (ChangeType.TICKET_OPENED, *SLA_ENTERED)
-MOVED = (ChangeType.TICKET_UPDATED, *SLA_ENTERED)
+OPENED = (ChangeType.TICKET_OPENED, *SLA_ENTERED, *STARTS_ACTIONS)
+MOVED = (ChangeType.TICKET_UPDATED, *SLA_ENTERED, *STARTS_ACTIONS)
 RESOLVED = (*MOVED, ChangeType.FOLLOW_UP_MISSED)
 
 

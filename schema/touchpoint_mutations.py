@@ -13,7 +13,7 @@ from resolvers.writes import Write
 from schema.convert import from_input
 from schema.enums import Channel, JourneyStage, Team
 from schema.mutations import CustomerRef, UserError, customer_refs, perform
-from schema.permissions import Area, writes
+from schema.permissions import STARTS_ACTIONS, Area, writes
 from schema.touchpoints import Touchpoint
 
 
@@ -53,7 +53,7 @@ class TouchpointMutations:
     @strawberry.mutation(
         description=f"Records 1-{touchpoint_writes.MAX_BATCH} touchpoints. An event sent again "
         "(same source and externalId) is stored once and counted under `duplicates`.",
-        extensions=writes(Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED,)),
+        extensions=writes(Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED, *STARTS_ACTIONS)),
     )
     async def record_touchpoints(
         self, info: strawberry.Info[Context, None], touchpoints: list[TouchpointInput]
