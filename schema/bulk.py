@@ -184,10 +184,15 @@ async def _create(
 
 
 async def _dry_run(info: strawberry.Info[Context, None], plan: documents.ExportPlan) -> None:
-    """The first node of the export as this key reads it: a refusal (a field this role
-    may not read, a limit) is a user error now rather than a FAILED job later."""
     context = dataclasses.replace(info.context, response=Response(), error_codes=[], log_fields={})
-    result = await info.schema.execute(
+    await dry_run(info.schema, context, plan)
+
+
+async def dry_run(schema: strawberry.Schema, context: Context, plan: documents.ExportPlan) -> None:
+    """The first node of the export as this key reads it: a refusal (a field this role
+    may not read, a limit) is a user error (UserErrors on `query`) now rather than a
+    FAILED job later. `context`: one of its own (the run writes its response fields)."""
+    result = await schema.execute(
         plan.document, variable_values={"first": 1, "after": None}, context_value=context
     )
     if result.errors:

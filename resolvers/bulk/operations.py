@@ -40,7 +40,12 @@ async def create_operation(
     kind: BulkKind,
     document: str,
     upload_id: uuid.UUID | None = None,
+    claimed_for: timedelta | None = None,
 ) -> BulkOperation:
+    """A CREATED job for the runners; with `claimed_for`, one RUNNING already, claimed by
+    the caller for that long (`cx360 export` runs it in its own process).
+
+    Raises AlreadyRunning when the key has a CREATED or RUNNING job."""
     operation = BulkOperation(
         key_id=key_id,
         active_key_id=key_id,
@@ -49,6 +54,9 @@ async def create_operation(
         upload_id=upload_id,
         secret=new_secret(),
     )
+    if claimed_for is not None:
+        operation.status = BulkStatus.RUNNING
+        operation.lease_until = utc_now() + claimed_for
     try:
         async with write_sessions() as session, session.begin():
             session.add(operation)
