@@ -212,6 +212,14 @@ def export_plan(schema: GraphQLSchema, query: str, max_cost: int) -> documents.E
     return documents.plan_export(schema, query, fits)
 
 
+async def own_operation(context: Context, key: uuid.UUID) -> OperationModel | None:
+    """The operation if it is the viewer's key's; None when missing or another key's
+    (the same answer: an id never tells what another key runs). `bulkOperation(id:)`
+    and `node(id:)` both read it so."""
+    found = await operations.get_operation(context.primary_sessions, key)
+    return found if found is not None and found.key_id == context.viewer.key_id else None
+
+
 @strawberry.type
 class BulkQueries:
     @strawberry.field(
@@ -223,12 +231,8 @@ class BulkQueries:
         id: Annotated[strawberry.ID, strawberry.argument(description="The operation's id.")],
     ) -> BulkOperation | None:
         key = key_of_type(id, "BulkOperation", "id")
-        if key is None:
-            return None
-        found = await operations.get_operation(info.context.primary_sessions, key)
-        if found is None or found.key_id != info.context.viewer.key_id:
-            return None
-        return BulkOperation.from_model(found)
+        found = await own_operation(info.context, key) if key is not None else None
+        return BulkOperation.from_model(found) if found is not None else None
 
     @strawberry.field(
         description="This key's bulk operations, newest first. " + PAGE_ARGUMENTS_HELP
