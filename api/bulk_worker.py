@@ -83,10 +83,12 @@ class Job:
         operation: BulkOperation,
         lease: timedelta,
         write_sessions: Any,
+        retention: timedelta,
         progress: Progress | None = None,
     ) -> None:
         self.operation = operation
         self.lease = lease
+        self.retention = retention
         self.write_sessions = write_sessions
         self.progress = progress
         self.lock = asyncio.Lock()
@@ -94,7 +96,12 @@ class Job:
     async def commit(self, finish: BulkStatus | None = None, **progress: Any) -> None:
         async with self.lock:
             renewed = await operations.renew(
-                self.write_sessions, self.operation, self.lease, finish, **progress
+                self.write_sessions,
+                self.operation,
+                self.lease,
+                self.retention,
+                finish,
+                **progress,
             )
         if not renewed:
             raise Lost
@@ -152,7 +159,8 @@ class BulkWorker:
 
         Raises only when the database is unavailable: the lease runs out and a later
         claim resumes the job."""
-        job = Job(operation, self.lease, self.state.write_sessions, progress)
+        write_sessions = self.state.write_sessions
+        job = Job(operation, self.lease, write_sessions, self.config.retention, progress)
         heartbeat = asyncio.create_task(job.heartbeat())
         try:
             await self._run_job(job)

@@ -159,7 +159,9 @@ async def export_to(
                     await worker.run(operation, report)
             except BaseException:  # interrupted (Ctrl-C) or the database went away
                 with contextlib.suppress(Exception):
-                    await operations.cancel_operation(state.write_sessions, operation.id, key.id)
+                    await operations.cancel_operation(
+                        state.write_sessions, operation.id, key.id, worker.config.retention
+                    )
                 raise
             found = await operations.get_operation(state.primary_sessions, operation.id)
             operation = found or operation  # canceled meanwhile: as it stands now

@@ -200,11 +200,14 @@ async def main() -> None:
                             break
                         except httpx.TransportError:
                             if process.returncode is not None:
-                                raise SystemExit("cx360 serve stopped") from None
+                                raise SystemExit(
+                                    "cx360 serve stopped: run it by hand to see why"
+                                ) from None
                             await asyncio.sleep(0.1)
                 found = await run_export(port, process.pid, token, files, args.timeout)
             finally:
-                process.kill()
+                if process.returncode is None:
+                    process.kill()
                 await process.wait()
             (produced,) = (files / "operations").glob("*.jsonl")
             size = produced.stat().st_size

@@ -102,10 +102,12 @@ class BulkOperation(Node):
         description="Once COMPLETED: where to GET the file (the export's JSONL, or the "
         "import's error report: one JSON line per error with `line`, `path`, `message`, "
         "`code`), with this key's Authorization header. Relative to the API's origin; "
-        "signed, it works for this key only and expires (ask again for a fresh one)."
+        "signed, it works for this key only and expires (ask again for a fresh one). "
+        "Null again once the file was deleted, CX360_BULK_FILE_RETENTION_HOURS after it "
+        "finished (a URL kept from before answers 410 GONE)."
     )
     def url(self, info: strawberry.Info[Context, None]) -> str | None:
-        if self.model.status != BulkStatus.COMPLETED:
+        if self.model.status != BulkStatus.COMPLETED or self.model.files_deleted_at is not None:
             return None
         return signed_path(self.model.secret, OPERATIONS, self.model.id, _expires(_config(info)))
 
@@ -285,7 +287,7 @@ class BulkMutations:
         config = _config(info)
         ttl = timedelta(seconds=config.url_ttl_seconds)
         upload = await operations.create_upload(
-            info.context.write_sessions, info.context.viewer.key_id, ttl
+            info.context.write_sessions, info.context.viewer.key_id, ttl, config.retention
         )
         expires = int(upload.expires_at.timestamp())
         url = signed_path(upload.secret, UPLOADS, upload.id, expires)
@@ -341,7 +343,7 @@ class BulkMutations:
         found = None
         if key is not None:
             found = await operations.cancel_operation(
-                context.write_sessions, key, context.viewer.key_id
+                context.write_sessions, key, context.viewer.key_id, _config(info).retention
             )
         if found is None:
             return _refused(fail(["id"], "No bulk operation of this key has this id.", "NOT_FOUND"))
@@ -365,6 +367,13 @@ async def _staged_file(info: strawberry.Info[Context, None], url: str) -> uuid.U
         raise fail(["uploadUrl"], problem, "EXPIRED" if "expired" in problem else "INVALID")
     if upload.size is None:
         raise fail(["uploadUrl"], "Nothing was uploaded to this URL yet: PUT the file first.")
+    if upload.files_deleted_at is not None:
+        raise fail(
+            ["uploadUrl"],
+            "The uploaded file was deleted (CX360_BULK_FILE_RETENTION_HOURS after its URL "
+            "expired): stage and upload it again.",
+            "GONE",
+        )
     return upload.id
 
 

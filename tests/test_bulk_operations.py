@@ -9,6 +9,7 @@ come in a downloadable report. URLs work only for the key that asked, until they
 import asyncio
 import contextlib
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,8 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from api.bulk_worker import IMPORT_CHUNK
+from api.scheduler import Scheduler, due_work
+from api.settings import Settings
 from models import Role
-from tests.conftest import Api, database, serving
+from resolvers.bulk.cleanup import bulk_files_due
+from tests.conftest import Api, clock_at, database, serving
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import next_event, socket, subscribe
 
@@ -352,6 +356,49 @@ async def test_upload_size_limit_and_owner(tmp_path: Any) -> None:
         )
         assert streamed.status_code == 413
         assert list((tmp_path / "files" / "uploads").iterdir()) == []
+
+
+async def test_old_files_are_deleted_and_their_urls_gone(bulk: Api) -> None:
+    """After CX360_BULK_FILE_RETENTION_HOURS the scheduler deletes an export's file and
+    an uploaded file: the download URL then answers 410 GONE, `url` is null, and the
+    upload cannot be imported any more."""
+    state = bulk.app.state
+    config = state.bulk
+    settings = Settings(database_url=bulk.backend.url, bulk_dir=str(config.root))
+    kinds = {kind.name for kind in due_work(settings)}
+    assert {"bulk_operation_files", "bulk_upload_files"} <= kinds  # the server runs them
+    scheduler = Scheduler(settings, state, bulk_files_due(config.root, config.retention))
+    with clock_at(datetime.now(UTC)) as clock:
+        done = await export(bulk, "{ customers { edges { node { id } } } }", Role.SUPPORT)
+        upload = await staged(bulk, b'{"t": []}\n', Role.SUPPORT)
+        kept = config.root / "operations"
+        files = {p.name for p in kept.iterdir()}
+        clock.move(config.retention - timedelta(minutes=1))
+        await scheduler.round()
+        assert {p.name for p in kept.iterdir()} == files  # not yet
+        assert (await download(bulk, done["url"], Role.SUPPORT)) is not None
+
+        clock.move(timedelta(minutes=2))
+        applied = await scheduler.round()
+        assert len(applied["bulk_operation_files"]) >= 1
+        gone = await bulk.client.get(done["url"], headers=_key(bulk, Role.SUPPORT))
+        assert gone.status_code == 410
+        error = gone.json()["errors"][0]
+        assert error["extensions"]["code"] == "GONE"
+        assert "CX360_BULK_FILE_RETENTION_HOURS" in error["message"]
+        status = await bulk.query(STATUS, {"id": done["id"]}, Role.SUPPORT)
+        assert status["bulkOperation"]["status"] == "COMPLETED"
+        assert status["bulkOperation"]["url"] is None
+
+        uploads = config.root / "uploads"
+        assert len(list(uploads.iterdir())) >= 1  # kept until its URL expired + retention
+        clock.move(timedelta(seconds=config.url_ttl_seconds))
+        await scheduler.round()
+        assert list(uploads.iterdir()) == []
+        refused = await bulk.query(START_IMPORT, {"m": RECORD, "u": upload}, Role.SUPPORT)
+        (problem,) = refused["bulkImport"]["userErrors"]
+        assert problem["field"] == ["uploadUrl"] and problem["code"] == "GONE"
+        assert (await scheduler.round())["bulk_operation_files"] == []  # nothing left
 
 
 KILL_LINES = 200
