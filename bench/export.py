@@ -16,22 +16,15 @@ killed and the database dropped at the end; `--timeout` bounds the job.
 
 import argparse
 import asyncio
-import os
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import orjson
-from common import CX360, DEFAULT_ADMIN_URL, free_port, plain_dsn, scratch_database
-
-from api.db import create_engine, create_session_factory
-from api.migrate import upgrade_engine
-from models import Role
-from resolvers import keys, seed
+from common import DEFAULT_ADMIN_URL, plain_dsn, seeded, serving_process
 
 QUERY = (
     "{ touchpoints { edges { node { id occurredAt channel stage team kind source "
@@ -163,52 +156,13 @@ async def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds the job may take")
     args = parser.parse_args()
 
-    async with scratch_database(args.admin_url, "cx360_bench_export") as url:
-        engine = create_engine(url)
-        await upgrade_engine(engine)
-        data = seed.generate(1000, seed=1, anchor=datetime(2026, 1, 1, tzinfo=UTC))
-        await seed.write(engine, data, lambda _: None)
-        token = (await keys.create_key(create_session_factory(engine), "bench", Role.ADMIN)).token
-        await engine.dispose()
+    async with seeded(args.admin_url, "cx360_bench_export", 1000) as (url, token):
         rows = await grow_touchpoints(plain_dsn(url), args.rows)
         with tempfile.TemporaryDirectory(prefix="cx360-bench-export-") as scratch:
             files = Path(scratch) / "files"
-            port = free_port()
-            process = await asyncio.create_subprocess_exec(
-                CX360,
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                env={
-                    **os.environ,
-                    "CX360_DATABASE_URL": url,
-                    "CX360_LOG_LEVEL": "warning",
-                    "CX360_BULK_DIR": str(files),
-                    "CX360_SCHEDULER": "0",
-                    "CX360_WEBHOOKS": "0",
-                },
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            try:
-                async with httpx.AsyncClient() as probe:
-                    for _ in range(1800):  # at most 3 minutes on a loaded machine
-                        try:
-                            await probe.get(f"http://127.0.0.1:{port}/healthz")
-                            break
-                        except httpx.TransportError:
-                            if process.returncode is not None:
-                                raise SystemExit(
-                                    "cx360 serve stopped: run it by hand to see why"
-                                ) from None
-                            await asyncio.sleep(0.1)
+            served = serving_process(url, bulk_dir=str(files), scheduler="0", webhooks="0")
+            async with served as (port, process):
                 found = await run_export(port, process.pid, token, files, args.timeout)
-            finally:
-                if process.returncode is None:
-                    process.kill()
-                await process.wait()
             (produced,) = (files / "operations").glob("*.jsonl")
             size = produced.stat().st_size
             produced.unlink()
