@@ -49,6 +49,10 @@ log = logging.getLogger("cx360.bulk")
 IMPORT_CHUNK = 50
 
 
+# Told the job's row after each progress commit (the `cx360 export` progress bar).
+Progress = Callable[[BulkOperation], None]
+
+
 class JobFailed(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -74,19 +78,35 @@ def _error_path(error: GraphQLError) -> list[str] | None:
 class Job:
     """One claimed job: its lease, renewed with each progress commit and in between."""
 
-    def __init__(self, operation: BulkOperation, lease: timedelta, write_sessions: Any) -> None:
+    def __init__(
+        self,
+        operation: BulkOperation,
+        lease: timedelta,
+        write_sessions: Any,
+        retention: timedelta,
+        progress: Progress | None = None,
+    ) -> None:
         self.operation = operation
         self.lease = lease
+        self.retention = retention
         self.write_sessions = write_sessions
+        self.progress = progress
         self.lock = asyncio.Lock()
 
     async def commit(self, finish: BulkStatus | None = None, **progress: Any) -> None:
         async with self.lock:
             renewed = await operations.renew(
-                self.write_sessions, self.operation, self.lease, finish, **progress
+                self.write_sessions,
+                self.operation,
+                self.lease,
+                self.retention,
+                finish,
+                **progress,
             )
         if not renewed:
             raise Lost
+        if self.progress is not None and progress:
+            self.progress(self.operation)
 
     async def heartbeat(self) -> None:
         while True:
@@ -130,7 +150,17 @@ class BulkWorker:
         operation = await operations.claim_next(write_sessions, utc_now(), self.lease)
         if operation is None:
             return False
-        job = Job(operation, self.lease, write_sessions)
+        await self.run(operation)
+        return True
+
+    async def run(self, operation: BulkOperation, progress: Progress | None = None) -> None:
+        """Runs a job this process claimed to its end: COMPLETED, FAILED, or stopped
+        because it was canceled or taken over (then `operation` is as last committed).
+
+        Raises only when the database is unavailable: the lease runs out and a later
+        claim resumes the job."""
+        write_sessions = self.state.write_sessions
+        job = Job(operation, self.lease, write_sessions, self.config.retention, progress)
         heartbeat = asyncio.create_task(job.heartbeat())
         try:
             await self._run_job(job)
@@ -149,7 +179,6 @@ class BulkWorker:
                 await job.commit(BulkStatus.FAILED, error_code="INTERNAL_SERVER_ERROR")
         finally:
             await cancel([heartbeat])
-        return True
 
     async def _run_job(self, job: Job) -> None:
         operation = job.operation

@@ -351,6 +351,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             settings.bulk_url_ttl_seconds,
             settings.bulk_upload_max_bytes,
             settings.max_query_cost,
+            settings.bulk_file_retention_hours,
         )
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
