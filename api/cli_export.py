@@ -29,8 +29,7 @@ from starlette.datastructures import State
 
 from api.bulk_worker import BulkWorker
 from api.cli_errors import CommandError
-from api.context import Viewer
-from api.job_context import background_context
+from api.context import Viewer, build_context
 from api.ratelimit import MemoryBuckets
 from api.settings import get_settings
 from models import BulkKind, BulkOperation, BulkStatus, Role
@@ -142,7 +141,7 @@ async def export_to(
             try:
                 plan = export_plan(schema._schema, query, worker.settings.max_query_cost)
                 budget = MemoryBuckets(capacity=10**12, per_second=10**12)
-                await dry_run(schema, background_context(state, viewer, budget), plan)
+                await dry_run(schema, build_context(state, viewer, budget), plan)
             except UserErrors as problem:
                 raise CommandError(f"{query_file}: {problem.errors[0].message}") from None
             try:
