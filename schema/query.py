@@ -9,20 +9,24 @@ from strawberry.tools import merge_types
 
 from api.context import Context
 from resolvers.errors import InputError
-from schema.actions import Action, ActionMutations, ActionQueries
+from schema.action_mutations import ActionMutations
+from schema.actions import Action, ActionQueries
 from schema.audit import AuditQueries
-from schema.bulk import BulkMutations, BulkOperation, BulkQueries, own_operation
+from schema.bulk import BulkOperation, BulkQueries, own_operation
+from schema.bulk_mutations import BulkMutations
 from schema.customer_export import CustomerExportQueries
 from schema.customer_mutations import CustomerMutations
 from schema.customers import Customer, CustomerQueries
 from schema.dimensions import DimensionQueries
 from schema.enums import Role
-from schema.follow_ups import FollowUpQueries, InvitationMutations, SurveyInvitation
+from schema.follow_ups import FollowUpQueries, SurveyInvitation
+from schema.invitation_mutations import InvitationMutations
 from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.pain_points import PainPointQueries
 from schema.permissions import check_node_type
-from schema.sla import SlaMutations, SlaQueries
+from schema.sla import SlaQueries
+from schema.sla_mutations import SlaMutations
 from schema.survey_mutations import SurveyMutations
 from schema.surveys import Survey, SurveyQueries, SurveyResponse
 from schema.ticket_mutations import TicketMutations
