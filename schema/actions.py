@@ -1,8 +1,9 @@
-"""Next-best-actions: a customer's list, the queue across customers, and dismissing one.
+"""Next-best-actions: a customer's list and the queue across customers.
 
 Actions derive from tickets and survey scores, so reading them needs the METRICS area
-(not PARTNER), like health. Dismissing needs the ACTIONS write area (ADMIN, SUPPORT,
-SALES, MARKETING); the action's team is checked in resolvers.action_writes.
+(not PARTNER), like health. Dismissing (schema/action_mutations.py) needs the ACTIONS
+write area (ADMIN, SUPPORT, SALES, MARKETING); the action's team is checked in
+resolvers.action_writes.
 """
 
 import uuid

@@ -1,7 +1,8 @@
 """Bulk operations: exports of a read query and imports of a mutation, as JSONL jobs.
 
-The mutations check what the key sent and create the job; the runner in every server
-process (api/bulk_worker.py) runs it under the key's role, through this same schema.
+The mutations (schema/bulk_mutations.py) check what the key sent and create the job; the
+runner in every server process (api/bulk_worker.py) runs it under the key's role, through
+this same schema.
 Every key sees and cancels only its own operations.
 """
 
@@ -58,7 +59,7 @@ described(
 )
 
 
-def _config(info: strawberry.Info[Context, None]) -> BulkConfig:
+def bulk_config(info: strawberry.Info[Context, None]) -> BulkConfig:
     config = info.context.bulk
     assert config is not None, "bulk operations run over HTTP"
     return config
@@ -102,7 +103,9 @@ class BulkOperation(Node):
     def url(self, info: strawberry.Info[Context, None]) -> str | None:
         if self.model.status != BulkStatus.COMPLETED or self.model.files_deleted_at is not None:
             return None
-        return signed_path(self.model.secret, OPERATIONS, self.model.id, _expires(_config(info)))
+        return signed_path(
+            self.model.secret, OPERATIONS, self.model.id, _expires(bulk_config(info))
+        )
 
     @classmethod
     def from_model(cls, model: OperationModel) -> "BulkOperation":

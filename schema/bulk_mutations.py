@@ -23,11 +23,11 @@ from resolvers.bulk.files import (
 )
 from resolvers.writes import UserErrors, fail
 from schema import bulk_documents
-from schema.bulk import BulkOperation, _config, dry_run, export_plan
+from schema.bulk import BulkOperation, bulk_config, dry_run, export_plan
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.mutations import UserError
 from schema.node import key_of_type
-from schema.permissions import field_allows
+from schema.permissions import field_allows, writes
 
 
 @strawberry.type(description="The bulk operation as it stands, or what was wrong.")
@@ -84,7 +84,7 @@ async def _create(
                 "CONFLICT",
             )
         )
-    _config(info).wake.set()
+    bulk_config(info).wake.set()
     return _payload(created)
 
 
@@ -93,13 +93,17 @@ async def _dry_run(info: strawberry.Info[Context, None], plan: bulk_documents.Ex
     await dry_run(info.schema, context, plan)
 
 
+# Every mutation here is `writes(logs=())`: no area, so any key may run it (a job runs
+# under its key's role, and bulkImport checks that role against the mutation it names),
+# and it logs no change itself (an import's lines log what their own mutation declares).
 @strawberry.type
 class BulkMutations:
     @strawberry.mutation(
         description="Starts an export: the query (one connection at its top, connections "
         "nested in its nodes allowed, no variables) runs over every page under this key's "
         "role, one JSONL line per node; nested nodes are lines of their own with "
-        "`__parentId`. One running bulk operation per key."
+        "`__parentId`. One running bulk operation per key.",
+        extensions=writes(logs=()),
     )
     async def bulk_export(
         self,
@@ -112,7 +116,7 @@ class BulkMutations:
             ),
         ],
     ) -> BulkOperationPayload:
-        config = _config(info)
+        config = bulk_config(info)
         try:
             plan = export_plan(info._raw_info.schema, query, config.max_query_cost)
             await _dry_run(info, plan)
@@ -122,10 +126,11 @@ class BulkMutations:
 
     @strawberry.mutation(
         description="A URL to PUT one JSONL file to (one JSON object of variables per "
-        "line), for `bulkImport`."
+        "line), for `bulkImport`.",
+        extensions=writes(logs=()),
     )
     async def staged_upload(self, info: strawberry.Info[Context, None]) -> StagedUploadPayload:
-        config = _config(info)
+        config = bulk_config(info)
         ttl = timedelta(seconds=config.url_ttl_seconds)
         upload = await operations.create_upload(
             info.context.write_sessions, info.context.viewer.key_id, ttl, config.retention
@@ -141,7 +146,8 @@ class BulkMutations:
         description="Starts an import: runs the mutation once per line of the uploaded "
         "file, the line's JSON object as its variables, under this key's role; lines with "
         "errors are listed in a report (the operation's `url`). A mutation's own "
-        "idempotency holds (recordTouchpoints: a re-run stores nothing twice)."
+        "idempotency holds (recordTouchpoints: a re-run stores nothing twice).",
+        extensions=writes(logs=()),
     )
     async def bulk_import(
         self,
@@ -172,7 +178,8 @@ class BulkMutations:
 
     @strawberry.mutation(
         description="Cancels one of this key's CREATED or RUNNING bulk operations; what "
-        "it wrote so far stays (an export's partial file is not served)."
+        "it wrote so far stays (an export's partial file is not served).",
+        extensions=writes(logs=()),
     )
     async def cancel_bulk_operation(
         self,
@@ -184,7 +191,7 @@ class BulkMutations:
         found = None
         if key is not None:
             found = await operations.cancel_operation(
-                context.write_sessions, key, context.viewer.key_id, _config(info).retention
+                context.write_sessions, key, context.viewer.key_id, bulk_config(info).retention
             )
         if found is None:
             return _refused(fail(["id"], "No bulk operation of this key has this id.", "NOT_FOUND"))

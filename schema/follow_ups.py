@@ -1,7 +1,8 @@
 """Follow-ups of resolved tickets (the queue) and survey invitations.
 
 Follow-ups are ticket data: read with the TICKETS area (not PARTNER). Invitations are
-sent by SUPPORT, MARKETING and ADMIN; reading one needs the SURVEYS area.
+sent by SUPPORT, MARKETING and ADMIN (schema/invitation_mutations.py); reading one needs
+the SURVEYS area.
 """
 
 import uuid
