@@ -15,7 +15,7 @@ from models import CustomerExternalId as ExternalIdModel
 from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from models import Touchpoint as TouchpointModel
-from resolvers import customers, surveys, timeline
+from resolvers import customers, timeline
 from resolvers.compiled.forms import (
     Column,
     CompileContext,
@@ -50,6 +50,7 @@ from schema.pagination import (
     Connection,
     First,
     list_connection,
+    nested_page_of,
 )
 from schema.permissions import (
     PERSONAL_DATA_ROLES,
@@ -58,7 +59,7 @@ from schema.permissions import (
     argument_rules,
     reads,
 )
-from schema.surveys import SurveyResponse, SurveyResponseFilter, response_request
+from schema.surveys import response_request, responses_of
 from schema.tickets import ticket_request, tickets_of
 from schema.timeline import TimelineConnection, TimelineFilter, timeline_request
 from schema.touchpoints import touchpoint_request, touchpoints_of
@@ -264,7 +265,7 @@ class Customer(Node):
         return await info.context.loaders.lifetime_value().load(self.db_id)
 
     touchpoints = strawberry.field(
-        resolver=touchpoints_of,
+        resolver=touchpoints_of("customer"),
         description="Newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=argument_rules(),
         metadata=sql(
@@ -274,7 +275,7 @@ class Customer(Node):
         ),
     )
     tickets = strawberry.field(
-        resolver=tickets_of,
+        resolver=tickets_of("customer"),
         description="Newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
         metadata=sql(
@@ -282,7 +283,8 @@ class Customer(Node):
         ),
     )
 
-    @strawberry.field(
+    survey_responses = strawberry.field(
+        resolver=responses_of("customer"),
         description="Newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.SURVEYS),
         metadata=sql(
@@ -291,19 +293,6 @@ class Customer(Node):
             )
         ),
     )
-    async def survey_responses(
-        self,
-        info: strawberry.Info[Context, None],
-        first: First = None,
-        after: After = None,
-        filter: Annotated[
-            SurveyResponseFilter | None, strawberry.argument(description=FILTER_HELP)
-        ] = None,
-    ) -> Connection[SurveyResponse]:
-        request = response_request(first, after, filter)
-        return await list_connection(
-            info, surveys.RESPONSES, request, SurveyResponse.from_model, ("customer", self.db_id)
-        )
 
     @strawberry.field(
         description="Touchpoints, tickets and survey responses together, newest first: the "
@@ -321,12 +310,10 @@ class Customer(Node):
         ] = None,
     ) -> TimelineConnection:
         request = timeline_request(compile_context(info), first, after, filter)
-        loaders = info.context.loaders
-        found = await loaders.pages(timeline.TIMELINE, "customer", request).load(self.db_id)
-        return TimelineConnection.of(
-            found,
-            lambda: loaders.counts(timeline.TIMELINE, "customer", request.query).load(self.db_id),
+        found, count = await nested_page_of(
+            info, timeline.TIMELINE, request, ("customer", self.db_id)
         )
+        return TimelineConnection.of(found, count)
 
 
 def compile_context(info: strawberry.Info[Context, None]) -> CompileContext:

@@ -2,12 +2,12 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Protocol, TypeVar, cast
 
 import strawberry
 
 from api.context import Context
-from resolvers.listing import Listing
+from resolvers.listing import Listing, NestedListing
 from resolvers.pagination import ListRequest, Page
 
 NodeT = TypeVar("NodeT")
@@ -85,11 +85,51 @@ def connection(
     )
 
 
-def nested_in(root: object, parent: str) -> tuple[str, uuid.UUID] | None:
-    """The parent a list field reads under: (`parent`, its id) when the field belongs to a
-    record (`Customer.tickets`), None for a root field (`tickets`: no record above it)."""
-    key = getattr(root, "db_id", None)
-    return None if key is None else (parent, key)
+class Keyed(Protocol):
+    """A record a list can be nested under: its database key."""
+
+    @property
+    def db_id(self) -> uuid.UUID: ...
+
+
+def under(parent: str | None, record: object) -> tuple[str, uuid.UUID] | None:
+    """The parent a list field reads under, as the field's declaration names it: None for
+    a root list (`tickets`), else (`parent`, the record's key) (`Customer.tickets`:
+    "customer"). A nested list's record must be `Keyed`."""
+    return None if parent is None else (parent, cast(Keyed, record).db_id)
+
+
+async def page_of(
+    info: strawberry.Info[Context, None],
+    listing: Listing[ModelT],
+    request: ListRequest,
+    parent: tuple[str, uuid.UUID] | None = None,
+) -> tuple[Page[ModelT], Callable[[], Awaitable[int]]]:
+    """A page of `listing` and its count, counted only when called.
+
+    The root list (no `parent`) reads its page in one statement; a nested list reads
+    through the request's loaders, so the page (and the count) of many parents is one
+    statement each (resolvers/listing.py).
+    """
+    if parent is None:
+        sessions = info.context.sessions
+        found = await listing.page(sessions, request)
+        return found, lambda: listing.count(sessions, request.query)
+    return await nested_page_of(info, listing, request, parent)
+
+
+async def nested_page_of(
+    info: strawberry.Info[Context, None],
+    listing: NestedListing[ModelT],
+    request: ListRequest,
+    parent: tuple[str, uuid.UUID],
+) -> tuple[Page[ModelT], Callable[[], Awaitable[int]]]:
+    """A nested list's page under `parent` (its kind, e.g. "customer", and key) and its
+    count, through the request's loaders: one statement each per batch of parents."""
+    kind, key = parent
+    loaders = info.context.loaders
+    page = await loaders.pages(listing, kind, request).load(key)
+    return page, lambda: loaders.counts(listing, kind, request.query).load(key)
 
 
 async def list_connection(
@@ -99,17 +139,7 @@ async def list_connection(
     convert: Callable[[ModelT], NodeT],
     parent: tuple[str, uuid.UUID] | None = None,
 ) -> Connection[NodeT]:
-    """A page of `listing` as a connection, `totalCount` counted only when selected.
-
-    The root list (no `parent`) reads its page in one statement; a nested list reads
-    through the request's loaders, so the page (and the count) of many parents is one
-    statement each (resolvers/listing.py).
-    """
-    if parent is None:
-        sessions = info.context.sessions
-        found = await listing.page(sessions, request)
-        return connection(found, convert, lambda: listing.count(sessions, request.query))
-    kind, key = parent
-    loaders = info.context.loaders
-    page = await loaders.pages(listing, kind, request).load(key)
-    return connection(page, convert, lambda: loaders.counts(listing, kind, request.query).load(key))
+    """A page of `listing` as a connection (`page_of`), `totalCount` counted only when
+    selected."""
+    found, count = await page_of(info, listing, request, parent)
+    return connection(found, convert, count)

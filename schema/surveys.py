@@ -1,6 +1,7 @@
 """Surveys (one fixed-scale question) and the scores customers gave."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,11 +19,13 @@ from schema.convert import from_row
 from schema.enums import SurveyKind
 from schema.node import Node, to_global_id
 from schema.pagination import (
+    FILTER_HELP,
     PAGE_ARGUMENTS_HELP,
     After,
     Connection,
     First,
     list_connection,
+    under,
 )
 from schema.permissions import Area, personal_data_only, reads
 
@@ -112,6 +115,34 @@ class SurveyResponse(Node):
         return Ticket.from_model(ticket) if ticket is not None else None
 
 
+def responses_of(
+    parent: str, filtered: bool = True
+) -> Callable[..., Awaitable[Connection[SurveyResponse]]]:
+    """`Customer.surveyResponses` ("customer") and `Survey.responses` ("survey", no
+    `filter` argument): one body, read under the parent the field names."""
+
+    async def resolve(
+        root: object,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            SurveyResponseFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+    ) -> Connection[SurveyResponse]:
+        request = response_request(first, after, filter)
+        return await list_connection(
+            info, surveys.RESPONSES, request, SurveyResponse.from_model, under(parent, root)
+        )
+
+    async def unfiltered(
+        root: object, info: strawberry.Info[Context, None], first: First = None, after: After = None
+    ) -> Connection[SurveyResponse]:
+        return await resolve(root, info, first, after)
+
+    return resolve if filtered else unfiltered
+
+
 @sql_table(SurveyModel)
 @strawberry.type(description="A question of one kind with the kind's fixed scale.")
 class Survey(Node):
@@ -127,7 +158,8 @@ class Survey(Node):
     def from_model(cls, model: SurveyModel) -> "Survey":
         return from_row(cls, model, id=to_global_id("Survey", model.id), db_id=model.id)
 
-    @strawberry.field(
+    responses = strawberry.field(
+        resolver=responses_of("survey", filtered=False),
         description="Responses, newest first. " + PAGE_ARGUMENTS_HELP,
         metadata=sql(
             ConnectionOf(
@@ -135,16 +167,6 @@ class Survey(Node):
             )
         ),
     )
-    async def responses(
-        self,
-        info: strawberry.Info[Context, None],
-        first: First = None,
-        after: After = None,
-    ) -> Connection[SurveyResponse]:
-        request = response_request(first, after)
-        return await list_connection(
-            info, surveys.RESPONSES, request, SurveyResponse.from_model, ("survey", self.db_id)
-        )
 
 
 @strawberry.type

@@ -1,6 +1,7 @@
 """Ticket: one support case and the timings derived from its lifecycle."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -39,7 +40,7 @@ from schema.pagination import (
     Connection,
     First,
     list_connection,
-    nested_in,
+    under,
 )
 from schema.permissions import Area, check_node_type, reads
 from schema.surveys import SurveyResponse
@@ -215,25 +216,30 @@ class Ticket(Node):
         return await ticket_follow_up(info, self.db_id)
 
 
-async def tickets_of(
-    root: object,
-    info: strawberry.Info[Context, None],
-    first: First = None,
-    after: After = None,
-    filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
-    order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
-) -> Connection[Ticket]:
-    """`tickets` and `Customer.tickets`: one body, under the customer if any."""
-    request = ticket_request(first, after, filter, order_by, info.context.now)
-    return await list_connection(
-        info, tickets.TICKETS, request, Ticket.from_model, nested_in(root, "customer")
-    )
+def tickets_of(parent: str | None) -> Callable[..., Awaitable[Connection[Ticket]]]:
+    """`tickets` (None) and `Customer.tickets` ("customer"): one body, read under the
+    parent the field names."""
+
+    async def resolve(
+        root: object,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
+        order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
+    ) -> Connection[Ticket]:
+        request = ticket_request(first, after, filter, order_by, info.context.now)
+        return await list_connection(
+            info, tickets.TICKETS, request, Ticket.from_model, under(parent, root)
+        )
+
+    return resolve
 
 
 @strawberry.type
 class TicketQueries:
     tickets = strawberry.field(
-        resolver=tickets_of,
+        resolver=tickets_of(None),
         description="All tickets, newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
         metadata=sql(ConnectionOf(TicketModel, lambda a, _: ticket_request(**a))),

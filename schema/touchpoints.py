@@ -1,6 +1,7 @@
 """Touchpoint: one interaction anywhere in the journey."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -24,7 +25,7 @@ from schema.pagination import (
     Connection,
     First,
     list_connection,
-    nested_in,
+    under,
 )
 from schema.permissions import argument_rules
 
@@ -103,28 +104,31 @@ class Touchpoint(Node):
         return await Customer.load(info, self.customer_id)
 
 
-async def touchpoints_of(
-    root: object,
-    info: strawberry.Info[Context, None],
-    first: First = None,
-    after: After = None,
-    filter: Annotated[TouchpointFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
-) -> Connection[Touchpoint]:
-    """`touchpoints` and `Customer.touchpoints`: one body, under the customer if any."""
-    request = touchpoint_request(first, after, filter)
-    return await list_connection(
-        info,
-        touchpoints.TOUCHPOINTS,
-        request,
-        Touchpoint.from_model,
-        nested_in(root, "customer"),
-    )
+def touchpoints_of(parent: str | None) -> Callable[..., Awaitable[Connection[Touchpoint]]]:
+    """`touchpoints` (None) and `Customer.touchpoints` ("customer"): one body, read under
+    the parent the field names."""
+
+    async def resolve(
+        root: object,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            TouchpointFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+    ) -> Connection[Touchpoint]:
+        request = touchpoint_request(first, after, filter)
+        return await list_connection(
+            info, touchpoints.TOUCHPOINTS, request, Touchpoint.from_model, under(parent, root)
+        )
+
+    return resolve
 
 
 @strawberry.type
 class TouchpointQueries:
     touchpoints = strawberry.field(
-        resolver=touchpoints_of,
+        resolver=touchpoints_of(None),
         description="All touchpoints, newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=argument_rules(),
         metadata=sql(ConnectionOf(TouchpointModel, lambda a, _: touchpoint_request(**a))),
