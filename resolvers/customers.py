@@ -178,8 +178,6 @@ FILTERS: tuple[Filter, ...] = (
     HealthLevelFilter(),
     HasActionFilter(),
 )
-# Merged customers live on only as pointers to their survivor.
-NOT_MERGED_SQL = "customer.merged_into_id IS NULL"
 
 # `customers`: queries are CustomerQuery, in a CUSTOMER_ORDERINGS order, merged ones excluded.
 CUSTOMERS = Listing("customer", Customer, FILTERS, always=(col(Customer.merged_into_id).is_(None),))

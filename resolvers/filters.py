@@ -33,6 +33,13 @@ def column_sql(expression: Expr) -> str:
     return f"{column.table.name}.{column.name}"
 
 
+def condition_sql(condition: ColumnElement[bool]) -> str:
+    """A constant condition (a listing's `always`, no request values) as the compiled
+    path's SQL text, on `table.column` names like `column_sql`."""
+    compiled = condition.compile(dialect=POSTGRES, compile_kwargs={"literal_binds": True})
+    return str(compiled)
+
+
 def column_type_sql(expression: Expr) -> str:
     column_type = _column(expression).type
     if isinstance(column_type, sa.types.TypeDecorator):

@@ -12,9 +12,6 @@ from strawberry.scalars import JSON
 from api.context import Context
 from models import Customer as CustomerModel
 from models import CustomerExternalId as ExternalIdModel
-from models import SurveyResponse as SurveyResponseModel
-from models import Ticket as TicketModel
-from models import Touchpoint as TouchpointModel
 from resolvers import customers, timeline
 from resolvers.compiled.forms import (
     Column,
@@ -30,6 +27,9 @@ from resolvers.compiled.forms import (
 from resolvers.errors import InputError
 from resolvers.masks import mask_email, mask_email_sql, mask_phone
 from resolvers.pagination import ListRequest, Ordering
+from resolvers.surveys import RESPONSES
+from resolvers.tickets import TICKETS
+from resolvers.touchpoints import TOUCHPOINTS
 from schema.actions import Action, ActionKind, customer_actions
 from schema.convert import from_row
 from schema.enums import JourneyStage, SortDirection
@@ -269,18 +269,14 @@ class Customer(Node):
         description="Newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=argument_rules(),
         metadata=sql(
-            ConnectionOf(
-                TouchpointModel, lambda a, _: touchpoint_request(**a), parent_key="customer_id"
-            )
+            ConnectionOf(TOUCHPOINTS, lambda a, _: touchpoint_request(**a), parent="customer")
         ),
     )
     tickets = strawberry.field(
         resolver=tickets_of("customer"),
         description="Newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
-        metadata=sql(
-            ConnectionOf(TicketModel, lambda a, _: ticket_request(**a), parent_key="customer_id")
-        ),
+        metadata=sql(ConnectionOf(TICKETS, lambda a, _: ticket_request(**a), parent="customer")),
     )
 
     survey_responses = strawberry.field(
@@ -288,9 +284,7 @@ class Customer(Node):
         description="Newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.SURVEYS),
         metadata=sql(
-            ConnectionOf(
-                SurveyResponseModel, lambda a, _: response_request(**a), parent_key="customer_id"
-            )
+            ConnectionOf(RESPONSES, lambda a, _: response_request(**a), parent="customer")
         ),
     )
 
@@ -387,11 +381,7 @@ class CustomerQueries:
         + " Filters and orderings on a field the role may not read are refused (FORBIDDEN).",
         extensions=argument_rules(),
         metadata=sql(
-            ConnectionOf(
-                CustomerModel,
-                lambda a, context: customer_request(context, **a),
-                where=(customers.NOT_MERGED_SQL,),
-            )
+            ConnectionOf(customers.CUSTOMERS, lambda a, context: customer_request(context, **a))
         ),
     )
     async def customers(

@@ -162,9 +162,7 @@ class Survey(Node):
         resolver=responses_of("survey", filtered=False),
         description="Responses, newest first. " + PAGE_ARGUMENTS_HELP,
         metadata=sql(
-            ConnectionOf(
-                SurveyResponseModel, lambda a, _: response_request(**a), parent_key="survey_id"
-            )
+            ConnectionOf(surveys.RESPONSES, lambda a, _: response_request(**a), parent="survey")
         ),
     )
 
@@ -174,7 +172,7 @@ class SurveyQueries:
     @strawberry.field(
         description="All surveys, newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.SURVEYS),
-        metadata=sql(ConnectionOf(SurveyModel, lambda a, _: survey_request(**a))),
+        metadata=sql(ConnectionOf(surveys.SURVEYS, lambda a, _: survey_request(**a))),
     )
     async def surveys(
         self,

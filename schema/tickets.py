@@ -242,5 +242,5 @@ class TicketQueries:
         resolver=tickets_of(None),
         description="All tickets, newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
-        metadata=sql(ConnectionOf(TicketModel, lambda a, _: ticket_request(**a))),
+        metadata=sql(ConnectionOf(tickets.TICKETS, lambda a, _: ticket_request(**a))),
     )

@@ -131,5 +131,5 @@ class TouchpointQueries:
         resolver=touchpoints_of(None),
         description="All touchpoints, newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=argument_rules(),
-        metadata=sql(ConnectionOf(TouchpointModel, lambda a, _: touchpoint_request(**a))),
+        metadata=sql(ConnectionOf(touchpoints.TOUCHPOINTS, lambda a, _: touchpoint_request(**a))),
     )

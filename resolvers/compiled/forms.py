@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from models import Role
+from resolvers.filters import column_sql, condition_sql
+from resolvers.listing import Listing
 from resolvers.pagination import ListRequest
 
 SQL_FORM = "cx360.sql"
@@ -61,13 +63,26 @@ class ListOf:
 
 @dataclass(frozen=True)
 class ConnectionOf:
-    """A paginated list of `model`; under a parent when `parent_key` is given."""
+    """A paginated list of `listing`'s records; under the listing's `parent` kind (e.g.
+    "customer") when given. The model, the parent's column and the conditions that always
+    apply come from the listing, the same ones the resolver path reads with."""
 
-    model: type
+    listing: Listing[Any]
     request: Callable[[dict[str, Any], CompileContext], ListRequest]
-    parent_key: str | None = None
-    # SQL conditions that always apply (the same ones the resolver's query adds).
-    where: tuple[str, ...] = ()
+    parent: str | None = None
+
+    @property
+    def model(self) -> type:
+        return self.listing.entity
+
+    @property
+    def parent_column(self) -> str | None:
+        """`table.column` of the parent's id, or None for a root list."""
+        return None if self.parent is None else column_sql(self.listing.parents[self.parent])
+
+    @property
+    def where(self) -> tuple[str, ...]:
+        return tuple(condition_sql(condition) for condition in self.listing.always)
 
 
 @dataclass(frozen=True)

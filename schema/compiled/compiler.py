@@ -339,8 +339,8 @@ class Compiler(FieldCollection, Binding):
         table = self.table(form.model, scope)
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
         where = self.conditions(source, request)
-        if form.parent_key is not None:
-            where.insert(0, child_of(f"{table}.{form.parent_key}", scope))
+        if form.parent_column is not None:
+            where.insert(0, child_of(form.parent_column, scope))
         where[:0] = form.where
         total = count_where(table, where)
         ordering = request.ordering
