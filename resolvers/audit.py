@@ -8,14 +8,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import AuditEntry
+from resolvers.filters import ColumnFilter, Param, window
+from resolvers.listing import Listing
 from resolvers.pagination import (
-    Page,
-    PageRequest,
-    Sessions,
-    count_rows,
-    fetch_page,
     newest_first,
-    within,
 )
 
 NEWEST_FIRST = newest_first(
@@ -32,23 +28,29 @@ class AuditQuery:
     occurred_to: datetime | None = None
 
 
-def _conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.actions is not None:
-        where.append(col(AuditEntry.action).in_(query.actions))
-    if query.key_name is not None:
-        where.append(col(AuditEntry.key_name) == query.key_name)
-    if query.target is not None:
+@dataclass(frozen=True)
+class TargetFilter:
+    """Entries that wrote the `target` ("Type:uuid"); no SQL form (not compiled)."""
+
+    field: str = "target"
+
+    def condition(self, value: str, query: AuditQuery) -> ColumnElement[bool]:
         # JSON arrays are stored as text on both databases; ids are quoted inside them.
         as_text = sa.cast(col(AuditEntry.target_ids), sa.Text)
-        where.append(as_text.contains(f'"{query.target}"'))
-    where += within(col(AuditEntry.occurred_at), query.occurred_from, query.occurred_to)
-    return where
+        return as_text.contains(f'"{value}"')
+
+    def sql(self, value: str, query: AuditQuery, param: Param) -> None:
+        return None
 
 
-async def list_audit(sessions: Sessions, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]:
-    return await fetch_page(sessions, AuditEntry, _conditions(query), NEWEST_FIRST, page)
-
-
-async def count_audit(sessions: Sessions, query: AuditQuery) -> int:
-    return await count_rows(sessions, AuditEntry, _conditions(query))
+# `auditLog`: queries are AuditQuery, newest first.
+AUDIT = Listing(
+    "audit",
+    AuditEntry,
+    (
+        ColumnFilter("actions", col(AuditEntry.action), "any_of"),
+        ColumnFilter("key_name", col(AuditEntry.key_name), "equals"),
+        TargetFilter(),
+        *window("occurred_from", "occurred_to", col(AuditEntry.occurred_at)),
+    ),
+)

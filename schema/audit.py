@@ -9,11 +9,17 @@ from strawberry.scalars import JSON
 from api.context import Context
 from models import AuditEntry as AuditEntryModel
 from resolvers import audit
-from resolvers.pagination import page_request
 from schema.convert import from_row
 from schema.enums import Role
 from schema.node import from_global_id, raw_to_global_id
-from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
+from schema.pagination import (
+    FILTER_HELP,
+    PAGE_ARGUMENTS_HELP,
+    After,
+    Connection,
+    First,
+    list_connection,
+)
 from schema.permissions import Area, reads
 
 
@@ -69,7 +75,5 @@ class AuditQueries:
             occurred_from=filter.from_ if filter else None,
             occurred_to=filter.to if filter else None,
         )
-        page = page_request(first, after, audit.NEWEST_FIRST)
-        sessions = info.context.sessions
-        found = await audit.list_audit(sessions, query, page)
-        return connection(found, AuditEntry.from_model, lambda: audit.count_audit(sessions, query))
+        request = audit.AUDIT.request(query, audit.NEWEST_FIRST, first, after)
+        return await list_connection(info, audit.AUDIT, request, AuditEntry.from_model)

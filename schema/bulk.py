@@ -28,7 +28,6 @@ from resolvers.bulk.files import (
     BulkConfig,
     signed_path,
 )
-from resolvers.pagination import page_request
 from resolvers.writes import INT_MAX, fail
 from schema import bulk_documents
 from schema.enums import described
@@ -178,13 +177,11 @@ class BulkQueries:
         self, info: strawberry.Info[Context, None], first: First = None, after: After = None
     ) -> Connection[BulkOperation]:
         sessions, key_id = info.context.primary_sessions, info.context.viewer.key_id
-        page = page_request(first, after, operations.OPERATIONS_NEWEST_FIRST)
-        found = await operations.list_operations(sessions, key_id, page)
-        return connection(
-            found,
-            BulkOperation.from_model,
-            lambda: operations.count_operations(sessions, key_id),
-        )
+        query = operations.OperationQuery(key_id)
+        listing = operations.OPERATIONS
+        request = listing.request(query, operations.OPERATIONS_NEWEST_FIRST, first, after)
+        found = await listing.page(sessions, request)  # the primary: a job's own writes
+        return connection(found, BulkOperation.from_model, lambda: listing.count(sessions, query))
 
 
 FINISHED_POLL_SECONDS = 1.0

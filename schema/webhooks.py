@@ -13,12 +13,18 @@ from models import DeliveryStatus as DeliveryStatusModel
 from models import WebhookDelivery as DeliveryModel
 from models import WebhookEndpoint as EndpointModel
 from resolvers.changes import decode_position, encode_position
-from resolvers.pagination import page_request
 from resolvers.webhooks import deliveries, endpoints
 from schema.convert import from_row
 from schema.enums import ChangeType, DeliveryStatus, Role
 from schema.node import key_of_type, to_global_id
-from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
+from schema.pagination import (
+    FILTER_HELP,
+    PAGE_ARGUMENTS_HELP,
+    After,
+    Connection,
+    First,
+    list_connection,
+)
 from schema.permissions import Area, reads
 
 
@@ -124,12 +130,8 @@ class WebhookQueries:
     async def webhook_endpoints(
         self, info: strawberry.Info[Context, None], first: First = None, after: After = None
     ) -> Connection[WebhookEndpoint] | None:
-        sessions = info.context.sessions
-        page = page_request(first, after, endpoints.ENDPOINTS_NEWEST_FIRST)
-        found = await endpoints.list_endpoints(sessions, page)
-        return connection(
-            found, WebhookEndpoint.from_model, lambda: endpoints.count_endpoints(sessions)
-        )
+        request = endpoints.ENDPOINTS.request(None, endpoints.ENDPOINTS_NEWEST_FIRST, first, after)
+        return await list_connection(info, endpoints.ENDPOINTS, request, WebhookEndpoint.from_model)
 
     @strawberry.field(
         description="Webhook deliveries with their outcome, newest first (ADMIN only). "
@@ -145,12 +147,9 @@ class WebhookQueries:
             WebhookDeliveryFilter | None, strawberry.argument(description=FILTER_HELP)
         ] = None,
     ) -> Connection[WebhookDelivery] | None:
-        sessions = info.context.sessions
-        query = _delivery_query(filter)
-        page = page_request(first, after, deliveries.DELIVERIES_NEWEST_FIRST)
-        found = await deliveries.list_deliveries(sessions, query, page)
-        return connection(
-            found,
-            WebhookDelivery.from_model,
-            lambda: deliveries.count_deliveries(sessions, query),
+        request = deliveries.DELIVERIES.request(
+            _delivery_query(filter), deliveries.DELIVERIES_NEWEST_FIRST, first, after
+        )
+        return await list_connection(
+            info, deliveries.DELIVERIES, request, WebhookDelivery.from_model
         )

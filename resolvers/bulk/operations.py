@@ -9,6 +9,7 @@ A canceled job fails the next progress commit, which stops the process running i
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,9 @@ from sqlmodel import col
 
 from models import BulkKind, BulkOperation, BulkStatus, BulkUpload
 from models.types import utc_now
-from resolvers.pagination import Page, PageRequest, Sessions, count_rows, fetch_page, newest_first
+from resolvers.filters import ColumnFilter
+from resolvers.listing import Listing
+from resolvers.pagination import Sessions, newest_first
 
 OPERATIONS_NEWEST_FIRST = newest_first(
     "bulk_operations", col(BulkOperation.created_at), col(BulkOperation.id)
@@ -70,18 +73,15 @@ async def get_operation(sessions: Sessions, key: uuid.UUID) -> BulkOperation | N
         return await session.get(BulkOperation, key)
 
 
-def _of_key(key_id: uuid.UUID) -> list[Any]:
-    return [col(BulkOperation.key_id) == key_id]
+@dataclass(frozen=True)
+class OperationQuery:
+    key_id: uuid.UUID
 
 
-async def list_operations(
-    sessions: Sessions, key_id: uuid.UUID, page: PageRequest
-) -> Page[BulkOperation]:
-    return await fetch_page(sessions, BulkOperation, _of_key(key_id), OPERATIONS_NEWEST_FIRST, page)
-
-
-async def count_operations(sessions: Sessions, key_id: uuid.UUID) -> int:
-    return await count_rows(sessions, BulkOperation, _of_key(key_id))
+# `bulkOperations`: one key's operations (queries are OperationQuery), newest first.
+OPERATIONS = Listing(
+    "bulkOperation", BulkOperation, (ColumnFilter("key_id", col(BulkOperation.key_id), "equals"),)
+)
 
 
 def _finished(status: BulkStatus, now: datetime, retention: timedelta) -> dict[str, Any]:

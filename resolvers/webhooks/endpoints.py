@@ -17,8 +17,9 @@ from models import (
     WebhookEndpoint,
 )
 from models.types import utc_now
+from resolvers.listing import Listing
 from resolvers.locks import FOR_NO_KEY_UPDATE
-from resolvers.pagination import Page, PageRequest, Sessions, count_rows, fetch_page, newest_first
+from resolvers.pagination import newest_first
 from resolvers.webhooks.filters import RECORD_FILTERS
 from resolvers.webhooks.signing import new_secret
 from resolvers.webhooks.url_policy import UrlPolicy, url_problem
@@ -160,9 +161,5 @@ ENDPOINTS_NEWEST_FIRST = newest_first(
 )
 
 
-async def list_endpoints(sessions: Sessions, page: PageRequest) -> Page[WebhookEndpoint]:
-    return await fetch_page(sessions, WebhookEndpoint, [], ENDPOINTS_NEWEST_FIRST, page)
-
-
-async def count_endpoints(sessions: Sessions) -> int:
-    return await count_rows(sessions, WebhookEndpoint, [])
+# `webhookEndpoints`: no filters (query None), newest first.
+ENDPOINTS = Listing("webhookEndpoint", WebhookEndpoint, ())
