@@ -7,7 +7,7 @@ The role's rules on a field (denied, masked) and on its arguments are checked he
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -27,11 +27,7 @@ from resolvers.compiled.forms import CompileContext
 from resolvers.compiled.sql_text import placeholder
 from resolvers.errors import InputError
 from resolvers.pagination import ListRequest
-
-
-class Decline(Exception):
-    """The operation (or this request of it) has no compiled form: use the resolvers."""
-
+from schema.compiled.outcomes import Decline, Plan
 
 # Refuses arguments that test fields the role may not read (schema.permissions
 # check_arguments): (schema, role, `Type.field`, field, converted arguments).
@@ -63,19 +59,6 @@ class ArgumentSource:
         if self.expected is not None and self.signature(built) != self.expected:
             raise Decline(f"{self.node.name.value}: another plan shape for these arguments")
         return built
-
-
-@dataclass
-class Plan:
-    """A compiled statement and how to bind its parameters from a request's variables."""
-
-    sql: str
-    sources: list[ArgumentSource] = field(default_factory=list)
-    parameters: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
-
-    def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
-        built = [source.evaluate(variables, context) for source in self.sources]
-        return tuple(extract(built[index]) for index, extract in self.parameters)
 
 
 def uses_variables(value: ValueNode) -> bool:

@@ -23,7 +23,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
-from schema.compiled.arguments import Decline
+from schema.compiled.outcomes import Decline
 
 
 class FieldCollection:

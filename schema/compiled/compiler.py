@@ -78,8 +78,9 @@ from resolvers.compiled.sql_text import (
 from resolvers.filters import Filter, column_sql
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.timeline import TIMELINE_ORDERING, visible_sources
-from schema.compiled.arguments import ArgumentCheck, Binding, Decline, Plan
+from schema.compiled.arguments import ArgumentCheck, Binding
 from schema.compiled.collect import FieldCollection
+from schema.compiled.outcomes import Decline, Plan
 
 
 class Compiler(FieldCollection, Binding):

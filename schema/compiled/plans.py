@@ -19,8 +19,9 @@ from graphql.utilities import get_operation_ast
 from strawberry.types.field import StrawberryField
 
 from resolvers.compiled.forms import CompileContext
-from schema.compiled.arguments import ArgumentCheck, Decline, Plan
+from schema.compiled.arguments import ArgumentCheck
 from schema.compiled.compiler import Compiler
+from schema.compiled.outcomes import Decline, Plan
 
 log = logging.getLogger("cx360.compiled")
 ENUM_LIKE = re.compile(r"[A-Z][A-Z0-9_]*")

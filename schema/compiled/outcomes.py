@@ -1,0 +1,30 @@
+"""What compiling an operation gives: a `Plan`, or `Decline` (raised while compiling: no
+compiled form; the plan cache keeps it as schema.compiled.plans.Declined)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from graphql.execution.values import VariableValues
+
+from resolvers.compiled.forms import CompileContext
+
+if TYPE_CHECKING:
+    from schema.compiled.arguments import ArgumentSource
+
+
+class Decline(Exception):
+    """The operation (or this request of it) has no compiled form: use the resolvers."""
+
+
+@dataclass
+class Plan:
+    """A compiled statement and how to bind its parameters from a request's variables."""
+
+    sql: str
+    sources: "list[ArgumentSource]" = field(default_factory=list)
+    parameters: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
+
+    def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
+        built = [source.evaluate(variables, context) for source in self.sources]
+        return tuple(extract(built[index]) for index, extract in self.parameters)
