@@ -17,6 +17,11 @@ from resolvers.filters import column_sql
 from resolvers.pagination import Ordering, SortKey
 
 
+def column_ref(scope: str, column: str) -> str:
+    """`scope.column`: a column of the row a scope (named after its table) stands for."""
+    return f"{scope}.{column}"
+
+
 def placeholder(number: int, sql_type: str) -> str:
     """The statement's `number`-th bind parameter (from 1), cast to `sql_type`."""
     return f"${number}::{sql_type}"

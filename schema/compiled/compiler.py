@@ -55,6 +55,7 @@ from resolvers.compiled.sql_text import (
     after_condition,
     after_value,
     child_of,
+    column_ref,
     concat,
     connection_sql,
     count_where,
@@ -185,7 +186,7 @@ class Compiler(FieldCollection, Binding):
             attributes = sa.inspect(model).attrs
             if attribute not in attributes:
                 raise Decline(f"{parent.name}.{definition.name} has no column")
-            value = f"{scope}.{attributes[attribute].columns[0].name}"
+            value = column_ref(scope, attributes[attribute].columns[0].name)
         else:
             raise Decline(f"{parent.name}.{definition.name} has no SQL form")
         value = transform(value)
@@ -217,7 +218,7 @@ class Compiler(FieldCollection, Binding):
         nullable: bool,
     ) -> str:
         table = self.table(form.model, scope)
-        key = f"{scope}.{form.key}"
+        key = column_ref(scope, form.key)
         if form.follow_merges:
             key = survivor(key)
         body = self.object(target, table, self.sub_selections(nodes))
@@ -229,7 +230,8 @@ class Compiler(FieldCollection, Binding):
     ) -> str:
         table = self.table(form.model, scope)
         body = self.object(target, table, self.sub_selections(nodes))
-        return rows_array(body, table, form.order_by, child_of(f"{table}.{form.parent_key}", scope))
+        parent = child_of(column_ref(table, form.parent_key), scope)
+        return rows_array(body, table, form.order_by, parent)
 
     def lookup(
         self,
