@@ -32,9 +32,8 @@ from graphql import GraphQLError
 from starlette.datastructures import State
 
 from api.background import cancel
-from api.context import Viewer, build_context
+from api.context import Viewer, build_context, unlimited_budget
 from api.failures import is_unavailable, log_failure
-from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import BulkKind, BulkOperation, BulkStatus
 from models.types import utc_now
@@ -123,7 +122,7 @@ class BulkWorker:
         self.state = state
         self.config = config
         self.lease = timedelta(seconds=settings.bulk_lease_seconds)
-        self.budget = MemoryBuckets(capacity=10**12, per_second=10**12)
+        self.budget = unlimited_budget()
         self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:

@@ -29,8 +29,7 @@ from starlette.datastructures import State
 
 from api.bulk_worker import BulkWorker
 from api.cli_errors import CommandError
-from api.context import Viewer, build_context
-from api.ratelimit import MemoryBuckets
+from api.context import Viewer, build_context, unlimited_budget
 from api.settings import get_settings
 from models import BulkKind, BulkOperation, BulkStatus, Role
 from resolvers import keys
@@ -140,7 +139,7 @@ async def export_to(
             schema = worker.schema
             try:
                 plan = export_plan(schema._schema, query, worker.settings.max_query_cost)
-                budget = MemoryBuckets(capacity=10**12, per_second=10**12)
+                budget = unlimited_budget()
                 await dry_run(schema, build_context(state, viewer, budget), plan)
             except UserErrors as problem:
                 raise CommandError(f"{query_file}: {problem.errors[0].message}") from None

@@ -26,7 +26,7 @@ from typing import Any
 from starlette.datastructures import State
 from starlette.responses import Response
 
-from api.ratelimit import CostBuckets
+from api.ratelimit import CostBuckets, MemoryBuckets
 from models import Role
 from models.types import utc_now
 from resolvers.bulk.files import BulkConfig
@@ -81,6 +81,12 @@ class Context:
     now: datetime = field(default_factory=utc_now)
     # Bulk operations' files and limits (none in background tasks: they start no jobs).
     bulk: BulkConfig | None = None
+
+
+def unlimited_budget() -> CostBuckets:
+    """The cost budget of a background task (webhook payloads, bulk jobs, CLI exports):
+    never exhausted, since the key was charged when it asked for the work (if at all)."""
+    return MemoryBuckets(capacity=10**12, per_second=10**12)
 
 
 def build_context(

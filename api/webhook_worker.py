@@ -21,9 +21,8 @@ import strawberry
 from starlette.datastructures import State
 
 from api.background import cancel
-from api.context import Context, Viewer, build_context
+from api.context import Context, Viewer, build_context, unlimited_budget
 from api.failures import log_failure
-from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import Role
 from models.types import utc_now
@@ -73,7 +72,7 @@ class WebhookWorker:
         self.policy = webhook_url_policy(settings)
         self.wake = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
-        self.budget = MemoryBuckets(capacity=10**12, per_second=10**12)
+        self.budget = unlimited_budget()
         self.pruned_at = 0.0
 
     async def start(self) -> None:
