@@ -222,6 +222,17 @@ def served(directory: str, customers: int, clocked: bool = False, **settings: An
 writable = served("writes", 5)
 
 
+async def new_customer(api: Api, name: str = "New") -> str:
+    """A customer created through the API, with an email of its own; its global id."""
+    data = await api.query(
+        "mutation($n: String!, $e: String!) { createCustomer(input: {name: $n, email: $e}) "
+        "{ customer { id } } }",
+        {"n": name, "e": f"{name.lower()}-{uuid.uuid4().hex}@x.example"},
+    )
+    found: str = data["createCustomer"]["customer"]["id"]
+    return found
+
+
 class Clock:
     """The server's clock for a test module: stands still until a test moves it."""
 

@@ -9,7 +9,7 @@ from api.scheduler import Scheduler
 from api.settings import Settings
 from models import Role
 from resolvers.follow_ups import FOLLOW_UP_DUE
-from tests.conftest import UNLIMITED, Api, Clock, module_clock, served
+from tests.conftest import UNLIMITED, Api, Clock, module_clock, new_customer, served
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -23,16 +23,6 @@ kept = served("follow", 3, clocked=True, **UNLIMITED)
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
-
-
-async def customer(api: Api) -> str:
-    data = await api.query(
-        'mutation($e: String!) { createCustomer(input: {name: "F", email: $e}) '
-        "{ customer { id } } }",
-        {"e": f"f-{uuid.uuid4().hex}@x.example"},
-    )
-    found: str = data["createCustomer"]["customer"]["id"]
-    return found
 
 
 async def ticket(
@@ -92,7 +82,7 @@ def scheduler(api: Api) -> Scheduler:
 
 
 async def test_a_follow_up_follows_the_ticket_through_writes(kept: Api, clock: Clock) -> None:
-    who = await customer(kept)
+    who = await new_customer(kept, "F")
     key = await ticket(kept, who)
     assert await follow_up(kept, key) is None  # open: no follow-up yet
     resolved = clock.now() - timedelta(hours=1)
@@ -132,7 +122,7 @@ async def test_a_follow_up_follows_the_ticket_through_writes(kept: Api, clock: C
 
 
 async def test_a_response_linked_by_ticket_id_answers_the_follow_up(kept: Api) -> None:
-    who = await customer(kept)
+    who = await new_customer(kept, "F")
     key = await ticket(kept, who)
     await move(kept, "resolveTicket", key)
     data = await kept.query(
@@ -154,7 +144,7 @@ async def test_a_response_linked_by_ticket_id_answers_the_follow_up(kept: Api) -
 async def test_the_scheduler_turns_due_into_missed_after_the_window(
     kept: Api, clock: Clock
 ) -> None:
-    who = await customer(kept)
+    who = await new_customer(kept, "F")
     key, other = await ticket(kept, who), await ticket(kept, who)
     await move(kept, "resolveTicket", key)
     await move(kept, "resolveTicket", other, clock.now() - WEEK - timedelta(seconds=1))
@@ -188,7 +178,7 @@ async def queue(api: Api, filter: dict[str, Any], first: int) -> tuple[list[Any]
 
 async def test_the_queue_filters_orders_oldest_due_first_and_pages(kept: Api, clock: Clock) -> None:
     team = f"team-{uuid.uuid4().hex[:8]}"  # this test's tickets only
-    who = await customer(kept)
+    who = await new_customer(kept, "F")
     made = []
     for index, (priority, channel) in enumerate(
         [

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import Role
-from tests.conftest import UNLIMITED, Api, Clock, module_clock, served
+from tests.conftest import UNLIMITED, Api, Clock, module_clock, new_customer, served
 
 START = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
 
@@ -28,16 +28,6 @@ SEND = """mutation($i: SendSurveyInvitationInput!) { sendSurveyInvitation(input:
 SUBMIT = """mutation($i: SurveyResponseInput!) { submitSurveyResponse(input: $i) {
   surveyResponse { id score customer { id } ticket { id } survey { id } }
   userErrors { field message code } } }"""
-
-
-async def customer(api: Api) -> str:
-    data = await api.query(
-        'mutation($e: String!) { createCustomer(input: {name: "I", email: $e}) '
-        "{ customer { id } } }",
-        {"e": f"i-{uuid.uuid4().hex}@x.example"},
-    )
-    found: str = data["createCustomer"]["customer"]["id"]
-    return found
 
 
 async def survey(api: Api) -> str:
@@ -79,7 +69,7 @@ def submit_input(token: str, score: int = 9) -> dict[str, Any]:
 async def test_a_token_is_shown_once_stored_hashed_and_links_the_response(
     kept: Api,
 ) -> None:
-    who, form = await customer(kept), await survey(kept)
+    who, form = await new_customer(kept, "I"), await survey(kept)
     ticket = await resolved_ticket(kept, who)
     sent = await send(kept, {"surveyId": form, "ticketId": ticket}, Role.SUPPORT)
     assert sent["userErrors"] == []
@@ -120,7 +110,7 @@ async def test_a_token_is_shown_once_stored_hashed_and_links_the_response(
 
 
 async def test_two_concurrent_identical_submissions_store_one_response(kept: Api) -> None:
-    who, form = await customer(kept), await survey(kept)
+    who, form = await new_customer(kept, "I"), await survey(kept)
     sent = await send(kept, {"surveyId": form, "customer": {"id": who}})
     token = sent["token"]
     results = await asyncio.gather(
@@ -139,7 +129,7 @@ async def test_two_concurrent_identical_submissions_store_one_response(kept: Api
 async def test_an_expired_or_unknown_token_is_a_user_error_naming_the_field(
     kept: Api, clock: Clock
 ) -> None:
-    who, form = await customer(kept), await survey(kept)
+    who, form = await new_customer(kept, "I"), await survey(kept)
     sent = await send(kept, {"surveyId": form, "customer": {"id": who}})
     unknown = (await kept.query(SUBMIT, {"i": submit_input("inv_nope")}))["submitSurveyResponse"]
     assert unknown["surveyResponse"] is None
@@ -157,7 +147,7 @@ async def test_an_expired_or_unknown_token_is_a_user_error_naming_the_field(
 
 
 async def test_bad_invitations_are_refused_with_the_field(kept: Api) -> None:
-    who, form = await customer(kept), await survey(kept)
+    who, form = await new_customer(kept, "I"), await survey(kept)
     both = await send(
         kept,
         {"surveyId": form, "customer": {"id": who}, "ticketId": await resolved_ticket(kept, who)},
@@ -175,7 +165,7 @@ async def test_bad_invitations_are_refused_with_the_field(kept: Api) -> None:
 
 
 async def test_who_may_send_invitations(kept: Api) -> None:
-    who, form = await customer(kept), await survey(kept)
+    who, form = await new_customer(kept, "I"), await survey(kept)
     for role in (Role.SUPPORT, Role.MARKETING, Role.ADMIN):
         assert (await send(kept, {"surveyId": form, "customer": {"id": who}}, role))["token"]
     for role in (Role.SALES, Role.ANALYST, Role.PARTNER):

@@ -3,26 +3,14 @@
 import asyncio
 import random
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
 from schema.node import to_global_id
-from tests.conftest import Api, database, serving
+from tests.conftest import Api, served
 
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def writable(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
-    """Like conftest's, with room to queue: SQLite takes one write at a time, and the
-    concurrency test below queues 100 batch writes behind each other (~20 s in all)."""
-    async with (
-        database(request.param, tmp_path_factory.mktemp("writes"), 5) as found,
-        serving(found, request_timeout_seconds=90) as client,
-    ):
-        yield client
+# Like conftest's, with room to queue: SQLite takes one write at a time, and the
+# concurrency test below queues 100 batch writes behind each other (~20 s in all).
+writable = served("writes", 5, request_timeout_seconds=90)
 
 
 RECORD = """mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) {

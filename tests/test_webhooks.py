@@ -32,7 +32,7 @@ from api.webhook_worker import PAYLOAD_SELECTIONS
 from models import Role
 from resolvers.webhooks import sign, verify
 from schema.node import to_global_id
-from tests.conftest import Api, Backend, database, serving
+from tests.conftest import Api, Backend, database, served
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import touchpoint
 
@@ -133,16 +133,8 @@ async def receiving(receiver: Receiver) -> AsyncIterator[Receiver]:
         await task
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def hooked(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
-    """A writable database served with the webhook task on and quick retries."""
-    async with (
-        database(request.param, tmp_path_factory.mktemp("hooks"), 5) as found,
-        serving(found, **FAST) as client,
-    ):
-        yield client
+# A writable database served with the webhook task on and quick retries.
+hooked = served("hooks", 5, **FAST)
 
 
 def customer_id(backend: Backend, n: int = 0) -> str:
