@@ -37,7 +37,7 @@ from api.redis_link import RedisLink, change_feed
 from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
-from api.webhook_worker import WebhookWorker
+from api.webhook_worker import WebhookWorker, webhook_url_policy
 from resolvers import follow_ups
 from schema.compiled.extension import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
@@ -116,6 +116,8 @@ def create_app(
         app.state.read_statement_sessions = create_session_factory(read_statement_engine)
         app.state.read_statement_engine = read_statement_engine
         app.state.write_sessions = create_session_factory(write_engine)
+        # Where webhook deliveries may go: one policy for requests and background tasks.
+        app.state.webhook_urls = webhook_url_policy(settings)
         if tracer_provider is not None:
             for traced_engine in engines:
                 trace_engine(traced_engine, tracer_provider)

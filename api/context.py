@@ -67,14 +67,14 @@ class Context:
     budget: CostBuckets
     # Announcements of committed changes, for subscriptions.
     changes: ChangeFeed
+    # Where webhook deliveries may go (from settings, built once per app: api/app.py).
+    webhook_urls: UrlPolicy
     response: Any
     # The request's id (also in its log line) and the error codes it answered with.
     request_id: str = ""
     error_codes: list[str] = field(default_factory=list)
     # Extra fields for the request's log line (e.g. which read path served it).
     log_fields: dict[str, Any] = field(default_factory=dict)
-    # Where webhook deliveries may go (from settings).
-    webhook_urls: UrlPolicy = field(default_factory=UrlPolicy)
     # What a WebSocket sent with connection_init (its key), set by strawberry.
     connection_params: Any = None
     # One "now" per request, so every health and series in a response agrees on it.
@@ -101,9 +101,9 @@ def build_context(
 
     A request gives its `loaders` (reading `state.sessions`, bounded to the request's
     connections), the HTTP `response`, and in `request` its id, error codes, log fields,
-    webhook URL policy, `now` and bulk config. A background task (webhook payloads, bulk
-    jobs) gives none of these: it reads the primary, charged to `budget` rather than the
-    key's own bucket.
+    `now` and bulk config. A background task (webhook payloads, bulk jobs) gives none of
+    these: it reads the primary, charged to `budget` rather than the key's own bucket.
+    Both read the webhook URL policy the app built once (`state.webhook_urls`).
     """
     if loaders is None:  # a background task: everything on the primary
         loaders = Loaders(state.primary_sessions)
@@ -120,6 +120,7 @@ def build_context(
         primary_sessions=state.primary_sessions,
         budget=budget,
         changes=state.changes,
+        webhook_urls=state.webhook_urls,
         response=response if response is not None else Response(),
         **request,
     )

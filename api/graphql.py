@@ -62,7 +62,6 @@ from api.fast_reads import FastReads
 from api.graphiql import graphiql_response
 from api.observability import observe_batch, record_operation
 from api.settings import Settings
-from api.webhook_worker import webhook_url_policy
 from models.types import utc_now
 from resolvers.bulk.files import bulk_config
 from resolvers.keys import digest as key_digest
@@ -345,7 +344,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.settings = settings
         # Known compiled reads, answered in one statement (api/fast_reads.py).
         self.fast = fast
-        self.webhook_urls = webhook_url_policy(settings)
         self.bulk = bulk_config(
             settings.bulk_dir,
             settings.bulk_url_ttl_seconds,
@@ -580,7 +578,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request_id=scope_state.get("request_id", ""),
             error_codes=scope_state.setdefault("error_codes", []),
             log_fields=scope_state.setdefault("log_fields", {}),
-            webhook_urls=self.webhook_urls,
             now=utc_now(),
             bulk=self.bulk,
         )

@@ -69,7 +69,7 @@ class WebhookWorker:
         self.settings = settings
         self.schema = schema
         self.state = state
-        self.policy = webhook_url_policy(settings)
+        self.policy: UrlPolicy = state.webhook_urls
         self.wake = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.budget = unlimited_budget()
