@@ -29,12 +29,14 @@ from api.observability import (
     process_stopped,
 )
 from api.ratelimit import cost_buckets
+from api.read_audit import ReadAuditWriter
 from api.redis_link import RedisLink, change_feed
 from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
 from resolvers import follow_ups
+from resolvers.read_audit import ReadAuditLog
 from schema.compiled import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
@@ -123,6 +125,7 @@ def create_app(
             redis_link,
         )
         app.state.plans = plans  # the compiled path's plan cache (tests look into it)
+        app.state.read_audit = ReadAuditLog(settings.read_audit)
         app.state.changes = change_feed(settings.redis_url, settings.redis_prefix, redis_link)
         await app.state.changes.start(app.state.primary_sessions)
         worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None
@@ -138,6 +141,8 @@ def create_app(
         if settings.bulk_operations:
             await bulk.start()
         app.state.bulk_worker = bulk
+        audit_writer = ReadAuditWriter(settings, app.state, app.state.read_audit)
+        await audit_writer.start()
         try:
             yield
         finally:
@@ -146,6 +151,7 @@ def create_app(
                 await scheduler.close()
             if worker is not None:
                 await worker.close()
+            await audit_writer.close()  # after every task that records reads
             await app.state.changes.close()
             await app.state.budget.close()
             for used in engines:

@@ -12,6 +12,7 @@ from resolvers.bulk.files import BulkConfig
 from resolvers.changes import ChangeFeed
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+from resolvers.read_audit import ReadAuditLog, ReadNotes
 from resolvers.webhooks.url_policy import UrlPolicy
 
 
@@ -60,3 +61,7 @@ class Context:
     now: datetime = field(default_factory=utc_now)
     # Bulk operations' files and limits (none in background tasks: they start no jobs).
     bulk: BulkConfig | None = None
+    # The unmasked personal fields this response showed (schema/read_audit.py records
+    # them in `read_audit`, the process's buffer, when the response is complete).
+    read_notes: ReadNotes = field(default_factory=ReadNotes)
+    read_audit: ReadAuditLog | None = None

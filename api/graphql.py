@@ -69,6 +69,7 @@ from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+from resolvers.read_audit import ReadNotes
 
 log = logging.getLogger("cx360.websocket")
 
@@ -263,6 +264,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         record = self.logged.get(operation.id) or SocketOperation(uuid.uuid4().hex, None)
         context = replace(self.context, request_id=record.request_id, error_codes=[])
         context.log_fields = {}
+        context.read_notes = ReadNotes()  # each operation's events record their own reads
         try:
             results = await self.schema.stream(
                 operation.query,
@@ -587,6 +589,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             webhook_urls=self.webhook_urls,
             now=utc_now(),
             bulk=self.bulk,
+            read_audit=state.read_audit,
         )
 
     def encode_json(self, data: object) -> bytes:

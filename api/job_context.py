@@ -22,4 +22,5 @@ def background_context(state: State, viewer: Viewer, budget: CostBuckets) -> Con
         budget=budget,
         changes=state.changes,
         response=Response(),
+        read_audit=getattr(state, "read_audit", None),
     )

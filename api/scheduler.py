@@ -23,10 +23,17 @@ from models.types import utc_now
 from resolvers.actions import ACTIONS_DUE
 from resolvers.follow_ups import FOLLOW_UP_DUE
 from resolvers.health_state import HEALTH_DUE
+from resolvers.read_audit import READ_AUDIT_DUE
 from resolvers.scheduler import DueWork
 from resolvers.sla_live import SLA_DUE
 
-DUE_WORK: tuple[DueWork, ...] = (HEALTH_DUE, FOLLOW_UP_DUE, SLA_DUE, ACTIONS_DUE)
+DUE_WORK: tuple[DueWork, ...] = (
+    HEALTH_DUE,
+    FOLLOW_UP_DUE,
+    SLA_DUE,
+    ACTIONS_DUE,
+    READ_AUDIT_DUE,
+)
 CLAIM_BATCH = 200
 LEASE = timedelta(minutes=2)
 

@@ -199,6 +199,19 @@ class Settings(BaseSettings):
         description="Longest wait between checks for due work; a row due sooner wakes the "
         "scheduler at its moment. Changes are applied within this long of their moment.",
     )
+    read_audit: bool = Field(
+        default=True,
+        description="Record every response that shows a customer's unmasked email, phone or "
+        "survey comment (the read audit, `readAudit`). Off only to measure its cost "
+        "(bench/read.py): GDPR Art. 15 and SOC 2 answers need it on.",
+    )
+    read_audit_flush_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Longest time a read-audit entry waits in the process's buffer before "
+        "it is written (500 waiting entries are written at once; the rest at shutdown).",
+    )
     bulk_operations: bool = Field(
         default=True,
         description="Run bulk export and import jobs from this process (a background "

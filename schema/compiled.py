@@ -25,6 +25,7 @@ from api.context import Context
 from api.observability import READ_PATH
 from resolvers.compiled.forms import CompileContext
 from resolvers.compiled.plans import Declined, PlanCache, run_plan
+from resolvers.read_audit import unmark
 from schema.permissions import check_arguments
 
 log = logging.getLogger("cx360.compiled")
@@ -87,6 +88,8 @@ class CompiledReads(SchemaExtension):
                 self.reason = ready.reason
                 return
             data = await run_plan(context.read_statement_sessions, ready)
+            # The audit's marks out (and noted) before anything reads the text.
+            data = unmark(data, context.read_notes)
         except Exception:  # the resolvers still answer; the log keeps the error
             log.exception("compiled read failed; answered by the resolvers instead")
             self.reason = "the compiled path failed (see the server log)"

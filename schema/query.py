@@ -22,6 +22,7 @@ from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.pain_points import PainPointQueries
 from schema.permissions import check_node_type
+from schema.read_audit import ReadAuditQueries
 from schema.sla import SlaMutations, SlaQueries
 from schema.survey_mutations import SurveyMutations
 from schema.surveys import Survey, SurveyQueries, SurveyResponse
@@ -101,6 +102,7 @@ Query = merge_types(
         PainPointQueries,
         DimensionQueries,
         AuditQueries,
+        ReadAuditQueries,
         WebhookQueries,
         SlaQueries,
         FollowUpQueries,

@@ -18,7 +18,7 @@ from schema.convert import from_row
 from schema.enums import SurveyKind
 from schema.node import Node, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, After, Connection, First, connection
-from schema.permissions import Area, personal_data_only, reads
+from schema.permissions import Area, ReadAudited, personal_data_only, reads
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -72,7 +72,14 @@ class SurveyResponse(Node):
     score: int = strawberry.field(description="Inside the survey's scale.")
     comment: str | None = strawberry.field(
         description="PII: hidden (null, FORBIDDEN) for roles without personal data.",
-        extensions=personal_data_only(),
+        extensions=[
+            *personal_data_only(),
+            ReadAudited(
+                "comment",
+                lambda response: response.customer_id,
+                lambda scope: f"{scope}.customer_id",
+            ),
+        ],
     )
     responded_at: datetime
     db_id: strawberry.Private[uuid.UUID]

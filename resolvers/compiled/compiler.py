@@ -425,6 +425,8 @@ class Compiler:
             rule = getattr(extension, "compiled_rule", None)
             if getattr(extension, "checks_arguments", False):
                 continue  # `arguments_checked` covers every field with arguments
+            if getattr(extension, "compiled_mark", None) is not None:
+                continue  # the read audit's mark: `leaf` writes it
             if permissions is not None:
                 if not all(p.allows(role) for p in permissions):
                     raise Decline(f"{where} is denied to this role")
@@ -479,7 +481,20 @@ class Compiler:
             raise Decline(f"{parent.name}.{definition.name} has no SQL form")
         value = transform(value)
         rendered = self.render(named, value)
+        mark = self.read_mark(definition, scope)
+        if mark is not None:  # a null value (no text) loses its mark too: nothing was shown
+            rendered = f"({mark} || {rendered})"
         return rendered if is_non_null_type(graphql_type) else f"coalesce({rendered}, 'null')"
+
+    def read_mark(self, definition: StrawberryField, scope: str) -> str | None:
+        """The read audit's mark before a personal value shown to this role (its
+        extension's `compiled_mark`), stripped from the text before it is sent."""
+        for extension in definition.extensions:
+            rule = getattr(extension, "compiled_mark", None)
+            mark = rule(self.context.role) if rule is not None else None
+            if mark is not None:
+                return str(mark(scope))
+        return None
 
     @staticmethod
     def render(named: GraphQLNamedType, value: str) -> str:
