@@ -125,7 +125,12 @@ def create_app(
             redis_link,
         )
         app.state.plans = plans  # the compiled path's plan cache (tests look into it)
-        app.state.read_audit = ReadAuditLog(settings.read_audit)
+        # The read audit writes through an engine of its own (one connection, IMMEDIATE on
+        # SQLite): its batches take no request's connection and are no request's statements.
+        audit_engine = create_engine(settings.database_url, 1, writer=True)
+        app.state.read_audit = ReadAuditLog(
+            create_session_factory(audit_engine), settings.read_audit
+        )
         app.state.changes = change_feed(settings.redis_url, settings.redis_prefix, redis_link)
         await app.state.changes.start(app.state.primary_sessions)
         worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None
@@ -154,7 +159,7 @@ def create_app(
             await audit_writer.close()  # after every task that records reads
             await app.state.changes.close()
             await app.state.budget.close()
-            for used in engines:
+            for used in (*engines, audit_engine):
                 await used.dispose()
             process_stopped()
 

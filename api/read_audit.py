@@ -1,7 +1,7 @@
 """The task in each server process that writes the read audit's buffered entries.
 
 Responses only append to the buffer (resolvers/read_audit.py `ReadAuditLog`); this task
-writes it every `read_audit_flush_seconds`, sooner once 500 entries wait, and a last time
+writes it every `read_audit_flush_seconds`, sooner once 5,000 rows wait, and a last time
 when the process stops (after the webhook and bulk tasks, which record reads too, and
 before the engines close). A failed write keeps the entries for the next round.
 """
@@ -31,7 +31,7 @@ class ReadAuditWriter:
         """Stops the task, then writes what is still pending."""
         await cancel(self.tasks)
         try:
-            await self.log.flush(self.state.write_sessions)
+            await self.log.flush()
         except Exception as error:  # logged; nothing more can be done at shutdown
             log_failure(error, "", "read audit flush at shutdown")
 
@@ -42,6 +42,6 @@ class ReadAuditWriter:
                     self.log.filled.wait(), self.settings.read_audit_flush_seconds
                 )
             try:
-                await self.log.flush(self.state.write_sessions)
+                await self.log.flush()
             except Exception as error:  # the database away: a warning, entries kept
                 log_failure(error, "", "read audit flush (retrying)")

@@ -210,7 +210,7 @@ class Settings(BaseSettings):
         gt=0,
         le=60,
         description="Longest time a read-audit entry waits in the process's buffer before "
-        "it is written (500 waiting entries are written at once; the rest at shutdown).",
+        "it is written (5,000 waiting entries are written at once; all of them at shutdown).",
     )
     bulk_operations: bool = Field(
         default=True,

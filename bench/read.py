@@ -188,6 +188,15 @@ async def bench_keys(url: str) -> dict[Role, str]:
         await engine.dispose()
 
 
+async def audit_entries(url: str) -> int:
+    """Rows in the read audit: what an audited run wrote (every server flushes at exit)."""
+    connection = await asyncpg.connect(plain_dsn(url))
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM read_audit_entry"))
+    finally:
+        await connection.close()
+
+
 async def busiest_customer(url: str) -> str:
     connection = await asyncpg.connect(plain_dsn(url))
     try:
@@ -264,6 +273,7 @@ async def run_cx360(
         "rate_limit_per_second": "1000000000000",
         "workers": str(workers),
     }
+    before = await audit_entries(url)
     async with server(url, **settings) as port:
         endpoint = f"http://127.0.0.1:{port}/graphql"
         for name, (example, role) in DASHBOARDS.items():
@@ -277,6 +287,8 @@ async def run_cx360(
             figures.response_bytes = size
             results[name] = figures
             print(f"  cx360 {shown:9} {name:18} {figures.requests_per_second:7.1f} req/s")
+        await asyncio.sleep(1.5)  # the last flush interval: the server is killed, not stopped
+    print(f"  read audit entries written: {await audit_entries(url) - before}")
     return results
 
 

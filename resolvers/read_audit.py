@@ -14,8 +14,8 @@ How a response's reads are known, on each read path:
 
 Writing is off the request path: the response's entries go to the process's
 `ReadAuditLog` buffer, which a background task (api/read_audit.py) writes in multi-row
-INSERTs every `read_audit_flush_seconds` (sooner when it fills) and once more when the
-process stops. Entries are kept `RETENTION` (400 days): `READ_AUDIT_DUE` deletes the
+INSERTs every `read_audit_flush_seconds` (sooner when 5,000 rows wait) and once more
+when the process stops. Entries are kept `RETENTION` (400 days): `READ_AUDIT_DUE` deletes the
 expired ones through the `read_at` index.
 """
 
@@ -56,6 +56,8 @@ NEWEST_FIRST = newest_first(
 )
 # Rows per INSERT statement (8 columns: well inside both databases' parameter limits).
 INSERT_BATCH = 500
+# Pending rows that wake the writer before its interval is up.
+FLUSH_AT = 5000
 # Rows the buffer holds while the database is away; beyond, the oldest are dropped (logged).
 MAX_PENDING = 200_000
 # Rows deleted per pruning statement.
@@ -143,7 +145,9 @@ class ReadAuditLog:
     """The process's entries not yet written: `record` is called per response (cheap, no
     I/O); `flush` writes everything pending in multi-row INSERTs."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, sessions: Sessions, enabled: bool = True) -> None:
+        # Sessions of an engine of the audit's own: its writes take no request connection.
+        self.sessions = sessions
         self.enabled = enabled
         self.pending: list[dict[str, Any]] = []
         self.filled = asyncio.Event()
@@ -174,10 +178,10 @@ class ReadAuditLog:
             }
             for customer, fields in shown.items()
         )
-        if len(self.pending) >= INSERT_BATCH:
+        if len(self.pending) >= FLUSH_AT:
             self.filled.set()
 
-    async def flush(self, write_sessions: Sessions) -> int:
+    async def flush(self) -> int:
         """Writes every pending entry; on failure they stay pending (bounded by
         MAX_PENDING) and the error is raised. Returns how many were written."""
         async with self._flushing:
@@ -186,7 +190,7 @@ class ReadAuditLog:
             if not taken:
                 return 0
             try:
-                async with write_sessions() as session, session.begin():
+                async with self.sessions() as session, session.begin():
                     for start in range(0, len(taken), INSERT_BATCH):
                         chunk = taken[start : start + INSERT_BATCH]
                         await session.execute(sa.insert(ReadAuditEntry).values(chunk))

@@ -136,7 +136,7 @@ class ReadAuditQueries:
         page = page_request(first, after, read_audit.NEWEST_FIRST)
         context = info.context
         if context.read_audit is not None:
-            await context.read_audit.flush(context.write_sessions)
+            await context.read_audit.flush()
         sessions = context.sessions
         found = await read_audit.list_read_audit(sessions, query, page)
         return ReadAuditConnection(

@@ -162,7 +162,7 @@ async def test_both_read_paths_record_alike(audited: Api) -> None:
             body = await read(api, token, QUEUE)
             if audited.backend.name == "postgres":
                 assert body["extensions"]["readPath"]["path"] == label
-            await api.app.state.read_audit.flush(api.app.state.write_sessions)
+            await api.app.state.read_audit.flush()
             answers[label] = (body["data"], await entries(audited, keyName=name))
     (data, on_compiled), (same_data, on_resolvers) = answers["compiled"], answers["resolvers"]
     assert data == same_data
@@ -240,7 +240,7 @@ async def test_entries_are_pruned_after_400_days(audited: Api) -> None:
         await read(audited, token, ONE, {"id": customer})
         clock.move(timedelta(days=300))
         await read(audited, token, ONE, {"id": customer})
-        await state.read_audit.flush(state.write_sessions)
+        await state.read_audit.flush()
         clock.move(timedelta(days=100))  # the first is 400 days old: not yet expired
         await scheduler.round()
         assert len(await entries(audited, keyName=name)) == 2
