@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/read.py [--seconds 15] [--customers 10000] [--reseed]
         [--servers resolvers,compiled,compiled-noaudit,postgraphile] [--database cx360_bench]
+        [--audit-rounds N]
 
 Seeds 10,000 customers on PostgreSQL (database `cx360_bench`, ~205k touchpoints, ~19k
 tickets, ~12k survey responses; reused while it holds that many customers), then
@@ -28,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import uuid
@@ -292,6 +294,48 @@ async def run_cx360(
     return results
 
 
+async def audit_cost(
+    url: str, tokens: dict[Role, str], variables: dict[str, Any], seconds: int, rounds: int
+) -> str:
+    """Compiled reads with the read audit on and off, both servers up at once and loaded
+    in turn (on, off, on, off...) on the support queue, so a shared machine's drift hits
+    both alike; the ratio of the medians."""
+    example, role = DASHBOARDS["support queue"]
+    body = {"query": (ROOT / "examples" / f"{example}.graphql").read_text()}
+    body["variables"] = variables
+    headers = {"Authorization": f"Bearer {tokens[role]}"}
+    common = {
+        "debug": "1",
+        "rate_limit_capacity": "1000000000000",
+        "rate_limit_per_second": "1000000000000",
+    }
+    rates: dict[str, list[float]] = {"on": [], "off": []}
+    async with (
+        server(url, **common, read_audit="1") as on,
+        server(url, **common, read_audit="0") as off,
+    ):
+        ports = {"on": on, "off": off}
+        for label, port in ports.items():
+            _, path = await check(f"http://127.0.0.1:{port}/graphql", body, headers)
+            if path["path"] != "compiled":
+                raise SystemExit(f"audit {label}: served by {path}")
+        for _ in range(rounds):
+            for label, port in ports.items():
+                figures = wrk(f"http://127.0.0.1:{port}/graphql", body, headers, seconds)
+                rates[label].append(figures.requests_per_second)
+                print(
+                    f"  support queue, read audit {label:3} {figures.requests_per_second:7.1f} req/s"
+                )
+        await asyncio.sleep(1.5)  # the last flush interval: the servers are killed
+    on_rate, off_rate = statistics.median(rates["on"]), statistics.median(rates["off"])
+    return (
+        f"support queue, compiled, {rounds} alternating runs of {seconds} s each: read audit "
+        f"on {', '.join(f'{r:.0f}' for r in rates['on'])} req/s (median {on_rate:.0f}), off "
+        f"{', '.join(f'{r:.0f}' for r in rates['off'])} (median {off_rate:.0f}): "
+        f"on / off = {on_rate / off_rate:.2f}x"
+    )
+
+
 def peer(command: str, url: str) -> None:
     dsn = plain_dsn(url)
     env = {**os.environ, "PEER_DSN": dsn, "PEER_TTL": "900"}
@@ -359,6 +403,12 @@ async def main() -> None:
         "--database", default=DATABASE, help="the scratch database (kept between runs)"
     )
     parser.add_argument(
+        "--audit-rounds",
+        type=int,
+        default=0,
+        help="instead of the servers: the read audit's cost, this many alternating runs",
+    )
+    parser.add_argument(
         "--servers",
         default="resolvers,compiled,postgraphile",
         help="which to run, of resolvers, compiled, compiled-noaudit, postgraphile (the "
@@ -377,6 +427,9 @@ async def main() -> None:
         f"load: wrk, {CONNECTIONS} connections, {args.seconds} s per query after a 3 s "
         f"warm-up; cx360 with {args.workers} worker(s)"
     )
+    if args.audit_rounds:
+        print(await audit_cost(url, tokens, variables, args.seconds, args.audit_rounds))
+        return
     runs = {}
     if "resolvers" in chosen:
         runs["cx360 resolvers"] = await run_cx360(
