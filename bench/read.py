@@ -323,9 +323,8 @@ async def audit_cost(
             for label, port in ports.items():
                 figures = wrk(f"http://127.0.0.1:{port}/graphql", body, headers, seconds)
                 rates[label].append(figures.requests_per_second)
-                print(
-                    f"  support queue, read audit {label:3} {figures.requests_per_second:7.1f} req/s"
-                )
+                rate = figures.requests_per_second
+                print(f"  support queue, read audit {label:3} {rate:7.1f} req/s")
         await asyncio.sleep(1.5)  # the last flush interval: the servers are killed
     on_rate, off_rate = statistics.median(rates["on"]), statistics.median(rates["off"])
     return (
