@@ -18,10 +18,12 @@ import sqlalchemy as sa
 from api.db import create_session_factory
 from api.scheduler import Scheduler
 from api.settings import Settings
+from api.webhook_worker import WebhookWorker
 from models import Role
 from resolvers import keys
 from resolvers.read_audit import READ_AUDIT_DUE
 from schema.node import from_global_id
+from schema.schema import schema
 from tests.conftest import Api, clock_at, database, serving
 from tests.test_bulk_operations import download, export
 from tests.test_ingestion_crash import Server, free_port
@@ -355,3 +357,23 @@ async def test_a_subscription_event_records_and_a_stopping_server_writes_its_buf
     assert [(e["customer"]["id"], e["fields"], e["operationName"]) for e in found] == [
         (customer["id"], ["email"], "Watch")
     ]
+
+
+async def test_a_webhook_payload_records_under_the_renderer_and_the_endpoints_role(
+    audited: Api,
+) -> None:
+    """Payloads are rendered once per role (api/webhook_worker.py) and sent to every
+    endpoint of that role: recorded as key `webhooks`, operation `WebhookPayload`."""
+    ticket = audited.backend.data.tickets[0]
+    worker = WebhookWorker(Settings(database_url=audited.backend.url), schema, audited.app.state)
+    before = len(await entries(audited, keyName="webhooks"))
+    payloads = await worker.render(Role.SALES, "Ticket", [ticket["id"]])
+    email = payloads[ticket["id"]]["customer"]["email"]
+    assert email is not None and "***" not in email
+    found = (await entries(audited, keyName="webhooks"))[: len(payloads)]
+    assert len(await entries(audited, keyName="webhooks")) == before + 1
+    assert [(e["role"], e["operationName"]) for e in found] == [("SALES", "WebhookPayload")]
+    assert "email" in found[0]["fields"]
+    masked = await worker.render(Role.MARKETING, "Ticket", [ticket["id"]])
+    assert "***" in masked[ticket["id"]]["customer"]["email"]
+    assert len(await entries(audited, keyName="webhooks")) == before + 1
