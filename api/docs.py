@@ -99,7 +99,7 @@ customer keeps their entries, with `customer: null`; an entry holds no personal 
 of its own.
 
 What holds: responses only append their entries to a buffer in their server process; a
-background task writes it (multi-row INSERTs) at least every
+background task writes it (one COPY or executemany) at least every
 `CX360_READ_AUDIT_FLUSH_SECONDS` (default 1 s), and as soon as 5,000 entries wait. A
 process that stops normally (SIGTERM, SIGINT) writes everything pending before it exits,
 after its requests, subscriptions, webhook and bulk tasks have ended. A failed write

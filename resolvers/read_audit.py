@@ -13,10 +13,10 @@ How a response's reads are known, on each read path:
   before anything else reads it. A null value gets no mark on either path.
 
 Writing is off the request path: the response's entries go to the process's
-`ReadAuditLog` buffer, which a background task (api/read_audit.py) writes in multi-row
-INSERTs every `read_audit_flush_seconds` (sooner when 5,000 rows wait) and once more
-when the process stops. Entries are kept `RETENTION` (400 days): `READ_AUDIT_DUE` deletes the
-expired ones through the `read_at` index.
+`ReadAuditLog` buffer, which a background task (api/read_audit.py) writes (binary COPY
+on PostgreSQL, executemany elsewhere) every `read_audit_flush_seconds`, sooner when
+5,000 rows wait, and once more when the process stops. Entries are kept `RETENTION`
+(400 days): `READ_AUDIT_DUE` deletes the expired ones through the `read_at` index.
 """
 
 import asyncio
@@ -164,7 +164,7 @@ class Reader:
 
 class ReadAuditLog:
     """The process's entries not yet written: `record` is called per response (cheap, no
-    I/O); `flush` writes everything pending in multi-row INSERTs."""
+    I/O); `flush` writes everything pending in one transaction."""
 
     def __init__(self, sessions: Sessions, enabled: bool = True) -> None:
         # Sessions of an engine of the audit's own: its writes take no request connection.
