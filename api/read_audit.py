@@ -42,6 +42,8 @@ class ReadAuditWriter:
                     self.log.filled.wait(), self.settings.read_audit_flush_seconds
                 )
             try:
-                await self.log.flush()
+                # Shielded: a stop mid-write lets the write finish (close() then waits
+                # for it on the buffer's lock) rather than undo a committed batch.
+                await asyncio.shield(self.log.flush())
             except Exception as error:  # the database away: a warning, entries kept
                 log_failure(error, "", "read audit flush (retrying)")
