@@ -345,7 +345,7 @@ async def test_a_subscription_event_records_and_a_stopping_server_writes_its_buf
                 {"c": customer["id"]},
             )
             assert opened["data"]["openTicket"]["ticket"]["id"]
-            event = await next_event(ws)
+            event = await next_event(ws, 30)  # a loaded machine delivers slowly
         assert event["payload"]["data"]["ticketChanged"]["customer"] == customer
         assert server.process is not None
         server.process.send_signal(signal.SIGTERM)
