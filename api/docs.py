@@ -88,10 +88,12 @@ customer, which of those fields, when, and the operation's name (as sent, or the
 document's). Never a value. Both read paths record identically (the resolvers note each
 value they return; the compiled statement marks each value it writes, and the marks are
 taken out before the text is sent); so do queries and mutations over HTTP or WebSocket,
-each subscription event, each page of a bulk export (under the key that started it),
-`exportCustomer` (email and phone of the person and of the records merged into them,
-survey comments), and webhook payloads (key name `webhooks`, the endpoints' role,
-operation `WebhookPayload`). A null, masked or hidden value records nothing.
+each subscription event, each page of a bulk export (under the key that started it;
+`cx360 export` likewise, under the key it runs as, its entries written before it exits;
+not the dry run that checks the query, which nobody is shown), `exportCustomer` (email
+and phone of the person and of the records merged into them, survey comments), and
+webhook payloads (key name `webhooks`, the endpoints' role, operation `WebhookPayload`).
+A null, masked or hidden value records nothing.
 
 ADMIN reads the entries with `readAudit` (newest first; filters `customerId`, `keyName`,
 `from`, `to`). They are kept 400 days: the scheduler deletes older ones. Erasing a

@@ -20,7 +20,7 @@ from typing import Any
 from models import Channel, JourneyStage, Role, Team
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
-from resolvers.touchpoint_writes import TouchpointInput, item_problems, record_touchpoints
+from resolvers.touchpoint_writes import NewTouchpoint, item_problems, record_touchpoints
 from resolvers.writes import Actor, CustomerRef, resolve_customers, run
 from schema.node import from_global_id
 from schema.scalars import parse_datetime
@@ -185,8 +185,8 @@ def _member(enum: type[StrEnum]) -> Callable[[Any], Any]:
     return convert
 
 
-def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[str, str]]]:
-    """The line's TouchpointInput and every (field, reason) wrong with it.
+def parse(record: dict[str, Any]) -> tuple[NewTouchpoint | None, list[tuple[str, str]]]:
+    """The line's NewTouchpoint and every (field, reason) wrong with it.
 
     The input is None when the customer reference is unusable; fields that did not
     convert are replaced by stand-ins so the remaining checks still report.
@@ -212,7 +212,7 @@ def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[st
         problems.append(("customer", str(getattr(error, "message", error))))
 
     enums = {name: field(name, _member(enum), True) for name, enum in ENUMS.items()}
-    item = TouchpointInput(
+    item = NewTouchpoint(
         customer=customer or CustomerRef(),
         occurred_at=field("occurredAt", parse_datetime, True),
         kind=field("kind", str, True),
@@ -233,10 +233,8 @@ def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[st
     return (item if customer is not None else None), problems
 
 
-async def validate(
-    sessions: Sessions, path: Path
-) -> tuple[list[TouchpointInput], list[LineProblem]]:
-    items: list[TouchpointInput] = []
+async def validate(sessions: Sessions, path: Path) -> tuple[list[NewTouchpoint], list[LineProblem]]:
+    items: list[NewTouchpoint] = []
     lines: list[int] = []
     problems: list[LineProblem] = []
     rows = 0
@@ -268,7 +266,7 @@ async def validate(
 
 async def import_touchpoints(
     write_sessions: Sessions,
-    items: list[TouchpointInput],
+    items: list[NewTouchpoint],
     batch: int,
     progress: Callable[[int], None],
 ) -> tuple[int, int]:

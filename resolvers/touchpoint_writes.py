@@ -41,7 +41,7 @@ CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
-class TouchpointInput:
+class NewTouchpoint:
     customer: CustomerRef
     occurred_at: datetime
     channel: Channel
@@ -64,7 +64,7 @@ class IngestResult:
     duplicates: int
 
 
-def item_problems(item: TouchpointInput, index: int) -> list[UserError]:
+def item_problems(item: NewTouchpoint, index: int) -> list[UserError]:
     base = ("touchpoints", str(index))
     problems: list[UserError] = []
 
@@ -101,7 +101,7 @@ def item_problems(item: TouchpointInput, index: int) -> list[UserError]:
 
 
 async def record_touchpoints(
-    write: Write, items: Sequence[TouchpointInput], ref_problems: Sequence[UserError] = ()
+    write: Write, items: Sequence[NewTouchpoint], ref_problems: Sequence[UserError] = ()
 ) -> IngestResult:
     """`ref_problems`: customer references the caller could not even read, already reported."""
     if not 1 <= len(items) <= MAX_BATCH:

@@ -7,16 +7,14 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
+from models import ChangeType
 from resolvers import touchpoint_writes
-from resolvers.writes import CustomerRef as Ref
-from resolvers.writes import UserError as Problem
-from resolvers.writes import UserErrors, Write
+from resolvers.writes import Write
+from schema.convert import from_input
 from schema.enums import Channel, JourneyStage, Team
-from schema.mutations import CustomerRef, UserError, customer_ref, perform
-from schema.permissions import Area, writes
+from schema.mutations import CustomerRef, UserError, customer_refs, perform
+from schema.permissions import STARTS_ACTIONS, Area, writes
 from schema.touchpoints import Touchpoint
-
-NO_CUSTOMER = Ref()  # stands in for a reference that could not be read
 
 
 @strawberry.input
@@ -50,46 +48,28 @@ class RecordTouchpointsPayload:
     )
 
 
-def _item(
-    item: TouchpointInput, index: int, problems: list[Problem]
-) -> touchpoint_writes.TouchpointInput:
-    try:
-        ref = customer_ref(item.customer, ["touchpoints", str(index), "customer"])
-    except UserErrors as error:
-        problems.extend(error.errors)
-        ref = NO_CUSTOMER
-    return touchpoint_writes.TouchpointInput(
-        customer=ref,
-        occurred_at=item.occurred_at,
-        channel=item.channel,
-        stage=item.stage,
-        team=item.team,
-        kind=item.kind,
-        source=item.source,
-        summary=item.summary,
-        value=item.value,
-        currency=item.currency,
-        sentiment=item.sentiment,
-        external_id=item.external_id,
-        attributes=item.attributes,
-    )
-
-
 @strawberry.type
 class TouchpointMutations:
     @strawberry.mutation(
         description=f"Records 1-{touchpoint_writes.MAX_BATCH} touchpoints. An event sent again "
         "(same source and externalId) is stored once and counted under `duplicates`.",
-        extensions=writes(Area.TOUCHPOINTS),
+        extensions=writes(Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED, *STARTS_ACTIONS)),
     )
     async def record_touchpoints(
         self, info: strawberry.Info[Context, None], touchpoints: list[TouchpointInput]
     ) -> RecordTouchpointsPayload:
         async def work(write: Write) -> touchpoint_writes.IngestResult:
-            problems: list[Problem] = []
-            items = [_item(item, index, problems) for index, item in enumerate(touchpoints)]
+            refs, problems = customer_refs(
+                (item.customer, ["touchpoints", str(index), "customer"])
+                for index, item in enumerate(touchpoints)
+            )
+            items = [
+                from_input(touchpoint_writes.NewTouchpoint, item, customer=ref)
+                for item, ref in zip(touchpoints, refs, strict=True)
+            ]
             return await touchpoint_writes.record_touchpoints(write, items, problems)
 
+        # Not `respond`: on user errors the list and counts are empty (non-null), not null.
         result, errors = await perform(info, work)
         if result is None:
             return RecordTouchpointsPayload(

@@ -5,11 +5,13 @@ outlive erasure (without the person) and are pruned after 400 days.
 """
 
 import asyncio
+import json
 import signal
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ from schema.node import from_global_id
 from schema.schema import schema
 from tests.conftest import Api, clock_at, database, serving
 from tests.test_bulk_operations import download, export
+from tests.test_export_cli import cx360
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import next_event, post, socket, subscribe
 
@@ -315,8 +318,30 @@ async def test_a_gdpr_export_and_a_bulk_export_record(audited: Api) -> None:
     exported = {line["id"] for line in lines if line.get("email")}
     assert exported
     bulk = [e for e in await entries(audited, keyName=name) if e["operationName"] != "Gdpr"]
-    assert {e["customer"]["id"] for e in bulk} == exported
+    # Once each: the job's pages, not its dry run (whose first node nobody is shown).
+    assert sorted(e["customer"]["id"] for e in bulk) == sorted(exported)
     assert {(e["role"], tuple(e["fields"])) for e in bulk} == {("SUPPORT", ("email",))}
+
+
+async def test_the_export_command_records_under_its_key_before_it_exits(
+    audited: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cx360 export` runs the job in its own process: its reads are entries under the
+    key it ran as, written when the command ends (the flush interval is long here)."""
+    name, _ = await new_key(audited, Role.SUPPORT)
+    query = tmp_path / "emails.graphql"
+    query.write_text("{ customers { edges { node { id email } } } }", encoding="utf-8")
+    out = tmp_path / "emails.jsonl"
+    monkeypatch.setenv("CX360_READ_AUDIT_FLUSH_SECONDS", "60")
+    args = ("export", "--query", str(query), "--out", str(out), "--key", name)
+    result = await cx360(audited, *args, directory=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    exported = [line["id"] for line in lines if line.get("email")]
+    assert exported
+    found = await entries(audited, keyName=name)
+    assert sorted(e["customer"]["id"] for e in found) == sorted(exported)
+    assert {(e["role"], tuple(e["fields"])) for e in found} == {("SUPPORT", ("email",))}
 
 
 async def test_a_subscription_event_records_and_a_stopping_server_writes_its_buffer(
@@ -377,3 +402,28 @@ async def test_a_webhook_payload_records_under_the_renderer_and_the_endpoints_ro
     masked = await worker.render(Role.MARKETING, "Ticket", [ticket["id"]])
     assert "***" in masked[ticket["id"]]["customer"]["email"]
     assert len(await entries(audited, keyName="webhooks")) == before + 1
+
+
+async def test_an_action_started_payload_records_its_customer(audited: Api) -> None:
+    """ACTION_STARTED deliveries carry the customer (email, phone): recorded alike."""
+    found = await audited.query(
+        "{ customers(first: 100) { edges { node { id email nextBestActions { id } } } } }"
+    )
+    holding = [
+        (edge["node"]["id"], action["id"])
+        for edge in found["customers"]["edges"]
+        if edge["node"]["email"]
+        for action in edge["node"]["nextBestActions"]
+    ]
+    assert holding, "the seed has customers with an action holding"
+    customer, action = holding[0]
+    worker = WebhookWorker(Settings(database_url=audited.backend.url), schema, audited.app.state)
+    before = await entries(audited, keyName="webhooks")
+    payloads = await worker.render(Role.SUPPORT, "Action", [from_global_id(action, "id")[1]])
+    (payload,) = payloads.values()
+    assert payload["customer"]["id"] == customer and "***" not in payload["customer"]["email"]
+    new = (await entries(audited, keyName="webhooks"))[: -len(before) or None]
+    assert [(e["customer"]["id"], e["role"], e["operationName"]) for e in new] == [
+        (customer, "SUPPORT", "WebhookPayload")
+    ]
+    assert "email" in new[0]["fields"]

@@ -1,8 +1,8 @@
 """read audit
 
 Revision ID: 3e8b5d2c7f19
-Revises: 9c4e7a1d3b58
-Create Date: 2026-12-03 12:00:00.000000
+Revises: 4e8b2c6a1f90
+Create Date: 2026-12-05 12:00:00.000000
 
 `read_audit_entry`: one row per customer per response that showed that customer's
 unmasked email, phone or survey comment (docs/domain.md, "Who may see and do what"),
@@ -18,7 +18,7 @@ from alembic import op
 import models.types
 
 revision: str = "3e8b5d2c7f19"
-down_revision: str | None = "9c4e7a1d3b58"
+down_revision: str | None = "4e8b2c6a1f90"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
