@@ -23,6 +23,10 @@ from api.fast_reads import FastReads
 from api.fast_writes import FastWrites
 from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
+from api.insights import ASSETS_PATH as INSIGHTS_ASSETS
+from api.insights import PATH as INSIGHTS_PATH
+from api.insights import STATIC as INSIGHTS_STATIC
+from api.insights import insights
 from api.observability import (
     RequestObserver,
     install_log_guard,
@@ -36,7 +40,7 @@ from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
 from resolvers import follow_ups
-from schema.compiled import CompiledPlans
+from schema.compiled.extension import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
 
@@ -106,6 +110,7 @@ def create_app(
         app.state.write_engine = write_engine
         app.state.statement_engine = statement_engine
         app.state.engines = engines
+        # Which factory serves what: api/context.py.
         app.state.primary_sessions = create_session_factory(engine)
         app.state.sessions = create_session_factory(read_engine)
         app.state.statement_sessions = create_session_factory(statement_engine)
@@ -169,6 +174,9 @@ def create_app(
             Route("/bulk/operations/{key}", download, methods=["GET"]),
             Route("/bulk/uploads/{key}", upload, methods=["PUT"]),
             Mount(ASSETS_PATH, StaticFiles(directory=STATIC), name="graphiql-assets"),
+            # The analysts' charts page: static, the data comes over /graphql with a key.
+            Route(INSIGHTS_PATH, insights, methods=["GET"]),
+            Mount(INSIGHTS_ASSETS, StaticFiles(directory=INSIGHTS_STATIC), name="insights-assets"),
         ],
         middleware=[Middleware(RequestObserver), Middleware(FailureAnswers)],
         lifespan=lifespan,

@@ -33,29 +33,30 @@ from graphql import GraphQLError
 from starlette.datastructures import State
 
 from api.background import cancel
-from api.context import Viewer
+from api.context import Viewer, build_context
 from api.db import is_sqlite
 from api.failures import is_unavailable, log_failure
 from api.fast_writes import MAY_WRITE, Known, recognise
-from api.job_context import background_context
 from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import BulkKind, BulkOperation, BulkStatus
 from models.types import utc_now
 from resolvers import touchpoint_writes
-from resolvers.bulk import documents, operations
+from resolvers.bulk import operations
 from resolvers.bulk.files import OPERATIONS, UPLOADS, BulkConfig, JsonlAppender, file_of, read_lines
 from resolvers.keys import active_key_by_id
 from resolvers.writes import Actor, UserErrors, run
+from schema import bulk_documents
 from schema.bulk import export_plan
 from schema.limits import query_cost
 from schema.touchpoint_mutations import fast_touchpoints, writable_items
 
 log = logging.getLogger("cx360.bulk")
 IMPORT_CHUNK = 50
-# On PostgreSQL, recordTouchpoints imports go through COPY: events per transaction (the
-# lines per progress commit are the setting bulk_copy_lines).
-COPY_EVENTS = 5000
+
+
+# Told the job's row after each progress commit (the `cx360 export` progress bar).
+Progress = Callable[[BulkOperation], None]
 
 
 class JobFailed(Exception):
@@ -83,19 +84,35 @@ def _error_path(error: GraphQLError) -> list[str] | None:
 class Job:
     """One claimed job: its lease, renewed with each progress commit and in between."""
 
-    def __init__(self, operation: BulkOperation, lease: timedelta, write_sessions: Any) -> None:
+    def __init__(
+        self,
+        operation: BulkOperation,
+        lease: timedelta,
+        write_sessions: Any,
+        retention: timedelta,
+        progress: Progress | None = None,
+    ) -> None:
         self.operation = operation
         self.lease = lease
+        self.retention = retention
         self.write_sessions = write_sessions
+        self.progress = progress
         self.lock = asyncio.Lock()
 
     async def commit(self, finish: BulkStatus | None = None, **progress: Any) -> None:
         async with self.lock:
             renewed = await operations.renew(
-                self.write_sessions, self.operation, self.lease, finish, **progress
+                self.write_sessions,
+                self.operation,
+                self.lease,
+                self.retention,
+                finish,
+                **progress,
             )
         if not renewed:
             raise Lost
+        if self.progress is not None and progress:
+            self.progress(self.operation)
 
     async def heartbeat(self) -> None:
         while True:
@@ -139,7 +156,17 @@ class BulkWorker:
         operation = await operations.claim_next(write_sessions, utc_now(), self.lease)
         if operation is None:
             return False
-        job = Job(operation, self.lease, write_sessions)
+        await self.run(operation)
+        return True
+
+    async def run(self, operation: BulkOperation, progress: Progress | None = None) -> None:
+        """Runs a job this process claimed to its end: COMPLETED, FAILED, or stopped
+        because it was canceled or taken over (then `operation` is as last committed).
+
+        Raises only when the database is unavailable: the lease runs out and a later
+        claim resumes the job."""
+        write_sessions = self.state.write_sessions
+        job = Job(operation, self.lease, write_sessions, self.config.retention, progress)
         heartbeat = asyncio.create_task(job.heartbeat())
         try:
             await self._run_job(job)
@@ -158,7 +185,6 @@ class BulkWorker:
                 await job.commit(BulkStatus.FAILED, error_code="INTERNAL_SERVER_ERROR")
         finally:
             await cancel([heartbeat])
-        return True
 
     async def _run_job(self, job: Job) -> None:
         operation = job.operation
@@ -174,7 +200,7 @@ class BulkWorker:
     async def _execute(
         self, viewer: Viewer, document: str, variables: dict[str, Any]
     ) -> tuple[Any, list[GraphQLError]]:
-        context = background_context(self.state, viewer, self.budget)
+        context = build_context(self.state, viewer, self.budget)
         result = await self.schema.execute(
             document, variable_values=variables, context_value=context
         )
@@ -228,7 +254,7 @@ class BulkWorker:
     async def _import(self, job: Job, viewer: Viewer) -> None:
         operation = job.operation
         try:
-            name, document = documents.import_document(self.schema._schema, operation.document)
+            name, document = bulk_documents.import_document(self.schema._schema, operation.document)
         except UserErrors as problem:
             raise JobFailed("INVALID", problem.errors[0].message) from None
         known = None
@@ -284,7 +310,7 @@ class BulkWorker:
         touchpoints = fast_touchpoints(variables[known.variable])
         if touchpoints is None or cost > self.settings.max_query_cost:
             return None
-        return touchpoint_writes.LineBatch(*writable_items(touchpoints))
+        return writable_items(touchpoints)
 
     async def _copy_lines(
         self, viewer: Viewer, known: Known, name: str, document: str, lines: list[bytes]
@@ -330,7 +356,7 @@ class BulkWorker:
                 continue
             pending.append((index, batch))
             events += len(batch.items)
-            if events >= COPY_EVENTS:
+            if events >= touchpoint_writes.COPY_EVENTS:
                 await flush()
                 events = 0
         if pending:
@@ -361,7 +387,7 @@ class BulkWorker:
             for error in errors
         ]
         payload = (data or {}).get(name) or {}
-        for problem in payload.get(documents.USER_ERRORS, None) or []:
+        for problem in payload.get(bulk_documents.USER_ERRORS, None) or []:
             found.append(
                 {
                     "path": problem.get("field"),
@@ -374,7 +400,7 @@ class BulkWorker:
 
 async def _emit(
     node: dict[str, Any],
-    plan: documents.ConnectionPlan,
+    plan: bulk_documents.ConnectionPlan,
     parent: str | None,
     out: JsonlAppender,
     page: Callable[[str, dict[str, Any]], Awaitable[Any]],

@@ -1,6 +1,6 @@
 """Known compiled reads answered in one statement, around strawberry rather than through it.
 
-Once a document has been answered by the compiled path (schema/compiled.py), everything
+Once a document has been answered by the compiled path (schema/compiled/extension.py), everything
 strawberry did for it is settled: parsed, validated, within the depth, alias, token and
 directive limits, a query and not introspection. When the same document comes again
 from a key seen before, this path binds the cached plan, costs and rate-limits the
@@ -30,9 +30,10 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined, Ready, run_plan
+from resolvers.compiled.statement import run_statement
 from resolvers.keys import usable_at
-from schema.compiled import CompiledPlans
+from schema.compiled.extension import CompiledPlans
+from schema.compiled.plans import Declined, Ready
 from schema.limits import cost_report, query_cost
 from schema.warnings import candidates, parsed, warnings
 
@@ -152,7 +153,9 @@ async def _answer(state: Any, ready: Ready, digest: str) -> tuple[str, bool, Any
     if key is None:
         return None
     try:
-        data: str | None = await run_plan(state.read_statement_sessions, ready)
+        data: str | None = await run_statement(
+            state.read_statement_sessions, ready.plan.sql, ready.parameters
+        )
     except ValueError:  # no JSON text: the full pipeline answers
         data = None
     return key[0], key[1], data

@@ -57,7 +57,7 @@ from strawberry.types.unset import UnsetType
 from strawberry.utils.aio import aclosing
 
 from api.auth import Unauthenticated, authenticate, bearer_token
-from api.context import NOT_YET_AUTHENTICATED, Context, Viewer
+from api.context import NOT_YET_AUTHENTICATED, Context, Viewer, build_context
 from api.fast_reads import FastReads
 from api.fast_writes import FastWrites
 from api.graphiql import graphiql_response
@@ -358,6 +358,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             settings.bulk_url_ttl_seconds,
             settings.bulk_upload_max_bytes,
             settings.max_query_cost,
+            settings.bulk_file_retention_hours,
         )
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
@@ -581,17 +582,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         loaders = Loaders(
             state.sessions, observe_batch, self.settings.database_connections_per_request
         )
-        return Context(
-            viewer=viewer,
-            sessions=loaders.sessions,  # bounded per request, as the loaders' own
-            write_sessions=state.write_sessions,
-            loaders=loaders,
-            statement_sessions=state.statement_sessions,
-            read_statement_sessions=state.read_statement_sessions,
-            primary_sessions=state.primary_sessions,
-            budget=state.budget,
-            changes=state.changes,
-            response=response,
+        return build_context(
+            state,
+            viewer,
+            state.budget,
+            loaders,
+            response,
             request_id=scope_state.get("request_id", ""),
             error_codes=scope_state.setdefault("error_codes", []),
             log_fields=scope_state.setdefault("log_fields", {}),

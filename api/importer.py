@@ -21,8 +21,9 @@ from models import Channel, JourneyStage, Role, Team
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
 from resolvers.touchpoint_writes import (
+    COPY_EVENTS,
     LineBatch,
-    TouchpointInput,
+    NewTouchpoint,
     item_problems,
     record_lines,
     record_touchpoints,
@@ -191,8 +192,8 @@ def _member(enum: type[StrEnum]) -> Callable[[Any], Any]:
     return convert
 
 
-def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[str, str]]]:
-    """The line's TouchpointInput and every (field, reason) wrong with it.
+def parse(record: dict[str, Any]) -> tuple[NewTouchpoint | None, list[tuple[str, str]]]:
+    """The line's NewTouchpoint and every (field, reason) wrong with it.
 
     The input is None when the customer reference is unusable; fields that did not
     convert are replaced by stand-ins so the remaining checks still report.
@@ -218,7 +219,7 @@ def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[st
         problems.append(("customer", str(getattr(error, "message", error))))
 
     enums = {name: field(name, _member(enum), True) for name, enum in ENUMS.items()}
-    item = TouchpointInput(
+    item = NewTouchpoint(
         customer=customer or CustomerRef(),
         occurred_at=field("occurredAt", parse_datetime, True),
         kind=field("kind", str, True),
@@ -239,10 +240,8 @@ def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[st
     return (item if customer is not None else None), problems
 
 
-async def validate(
-    sessions: Sessions, path: Path
-) -> tuple[list[TouchpointInput], list[LineProblem]]:
-    items: list[TouchpointInput] = []
+async def validate(sessions: Sessions, path: Path) -> tuple[list[NewTouchpoint], list[LineProblem]]:
+    items: list[NewTouchpoint] = []
     lines: list[int] = []
     problems: list[LineProblem] = []
     rows = 0
@@ -274,7 +273,7 @@ async def validate(
 
 async def import_touchpoints(
     write_sessions: Sessions,
-    items: list[TouchpointInput],
+    items: list[NewTouchpoint],
     batch: int,
     progress: Callable[[int], None],
     copy: bool = False,
@@ -296,12 +295,9 @@ async def import_touchpoints(
     return created, duplicates
 
 
-COPY_EVENTS = 5000
-
-
 async def _copy_import(
     write_sessions: Sessions,
-    items: list[TouchpointInput],
+    items: list[NewTouchpoint],
     batch: int,
     progress: Callable[[int], None],
 ) -> tuple[int, int]:

@@ -230,6 +230,14 @@ class Settings(BaseSettings):
         "progress commit (through COPY, up to 5,000 events per transaction); a restarted "
         "job repeats at most this many lines, each stored once by its idempotency key.",
     )
+    bulk_file_retention_hours: float = Field(
+        default=168.0,
+        gt=0,
+        description="How long bulk files are kept: an export's lines and an import's error "
+        "report this long after the operation finished, an uploaded file this long after "
+        "its upload URL expired. The scheduler then deletes them and their URLs answer "
+        "410 GONE. Applies to operations and uploads that finish or are staged from then on.",
+    )
     bulk_lease_seconds: float = Field(
         default=30.0,
         gt=0,

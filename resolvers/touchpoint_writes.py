@@ -42,7 +42,7 @@ CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
-class TouchpointInput:
+class NewTouchpoint:
     customer: CustomerRef
     occurred_at: datetime
     channel: Channel
@@ -65,7 +65,7 @@ class IngestResult:
     duplicates: int
 
 
-def item_problems(item: TouchpointInput, index: int) -> list[UserError]:
+def item_problems(item: NewTouchpoint, index: int) -> list[UserError]:
     base = ("touchpoints", str(index))
     problems: list[UserError] = []
 
@@ -101,7 +101,7 @@ def item_problems(item: TouchpointInput, index: int) -> list[UserError]:
     return problems
 
 
-def check_size(items: Sequence[TouchpointInput]) -> None:
+def check_size(items: Sequence[NewTouchpoint]) -> None:
     if not 1 <= len(items) <= MAX_BATCH:
         raise UserErrors(
             [UserError(("touchpoints",), f"send 1 to {MAX_BATCH} touchpoints per call.")]
@@ -109,7 +109,7 @@ def check_size(items: Sequence[TouchpointInput]) -> None:
 
 
 def batch_problems(
-    items: Sequence[TouchpointInput],
+    items: Sequence[NewTouchpoint],
     ref_problems: Sequence[UserError],
     customers: Sequence[Customer | None],
 ) -> list[UserError]:
@@ -127,7 +127,7 @@ def batch_problems(
     return sorted(problems, key=lambda p: [int(p.field[1]) if p.field and len(p.field) > 1 else -1])
 
 
-def _row(item: TouchpointInput, customer: Customer, recorded_at: datetime) -> dict[str, Any]:
+def _row(item: NewTouchpoint, customer: Customer, recorded_at: datetime) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
         "customer_id": customer.id,
@@ -149,7 +149,7 @@ def _row(item: TouchpointInput, customer: Customer, recorded_at: datetime) -> di
 
 async def record_touchpoints(
     write: Write,
-    items: Sequence[TouchpointInput],
+    items: Sequence[NewTouchpoint],
     ref_problems: Sequence[UserError] = (),
     read_back: bool = True,
 ) -> IngestResult:
@@ -258,6 +258,9 @@ async def _advance_stages(write: Write, created: Sequence[Staged]) -> None:
 # NOTHING for all of them, and the mutation's effects (stage, change log, audit entry
 # per line, health/SLA/actions upkeep in writes.write) set-based for the whole chunk.
 
+# Events per COPY transaction (a bulk import's lines per progress commit are the setting
+# bulk_copy_lines).
+COPY_EVENTS = 5000
 STAGING = "touchpoint_staging"
 COLUMNS = (
     "id",
@@ -290,7 +293,7 @@ INSERT_STAGED = (
 class LineBatch(NamedTuple):
     """One line's batch: its items and the references that could not be read."""
 
-    items: Sequence[TouchpointInput]
+    items: Sequence[NewTouchpoint]
     ref_problems: Sequence[UserError]
 
 
@@ -307,7 +310,7 @@ async def record_lines(write: Write, lines: Sequence[LineBatch]) -> LinesResult:
     refs = [item.customer for line in lines for item in line.items]
     found = iter(await resolve_customers(session, refs))
     outcome: list[list[UserError]] = []
-    valid: list[tuple[int, list[tuple[TouchpointInput, Customer]]]] = []
+    valid: list[tuple[int, list[tuple[NewTouchpoint, Customer]]]] = []
     for number, line in enumerate(lines):
         customers = [next(found) for _ in line.items]
         try:

@@ -112,7 +112,8 @@ async def write(
 
             # SLA states the write's ticket changes entered, logged with them.
             transaction.changes.extend(await sla_live.refresh(session, transaction.tickets))
-            await actions.refresh(session, transaction.touched)
+            # Next-best-actions the write started, logged with its other changes.
+            transaction.changes.extend(await actions.refresh(session, transaction.touched))
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
 

@@ -8,7 +8,7 @@ FORBIDDEN; a refused mutation is refused before its resolver runs.
 """
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from enum import Enum
 from typing import Any
 
@@ -20,7 +20,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 from api.context import Context
-from models import Role
+from models import ChangeType, Role
 from resolvers.errors import InputError
 
 
@@ -96,6 +96,8 @@ NODE_AREAS: dict[str, Area] = {
     "Survey": Area.SURVEYS,
     "SurveyResponse": Area.SURVEYS,
     "SurveyInvitation": Area.SURVEYS,
+    # Next-best-actions derive from tickets and survey scores: read like metrics.
+    "Action": Area.METRICS,
 }
 FORBIDDEN = {"code": "FORBIDDEN"}
 
@@ -139,6 +141,10 @@ class CanWrite(_AreaPermission):
     table = WRITES
     verb = "write"
 
+    def __init__(self, *areas: Area, logs: Sequence[ChangeType] = ()) -> None:
+        super().__init__(*areas)
+        self.logs = tuple(logs)
+
 
 class SeesPersonalData(BasePermission):
     message = "This key's role may not read personal data (email, phone, comments)."
@@ -156,8 +162,18 @@ def reads(*areas: Area) -> list[FieldExtension]:
     return [PermissionExtension([CanRead(*areas)], use_directives=False), ArgumentRules()]
 
 
-def writes(*areas: Area) -> list[FieldExtension]:
-    return [PermissionExtension([CanWrite(*areas)], use_directives=False)]
+# A ticket a write changes may enter an SLA state: logged with the write (resolvers/sla_live.py).
+SLA_ENTERED = (ChangeType.TICKET_SLA_AT_RISK, ChangeType.TICKET_SLA_BREACHED)
+# A write that touches a customer recomputes their next-best-actions as it commits, so it may
+# log an action's start with its other changes (resolvers/writes.py, resolvers/actions.py).
+STARTS_ACTIONS = (ChangeType.ACTION_STARTED,)
+
+
+def writes(*areas: Area, logs: Sequence[ChangeType]) -> list[FieldExtension]:
+    """A mutation's area rule and where its effects go: `logs` are the change types it may
+    record in the change log as it commits (resolvers/changes.py), which is what
+    subscriptions hear and webhooks deliver; `()`: neither sees the mutation."""
+    return [PermissionExtension([CanWrite(*areas, logs=logs)], use_directives=False)]
 
 
 def personal_data_only() -> list[FieldExtension]:
@@ -356,7 +372,7 @@ def check_arguments(
 class ArgumentRules(FieldExtension):
     """check_arguments before the field resolves (list it last: it then runs first)."""
 
-    # The compiled path checks every field's arguments itself (resolvers/compiled).
+    # The compiled path checks every field's arguments itself (schema/compiled/arguments.py).
     checks_arguments = True
 
     def _check(self, info: Any, kwargs: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.db import is_sqlite
 from api.settings import Settings
-from schema.compiled import CompiledPlans, CompiledReads
+from schema.compiled.extension import CompiledPlans, CompiledReads
 from schema.descriptions import describe
 from schema.errors import ErrorPolicy, ReportingParserCache, log_client_errors
 from schema.federation import add_entity_keys

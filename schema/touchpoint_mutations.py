@@ -16,19 +16,17 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 from strawberry.scalars import JSON
 
 from api.context import Context
+from models import ChangeType
 from resolvers import touchpoint_writes
 from resolvers.changes import ChangeFeed
 from resolvers.pagination import Sessions
 from resolvers.writes import Actor, UserErrors, Write, run
-from resolvers.writes import CustomerRef as Ref
-from resolvers.writes import UserError as Problem
+from schema.convert import from_input
 from schema.enums import Channel, JourneyStage, Team
-from schema.mutations import CustomerRef, ExternalIdInput, UserError, actor, customer_ref
-from schema.permissions import Area, writes
+from schema.mutations import CustomerRef, ExternalIdInput, UserError, actor, customer_refs
+from schema.permissions import STARTS_ACTIONS, Area, writes
 from schema.scalars import parse_datetime, parse_decimal
 from schema.touchpoints import Touchpoint
-
-NO_CUSTOMER = Ref()  # stands in for a reference that could not be read
 
 
 @strawberry.input
@@ -62,37 +60,17 @@ class RecordTouchpointsPayload:
     )
 
 
-def _item(
-    item: TouchpointInput, index: int, problems: list[Problem]
-) -> touchpoint_writes.TouchpointInput:
-    try:
-        ref = customer_ref(item.customer, ["touchpoints", str(index), "customer"])
-    except UserErrors as error:
-        problems.extend(error.errors)
-        ref = NO_CUSTOMER
-    return touchpoint_writes.TouchpointInput(
-        customer=ref,
-        occurred_at=item.occurred_at,
-        channel=item.channel,
-        stage=item.stage,
-        team=item.team,
-        kind=item.kind,
-        source=item.source,
-        summary=item.summary,
-        value=item.value,
-        currency=item.currency,
-        sentiment=item.sentiment,
-        external_id=item.external_id,
-        attributes=item.attributes,
+def writable_items(touchpoints: list[TouchpointInput]) -> touchpoint_writes.LineBatch:
+    """The write layer's items, and the customer references that could not be read."""
+    refs, problems = customer_refs(
+        (item.customer, ["touchpoints", str(index), "customer"])
+        for index, item in enumerate(touchpoints)
     )
-
-
-def writable_items(
-    touchpoints: list[TouchpointInput],
-) -> tuple[list[touchpoint_writes.TouchpointInput], list[Problem]]:
-    """The resolver's items and the customer references that could not be read."""
-    problems: list[Problem] = []
-    return [_item(item, index, problems) for index, item in enumerate(touchpoints)], problems
+    items = [
+        from_input(touchpoint_writes.NewTouchpoint, item, customer=ref)
+        for item, ref in zip(touchpoints, refs, strict=True)
+    ]
+    return touchpoint_writes.LineBatch(items, problems)
 
 
 async def record(
@@ -104,11 +82,16 @@ async def record(
 ) -> RecordTouchpointsPayload:
     """The mutation, wherever its variables were converted: one transaction, user errors
     returned (nothing stored) rather than raised. Not `shown`: the payload's touchpoints
-    are not asked for, and left empty."""
+    are not asked for, and left empty.
+
+    Not `respond`: on user errors the list and counts are empty (non-null), not null; and
+    not `perform`, which needs strawberry's `info` (the fast path has none)."""
 
     async def work(write: Write) -> touchpoint_writes.IngestResult:
-        items, problems = writable_items(touchpoints)
-        return await touchpoint_writes.record_touchpoints(write, items, problems, shown)
+        batch = writable_items(touchpoints)
+        return await touchpoint_writes.record_touchpoints(
+            write, batch.items, batch.ref_problems, shown
+        )
 
     try:
         result = await run(write_sessions, writer, changes, work)
@@ -132,7 +115,7 @@ class TouchpointMutations:
     @strawberry.mutation(
         description=f"Records 1-{touchpoint_writes.MAX_BATCH} touchpoints. An event sent again "
         "(same source and externalId) is stored once and counted under `duplicates`.",
-        extensions=writes(Area.TOUCHPOINTS),
+        extensions=writes(Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED, *STARTS_ACTIONS)),
     )
     async def record_touchpoints(
         self, info: strawberry.Info[Context, None], touchpoints: list[TouchpointInput]
@@ -215,20 +198,5 @@ def fast_touchpoints(value: object) -> list[TouchpointInput] | None:
     except ValidationError:
         return None
     return [
-        TouchpointInput(
-            customer=_customer(item.customer),
-            occurred_at=item.occurred_at,
-            channel=item.channel,
-            stage=item.stage,
-            team=item.team,
-            kind=item.kind,
-            summary=item.summary,
-            value=item.value,
-            currency=item.currency,
-            sentiment=item.sentiment,
-            source=item.source,
-            external_id=item.external_id,
-            attributes=item.attributes,
-        )
-        for item in checked
+        from_input(TouchpointInput, item, customer=_customer(item.customer)) for item in checked
     ]

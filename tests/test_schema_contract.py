@@ -35,7 +35,6 @@ NOT_YET_BUILT: set[str] = {
     "ReadAuditEdge",
     "ReadAuditEntry",
     "ReadAuditFilter",
-    "Subscription.actionsChanged",
 }
 
 

@@ -1,4 +1,4 @@
-"""Plans cached per (document, operation, role, variable shape), and running one.
+"""Plans cached per (document, operation, role, variable shape).
 
 A variable's shape is what can change the SQL: null or not, booleans (`@skip`), empty
 strings, enum-like names (an `orderBy` field); every other value is a bind parameter.
@@ -18,9 +18,9 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.types.field import StrawberryField
 
-from resolvers.compiled.compiler import ArgumentCheck, Compiler, Decline, Plan
 from resolvers.compiled.forms import CompileContext
-from resolvers.pagination import Sessions
+from schema.compiled.arguments import ArgumentCheck, Decline, Plan
+from schema.compiled.compiler import Compiler
 
 log = logging.getLogger("cx360.compiled")
 ENUM_LIKE = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -108,14 +108,3 @@ class PlanCache:
         except Exception:  # a compiler bug costs speed, never a wrong or failed answer
             log.exception("the compiler failed; this query stays on the resolvers")
             return Declined("the compiler failed on this query (see the server log)")
-
-
-async def run_plan(sessions: Sessions, ready: Ready) -> str:
-    """The statement's one text value: the response's `data`, as JSON."""
-    async with sessions() as session:
-        connection = await session.connection()
-        result = await connection.exec_driver_sql(ready.plan.sql, ready.parameters)
-        data = result.scalar_one()
-    if not isinstance(data, str):  # a NULL part nulls the whole text: never send that
-        raise ValueError("the compiled statement returned no JSON text")
-    return data

@@ -24,7 +24,8 @@ from strawberry.types.field import StrawberryField
 from api.context import Context
 from api.observability import READ_PATH
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined, PlanCache, run_plan
+from resolvers.compiled.statement import run_statement
+from schema.compiled.plans import Declined, PlanCache
 from schema.permissions import check_arguments
 
 log = logging.getLogger("cx360.compiled")
@@ -86,7 +87,9 @@ class CompiledReads(SchemaExtension):
             if isinstance(ready, Declined):
                 self.reason = ready.reason
                 return
-            data = await run_plan(context.read_statement_sessions, ready)
+            data = await run_statement(
+                context.read_statement_sessions, ready.plan.sql, ready.parameters
+            )
         except Exception:  # the resolvers still answer; the log keeps the error
             log.exception("compiled read failed; answered by the resolvers instead")
             self.reason = "the compiled path failed (see the server log)"
