@@ -20,6 +20,7 @@ from api.bulk_worker import BulkWorker
 from api.db import create_engine, create_session_factory, is_sqlite
 from api.failures import FailureAnswers
 from api.fast_reads import FastReads
+from api.fast_writes import FastWrites
 from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
 from api.insights import ASSETS_PATH as INSIGHTS_ASSETS
@@ -169,7 +170,10 @@ def create_app(
             process_stopped()
 
     graphql = GraphQLEndpoint(
-        schema, settings, FastReads(schema, settings, plans) if fast_reads else None
+        schema,
+        settings,
+        FastReads(schema, settings, plans) if fast_reads else None,
+        FastWrites(schema, settings) if settings.fast_writes and tracer_provider is None else None,
     )
     app = Starlette(
         routes=[
