@@ -20,6 +20,7 @@ from api.bulk_worker import BulkWorker
 from api.db import create_engine, create_session_factory, is_sqlite
 from api.failures import FailureAnswers
 from api.fast_reads import FastReads
+from api.fast_writes import FastWrites
 from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
 from api.insights import ASSETS_PATH as INSIGHTS_ASSETS
@@ -33,12 +34,14 @@ from api.observability import (
     process_stopped,
 )
 from api.ratelimit import cost_buckets
+from api.read_audit import ReadAuditWriter
 from api.redis_link import RedisLink, change_feed
 from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker, webhook_url_policy
 from resolvers import follow_ups
+from resolvers.read_audit import ReadAuditLog
 from schema.compiled.extension import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
@@ -130,6 +133,12 @@ def create_app(
             redis_link,
         )
         app.state.plans = plans  # the compiled path's plan cache (tests look into it)
+        # The read audit writes through an engine of its own (one connection, IMMEDIATE on
+        # SQLite): its batches take no request's connection and are no request's statements.
+        audit_engine = create_engine(settings.database_url, 1, writer=True)
+        app.state.read_audit = ReadAuditLog(
+            create_session_factory(audit_engine), settings.read_audit
+        )
         app.state.changes = change_feed(settings.redis_url, settings.redis_prefix, redis_link)
         await app.state.changes.start(app.state.primary_sessions)
         worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None
@@ -145,6 +154,8 @@ def create_app(
         if settings.bulk_operations:
             await bulk.start()
         app.state.bulk_worker = bulk
+        audit_writer = ReadAuditWriter(settings, app.state, app.state.read_audit)
+        await audit_writer.start()
         try:
             yield
         finally:
@@ -153,14 +164,18 @@ def create_app(
                 await scheduler.close()
             if worker is not None:
                 await worker.close()
+            await audit_writer.close()  # after every task that records reads
             await app.state.changes.close()
             await app.state.budget.close()
-            for used in engines:
+            for used in (*engines, audit_engine):
                 await used.dispose()
             process_stopped()
 
     graphql = GraphQLEndpoint(
-        schema, settings, FastReads(schema, settings, plans) if fast_reads else None
+        schema,
+        settings,
+        FastReads(schema, settings, plans) if fast_reads else None,
+        FastWrites(schema, settings) if settings.fast_writes and tracer_provider is None else None,
     )
     app = Starlette(
         routes=[

@@ -630,6 +630,7 @@ def import_touchpoints(
                     items,
                     batch_size,
                     lambda n: progress.advance(task, n),
+                    copy=not is_sqlite(url),
                 )
             messages.print(f"imported {file.name}: {created} created, {duplicates} duplicates")
             sys.stdout.write(json.dumps({"created": created, "duplicates": duplicates}) + "\n")

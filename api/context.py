@@ -33,6 +33,7 @@ from resolvers.bulk.files import BulkConfig
 from resolvers.changes import ChangeFeed
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+from resolvers.read_audit import ReadAuditLog, ReadNotes
 from resolvers.webhooks.url_policy import UrlPolicy
 
 
@@ -81,6 +82,10 @@ class Context:
     now: datetime = field(default_factory=utc_now)
     # Bulk operations' files and limits (none in background tasks: they start no jobs).
     bulk: BulkConfig | None = None
+    # The unmasked personal fields this response showed (schema/read_audit.py records
+    # them in `read_audit`, the process's buffer, when the response is complete).
+    read_notes: ReadNotes = field(default_factory=ReadNotes)
+    read_audit: ReadAuditLog | None = None
 
 
 def unlimited_budget() -> CostBuckets:
@@ -103,7 +108,8 @@ def build_context(
     connections), the HTTP `response`, and in `request` its id, error codes, log fields,
     `now` and bulk config. A background task (webhook payloads, bulk jobs) gives none of
     these: it reads the primary, charged to `budget` rather than the key's own bucket.
-    Both read the webhook URL policy the app built once (`state.webhook_urls`).
+    Both read the webhook URL policy the app built once (`state.webhook_urls`) and record
+    the personal data they show in `state.read_audit`.
     """
     if loaders is None:  # a background task: everything on the primary
         loaders = Loaders(state.primary_sessions)
@@ -122,5 +128,6 @@ def build_context(
         changes=state.changes,
         webhook_urls=state.webhook_urls,
         response=response if response is not None else Response(),
+        read_audit=getattr(state, "read_audit", None),  # none in a state without the audit
         **request,
     )

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.utils.operation import get_first_operation
 
 from api.auth import Unauthenticated
 from api.context import Viewer
@@ -32,6 +33,7 @@ from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
 from resolvers.compiled.statement import run_statement
 from resolvers.keys import usable_at
+from resolvers.read_audit import Reader, ReadNotes, unmark
 from schema.compiled.extension import CompiledPlans
 from schema.compiled.plans import Declined, Ready
 from schema.limits import cost_report, query_cost
@@ -65,6 +67,23 @@ class FastReads:
                 self.schema._schema, document, operation_name, variables
             )
         return cost
+
+    @staticmethod
+    def _audited(
+        state: Any, viewer: Viewer, document: DocumentNode, operation_name: str | None, data: str
+    ) -> str:
+        """The text without the read audit's marks, its reads recorded as the full
+        pipeline's ReadAuditRecorder does (the same operation name: as sent, or the
+        document's first operation's)."""
+        notes = ReadNotes()
+        data = unmark(data, notes)
+        if notes and state.read_audit is not None:
+            if operation_name is None:
+                first = get_first_operation(document)
+                operation_name = first.name.value if first and first.name else None
+            reader = Reader(viewer.key_id, viewer.key_name, viewer.role)
+            state.read_audit.record(reader, operation_name, notes.take())
+        return data
 
     def remember(self, digest: str, viewer: Viewer) -> None:
         self.viewers[digest] = viewer
@@ -110,6 +129,7 @@ class FastReads:
             return None
         if not isinstance(data, str):
             return None
+        data = self._audited(state, viewer, document, operation_name, data)
         request.scope["state"]["viewer"] = viewer
         request.scope["state"]["log_fields"]["read_path"] = "compiled"
         READ_PATH.labels("compiled").inc()

@@ -20,7 +20,14 @@ from typing import Any
 from models import Channel, JourneyStage, Role, Team
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
-from resolvers.touchpoint_writes import NewTouchpoint, item_problems, record_touchpoints
+from resolvers.touchpoint_writes import (
+    COPY_EVENTS,
+    LineBatch,
+    NewTouchpoint,
+    item_problems,
+    record_lines,
+    record_touchpoints,
+)
 from resolvers.writes import Actor, CustomerRef, resolve_customers, run
 from schema.node import from_global_id
 from schema.scalars import parse_datetime
@@ -269,8 +276,16 @@ async def import_touchpoints(
     items: list[NewTouchpoint],
     batch: int,
     progress: Callable[[int], None],
+    copy: bool = False,
 ) -> tuple[int, int]:
-    """Imports validated items in batches, each batch one transaction; (created, duplicates)."""
+    """Imports validated items in batches, each batch one transaction; (created, duplicates).
+
+    With `copy` (PostgreSQL) the batches go the way a bulk import's lines do: through
+    COPY (resolvers/touchpoint_writes.py `record_lines`), COPY_EVENTS events per
+    transaction, one audit entry per batch as the mutation writes.
+    """
+    if copy:
+        return await _copy_import(write_sessions, items, batch, progress)
     created = duplicates = 0
     for start in range(0, len(items), batch):
         chunk = items[start : start + batch]
@@ -278,3 +293,20 @@ async def import_touchpoints(
         created, duplicates = created + result.created, duplicates + result.duplicates
         progress(len(chunk))
     return created, duplicates
+
+
+async def _copy_import(
+    write_sessions: Sessions,
+    items: list[NewTouchpoint],
+    batch: int,
+    progress: Callable[[int], None],
+) -> tuple[int, int]:
+    created = 0
+    step = max(batch, COPY_EVENTS // batch * batch)
+    for start in range(0, len(items), step):
+        group = items[start : start + step]
+        lines = [LineBatch(group[i : i + batch], ()) for i in range(0, len(group), batch)]
+        result = await run(write_sessions, IMPORTER, None, partial(record_lines, lines=lines))
+        created += result.created
+        progress(len(group))
+    return created, len(items) - created

@@ -26,10 +26,17 @@ from resolvers.bulk.cleanup import bulk_files_due
 from resolvers.bulk.files import bulk_root
 from resolvers.follow_ups import FOLLOW_UP_DUE
 from resolvers.health_state import HEALTH_DUE
+from resolvers.read_audit import READ_AUDIT_DUE
 from resolvers.scheduler import DueWork
 from resolvers.sla_live import SLA_DUE
 
-DUE_WORK: tuple[DueWork, ...] = (HEALTH_DUE, FOLLOW_UP_DUE, SLA_DUE, ACTIONS_DUE)
+DUE_WORK: tuple[DueWork, ...] = (
+    HEALTH_DUE,
+    FOLLOW_UP_DUE,
+    SLA_DUE,
+    ACTIONS_DUE,
+    READ_AUDIT_DUE,
+)
 
 
 def due_work(settings: Settings) -> tuple[DueWork, ...]:

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         description="On PostgreSQL, answer read queries whose every field has an SQL form "
         "with one statement that builds the JSON (docs/performance.md); off: resolvers only.",
     )
+    fast_writes: bool = Field(
+        default=True,
+        description="Answer plain `recordTouchpoints` documents without strawberry's argument "
+        "conversion (same checks, errors and effects; docs/performance.md); off: strawberry only.",
+    )
     debug: bool = Field(
         default=False,
         description="Report in each response's `extensions.readPath` which read path "
@@ -199,6 +204,19 @@ class Settings(BaseSettings):
         description="Longest wait between checks for due work; a row due sooner wakes the "
         "scheduler at its moment. Changes are applied within this long of their moment.",
     )
+    read_audit: bool = Field(
+        default=True,
+        description="Record every response that shows a customer's unmasked email, phone or "
+        "survey comment (the read audit, `readAudit`). Off only to measure its cost "
+        "(bench/read.py): GDPR Art. 15 and SOC 2 answers need it on.",
+    )
+    read_audit_flush_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Longest time a read-audit entry waits in the process's buffer before "
+        "it is written (5,000 waiting entries are written at once; all of them at shutdown).",
+    )
     bulk_operations: bool = Field(
         default=True,
         description="Run bulk export and import jobs from this process (a background "
@@ -216,6 +234,14 @@ class Settings(BaseSettings):
         default=3600.0,
         gt=0,
         description="How long a bulk operation's download URL or a staged upload URL works.",
+    )
+    bulk_copy_lines: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="On PostgreSQL, lines of a recordTouchpoints bulk import stored per "
+        "progress commit (through COPY, up to 5,000 events per transaction); a restarted "
+        "job repeats at most this many lines, each stored once by its idempotency key.",
     )
     bulk_file_retention_hours: float = Field(
         default=168.0,

@@ -170,7 +170,7 @@ export type BulkOperation = Node & {
   objectCount: Scalars['Int']['output'];
   /** Where it stands. */
   status: BulkOperationStatus;
-  /** Once COMPLETED: where to GET the file (the export's JSONL, or the import's error report: one JSON line per error with `line`, `path`, `message`, `code`), with this key's Authorization header. Relative to the API's origin; signed, it works for this key only and expires (ask again for a fresh one). */
+  /** Once COMPLETED: where to GET the file (the export's JSONL, or the import's error report: one JSON line per error with `line`, `path`, `message`, `code`), with this key's Authorization header. Relative to the API's origin; signed, it works for this key only and expires (ask again for a fresh one). Null again once the file was deleted, CX360_BULK_FILE_RETENTION_HOURS after it finished (a URL kept from before answers 410 GONE). */
   url: Maybe<Scalars['String']['output']>;
 };
 
@@ -1210,6 +1210,8 @@ export type Query = {
   node: Maybe<Node>;
   /** Objects by global id, in order; at most 100 ids. */
   nodes: Array<Maybe<Node>>;
+  /** Who was shown which customer's unmasked email, phone or survey comment, newest first (ADMIN only); kept 400 days. This process's pending entries are written first; another server process's within `read_audit_flush_seconds`. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
+  readAudit: ReadAuditConnection;
   /** The SLA policy of every ticket priority (the domain's defaults unless an ADMIN set one), most urgent first. */
   slaPolicies: Array<SlaPolicy>;
   /** All surveys, newest first. Page size 1-100 (default 20); `after` takes an `endCursor` of this list. */
@@ -1337,6 +1339,14 @@ export type QueryNodesArgs = {
 
 
 /** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
+export type QueryReadAuditArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ReadAuditFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Everything cx360 reads: customers, their journeys, tickets, surveys and metrics. */
 export type QuerySurveysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1372,6 +1382,55 @@ export type QueryWebhookDeliveriesArgs = {
 export type QueryWebhookEndpointsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One page of the read audit, newest first. */
+export type ReadAuditConnection = {
+  __typename?: 'ReadAuditConnection';
+  /** The items of this page. */
+  edges: Array<ReadAuditEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+  /** Number of entries matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One read-audit entry, with its position in the list. */
+export type ReadAuditEdge = {
+  __typename?: 'ReadAuditEdge';
+  /** Opaque position of this item: pass it as `after` to read the items after it. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: ReadAuditEntry;
+};
+
+/** One response that showed a customer's unmasked personal data: who (key name and role), which fields, when, under which operation name. Never the values. */
+export type ReadAuditEntry = {
+  __typename?: 'ReadAuditEntry';
+  /** When the response was built (UTC). */
+  at: Scalars['DateTime']['output'];
+  /** The customer read; null once erased (GDPR). */
+  customer: Maybe<Customer>;
+  /** The personal fields shown unmasked, of "email", "phone", "comment". */
+  fields: Array<Scalars['String']['output']>;
+  /** The key's name when it read. */
+  keyName: Scalars['String']['output'];
+  /** The operation's name (as sent, or the document's); null if unnamed. */
+  operationName: Maybe<Scalars['String']['output']>;
+  /** The key's role when it read. */
+  role: Role;
+};
+
+/** Entries matching every given condition. */
+export type ReadAuditFilter = {
+  /** Entries of this customer (none once they were erased). */
+  customerId: InputMaybe<Scalars['ID']['input']>;
+  /** at >= from. */
+  from: InputMaybe<Scalars['DateTime']['input']>;
+  /** Entries of this key. */
+  keyName: InputMaybe<Scalars['String']['input']>;
+  /** at < to. */
+  to: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** What a batch stored; items already stored count as duplicates. */

@@ -24,7 +24,7 @@ from models import (
 )
 from models.enums import STAGE_ORDER
 from models.types import utc_now
-from resolvers import webhooks
+from resolvers import read_audit, webhooks
 from resolvers.customers import normalize_email
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.writes import UserError, UserErrors, Write, check_length, fail
@@ -413,6 +413,7 @@ async def erase_customer(write: Write, key: uuid.UUID) -> uuid.UUID:
         sa.update(Ticket).where(col(Ticket.customer_id).in_(ids)).values(subject="(erased)")
     )
     await webhooks.forget_customers(session, ids)
+    await read_audit.forget_customers(session, ids)
     write.touch(*ids)
     write.audit("eraseCustomer", [f"Customer:{i}" for i in ids], people=len(ids))
     return customer.id

@@ -7,6 +7,7 @@ Every key sees and cancels only its own operations.
 """
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from collections.abc import AsyncGenerator
@@ -28,6 +29,7 @@ from resolvers.bulk.files import (
     BulkConfig,
     signed_path,
 )
+from resolvers.read_audit import ReadNotes
 from resolvers.writes import INT_MAX, fail
 from schema import bulk_documents
 from schema.enums import described
@@ -127,7 +129,9 @@ async def dry_run(
 ) -> None:
     """The first node of the export as this key reads it: a refusal (a field this role
     may not read, a limit) is a user error (UserErrors on `query`) now rather than a
-    FAILED job later. `context`: one of its own (the run writes its response fields)."""
+    FAILED job later. `context`: one of its own (the run writes its response fields).
+    Nothing it reads is shown to anyone, so it leaves no read audit entry."""
+    context = dataclasses.replace(context, read_notes=ReadNotes(), read_audit=None)
     result = await schema.execute(
         plan.document, variable_values={"first": 1, "after": None}, context_value=context
     )

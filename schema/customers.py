@@ -56,6 +56,7 @@ from schema.permissions import (
     PERSONAL_DATA_ROLES,
     Area,
     Masked,
+    ReadAudited,
     argument_rules,
     reads,
 )
@@ -160,6 +161,11 @@ def customer_key(arguments: dict[str, Any], _: CompileContext) -> tuple[uuid.UUI
     return (key_of_type(arguments["id"], "Customer", "id"),)
 
 
+def audited(name: str) -> ReadAudited:
+    """A customer's own personal field: the customer is the object itself."""
+    return ReadAudited(name, lambda customer: customer.db_id, lambda scope: f"{scope}.id")
+
+
 @sql_table(CustomerModel)
 @strawberry.type(description="One person or account contact the company serves.")
 class Customer(Node):
@@ -168,11 +174,11 @@ class Customer(Node):
     email: str | None = strawberry.field(
         description="Trimmed and lower-cased; unique. PII: masked (j***@example.com) for roles "
         "without personal data.",
-        extensions=[Masked(mask_email, mask_email_sql)],
+        extensions=[Masked(mask_email, mask_email_sql), audited("email")],
     )
     phone: str | None = strawberry.field(
         description="E.164. PII: masked (+44 ••• ••• 123) for roles without personal data.",
-        extensions=[Masked(mask_phone)],
+        extensions=[Masked(mask_phone), audited("phone")],
     )
     company: str | None
     segment: str | None = strawberry.field(description="Free label: enterprise, smb, consumer...")

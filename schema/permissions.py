@@ -8,6 +8,7 @@ FORBIDDEN; a refused mutation is refused before its resolver runs.
 """
 
 import inspect
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from enum import Enum
 from typing import Any
@@ -22,6 +23,7 @@ from strawberry.utils.str_converters import to_camel_case
 from api.context import Context
 from models import ChangeType, Role
 from resolvers.errors import InputError
+from resolvers.read_audit import mark_sql
 
 
 class Area(Enum):
@@ -210,6 +212,45 @@ class Masked(FieldExtension):
         return self._shown(await next_(source, info, **kwargs), info)
 
 
+class ReadAudited(FieldExtension):
+    """Records, in the request's read notes, each value of this personal field a role with
+    PII is shown (resolvers/read_audit.py); the compiled path writes a mark instead.
+
+    `customer` gives the customer id of the field's object (resolver path), `customer_sql`
+    the same id in SQL from the object's scope name (compiled path).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        customer: Callable[[Any], uuid.UUID],
+        customer_sql: Callable[[str], str],
+    ) -> None:
+        self.name = name
+        self.customer = customer
+        self.customer_sql = customer_sql
+
+    def compiled_mark(self, role: Role) -> Callable[[str], str] | None:
+        """For the compiled path: scope name -> the SQL mark before a shown value, or
+        None when the role is not shown the value (nothing to record)."""
+        if role not in PERSONAL_DATA_ROLES:
+            return None
+        return lambda scope: mark_sql(self.name, self.customer_sql(scope))
+
+    def _noted(self, value: Any, source: Any, info: strawberry.Info[Context, None]) -> Any:
+        if value is not None and sees_personal_data(info):
+            info.context.read_notes.note(self.customer(source), self.name)
+        return value
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
+        return self._noted(next_(source, info, **kwargs), source, info)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
+    ) -> Any:
+        return self._noted(await next_(source, info, **kwargs), source, info)
+
+
 def check_node_type(info: strawberry.Info[Context, None], type_name: str) -> None:
     """Refuses by type, before any lookup, so a refusal says nothing about existence."""
     area = NODE_AREAS.get(type_name)
@@ -283,6 +324,10 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "AuditLogFilter.targetId": ("AuditEntry.targetIds",),
     "AuditLogFilter.from": ("AuditEntry.occurredAt",),
     "AuditLogFilter.to": ("AuditEntry.occurredAt",),
+    "ReadAuditFilter.customerId": ("ReadAuditEntry.customer",),
+    "ReadAuditFilter.keyName": ("ReadAuditEntry.keyName",),
+    "ReadAuditFilter.from": ("ReadAuditEntry.at",),
+    "ReadAuditFilter.to": ("ReadAuditEntry.at",),
     "FollowUpFilter.state": ("FollowUp.state",),
     "FollowUpFilter.priority": ("Ticket.priority",),
     "FollowUpFilter.channel": ("Ticket.channel",),
@@ -295,6 +340,7 @@ REVEALS: dict[str, tuple[str, ...]] = {
 TYPE_AREAS: dict[str, Area] = {
     **NODE_AREAS,
     "AuditEntry": Area.AUDIT,
+    "ReadAuditEntry": Area.AUDIT,
     "FollowUp": Area.TICKETS,
     "WebhookDelivery": Area.WEBHOOKS,
 }

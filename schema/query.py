@@ -25,6 +25,7 @@ from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.pain_points import PainPointQueries
 from schema.permissions import check_node_type
+from schema.read_audit import ReadAuditQueries
 from schema.sla import SlaQueries
 from schema.sla_mutations import SlaMutations
 from schema.survey_mutations import SurveyMutations
@@ -107,6 +108,7 @@ Query = merge_types(
         PainPointQueries,
         DimensionQueries,
         AuditQueries,
+        ReadAuditQueries,
         WebhookQueries,
         SlaQueries,
         FollowUpQueries,

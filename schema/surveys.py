@@ -27,7 +27,7 @@ from schema.pagination import (
     list_connection,
     under,
 )
-from schema.permissions import Area, personal_data_only, reads
+from schema.permissions import Area, ReadAudited, personal_data_only, reads
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -77,7 +77,14 @@ class SurveyResponse(Node):
     score: int = strawberry.field(description="Inside the survey's scale.")
     comment: str | None = strawberry.field(
         description="PII: hidden (null, FORBIDDEN) for roles without personal data.",
-        extensions=personal_data_only(),
+        extensions=[
+            *personal_data_only(),
+            ReadAudited(
+                "comment",
+                lambda response: response.customer_id,
+                lambda scope: f"{scope}.customer_id",
+            ),
+        ],
     )
     responded_at: datetime
     db_id: strawberry.Private[uuid.UUID]

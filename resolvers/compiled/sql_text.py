@@ -127,6 +127,12 @@ def or_null(value: str) -> str:
     return f"coalesce({value}, 'null')"
 
 
+def read_marked(mark: str, rendered: str) -> str:
+    """A value's JSON text after the read audit's mark (resolvers.read_audit.mark_sql),
+    which resolvers.read_audit.unmark takes out before the text is sent."""
+    return f"({mark} || {rendered})"
+
+
 def global_id_json(type_name: str, scope: str) -> str:
     """schema.node.to_global_id in SQL (base64 of `Type:uuid`), as a JSON string."""
     prefix = literal(f"{type_name}:")

@@ -152,6 +152,8 @@ class Binding:
             rule = getattr(extension, "compiled_rule", None)
             if getattr(extension, "checks_arguments", False):
                 continue  # `arguments_checked` covers every field with arguments
+            if getattr(extension, "compiled_mark", None) is not None:
+                continue  # the read audit's mark: the compiler's `leaf` writes it
             if permissions is not None:
                 if not all(p.allows(role) for p in permissions):
                     raise Decline(f"{where} is denied to this role")

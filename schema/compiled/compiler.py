@@ -66,6 +66,7 @@ from resolvers.compiled.sql_text import (
     or_null,
     page_edges,
     page_info_fields,
+    read_marked,
     row_by_id,
     rows_array,
     sort_sql,
@@ -191,7 +192,20 @@ class Compiler(FieldCollection, Binding):
             raise Decline(f"{parent.name}.{definition.name} has no SQL form")
         value = transform(value)
         rendered = self.render(named, value)
+        mark = self.read_mark(definition, scope)
+        if mark is not None:  # a null value (no text) loses its mark too: nothing was shown
+            rendered = read_marked(mark, rendered)
         return rendered if is_non_null_type(graphql_type) else or_null(rendered)
+
+    def read_mark(self, definition: StrawberryField, scope: str) -> str | None:
+        """The read audit's mark before a personal value shown to this role (its
+        extension's `compiled_mark`), stripped from the text before it is sent."""
+        for extension in definition.extensions:
+            rule = getattr(extension, "compiled_mark", None)
+            mark = rule(self.context.role) if rule is not None else None
+            if mark is not None:
+                return str(mark(scope))
+        return None
 
     @staticmethod
     def render(named: GraphQLNamedType, value: str) -> str:

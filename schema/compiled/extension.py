@@ -25,6 +25,7 @@ from api.context import Context
 from api.observability import READ_PATH
 from resolvers.compiled.forms import CompileContext
 from resolvers.compiled.statement import run_statement
+from resolvers.read_audit import unmark
 from schema.compiled.plans import Declined, PlanCache
 from schema.permissions import check_arguments
 
@@ -90,6 +91,8 @@ class CompiledReads(SchemaExtension):
             data = await run_statement(
                 context.read_statement_sessions, ready.plan.sql, ready.parameters
             )
+            # The audit's marks out (and noted) before anything reads the text.
+            data = unmark(data, context.read_notes)
         except Exception:  # the resolvers still answer; the log keeps the error
             log.exception("compiled read failed; answered by the resolvers instead")
             self.reason = "the compiled path failed (see the server log)"
