@@ -32,20 +32,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import ReadAuditEntry, Role
 from models.types import utc_now
 from resolvers.changes import ChangeFeed
+from resolvers.filters import ColumnFilter, window
+from resolvers.listing import Listing
 from resolvers.pagination import (
-    Page,
-    PageRequest,
     Sessions,
-    count_rows,
-    fetch_page,
     newest_first,
-    within,
 )
 from resolvers.scheduler import Claim, DueWork
 
@@ -247,24 +243,16 @@ class ReadAuditQuery:
     read_to: datetime | None = None
 
 
-def _conditions(query: ReadAuditQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.customer_id is not None:
-        where.append(col(ReadAuditEntry.customer_id) == query.customer_id)
-    if query.key_name is not None:
-        where.append(col(ReadAuditEntry.key_name) == query.key_name)
-    where += within(col(ReadAuditEntry.read_at), query.read_from, query.read_to)
-    return where
-
-
-async def list_read_audit(
-    sessions: Sessions, query: ReadAuditQuery, page: PageRequest
-) -> Page[ReadAuditEntry]:
-    return await fetch_page(sessions, ReadAuditEntry, _conditions(query), NEWEST_FIRST, page)
-
-
-async def count_read_audit(sessions: Sessions, query: ReadAuditQuery) -> int:
-    return await count_rows(sessions, ReadAuditEntry, _conditions(query))
+# `readAudit`: queries are ReadAuditQuery, newest first.
+READ_AUDIT = Listing(
+    "readAudit",
+    ReadAuditEntry,
+    (
+        ColumnFilter("customer_id", col(ReadAuditEntry.customer_id), "equals"),
+        ColumnFilter("key_name", col(ReadAuditEntry.key_name), "equals"),
+        *window("read_from", "read_to", col(ReadAuditEntry.read_at)),
+    ),
+)
 
 
 # ---------------------------------------------------------------- erasure and retention

@@ -16,7 +16,6 @@ from strawberry.extensions import SchemaExtension
 from api.context import Context
 from models import ReadAuditEntry as ReadAuditModel
 from resolvers import read_audit
-from resolvers.pagination import page_request
 from schema.enums import Role
 from schema.node import key_of_type
 from schema.pagination import (
@@ -133,19 +132,20 @@ class ReadAuditQueries:
             read_from=filter.from_ if filter else None,
             read_to=filter.to if filter else None,
         )
-        page = page_request(first, after, read_audit.NEWEST_FIRST)
+        listing = read_audit.READ_AUDIT
+        request = listing.request(query, read_audit.NEWEST_FIRST, first, after)
         context = info.context
         if context.read_audit is not None:
             await context.read_audit.flush()
         sessions = context.sessions
-        found = await read_audit.list_read_audit(sessions, query, page)
+        found = await listing.page(sessions, request)
         return ReadAuditConnection(
             edges=[
                 ReadAuditEdge(cursor=cursor, node=ReadAuditEntry.from_model(item))
                 for item, cursor in zip(found.items, found.cursors, strict=True)
             ],
             page_info=PageInfo.of(found),  # type: ignore[arg-type]
-            count=lambda: read_audit.count_read_audit(sessions, query),
+            count=lambda: listing.count(sessions, query),
         )
 
 
