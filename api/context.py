@@ -60,3 +60,5 @@ class Context:
     now: datetime = field(default_factory=utc_now)
     # Bulk operations' files and limits (none in background tasks: they start no jobs).
     bulk: BulkConfig | None = None
+    # Writes keep stored health, SLA states and actions current (Settings.proactive_upkeep).
+    upkeep: bool = True

@@ -30,7 +30,7 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined, Ready, run_plan
+from resolvers.compiled.plans import Declined, Ready, answered, run_plan
 from resolvers.keys import usable_at
 from schema.compiled import CompiledPlans
 from schema.limits import cost_report, query_cost
@@ -151,10 +151,7 @@ async def _answer(state: Any, ready: Ready, digest: str) -> tuple[str, bool, Any
     key = await _run(primary, "SELECT NULL::text", (), digest)
     if key is None:
         return None
-    try:
-        data: str | None = await run_plan(state.read_statement_sessions, ready)
-    except ValueError:  # no JSON text: the full pipeline answers
-        data = None
+    data = await run_plan(state.read_statement_sessions, ready)  # None: the full pipeline
     return key[0], key[1], data
 
 
@@ -169,4 +166,4 @@ async def _run(
     if row is None:
         return None
     role, trusted_only, data = tuple(row)
-    return role, trusted_only, data
+    return role, trusted_only, answered(data)

@@ -34,7 +34,7 @@ from models import (
     Touchpoint,
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
-from resolvers import follow_ups, health_state, sla_live
+from resolvers import actions, follow_ups, health_state, sla_live
 
 FIRST_NAMES = [
     "Ada",
@@ -611,3 +611,6 @@ async def write(
         await follow_ups.backfill(session)
         # SLA states stored as they stand (nothing announced), each next check by time.
         await sla_live.refresh(session, [t["id"] for t in data.tickets], announce=False)
+        # Next-best-actions as they stand, each customer's next check by time set: the
+        # scheduler's first round then touches only what is really due.
+        await actions.refresh(session, [c["id"] for c in data.customers])

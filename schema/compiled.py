@@ -87,6 +87,9 @@ class CompiledReads(SchemaExtension):
                 self.reason = ready.reason
                 return
             data = await run_plan(context.read_statement_sessions, ready)
+            if data is None:
+                self.reason = "a part of the answer has no stored value yet (the resolvers give it)"
+                return
         except Exception:  # the resolvers still answer; the log keeps the error
             log.exception("compiled read failed; answered by the resolvers instead")
             self.reason = "the compiled path failed (see the server log)"

@@ -46,11 +46,14 @@ from strawberry.types.field import StrawberryField
 
 from models import Role
 from resolvers.compiled.forms import (
+    NOW,
     SQL_FORM,
     SQL_MODEL,
+    UNANSWERED,
     Column,
     CompileContext,
     ConnectionOf,
+    Embedded,
     Expression,
     ListOf,
     Lookup,
@@ -100,12 +103,19 @@ class ArgumentSource:
         return built
 
 
+class ClockSource:
+    """The request's clock: what `NOW` in forms' and filters' SQL text binds to."""
+
+    def evaluate(self, variables: VariableValues, context: CompileContext) -> Any:
+        return context.now
+
+
 @dataclass
 class Plan:
     """A compiled statement and how to bind its parameters from a request's variables."""
 
     sql: str
-    sources: list[ArgumentSource] = field(default_factory=list)
+    sources: list[ArgumentSource | ClockSource] = field(default_factory=list)
     parameters: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
 
     def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
@@ -257,7 +267,12 @@ class Compiler:
             raise Decline("only queries are compiled")
         root = self.schema.query_type
         assert root is not None
-        self.plan.sql = "SELECT " + self.object(root, "", [self.operation.selection_set])
+        sql = "SELECT " + self.object(root, "", [self.operation.selection_set])
+        if NOW in sql:
+            self.plan.sources.append(ClockSource())
+            clock = self.param(len(self.plan.sources) - 1, "timestamptz", lambda now: now)
+            sql = sql.replace(NOW, clock)
+        self.plan.sql = sql
         return self.plan
 
     # ------------------------------------------------------------------ parameters
@@ -398,6 +413,8 @@ class Compiler:
         if not isinstance(named, GraphQLObjectType):
             raise Decline(f"{parent.name}.{name} returns an interface or union")
         nullable = not is_non_null_type(field_def.type)
+        if isinstance(form, Embedded):
+            return self.embedded(form, scope, field_def, definition, named, nodes, nullable)
         if isinstance(form, ToOne):
             return self.to_one(form, scope, named, nodes, nullable)
         if isinstance(form, ListOf):
@@ -461,6 +478,8 @@ class Compiler:
     ) -> str:
         model = getattr(parent.extensions.get("strawberry-definition").origin, SQL_MODEL, None)  # type: ignore[union-attr]
         named = get_named_type(graphql_type)
+        if isinstance(form, Expression) and form.json:
+            return form.sql
         if isinstance(form, Expression):
             value = form.sql
         elif form is None and definition.python_name == "id" and model is not None:
@@ -527,6 +546,36 @@ class Compiler:
         body = self.object(target, table, self.sub_selections(nodes))
         found = f"(SELECT {body} FROM {table} WHERE {table}.id = {key})"
         return f"coalesce({found}, 'null')" if nullable else found
+
+    def embedded(
+        self,
+        form: Embedded,
+        scope: str,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        target: GraphQLObjectType,
+        nodes: list[FieldNode],
+        nullable: bool,
+    ) -> str:
+        if form.without_arguments and nodes[0].arguments:
+
+            def no_arguments(arguments: dict[str, Any], _: CompileContext) -> bool:
+                if any(value is not None for value in arguments.values()):
+                    raise ValueError("an argument is given")
+                return True
+
+            self.source(field_def, nodes[0], definition, no_arguments)
+        name = form.name or scope
+        body = self.object(target, name, self.sub_selections(nodes))
+        if form.source is not None:
+            body = f"(SELECT {body} FROM {form.source} AS {name})"
+        if form.present is not None:
+            body = f"CASE WHEN {form.present} THEN {body} END"
+        if nullable:
+            body = f"coalesce({body}, 'null')"
+        if form.stored is not None:  # the marker makes the whole answer void (plans.answered)
+            body = f"CASE WHEN {form.stored} THEN {body} ELSE {literal(UNANSWERED)} END"
+        return body
 
     def list_of(
         self, form: ListOf, scope: str, target: GraphQLObjectType, nodes: list[FieldNode]
@@ -638,18 +687,28 @@ class Compiler:
         return "(" + " OR ".join(clauses) + ")"
 
     def conditions(
-        self, source: int, request: ListRequest, filters: Sequence[Filter] | None = None
+        self,
+        source: int,
+        request: ListRequest,
+        filters: Sequence[Filter] | None = None,
+        apart: list[list[str]] | None = None,
     ) -> list[str]:
+        """The filters' SQL; a filter with `sql_apart` (disjoint alternatives, each
+        counted through its own index) adds those to `apart` when it is given."""
         where = []
         for item in request.filters if filters is None else filters:
             value = getattr(request.query, item.field)
             if value is None:
                 continue
-            found = item.sql(
-                value,
-                request.query,
-                lambda sql_type, extract: self.param(source, sql_type, lambda r: extract(r.query)),
-            )
+
+            def param(sql_type: str, extract: Callable[[Any], Any]) -> str:
+                return self.param(source, sql_type, lambda r: extract(r.query))
+
+            alternatives = getattr(item, "sql_apart", None)
+            if apart is not None and alternatives is not None:
+                apart.append(alternatives(value, request.query, param))
+                continue
+            found = item.sql(value, request.query, param)
             if found is not None:
                 where.append(found)
             elif item.condition(value, request.query) is not None:
@@ -667,11 +726,22 @@ class Compiler:
     ) -> str:
         table = self.table(form.model, scope)
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
-        where = self.conditions(source, request)
+        apart: list[list[str]] = []
+        where = self.conditions(source, request, apart=apart)
         if form.parent_key is not None:
             where.insert(0, f"{table}.{form.parent_key} = {scope}.id")
         where[:0] = form.where
-        total = f"SELECT count(*) FROM {table} WHERE {' AND '.join(where) or 'true'}"
+        # One count per alternative of the first filter counted apart, summed (no row
+        # matches two): resolvers.pagination.count_rows_apart.
+        where += ["(" + " OR ".join(a or ["false"]) + ")" for a in apart[1:]]
+        counted = [[*where, a] for a in apart[0]] if apart else [where]
+        total = (
+            " + ".join(
+                f"(SELECT count(*) FROM {table} WHERE {' AND '.join(w) or 'true'})" for w in counted
+            )
+            or "0"
+        )
+        where += ["(" + " OR ".join(a or ["false"]) + ")" for a in apart[:1]]
         ordering = request.ordering
         keys = [sort_sql(k) for k in ordering.keys]
         if request.page.after is not None:

@@ -19,7 +19,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.types.field import StrawberryField
 
 from resolvers.compiled.compiler import ArgumentCheck, Compiler, Decline, Plan
-from resolvers.compiled.forms import CompileContext
+from resolvers.compiled.forms import UNANSWERED, CompileContext
 from resolvers.pagination import Sessions
 
 log = logging.getLogger("cx360.compiled")
@@ -110,12 +110,18 @@ class PlanCache:
             return Declined("the compiler failed on this query (see the server log)")
 
 
-async def run_plan(sessions: Sessions, ready: Ready) -> str:
-    """The statement's one text value: the response's `data`, as JSON."""
+def answered(data: Any) -> str | None:
+    """The statement's `data` JSON, or None when it is no answer to send: NULL text (a
+    NULL part nulls the whole text) or a part only the resolvers can give (UNANSWERED,
+    e.g. a customer whose health is not stored yet)."""
+    if not isinstance(data, str) or UNANSWERED in data:
+        return None
+    return data
+
+
+async def run_plan(sessions: Sessions, ready: Ready) -> str | None:
+    """The statement's one text value: the response's `data`, as JSON (see `answered`)."""
     async with sessions() as session:
         connection = await session.connection()
         result = await connection.exec_driver_sql(ready.plan.sql, ready.parameters)
-        data = result.scalar_one()
-    if not isinstance(data, str):  # a NULL part nulls the whole text: never send that
-        raise ValueError("the compiled statement returned no JSON text")
-    return data
+        return answered(result.scalar_one())
