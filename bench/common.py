@@ -69,7 +69,7 @@ async def server(url: str, **settings: str) -> AsyncIterator[int]:
     )
     try:
         async with httpx.AsyncClient() as probe:
-            for _ in range(200):
+            for _ in range(1200):  # up to 60 s: a loaded machine starts slowly
                 try:
                     await probe.get(f"http://127.0.0.1:{port}/healthz")
                     break

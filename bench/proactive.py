@@ -29,19 +29,23 @@ is dropped at the end unless `--keep` or `--reuse`.
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any
 
 import asyncpg
 import httpx
+import sqlalchemy as sa
 from asgi_lifespan import LifespanManager
 from common import CX360, DEFAULT_ADMIN_URL, plain_dsn, server
 from graphql import parse
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
 from api.db import create_engine, create_session_factory
@@ -50,8 +54,10 @@ from api.settings import Settings
 from models import Role
 from models.types import set_clock, utc_now
 from resolvers import keys
+from resolvers import seed as demo
 from resolvers.compiled.forms import CompileContext
 from resolvers.compiled.plans import Declined
+from resolvers.filters import POSTGRES
 
 DATABASE = "cx360_bench_proactive"
 WARM_UP = 10
@@ -97,10 +103,10 @@ async def fresh_database(admin_url: str, customers: int, reuse: bool) -> str:
         await admin.close()
     env = {"CX360_DATABASE_URL": url}
     started = time.perf_counter()
-    for command in ([CX360, "migrate"], [CX360, "seed", "--customers", str(customers)]):
-        process = await asyncio.create_subprocess_exec(*command, env={**os.environ, **env})
-        if await process.wait() != 0:
-            raise SystemExit(f"{' '.join(command)} failed")
+    process = await asyncio.create_subprocess_exec(CX360, "migrate", env={**os.environ, **env})
+    if await process.wait() != 0:
+        raise SystemExit("cx360 migrate failed")
+    await copy_seed(url, customers)
     print(f"seeded {customers} customers in {time.perf_counter() - started:.0f} s")
     connection = await asyncpg.connect(plain_dsn(url))
     try:
@@ -113,6 +119,67 @@ async def fresh_database(admin_url: str, customers: int, reuse: bool) -> str:
         await connection.close()
     print("rows: " + ", ".join(f"{table} {n:,}" for table, n in counts.items()))
     return url
+
+
+class _Defaults:
+    """What a Python-side column default is given (SQLAlchemy's execution context)."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
+
+    def get_current_parameters(self) -> dict[str, Any]:
+        return self.row
+
+
+def copy_records(
+    table: sa.Table, rows: list[dict[str, Any]]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The rows as `INSERT` would send them (Python-side defaults filled in, values bound
+    as the column types bind them), for COPY: columns and records."""
+    given = set().union(*(row.keys() for row in rows)) if rows else set()
+    columns = [c for c in table.columns if c.name in given or (c.default is not None)]
+    records = []
+    for row in rows:
+        values = []
+        for column in columns:
+            if column.name in row:
+                value = row[column.name]
+            else:
+                default: Any = column.default
+                value = default.arg(_Defaults(row)) if default.is_callable else default.arg
+            column_type = column.type
+            if value is not None and isinstance(column_type, sa.types.TypeDecorator):
+                value = column_type.process_bind_param(value, POSTGRES)
+            if isinstance(value, Enum):
+                value = value.value
+            elif value is not None and isinstance(column_type, sa.JSON):
+                value = json.dumps(value)
+            values.append(value)
+        records.append(tuple(values))
+    return [c.name for c in columns], records
+
+
+async def copy_seed(url: str, customers: int) -> None:
+    """`cx360 seed`'s rows (resolvers.seed.generate, same seed and anchor) loaded with
+    COPY instead of INSERT, then the same stored state (health, follow-ups, SLA states,
+    next-best-actions, with their next checks) in the same transaction."""
+    anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    started = time.perf_counter()
+    data = demo.generate(customers, 42, anchor)
+    print(f"  generated {data.row_count:,} rows in {time.perf_counter() - started:.0f} s")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("SELECT 1"))  # the transaction has begun
+            raw: Any = (await connection.get_raw_connection()).driver_connection
+            for table, rows in data.tables():
+                columns, records = copy_records(table, rows)
+                await raw.copy_records_to_table(table.name, records=records, columns=columns)
+            print(f"  copied in {time.perf_counter() - started:.0f} s")
+            await demo.store_state(AsyncSession(bind=connection), data)
+    finally:
+        await engine.dispose()
+    print(f"  stored state in {time.perf_counter() - started:.0f} s")
 
 
 async def drop_database(admin_url: str) -> None:
@@ -128,8 +195,9 @@ async def bench_keys(url: str) -> dict[Role, str]:
     engine = create_engine(url)
     try:
         sessions = create_session_factory(engine)
+        run = uuid.uuid4().hex[:6]  # a reused database keeps earlier runs' keys
         return {
-            role: (await keys.create_key(sessions, f"bench-{role.value.lower()}", role)).token
+            role: (await keys.create_key(sessions, f"bench-{role.value.lower()}-{run}", role)).token
             for role in (Role.ANALYST, Role.SUPPORT, Role.ADMIN)
         }
     finally:
