@@ -176,6 +176,9 @@ async def copy_seed(url: str, customers: int) -> None:
                 columns, records = copy_records(table, rows)
                 await raw.copy_records_to_table(table.name, records=records, columns=columns)
             print(f"  copied in {time.perf_counter() - started:.0f} s")
+            # Statistics of the rows just loaded (ANALYZE sees this transaction's rows):
+            # without them the stored-state statements get plans for empty tables.
+            await connection.execute(sa.text("ANALYZE"))
             await demo.store_state(AsyncSession(bind=connection), data)
     finally:
         await engine.dispose()
