@@ -1,1 +1,1 @@
-"""HTTP edge of cx360: ASGI app, settings, authentication, request context and CLI."""
+"""HTTP edge of cx360: ASGI app, settings, authentication, the context (requests, workers), CLI."""

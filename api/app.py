@@ -20,8 +20,13 @@ from api.bulk_worker import BulkWorker
 from api.db import create_engine, create_session_factory, is_sqlite
 from api.failures import FailureAnswers
 from api.fast_reads import FastReads
+from api.fast_writes import FastWrites
 from api.graphiql import ASSETS_PATH, STATIC
 from api.graphql import GraphQLEndpoint
+from api.insights import ASSETS_PATH as INSIGHTS_ASSETS
+from api.insights import PATH as INSIGHTS_PATH
+from api.insights import STATIC as INSIGHTS_STATIC
+from api.insights import insights
 from api.observability import (
     RequestObserver,
     install_log_guard,
@@ -29,13 +34,15 @@ from api.observability import (
     process_stopped,
 )
 from api.ratelimit import cost_buckets
+from api.read_audit import ReadAuditWriter
 from api.redis_link import RedisLink, change_feed
 from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
 from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker
 from resolvers import follow_ups
-from schema.compiled import CompiledPlans
+from resolvers.read_audit import ReadAuditLog
+from schema.compiled.extension import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
 
@@ -105,6 +112,7 @@ def create_app(
         app.state.write_engine = write_engine
         app.state.statement_engine = statement_engine
         app.state.engines = engines
+        # Which factory serves what: api/context.py.
         app.state.primary_sessions = create_session_factory(engine)
         app.state.sessions = create_session_factory(read_engine)
         app.state.statement_sessions = create_session_factory(statement_engine)
@@ -123,6 +131,12 @@ def create_app(
             redis_link,
         )
         app.state.plans = plans  # the compiled path's plan cache (tests look into it)
+        # The read audit writes through an engine of its own (one connection, IMMEDIATE on
+        # SQLite): its batches take no request's connection and are no request's statements.
+        audit_engine = create_engine(settings.database_url, 1, writer=True)
+        app.state.read_audit = ReadAuditLog(
+            create_session_factory(audit_engine), settings.read_audit
+        )
         app.state.changes = change_feed(settings.redis_url, settings.redis_prefix, redis_link)
         await app.state.changes.start(app.state.primary_sessions)
         worker = WebhookWorker(settings, schema, app.state) if settings.webhooks else None
@@ -138,6 +152,8 @@ def create_app(
         if settings.bulk_operations:
             await bulk.start()
         app.state.bulk_worker = bulk
+        audit_writer = ReadAuditWriter(settings, app.state, app.state.read_audit)
+        await audit_writer.start()
         try:
             yield
         finally:
@@ -146,14 +162,18 @@ def create_app(
                 await scheduler.close()
             if worker is not None:
                 await worker.close()
+            await audit_writer.close()  # after every task that records reads
             await app.state.changes.close()
             await app.state.budget.close()
-            for used in engines:
+            for used in (*engines, audit_engine):
                 await used.dispose()
             process_stopped()
 
     graphql = GraphQLEndpoint(
-        schema, settings, FastReads(schema, settings, plans) if fast_reads else None
+        schema,
+        settings,
+        FastReads(schema, settings, plans) if fast_reads else None,
+        FastWrites(schema, settings) if settings.fast_writes and tracer_provider is None else None,
     )
     app = Starlette(
         routes=[
@@ -165,6 +185,9 @@ def create_app(
             Route("/bulk/operations/{key}", download, methods=["GET"]),
             Route("/bulk/uploads/{key}", upload, methods=["PUT"]),
             Mount(ASSETS_PATH, StaticFiles(directory=STATIC), name="graphiql-assets"),
+            # The analysts' charts page: static, the data comes over /graphql with a key.
+            Route(INSIGHTS_PATH, insights, methods=["GET"]),
+            Mount(INSIGHTS_ASSETS, StaticFiles(directory=INSIGHTS_STATIC), name="insights-assets"),
         ],
         middleware=[Middleware(RequestObserver), Middleware(FailureAnswers)],
         lifespan=lifespan,

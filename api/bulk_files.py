@@ -82,11 +82,23 @@ async def _owned(request: Request, kind: str) -> Any:
     return found
 
 
+def _gone(config: BulkConfig, after: str, then: str) -> Refusal:
+    hours = config.retention.total_seconds() / 3600
+    return Refusal(
+        410,
+        "GONE",
+        f"The file was deleted {hours:g} hours after {after} "
+        f"(CX360_BULK_FILE_RETENTION_HOURS): {then}.",
+    )
+
+
 async def download(request: Request) -> Response:
     """GET /bulk/operations/{key}: a COMPLETED operation's file (JSONL)."""
     try:
         found = await _owned(request, OPERATIONS)
         config: BulkConfig = request.app.state.bulk
+        if found.files_deleted_at is not None:
+            raise _gone(config, "the operation finished", "run the operation again")
         path = file_of(config.root, OPERATIONS, found.id)
         if found.status != "COMPLETED" or not path.exists():
             raise Refusal(409, "NOT_READY", "The operation has not COMPLETED: no file to serve.")
@@ -104,6 +116,8 @@ async def upload(request: Request) -> Response:
     )
     try:
         found = await _owned(request, UPLOADS)
+        if found.files_deleted_at is not None:
+            raise _gone(config, "its URL expired", "stage a new upload")
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise too_large

@@ -24,6 +24,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import orjson
@@ -32,21 +33,30 @@ from graphql import GraphQLError
 from starlette.datastructures import State
 
 from api.background import cancel
-from api.context import Viewer
+from api.context import Viewer, build_context
+from api.db import is_sqlite
 from api.failures import is_unavailable, log_failure
-from api.job_context import background_context
+from api.fast_writes import MAY_WRITE, Known, recognise
 from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import BulkKind, BulkOperation, BulkStatus
 from models.types import utc_now
-from resolvers.bulk import documents, operations
+from resolvers import touchpoint_writes
+from resolvers.bulk import operations
 from resolvers.bulk.files import OPERATIONS, UPLOADS, BulkConfig, JsonlAppender, file_of, read_lines
 from resolvers.keys import active_key_by_id
-from resolvers.writes import UserErrors
+from resolvers.writes import Actor, UserErrors, run
+from schema import bulk_documents
 from schema.bulk import export_plan
+from schema.limits import query_cost
+from schema.touchpoint_mutations import fast_touchpoints, writable_items
 
 log = logging.getLogger("cx360.bulk")
 IMPORT_CHUNK = 50
+
+
+# Told the job's row after each progress commit (the `cx360 export` progress bar).
+Progress = Callable[[BulkOperation], None]
 
 
 class JobFailed(Exception):
@@ -74,19 +84,35 @@ def _error_path(error: GraphQLError) -> list[str] | None:
 class Job:
     """One claimed job: its lease, renewed with each progress commit and in between."""
 
-    def __init__(self, operation: BulkOperation, lease: timedelta, write_sessions: Any) -> None:
+    def __init__(
+        self,
+        operation: BulkOperation,
+        lease: timedelta,
+        write_sessions: Any,
+        retention: timedelta,
+        progress: Progress | None = None,
+    ) -> None:
         self.operation = operation
         self.lease = lease
+        self.retention = retention
         self.write_sessions = write_sessions
+        self.progress = progress
         self.lock = asyncio.Lock()
 
     async def commit(self, finish: BulkStatus | None = None, **progress: Any) -> None:
         async with self.lock:
             renewed = await operations.renew(
-                self.write_sessions, self.operation, self.lease, finish, **progress
+                self.write_sessions,
+                self.operation,
+                self.lease,
+                self.retention,
+                finish,
+                **progress,
             )
         if not renewed:
             raise Lost
+        if self.progress is not None and progress:
+            self.progress(self.operation)
 
     async def heartbeat(self) -> None:
         while True:
@@ -130,7 +156,17 @@ class BulkWorker:
         operation = await operations.claim_next(write_sessions, utc_now(), self.lease)
         if operation is None:
             return False
-        job = Job(operation, self.lease, write_sessions)
+        await self.run(operation)
+        return True
+
+    async def run(self, operation: BulkOperation, progress: Progress | None = None) -> None:
+        """Runs a job this process claimed to its end: COMPLETED, FAILED, or stopped
+        because it was canceled or taken over (then `operation` is as last committed).
+
+        Raises only when the database is unavailable: the lease runs out and a later
+        claim resumes the job."""
+        write_sessions = self.state.write_sessions
+        job = Job(operation, self.lease, write_sessions, self.config.retention, progress)
         heartbeat = asyncio.create_task(job.heartbeat())
         try:
             await self._run_job(job)
@@ -149,7 +185,6 @@ class BulkWorker:
                 await job.commit(BulkStatus.FAILED, error_code="INTERNAL_SERVER_ERROR")
         finally:
             await cancel([heartbeat])
-        return True
 
     async def _run_job(self, job: Job) -> None:
         operation = job.operation
@@ -165,7 +200,7 @@ class BulkWorker:
     async def _execute(
         self, viewer: Viewer, document: str, variables: dict[str, Any]
     ) -> tuple[Any, list[GraphQLError]]:
-        context = background_context(self.state, viewer, self.budget)
+        context = build_context(self.state, viewer, self.budget)
         result = await self.schema.execute(
             document, variable_values=variables, context_value=context
         )
@@ -219,9 +254,12 @@ class BulkWorker:
     async def _import(self, job: Job, viewer: Viewer) -> None:
         operation = job.operation
         try:
-            name, document = documents.import_document(self.schema._schema, operation.document)
+            name, document = bulk_documents.import_document(self.schema._schema, operation.document)
         except UserErrors as problem:
             raise JobFailed("INVALID", problem.errors[0].message) from None
+        known = None
+        if not is_sqlite(self.settings.database_url) and MAY_WRITE.allows(viewer.role):
+            known = recognise(self.schema, self.settings, operation.document)
         assert operation.upload_id is not None
         source = file_of(self.config.root, UPLOADS, operation.upload_id)
         if not source.exists():
@@ -232,16 +270,20 @@ class BulkWorker:
         try:
             offset, line = int(operation.cursor or 0), operation.lines_done
             failed = operation.error_count
+            chunk = IMPORT_CHUNK if known is None else self.settings.bulk_copy_lines
             while True:
-                lines, offset = await asyncio.to_thread(read_lines, source, offset, IMPORT_CHUNK)
-                for text in lines:
+                lines, offset = await asyncio.to_thread(read_lines, source, offset, chunk)
+                if known is None:
+                    found = [await self._import_line(viewer, name, document, t) for t in lines]
+                else:
+                    found = await self._copy_lines(viewer, known, name, document, lines)
+                for errors in found:
                     line += 1
-                    errors = await self._import_line(viewer, name, document, text)
                     for error in errors:
                         report.write({"line": line, **error})
                     failed += 1 if errors else 0
                 size = await asyncio.to_thread(report.sync)
-                done = len(lines) < IMPORT_CHUNK
+                done = len(lines) < chunk
                 await job.commit(
                     BulkStatus.COMPLETED if done else None,
                     cursor=str(offset),
@@ -254,6 +296,72 @@ class BulkWorker:
                     return
         finally:
             report.close()
+
+    def _batch(self, known: Known, text: bytes) -> touchpoint_writes.LineBatch | None:
+        """The line's batch as the mutation would check it, or None when the full pipeline
+        must run the line (no JSON object, other variables, values GraphQL may refuse)."""
+        try:
+            variables = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(variables, dict) or set(variables) != {known.variable}:
+            return None
+        cost = query_cost(self.schema._schema, known.document, known.operation_name, variables)
+        touchpoints = fast_touchpoints(variables[known.variable])
+        if touchpoints is None or cost > self.settings.max_query_cost:
+            return None
+        return writable_items(touchpoints)
+
+    async def _copy_lines(
+        self, viewer: Viewer, known: Known, name: str, document: str, lines: list[bytes]
+    ) -> list[list[dict[str, Any]]]:
+        """Each line's errors, its events stored through COPY (resolvers/touchpoint_writes.py
+        `record_lines`), a transaction per run of up to COPY_EVENTS events; a line the
+        fast check cannot take runs through the schema, in its place in the order."""
+        found: list[list[dict[str, Any]]] = [[] for _ in lines]
+        pending: list[tuple[int, touchpoint_writes.LineBatch]] = []
+        writer = Actor(key_id=viewer.key_id, key_name=viewer.key_name, role=viewer.role)
+
+        async def flush() -> None:
+            batches = [batch for _, batch in pending]
+            try:
+                stored = await run(
+                    self.state.write_sessions,
+                    writer,
+                    self.state.changes,
+                    partial(touchpoint_writes.record_lines, lines=batches),
+                )
+                outcome = stored.errors
+            except UserErrors as failure:  # a conflict that outlasted the retries
+                outcome = [failure.errors] * len(batches)
+            for (index, _), problems in zip(pending, outcome, strict=True):
+                found[index] = [
+                    {
+                        "path": list(p.field) if p.field is not None else None,
+                        "message": p.message,
+                        "code": p.code,
+                    }
+                    for p in problems
+                ]
+            pending.clear()
+
+        events = 0
+        for index, text in enumerate(lines):
+            batch = self._batch(known, text) if text.strip() else None
+            if batch is None:
+                if pending:
+                    await flush()
+                    events = 0
+                found[index] = await self._import_line(viewer, name, document, text)
+                continue
+            pending.append((index, batch))
+            events += len(batch.items)
+            if events >= touchpoint_writes.COPY_EVENTS:
+                await flush()
+                events = 0
+        if pending:
+            await flush()
+        return found
 
     async def _import_line(
         self, viewer: Viewer, name: str, document: str, text: bytes
@@ -279,7 +387,7 @@ class BulkWorker:
             for error in errors
         ]
         payload = (data or {}).get(name) or {}
-        for problem in payload.get(documents.USER_ERRORS, None) or []:
+        for problem in payload.get(bulk_documents.USER_ERRORS, None) or []:
             found.append(
                 {
                     "path": problem.get("field"),
@@ -292,7 +400,7 @@ class BulkWorker:
 
 async def _emit(
     node: dict[str, Any],
-    plan: documents.ConnectionPlan,
+    plan: bulk_documents.ConnectionPlan,
     parent: str | None,
     out: JsonlAppender,
     page: Callable[[str, dict[str, Any]], Awaitable[Any]],

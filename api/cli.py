@@ -1,4 +1,4 @@
-"""`cx360`: serve, migrate, seed and manage API keys.
+"""`cx360`: serve, migrate, seed, manage API keys, import and export.
 
 Results a script may capture (a new key) go alone to stdout; messages go to stderr.
 """
@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from typer._click import exceptions as click_errors
 
 from api.cli_errors import CommandError, explain, without_password
+from api.cli_export import export
 from api.db import database
 from api.observability import json_log_config
 from api.settings import Settings, get_settings
@@ -629,6 +630,7 @@ def import_touchpoints(
                     items,
                     batch_size,
                     lambda n: progress.advance(task, n),
+                    copy=not is_sqlite(url),
                 )
             messages.print(f"imported {file.name}: {created} created, {duplicates} duplicates")
             sys.stdout.write(json.dumps({"created": created, "duplicates": duplicates}) + "\n")
@@ -638,3 +640,6 @@ def import_touchpoints(
                 await writer.dispose()
 
     _run(main())
+
+
+app.command("export")(export)

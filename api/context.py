@@ -1,9 +1,30 @@
-"""The typed per-request context every resolver receives."""
+"""The typed context every resolver receives, and the one place it is built (`build_context`).
+
+Which session factory serves what (all on `app.state`, made in api/app.py's lifespan):
+
+- `sessions`: a request's reads (loaders, lists); the replica when one is set.
+- `read_statement_sessions`: one-statement reads of the compiled path; the replica when
+  one is set (autocommit on PostgreSQL).
+- `primary_sessions`: the primary, for reads that must see the latest writes: a
+  mutation's reads, subscription events, the workers' reads.
+- `statement_sessions`: one-statement reads on the primary (the key lookup); autocommit
+  on PostgreSQL.
+- `write_sessions`: every write (mutations, the webhook and bulk workers, the
+  scheduler), on the primary; on SQLite its transactions begin IMMEDIATE.
+
+Background tasks (the webhook worker's payloads, the bulk worker's jobs) run GraphQL on
+the primary only: they act on what was just committed, which a replica may not have yet.
+The scheduler runs no GraphQL: it writes through `write_sessions` and asks when its next
+round is due through `primary_sessions`.
+"""
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from starlette.datastructures import State
+from starlette.responses import Response
 
 from api.ratelimit import CostBuckets
 from models import Role
@@ -12,6 +33,7 @@ from resolvers.bulk.files import BulkConfig
 from resolvers.changes import ChangeFeed
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+from resolvers.read_audit import ReadAuditLog, ReadNotes
 from resolvers.webhooks.url_policy import UrlPolicy
 
 
@@ -60,5 +82,46 @@ class Context:
     now: datetime = field(default_factory=utc_now)
     # Bulk operations' files and limits (none in background tasks: they start no jobs).
     bulk: BulkConfig | None = None
+    # The unmasked personal fields this response showed (schema/read_audit.py records
+    # them in `read_audit`, the process's buffer, when the response is complete).
+    read_notes: ReadNotes = field(default_factory=ReadNotes)
+    read_audit: ReadAuditLog | None = None
     # Writes keep stored health, SLA states and actions current (Settings.proactive_upkeep).
     upkeep: bool = True
+
+
+def build_context(
+    state: State,
+    viewer: Viewer,
+    budget: CostBuckets,
+    loaders: Loaders | None = None,
+    response: Any = None,
+    **request: Any,
+) -> Context:
+    """The context of a request or, without `loaders`, of a background task.
+
+    A request gives its `loaders` (reading `state.sessions`, bounded to the request's
+    connections), the HTTP `response`, and in `request` its id, error codes, log fields,
+    webhook URL policy, `now` and bulk config. A background task (webhook payloads, bulk
+    jobs) gives none of these: it reads the primary, charged to `budget` rather than the
+    key's own bucket. Both record the personal data they show in `state.read_audit`.
+    """
+    if loaders is None:  # a background task: everything on the primary
+        loaders = Loaders(state.primary_sessions)
+        sessions, read_statement_sessions = state.primary_sessions, state.statement_sessions
+    else:
+        sessions, read_statement_sessions = loaders.sessions, state.read_statement_sessions
+    return Context(
+        viewer=viewer,
+        sessions=sessions,
+        write_sessions=state.write_sessions,
+        loaders=loaders,
+        statement_sessions=state.statement_sessions,
+        read_statement_sessions=read_statement_sessions,
+        primary_sessions=state.primary_sessions,
+        budget=budget,
+        changes=state.changes,
+        response=response if response is not None else Response(),
+        read_audit=getattr(state, "read_audit", None),  # none in a state without the audit
+        **request,
+    )

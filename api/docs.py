@@ -14,6 +14,7 @@ from schema.permissions import (
     CanRead,
     CanWrite,
     Masked,
+    ReadAudited,
     SeesPersonalData,
     may_read,
 )
@@ -79,6 +80,39 @@ only those kinds, and a selection of a kind the role may not read (`... on Ticke
 matches nothing. Webhook payloads are rendered under the endpoint's role, and an endpoint
 may not subscribe to changes of records its role may not read.
 
+## Read audit
+
+Reading personal data is itself recorded. Every response that shows a customer's
+unmasked {audited} to a key adds one entry per customer: the key (name and role), the
+customer, which of those fields, when, and the operation's name (as sent, or the
+document's). Never a value. Both read paths record identically (the resolvers note each
+value they return; the compiled statement marks each value it writes, and the marks are
+taken out before the text is sent); so do queries and mutations over HTTP or WebSocket,
+each subscription event, each page of a bulk export (under the key that started it;
+`cx360 export` likewise, under the key it runs as, its entries written before it exits;
+not the dry run that checks the query, which nobody is shown), `exportCustomer` (email
+and phone of the person and of the records merged into them, survey comments), and
+webhook payloads (key name `webhooks`, the endpoints' role, operation `WebhookPayload`).
+A null, masked or hidden value records nothing.
+
+ADMIN reads the entries with `readAudit` (newest first; filters `customerId`, `keyName`,
+`from`, `to`). They are kept 400 days: the scheduler deletes older ones. Erasing a
+customer keeps their entries, with `customer: null`; an entry holds no personal data
+of its own.
+
+What holds: responses only append their entries to a buffer in their server process; a
+background task writes it (one COPY or executemany) at least every
+`CX360_READ_AUDIT_FLUSH_SECONDS` (default 1 s), and as soon as 5,000 entries wait. A
+process that stops normally (SIGTERM, SIGINT) writes everything pending before it exits,
+after its requests, subscriptions, webhook and bulk tasks have ended. A failed write
+(the database away) keeps the entries and retries every round, up to 200,000 per process;
+beyond that the oldest are dropped and an error is logged. `readAudit` first writes its
+own process's pending entries; other processes' show within the flush interval. What
+does not hold: a process killed without its shutdown (SIGKILL, out of memory, power
+loss) loses the entries of responses it sent within the last flush interval; and an
+entry may be recorded for a response the client never received. `CX360_READ_AUDIT=0`
+turns recording off (to measure its cost); GDPR Art. 15 and SOC 2 answers need it on.
+
 ## Ids
 
 A global id of another type, or of nothing, reads as a missing object. `node` and
@@ -142,7 +176,19 @@ def security_markdown() -> str:
         if any(NODE_AREAS[k] not in READS[r] for k in KINDS)
     )
     kinds = f"all kinds, but {kinds}" if kinds else "every kind for every role"
+    audited = [
+        f"`{type_name}.{field_name}`"
+        for type_name, named in sorted(graphql_schema.type_map.items())
+        if isinstance(named, GraphQLObjectType) and not type_name.startswith("__")
+        for field_name, field in named.fields.items()
+        if any(
+            isinstance(e, ReadAudited)
+            for e in getattr(field.extensions.get("strawberry-definition"), "extensions", None)
+            or ()
+        )
+    ]
     return SECURITY_TEMPLATE.format(
+        audited=", ".join(audited),
         arguments="\n".join([header.replace("field", "argument", 1), rule, *arguments]),
         timeline_kinds=kinds,
         matrix="\n".join([header, rule, *guarded]),

@@ -1,6 +1,6 @@
 """Known compiled reads answered in one statement, around strawberry rather than through it.
 
-Once a document has been answered by the compiled path (schema/compiled.py), everything
+Once a document has been answered by the compiled path (schema/compiled/extension.py), everything
 strawberry did for it is settled: parsed, validated, within the depth, alias, token and
 directive limits, a query and not introspection. When the same document comes again
 from a key seen before, this path binds the cached plan, costs and rate-limits the
@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.utils.operation import get_first_operation
 
 from api.auth import Unauthenticated
 from api.context import Viewer
@@ -30,9 +31,11 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined, Ready, answered, run_plan
+from resolvers.compiled.statement import answered, run_statement
 from resolvers.keys import usable_at
-from schema.compiled import CompiledPlans
+from resolvers.read_audit import Reader, ReadNotes, unmark
+from schema.compiled.extension import CompiledPlans
+from schema.compiled.plans import Declined, Ready
 from schema.limits import cost_report, query_cost
 from schema.warnings import candidates, parsed, warnings
 
@@ -64,6 +67,23 @@ class FastReads:
                 self.schema._schema, document, operation_name, variables
             )
         return cost
+
+    @staticmethod
+    def _audited(
+        state: Any, viewer: Viewer, document: DocumentNode, operation_name: str | None, data: str
+    ) -> str:
+        """The text without the read audit's marks, its reads recorded as the full
+        pipeline's ReadAuditRecorder does (the same operation name: as sent, or the
+        document's first operation's)."""
+        notes = ReadNotes()
+        data = unmark(data, notes)
+        if notes and state.read_audit is not None:
+            if operation_name is None:
+                first = get_first_operation(document)
+                operation_name = first.name.value if first and first.name else None
+            reader = Reader(viewer.key_id, viewer.key_name, viewer.role)
+            state.read_audit.record(reader, operation_name, notes.take())
+        return data
 
     def remember(self, digest: str, viewer: Viewer) -> None:
         self.viewers[digest] = viewer
@@ -109,6 +129,7 @@ class FastReads:
             return None
         if not isinstance(data, str):
             return None
+        data = self._audited(state, viewer, document, operation_name, data)
         request.scope["state"]["viewer"] = viewer
         request.scope["state"]["log_fields"]["read_path"] = "compiled"
         READ_PATH.labels("compiled").inc()
@@ -151,7 +172,8 @@ async def _answer(state: Any, ready: Ready, digest: str) -> tuple[str, bool, Any
     key = await _run(primary, "SELECT NULL::text", (), digest)
     if key is None:
         return None
-    data = await run_plan(state.read_statement_sessions, ready)  # None: the full pipeline
+    # None: the full pipeline answers.
+    data = await run_statement(state.read_statement_sessions, ready.plan.sql, ready.parameters)
     return key[0], key[1], data
 
 

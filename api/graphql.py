@@ -57,8 +57,9 @@ from strawberry.types.unset import UnsetType
 from strawberry.utils.aio import aclosing
 
 from api.auth import Unauthenticated, authenticate, bearer_token
-from api.context import NOT_YET_AUTHENTICATED, Context, Viewer
+from api.context import NOT_YET_AUTHENTICATED, Context, Viewer, build_context
 from api.fast_reads import FastReads
+from api.fast_writes import FastWrites
 from api.graphiql import graphiql_response
 from api.observability import observe_batch, record_operation
 from api.settings import Settings
@@ -69,6 +70,7 @@ from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
+from resolvers.read_audit import ReadNotes
 
 log = logging.getLogger("cx360.websocket")
 
@@ -263,6 +265,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         record = self.logged.get(operation.id) or SocketOperation(uuid.uuid4().hex, None)
         context = replace(self.context, request_id=record.request_id, error_codes=[])
         context.log_fields = {}
+        context.read_notes = ReadNotes()  # each operation's events record their own reads
         try:
             results = await self.schema.stream(
                 operation.query,
@@ -330,7 +333,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(
-        self, schema: BaseSchema, settings: Settings, fast: FastReads | None = None
+        self,
+        schema: BaseSchema,
+        settings: Settings,
+        fast: FastReads | None = None,
+        fast_writes: FastWrites | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -345,12 +352,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.settings = settings
         # Known compiled reads, answered in one statement (api/fast_reads.py).
         self.fast = fast
+        # Plain recordTouchpoints batches, without argument conversion (api/fast_writes.py).
+        self.fast_writes = fast_writes
         self.webhook_urls = webhook_url_policy(settings)
         self.bulk = bulk_config(
             settings.bulk_dir,
             settings.bulk_url_ttl_seconds,
             settings.bulk_upload_max_bytes,
             settings.max_query_cost,
+            settings.bulk_file_retention_hours,
         )
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
@@ -458,7 +468,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             )
         query = payload.get("query")
         state["operation"] = payload.get("operationName") or _named_operation(query)
-        _check_document(query, payload.get("variables"), limit)
+        # JSON text holds a NUL only as the escape \u0000: without one, nothing to look for.
+        checked = payload.get("variables") if b"\\u0000" in body else None
+        _check_document(query, checked, limit)
         return payload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -476,7 +488,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 async with asyncio.timeout(self.settings.request_timeout_seconds):
                     found = None
                     fast, digest = self.fast, None
-                    if fast is not None and payload is not None:
+                    if self.fast_writes is not None and payload is not None:
+                        found = await self.fast_writes.answer(request, payload, authorization)
+                    if found is None and fast is not None and payload is not None:
                         digest = key_digest(bearer_token(authorization))
                         found = await fast.answer(request, payload, digest)
                     if found is not None:
@@ -570,17 +584,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         loaders = Loaders(
             state.sessions, observe_batch, self.settings.database_connections_per_request
         )
-        return Context(
-            viewer=viewer,
-            sessions=loaders.sessions,  # bounded per request, as the loaders' own
-            write_sessions=state.write_sessions,
-            loaders=loaders,
-            statement_sessions=state.statement_sessions,
-            read_statement_sessions=state.read_statement_sessions,
-            primary_sessions=state.primary_sessions,
-            budget=state.budget,
-            changes=state.changes,
-            response=response,
+        return build_context(
+            state,
+            viewer,
+            state.budget,
+            loaders,
+            response,
             request_id=scope_state.get("request_id", ""),
             error_codes=scope_state.setdefault("error_codes", []),
             log_fields=scope_state.setdefault("log_fields", {}),

@@ -20,7 +20,14 @@ from typing import Any
 from models import Channel, JourneyStage, Role, Team
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
-from resolvers.touchpoint_writes import TouchpointInput, item_problems, record_touchpoints
+from resolvers.touchpoint_writes import (
+    COPY_EVENTS,
+    LineBatch,
+    NewTouchpoint,
+    item_problems,
+    record_lines,
+    record_touchpoints,
+)
 from resolvers.writes import Actor, CustomerRef, resolve_customers, run
 from schema.node import from_global_id
 from schema.scalars import parse_datetime
@@ -185,8 +192,8 @@ def _member(enum: type[StrEnum]) -> Callable[[Any], Any]:
     return convert
 
 
-def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[str, str]]]:
-    """The line's TouchpointInput and every (field, reason) wrong with it.
+def parse(record: dict[str, Any]) -> tuple[NewTouchpoint | None, list[tuple[str, str]]]:
+    """The line's NewTouchpoint and every (field, reason) wrong with it.
 
     The input is None when the customer reference is unusable; fields that did not
     convert are replaced by stand-ins so the remaining checks still report.
@@ -212,7 +219,7 @@ def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[st
         problems.append(("customer", str(getattr(error, "message", error))))
 
     enums = {name: field(name, _member(enum), True) for name, enum in ENUMS.items()}
-    item = TouchpointInput(
+    item = NewTouchpoint(
         customer=customer or CustomerRef(),
         occurred_at=field("occurredAt", parse_datetime, True),
         kind=field("kind", str, True),
@@ -233,10 +240,8 @@ def parse(record: dict[str, Any]) -> tuple[TouchpointInput | None, list[tuple[st
     return (item if customer is not None else None), problems
 
 
-async def validate(
-    sessions: Sessions, path: Path
-) -> tuple[list[TouchpointInput], list[LineProblem]]:
-    items: list[TouchpointInput] = []
+async def validate(sessions: Sessions, path: Path) -> tuple[list[NewTouchpoint], list[LineProblem]]:
+    items: list[NewTouchpoint] = []
     lines: list[int] = []
     problems: list[LineProblem] = []
     rows = 0
@@ -268,11 +273,19 @@ async def validate(
 
 async def import_touchpoints(
     write_sessions: Sessions,
-    items: list[TouchpointInput],
+    items: list[NewTouchpoint],
     batch: int,
     progress: Callable[[int], None],
+    copy: bool = False,
 ) -> tuple[int, int]:
-    """Imports validated items in batches, each batch one transaction; (created, duplicates)."""
+    """Imports validated items in batches, each batch one transaction; (created, duplicates).
+
+    With `copy` (PostgreSQL) the batches go the way a bulk import's lines do: through
+    COPY (resolvers/touchpoint_writes.py `record_lines`), COPY_EVENTS events per
+    transaction, one audit entry per batch as the mutation writes.
+    """
+    if copy:
+        return await _copy_import(write_sessions, items, batch, progress)
     created = duplicates = 0
     for start in range(0, len(items), batch):
         chunk = items[start : start + batch]
@@ -280,3 +293,20 @@ async def import_touchpoints(
         created, duplicates = created + result.created, duplicates + result.duplicates
         progress(len(chunk))
     return created, duplicates
+
+
+async def _copy_import(
+    write_sessions: Sessions,
+    items: list[NewTouchpoint],
+    batch: int,
+    progress: Callable[[int], None],
+) -> tuple[int, int]:
+    created = 0
+    step = max(batch, COPY_EVENTS // batch * batch)
+    for start in range(0, len(items), step):
+        group = items[start : start + step]
+        lines = [LineBatch(group[i : i + batch], ()) for i in range(0, len(group), batch)]
+        result = await run(write_sessions, IMPORTER, None, partial(record_lines, lines=lines))
+        created += result.created
+        progress(len(group))
+    return created, len(items) - created

@@ -5,7 +5,8 @@ the rows whose next look has come, applies it, and repeats while batches come ba
 then it sleeps until the earliest next due moment, at most `scheduler_interval_seconds`.
 Claims are leased: rows a process took but never applied (it crashed, or was stopped)
 fall due again when the lease runs out, and another process takes them over. To add a
-kind, list it in `DUE_WORK` (resolvers/scheduler.py says what a kind provides).
+kind, list it in `DUE_WORK` (resolvers/scheduler.py says what a kind provides), or in
+`due_work` when it needs settings.
 """
 
 import asyncio
@@ -21,12 +22,29 @@ from api.failures import log_failure
 from api.settings import Settings
 from models.types import utc_now
 from resolvers.actions import ACTIONS_DUE
+from resolvers.bulk.cleanup import bulk_files_due
+from resolvers.bulk.files import bulk_root
 from resolvers.follow_ups import FOLLOW_UP_DUE
 from resolvers.health_state import HEALTH_DUE
+from resolvers.read_audit import READ_AUDIT_DUE
 from resolvers.scheduler import DueWork
 from resolvers.sla_live import SLA_DUE
 
-DUE_WORK: tuple[DueWork, ...] = (HEALTH_DUE, FOLLOW_UP_DUE, SLA_DUE, ACTIONS_DUE)
+DUE_WORK: tuple[DueWork, ...] = (
+    HEALTH_DUE,
+    FOLLOW_UP_DUE,
+    SLA_DUE,
+    ACTIONS_DUE,
+    READ_AUDIT_DUE,
+)
+
+
+def due_work(settings: Settings) -> tuple[DueWork, ...]:
+    """DUE_WORK, and the kinds that need settings: old bulk files' deletion."""
+    retention = timedelta(hours=settings.bulk_file_retention_hours)
+    return (*DUE_WORK, *bulk_files_due(bulk_root(settings.bulk_dir), retention))
+
+
 CLAIM_BATCH = 200
 LEASE = timedelta(minutes=2)
 
@@ -36,12 +54,12 @@ class Scheduler:
         self,
         settings: Settings,
         state: State,
-        kinds: Sequence[DueWork] = DUE_WORK,
+        kinds: Sequence[DueWork] | None = None,
         batch: int = CLAIM_BATCH,
     ) -> None:
         self.settings = settings
         self.state = state
-        self.kinds = tuple(kinds)
+        self.kinds = tuple(kinds) if kinds is not None else due_work(settings)
         self.batch = batch
         self.tasks: list[asyncio.Task[None]] = []
 

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         description="On PostgreSQL, answer read queries whose every field has an SQL form "
         "with one statement that builds the JSON (docs/performance.md); off: resolvers only.",
     )
+    fast_writes: bool = Field(
+        default=True,
+        description="Answer plain `recordTouchpoints` documents without strawberry's argument "
+        "conversion (same checks, errors and effects; docs/performance.md); off: strawberry only.",
+    )
     debug: bool = Field(
         default=False,
         description="Report in each response's `extensions.readPath` which read path "
@@ -207,6 +212,19 @@ class Settings(BaseSettings):
         "stale until recomputed. bench/proactive.py measures that upkeep's cost with it. "
         "Refused with environment production.",
     )
+    read_audit: bool = Field(
+        default=True,
+        description="Record every response that shows a customer's unmasked email, phone or "
+        "survey comment (the read audit, `readAudit`). Off only to measure its cost "
+        "(bench/read.py): GDPR Art. 15 and SOC 2 answers need it on.",
+    )
+    read_audit_flush_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Longest time a read-audit entry waits in the process's buffer before "
+        "it is written (5,000 waiting entries are written at once; all of them at shutdown).",
+    )
     bulk_operations: bool = Field(
         default=True,
         description="Run bulk export and import jobs from this process (a background "
@@ -224,6 +242,22 @@ class Settings(BaseSettings):
         default=3600.0,
         gt=0,
         description="How long a bulk operation's download URL or a staged upload URL works.",
+    )
+    bulk_copy_lines: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="On PostgreSQL, lines of a recordTouchpoints bulk import stored per "
+        "progress commit (through COPY, up to 5,000 events per transaction); a restarted "
+        "job repeats at most this many lines, each stored once by its idempotency key.",
+    )
+    bulk_file_retention_hours: float = Field(
+        default=168.0,
+        gt=0,
+        description="How long bulk files are kept: an export's lines and an import's error "
+        "report this long after the operation finished, an uploaded file this long after "
+        "its upload URL expired. The scheduler then deletes them and their URLs answer "
+        "410 GONE. Applies to operations and uploads that finish or are staged from then on.",
     )
     bulk_lease_seconds: float = Field(
         default=30.0,

@@ -21,9 +21,8 @@ import strawberry
 from starlette.datastructures import State
 
 from api.background import cancel
-from api.context import Context, Viewer
+from api.context import Context, Viewer, build_context
 from api.failures import log_failure
-from api.job_context import background_context
 from api.ratelimit import MemoryBuckets
 from api.settings import Settings
 from models import Role
@@ -52,6 +51,7 @@ PAYLOAD_SELECTIONS = {
     # Never the token: docs/webhooks.md ("Survey invitations") says why.
     "SurveyInvitation": f"""... on SurveyInvitation {{ id sentAt expiresAt
       survey {{ id kind question scaleMin scaleMax }} ticket {{ id }} {CUSTOMER} }}""",
+    "Action": f"""... on Action {{ id kind team priority reason since {CUSTOMER} }}""",
 }
 # The renderer's own key id: it is charged in a bucket of its own, never a caller's.
 RENDERER_KEY = uuid.UUID(int=1)
@@ -110,7 +110,7 @@ class WebhookWorker:
         return found
 
     def _context(self, role: Role) -> Context:
-        return background_context(self.state, Viewer(RENDERER_KEY, "webhooks", role), self.budget)
+        return build_context(self.state, Viewer(RENDERER_KEY, "webhooks", role), self.budget)
 
     async def _run(self) -> None:
         timeout = httpx.Timeout(self.settings.webhook_timeout_seconds)

@@ -7,13 +7,20 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
+from api.db import create_engine, create_session_factory
+from api.migrate import upgrade_engine
+from models import Role
+from resolvers import keys, seed
+
 CX360 = str(Path(sys.executable).parent / "cx360")
+READY_SECONDS = 120
 DEFAULT_ADMIN_URL = os.environ.get(
     "CX360_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
@@ -47,11 +54,34 @@ def free_port() -> int:
 
 
 @asynccontextmanager
+async def seeded(admin_url: str, prefix: str, customers: int) -> AsyncIterator[tuple[str, str]]:
+    """A scratch database, migrated, with `customers` demo customers (seed 1, anchored
+    2026-01-01) and an ADMIN key: (its SQLAlchemy URL, the key); dropped afterwards."""
+    async with scratch_database(admin_url, prefix) as url:
+        engine = create_engine(url)
+        await upgrade_engine(engine)
+        data = seed.generate(customers, seed=1, anchor=datetime(2026, 1, 1, tzinfo=UTC))
+        await seed.write(engine, data, lambda _: None)
+        key = (await keys.create_key(create_session_factory(engine), "bench", Role.ADMIN)).token
+        await engine.dispose()
+        yield url, key
+
+
+@asynccontextmanager
 async def server(url: str, **settings: str) -> AsyncIterator[int]:
     """`cx360 serve` (1 worker) on a free port of 127.0.0.1, ready; killed afterwards.
 
     `settings` are extra CX360_* variables, e.g. compiled_reads="0".
     """
+    async with serving_process(url, **settings) as (port, _):
+        yield port
+
+
+@asynccontextmanager
+async def serving_process(
+    url: str, **settings: str
+) -> AsyncIterator[tuple[int, asyncio.subprocess.Process]]:
+    """`server`, and its process (to read its memory from /proc)."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         CX360,
@@ -69,13 +99,19 @@ async def server(url: str, **settings: str) -> AsyncIterator[int]:
     )
     try:
         async with httpx.AsyncClient() as probe:
-            for _ in range(1200):  # up to 60 s: a loaded machine starts slowly
+            # A busy machine can take many seconds to import and start the server.
+            for _ in range(READY_SECONDS * 20):
                 try:
                     await probe.get(f"http://127.0.0.1:{port}/healthz")
                     break
                 except httpx.TransportError:
+                    if process.returncode is not None:
+                        raise RuntimeError("cx360 serve exited before it was ready") from None
                     await asyncio.sleep(0.05)
-        yield port
+            else:
+                raise RuntimeError(f"cx360 serve was not ready after {READY_SECONDS}s")
+        yield port, process
     finally:
-        process.kill()
+        if process.returncode is None:
+            process.kill()
         await process.wait()

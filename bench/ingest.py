@@ -1,20 +1,34 @@
-"""Ingestion throughput: recordTouchpoints over HTTP vs raw asyncpg executemany, same run.
+"""Ingestion throughput on PostgreSQL: the API's write paths beside raw asyncpg, same run.
 
 Creates a scratch PostgreSQL database, migrates it, seeds 200 customers, starts
-`cx360 serve` on 127.0.0.1, sends a bounded number of events in batches of 100 and of
-1000 from concurrent clients, then inserts the same number of rows with asyncpg's
-`executemany` straight into the table. Prints events/s and batch latencies, then drops
+`cx360 serve` (1 worker) on 127.0.0.1, then stores EVENTS fresh events (default
+200,000) per measurement, each with its own external ids, in this order:
+
+- raw asyncpg `executemany` into `touchpoint`, CLIENTS connections, 1,000 rows per call;
+- raw asyncpg `COPY` (`copy_records_to_table`), CLIENTS connections, 1,000 rows per call;
+- `recordTouchpoints` over HTTP, batches of 1,000 from CLIENTS clients (fast path on);
+- the same with the fast path off (CX360_FAST_WRITES=0, a second server): the full
+  strawberry pipeline, for the before/after, on SLOW_EVENTS events (default 20,000:
+  at the old rate 200,000 would take minutes);
+- `bulkImport` of an EVENTS-line JSONL file (one event per line, recordTouchpoints):
+  upload time, then the job's time from bulkImport to COMPLETED;
+- raw `executemany` again, to see how the grown table moved the baseline.
+
+Prints events/s and ratios to raw `executemany` (the mean of its two runs), then drops
 the database. Everything stays on 127.0.0.1 and stops by itself.
 
-    .venv/bin/python bench/ingest.py [--events 20000] [--clients 4]
+    .venv/bin/python bench/ingest.py [--events 200000] [--clients 4]
 """
 
 import argparse
 import asyncio
 import base64
+import json
 import statistics
+import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,15 +41,27 @@ from api.migrate import upgrade_engine
 from models import Role
 from resolvers import keys, seed
 
+BATCH = 1000
 RECORD = (
     "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
     "{ created duplicates userErrors { message } } }"
 )
+STAGE = "mutation { stagedUpload { upload { url } userErrors { message } } }"
+IMPORT = (
+    "mutation($m: String!, $u: String!) { bulkImport(mutation: $m, uploadUrl: $u) "
+    "{ bulkOperation { id } userErrors { message } } }"
+)
+STATUS = "query($id: ID!) { bulkOperation(id: $id) { status objectCount errorCount } }"
 KINDS = [
     ("page_view", "WEB", "MARKETING", "CONSIDERATION"),
     ("app_login", "APP", "PRODUCT", "RETENTION"),
     ("purchase", "WEB", "SALES", "DECISION"),
 ]
+COLUMNS = (
+    "id, customer_id, occurred_at, channel, stage, team, kind, summary, value_cents, "
+    "currency, sentiment, source, external_id, attributes, recorded_at"
+)
+IMPORT_DEADLINE_SECONDS = 1800
 
 
 def make_events(customer_ids: list[uuid.UUID], count: int, tag: str) -> list[dict[str, Any]]:
@@ -75,68 +101,118 @@ def as_graphql(event: dict[str, Any], global_ids: dict[uuid.UUID, str]) -> dict[
     }
 
 
-async def through_api(
-    port: int, key: str, batches: list[list[dict[str, Any]]], clients: int
+def as_row(e: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        uuid.uuid4(),
+        e["customer_id"],
+        e["occurred_at"],
+        e["channel"],
+        e["stage"],
+        e["team"],
+        e["kind"],
+        None,
+        int(float(e["value"]) * 100) if e["value"] else None,
+        e["currency"],
+        None,
+        e["source"],
+        e["external_id"],
+        None,
+        datetime.now(UTC),
+    )
+
+
+def batches_of(items: list[Any], size: int = BATCH) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def concurrently(
+    batches: list[Any], clients: int, send: Callable[[Any, Any], Awaitable[None]], open_: Any
 ) -> tuple[float, list[float]]:
-    queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+    """Seconds for `clients` workers (each with its own connection) to send every batch."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
     for batch in batches:
         queue.put_nowait(batch)
     latencies: list[float] = []
 
-    async def client() -> None:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}",
-            timeout=120,
-            headers={"Authorization": f"Bearer {key}"},
-        ) as http:
+    async def worker() -> None:
+        async with open_() as connection:
             while not queue.empty():
                 batch = queue.get_nowait()
                 began = time.perf_counter()
-                response = await http.post(
-                    "/graphql", json={"query": RECORD, "variables": {"t": batch}}
-                )
+                await send(connection, batch)
                 latencies.append(time.perf_counter() - began)
-                result = response.json()["data"]["recordTouchpoints"]
-                assert result["userErrors"] == [], result
-                assert result["created"] == len(batch), result
 
     began = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(worker() for _ in range(clients)))
     return time.perf_counter() - began, latencies
 
 
-async def raw_executemany(dsn: str, events: list[dict[str, Any]]) -> float:
-    connection = await asyncpg.connect(dsn)
-    rows = [
-        (
-            uuid.uuid4(),
-            e["customer_id"],
-            e["occurred_at"],
-            e["channel"],
-            e["stage"],
-            e["team"],
-            e["kind"],
-            None,
-            int(float(e["value"]) * 100) if e["value"] else None,
-            e["currency"],
-            None,
-            e["source"],
-            e["external_id"],
-            None,
-            datetime.now(UTC),
-        )
-        for e in events
-    ]
-    began = time.perf_counter()
+class Raw:
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        self.connection = await asyncpg.connect(self.dsn)
+        return self.connection
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.connection.close()
+
+
+async def raw_executemany(connection: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
     await connection.executemany(
-        "INSERT INTO touchpoint (id, customer_id, occurred_at, channel, stage, team, kind, summary,"
-        " value_cents, currency, sentiment, source, external_id, attributes, recorded_at)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
+        f"INSERT INTO touchpoint ({COLUMNS}) VALUES "
+        "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
         rows,
     )
-    elapsed = time.perf_counter() - began
-    await connection.close()
-    return elapsed
+
+
+async def raw_copy(connection: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
+    await connection.copy_records_to_table(
+        "touchpoint", records=rows, columns=[c.strip() for c in COLUMNS.split(",")]
+    )
+
+
+def http(port: int, key: str) -> Callable[[], httpx.AsyncClient]:
+    return lambda: httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=300, headers={"Authorization": f"Bearer {key}"}
+    )
+
+
+async def record_batch(client: httpx.AsyncClient, batch: list[dict[str, Any]]) -> None:
+    response = await client.post("/graphql", json={"query": RECORD, "variables": {"t": batch}})
+    assert response.status_code == 200, response.text[:500]
+    result = response.json()["data"]["recordTouchpoints"]
+    assert result["userErrors"] == [], result
+    assert result["created"] == len(batch), result
+
+
+async def bulk_import(port: int, key: str, lines: list[dict[str, Any]]) -> tuple[float, float]:
+    """(upload seconds, job seconds from bulkImport to COMPLETED)."""
+    body = b"".join(json.dumps({"t": [line]}).encode() + b"\n" for line in lines)
+    async with http(port, key)() as client:
+
+        async def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
+            found = await client.post("/graphql", json={"query": query, "variables": variables})
+            data = found.json()
+            assert "errors" not in data, data
+            return data["data"]
+
+        began = time.perf_counter()
+        url = (await ask(STAGE))["stagedUpload"]["upload"]["url"]
+        assert (await client.put(url, content=body)).status_code == 200
+        uploaded = time.perf_counter()
+        started = (await ask(IMPORT, {"m": RECORD, "u": url}))["bulkImport"]
+        assert started["userErrors"] == [], started
+        operation = started["bulkOperation"]["id"]
+        while time.perf_counter() - uploaded < IMPORT_DEADLINE_SECONDS:
+            state = (await ask(STATUS, {"id": operation}))["bulkOperation"]
+            if state["status"] not in ("CREATED", "RUNNING"):
+                break
+            await asyncio.sleep(0.1)
+        done = time.perf_counter()
+        assert state == {"status": "COMPLETED", "objectCount": len(lines), "errorCount": 0}, state
+        return uploaded - began, done - uploaded
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -147,8 +223,11 @@ def percentile(values: list[float], share: float) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
-    parser.add_argument("--events", type=int, default=20000, help="events per measurement")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument("--events", type=int, default=200_000, help="events per measurement")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument(
+        "--slow-events", type=int, default=20_000, help="events with the fast path off"
+    )
     args = parser.parse_args()
 
     async with scratch_database(args.admin_url, "cx360_bench_ingest") as url:
@@ -160,34 +239,56 @@ async def main() -> None:
         await engine.dispose()
         customer_ids = [c["id"] for c in data.customers]
         global_ids = {c: base64.b64encode(f"Customer:{c}".encode()).decode() for c in customer_ids}
-        async with server(url) as port:
-            print(
-                f"PostgreSQL, {args.events} events per run, {args.clients} concurrent clients, "
-                "1 server worker\n"
-            )
-            print(f"{'path':<34} {'events/s':>9} {'batch p50 ms':>13} {'batch p99 ms':>13}")
-            results: dict[str, float] = {}
-            for size in (100, 1000):
-                events = make_events(customer_ids, args.events, f"api{size}-{uuid.uuid4().hex[:6]}")
-                batches = [
-                    [as_graphql(e, global_ids) for e in events[i : i + size]]
-                    for i in range(0, len(events), size)
-                ]
-                await through_api(port, key, batches[:2], 1)  # warm-up: created as extra rows
-                elapsed, latencies = await through_api(port, key, batches[2:], args.clients)
-                sent = sum(len(b) for b in batches[2:])
-                results[f"api{size}"] = sent / elapsed
-                print(
-                    f"{f'recordTouchpoints, batches of {size}':<34} {sent / elapsed:>9.0f} "
-                    f"{statistics.median(latencies) * 1000:>13.1f} "
-                    f"{percentile(latencies, 0.99) * 1000:>13.1f}"
-                )
-        raw = await raw_executemany(plain_dsn(url), make_events(customer_ids, args.events, "raw"))
-        results["raw"] = args.events / raw
-        print(f"{'raw asyncpg executemany':<34} {results['raw']:>9.0f} {'-':>13} {'-':>13}")
+        dsn, n, clients = plain_dsn(url), args.events, args.clients
+        rows: dict[str, tuple[float, list[float]]] = {}
+
+        def events(tag: str) -> list[dict[str, Any]]:
+            return make_events(customer_ids, n, f"{tag}-{uuid.uuid4().hex[:6]}")
+
+        async def raw(label: str, send: Any) -> None:
+            batches = batches_of([as_row(e) for e in events(label)])
+            rows[label] = await concurrently(batches, clients, send, lambda: Raw(dsn))
+
+        async def api(label: str, port: int, count: int = n) -> None:
+            batches = batches_of([as_graphql(e, global_ids) for e in events(label)][:count])
+            async with http(port, key)() as warm:  # warm-up: two batches, extra rows
+                for batch in batches_of([as_graphql(e, global_ids) for e in events("w")])[:2]:
+                    await record_batch(warm, batch)
+            rows[label] = await concurrently(batches, clients, record_batch, http(port, key))
+
         print(
-            f"\nratio to raw inserts: batches of 100 = {results['api100'] / results['raw']:.2f}, "
-            f"batches of 1000 = {results['api1000'] / results['raw']:.2f}"
+            f"PostgreSQL, {n} events per measurement, {clients} concurrent clients, "
+            "1 server worker, 200 customers\n"
+        )
+        await raw("raw executemany", raw_executemany)
+        await raw("raw COPY", raw_copy)
+        with tempfile.TemporaryDirectory() as files:
+            async with server(url, bulk_dir=files, request_timeout_seconds="300") as port:
+                await api("recordTouchpoints, fast path", port)
+                lines = [as_graphql(e, global_ids) for e in events("import")]
+                upload, job = await bulk_import(port, key, lines)
+                rows["bulkImport (job only)"] = (job, [])
+            async with server(
+                url, fast_writes="0", bulk_operations="0", request_timeout_seconds="300"
+            ) as port:
+                await api("recordTouchpoints, fast path off", port, args.slow_events)
+        await raw("raw executemany, again", raw_executemany)
+
+        baseline = statistics.mean(
+            n / rows[label][0] for label in ("raw executemany", "raw executemany, again")
+        )
+        print(
+            f"{'path':<36} {'events/s':>9} {'ratio':>6} {'batch p50 ms':>13} {'batch p99 ms':>13}"
+        )
+        for label, (elapsed, latencies) in rows.items():
+            rate = (args.slow_events if label.endswith("off") else n) / elapsed
+            p50 = f"{statistics.median(latencies) * 1000:.1f}" if latencies else "-"
+            p99 = f"{percentile(latencies, 0.99) * 1000:.1f}" if latencies else "-"
+            print(f"{label:<36} {rate:>9.0f} {rate / baseline:>6.2f} {p50:>13} {p99:>13}")
+        print(
+            f"\nbulkImport: upload of the {n}-line file {upload:.1f} s, job {job:.1f} s; "
+            f"upload and job together {n / (upload + job):.0f} events/s. Ratio: to the mean "
+            f"raw executemany ({baseline:.0f} events/s)."
         )
 
 

@@ -56,8 +56,8 @@ from models.types import set_clock, utc_now
 from resolvers import keys
 from resolvers import seed as demo
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined
 from resolvers.filters import POSTGRES
+from schema.compiled.plans import Declined
 
 DATABASE = "cx360_bench_proactive"
 WARM_UP = 10

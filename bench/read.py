@@ -1,6 +1,8 @@
 """Dashboard reads: cx360's resolver path, its compiled path and PostGraphile, in one run.
 
     .venv/bin/python bench/read.py [--seconds 15] [--customers 10000] [--reseed]
+        [--servers resolvers,compiled,compiled-noaudit,postgraphile] [--database cx360_bench]
+        [--audit-rounds N]
 
 Seeds 10,000 customers on PostgreSQL (database `cx360_bench`, ~205k touchpoints, ~19k
 tickets, ~12k survey responses; reused while it holds that many customers), then
@@ -10,6 +12,9 @@ with its timeline, marketing journeys), each with its team's key:
 
 - cx360 with compiled reads off (resolvers and dataloaders), 1 worker;
 - cx360 with compiled reads on (the default), 1 worker;
+- cx360 with compiled reads on and the read audit off (`--servers compiled-noaudit`:
+  what recording who read personal data costs; the support queue and the customer page
+  show emails to their keys, so each response records entries);
 - PostGraphile 5 on the same database (bench/postgraphile.sh), with the
   equivalent query written against the schema it generates (PEER_QUERIES below).
 
@@ -24,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import uuid
@@ -117,11 +123,22 @@ class Figures:
     response_bytes: int
 
 
-async def bench_database(admin_url: str, customers: int, reseed: bool) -> str:
-    url = make_url(admin_url).set(database=DATABASE).render_as_string(False)
+async def migrate(url: str) -> None:
+    """A reused database gets this checkout's migrations (idempotent)."""
+    process = await asyncio.create_subprocess_exec(
+        CX360, "migrate", env={**os.environ, "CX360_DATABASE_URL": url}
+    )
+    if await process.wait() != 0:
+        raise SystemExit("cx360 migrate failed")
+
+
+async def bench_database(
+    admin_url: str, customers: int, reseed: bool, database: str = DATABASE
+) -> str:
+    url = make_url(admin_url).set(database=database).render_as_string(False)
     admin = await asyncpg.connect(plain_dsn(admin_url))
     try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE)
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if exists and not reseed:
             found = await asyncpg.connect(plain_dsn(url))
             try:
@@ -133,11 +150,12 @@ async def bench_database(admin_url: str, customers: int, reseed: bool) -> str:
             finally:
                 await found.close()
             if have == customers:
-                print(f"reusing {DATABASE}: {have} customers")
+                print(f"reusing {database}: {have} customers")
+                await migrate(url)
                 await analyze(url)
                 return url
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{database}"')
     finally:
         await admin.close()
     env = {**os.environ, "CX360_DATABASE_URL": url}
@@ -170,6 +188,15 @@ async def bench_keys(url: str) -> dict[Role, str]:
         return issued
     finally:
         await engine.dispose()
+
+
+async def audit_entries(url: str) -> int:
+    """Rows in the read audit: what an audited run wrote (every server flushes at exit)."""
+    connection = await asyncpg.connect(plain_dsn(url))
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM read_audit_entry"))
+    finally:
+        await connection.close()
 
 
 async def busiest_customer(url: str) -> str:
@@ -235,16 +262,20 @@ async def run_cx360(
     seconds: int,
     compiled: bool,
     workers: int,
+    read_audit: bool = True,
 ) -> dict[str, Figures]:
     label = "compiled" if compiled else "resolvers"
+    shown = label if read_audit else "no audit"
     results = {}
     settings = {
         "compiled_reads": "1" if compiled else "0",
+        "read_audit": "1" if read_audit else "0",
         "debug": "1",
         "rate_limit_capacity": "1000000000000",
         "rate_limit_per_second": "1000000000000",
         "workers": str(workers),
     }
+    before = await audit_entries(url)
     async with server(url, **settings) as port:
         endpoint = f"http://127.0.0.1:{port}/graphql"
         for name, (example, role) in DASHBOARDS.items():
@@ -257,8 +288,51 @@ async def run_cx360(
             figures = wrk(endpoint, body, headers, seconds)
             figures.response_bytes = size
             results[name] = figures
-            print(f"  cx360 {label:9} {name:18} {figures.requests_per_second:7.1f} req/s")
+            print(f"  cx360 {shown:9} {name:18} {figures.requests_per_second:7.1f} req/s")
+        await asyncio.sleep(1.5)  # the last flush interval: the server is killed, not stopped
+    print(f"  read audit entries written: {await audit_entries(url) - before}")
     return results
+
+
+async def audit_cost(
+    url: str, tokens: dict[Role, str], variables: dict[str, Any], seconds: int, rounds: int
+) -> str:
+    """Compiled reads with the read audit on and off, both servers up at once and loaded
+    in turn (on, off, on, off...) on the support queue, so a shared machine's drift hits
+    both alike; the ratio of the medians."""
+    example, role = DASHBOARDS["support queue"]
+    body = {"query": (ROOT / "examples" / f"{example}.graphql").read_text()}
+    body["variables"] = variables
+    headers = {"Authorization": f"Bearer {tokens[role]}"}
+    common = {
+        "debug": "1",
+        "rate_limit_capacity": "1000000000000",
+        "rate_limit_per_second": "1000000000000",
+    }
+    rates: dict[str, list[float]] = {"on": [], "off": []}
+    async with (
+        server(url, **common, read_audit="1") as on,
+        server(url, **common, read_audit="0") as off,
+    ):
+        ports = {"on": on, "off": off}
+        for label, port in ports.items():
+            _, path = await check(f"http://127.0.0.1:{port}/graphql", body, headers)
+            if path["path"] != "compiled":
+                raise SystemExit(f"audit {label}: served by {path}")
+        for _ in range(rounds):
+            for label, port in ports.items():
+                figures = wrk(f"http://127.0.0.1:{port}/graphql", body, headers, seconds)
+                rates[label].append(figures.requests_per_second)
+                rate = figures.requests_per_second
+                print(f"  support queue, read audit {label:3} {rate:7.1f} req/s")
+        await asyncio.sleep(1.5)  # the last flush interval: the servers are killed
+    on_rate, off_rate = statistics.median(rates["on"]), statistics.median(rates["off"])
+    return (
+        f"support queue, compiled, {rounds} alternating runs of {seconds} s each: read audit "
+        f"on {', '.join(f'{r:.0f}' for r in rates['on'])} req/s (median {on_rate:.0f}), off "
+        f"{', '.join(f'{r:.0f}' for r in rates['off'])} (median {off_rate:.0f}): "
+        f"on / off = {on_rate / off_rate:.2f}x"
+    )
 
 
 def peer(command: str, url: str) -> None:
@@ -300,7 +374,13 @@ def table(runs: dict[str, dict[str, Figures]]) -> str:
                 f"| {name} | {server_name} | {f.requests_per_second:.0f} | {f.p50_ms:.1f} | "
                 f"{f.p99_ms:.1f} | {f.response_bytes} | {f.failed} |"
             )
-    if len(runs) < 3:
+    if "cx360 compiled" in runs and "cx360 compiled, read audit off" in runs:
+        lines += ["", "| query | compiled, read audit on / off |", "|---|---|"]
+        for name in DASHBOARDS:
+            on = runs["cx360 compiled"][name].requests_per_second
+            off = runs["cx360 compiled, read audit off"][name].requests_per_second
+            lines.append(f"| {name} | {on / off:.2f}x |")
+    if not {"cx360 compiled", "cx360 resolvers", "PostGraphile 5"} <= set(runs):
         return "\n".join(lines)
     lines += ["", "| query | compiled / PostGraphile | compiled / resolvers |", "|---|---|---|"]
     for name in DASHBOARDS:
@@ -319,15 +399,26 @@ async def main() -> None:
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--workers", type=int, default=1, help="cx360 worker processes")
     parser.add_argument(
+        "--database", default=DATABASE, help="the scratch database (kept between runs)"
+    )
+    parser.add_argument(
+        "--audit-rounds",
+        type=int,
+        default=0,
+        help="instead of the servers: the read audit's cost, this many alternating runs",
+    )
+    parser.add_argument(
         "--servers",
         default="resolvers,compiled,postgraphile",
-        help="which to run (the ratios need all three)",
+        help="which to run, of resolvers, compiled, compiled-noaudit, postgraphile (the "
+        "path ratios need resolvers, compiled and postgraphile; the audit's cost compiled "
+        "and compiled-noaudit)",
     )
     args = parser.parse_args()
     chosen = set(args.servers.split(","))
     if shutil.which("wrk") is None:
         raise SystemExit("bench/read.py needs wrk: apt-get install wrk")
-    url = await bench_database(args.admin_url, args.customers, args.reseed)
+    url = await bench_database(args.admin_url, args.customers, args.reseed, args.database)
     tokens = await bench_keys(url)
     customer_id = await busiest_customer(url)
     variables = {"id": to_global_id("Customer", uuid.UUID(customer_id)), "segment": "smb"}
@@ -335,6 +426,9 @@ async def main() -> None:
         f"load: wrk, {CONNECTIONS} connections, {args.seconds} s per query after a 3 s "
         f"warm-up; cx360 with {args.workers} worker(s)"
     )
+    if args.audit_rounds:
+        print(await audit_cost(url, tokens, variables, args.seconds, args.audit_rounds))
+        return
     runs = {}
     if "resolvers" in chosen:
         runs["cx360 resolvers"] = await run_cx360(
@@ -343,6 +437,10 @@ async def main() -> None:
     if "compiled" in chosen:
         runs["cx360 compiled"] = await run_cx360(
             url, tokens, variables, args.seconds, True, args.workers
+        )
+    if "compiled-noaudit" in chosen:
+        runs["cx360 compiled, read audit off"] = await run_cx360(
+            url, tokens, variables, args.seconds, True, args.workers, read_audit=False
         )
     if "postgraphile" in chosen:
         runs["PostGraphile 5"] = await run_postgraphile(url, customer_id, args.seconds)

@@ -19,11 +19,13 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
-/** Something a team should do for a customer now, and why. */
-export type Action = {
+/** Something a team should do for a customer now, and why. Its `id` names this start of it: the same action holding again after it ended has a new id. */
+export type Action = Node & {
   __typename?: 'Action';
   /** Whom it is for. */
   customer: Customer;
+  /** Opaque global id of this start of the action (`node` finds it while it holds and is shown). */
+  id: Scalars['ID']['output'];
   /** The rule that holds. */
   kind: ActionKind;
   /** How urgent it is. */
@@ -34,6 +36,19 @@ export type Action = {
   since: Scalars['DateTime']['output'];
   /** The team that acts on it. */
   team: Team;
+};
+
+/** A next-best-action that started to hold. */
+export type ActionChange = Change & {
+  __typename?: 'ActionChange';
+  /** The action as it is now. */
+  action: Action;
+  /** Resubscribe with `after: cursor` to receive what came after this change. */
+  cursor: Scalars['String']['output'];
+  /** When the write committed. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** What the write did. */
+  type: ChangeType;
 };
 
 /** One page of a list, in the list's order (see the field). */
@@ -245,6 +260,8 @@ export type Change = {
 
 /** What a committed write did; subscriptions and webhooks carry it. */
 export type ChangeType =
+  /** A next-best-action started to hold for a customer (by a write or by time alone); once per start, never for a dismissed action (the record is the action). Not for PARTNER. */
+  | 'ACTION_STARTED'
   /** A resolved ticket's follow-up passed its window while DUE (the record is the ticket). */
   | 'FOLLOW_UP_MISSED'
   /** A survey invitation was sent (the payload never holds its token: docs/webhooks.md). */
@@ -315,6 +332,8 @@ export type CreateSurveyInput = {
 
 /** An endpoint to register. */
 export type CreateWebhookEndpointInput = {
+  /** ACTION_STARTED only for actions passing it. */
+  actionFilter: InputMaybe<ActionFilter>;
   /** What it is for (up to 500 characters). */
   description: InputMaybe<Scalars['String']['input']>;
   /** At least one. */
@@ -1466,6 +1485,10 @@ export type StagedUploadPayload = {
 /** Live updates, over WebSocket (graphql-transport-ws). */
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Like `actionsChanged`, with each change's cursor and its type (`ACTION_STARTED`); after a dropped socket, subscribe with `after` to receive what was missed first (starts that still hold and are shown). */
+  actionChanges: ActionChange;
+  /** Next-best-actions as they start to hold, when they pass the filter (as in `nextBestActions`): once per start, whether a write starts it (in its transaction) or time alone (within 60 seconds of the moment, whichever server process applies it); never for a dismissed action, nor for one that no longer holds when it is delivered. Not for PARTNER. `actionChanges` adds cursors to resume from. */
+  actionsChanged: Action;
   /** This key's bulk operations as they COMPLETE, FAIL or are CANCELED, from when you subscribe on (checked every second). */
   bulkOperationFinished: BulkOperation;
   /** The customer's new touchpoints, ticket changes and survey responses (the kinds this key's role may read), as they are committed. `customerTimelineChanges` adds cursors to resume from. */
@@ -1480,6 +1503,19 @@ export type Subscription = {
   ticketSlaChanged: Ticket;
   /** Like `ticketSlaChanged`, with each change's cursor and its type (`TICKET_SLA_AT_RISK`, `TICKET_SLA_BREACHED`); after a dropped socket, subscribe with `after` to receive what was missed first. */
   ticketSlaChanges: TicketChange;
+};
+
+
+/** Live updates, over WebSocket (graphql-transport-ws). */
+export type SubscriptionActionChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ActionFilter>;
+};
+
+
+/** Live updates, over WebSocket (graphql-transport-ws). */
+export type SubscriptionActionsChangedArgs = {
+  filter?: InputMaybe<ActionFilter>;
 };
 
 

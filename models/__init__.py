@@ -20,6 +20,7 @@ from models.enums import (
 from models.follow_ups import FollowUp, SurveyInvitation
 from models.keys import ApiKey, TrustedDocument
 from models.merges import MergeRecord
+from models.read_audit import ReadAuditEntry
 from models.sla import SlaPolicy
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
@@ -45,6 +46,7 @@ __all__ = [
     "JourneyStage",
     "MergeRecord",
     "NextAction",
+    "ReadAuditEntry",
     "Role",
     "SlaPolicy",
     "Survey",

@@ -19,6 +19,10 @@ class NextAction(SQLModel, table=True):
     dismissed action keeps its row with `dismissed_until` set (hidden until then) and the
     reason text it had when dismissed (`dismissed_facts`): a different reason means the
     facts behind it changed, and the action shows again at once.
+
+    `start_id` names this start of the action: uuid5 of (customer, kind, since), so the
+    same action holding again after it ended is a new start with a new id. It is the
+    record id of its ACTION_STARTED change and of `Action.id`.
     """
 
     __tablename__ = "next_action"
@@ -46,6 +50,7 @@ class NextAction(SQLModel, table=True):
     rank: int
     position: int
     since: datetime = Field(sa_type=UTCDateTime)
+    start_id: uuid.UUID = Field(unique=True, index=True)
     reason: str = Field(sa_type=sa.Text)
     dismissed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     dismiss_reason: str | None = Field(default=None, sa_type=sa.Text)

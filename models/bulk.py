@@ -63,6 +63,10 @@ class BulkOperation(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Once finished: when the scheduler deletes its file (the retention); then null again,
+    # and `files_deleted_at` says when it did (its URL answers 410 GONE).
+    files_expire_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    files_deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class BulkUpload(SQLModel, table=True):
@@ -81,3 +85,7 @@ class BulkUpload(SQLModel, table=True):
     size: int | None = Field(default=None, sa_type=sa.BigInteger)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    # When the scheduler deletes the uploaded file (the retention after `expires_at`;
+    # later while an import of it runs); null once deleted, at `files_deleted_at`.
+    files_expire_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    files_deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

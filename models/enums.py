@@ -92,6 +92,8 @@ class ChangeType(StrEnum):
     # Written by time alone (the scheduler) or by a write: a ticket's SLA state entered.
     TICKET_SLA_AT_RISK = "TICKET_SLA_AT_RISK"
     TICKET_SLA_BREACHED = "TICKET_SLA_BREACHED"
+    # Written by a write or by time alone (the scheduler): a next-best-action started to hold.
+    ACTION_STARTED = "ACTION_STARTED"
 
     @property
     def record_type(self) -> str:
@@ -108,6 +110,7 @@ CHANGE_RECORD_TYPES = {
     ChangeType.FOLLOW_UP_MISSED: "Ticket",  # the ticket whose follow-up was missed
     ChangeType.TICKET_SLA_AT_RISK: "Ticket",
     ChangeType.TICKET_SLA_BREACHED: "Ticket",
+    ChangeType.ACTION_STARTED: "Action",  # the record id is the action's start (start_id)
 }
 
 

@@ -1,5 +1,6 @@
-"""Reads, writes, dataloaders and SQL; no HTTP, and no GraphQL types in here.
+"""Reads, writes, dataloaders and SQL; no HTTP and no GraphQL in here.
 
-The one exception is resolvers/compiled/, which walks a parsed query document (and the
-fields' declared SQL forms) to build one statement for the compiled read path.
+Nothing here imports graphql, strawberry, schema/ or api/. The compiled read path's SQL
+half lives in resolvers/compiled/ (the forms fields declare, the SQL text, running the
+statement); the half that walks a parsed query document is schema/compiled/.
 """

@@ -1,7 +1,9 @@
 """Dismissing a next-best-action (docs/domain.md "Next-best-actions"): until a date, with
 a reason, audited; by ADMIN or a role of the action's team. The dismissal keeps the
 action's reason as it was: a recomputation that words it differently (its facts changed)
-shows the action again at once (resolvers.actions)."""
+shows the action again at once (resolvers.actions). An action that started in the
+dismissing transaction itself (time alone started it, the scheduler had not yet looked) is
+not announced: it is dismissed before anyone hears of it."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +37,7 @@ async def dismiss(write: Write, data: Dismissal) -> NextAction:
         raise fail(["input", "until"], "`until` must be in the future.")
     customer = await require_customer(write.session, data.customer, ["input", "customerId"])
     await health_state.refresh(write.session, [customer.id])  # current facts first
-    await actions.refresh(write.session, [customer.id])
+    write.changes.extend(await actions.refresh(write.session, [customer.id]))
     action = await write.session.get(
         NextAction,
         (customer.id, data.kind),
@@ -59,6 +61,8 @@ async def dismiss(write: Write, data: Dismissal) -> NextAction:
     action.dismissed_until = data.until
     action.dismiss_reason = data.reason
     action.dismissed_facts = action.reason
+    # Started by this very transaction and dismissed in it: never announced.
+    write.changes[:] = [c for c in write.changes if c.record_id != action.start_id]
     await write.session.flush()
     write.touch(customer.id)  # recomputed as it commits: its next check is `until` at latest
     write.audit(

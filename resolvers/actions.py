@@ -8,6 +8,12 @@ transaction (resolvers.writes), and by the scheduler's `ACTIONS_DUE` when time a
 start or end one (`customer.actions_next_check_at`). An action's `since` is the moment a
 recomputation first found it holding; its reason names the facts. A dismissed action is
 hidden until its date, or until its reason (its facts) changes.
+
+Each start is logged as an ACTION_STARTED change (record id: the action's `start_id`) in
+the transaction that found it, by a write or by the scheduler, so `actionsChanged`
+subscribers and webhooks hear of it once, from whichever process found it. An action
+starts undismissed; one dismissed in the transaction that started it is not announced
+(resolvers.action_writes), and subscribers and webhooks read only shown actions.
 """
 
 import uuid
@@ -23,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import (
+    ChangeType,
     Customer,
     FollowUp,
     FollowUpState,
@@ -37,9 +44,11 @@ from models import (
     Touchpoint,
 )
 from models.types import utc_now
+from resolvers import changes as change_log
 from resolvers import health_state
-from resolvers.changes import ChangeFeed
+from resolvers.changes import ChangeFeed, PendingChange
 from resolvers.customers import lifetime_value_expression
+from resolvers.filters import ColumnFilter, Filter, Param, conditions
 from resolvers.pagination import Ordering, Page, PageRequest, Sessions, SortKey, page_from_rows
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
 
@@ -62,6 +71,14 @@ RANK = {
 }
 CUSTOMER_ID = col(Customer.id)
 NEXT_CHECK = col(Customer.actions_next_check_at)
+# Fixed forever: stored start ids (and migration 3e8b5c1f7a90) are made with it.
+START_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://cx360.example/next-best-action")
+
+
+def start_id(customer_id: uuid.UUID, kind: str, since: datetime) -> uuid.UUID:
+    """The id of one start of an action: the same customer, kind and `since` (UTC), the
+    same id; the action holding again after it ended is a new start, a new id."""
+    return uuid.uuid5(START_NAMESPACE, f"{customer_id}/{kind}/{since.isoformat()}")
 
 
 @dataclass(frozen=True)
@@ -366,15 +383,18 @@ def next_check(
 # ---------------------------------------------------------------- keeping them current
 
 
-async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> None:
-    """Recomputes the stored actions of these customers inside the session's transaction.
+async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> list[PendingChange]:
+    """Recomputes the stored actions of these customers inside the session's transaction;
+    returns an ACTION_STARTED change for each action that started to hold (to be logged
+    in the same transaction).
 
     Runs after the health refresh of the same customers (which locked their rows and
     stored the health SAVE_AT_RISK reads).
     """
     wanted = sorted(set(customer_ids))
+    started: list[PendingChange] = []
     if not wanted:
-        return
+        return started
     now = utc_now()
     for start in range(0, len(wanted), health_state.BATCH):
         chunk = wanted[start : start + health_state.BATCH]
@@ -408,7 +428,7 @@ async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> N
             facts = Facts(**{name: row[name] for name in found})
             facts = _typed(facts)
             holding = {rule.kind for rule in RULES if row[f"holds_{rule.kind}"]}
-            dismissals = _apply_rules(session, key, facts, holding, mine, now)
+            dismissals = _apply_rules(session, key, facts, holding, mine, now, started)
             at = {name: row[f"at_{name}"] for name in moments}
             checks.append({"key": key, "at": next_check(now, facts, at, dismissals)})
         await session.flush()
@@ -420,6 +440,7 @@ async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> N
                 .values(actions_next_check_at=sa.bindparam("at")),
                 checks,
             )
+    return started
 
 
 def _typed(facts: Facts) -> Facts:
@@ -445,8 +466,10 @@ def _apply_rules(
     holding: set[str],
     stored: dict[str, NextAction],
     now: datetime,
+    started: list[PendingChange],
 ) -> list[datetime]:
-    """Inserts, updates and deletes this customer's rows; returns dismissals still running."""
+    """Inserts, updates and deletes this customer's rows (adding each start to `started`);
+    returns dismissals still running."""
     dismissals: list[datetime] = []
     for kind, action in stored.items():
         if kind not in holding:
@@ -456,6 +479,7 @@ def _apply_rules(
         reason = rule.reason(facts)
         found = stored.get(kind)
         if found is None:
+            start = start_id(customer_id, kind, now)
             session.add(
                 NextAction(
                     customer_id=customer_id,
@@ -465,9 +489,11 @@ def _apply_rules(
                     rank=RANK[rule.priority],
                     position=POSITION[kind],
                     since=now,
+                    start_id=start,
                     reason=reason,
                 )
             )
+            started.append(PendingChange(ChangeType.ACTION_STARTED, start, customer_id))
             continue
         action = found
         action.reason = reason
@@ -488,19 +514,27 @@ async def _claim(write_sessions: Sessions, now: datetime, limit: int, lease: tim
 async def _apply(
     write_sessions: Sessions, claim: Claim, feed: ChangeFeed | None = None
 ) -> list[uuid.UUID]:
-    """Health first (SAVE_AT_RISK reads it), then the actions, at the same now. Nothing is
-    announced (`feed` unused): actions are read, not followed, until actionsChanged."""
-    async with write_sessions() as session, session.begin():
-        ours = await still_claimed(session, claim, CUSTOMER_ID, NEXT_CHECK)
-        # Health that is due (not claimed by a health round elsewhere: a claim's lease
-        # lies ahead) first; a claimed one is looked at again when its lease ends.
-        due_health = await session.execute(
-            sa.select(CUSTOMER_ID).where(
-                CUSTOMER_ID.in_(ours), col(Customer.health_next_check_at) <= utc_now()
-            )
+    """Health first (SAVE_AT_RISK reads it), then the actions, at the same now; the starts
+    are logged in the same transaction and announced on `feed` once it has committed."""
+    async with write_sessions() as session:
+        async with session.begin():
+            ours = await _claimed_with_health(session, claim)
+            started = await refresh(session, ours)
+            committed = await change_log.record(session, started)
+        await change_log.announce(feed, committed)  # committed: never before
+    return ours
+
+
+async def _claimed_with_health(session: AsyncSession, claim: Claim) -> list[uuid.UUID]:
+    ours = await still_claimed(session, claim, CUSTOMER_ID, NEXT_CHECK)
+    # Health that is due (not claimed by a health round elsewhere: a claim's lease lies
+    # ahead) first; a claimed one is looked at again when its lease ends.
+    due_health = await session.execute(
+        sa.select(CUSTOMER_ID).where(
+            CUSTOMER_ID.in_(ours), col(Customer.health_next_check_at) <= utc_now()
         )
-        await health_state.refresh(session, list(due_health.scalars()))
-        await refresh(session, ours)
+    )
+    await health_state.refresh(session, list(due_health.scalars()))
     return ours
 
 
@@ -538,18 +572,38 @@ QUEUE_ORDER = Ordering(
 )
 
 
+@dataclass(frozen=True)
+class SegmentFilter:
+    """The action's customer is of this segment, for actions looked at by id (a change's,
+    a webhook's); the queue joins the customer instead (`_source`). No compiled form."""
+
+    field: str = "segment"
+
+    def condition(self, value: str, query: ActionQuery) -> ColumnElement[bool]:
+        return sa.exists().where(
+            col(NextAction.customer_id) == CUSTOMER_ID, col(Customer.segment) == value
+        )
+
+    def sql(self, value: str, query: ActionQuery, param: Param) -> str | None:
+        return None
+
+
+# `ActionFilter` but its segment, on the action's own columns.
+OWN_FILTERS: tuple[Filter, ...] = (
+    ColumnFilter("teams", col(NextAction.team), "any_of"),
+    ColumnFilter("kinds", col(NextAction.kind), "any_of"),
+    ColumnFilter("priorities", col(NextAction.priority), "any_of"),
+)
+# The whole filter, for actions looked at by id (subscriptions, webhook endpoints).
+FILTERS: tuple[Filter, ...] = (*OWN_FILTERS, SegmentFilter())
+
+
 def _source(statement: Any, query: ActionQuery) -> Any:
-    conditions: list[ColumnElement[bool]] = [SHOWN]
-    if query.teams is not None:
-        conditions.append(col(NextAction.team).in_(query.teams))
-    if query.kinds is not None:
-        conditions.append(col(NextAction.kind).in_(query.kinds))
-    if query.priorities is not None:
-        conditions.append(col(NextAction.priority).in_(query.priorities))
+    found: list[ColumnElement[bool]] = [SHOWN, *conditions(OWN_FILTERS, query)]
     if query.segment is not None:
         statement = statement.join(Customer, col(NextAction.customer_id) == CUSTOMER_ID)
-        conditions.append(col(Customer.segment) == query.segment)
-    return statement.where(*conditions)
+        found.append(col(Customer.segment) == query.segment)
+    return statement.where(*found)
 
 
 async def list_actions(
@@ -585,6 +639,27 @@ async def actions_of(
     for row in rows:
         found.setdefault(row.customer_id, []).append(row)
     return [found.get(key, []) for key in customer_ids]
+
+
+async def actions_matching(
+    sessions: Sessions, start_ids: Sequence[uuid.UUID], query: ActionQuery
+) -> list[NextAction]:
+    """Those of these action starts that still hold, are shown and pass the filter."""
+    if not start_ids:
+        return []
+    statement = sa.select(NextAction).where(
+        col(NextAction.start_id).in_(set(start_ids)), SHOWN, *conditions(FILTERS, query)
+    )
+    async with sessions() as session:
+        return list((await session.execute(statement)).scalars())
+
+
+async def actions_by_start_ids(
+    sessions: Sessions, start_ids: Sequence[uuid.UUID]
+) -> list[NextAction | None]:
+    """Each start's action while it holds and is shown (`node`), else None."""
+    found = {a.start_id: a for a in await actions_matching(sessions, start_ids, ActionQuery())}
+    return [found.get(key) for key in start_ids]
 
 
 def has_action(kind: str) -> ColumnElement[bool]:

@@ -24,7 +24,7 @@ from models import (
 )
 from models.enums import STAGE_ORDER
 from models.types import utc_now
-from resolvers import webhooks
+from resolvers import read_audit, webhooks
 from resolvers.customers import normalize_email
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.writes import UserError, UserErrors, Write, check_length, fail
@@ -55,7 +55,9 @@ UNSET: Any = Unset()
 
 
 @dataclass(frozen=True)
-class CustomerInput:
+class CustomerChanges:
+    """An update: only the fields given change (UNSET: not sent); None clears a field."""
+
     name: str | Unset | None = UNSET
     email: str | Unset | None = UNSET
     phone: str | Unset | None = UNSET
@@ -63,6 +65,12 @@ class CustomerInput:
     segment: str | Unset | None = UNSET
     attributes: Any = UNSET
     churned_at: datetime | Unset | None = UNSET
+
+
+@dataclass(frozen=True)
+class NewCustomer(CustomerChanges):
+    """A customer to create: `name` is required; (source, id) pairs other systems know it by."""
+
     external_ids: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
@@ -81,8 +89,10 @@ def _clean_phone(value: str, path: list[str]) -> str:
     return phone
 
 
-def _validated(data: CustomerInput, creating: bool) -> dict[str, Any]:
+def _validated(data: CustomerChanges) -> dict[str, Any]:
     """The column values to write; raises every problem at once."""
+    creating = isinstance(data, NewCustomer)
+    external_ids = data.external_ids if isinstance(data, NewCustomer) else ()
     errors: list[UserError] = []
     values: dict[str, Any] = {}
 
@@ -116,10 +126,10 @@ def _validated(data: CustomerInput, creating: bool) -> dict[str, Any]:
         errors.append(UserError(("input", "attributes"), "`attributes` must be a JSON object."))
     values["attributes"] = data.attributes
     values["churned_at"] = data.churned_at
-    if len(data.external_ids) > MAX_EXTERNAL_IDS:
+    if len(external_ids) > MAX_EXTERNAL_IDS:
         errors.append(UserError(("input", "externalIds"), f"at most {MAX_EXTERNAL_IDS} ids."))
     seen: set[tuple[str, str]] = set()
-    for index, (source, external) in enumerate(data.external_ids):
+    for index, (source, external) in enumerate(external_ids):
         path = ("input", "externalIds", str(index))
         if not source.strip() or not external.strip() or len(source) > 64 or len(external) > 255:
             errors.append(UserError(path, "external ids need a source (≤ 64) and an id (≤ 255)."))
@@ -178,8 +188,8 @@ async def _check_unique(
         raise UserErrors(errors)
 
 
-async def create_customer(write: Write, data: CustomerInput) -> Customer:
-    values = _validated(data, creating=True)
+async def create_customer(write: Write, data: NewCustomer) -> Customer:
+    values = _validated(data)
     await _check_unique(write.session, values.get("email"), data.external_ids, None)
     now = utc_now()
     customer = Customer(**values, created_at=now, updated_at=now)
@@ -210,9 +220,9 @@ async def _live_customer(write: Write, key: uuid.UUID, path: list[str]) -> Custo
     return customer
 
 
-async def update_customer(write: Write, key: uuid.UUID, data: CustomerInput) -> Customer:
+async def update_customer(write: Write, key: uuid.UUID, data: CustomerChanges) -> Customer:
     customer = await _live_customer(write, key, ["id"])
-    values = _validated(data, creating=False)
+    values = _validated(data)
     await _check_unique(write.session, values.get("email"), (), customer.id)
     for name, value in values.items():
         setattr(customer, name, value)
@@ -403,6 +413,7 @@ async def erase_customer(write: Write, key: uuid.UUID) -> uuid.UUID:
         sa.update(Ticket).where(col(Ticket.customer_id).in_(ids)).values(subject="(erased)")
     )
     await webhooks.forget_customers(session, ids)
+    await read_audit.forget_customers(session, ids)
     write.touch(*ids)
     write.audit("eraseCustomer", [f"Customer:{i}" for i in ids], people=len(ids))
     return customer.id

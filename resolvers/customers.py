@@ -15,16 +15,12 @@ from models import Customer, CustomerExternalId, JourneyStage, NextAction, Touch
 from models.touchpoints import PURCHASE_KIND
 from models.types import fold_case
 from resolvers.filters import ColumnFilter, Filter, Param, column_sql, window
-from resolvers.filters import conditions as apply_filters
+from resolvers.listing import Listing
 from resolvers.pagination import (
     Ordering,
-    Page,
-    PageRequest,
     Sessions,
     SortKey,
-    count_rows,
     fetch_grouped,
-    fetch_page,
 )
 
 ZERO_MONEY = Decimal("0.00")
@@ -185,19 +181,8 @@ FILTERS: tuple[Filter, ...] = (
 # Merged customers live on only as pointers to their survivor.
 NOT_MERGED_SQL = "customer.merged_into_id IS NULL"
 
-
-def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
-    return [col(Customer.merged_into_id).is_(None), *apply_filters(FILTERS, query)]
-
-
-async def list_customers(
-    sessions: Sessions, query: CustomerQuery, ordering: Ordering, page: PageRequest
-) -> Page[Customer]:
-    return await fetch_page(sessions, Customer, _conditions(query), ordering, page)
-
-
-async def count_customers(sessions: Sessions, query: CustomerQuery) -> int:
-    return await count_rows(sessions, Customer, _conditions(query))
+# `customers`: queries are CustomerQuery, in a CUSTOMER_ORDERINGS order, merged ones excluded.
+CUSTOMERS = Listing("customer", Customer, FILTERS, always=(col(Customer.merged_into_id).is_(None),))
 
 
 async def customers_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list[Customer | None]:

@@ -2,7 +2,7 @@
 
 A filter field of a list (`channel`, `from`, ...) becomes a SQLAlchemy condition on
 the resolver path and SQL text with a bind parameter on the compiled path
-(resolvers/compiled); both come from the one declaration here, so they cannot drift.
+(schema/compiled/); both come from the one declaration here, so they cannot drift.
 """
 
 from collections.abc import Callable, Sequence

@@ -250,3 +250,40 @@ async def active_key_by_id(sessions: Sessions, key_id: uuid.UUID) -> ActiveKey |
     async with sessions() as session:
         found = (await session.execute(statement)).one_or_none()
     return ActiveKey(*found) if found is not None else None
+
+
+async def usable_key_named(sessions: Sessions, name_or_id: str) -> ActiveKey:
+    """The one working key this name, id or shown prefix names (as `keys list` shows
+    them), or an InputError on `key` saying why there is none (revoked, expired, two)."""
+    async with sessions() as session:
+        key = await _active_key(session, name_or_id)
+    found = await active_key_by_id(sessions, key.id)
+    if found is None:
+        raise InputError("key", f"key '{name_or_id.strip()}' has expired: see `cx360 keys list`")
+    return found
+
+
+async def local_key(sessions: Sessions, name: str, role: Role) -> ActiveKey:
+    """The working key `name` (with `role`), created on first use for work the command
+    line does under a key of its own; its token is never shown, so it works nowhere else.
+
+    An InputError when an active key of that name has another role."""
+    async with sessions() as session:
+        found = (
+            (
+                await session.execute(
+                    sa.select(col(ApiKey.id)).where(col(ApiKey.name) == name, *usable_at(utc_now()))
+                )
+            )
+            .scalars()
+            .first()
+        )
+    key = await active_key_by_id(sessions, found) if found is not None else None
+    if key is None:
+        key = await active_key_by_id(sessions, (await create_key(sessions, name, role)).key.id)
+        assert key is not None
+    if key.role != role:
+        raise InputError(
+            "key", f"the key '{name}' is {key.role.value}, not {role.value}: revoke it first"
+        )
+    return key

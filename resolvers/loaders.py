@@ -38,10 +38,10 @@ from resolvers import (
     sla,
     surveys,
     tickets,
-    timeline,
     touchpoints,
 )
-from resolvers.pagination import Ordering, Page, PageRequest, Sessions
+from resolvers.listing import NestedListing
+from resolvers.pagination import ListRequest, Page, Sessions
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -151,6 +151,10 @@ class Loaders:
         """A customer's shown next-best-actions, in their order."""
         return self._by_key("next_actions", actions.actions_of)
 
+    def action(self) -> DataLoader[uuid.UUID, NextAction | None]:
+        """A next-best-action by its start id, while that start holds and is shown."""
+        return self._by_key("action", actions.actions_by_start_ids)
+
     def survey_invitation(self) -> DataLoader[uuid.UUID, SurveyInvitation | None]:
         return self._by_key("survey_invitation", invitations.invitations_by_ids)
 
@@ -171,61 +175,25 @@ class Loaders:
     def ticket_responses(self) -> DataLoader[uuid.UUID, list[SurveyResponse]]:
         return self._by_key("ticket_responses", surveys.responses_by_ticket)
 
-    # ------------------------------------------------------------------ nested connections
-    def touchpoint_pages(
-        self, query: touchpoints.TouchpointQuery, page: PageRequest
-    ) -> DataLoader[uuid.UUID, Page[Touchpoint]]:
-        fetch = touchpoints.touchpoint_pages_by_customer
+    # ------------------------------------------------------------------ nested lists
+    def pages(
+        self, listing: NestedListing[V], parent: str, request: ListRequest
+    ) -> DataLoader[uuid.UUID, Page[V]]:
+        """Each parent's page of a nested list (`parent`: the listing's parent kind, e.g.
+        "customer"), keyed by parent id: one statement per batch of parents."""
         return self._loader(
-            ("touchpoint_pages", query, page), partial(fetch, self._sessions, query, page)
+            (f"{listing.name}_pages", parent, request.query, request.ordering.name, request.page),
+            partial(listing.pages_of, self._sessions, parent, request),
         )
 
-    def touchpoint_counts(self, query: touchpoints.TouchpointQuery) -> DataLoader[uuid.UUID, int]:
-        fetch = touchpoints.touchpoint_counts_by_customer
-        return self._loader(("touchpoint_counts", query), partial(fetch, self._sessions, query))
-
-    def ticket_pages(
-        self, query: tickets.TicketQuery, ordering: Ordering, page: PageRequest
-    ) -> DataLoader[uuid.UUID, Page[Ticket]]:
-        fetch = tickets.ticket_pages_by_customer
-        return self._loader(
-            ("ticket_pages", query, ordering.name, page),
-            partial(fetch, self._sessions, query, ordering, page),
-        )
-
-    def ticket_counts(self, query: tickets.TicketQuery) -> DataLoader[uuid.UUID, int]:
-        fetch = tickets.ticket_counts_by_customer
-        return self._loader(("ticket_counts", query), partial(fetch, self._sessions, query))
-
-    def response_pages(
-        self, parent: str, query: surveys.ResponseQuery, page: PageRequest
-    ) -> DataLoader[uuid.UUID, Page[SurveyResponse]]:
-        fetch = surveys.response_pages_by_parent
-        return self._loader(
-            ("response_pages", parent, query, page),
-            partial(fetch, self._sessions, parent, query, page),
-        )
-
-    def response_counts(
-        self, parent: str, query: surveys.ResponseQuery
+    def counts(
+        self, listing: NestedListing[Any], parent: str, query: Any
     ) -> DataLoader[uuid.UUID, int]:
-        fetch = surveys.response_counts_by_parent
+        """Each parent's count of a nested list's records matching `query`."""
         return self._loader(
-            ("response_counts", parent, query),
-            partial(fetch, self._sessions, parent, query),
+            (f"{listing.name}_counts", parent, query),
+            partial(listing.counts_of, self._sessions, parent, query),
         )
-
-    def timeline_pages(
-        self, query: timeline.TimelineQuery, page: PageRequest
-    ) -> DataLoader[uuid.UUID, Page[timeline.TimelineEntry]]:
-        fetch = timeline.timeline_pages_by_customer
-        return self._loader(
-            ("timeline_pages", query, page), partial(fetch, self._sessions, query, page)
-        )
-
-    def timeline_counts(self, query: timeline.TimelineQuery) -> DataLoader[uuid.UUID, int]:
-        fetch = timeline.timeline_counts_by_customer
-        return self._loader(("timeline_counts", query), partial(fetch, self._sessions, query))
 
     # ------------------------------------------------------------------ metrics and health
     def metric_group(

@@ -6,24 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import Survey, SurveyKind, SurveyResponse
 from resolvers.filters import ColumnFilter, Filter, window
-from resolvers.filters import conditions as apply_filters
-from resolvers.pagination import (
-    Page,
-    PageRequest,
-    Sessions,
-    count_rows,
-    count_rows_per_parent,
-    fetch_by_ids,
-    fetch_grouped,
-    fetch_page,
-    fetch_pages_per_parent,
-    newest_first,
-)
+from resolvers.listing import Listing
+from resolvers.pagination import Sessions, fetch_by_ids, fetch_grouped, newest_first
 
 SURVEYS_NEWEST_FIRST = newest_first(
     "surveys:createdAt:desc", col(Survey.created_at), col(Survey.id)
@@ -45,17 +33,18 @@ RESPONSE_FILTERS: tuple[Filter, ...] = (
     *window("responded_from", "responded_to", col(SurveyResponse.responded_at)),
 )
 
-
-def conditions(query: ResponseQuery) -> list[ColumnElement[bool]]:
-    return apply_filters(RESPONSE_FILTERS, query)
-
-
-async def list_surveys(sessions: Sessions, page: PageRequest) -> Page[Survey]:
-    return await fetch_page(sessions, Survey, [], SURVEYS_NEWEST_FIRST, page)
-
-
-async def count_surveys(sessions: Sessions) -> int:
-    return await count_rows(sessions, Survey, [])
+# `surveys`: no filters (query None), newest first.
+SURVEYS = Listing("survey", Survey, ())
+# `Customer.surveyResponses` and `Survey.responses`: queries are ResponseQuery, newest first.
+RESPONSES = Listing(
+    "response",
+    SurveyResponse,
+    RESPONSE_FILTERS,
+    parents={
+        "customer": col(SurveyResponse.customer_id),
+        "survey": col(SurveyResponse.survey_id),
+    },
+)
 
 
 async def surveys_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list[Survey | None]:
@@ -66,38 +55,6 @@ async def responses_by_ids(
     sessions: Sessions, ids: Sequence[uuid.UUID]
 ) -> list[SurveyResponse | None]:
     return await fetch_by_ids(sessions, SurveyResponse, col(SurveyResponse.id), ids)
-
-
-PARENT_COLUMNS = {
-    "customer": col(SurveyResponse.customer_id),
-    "survey": col(SurveyResponse.survey_id),
-}
-
-
-async def response_pages_by_parent(
-    sessions: Sessions,
-    parent: str,
-    query: ResponseQuery,
-    page: PageRequest,
-    parent_ids: Sequence[uuid.UUID],
-) -> list[Page[SurveyResponse]]:
-    return await fetch_pages_per_parent(
-        sessions,
-        SurveyResponse,
-        PARENT_COLUMNS[parent],
-        parent_ids,
-        conditions(query),
-        RESPONSES_NEWEST_FIRST,
-        page,
-    )
-
-
-async def response_counts_by_parent(
-    sessions: Sessions, parent: str, query: ResponseQuery, parent_ids: Sequence[uuid.UUID]
-) -> list[int]:
-    return await count_rows_per_parent(
-        sessions, PARENT_COLUMNS[parent], parent_ids, conditions(query)
-    )
 
 
 async def responses_by_ticket(

@@ -6,26 +6,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import Channel, Ticket, TicketPriority, TicketStatus
 from models.enums import PRIORITY_ORDER
 from resolvers.filters import ColumnFilter, Filter, window
-from resolvers.filters import conditions as apply_filters
-from resolvers.pagination import (
-    Ordering,
-    Page,
-    PageRequest,
-    Sessions,
-    SortKey,
-    count_rows,
-    count_rows_apart,
-    count_rows_per_parent,
-    fetch_by_ids,
-    fetch_page,
-    fetch_pages_per_parent,
-)
+from resolvers.listing import Listing
+from resolvers.pagination import Ordering, Sessions, SortKey, count_rows_apart, fetch_by_ids
 from resolvers.sla import SlaStateFilter
 
 
@@ -118,43 +105,19 @@ FILTERS: tuple[Filter, ...] = (
 )
 
 
-def conditions(query: TicketQuery) -> list[ColumnElement[bool]]:
-    return apply_filters(FILTERS, query)
+class TicketListing(Listing[Ticket]):
+    async def count(self, sessions: Sessions, query: TicketQuery) -> int:
+        if query.sla_states is None:
+            return await super().count(sessions, query)
+        # Stored-state and rule halves of the SLA filter, counted apart: the first by an
+        # index-only scan, the second over the few tickets not settled (resolvers/sla.py).
+        rest = self.conditions(replace(query, sla_states=None))
+        arms = SLA_STATES.arms(query.sla_states, query)
+        return await count_rows_apart(sessions, Ticket, rest, arms)
 
 
-async def list_tickets(
-    sessions: Sessions, query: TicketQuery, ordering: Ordering, page: PageRequest
-) -> Page[Ticket]:
-    return await fetch_page(sessions, Ticket, conditions(query), ordering, page)
-
-
-async def count_tickets(sessions: Sessions, query: TicketQuery) -> int:
-    if query.sla_states is None:
-        return await count_rows(sessions, Ticket, conditions(query))
-    # Stored-state and rule halves of the SLA filter, counted apart: the first by an
-    # index-only scan, the second over the few tickets not settled (resolvers/sla.py).
-    rest = conditions(replace(query, sla_states=None))
-    return await count_rows_apart(sessions, Ticket, rest, SLA_STATES.arms(query.sla_states, query))
-
-
-async def ticket_pages_by_customer(
-    sessions: Sessions,
-    query: TicketQuery,
-    ordering: Ordering,
-    page: PageRequest,
-    customer_ids: Sequence[uuid.UUID],
-) -> list[Page[Ticket]]:
-    return await fetch_pages_per_parent(
-        sessions, Ticket, col(Ticket.customer_id), customer_ids, conditions(query), ordering, page
-    )
-
-
-async def ticket_counts_by_customer(
-    sessions: Sessions, query: TicketQuery, customer_ids: Sequence[uuid.UUID]
-) -> list[int]:
-    return await count_rows_per_parent(
-        sessions, col(Ticket.customer_id), customer_ids, conditions(query)
-    )
+# `tickets` and `Customer.tickets`: queries are TicketQuery, in a TICKET_ORDERINGS order.
+TICKETS = TicketListing("ticket", Ticket, FILTERS, parents={"customer": col(Ticket.customer_id)})
 
 
 async def tickets_matching(
@@ -163,7 +126,7 @@ async def tickets_matching(
     """Those of the tickets that pass the filter: the same conditions the ticket lists use."""
     if not keys:
         return []
-    statement = sa.select(Ticket).where(col(Ticket.id).in_(keys), *conditions(query))
+    statement = sa.select(Ticket).where(col(Ticket.id).in_(keys), *TICKETS.conditions(query))
     async with sessions() as session:
         return list((await session.execute(statement)).scalars())
 

@@ -23,9 +23,9 @@ from resolvers.filters import Filter, window
 from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
     Expr,
+    ListRequest,
     Ordering,
     Page,
-    PageRequest,
     Sessions,
     SortKey,
     count_rows_per_parent,
@@ -91,45 +91,65 @@ def visible_sources(query: TimelineQuery) -> list[tuple[int, _Source]]:
     return [(r, s) for r, s in enumerate(SOURCES) if s.entity.__name__ in query.kinds]
 
 
-async def timeline_pages_by_customer(
-    sessions: Sessions, query: TimelineQuery, page: PageRequest, customer_ids: Sequence[uuid.UUID]
-) -> list[Page[TimelineEntry]]:
-    merged: dict[Any, list[tuple[Any, ...]]] = {}
-    for _, source in visible_sources(query):
-        rows = await fetch_rows_per_parent(
-            sessions,
-            source.entity,
-            source.customer,
-            customer_ids,
-            _conditions(source, query),
-            source.ordering,
-            page,
-        )
-        for customer_id, customer_rows in rows.items():
-            merged.setdefault(customer_id, []).extend(customer_rows)
-    pages = []
-    for customer_id in customer_ids:
-        newest = sorted(merged.get(customer_id, []), key=lambda row: row[1:4], reverse=True)
-        visible = newest[: page.first]
-        pages.append(
-            Page(
-                items=[TimelineEntry(occurred_at=row[1], entity=row[0]) for row in visible],
-                cursors=[encode_cursor(TIMELINE_ORDERING, row[1:4]) for row in visible],
-                has_next_page=len(newest) > page.first,
-                has_previous_page=page.after is not None,
+class TimelineListing:
+    """`Customer.timeline`: a nested list (resolvers.listing.NestedListing) whose parent is
+    always the customer; queries are TimelineQuery, in TIMELINE_ORDERING."""
+
+    name = "timeline"
+
+    async def pages_of(
+        self,
+        sessions: Sessions,
+        parent: str,
+        request: ListRequest,
+        customer_ids: Sequence[uuid.UUID],
+    ) -> list[Page[TimelineEntry]]:
+        assert parent == "customer", "a timeline belongs to a customer"
+        query, page = request.query, request.page
+        merged: dict[Any, list[tuple[Any, ...]]] = {}
+        for _, source in visible_sources(query):
+            rows = await fetch_rows_per_parent(
+                sessions,
+                source.entity,
+                source.customer,
+                customer_ids,
+                _conditions(source, query),
+                source.ordering,
+                page,
             )
-        )
-    return pages
+            for customer_id, customer_rows in rows.items():
+                merged.setdefault(customer_id, []).extend(customer_rows)
+        pages = []
+        for customer_id in customer_ids:
+            newest = sorted(merged.get(customer_id, []), key=lambda row: row[1:4], reverse=True)
+            visible = newest[: page.first]
+            pages.append(
+                Page(
+                    items=[TimelineEntry(occurred_at=row[1], entity=row[0]) for row in visible],
+                    cursors=[encode_cursor(TIMELINE_ORDERING, row[1:4]) for row in visible],
+                    has_next_page=len(newest) > page.first,
+                    has_previous_page=page.after is not None,
+                )
+            )
+        return pages
+
+    async def counts_of(
+        self,
+        sessions: Sessions,
+        parent: str,
+        query: TimelineQuery,
+        customer_ids: Sequence[uuid.UUID],
+    ) -> list[int]:
+        """How many events of the visible kinds each customer's timeline holds (filters
+        applied)."""
+        assert parent == "customer", "a timeline belongs to a customer"
+        totals = [0] * len(customer_ids)
+        for _, source in visible_sources(query):
+            counts = await count_rows_per_parent(
+                sessions, source.customer, customer_ids, _conditions(source, query)
+            )
+            totals = [t + n for t, n in zip(totals, counts, strict=True)]
+        return totals
 
 
-async def timeline_counts_by_customer(
-    sessions: Sessions, query: TimelineQuery, customer_ids: Sequence[uuid.UUID]
-) -> list[int]:
-    """How many events of the visible kinds each customer's timeline holds (filters applied)."""
-    totals = [0] * len(customer_ids)
-    for _, source in visible_sources(query):
-        counts = await count_rows_per_parent(
-            sessions, source.customer, customer_ids, _conditions(source, query)
-        )
-        totals = [t + n for t, n in zip(totals, counts, strict=True)]
-    return totals
+TIMELINE = TimelineListing()

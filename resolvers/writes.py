@@ -115,9 +115,9 @@ async def write(
                 from resolvers import sla_live
 
                 # SLA states the write's ticket changes entered, logged with them.
-                changes = await sla_live.refresh(session, transaction.tickets)
-                transaction.changes.extend(changes)
-                await actions.refresh(session, transaction.touched)
+                transaction.changes.extend(await sla_live.refresh(session, transaction.tickets))
+                # Next-best-actions the write started, logged with its other changes.
+                transaction.changes.extend(await actions.refresh(session, transaction.touched))
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
 

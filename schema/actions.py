@@ -17,9 +17,11 @@ from models import NextAction
 from resolvers import action_writes, actions
 from resolvers.pagination import page_request
 from resolvers.writes import CustomerRef, Write
+from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import Team, TicketPriority, described
-from schema.mutations import UserError, key_in_input, perform
+from schema.mutations import UserError, key_in_input, respond
+from schema.node import Node, to_global_id
 from schema.pagination import (
     FILTER_HELP,
     PAGE_ARGUMENTS_HELP,
@@ -28,7 +30,7 @@ from schema.pagination import (
     First,
     connection,
 )
-from schema.permissions import Area, reads, writes
+from schema.permissions import STARTS_ACTIONS, Area, reads, writes
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -60,8 +62,15 @@ described(
 )
 
 
-@strawberry.type(description="Something a team should do for a customer now, and why.")
-class Action:
+@strawberry.type(
+    description="Something a team should do for a customer now, and why. Its `id` names "
+    "this start of it: the same action holding again after it ended has a new id."
+)
+class Action(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id of this start of the action (`node` finds it while "
+        "it holds and is shown)."
+    )
     kind: ActionKind = strawberry.field(description="The rule that holds.")
     team: Team = strawberry.field(description="The team that acts on it.")
     priority: TicketPriority = strawberry.field(description="How urgent it is.")
@@ -74,6 +83,7 @@ class Action:
     @classmethod
     def from_model(cls, model: NextAction) -> "Action":
         return cls(
+            id=to_global_id("Action", model.start_id),
             kind=ActionKind(model.kind),
             team=model.team,
             priority=model.priority,
@@ -162,7 +172,7 @@ class ActionMutations:
     @strawberry.mutation(
         description="Dismisses an action until a date (ADMIN, or a role of the action's "
         "team: SUPPORT, SALES, MARKETING); audited.",
-        extensions=writes(Area.ACTIONS),
+        extensions=writes(Area.ACTIONS, logs=STARTS_ACTIONS),
     )
     async def dismiss_action(
         self,
@@ -176,12 +186,14 @@ class ActionMutations:
         customer = key_in_input(input.customer_id, "Customer", ["input", "customerId"])
 
         async def work(write: Write) -> uuid.UUID:
-            data = action_writes.Dismissal(
-                CustomerRef(id=customer), input.kind.value, input.until, input.reason
+            data = from_input(
+                action_writes.Dismissal,
+                input,
+                customer=CustomerRef(id=customer),
+                kind=input.kind.value,
             )
             return (await action_writes.dismiss(write, data)).customer_id
 
-        key, errors = await perform(info, work)
-        if key is None:
-            return DismissActionPayload(customer=None, user_errors=errors)
-        return DismissActionPayload(customer=await Customer.load(info, key), user_errors=[])
+        return await respond(
+            info, work, DismissActionPayload, customer=lambda key: Customer.load(info, key)
+        )

@@ -23,7 +23,7 @@ from models import BulkKind, BulkStatus
 from models import BulkOperation as OperationModel
 from models.types import utc_now
 from resolvers import keys
-from resolvers.bulk import documents, operations
+from resolvers.bulk import operations
 from resolvers.bulk.files import (
     OPERATIONS,
     UPLOADS,
@@ -33,7 +33,9 @@ from resolvers.bulk.files import (
     signed_path,
 )
 from resolvers.pagination import page_request
+from resolvers.read_audit import ReadNotes
 from resolvers.writes import INT_MAX, UserErrors, fail
+from schema import bulk_documents
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import described
 from schema.limits import query_cost
@@ -102,10 +104,12 @@ class BulkOperation(Node):
         description="Once COMPLETED: where to GET the file (the export's JSONL, or the "
         "import's error report: one JSON line per error with `line`, `path`, `message`, "
         "`code`), with this key's Authorization header. Relative to the API's origin; "
-        "signed, it works for this key only and expires (ask again for a fresh one)."
+        "signed, it works for this key only and expires (ask again for a fresh one). "
+        "Null again once the file was deleted, CX360_BULK_FILE_RETENTION_HOURS after it "
+        "finished (a URL kept from before answers 410 GONE)."
     )
     def url(self, info: strawberry.Info[Context, None]) -> str | None:
-        if self.model.status != BulkStatus.COMPLETED:
+        if self.model.status != BulkStatus.COMPLETED or self.model.files_deleted_at is not None:
             return None
         return signed_path(self.model.secret, OPERATIONS, self.model.id, _expires(_config(info)))
 
@@ -183,11 +187,20 @@ async def _create(
     return _payload(created)
 
 
-async def _dry_run(info: strawberry.Info[Context, None], plan: documents.ExportPlan) -> None:
-    """The first node of the export as this key reads it: a refusal (a field this role
-    may not read, a limit) is a user error now rather than a FAILED job later."""
+async def _dry_run(info: strawberry.Info[Context, None], plan: bulk_documents.ExportPlan) -> None:
     context = dataclasses.replace(info.context, response=Response(), error_codes=[], log_fields={})
-    result = await info.schema.execute(
+    await dry_run(info.schema, context, plan)
+
+
+async def dry_run(
+    schema: strawberry.Schema, context: Context, plan: bulk_documents.ExportPlan
+) -> None:
+    """The first node of the export as this key reads it: a refusal (a field this role
+    may not read, a limit) is a user error (UserErrors on `query`) now rather than a
+    FAILED job later. `context`: one of its own (the run writes its response fields).
+    Nothing it reads is shown to anyone, so it leaves no read audit entry."""
+    context = dataclasses.replace(context, read_notes=ReadNotes(), read_audit=None)
+    result = await schema.execute(
         plan.document, variable_values={"first": 1, "after": None}, context_value=context
     )
     if result.errors:
@@ -197,14 +210,22 @@ async def _dry_run(info: strawberry.Info[Context, None], plan: documents.ExportP
     orjson.dumps(result.data)  # compiled answers are fragments: they must serialize
 
 
-def export_plan(schema: GraphQLSchema, query: str, max_cost: int) -> documents.ExportPlan:
+def export_plan(schema: GraphQLSchema, query: str, max_cost: int) -> bulk_documents.ExportPlan:
     """The export's pages, as large as the query cost limit lets them be."""
 
     def fits(document: str, first: int) -> bool:
         cost = query_cost(schema, parse(document), None, {"first": first, "after": None})
         return cost <= max_cost
 
-    return documents.plan_export(schema, query, fits)
+    return bulk_documents.plan_export(schema, query, fits)
+
+
+async def own_operation(context: Context, key: uuid.UUID) -> OperationModel | None:
+    """The operation if it is the viewer's key's; None when missing or another key's
+    (the same answer: an id never tells what another key runs). `bulkOperation(id:)`
+    and `node(id:)` both read it so."""
+    found = await operations.get_operation(context.primary_sessions, key)
+    return found if found is not None and found.key_id == context.viewer.key_id else None
 
 
 @strawberry.type
@@ -218,12 +239,8 @@ class BulkQueries:
         id: Annotated[strawberry.ID, strawberry.argument(description="The operation's id.")],
     ) -> BulkOperation | None:
         key = key_of_type(id, "BulkOperation", "id")
-        if key is None:
-            return None
-        found = await operations.get_operation(info.context.primary_sessions, key)
-        if found is None or found.key_id != info.context.viewer.key_id:
-            return None
-        return BulkOperation.from_model(found)
+        found = await own_operation(info.context, key) if key is not None else None
+        return BulkOperation.from_model(found) if found is not None else None
 
     @strawberry.field(
         description="This key's bulk operations, newest first. " + PAGE_ARGUMENTS_HELP
@@ -276,7 +293,7 @@ class BulkMutations:
         config = _config(info)
         ttl = timedelta(seconds=config.url_ttl_seconds)
         upload = await operations.create_upload(
-            info.context.write_sessions, info.context.viewer.key_id, ttl
+            info.context.write_sessions, info.context.viewer.key_id, ttl, config.retention
         )
         expires = int(upload.expires_at.timestamp())
         url = signed_path(upload.secret, UPLOADS, upload.id, expires)
@@ -307,7 +324,7 @@ class BulkMutations:
     ) -> BulkOperationPayload:
         context = info.context
         try:
-            name = documents.plan_import(info._raw_info.schema, mutation)
+            name = bulk_documents.plan_import(info._raw_info.schema, mutation)
             mutation_type = info._raw_info.schema.mutation_type
             assert mutation_type is not None
             definition = mutation_type.fields[name].extensions["strawberry-definition"]
@@ -332,7 +349,7 @@ class BulkMutations:
         found = None
         if key is not None:
             found = await operations.cancel_operation(
-                context.write_sessions, key, context.viewer.key_id
+                context.write_sessions, key, context.viewer.key_id, _config(info).retention
             )
         if found is None:
             return _refused(fail(["id"], "No bulk operation of this key has this id.", "NOT_FOUND"))
@@ -356,6 +373,13 @@ async def _staged_file(info: strawberry.Info[Context, None], url: str) -> uuid.U
         raise fail(["uploadUrl"], problem, "EXPIRED" if "expired" in problem else "INVALID")
     if upload.size is None:
         raise fail(["uploadUrl"], "Nothing was uploaded to this URL yet: PUT the file first.")
+    if upload.files_deleted_at is not None:
+        raise fail(
+            ["uploadUrl"],
+            "The uploaded file was deleted (CX360_BULK_FILE_RETENTION_HOURS after its URL "
+            "expired): stage and upload it again.",
+            "GONE",
+        )
     return upload.id
 
 

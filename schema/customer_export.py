@@ -4,7 +4,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
-from resolvers import customer_export
+from resolvers import customer_export, read_audit
 from schema.node import key_of_type
 from schema.permissions import personal_data_only
 from schema.scalars import jsonable
@@ -25,4 +25,8 @@ class CustomerExportQueries:
         if key is None:
             return None
         exported = await customer_export.export_customer(info.context.sessions, key)
-        return jsonable(exported) if exported is not None else None
+        if exported is None:
+            return None
+        read_audit.note_export(exported, info.context.read_notes)
+        shown: JSON = jsonable(exported)
+        return shown

@@ -1,6 +1,7 @@
 """Customer mutations: create, update, merge, unmerge, erase."""
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -9,10 +10,11 @@ from strawberry.scalars import JSON
 from api.context import Context
 from resolvers import customer_writes
 from resolvers.writes import Write
+from schema.convert import from_input
 from schema.customers import Customer
-from schema.mutations import ExternalIdInput, UserError, key_in_input, perform
+from schema.mutations import ExternalIdInput, UserError, key_in_input, respond
 from schema.node import to_global_id
-from schema.permissions import Area, writes
+from schema.permissions import STARTS_ACTIONS, Area, writes
 
 
 @strawberry.input
@@ -57,64 +59,46 @@ class EraseCustomerPayload:
     user_errors: list[UserError]
 
 
-def _given(value: Any) -> Any:
-    return customer_writes.UNSET if value is strawberry.UNSET else value
-
-
-def _customer_payload(result: Any, errors: list[UserError]) -> CustomerPayload:
-    return CustomerPayload(
-        customer=Customer.from_model(result) if result is not None else None, user_errors=errors
-    )
-
-
 @strawberry.type
 class CustomerMutations:
     @strawberry.mutation(
         description="Email is stored trimmed and lower-cased; it must be unique.",
-        extensions=writes(Area.CUSTOMERS),
+        extensions=writes(Area.CUSTOMERS, logs=STARTS_ACTIONS),
     )
     async def create_customer(
         self, info: strawberry.Info[Context, None], input: CreateCustomerInput
     ) -> CustomerPayload:
-        data = customer_writes.CustomerInput(
-            name=input.name,
-            email=input.email,
-            phone=input.phone,
-            company=input.company,
-            segment=input.segment,
-            attributes=input.attributes,
+        data = from_input(
+            customer_writes.NewCustomer,
+            input,
             external_ids=tuple((e.source, e.id) for e in input.external_ids or ()),
         )
-        result, errors = await perform(info, lambda w: customer_writes.create_customer(w, data))
-        return _customer_payload(result, errors)
+        return await respond(
+            info,
+            lambda w: customer_writes.create_customer(w, data),
+            CustomerPayload,
+            customer=Customer.from_model,
+        )
 
     @strawberry.mutation(
         description="A merged customer's id updates the survivor.",
-        extensions=writes(Area.CUSTOMERS),
+        extensions=writes(Area.CUSTOMERS, logs=STARTS_ACTIONS),
     )
     async def update_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateCustomerInput
     ) -> CustomerPayload:
-        data = customer_writes.CustomerInput(
-            name=_given(input.name),
-            email=_given(input.email),
-            phone=_given(input.phone),
-            company=_given(input.company),
-            segment=_given(input.segment),
-            attributes=_given(input.attributes),
-            churned_at=_given(input.churned_at),
-        )
+        data = from_input(customer_writes.CustomerChanges, input)
 
         async def work(write: Write) -> Any:
             key = key_in_input(id, "Customer", ["id"])
             return await customer_writes.update_customer(write, key, data)
 
-        return _customer_payload(*await perform(info, work))
+        return await respond(info, work, CustomerPayload, customer=Customer.from_model)
 
     @strawberry.mutation(
         description="Moves every record of the merged customers to the survivor, in one "
         "transaction. Merged ids keep resolving to the survivor; `unmergeCustomer` undoes it.",
-        extensions=writes(Area.CUSTOMERS),
+        extensions=writes(Area.CUSTOMERS, logs=STARTS_ACTIONS),
     )
     async def merge_customers(
         self, info: strawberry.Info[Context, None], input: MergeCustomersInput
@@ -127,12 +111,12 @@ class CustomerMutations:
             ]
             return await customer_writes.merge_customers(write, survivor, merged)
 
-        return _customer_payload(*await perform(info, work))
+        return await respond(info, work, CustomerPayload, customer=Customer.from_model)
 
     @strawberry.mutation(
         description="Restores a merged customer with exactly the records it brought into the "
         "merge.",
-        extensions=writes(Area.CUSTOMERS),
+        extensions=writes(Area.CUSTOMERS, logs=STARTS_ACTIONS),
     )
     async def unmerge_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -142,13 +126,13 @@ class CustomerMutations:
                 write, key_in_input(id, "Customer", ["id"])
             )
 
-        return _customer_payload(*await perform(info, work))
+        return await respond(info, work, CustomerPayload, customer=Customer.from_model)
 
     @strawberry.mutation(
         description="GDPR erasure: name, email, phone, company, attributes, comments, summaries "
         "and external ids are removed for good; scores, purchases and ticket timings stay so "
         "metrics stay right. The customer remains as a tombstone (`erasedAt`). ADMIN only.",
-        extensions=writes(Area.ERASURE),
+        extensions=writes(Area.ERASURE, logs=STARTS_ACTIONS),
     )
     async def erase_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -156,8 +140,6 @@ class CustomerMutations:
         async def work(write: Write) -> Any:
             return await customer_writes.erase_customer(write, key_in_input(id, "Customer", ["id"]))
 
-        key, errors = await perform(info, work)
-        return EraseCustomerPayload(
-            erased_customer_id=to_global_id("Customer", key) if key is not None else None,
-            user_errors=errors,
+        return await respond(
+            info, work, EraseCustomerPayload, erased_customer_id=partial(to_global_id, "Customer")
         )

@@ -15,7 +15,7 @@ from models import CustomerExternalId as ExternalIdModel
 from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from models import Touchpoint as TouchpointModel
-from resolvers import customers
+from resolvers import customers, surveys, timeline
 from resolvers.compiled.forms import (
     Column,
     CompileContext,
@@ -31,7 +31,7 @@ from resolvers.compiled.forms import (
 from resolvers.errors import InputError
 from resolvers.health_state import HEALTH_STORED_SQL
 from resolvers.masks import mask_email, mask_email_sql, mask_phone
-from resolvers.pagination import ListRequest, Ordering, page_request
+from resolvers.pagination import ListRequest, Ordering
 from schema.actions import Action, ActionKind, customer_actions
 from schema.convert import from_row
 from schema.enums import JourneyStage, SortDirection
@@ -51,19 +51,20 @@ from schema.pagination import (
     After,
     Connection,
     First,
-    connection,
+    list_connection,
 )
 from schema.permissions import (
     PERSONAL_DATA_ROLES,
     Area,
     Masked,
+    ReadAudited,
     argument_rules,
     reads,
 )
-from schema.surveys import SurveyResponse, SurveyResponseFilter, response_list
-from schema.tickets import Ticket, TicketFilter, TicketOrder, ticket_list
-from schema.timeline import TimelineConnection, TimelineFilter, timeline_list
-from schema.touchpoints import Touchpoint, TouchpointFilter, touchpoint_list
+from schema.surveys import SurveyResponse, SurveyResponseFilter, response_request
+from schema.tickets import ticket_request, tickets_of
+from schema.timeline import TimelineConnection, TimelineFilter, timeline_request
+from schema.touchpoints import touchpoint_request, touchpoints_of
 
 
 @sql_table(ExternalIdModel)
@@ -130,7 +131,7 @@ def customer_ordering(order: CustomerOrder | None) -> Ordering:
     return customers.CUSTOMER_ORDERINGS[(order.field.value, order.direction == SortDirection.DESC)]
 
 
-def customer_list(
+def customer_request(
     context: CompileContext,
     first: int | None = None,
     after: str | None = None,
@@ -143,8 +144,7 @@ def customer_list(
         if filter is not None
         else customers.CustomerQuery()
     )
-    ordering = customer_ordering(order_by)
-    return ListRequest(query, customers.FILTERS, ordering, page_request(first, after, ordering))
+    return customers.CUSTOMERS.request(query, customer_ordering(order_by), first, after)
 
 
 def email_key(arguments: dict[str, Any], _: CompileContext) -> tuple[str]:
@@ -162,6 +162,11 @@ def customer_key(arguments: dict[str, Any], _: CompileContext) -> tuple[uuid.UUI
     return (key_of_type(arguments["id"], "Customer", "id"),)
 
 
+def audited(name: str) -> ReadAudited:
+    """A customer's own personal field: the customer is the object itself."""
+    return ReadAudited(name, lambda customer: customer.db_id, lambda scope: f"{scope}.id")
+
+
 @sql_table(CustomerModel)
 @strawberry.type(description="One person or account contact the company serves.")
 class Customer(Node):
@@ -170,11 +175,11 @@ class Customer(Node):
     email: str | None = strawberry.field(
         description="Trimmed and lower-cased; unique. PII: masked (j***@example.com) for roles "
         "without personal data.",
-        extensions=[Masked(mask_email, mask_email_sql)],
+        extensions=[Masked(mask_email, mask_email_sql), audited("email")],
     )
     phone: str | None = strawberry.field(
         description="E.164. PII: masked (+44 ••• ••• 123) for roles without personal data.",
-        extensions=[Masked(mask_phone)],
+        extensions=[Masked(mask_phone), audited("phone")],
     )
     company: str | None
     segment: str | None = strawberry.field(description="Free label: enterprise, smb, consumer...")
@@ -268,65 +273,31 @@ class Customer(Node):
     async def lifetime_value(self, info: strawberry.Info[Context, None]) -> Decimal:
         return await info.context.loaders.lifetime_value().load(self.db_id)
 
-    @strawberry.field(
+    touchpoints = strawberry.field(
+        resolver=touchpoints_of,
         description="Newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=argument_rules(),
         metadata=sql(
             ConnectionOf(
-                TouchpointModel, lambda a, _: touchpoint_list(**a), parent_key="customer_id"
+                TouchpointModel, lambda a, _: touchpoint_request(**a), parent_key="customer_id"
             )
         ),
     )
-    async def touchpoints(
-        self,
-        info: strawberry.Info[Context, None],
-        first: First = None,
-        after: After = None,
-        filter: Annotated[
-            TouchpointFilter | None, strawberry.argument(description=FILTER_HELP)
-        ] = None,
-    ) -> Connection[Touchpoint]:
-        request = touchpoint_list(first, after, filter)
-        loaders = info.context.loaders
-        found = await loaders.touchpoint_pages(request.query, request.page).load(self.db_id)
-        return connection(
-            found,
-            Touchpoint.from_model,
-            lambda: loaders.touchpoint_counts(request.query).load(self.db_id),
-        )
-
-    @strawberry.field(
+    tickets = strawberry.field(
+        resolver=tickets_of,
         description="Newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
         metadata=sql(
-            ConnectionOf(TicketModel, lambda a, _: ticket_list(**a), parent_key="customer_id")
+            ConnectionOf(TicketModel, lambda a, _: ticket_request(**a), parent_key="customer_id")
         ),
     )
-    async def tickets(
-        self,
-        info: strawberry.Info[Context, None],
-        first: First = None,
-        after: After = None,
-        filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
-        order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
-    ) -> Connection[Ticket]:
-        request = ticket_list(first, after, filter, order_by, info.context.now)
-        loaders = info.context.loaders
-        found = await loaders.ticket_pages(request.query, request.ordering, request.page).load(
-            self.db_id
-        )
-        return connection(
-            found,
-            Ticket.from_model,
-            lambda: loaders.ticket_counts(request.query).load(self.db_id),
-        )
 
     @strawberry.field(
         description="Newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.SURVEYS),
         metadata=sql(
             ConnectionOf(
-                SurveyResponseModel, lambda a, _: response_list(**a), parent_key="customer_id"
+                SurveyResponseModel, lambda a, _: response_request(**a), parent_key="customer_id"
             )
         ),
     )
@@ -339,22 +310,16 @@ class Customer(Node):
             SurveyResponseFilter | None, strawberry.argument(description=FILTER_HELP)
         ] = None,
     ) -> Connection[SurveyResponse]:
-        request = response_list(first, after, filter)
-        loaders = info.context.loaders
-        found = await loaders.response_pages("customer", request.query, request.page).load(
-            self.db_id
-        )
-        return connection(
-            found,
-            SurveyResponse.from_model,
-            lambda: loaders.response_counts("customer", request.query).load(self.db_id),
+        request = response_request(first, after, filter)
+        return await list_connection(
+            info, surveys.RESPONSES, request, SurveyResponse.from_model, ("customer", self.db_id)
         )
 
     @strawberry.field(
         description="Touchpoints, tickets and survey responses together, newest first: the "
         "kinds this key's role may read (PARTNER: touchpoints). " + PAGE_ARGUMENTS_HELP,
         extensions=argument_rules(),
-        metadata=sql(TimelineOf(lambda a, context: timeline_list(context, **a))),
+        metadata=sql(TimelineOf(lambda a, context: timeline_request(context, **a))),
     )
     async def timeline(
         self,
@@ -365,11 +330,12 @@ class Customer(Node):
             TimelineFilter | None, strawberry.argument(description=FILTER_HELP)
         ] = None,
     ) -> TimelineConnection:
-        request = timeline_list(compile_context(info), first, after, filter)
+        request = timeline_request(compile_context(info), first, after, filter)
         loaders = info.context.loaders
-        found = await loaders.timeline_pages(request.query, request.page).load(self.db_id)
+        found = await loaders.pages(timeline.TIMELINE, "customer", request).load(self.db_id)
         return TimelineConnection.of(
-            found, lambda: loaders.timeline_counts(request.query).load(self.db_id)
+            found,
+            lambda: loaders.counts(timeline.TIMELINE, "customer", request.query).load(self.db_id),
         )
 
 
@@ -446,7 +412,7 @@ class CustomerQueries:
         metadata=sql(
             ConnectionOf(
                 CustomerModel,
-                lambda a, context: customer_list(context, **a),
+                lambda a, context: customer_request(context, **a),
                 where=(customers.NOT_MERGED_SQL,),
             )
         ),
@@ -463,11 +429,5 @@ class CustomerQueries:
             CustomerOrder | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
     ) -> Connection[Customer]:
-        request = customer_list(compile_context(info), first, after, filter, order_by)
-        sessions = info.context.sessions
-        found = await customers.list_customers(
-            sessions, request.query, request.ordering, request.page
-        )
-        return connection(
-            found, Customer.from_model, lambda: customers.count_customers(sessions, request.query)
-        )
+        request = customer_request(compile_context(info), first, after, filter, order_by)
+        return await list_connection(info, customers.CUSTOMERS, request, Customer.from_model)

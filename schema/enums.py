@@ -130,6 +130,9 @@ described(
         "write); once each time it enters the state. Not for PARTNER.",
         "TICKET_SLA_BREACHED": "A ticket's SLA state became BREACHED (by time alone or by a "
         "write); once each time it enters the state. Not for PARTNER.",
+        "ACTION_STARTED": "A next-best-action started to hold for a customer (by a write or "
+        "by time alone); once per start, never for a dismissed action (the record is the "
+        "action). Not for PARTNER.",
     },
 )
 described(

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Context
+from models import ChangeType, FollowUpState
 from models import FollowUp as FollowUpModel
-from models import FollowUpState
 from models import SurveyInvitation as SurveyInvitationModel
 from resolvers import follow_ups, invitations
 from resolvers.pagination import page_request
@@ -20,7 +20,7 @@ from resolvers.writes import Write
 from schema.convert import from_row
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import Channel, TicketPriority, described
-from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
+from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, respond
 from schema.node import Node, to_global_id
 from schema.pagination import (
     FILTER_HELP,
@@ -30,7 +30,7 @@ from schema.pagination import (
     First,
     connection,
 )
-from schema.permissions import Area, reads, writes
+from schema.permissions import STARTS_ACTIONS, Area, reads, writes
 from schema.surveys import Survey, SurveyResponse
 
 if TYPE_CHECKING:
@@ -223,7 +223,9 @@ class InvitationMutations:
     @strawberry.mutation(
         description="Sends a survey invitation (SUPPORT, MARKETING, ADMIN); the token is "
         "valid for 14 days and answers once.",
-        extensions=writes(Area.SURVEY_INVITATIONS),
+        extensions=writes(
+            Area.SURVEY_INVITATIONS, logs=(ChangeType.SURVEY_INVITATION_SENT, *STARTS_ACTIONS)
+        ),
     )
     async def send_survey_invitation(
         self, info: strawberry.Info[Context, None], input: SendSurveyInvitationInput
@@ -241,10 +243,10 @@ class InvitationMutations:
             )
             return await invitations.send_invitation(write, data)
 
-        result, errors = await perform(info, work)
-        if result is None:
-            return SurveyInvitationPayload(invitation=None, token=None, user_errors=errors)
-        invitation, token = result
-        return SurveyInvitationPayload(
-            invitation=SurveyInvitation.from_model(invitation), token=token, user_errors=[]
+        return await respond(
+            info,
+            work,
+            SurveyInvitationPayload,
+            invitation=lambda sent: SurveyInvitation.from_model(sent[0]),
+            token=lambda sent: sent[1],
         )

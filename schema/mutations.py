@@ -1,8 +1,10 @@
-"""What every mutation shares: `UserError`, `CustomerRef`, running one transaction (`perform`)."""
+"""What every mutation shares: `UserError`, `CustomerRef`, running one transaction (`perform`)
+and answering with its payload (`respond`)."""
 
+import inspect
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.extensions import SchemaExtension
@@ -14,6 +16,7 @@ from resolvers.errors import InputError
 from schema.node import from_global_id
 
 R = TypeVar("R")
+P = TypeVar("P")
 
 
 @strawberry.type(description="A problem with the input; nothing was written.")
@@ -71,6 +74,27 @@ def customer_ref(ref: CustomerRef, path: Sequence[str]) -> writes.CustomerRef:
     return writes.CustomerRef(external=(ref.external_id.source, ref.external_id.id))
 
 
+# Stands in for a customer reference the write does not use: one that could not be read
+# (its problem is reported with the others), or one an invitation names instead.
+NO_CUSTOMER = writes.CustomerRef()
+
+
+def customer_refs(
+    named: Iterable[tuple[CustomerRef, Sequence[str]]],
+) -> tuple[list[writes.CustomerRef], list[writes.UserError]]:
+    """Each reference read at its path; one that cannot be read is NO_CUSTOMER, and its
+    problem is listed (in input order) so a batch reports every problem at once."""
+    refs: list[writes.CustomerRef] = []
+    problems: list[writes.UserError] = []
+    for ref, path in named:
+        try:
+            refs.append(customer_ref(ref, path))
+        except writes.UserErrors as error:
+            problems.extend(error.errors)
+            refs.append(NO_CUSTOMER)
+    return refs, problems
+
+
 def actor(info: strawberry.Info[Context, None]) -> writes.Actor:
     viewer = info.context.viewer
     return writes.Actor(key_id=viewer.key_id, key_name=viewer.key_name, role=viewer.role)
@@ -87,6 +111,25 @@ async def perform(
         ), []
     except writes.UserErrors as problem:
         return None, [UserError.of(e) for e in problem.errors]
+
+
+async def respond(
+    info: strawberry.Info[Context, None],
+    work: Callable[[writes.Write], Awaitable[R]],
+    payload: Callable[..., P],
+    **shown: Callable[[R], Any],
+) -> P:
+    """The mutation's payload: `work` run by `perform`, each field in `shown` made from its
+    result (awaited when that gives an awaitable), or on user errors each of them null
+    beside `userErrors`."""
+    result, errors = await perform(info, work)
+    if result is None:
+        return payload(**dict.fromkeys(shown), user_errors=errors)
+    fields = {name: show(result) for name, show in shown.items()}
+    for name, value in fields.items():
+        if inspect.isawaitable(value):
+            fields[name] = await value
+    return payload(**fields, user_errors=errors)
 
 
 class PrimaryReadsForMutations(SchemaExtension):

@@ -1,11 +1,14 @@
-"""Relay connection types shared by every list field."""
+"""Relay connection types shared by every list field, and the one body of a list field."""
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
-from resolvers.pagination import Page
+from api.context import Context
+from resolvers.listing import Listing
+from resolvers.pagination import ListRequest, Page
 
 NodeT = TypeVar("NodeT")
 ModelT = TypeVar("ModelT")
@@ -80,3 +83,33 @@ def connection(
         page_info=PageInfo.of(page),  # type: ignore[arg-type]
         count=count,
     )
+
+
+def nested_in(root: object, parent: str) -> tuple[str, uuid.UUID] | None:
+    """The parent a list field reads under: (`parent`, its id) when the field belongs to a
+    record (`Customer.tickets`), None for a root field (`tickets`: no record above it)."""
+    key = getattr(root, "db_id", None)
+    return None if key is None else (parent, key)
+
+
+async def list_connection(
+    info: strawberry.Info[Context, None],
+    listing: Listing[ModelT],
+    request: ListRequest,
+    convert: Callable[[ModelT], NodeT],
+    parent: tuple[str, uuid.UUID] | None = None,
+) -> Connection[NodeT]:
+    """A page of `listing` as a connection, `totalCount` counted only when selected.
+
+    The root list (no `parent`) reads its page in one statement; a nested list reads
+    through the request's loaders, so the page (and the count) of many parents is one
+    statement each (resolvers/listing.py).
+    """
+    if parent is None:
+        sessions = info.context.sessions
+        found = await listing.page(sessions, request)
+        return connection(found, convert, lambda: listing.count(sessions, request.query))
+    kind, key = parent
+    loaders = info.context.loaders
+    page = await loaders.pages(listing, kind, request).load(key)
+    return connection(page, convert, lambda: loaders.counts(listing, kind, request.query).load(key))

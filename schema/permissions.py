@@ -8,7 +8,8 @@ FORBIDDEN; a refused mutation is refused before its resolver runs.
 """
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from enum import Enum
 from typing import Any
 
@@ -20,8 +21,9 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 from api.context import Context
-from models import Role
+from models import ChangeType, Role
 from resolvers.errors import InputError
+from resolvers.read_audit import mark_sql
 
 
 class Area(Enum):
@@ -96,6 +98,8 @@ NODE_AREAS: dict[str, Area] = {
     "Survey": Area.SURVEYS,
     "SurveyResponse": Area.SURVEYS,
     "SurveyInvitation": Area.SURVEYS,
+    # Next-best-actions derive from tickets and survey scores: read like metrics.
+    "Action": Area.METRICS,
 }
 FORBIDDEN = {"code": "FORBIDDEN"}
 
@@ -139,6 +143,10 @@ class CanWrite(_AreaPermission):
     table = WRITES
     verb = "write"
 
+    def __init__(self, *areas: Area, logs: Sequence[ChangeType] = ()) -> None:
+        super().__init__(*areas)
+        self.logs = tuple(logs)
+
 
 class SeesPersonalData(BasePermission):
     message = "This key's role may not read personal data (email, phone, comments)."
@@ -156,8 +164,18 @@ def reads(*areas: Area) -> list[FieldExtension]:
     return [PermissionExtension([CanRead(*areas)], use_directives=False), ArgumentRules()]
 
 
-def writes(*areas: Area) -> list[FieldExtension]:
-    return [PermissionExtension([CanWrite(*areas)], use_directives=False)]
+# A ticket a write changes may enter an SLA state: logged with the write (resolvers/sla_live.py).
+SLA_ENTERED = (ChangeType.TICKET_SLA_AT_RISK, ChangeType.TICKET_SLA_BREACHED)
+# A write that touches a customer recomputes their next-best-actions as it commits, so it may
+# log an action's start with its other changes (resolvers/writes.py, resolvers/actions.py).
+STARTS_ACTIONS = (ChangeType.ACTION_STARTED,)
+
+
+def writes(*areas: Area, logs: Sequence[ChangeType]) -> list[FieldExtension]:
+    """A mutation's area rule and where its effects go: `logs` are the change types it may
+    record in the change log as it commits (resolvers/changes.py), which is what
+    subscriptions hear and webhooks deliver; `()`: neither sees the mutation."""
+    return [PermissionExtension([CanWrite(*areas, logs=logs)], use_directives=False)]
 
 
 def personal_data_only() -> list[FieldExtension]:
@@ -192,6 +210,45 @@ class Masked(FieldExtension):
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
     ) -> Any:
         return self._shown(await next_(source, info, **kwargs), info)
+
+
+class ReadAudited(FieldExtension):
+    """Records, in the request's read notes, each value of this personal field a role with
+    PII is shown (resolvers/read_audit.py); the compiled path writes a mark instead.
+
+    `customer` gives the customer id of the field's object (resolver path), `customer_sql`
+    the same id in SQL from the object's scope name (compiled path).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        customer: Callable[[Any], uuid.UUID],
+        customer_sql: Callable[[str], str],
+    ) -> None:
+        self.name = name
+        self.customer = customer
+        self.customer_sql = customer_sql
+
+    def compiled_mark(self, role: Role) -> Callable[[str], str] | None:
+        """For the compiled path: scope name -> the SQL mark before a shown value, or
+        None when the role is not shown the value (nothing to record)."""
+        if role not in PERSONAL_DATA_ROLES:
+            return None
+        return lambda scope: mark_sql(self.name, self.customer_sql(scope))
+
+    def _noted(self, value: Any, source: Any, info: strawberry.Info[Context, None]) -> Any:
+        if value is not None and sees_personal_data(info):
+            info.context.read_notes.note(self.customer(source), self.name)
+        return value
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
+        return self._noted(next_(source, info, **kwargs), source, info)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
+    ) -> Any:
+        return self._noted(await next_(source, info, **kwargs), source, info)
 
 
 def check_node_type(info: strawberry.Info[Context, None], type_name: str) -> None:
@@ -267,6 +324,10 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "AuditLogFilter.targetId": ("AuditEntry.targetIds",),
     "AuditLogFilter.from": ("AuditEntry.occurredAt",),
     "AuditLogFilter.to": ("AuditEntry.occurredAt",),
+    "ReadAuditFilter.customerId": ("ReadAuditEntry.customer",),
+    "ReadAuditFilter.keyName": ("ReadAuditEntry.keyName",),
+    "ReadAuditFilter.from": ("ReadAuditEntry.at",),
+    "ReadAuditFilter.to": ("ReadAuditEntry.at",),
     "FollowUpFilter.state": ("FollowUp.state",),
     "FollowUpFilter.priority": ("Ticket.priority",),
     "FollowUpFilter.channel": ("Ticket.channel",),
@@ -279,6 +340,7 @@ REVEALS: dict[str, tuple[str, ...]] = {
 TYPE_AREAS: dict[str, Area] = {
     **NODE_AREAS,
     "AuditEntry": Area.AUDIT,
+    "ReadAuditEntry": Area.AUDIT,
     "FollowUp": Area.TICKETS,
     "WebhookDelivery": Area.WEBHOOKS,
 }
@@ -356,7 +418,7 @@ def check_arguments(
 class ArgumentRules(FieldExtension):
     """check_arguments before the field resolves (list it last: it then runs first)."""
 
-    # The compiled path checks every field's arguments itself (resolvers/compiled).
+    # The compiled path checks every field's arguments itself (schema/compiled/arguments.py).
     checks_arguments = True
 
     def _check(self, info: Any, kwargs: dict[str, Any]) -> None:

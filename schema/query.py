@@ -9,9 +9,9 @@ from strawberry.tools import merge_types
 
 from api.context import Context
 from resolvers.errors import InputError
-from schema.actions import ActionMutations, ActionQueries
+from schema.actions import Action, ActionMutations, ActionQueries
 from schema.audit import AuditQueries
-from schema.bulk import BulkMutations, BulkQueries
+from schema.bulk import BulkMutations, BulkOperation, BulkQueries, own_operation
 from schema.customer_export import CustomerExportQueries
 from schema.customer_mutations import CustomerMutations
 from schema.customers import Customer, CustomerQueries
@@ -22,6 +22,7 @@ from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.pain_points import PainPointQueries
 from schema.permissions import check_node_type
+from schema.read_audit import ReadAuditQueries
 from schema.sla import SlaMutations, SlaQueries
 from schema.survey_mutations import SurveyMutations
 from schema.surveys import Survey, SurveyQueries, SurveyResponse
@@ -58,6 +59,8 @@ def _node_fetchers(context: Context) -> dict[str, Callable[[Any], Awaitable[Node
         "Survey": fetch(loaders.survey().load, Survey.from_model),
         "SurveyResponse": fetch(loaders.survey_response().load, SurveyResponse.from_model),
         "SurveyInvitation": fetch(loaders.survey_invitation().load, SurveyInvitation.from_model),
+        "Action": fetch(loaders.action().load, Action.from_model),
+        "BulkOperation": fetch(lambda key: own_operation(context, key), BulkOperation.from_model),
     }
 
 
@@ -101,6 +104,7 @@ Query = merge_types(
         PainPointQueries,
         DimensionQueries,
         AuditQueries,
+        ReadAuditQueries,
         WebhookQueries,
         SlaQueries,
         FollowUpQueries,

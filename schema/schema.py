@@ -15,7 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.db import is_sqlite
 from api.settings import Settings
-from schema.compiled import CompiledPlans, CompiledReads
+from schema.compiled.extension import CompiledPlans, CompiledReads
 from schema.descriptions import describe
 from schema.errors import ErrorPolicy, ReportingParserCache, log_client_errors
 from schema.federation import add_entity_keys
@@ -23,6 +23,7 @@ from schema.input_errors import NamedLiteralErrors
 from schema.limits import QueryBudget, directive_limit
 from schema.mutations import PrimaryReadsForMutations
 from schema.query import Mutation, Query
+from schema.read_audit import ReadAuditRecorder
 from schema.scalars import SCALAR_MAP
 from schema.subscriptions import Subscription
 from schema.warnings import DimensionWarnings
@@ -74,6 +75,7 @@ def build_schema(
         # After the budget: a compiled answer is still costed and rate-limited first.
         lambda: CompiledReads(plans, compiled, settings.debug),
         DimensionWarnings,  # after the compiled path: it reads either path's answer
+        ReadAuditRecorder,  # either path's noted personal reads, once the answer is built
     ]
     if tracer_provider is not None:  # a span per operation (and per resolver it runs)
         extensions.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))

@@ -18,9 +18,10 @@ from models import TicketStatus as TicketStatusModel
 from resolvers import sla
 from resolvers.compiled.forms import Column, Embedded, Expression, sql, sql_table
 from resolvers.writes import Write
+from schema.convert import from_input
 from schema.enums import TicketPriority
-from schema.mutations import UserError, perform
-from schema.permissions import Area, reads, writes
+from schema.mutations import UserError, respond
+from schema.permissions import SLA_ENTERED, Area, reads, writes
 
 
 @strawberry.enum(description="Where a ticket stands against its SLA targets.")
@@ -200,7 +201,7 @@ class SlaMutations:
         description="Sets a priority's SLA policy (ADMIN). Open tickets of that priority "
         "(NEW, OPEN, PENDING) get due times under it at once, still counted from their "
         "createdAt; RESOLVED and CLOSED tickets keep theirs. Audited.",
-        extensions=writes(Area.SLA_POLICIES),
+        extensions=writes(Area.SLA_POLICIES, logs=SLA_ENTERED),
     )
     async def set_sla_policy(
         self,
@@ -208,16 +209,11 @@ class SlaMutations:
         input: Annotated[SlaPolicyInput, strawberry.argument(description="The policy.")],
     ) -> SlaPolicyPayload:
         calendar = input.calendar
-        data = sla.PolicyInput(
+        data = from_input(
+            sla.PolicyInput,
+            input,
             priority=TicketPriorityModel(input.priority.value),
-            first_response_seconds=input.first_response_seconds,
-            resolution_seconds=input.resolution_seconds,
-            calendar=sla.CalendarInput(
-                calendar.time_zone,
-                tuple(calendar.weekdays),
-                calendar.opens_at,
-                calendar.closes_at,
-            )
+            calendar=from_input(sla.CalendarInput, calendar, weekdays=tuple(calendar.weekdays))
             if calendar is not None
             else None,
         )
@@ -226,7 +222,4 @@ class SlaMutations:
             policy, _moved = await sla.set_policy(write, data)
             return policy
 
-        result, errors = await perform(info, work)
-        return SlaPolicyPayload(
-            policy=SlaPolicy.of(result) if result is not None else None, user_errors=errors
-        )
+        return await respond(info, work, SlaPolicyPayload, policy=SlaPolicy.of)

@@ -1,4 +1,5 @@
-"""Live updates over graphql-transport-ws: a customer's timeline and ticket changes.
+"""Live updates over graphql-transport-ws: a customer's timeline, ticket changes, SLA states
+entered and next-best-actions starting.
 
 Events come from resolvers.changes once their write has committed. Each event is loaded
 fresh and shaped by the same GraphQL types, so every field rule of the subscriber's role
@@ -22,11 +23,12 @@ from graphql import GraphQLError
 
 from api.context import Context
 from models.types import utc_now
+from resolvers import actions, keys, surveys, tickets, touchpoints
 from resolvers import changes as change_log
-from resolvers import keys, surveys, tickets, touchpoints
 from resolvers.changes import Change
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
+from schema.actions import Action, ActionFilter
 from schema.bulk import BulkSubscriptions
 from schema.enums import ChangeType
 from schema.errors import client_error
@@ -157,9 +159,16 @@ class TicketChange(CommittedChange):
     ticket: Ticket = strawberry.field(description="The ticket as it is now.")
 
 
-# What writes did to records (the timeline), to tickets (`ticketChanged`), and the SLA
-# states tickets entered (`ticketSlaChanged`, logged by resolvers/sla_live.py). Other
-# change types (invitations sent, follow-ups missed) are for webhooks only.
+@strawberry.type(description="A next-best-action that started to hold.")
+class ActionChange(CommittedChange):
+    action: Action = strawberry.field(description="The action as it is now.")
+
+
+# What writes did to records (the timeline), to tickets (`ticketChanged`), the SLA
+# states tickets entered (`ticketSlaChanged`, logged by resolvers/sla_live.py) and the
+# next-best-actions that started (`actionsChanged`, logged by resolvers/actions.py).
+# Other change types (invitations sent, follow-ups missed) are for webhooks only.
+ACTION_STARTS = frozenset({ChangeType.ACTION_STARTED})
 TICKET_WRITES = frozenset({ChangeType.TICKET_OPENED, ChangeType.TICKET_UPDATED})
 SLA_ENTERED = frozenset({ChangeType.TICKET_SLA_AT_RISK, ChangeType.TICKET_SLA_BREACHED})
 RECORD_WRITES = TICKET_WRITES | {
@@ -211,9 +220,31 @@ async def _ticket_changes(
                 )
 
 
+async def _action_changes(
+    info: strawberry.Info[Context, None], filter: ActionFilter | None, after: str | None
+) -> AsyncGenerator[ActionChange, None]:
+    """Each start, while it still holds and is shown (never a dismissed action), when the
+    action passes the filter, as the queue's `nextBestActions(filter)` would list it."""
+    context = info.context
+    query = filter.query() if filter is not None else actions.ActionQuery()
+    async for batch in _changes(context, after, change_types=ACTION_STARTS):
+        starts = [c.record_id for c in batch]
+        found = await actions.actions_matching(context.primary_sessions, starts, query)
+        by_start = {action.start_id: action for action in found}
+        for change in batch:
+            if (action := by_start.get(change.record_id)) is not None:
+                yield ActionChange(
+                    cursor=change_log.encode_position(change.position),
+                    type=change.change_type,
+                    occurred_at=change.occurred_at,
+                    action=Action.from_model(action),
+                )
+
+
 CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer to follow.")]
 After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
 Filter = Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)]
+ActionsFilter = Annotated[ActionFilter | None, strawberry.argument(description=FILTER_HELP)]
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws).")
@@ -293,5 +324,37 @@ class Subscription(BulkSubscriptions):
     ) -> AsyncGenerator[TicketChange, None]:
         async for change in _answered(
             _ticket_changes(info, filter, after, SLA_ENTERED), info.context.request_id
+        ):
+            yield change
+
+    @strawberry.subscription(
+        description="Next-best-actions as they start to hold, when they pass the filter (as "
+        "in `nextBestActions`): once per start, whether a write starts it (in its "
+        "transaction) or time alone (within 60 seconds of the moment, whichever server "
+        "process applies it); never for a dismissed action, nor for one that no longer "
+        "holds when it is delivered. Not for PARTNER. `actionChanges` adds cursors to "
+        "resume from.",
+        extensions=reads(Area.METRICS),
+    )
+    async def actions_changed(
+        self, info: strawberry.Info[Context, None], filter: ActionsFilter = None
+    ) -> AsyncGenerator[Action, None]:
+        async for change in _answered(_action_changes(info, filter, None), info.context.request_id):
+            yield change.action
+
+    @strawberry.subscription(
+        description="Like `actionsChanged`, with each change's cursor and its type "
+        "(`ACTION_STARTED`); after a dropped socket, subscribe with `after` to receive what "
+        "was missed first (starts that still hold and are shown).",
+        extensions=reads(Area.METRICS),
+    )
+    async def action_changes(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: ActionsFilter = None,
+        after: After = None,
+    ) -> AsyncGenerator[ActionChange, None]:
+        async for change in _answered(
+            _action_changes(info, filter, after), info.context.request_id
         ):
             yield change

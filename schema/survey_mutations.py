@@ -7,12 +7,20 @@ from typing import Any
 import strawberry
 
 from api.context import Context
+from models import ChangeType
 from resolvers import survey_writes
-from resolvers.writes import CustomerRef as WriteRef
 from resolvers.writes import Write
+from schema.convert import from_input
 from schema.enums import SurveyKind
-from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
-from schema.permissions import Area, writes
+from schema.mutations import (
+    NO_CUSTOMER,
+    CustomerRef,
+    UserError,
+    customer_ref,
+    key_in_input,
+    respond,
+)
+from schema.permissions import STARTS_ACTIONS, Area, writes
 from schema.surveys import Survey, SurveyResponse
 
 
@@ -55,50 +63,48 @@ class SurveyResponsePayload:
 
 @strawberry.type
 class SurveyMutations:
-    @strawberry.mutation(extensions=writes(Area.SURVEYS))
+    @strawberry.mutation(extensions=writes(Area.SURVEYS, logs=()))
     async def create_survey(
         self, info: strawberry.Info[Context, None], input: CreateSurveyInput
     ) -> SurveyPayload:
-        result, errors = await perform(
-            info, lambda w: survey_writes.create_survey(w, input.kind, input.question)
-        )
-        return SurveyPayload(
-            survey=Survey.from_model(result) if result is not None else None, user_errors=errors
+        return await respond(
+            info,
+            lambda w: survey_writes.create_survey(w, input.kind, input.question),
+            SurveyPayload,
+            survey=Survey.from_model,
         )
 
     @strawberry.mutation(
         description="The score must lie inside the survey's scale.",
-        extensions=writes(Area.SURVEY_RESPONSES),
+        extensions=writes(
+            Area.SURVEY_RESPONSES, logs=(ChangeType.SURVEY_RESPONSE_RECORDED, *STARTS_ACTIONS)
+        ),
     )
     async def submit_survey_response(
         self, info: strawberry.Info[Context, None], input: SurveyResponseInput
     ) -> SurveyResponsePayload:
         async def work(write: Write) -> Any:
             if input.invitation_token is not None:  # the invitation names all three
-                return await survey_writes.submit_response(
-                    write,
-                    survey_writes.NewResponse(
-                        survey_id=uuid.UUID(int=0),
-                        customer=WriteRef(),
-                        score=input.score,
-                        comment=input.comment,
-                        responded_at=input.responded_at,
-                        invitation_token=input.invitation_token,
-                    ),
+                data = from_input(
+                    survey_writes.NewResponse,
+                    input,
+                    survey_id=uuid.UUID(int=0),
+                    customer=NO_CUSTOMER,
+                    ticket_id=None,
                 )
-            ticket = input.ticket_id
-            data = survey_writes.NewResponse(
-                survey_id=key_in_input(input.survey_id, "Survey", ["input", "surveyId"]),
-                customer=customer_ref(input.customer, ["input", "customer"]),
-                score=input.score,
-                ticket_id=key_in_input(ticket, "Ticket", ["input", "ticketId"]) if ticket else None,
-                comment=input.comment,
-                responded_at=input.responded_at,
-            )
+            else:
+                ticket = input.ticket_id
+                data = from_input(
+                    survey_writes.NewResponse,
+                    input,
+                    survey_id=key_in_input(input.survey_id, "Survey", ["input", "surveyId"]),
+                    customer=customer_ref(input.customer, ["input", "customer"]),
+                    ticket_id=key_in_input(ticket, "Ticket", ["input", "ticketId"])
+                    if ticket
+                    else None,
+                )
             return await survey_writes.submit_response(write, data)
 
-        result, errors = await perform(info, work)
-        return SurveyResponsePayload(
-            survey_response=SurveyResponse.from_model(result) if result is not None else None,
-            user_errors=errors,
+        return await respond(
+            info, work, SurveyResponsePayload, survey_response=SurveyResponse.from_model
         )

@@ -13,12 +13,18 @@ from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from resolvers import surveys
 from resolvers.compiled.forms import ConnectionOf, ToOne, sql, sql_table
-from resolvers.pagination import ListRequest, page_request
+from resolvers.pagination import ListRequest
 from schema.convert import from_row
 from schema.enums import SurveyKind
 from schema.node import Node, to_global_id
-from schema.pagination import PAGE_ARGUMENTS_HELP, After, Connection, First, connection
-from schema.permissions import Area, personal_data_only, reads
+from schema.pagination import (
+    PAGE_ARGUMENTS_HELP,
+    After,
+    Connection,
+    First,
+    list_connection,
+)
+from schema.permissions import Area, ReadAudited, personal_data_only, reads
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -45,24 +51,20 @@ def response_query(filter: SurveyResponseFilter | None) -> surveys.ResponseQuery
     return filter.query() if filter is not None else surveys.ResponseQuery()
 
 
-def response_list(
+def response_request(
     first: int | None = None,
     after: str | None = None,
     filter: SurveyResponseFilter | None = None,
 ) -> ListRequest:
     """A page of survey responses, newest first, as both read paths take it."""
-    ordering = surveys.RESPONSES_NEWEST_FIRST
-    return ListRequest(
-        response_query(filter),
-        surveys.RESPONSE_FILTERS,
-        ordering,
-        page_request(first, after, ordering),
+    return surveys.RESPONSES.request(
+        response_query(filter), surveys.RESPONSES_NEWEST_FIRST, first, after
     )
 
 
-def survey_list(first: int | None = None, after: str | None = None) -> ListRequest:
-    ordering = surveys.SURVEYS_NEWEST_FIRST
-    return ListRequest(None, (), ordering, page_request(first, after, ordering))
+def survey_request(first: int | None = None, after: str | None = None) -> ListRequest:
+    """A page of surveys, newest first, as both read paths take it."""
+    return surveys.SURVEYS.request(None, surveys.SURVEYS_NEWEST_FIRST, first, after)
 
 
 @sql_table(SurveyResponseModel)
@@ -72,7 +74,14 @@ class SurveyResponse(Node):
     score: int = strawberry.field(description="Inside the survey's scale.")
     comment: str | None = strawberry.field(
         description="PII: hidden (null, FORBIDDEN) for roles without personal data.",
-        extensions=personal_data_only(),
+        extensions=[
+            *personal_data_only(),
+            ReadAudited(
+                "comment",
+                lambda response: response.customer_id,
+                lambda scope: f"{scope}.customer_id",
+            ),
+        ],
     )
     responded_at: datetime
     db_id: strawberry.Private[uuid.UUID]
@@ -129,7 +138,7 @@ class Survey(Node):
         description="Responses, newest first. " + PAGE_ARGUMENTS_HELP,
         metadata=sql(
             ConnectionOf(
-                SurveyResponseModel, lambda a, _: response_list(**a), parent_key="survey_id"
+                SurveyResponseModel, lambda a, _: response_request(**a), parent_key="survey_id"
             )
         ),
     )
@@ -139,13 +148,9 @@ class Survey(Node):
         first: First = None,
         after: After = None,
     ) -> Connection[SurveyResponse]:
-        request = response_list(first, after)
-        loaders = info.context.loaders
-        found = await loaders.response_pages("survey", request.query, request.page).load(self.db_id)
-        return connection(
-            found,
-            SurveyResponse.from_model,
-            lambda: loaders.response_counts("survey", request.query).load(self.db_id),
+        request = response_request(first, after)
+        return await list_connection(
+            info, surveys.RESPONSES, request, SurveyResponse.from_model, ("survey", self.db_id)
         )
 
 
@@ -154,7 +159,7 @@ class SurveyQueries:
     @strawberry.field(
         description="All surveys, newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.SURVEYS),
-        metadata=sql(ConnectionOf(SurveyModel, lambda a, _: survey_list(**a))),
+        metadata=sql(ConnectionOf(SurveyModel, lambda a, _: survey_request(**a))),
     )
     async def surveys(
         self,
@@ -162,7 +167,5 @@ class SurveyQueries:
         first: First = None,
         after: After = None,
     ) -> Connection[Survey]:
-        request = survey_list(first, after)
-        sessions = info.context.sessions
-        found = await surveys.list_surveys(sessions, request.page)
-        return connection(found, Survey.from_model, lambda: surveys.count_surveys(sessions))
+        request = survey_request(first, after)
+        return await list_connection(info, surveys.SURVEYS, request, Survey.from_model)

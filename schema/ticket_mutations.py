@@ -2,17 +2,18 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
 from api.context import Context
+from models import ChangeType
 from models import Ticket as TicketModel
 from resolvers import ticket_writes
 from resolvers.writes import Write
+from schema.convert import from_input
 from schema.enums import Channel, TicketPriority
-from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, perform
-from schema.permissions import Area, writes
+from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, respond
+from schema.permissions import SLA_ENTERED, STARTS_ACTIONS, Area, writes
 from schema.tickets import Ticket
 
 
@@ -41,14 +42,6 @@ class TicketPayload:
     user_errors: list[UserError]
 
 
-async def _run(info: strawberry.Info[Context, None], action: Any) -> TicketPayload:
-    result, errors = await perform(info, action)
-    return TicketPayload(
-        ticket=Ticket.from_model(result) if isinstance(result, TicketModel) else None,
-        user_errors=errors,
-    )
-
-
 async def _move(
     info: strawberry.Info[Context, None], name: str, id: str, at: datetime | None = None
 ) -> TicketPayload:
@@ -56,48 +49,53 @@ async def _move(
         key: uuid.UUID = key_in_input(id, "Ticket", ["id"])
         return await ticket_writes.move_ticket(write, name, key, at)
 
-    return await _run(info, work)
+    return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
+
+
+# What each ticket write may log (see schema.permissions.writes): the write itself, and
+# an SLA state it made the ticket enter; resolving long after the fact misses the follow-up.
+OPENED = (ChangeType.TICKET_OPENED, *SLA_ENTERED, *STARTS_ACTIONS)
+MOVED = (ChangeType.TICKET_UPDATED, *SLA_ENTERED, *STARTS_ACTIONS)
+RESOLVED = (*MOVED, ChangeType.FOLLOW_UP_MISSED)
 
 
 @strawberry.type
 class TicketMutations:
-    @strawberry.mutation(extensions=writes(Area.TICKETS))
+    @strawberry.mutation(extensions=writes(Area.TICKETS, logs=OPENED))
     async def open_ticket(
         self, info: strawberry.Info[Context, None], input: OpenTicketInput
     ) -> TicketPayload:
         async def work(write: Write) -> TicketModel:
-            data = ticket_writes.NewTicket(
+            data = from_input(
+                ticket_writes.NewTicket,
+                input,
                 customer=customer_ref(input.customer, ["input", "customer"]),
-                subject=input.subject,
-                channel=input.channel,
                 priority=input.priority or TicketPriority.NORMAL,
-                assignee=input.assignee,
-                created_at=input.created_at,
             )
             return await ticket_writes.open_ticket(write, data)
 
-        return await _run(info, work)
+        return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
-    @strawberry.mutation(description="Not on CLOSED tickets.", extensions=writes(Area.TICKETS))
+    @strawberry.mutation(
+        description="Not on CLOSED tickets.",
+        extensions=writes(Area.TICKETS, logs=MOVED),
+    )
     async def update_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateTicketInput
     ) -> TicketPayload:
         async def work(write: Write) -> TicketModel:
-            assignee = None if input.assignee is strawberry.UNSET else input.assignee
-            changes = ticket_writes.TicketChanges(
-                priority=None if input.priority is strawberry.UNSET else input.priority,
-                assignee=assignee,
-                clear_assignee=input.assignee is None,
-                subject=None if input.subject is strawberry.UNSET else input.subject,
+            changes = from_input(
+                ticket_writes.TicketChanges, input, clear_assignee=input.assignee is None
             )
             return await ticket_writes.update_ticket(
                 write, key_in_input(id, "Ticket", ["id"]), changes
             )
 
-        return await _run(info, work)
+        return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
     @strawberry.mutation(
-        description="Sets firstResponseAt once; NEW -> OPEN.", extensions=writes(Area.TICKETS)
+        description="Sets firstResponseAt once; NEW -> OPEN.",
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def respond_to_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
@@ -106,7 +104,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="contactCount + 1; a PENDING ticket goes back to OPEN.",
-        extensions=writes(Area.TICKETS),
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def record_customer_contact(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -114,7 +112,8 @@ class TicketMutations:
         return await _move(info, "recordCustomerContact", id)
 
     @strawberry.mutation(
-        description="OPEN -> PENDING (waiting on the customer).", extensions=writes(Area.TICKETS)
+        description="OPEN -> PENDING (waiting on the customer).",
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def set_ticket_pending(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -123,7 +122,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="OPEN -> RESOLVED; `at` for imports, not before creation.",
-        extensions=writes(Area.TICKETS),
+        extensions=writes(Area.TICKETS, logs=RESOLVED),
     )
     async def resolve_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
@@ -132,7 +131,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="RESOLVED -> OPEN; reopenCount + 1, resolvedAt cleared.",
-        extensions=writes(Area.TICKETS),
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def reopen_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -141,7 +140,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="RESOLVED -> CLOSED (final); `at` not before resolution.",
-        extensions=writes(Area.TICKETS),
+        extensions=writes(Area.TICKETS, logs=MOVED),
     )
     async def close_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None

@@ -21,7 +21,7 @@ from resolvers.compiled.forms import (
     sql,
     sql_table,
 )
-from resolvers.pagination import ListRequest, Ordering, page_request
+from resolvers.pagination import ListRequest, Ordering
 from resolvers.tickets import (
     CLOSED_STATES,
     RESOLVED_ON_FIRST_CONTACT,
@@ -39,7 +39,8 @@ from schema.pagination import (
     After,
     Connection,
     First,
-    connection,
+    list_connection,
+    nested_in,
 )
 from schema.permissions import Area, check_node_type, reads
 from schema.surveys import SurveyResponse
@@ -105,7 +106,7 @@ def ticket_ordering(order: TicketOrder | None) -> Ordering:
     return tickets.TICKET_ORDERINGS[(order.field.value, order.direction == SortDirection.DESC)]
 
 
-def ticket_list(
+def ticket_request(
     first: int | None = None,
     after: str | None = None,
     filter: TicketFilter | None = None,
@@ -113,9 +114,8 @@ def ticket_list(
     now: datetime | None = None,
 ) -> ListRequest:
     """A page of tickets, as both read paths take it (`now`: the SLA state filter's clock)."""
-    ordering = ticket_ordering(order_by)
-    return ListRequest(
-        ticket_query(filter, now), tickets.FILTERS, ordering, page_request(first, after, ordering)
+    return tickets.TICKETS.request(
+        ticket_query(filter, now), ticket_ordering(order_by), first, after
     )
 
 
@@ -217,24 +217,26 @@ class Ticket(Node):
         return await ticket_follow_up(info, self.db_id)
 
 
+async def tickets_of(
+    root: object,
+    info: strawberry.Info[Context, None],
+    first: First = None,
+    after: After = None,
+    filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
+    order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
+) -> Connection[Ticket]:
+    """`tickets` and `Customer.tickets`: one body, under the customer if any."""
+    request = ticket_request(first, after, filter, order_by, info.context.now)
+    return await list_connection(
+        info, tickets.TICKETS, request, Ticket.from_model, nested_in(root, "customer")
+    )
+
+
 @strawberry.type
 class TicketQueries:
-    @strawberry.field(
+    tickets = strawberry.field(
+        resolver=tickets_of,
         description="All tickets, newest first unless ordered. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
-        metadata=sql(ConnectionOf(TicketModel, lambda a, _: ticket_list(**a))),
+        metadata=sql(ConnectionOf(TicketModel, lambda a, _: ticket_request(**a))),
     )
-    async def tickets(
-        self,
-        info: strawberry.Info[Context, None],
-        first: First = None,
-        after: After = None,
-        filter: Annotated[TicketFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
-        order_by: Annotated[TicketOrder | None, strawberry.argument(description=ORDER_HELP)] = None,
-    ) -> Connection[Ticket]:
-        request = ticket_list(first, after, filter, order_by, info.context.now)
-        sessions = info.context.sessions
-        found = await tickets.list_tickets(sessions, request.query, request.ordering, request.page)
-        return connection(
-            found, Ticket.from_model, lambda: tickets.count_tickets(sessions, request.query)
-        )

@@ -37,7 +37,7 @@ def visible_kinds(role: Role) -> tuple[str, ...]:
     return tuple(kind for kind in timeline.KINDS if NODE_AREAS[kind] in READS[role])
 
 
-def timeline_list(
+def timeline_request(
     context: CompileContext,
     first: int | None = None,
     after: str | None = None,

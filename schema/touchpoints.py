@@ -13,11 +13,19 @@ from models import Customer as CustomerModel
 from models import Touchpoint as TouchpointModel
 from resolvers import touchpoints
 from resolvers.compiled.forms import ConnectionOf, ToOne, sql, sql_table
-from resolvers.pagination import ListRequest, page_request
+from resolvers.pagination import ListRequest
 from schema.convert import from_row
 from schema.enums import Channel, JourneyStage, Team
 from schema.node import Node, to_global_id
-from schema.pagination import FILTER_HELP, PAGE_ARGUMENTS_HELP, After, Connection, First, connection
+from schema.pagination import (
+    FILTER_HELP,
+    PAGE_ARGUMENTS_HELP,
+    After,
+    Connection,
+    First,
+    list_connection,
+    nested_in,
+)
 from schema.permissions import argument_rules
 
 if TYPE_CHECKING:
@@ -50,16 +58,12 @@ def touchpoint_query(filter: TouchpointFilter | None) -> touchpoints.TouchpointQ
     return filter.query() if filter is not None else touchpoints.TouchpointQuery()
 
 
-def touchpoint_list(
+def touchpoint_request(
     first: int | None = None, after: str | None = None, filter: TouchpointFilter | None = None
 ) -> ListRequest:
     """A page of touchpoints, newest first, as both read paths take it."""
-    ordering = touchpoints.NEWEST_FIRST
-    return ListRequest(
-        touchpoint_query(filter),
-        touchpoints.FILTERS,
-        ordering,
-        page_request(first, after, ordering),
+    return touchpoints.TOUCHPOINTS.request(
+        touchpoint_query(filter), touchpoints.NEWEST_FIRST, first, after
     )
 
 
@@ -99,27 +103,29 @@ class Touchpoint(Node):
         return await Customer.load(info, self.customer_id)
 
 
+async def touchpoints_of(
+    root: object,
+    info: strawberry.Info[Context, None],
+    first: First = None,
+    after: After = None,
+    filter: Annotated[TouchpointFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
+) -> Connection[Touchpoint]:
+    """`touchpoints` and `Customer.touchpoints`: one body, under the customer if any."""
+    request = touchpoint_request(first, after, filter)
+    return await list_connection(
+        info,
+        touchpoints.TOUCHPOINTS,
+        request,
+        Touchpoint.from_model,
+        nested_in(root, "customer"),
+    )
+
+
 @strawberry.type
 class TouchpointQueries:
-    @strawberry.field(
+    touchpoints = strawberry.field(
+        resolver=touchpoints_of,
         description="All touchpoints, newest first. " + PAGE_ARGUMENTS_HELP,
         extensions=argument_rules(),
-        metadata=sql(ConnectionOf(TouchpointModel, lambda a, _: touchpoint_list(**a))),
+        metadata=sql(ConnectionOf(TouchpointModel, lambda a, _: touchpoint_request(**a))),
     )
-    async def touchpoints(
-        self,
-        info: strawberry.Info[Context, None],
-        first: First = None,
-        after: After = None,
-        filter: Annotated[
-            TouchpointFilter | None, strawberry.argument(description=FILTER_HELP)
-        ] = None,
-    ) -> Connection[Touchpoint]:
-        request = touchpoint_list(first, after, filter)
-        sessions = info.context.sessions
-        found = await touchpoints.list_touchpoints(sessions, request.query, request.page)
-        return connection(
-            found,
-            Touchpoint.from_model,
-            lambda: touchpoints.count_touchpoints(sessions, request.query),
-        )

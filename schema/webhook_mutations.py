@@ -1,6 +1,7 @@
 """Webhook mutations (ADMIN only): register, pause, rotate, delete endpoints; replay."""
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -10,9 +11,11 @@ from models import WebhookDelivery as DeliveryModel
 from models import WebhookEndpoint as EndpointModel
 from resolvers.webhooks import endpoints
 from resolvers.writes import Write
+from schema.actions import ActionFilter
+from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.enums import ChangeType, Role
-from schema.mutations import UserError, key_in_input, perform
+from schema.mutations import UserError, key_in_input, respond
 from schema.node import to_global_id
 from schema.permissions import NODE_AREAS, READS, Area, writes
 from schema.surveys import SurveyResponseFilter
@@ -40,6 +43,9 @@ class CreateWebhookEndpointInput:
     )
     survey_response_filter: SurveyResponseFilter | None = strawberry.field(
         default=None, description="SURVEY_RESPONSE_RECORDED only for responses passing it."
+    )
+    action_filter: ActionFilter | None = strawberry.field(
+        default=None, description="ACTION_STARTED only for actions passing it."
     )
 
 
@@ -75,12 +81,12 @@ async def _endpoint_input(
         ("touchpointFilter", "Touchpoint", given.touchpoint_filter),
         ("ticketFilter", "Ticket", given.ticket_filter),
         ("surveyResponseFilter", "SurveyResponse", given.survey_response_filter),
+        ("actionFilter", "Action", given.action_filter),
     )
-    endpoint = endpoints.EndpointInput(
-        url=given.url,
+    endpoint = from_input(
+        endpoints.EndpointInput,
+        given,
         change_types=given.event_types,
-        role=given.role,
-        description=given.description,
         filters=[(n, t, f.query if f is not None else None) for n, t, f in chosen_filters],
     )
     return await endpoints.endpoint_rules(endpoint, info.context.webhook_urls, unreadable)
@@ -89,12 +95,12 @@ async def _endpoint_input(
 async def _endpoint_payload(
     info: strawberry.Info[Context, None], action: Any, show_secret: bool = False
 ) -> WebhookEndpointPayload:
-    result, errors = await perform(info, action)
-    if not isinstance(result, EndpointModel):
-        return WebhookEndpointPayload(endpoint=None, secret=None, user_errors=errors)
-    secret = result.secret if show_secret else None
-    return WebhookEndpointPayload(
-        endpoint=WebhookEndpoint.from_model(result), secret=secret, user_errors=errors
+    return await respond(
+        info,
+        action,
+        WebhookEndpointPayload,
+        endpoint=WebhookEndpoint.from_model,
+        secret=lambda endpoint: endpoint.secret if show_secret else None,
     )
 
 
@@ -105,7 +111,7 @@ EndpointId = Annotated[strawberry.ID, strawberry.argument(description="The endpo
 class WebhookMutations:
     @strawberry.mutation(
         description="Registers an endpoint; it receives changes committed from now on.",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def create_webhook_endpoint(
         self,
@@ -122,7 +128,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="Pauses (false) or resumes (true) an endpoint; changes committed while "
         "it is paused are not sent to it.",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def set_webhook_endpoint_active(
         self,
@@ -139,7 +145,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="A new signing secret, effective for the next attempt; the old one "
         "stops working at once.",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def rotate_webhook_secret(
         self, info: strawberry.Info[Context, None], id: EndpointId
@@ -152,7 +158,7 @@ class WebhookMutations:
 
     @strawberry.mutation(
         description="Deletes an endpoint and its delivery history.",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def delete_webhook_endpoint(
         self, info: strawberry.Info[Context, None], id: EndpointId
@@ -161,14 +167,17 @@ class WebhookMutations:
             key = key_in_input(id, "WebhookEndpoint", ["id"])
             return await endpoints.delete_endpoint(write, key)
 
-        result, errors = await perform(info, work)
-        deleted = to_global_id("WebhookEndpoint", result) if result is not None else None
-        return DeleteWebhookEndpointPayload(deleted_id=deleted, user_errors=errors)
+        return await respond(
+            info,
+            work,
+            DeleteWebhookEndpointPayload,
+            deleted_id=partial(to_global_id, "WebhookEndpoint"),
+        )
 
     @strawberry.mutation(
         description="Sends a DELIVERED or FAILED delivery again (same body and event id, "
         "fresh signature and retries).",
-        extensions=writes(Area.WEBHOOKS),
+        extensions=writes(Area.WEBHOOKS, logs=()),
     )
     async def replay_webhook_delivery(
         self,
@@ -179,6 +188,6 @@ class WebhookMutations:
             key = key_in_input(id, "WebhookDelivery", ["id"])
             return await endpoints.replay_delivery(write, key)
 
-        result, errors = await perform(info, work)
-        delivery = WebhookDelivery.from_model(result) if result is not None else None
-        return WebhookDeliveryPayload(delivery=delivery, user_errors=errors)
+        return await respond(
+            info, work, WebhookDeliveryPayload, delivery=WebhookDelivery.from_model
+        )

@@ -43,11 +43,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.name == PARITY_TESTS)
 
 
+# `make test` spreads the test files over processes (pytest-xdist), then runs the parity
+# test alone: each process keeps what it sent in CX360_SENT_QUERIES (a directory), one file
+# per process, and the parity test reads them all. Processes that share Redis hear only
+# their own changes (a prefix per process, as separate deployments would use).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ.setdefault("CX360_REDIS_PREFIX", f"cx360-test-{WORKER}-{uuid.uuid4().hex[:6]}")
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """With CX360_SENT_QUERIES=file, keeps the sent queries to replay the parity test alone."""
+    """With CX360_SENT_QUERIES=directory, keeps the sent queries to replay the parity test."""
     target = os.environ.get("CX360_SENT_QUERIES")
     if target and SENT_QUERIES:
-        Path(target).write_text(json.dumps(list(SENT_QUERIES)))
+        Path(target).mkdir(parents=True, exist_ok=True)
+        (Path(target) / f"{WORKER}.json").write_text(json.dumps(list(SENT_QUERIES)))
 
 
 @dataclass
@@ -184,16 +194,32 @@ async def api(backend: Backend) -> AsyncIterator[Api]:
         yield client
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def writable(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
-    """A database of the test module's own (a few seeded customers) for tests that write."""
-    async with (
-        database(request.param, tmp_path_factory.mktemp("writes"), 5) as found,
-        serving(found) as client,
-    ):
-        yield client
+# Settings for tests that send many requests: the rate limit never stops them.
+UNLIMITED = {"rate_limit_capacity": 10**12, "rate_limit_per_second": 10**9}
+
+
+def served(directory: str, customers: int, clocked: bool = False, **settings: Any) -> Any:
+    """A module fixture, on SQLite and on PostgreSQL: a database of the module's own
+    (`customers` seeded, in a temporary `directory`) and the app serving it with `settings`
+    (`serving`'s defaults otherwise). `clocked`: started under the module's `clock`
+    fixture, so the server's every "now" is that clock's from the start."""
+
+    async def fixture(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> AsyncIterator[Api]:
+        if clocked:
+            request.getfixturevalue("clock")
+        async with (
+            database(request.param, tmp_path_factory.mktemp(directory), customers) as found,
+            serving(found, **settings) as api,
+        ):
+            yield api
+
+    return pytest.fixture(scope="module", params=["sqlite", "postgres"])(fixture)
+
+
+# A database of the test module's own (a few seeded customers) for tests that write.
+writable = served("writes", 5)
 
 
 class Clock:
@@ -219,6 +245,16 @@ def clock_at(start: datetime) -> Iterator[Clock]:
         yield found
     finally:
         set_clock(None)
+
+
+def module_clock(start: datetime) -> Any:
+    """A module fixture `clock`: the server's clock for the module, at `start` until moved."""
+
+    def fixture() -> Iterator[Clock]:
+        with clock_at(start) as found:
+            yield found
+
+    return pytest.fixture(scope="module")(fixture)
 
 
 @pytest.fixture

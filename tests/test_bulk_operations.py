@@ -9,6 +9,7 @@ come in a downloadable report. URLs work only for the key that asked, until they
 import asyncio
 import contextlib
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,8 +17,12 @@ import pytest
 import sqlalchemy as sa
 
 from api.bulk_worker import IMPORT_CHUNK
+from api.scheduler import Scheduler, due_work
+from api.settings import Settings
 from models import Role
-from tests.conftest import Api, database, serving
+from resolvers.bulk.cleanup import bulk_files_due
+from schema.node import from_global_id
+from tests.conftest import Api, clock_at, database, serving
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import next_event, socket, subscribe
 
@@ -197,6 +202,26 @@ async def test_one_running_job_per_key_and_cancel(bulk: Api) -> None:
     assert done["status"] == "COMPLETED"
 
 
+async def test_node_reads_a_bulk_operation_for_its_key_only(bulk: Api) -> None:
+    done = await export(bulk, "{ customers { edges { node { id } } } }", Role.ANALYST)
+    by_node = """query($id: ID!) { node(id: $id) { __typename id
+      ... on BulkOperation { kind status objectCount } } }"""
+    own = await bulk.query(by_node, {"id": done["id"]}, Role.ANALYST)
+    assert own["node"] == {
+        "__typename": "BulkOperation",
+        "id": done["id"],
+        "kind": "EXPORT",
+        "status": "COMPLETED",
+        "objectCount": done["objectCount"],
+    }
+    for other in (Role.ADMIN, Role.PARTNER):  # another key's: as if missing
+        assert (await bulk.query(by_node, {"id": done["id"]}, other))["node"] is None
+    listed = await bulk.query(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [done["id"]]}, Role.SALES
+    )
+    assert listed["nodes"] == [None]
+
+
 STAGE = "mutation { stagedUpload { upload { url expiresAt } userErrors { message } } }"
 START_IMPORT = """mutation($m: String!, $u: String!) { bulkImport(mutation: $m, uploadUrl: $u) {
   bulkOperation { id status } userErrors { field message code } } }"""
@@ -248,10 +273,13 @@ async def test_import_twice_stores_each_event_once(bulk: Api) -> None:
     lines = [{"t": [_event(ref, f"imp-{n}-{k}") for k in range(3)]} for n in range(20)]
     body = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
     for _ in range(2):
+        bulk.statements.clear()
         done = await run_import(bulk, body)
         assert done["status"] == "COMPLETED", done
         assert (done["objectCount"], done["errorCount"]) == (20, 0)
         assert await download(bulk, done["url"]) == []  # an empty error report
+        copied = any("FROM touchpoint_staging" in s for s in bulk.statements)
+        assert copied is (bulk.backend.name == "postgres")  # COPY on PostgreSQL
     stored = await _stored(bulk, customer_id)
     assert sorted(stored) == sorted(f"imp-{n}-{k}" for n in range(20) for k in range(3))
 
@@ -334,84 +362,187 @@ async def test_upload_size_limit_and_owner(tmp_path: Any) -> None:
         assert list((tmp_path / "files" / "uploads").iterdir()) == []
 
 
+async def test_old_files_are_deleted_and_their_urls_gone(bulk: Api) -> None:
+    """After CX360_BULK_FILE_RETENTION_HOURS the scheduler deletes an export's file and
+    an uploaded file: the download URL then answers 410 GONE, `url` is null, and the
+    upload cannot be imported any more."""
+    state = bulk.app.state
+    config = state.bulk
+    settings = Settings(database_url=bulk.backend.url, bulk_dir=str(config.root))
+    kinds = {kind.name for kind in due_work(settings)}
+    assert {"bulk_operation_files", "bulk_upload_files"} <= kinds  # the server runs them
+    scheduler = Scheduler(settings, state, bulk_files_due(config.root, config.retention))
+    with clock_at(datetime.now(UTC)) as clock:
+        done = await export(bulk, "{ customers { edges { node { id } } } }", Role.SUPPORT)
+        upload = await staged(bulk, b'{"t": []}\n', Role.SUPPORT)
+        kept = config.root / "operations" / f"{from_global_id(done['id'], 'id')[1]}.jsonl"
+        clock.move(config.retention - timedelta(minutes=1))
+        await scheduler.round()  # older operations' files may go, not this one's yet
+        assert kept.exists()
+        assert (await download(bulk, done["url"], Role.SUPPORT)) is not None
+
+        clock.move(timedelta(minutes=2))
+        applied = await scheduler.round()
+        assert len(applied["bulk_operation_files"]) >= 1 and not kept.exists()
+        gone = await bulk.client.get(done["url"], headers=_key(bulk, Role.SUPPORT))
+        assert gone.status_code == 410
+        error = gone.json()["errors"][0]
+        assert error["extensions"]["code"] == "GONE"
+        assert "CX360_BULK_FILE_RETENTION_HOURS" in error["message"]
+        status = await bulk.query(STATUS, {"id": done["id"]}, Role.SUPPORT)
+        assert status["bulkOperation"]["status"] == "COMPLETED"
+        assert status["bulkOperation"]["url"] is None
+
+        uploads = config.root / "uploads"
+        assert len(list(uploads.iterdir())) >= 1  # kept until its URL expired + retention
+        clock.move(timedelta(seconds=config.url_ttl_seconds))
+        await scheduler.round()
+        assert list(uploads.iterdir()) == []
+        refused = await bulk.query(START_IMPORT, {"m": RECORD, "u": upload}, Role.SUPPORT)
+        (problem,) = refused["bulkImport"]["userErrors"]
+        assert problem["field"] == ["uploadUrl"] and problem["code"] == "GONE"
+        assert (await scheduler.round())["bulk_operation_files"] == []  # nothing left
+
+
 KILL_LINES = 200
 FINISHED = "subscription { bulkOperationFinished { id status objectCount } }"
 
 
-async def test_import_survives_kill_9(tmp_path: Any) -> None:
+@contextlib.asynccontextmanager
+async def killable(found: Any, tmp_path: Any, **env: str) -> Any:
+    """A real `cx360 serve` (jobs' leases of 1 s, `env` more CX360_* variables) and an
+    ADMIN client of it; killed after."""
+    server = Server(found.url, free_port())
+    server.env.update(CX360_BULK_DIR=str(tmp_path / "files"), CX360_BULK_LEASE_SECONDS="1", **env)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{server.port}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {found.keys[Role.ADMIN]}"},
+        ) as client:
+
+            async def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
+                response = await client.post(
+                    "/graphql", json={"query": query, "variables": variables or {}}
+                )
+                body = response.json()
+                assert "errors" not in body, body
+                return body["data"]
+
+            yield server, client, ask
+    finally:
+        await server.kill()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+async def test_import_survives_kill_9(tmp_path: Any, kind: str) -> None:
     """A real `cx360 serve` is SIGKILLed mid-import and restarted: in the end the
     job COMPLETES, a bulkOperationFinished subscriber hears it, and every line's event
-    is stored exactly once."""
-    async with database("sqlite", tmp_path, 1) as found:
-        server = Server(found.url, free_port())
-        server.env.update(CX360_BULK_DIR=str(tmp_path / "files"), CX360_BULK_LEASE_SECONDS="1")
+    is stored exactly once. On PostgreSQL the lines go through COPY, IMPORT_CHUNK lines
+    per progress commit here, so the kill lands mid-job there too."""
+    async with database(kind, tmp_path, 1) as found:
         token = found.keys[Role.ADMIN]
-        await server.start()
-        try:
-            async with (
-                contextlib.AsyncExitStack() as sockets,
-                httpx.AsyncClient(
-                    base_url=f"http://127.0.0.1:{server.port}",
-                    timeout=10,
-                    headers={"Authorization": f"Bearer {token}"},
-                ) as client,
-            ):
-
-                async def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
-                    response = await client.post(
-                        "/graphql", json={"query": query, "variables": variables or {}}
-                    )
-                    body = response.json()
-                    assert "errors" not in body, body
-                    return body["data"]
-
-                created = await ask(
-                    'mutation { createCustomer(input: {name: "K", email: "k@x.example"}) '
-                    "{ customer { id } } }"
-                )
-                ref = {"id": created["createCustomer"]["customer"]["id"]}
-                body = b"".join(
-                    json.dumps({"t": [_event(ref, f"kill-{n}")]}).encode() + b"\n"
-                    for n in range(KILL_LINES)
-                )
-                upload = (await ask(STAGE))["stagedUpload"]["upload"]["url"]
-                assert (await client.put(upload, content=body)).status_code == 200
-                started = await ask(START_IMPORT, {"m": RECORD, "u": upload})
-                operation = started["bulkImport"]["bulkOperation"]["id"]
-                kills = 0
-                deadline = asyncio.get_running_loop().time() + 60
-                while asyncio.get_running_loop().time() < deadline:
-                    state = (await ask(STATUS, {"id": operation}))["bulkOperation"]
-                    if state["status"] == "COMPLETED":
-                        break
-                    assert state["status"] in ("CREATED", "RUNNING"), state
-                    if kills == 0 and state["objectCount"] >= IMPORT_CHUNK:
-                        await server.kill()  # mid-job, between or inside chunks
-                        kills += 1
-                        await server.start()
-                        ws = await sockets.enter_async_context(socket(server, token))
-                        await subscribe(ws, FINISHED, {})
-                    await asyncio.sleep(0.2)
-                else:
-                    raise AssertionError("the import did not complete in 60 s")
-                assert kills == 1, "the server should have been killed mid-import"
-                assert (state["objectCount"], state["errorCount"]) == (KILL_LINES, 0)
-                heard = await next_event(ws, 10)
-                assert heard["type"] == "next", heard
-                assert heard["payload"]["data"]["bulkOperationFinished"] == {
-                    "id": operation,
-                    "status": "COMPLETED",
-                    "objectCount": KILL_LINES,
-                }
-        finally:
-            await server.kill()
+        chunks = {"CX360_BULK_COPY_LINES": str(IMPORT_CHUNK)}
+        async with (
+            killable(found, tmp_path, **chunks) as (server, client, ask),
+            contextlib.AsyncExitStack() as sockets,
+        ):
+            created = await ask(
+                'mutation { createCustomer(input: {name: "K", email: "k@x.example"}) '
+                "{ customer { id } } }"
+            )
+            ref = {"id": created["createCustomer"]["customer"]["id"]}
+            body = b"".join(
+                json.dumps({"t": [_event(ref, f"kill-{n}")]}).encode() + b"\n"
+                for n in range(KILL_LINES)
+            )
+            upload = (await ask(STAGE))["stagedUpload"]["upload"]["url"]
+            assert (await client.put(upload, content=body)).status_code == 200
+            started = await ask(START_IMPORT, {"m": RECORD, "u": upload})
+            operation = started["bulkImport"]["bulkOperation"]["id"]
+            kills = 0
+            deadline = asyncio.get_running_loop().time() + 180  # a loaded machine
+            while asyncio.get_running_loop().time() < deadline:
+                state = (await ask(STATUS, {"id": operation}))["bulkOperation"]
+                if state["status"] == "COMPLETED":
+                    break
+                assert state["status"] in ("CREATED", "RUNNING"), state
+                if kills == 0 and state["objectCount"] >= IMPORT_CHUNK:
+                    await server.kill()  # mid-job, between or inside chunks
+                    kills += 1
+                    await server.start()
+                    ws = await sockets.enter_async_context(socket(server, token))
+                    await subscribe(ws, FINISHED, {})
+                await asyncio.sleep(0.2)
+            else:
+                raise AssertionError("the import did not complete in 180 s")
+            assert kills == 1, "the server should have been killed mid-import"
+            assert (state["objectCount"], state["errorCount"]) == (KILL_LINES, 0)
+            heard = await next_event(ws, 10)
+            assert heard["type"] == "next", heard
+            assert heard["payload"]["data"]["bulkOperationFinished"] == {
+                "id": operation,
+                "status": "COMPLETED",
+                "objectCount": KILL_LINES,
+            }
         async with found.engine.connect() as connection:
             stored = (
                 await connection.execute(
                     sa.text(
-                        "SELECT count(*), count(DISTINCT external_id) FROM touchpoint "
-                        "WHERE source = 'bulk-import'"
+                        "SELECT count(*), count(DISTINCT external_id), count(DISTINCT "
+                        "recorded_at) FROM touchpoint WHERE source = 'bulk-import'"
                     )
                 )
             ).one()
-        assert tuple(stored) == (KILL_LINES, KILL_LINES)
+        assert tuple(stored)[:2] == (KILL_LINES, KILL_LINES)
+        if kind == "postgres":  # stored a chunk at a time (one statement, one recorded_at)
+            assert stored[2] <= 2 * KILL_LINES // IMPORT_CHUNK
+        else:  # a line at a time
+            assert stored[2] > KILL_LINES // 2
+
+
+TOUCHPOINTS = "{ touchpoints { edges { node { id kind occurredAt customer { id } } } } }"
+
+
+async def test_export_survives_kill_9(tmp_path: Any) -> None:
+    """`cx360 serve` is SIGKILLed mid-export and restarted: the job resumes from its
+    committed page (its count never goes back), and the file it serves in the end is
+    byte for byte an uninterrupted export's: every line exactly once."""
+    async with (
+        database("sqlite", tmp_path, 120) as found,
+        killable(found, tmp_path) as (server, client, ask),
+    ):
+        started = await ask(START_EXPORT, {"q": TOUCHPOINTS})
+        operation = started["bulkExport"]["bulkOperation"]["id"]
+        counts: list[int] = []
+        kills = 0
+        deadline = asyncio.get_running_loop().time() + 120
+        while asyncio.get_running_loop().time() < deadline:
+            state = (await ask(STATUS, {"id": operation}))["bulkOperation"]
+            counts.append(state["objectCount"])
+            if state["status"] == "COMPLETED":
+                break
+            assert state["status"] in ("CREATED", "RUNNING"), state
+            if kills == 0 and state["objectCount"] >= 200:
+                await server.kill()  # mid-job: lines written after the last commit are cut
+                kills += 1
+                await server.start()
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the export did not complete in 120 s")
+        assert kills == 1, "the server should have been killed mid-export"
+        assert counts == sorted(counts), "the job started over instead of resuming"
+        resumed = await client.get(state["url"])
+        assert resumed.status_code == 200
+        again = await ask(START_EXPORT, {"q": TOUCHPOINTS})
+        second = again["bulkExport"]["bulkOperation"]["id"]
+        for _ in range(600):
+            fresh = (await ask(STATUS, {"id": second}))["bulkOperation"]
+            if fresh["status"] == "COMPLETED":
+                break
+            await asyncio.sleep(0.1)
+        uninterrupted = await client.get(fresh["url"])
+        assert resumed.content == uninterrupted.content
+        ids = [json.loads(line)["id"] for line in resumed.content.splitlines()]
+        assert len(ids) == len(set(ids)) == state["objectCount"] > 200

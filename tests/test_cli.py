@@ -34,6 +34,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["keys", "create"],
         ["keys", "list"],
         ["keys", "revoke"],
+        ["export"],
     ],
 )
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:

@@ -60,11 +60,16 @@ def is_read(query: str) -> bool:
 
 
 def sent_queries() -> list[tuple[str, str]]:
-    """This run's queries; run alone, those a full run kept with CX360_SENT_QUERIES."""
+    """This run's queries; run alone, those the test processes kept in CX360_SENT_QUERIES."""
     kept = os.environ.get("CX360_SENT_QUERIES")
-    if not SENT_QUERIES and kept and Path(kept).exists():
-        return [tuple(pair) for pair in json.loads(Path(kept).read_text())]  # type: ignore[misc]
-    return list(SENT_QUERIES)
+    if SENT_QUERIES or not kept or not Path(kept).is_dir():
+        return list(SENT_QUERIES)
+    found: dict[tuple[str, str], None] = {}
+    for path in sorted(Path(kept).glob("*.json")):
+        found.update(
+            {(query, variables): None for query, variables in json.loads(path.read_text())}
+        )
+    return list(found)
 
 
 def stored_queries(api: Api) -> list[tuple[str, dict[str, Any]]]:

@@ -2,37 +2,23 @@
 and the clock, the queue's filters, order and paging, and who may read it."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
 
 from api.scheduler import Scheduler
 from api.settings import Settings
 from models import Role
 from resolvers.follow_ups import FOLLOW_UP_DUE
-from tests.conftest import Api, Clock, clock_at, database, serving
+from tests.conftest import UNLIMITED, Api, Clock, module_clock, served
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
 
 
-@pytest.fixture(scope="module")
-def clock() -> Iterator[Clock]:
-    with clock_at(START) as found:
-        yield found
+clock = module_clock(START)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def kept(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
-) -> AsyncIterator[Api]:
-    async with (
-        database(request.param, tmp_path_factory.mktemp("follow"), 3) as backend,
-        serving(backend, rate_limit_capacity=10**12, rate_limit_per_second=10**9) as api,
-    ):
-        yield api
+kept = served("follow", 3, clocked=True, **UNLIMITED)
 
 
 def iso(moment: datetime) -> str:

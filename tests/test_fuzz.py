@@ -6,17 +6,15 @@ an "Unexpected error." or a crash is a finding. `make fuzz` runs many more examp
 """
 
 import os
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from graphql import StringValueNode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
 
 from schema.schema import schema
-from tests.conftest import Api, database, serving
+from tests.conftest import UNLIMITED, Api, served
 
 EXAMPLES = int(os.environ.get("CX360_FUZZ_EXAMPLES", "60"))
 SCALARS = {
@@ -44,15 +42,7 @@ def documents(count: int) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def fuzzed(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
-    async with (
-        database(request.param, tmp_path_factory.mktemp("fuzz"), 20) as backend,
-        serving(backend, rate_limit_capacity=10**12, rate_limit_per_second=10**9) as api,
-    ):
-        yield api
+fuzzed = served("fuzz", 20, **UNLIMITED)
 
 
 async def test_generated_documents_never_crash_the_server(fuzzed: Api) -> None:

@@ -96,9 +96,12 @@ class Browser:
 
 
 @asynccontextmanager
-async def graphiql_in_chromium(api: Api, tmp_path: Path) -> AsyncIterator[Browser]:
-    """`cx360 serve` on the test database and a Chromium page on its GraphiQL that may
-    reach nothing but that server; a screenshot is kept when the test fails."""
+async def graphiql_in_chromium(
+    api: Api, tmp_path: Path, path: str = "/graphql"
+) -> AsyncIterator[Browser]:
+    """`cx360 serve` on the test database and a Chromium page on its GraphiQL (or another
+    page of ours at `path`) that may reach nothing but that server; a screenshot is kept
+    when the test fails."""
     browser_path = await asyncio.to_thread(chromium)
     if browser_path is None:
         pytest.skip("Chromium is not installed and cannot be installed here (needs root and apt)")
@@ -150,7 +153,7 @@ async def graphiql_in_chromium(api: Api, tmp_path: Path) -> AsyncIterator[Browse
                 "console", lambda m: found.problems.append(m.text) if m.type == "error" else None
             )
             try:
-                await page.goto(f"{base}/graphql")
+                await page.goto(f"{base}{path}")
                 yield found
                 assert found.outside == [], found.outside
                 assert not [p for p in found.problems if "Content Security Policy" in p]

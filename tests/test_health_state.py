@@ -4,7 +4,6 @@ orders use the stored values; the clock-driven work survives a process stopping 
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,27 +18,16 @@ from models import Role
 from resolvers.health_state import HEALTH_DUE
 from resolvers.scheduler import Claim, DueWork
 from schema.node import from_global_id
-from tests.conftest import Api, Clock, clock_at, database, serving
+from tests.conftest import UNLIMITED, Api, Clock, database, module_clock, served, serving
 
 EXAMPLES = 12
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def clock() -> Iterator[Clock]:
-    with clock_at(START) as found:
-        yield found
+clock = module_clock(START)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def kept(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
-) -> AsyncIterator[Api]:
-    async with (
-        database(request.param, tmp_path_factory.mktemp("health"), 3) as backend,
-        serving(backend, rate_limit_capacity=10**12, rate_limit_per_second=10**9) as api,
-    ):
-        yield api
+kept = served("health", 3, clocked=True, **UNLIMITED)
 
 
 def iso(moment: datetime) -> str:

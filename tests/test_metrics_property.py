@@ -2,7 +2,6 @@
 and SQLite and PostgreSQL answer the same."""
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from models import JourneyStage, TicketStatus
 from models.enums import STAGE_ORDER
 from resolvers import seed
-from tests.conftest import POSTGRES_URL, Api, database, serving
+from tests.conftest import POSTGRES_URL, Api, database, served, serving
 
 ANCHOR = datetime(2026, 6, 1, tzinfo=UTC)
 QUERY = """query($f: MetricsFilter) { metrics(filter: $f) { nps npsResponses promoters passives
@@ -187,15 +186,7 @@ def assert_close(actual: Any, expected: Any, path: str = "") -> None:
 # ---------------------------------------------------------------- the tests
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def random_data(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
-    async with (
-        database(request.param, tmp_path_factory.mktemp("prop"), 150) as backend,
-        serving(backend) as api,
-    ):
-        yield api
+random_data = served("prop", 150)
 
 
 async def test_every_metric_equals_a_plain_python_recomputation(random_data: Api) -> None:

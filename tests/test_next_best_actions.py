@@ -4,40 +4,27 @@ orders, filters and pages them, a dismissal hides one until its date or until it
 change, and PARTNER cannot read them."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from hypothesis import strategies as st
 
 from api.scheduler import Scheduler
 from api.settings import Settings
 from models import JourneyStage, Role
 from resolvers.actions import Facts, python_actions
-from tests.conftest import Api, Clock, clock_at, database, serving
+from tests.conftest import UNLIMITED, Api, Clock, module_clock, served
 from tests.test_health_state import histories, iso, surveys
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 EXAMPLES = 10
 
 
-@pytest.fixture(scope="module")
-def clock() -> Iterator[Clock]:
-    with clock_at(START) as found:
-        yield found
+clock = module_clock(START)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def kept(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
-) -> AsyncIterator[Api]:
-    async with (
-        database(request.param, tmp_path_factory.mktemp("actions"), 3) as backend,
-        serving(backend, rate_limit_capacity=10**12, rate_limit_per_second=10**9) as api,
-    ):
-        yield api
+kept = served("actions", 3, clocked=True, **UNLIMITED)
 
 
 async def customer(api: Api, segment: str = "s") -> str:

@@ -4,7 +4,7 @@ plus hand-written edges (window ends, the 7-day ticket bound, later stages after
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +13,7 @@ import pytest
 
 from models import Role
 from models.enums import STAGE_ORDER, Channel
-from tests.conftest import Api, Clock, clock_at, database, serving
+from tests.conftest import UNLIMITED, Api, Clock, database, module_clock, serving
 
 FIELDS = """stage channel touchpoints customers sentiment sentimentTouchpoints sentimentSum
   negativeShare negativeTouchpoints ticketRate ticketCustomers stalled stalledCustomers"""
@@ -36,10 +36,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-@pytest.fixture(scope="module")
-def clock() -> Iterator[Clock]:
-    with clock_at(NOW) as found:  # the hand-written edges are in the past by then
-        yield found
+clock = module_clock(NOW)  # the hand-written edges are in the past by then
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -48,7 +45,7 @@ async def pains(
 ) -> AsyncIterator[Api]:
     async with (
         database(request.param, tmp_path_factory.mktemp("pain"), 5) as backend,
-        serving(backend, rate_limit_capacity=10**12, rate_limit_per_second=10**9) as api,
+        serving(backend, **UNLIMITED) as api,
     ):
         await write_edges(api)
         yield api

@@ -15,6 +15,7 @@ own (loopback, no persistence), and real graphql-transport-ws clients:
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import signal
 import time
@@ -112,8 +113,10 @@ async def numsub(url: str, channel: str) -> int:
         await client.aclose()
 
 
-async def subscribed(url: str, count: int, channel: str = "cx360:changes") -> bool:
-    return await numsub(url, channel) == count
+async def subscribed(url: str, count: int, channel: str | None = None) -> bool:
+    """`count` processes listen on the channel (by default that of the inherited prefix)."""
+    prefix = os.environ.get("CX360_REDIS_PREFIX", "cx360")
+    return await numsub(url, channel or f"{prefix}:changes") == count
 
 
 async def until(check: Callable[[], Any], seconds: float, what: str) -> None:

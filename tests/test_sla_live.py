@@ -12,10 +12,11 @@ import base64
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,6 +29,7 @@ from api.app import create_app
 from api.scheduler import Scheduler
 from api.settings import Settings
 from models import Role
+from resolvers.scheduler import DueWork
 from resolvers.sla_live import SLA_DUE
 from tests.conftest import Backend, database
 from tests.test_health_state import Clock
@@ -72,7 +74,9 @@ class Node:
 
 
 @asynccontextmanager
-async def node(backend: Backend, **settings: Any) -> AsyncIterator[Node]:
+async def node(
+    backend: Backend, kinds: Sequence[DueWork] = (SLA_DUE,), **settings: Any
+) -> AsyncIterator[Node]:
     config = Settings(database_url=backend.url, scheduler=False, **settings)
     app = create_app(config)
     port = free_port()
@@ -84,7 +88,7 @@ async def node(backend: Backend, **settings: Any) -> AsyncIterator[Node]:
         while not server.started:
             assert not task.done(), "the server did not start"
             await asyncio.sleep(0.02)
-        yield Node(app, port, Scheduler(config, app.state, [SLA_DUE]))
+        yield Node(app, port, Scheduler(config, app.state, kinds))
     finally:
         server.should_exit = True
         await task
@@ -98,26 +102,32 @@ class Live:
     listener: Node  # holds the subscriptions (another process's worth on PostgreSQL)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
-) -> AsyncIterator[Live]:
+@asynccontextmanager
+async def live_servers(kind: str, directory: Path, kinds: Sequence[DueWork]) -> AsyncIterator[Live]:
+    """A seeded database, a webhook receiver, a writer (webhooks on, the scheduler's
+    `kinds`) and a listener: the same server on SQLite, another over Redis on PostgreSQL."""
     receiver = Receiver(failures=0)
-    async with (
-        database(request.param, tmp_path_factory.mktemp("slalive"), 3) as backend,
-        receiving(receiver),
-    ):
-        if request.param == "sqlite":
-            async with node(backend, **WEBHOOKS) as only:
+    async with database(kind, directory, 3) as backend, receiving(receiver):
+        if kind == "sqlite":
+            async with node(backend, kinds, **WEBHOOKS) as only:
                 yield Live(backend, receiver, only, only)
             return
         if not REDIS_URL:
             pytest.skip("CX360_TEST_REDIS_URL is not set: no Redis between workers")
         async with (
-            node(backend, redis_url=REDIS_URL, **WEBHOOKS) as writer,
-            node(backend, redis_url=REDIS_URL) as listener,
+            node(backend, kinds, redis_url=REDIS_URL, **WEBHOOKS) as writer,
+            # No webhook task here: it would refuse the receiver's private address.
+            node(backend, kinds, redis_url=REDIS_URL, webhooks=False) as listener,
         ):
             yield Live(backend, receiver, writer, listener)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
+) -> AsyncIterator[Live]:
+    async with live_servers(request.param, tmp_path_factory.mktemp("slalive"), [SLA_DUE]) as found:
+        yield found
 
 
 @asynccontextmanager

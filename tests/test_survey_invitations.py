@@ -5,34 +5,21 @@ metric; who may send them."""
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from models import Role
-from tests.conftest import Api, Clock, clock_at, database, serving
+from tests.conftest import UNLIMITED, Api, Clock, module_clock, served
 
 START = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def clock() -> Iterator[Clock]:
-    with clock_at(START) as found:
-        yield found
+clock = module_clock(START)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def kept(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
-) -> AsyncIterator[Api]:
-    async with (
-        database(request.param, tmp_path_factory.mktemp("invite"), 3) as backend,
-        serving(backend, rate_limit_capacity=10**12, rate_limit_per_second=10**9) as api,
-    ):
-        yield api
+kept = served("invite", 3, clocked=True, **UNLIMITED)
 
 
 SEND = """mutation($i: SendSurveyInvitationInput!) { sendSurveyInvitation(input: $i) {

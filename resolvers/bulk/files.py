@@ -12,6 +12,7 @@ import os
 import tempfile
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
@@ -30,15 +31,24 @@ class BulkConfig:
     url_ttl_seconds: float
     upload_max_bytes: int
     max_query_cost: int
+    # How long files are kept after their operation finished (their upload URL expired).
+    retention: timedelta
     # Set when a job is created, so this process's runner starts it at once.
     wake: asyncio.Event
 
 
 def bulk_config(
-    directory: str | None, url_ttl_seconds: float, upload_max_bytes: int, max_query_cost: int
+    directory: str | None,
+    url_ttl_seconds: float,
+    upload_max_bytes: int,
+    max_query_cost: int,
+    retention_hours: float,
 ) -> BulkConfig:
     root = bulk_root(directory)
-    return BulkConfig(root, url_ttl_seconds, upload_max_bytes, max_query_cost, asyncio.Event())
+    retention = timedelta(hours=retention_hours)
+    return BulkConfig(
+        root, url_ttl_seconds, upload_max_bytes, max_query_cost, retention, asyncio.Event()
+    )
 
 
 def bulk_root(directory: str | None) -> Path:

@@ -40,7 +40,12 @@ async def create_operation(
     kind: BulkKind,
     document: str,
     upload_id: uuid.UUID | None = None,
+    claimed_for: timedelta | None = None,
 ) -> BulkOperation:
+    """A CREATED job for the runners; with `claimed_for`, one RUNNING already, claimed by
+    the caller for that long (`cx360 export` runs it in its own process).
+
+    Raises AlreadyRunning when the key has a CREATED or RUNNING job."""
     operation = BulkOperation(
         key_id=key_id,
         active_key_id=key_id,
@@ -49,6 +54,9 @@ async def create_operation(
         upload_id=upload_id,
         secret=new_secret(),
     )
+    if claimed_for is not None:
+        operation.status = BulkStatus.RUNNING
+        operation.lease_until = utc_now() + claimed_for
     try:
         async with write_sessions() as session, session.begin():
             session.add(operation)
@@ -76,12 +84,18 @@ async def count_operations(sessions: Sessions, key_id: uuid.UUID) -> int:
     return await count_rows(sessions, BulkOperation, _of_key(key_id))
 
 
-def _finished(status: BulkStatus, now: datetime) -> dict[str, Any]:
-    return {"status": status, "active_key_id": None, "lease_until": None, "completed_at": now}
+def _finished(status: BulkStatus, now: datetime, retention: timedelta) -> dict[str, Any]:
+    return {
+        "status": status,
+        "active_key_id": None,
+        "lease_until": None,
+        "completed_at": now,
+        "files_expire_at": now + retention,
+    }
 
 
 async def cancel_operation(
-    write_sessions: Sessions, key: uuid.UUID, key_id: uuid.UUID
+    write_sessions: Sessions, key: uuid.UUID, key_id: uuid.UUID, retention: timedelta
 ) -> BulkOperation | None:
     """Cancels the key's job if it is still CREATED or RUNNING; returns it as it stands."""
     async with write_sessions() as session, session.begin():
@@ -92,7 +106,7 @@ async def cancel_operation(
                 col(BulkOperation.key_id) == key_id,
                 col(BulkOperation.status).in_(ACTIVE),
             )
-            .values(_finished(BulkStatus.CANCELED, utc_now()))
+            .values(_finished(BulkStatus.CANCELED, utc_now(), retention))
         )
         found = await session.get(BulkOperation, key, populate_existing=True)
     return found if found is not None and found.key_id == key_id else None
@@ -140,6 +154,7 @@ async def renew(
     write_sessions: Sessions,
     operation: BulkOperation,
     lease: timedelta,
+    retention: timedelta,
     finish: BulkStatus | None = None,
     **progress: Any,
 ) -> bool:
@@ -148,7 +163,10 @@ async def renew(
     False: it was canceled or taken over; the caller must stop, writing nothing more."""
     now = utc_now()
     values: dict[str, Any] = dict(progress)
-    values.update(_finished(finish, now) if finish is not None else {"lease_until": now + lease})
+    if finish is not None:
+        values.update(_finished(finish, now, retention))
+    else:
+        values["lease_until"] = now + lease
     async with write_sessions() as session, session.begin():
         result = await session.execute(
             sa.update(BulkOperation)
@@ -169,8 +187,16 @@ async def renew(
 # ---------------------------------------------------------------- staged uploads
 
 
-async def create_upload(write_sessions: Sessions, key_id: uuid.UUID, ttl: timedelta) -> BulkUpload:
-    upload = BulkUpload(key_id=key_id, secret=new_secret(), expires_at=utc_now() + ttl)
+async def create_upload(
+    write_sessions: Sessions, key_id: uuid.UUID, ttl: timedelta, retention: timedelta
+) -> BulkUpload:
+    expires_at = utc_now() + ttl
+    upload = BulkUpload(
+        key_id=key_id,
+        secret=new_secret(),
+        expires_at=expires_at,
+        files_expire_at=expires_at + retention,
+    )
     async with write_sessions() as session, session.begin():
         session.add(upload)
     return upload

@@ -38,8 +38,9 @@ class Column:
 # a parameter of every request, as the resolvers read `Context.now`.
 NOW = "{cx360_now}"
 # In a compiled answer: a part only the resolvers can give (see `Embedded.stored`). JSON
-# text from data never holds a raw control character (they are escaped).
-UNANSWERED = "\x01cx360:unanswered"
+# text from data never holds a raw control character (they are escaped); the read audit's
+# marks (resolvers.read_audit.MARK_START, MARK_END) use two others.
+UNANSWERED = "\x03cx360:unanswered"
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import (
+    NextAction,
     SurveyResponse,
     Ticket,
     Touchpoint,
 )
-from resolvers import surveys, tickets, touchpoints
+from resolvers import actions, surveys, tickets, touchpoints
 from resolvers.filters import Filter, conditions
 
 
@@ -24,6 +25,8 @@ class RecordFilter:
     id_column: Any
     filters: tuple[Filter, ...]
     query: type
+    # Conditions every record of the type must meet to be sent, filter or not.
+    always: tuple[ColumnElement[bool], ...] = ()
 
     def condition(self, stored: dict[str, Any]) -> list[ColumnElement[bool]]:
         return conditions(self.filters, TypeAdapter(self.query).validate_python(stored))
@@ -42,5 +45,14 @@ RECORD_FILTERS: dict[str, RecordFilter] = {
     "Ticket": RecordFilter(Ticket, col(Ticket.id), tickets.FILTERS, tickets.TicketQuery),
     "SurveyResponse": RecordFilter(
         SurveyResponse, col(SurveyResponse.id), surveys.RESPONSE_FILTERS, surveys.ResponseQuery
+    ),
+    # An action's record is its start: sent while that start still holds and is shown
+    # (never once dismissed), like `actionsChanged`.
+    "Action": RecordFilter(
+        NextAction,
+        col(NextAction.start_id),
+        actions.FILTERS,
+        actions.ActionQuery,
+        always=(actions.SHOWN,),
     ),
 }

@@ -62,20 +62,20 @@ async def _claim_position(session: AsyncSession, name: str) -> ChangeLogPosition
 async def _matching(
     session: AsyncSession, endpoint: WebhookEndpoint, changes: list[Change]
 ) -> list[Change]:
-    """The changes this endpoint takes: its types, after its creation, passing its filters."""
+    """The changes this endpoint takes: its types, after its creation, passing its filters
+    (and a record type's `always` conditions)."""
     wanted = [
         c
         for c in changes
         if c.change_type.value in endpoint.change_types and c.position > endpoint.starts_after
     ]
-    for record_type, stored in endpoint.filters.items():
-        spec = RECORD_FILTERS[record_type]
+    for record_type, spec in RECORD_FILTERS.items():
+        stored = endpoint.filters.get(record_type)
         ids = [c.record_id for c in wanted if c.record_type == record_type]
-        if not ids:
+        if not ids or (stored is None and not spec.always):
             continue
-        statement = sa.select(spec.id_column).where(
-            spec.id_column.in_(ids), *spec.condition(stored)
-        )
+        chosen = spec.condition(stored) if stored is not None else []
+        statement = sa.select(spec.id_column).where(spec.id_column.in_(ids), *spec.always, *chosen)
         passing = set((await session.execute(statement)).scalars())
         wanted = [c for c in wanted if c.record_type != record_type or c.record_id in passing]
     return wanted

@@ -1,4 +1,4 @@
-"""Plans cached per (document, operation, role, variable shape), and running one.
+"""Plans cached per (document, operation, role, variable shape).
 
 A variable's shape is what can change the SQL: null or not, booleans (`@skip`), empty
 strings, enum-like names (an `orderBy` field); every other value is a bind parameter.
@@ -18,9 +18,9 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.types.field import StrawberryField
 
-from resolvers.compiled.compiler import ArgumentCheck, Compiler, Decline, Plan
-from resolvers.compiled.forms import UNANSWERED, CompileContext
-from resolvers.pagination import Sessions
+from resolvers.compiled.forms import CompileContext
+from schema.compiled.arguments import ArgumentCheck, Decline, Plan
+from schema.compiled.compiler import Compiler
 
 log = logging.getLogger("cx360.compiled")
 ENUM_LIKE = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -108,20 +108,3 @@ class PlanCache:
         except Exception:  # a compiler bug costs speed, never a wrong or failed answer
             log.exception("the compiler failed; this query stays on the resolvers")
             return Declined("the compiler failed on this query (see the server log)")
-
-
-def answered(data: Any) -> str | None:
-    """The statement's `data` JSON, or None when it is no answer to send: NULL text (a
-    NULL part nulls the whole text) or a part only the resolvers can give (UNANSWERED,
-    e.g. a customer whose health is not stored yet)."""
-    if not isinstance(data, str) or UNANSWERED in data:
-        return None
-    return data
-
-
-async def run_plan(sessions: Sessions, ready: Ready) -> str | None:
-    """The statement's one text value: the response's `data`, as JSON (see `answered`)."""
-    async with sessions() as session:
-        connection = await session.connection()
-        result = await connection.exec_driver_sql(ready.plan.sql, ready.parameters)
-        return answered(result.scalar_one())

@@ -24,7 +24,9 @@ from strawberry.types.field import StrawberryField
 from api.context import Context
 from api.observability import READ_PATH
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.plans import Declined, PlanCache, run_plan
+from resolvers.compiled.statement import run_statement
+from resolvers.read_audit import unmark
+from schema.compiled.plans import Declined, PlanCache
 from schema.permissions import check_arguments
 
 log = logging.getLogger("cx360.compiled")
@@ -86,10 +88,14 @@ class CompiledReads(SchemaExtension):
             if isinstance(ready, Declined):
                 self.reason = ready.reason
                 return
-            data = await run_plan(context.read_statement_sessions, ready)
+            data = await run_statement(
+                context.read_statement_sessions, ready.plan.sql, ready.parameters
+            )
             if data is None:
                 self.reason = "a part of the answer has no stored value yet (the resolvers give it)"
                 return
+            # The audit's marks out (and noted) before anything reads the text.
+            data = unmark(data, context.read_notes)
         except Exception:  # the resolvers still answer; the log keeps the error
             log.exception("compiled read failed; answered by the resolvers instead")
             self.reason = "the compiled path failed (see the server log)"

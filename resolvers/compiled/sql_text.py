@@ -1,0 +1,341 @@
+"""All SQL text of the compiled read path: values, relations, connections, the timeline.
+
+The compiler (schema/compiled/compiler.py) walks the query and builds its statement only
+from these. Each piece is the SQL twin of what the resolver path does in Python
+(resolvers.pagination.encode_cursor and Ordering.after, schema.node.to_global_id,
+Python's `datetime.isoformat()`, the JSON of a Decimal or a float), so both paths give
+the same bytes. Every value is a bind parameter (`placeholder`); identifiers come from
+the models and the schema, never from a request.
+"""
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from resolvers.compiled.forms import NOW, UNANSWERED
+from resolvers.filters import column_sql
+from resolvers.pagination import Ordering, SortKey
+
+
+def placeholder(number: int, sql_type: str) -> str:
+    """The statement's `number`-th bind parameter (from 1), cast to `sql_type`."""
+    return f"${number}::{sql_type}"
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def concat(parts: Iterable[str | tuple[str]]) -> str:
+    """SQL concatenation of parts; literal text comes as 1-tuples and is merged."""
+    pieces: list[str] = []
+    pending = ""
+    for part in parts:
+        if isinstance(part, tuple):
+            pending += part[0]
+            continue
+        if pending:
+            pieces.append(literal(pending))
+            pending = ""
+        pieces.append(part)
+    if pending:
+        pieces.append(literal(pending))
+    return "(" + " || ".join(pieces) + ")"
+
+
+def money_json(cents: str) -> str:
+    return f"""('"' || (({cents})::numeric / 100)::numeric(20, 2)::text || '"')"""
+
+
+def datetime_isoformat(value: str) -> str:
+    """Python's `datetime.isoformat()` of a UTC timestamptz (cursor values use it)."""
+    return (
+        f"(to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN date_trunc('second', {value}) = {value} THEN '' "
+        f"ELSE to_char({value} AT TIME ZONE 'UTC', '.US') END || '+00:00')"
+    )
+
+
+CURSOR_VALUE: dict[str, Callable[[str], str]] = {
+    "datetime": lambda v: f"""('"' || {datetime_isoformat(v)} || '"')""",
+    "uuid": lambda v: f"""('"' || {v}::text || '"')""",
+    "int": lambda v: f"({v})::text",
+    "str": lambda v: f"to_json({v})::text",
+    "decimal": money_json,
+}
+AFTER_TYPES = {
+    "datetime": "timestamptz",
+    "uuid": "uuid",
+    "int": "int",
+    "str": "text",
+    "decimal": "bigint",
+}
+
+
+def after_value(kind: str, value: Any) -> Any:
+    return int(value * 100) if kind == "decimal" else value
+
+
+def base64url(text_sql: str) -> str:
+    """Python's urlsafe_b64encode(...).rstrip("="): replace() chains cost half of translate()."""
+    encoded = f"encode(convert_to({text_sql}, 'UTF8'), 'base64')"
+    return f"rtrim(replace(replace(replace({encoded}, E'\\n', ''), '+', '-'), '/', '_'), '=')"
+
+
+def cursor_json(ordering: Ordering, scope: str) -> str:
+    """resolvers.pagination.encode_cursor in SQL, from the scope's `_s<i>` sort columns."""
+    values: list[str | tuple[str]] = [("[" + json.dumps(ordering.name) + ",[",)]
+    for index, key in enumerate(ordering.keys):
+        if index:
+            values.append((",",))
+        values.append(CURSOR_VALUE[key.kind](f"{scope}._s{index}"))
+    values.append(("]]",))
+    return concat([('"',), base64url(concat(values)), ('"',)])
+
+
+def sort_sql(key: SortKey) -> str:
+    return key.sql or column_sql(key.expression)
+
+
+def order_sql(keys: Iterable[tuple[str, bool]]) -> str:
+    return ", ".join(f"{expr} {'DESC' if descending else 'ASC'}" for expr, descending in keys)
+
+
+def columns_read(table: str, body: str) -> list[str]:
+    """The columns of `table` that SQL text reads, the id always (children correlate on it).
+
+    Scopes are named after their tables, so `table.column` finds them; a nested scope of
+    the same table can only add columns, which is harmless.
+    """
+    found = set(re.findall(rf"\b{table}\.([a-z][a-z0-9_]*)", body))
+    return sorted(found | {"id"})
+
+
+# ------------------------------------------------------------------ values
+def data_statement(body: str) -> str:
+    """The statement whose one text value is the response's `data` JSON."""
+    return "SELECT " + body
+
+
+def uses_clock(sql: str) -> bool:
+    """Whether SQL text reads the request's clock (`forms.NOW`)."""
+    return NOW in sql
+
+
+def at_clock(sql: str, clock: str) -> str:
+    """SQL text with the request's clock (`forms.NOW`) read from the `clock` parameter."""
+    return sql.replace(NOW, clock)
+
+
+def or_null(value: str) -> str:
+    """JSON `null` where the SQL value is NULL."""
+    return f"coalesce({value}, 'null')"
+
+
+def read_marked(mark: str, rendered: str) -> str:
+    """A value's JSON text after the read audit's mark (resolvers.read_audit.mark_sql),
+    which resolvers.read_audit.unmark takes out before the text is sent."""
+    return f"({mark} || {rendered})"
+
+
+def global_id_json(type_name: str, scope: str) -> str:
+    """schema.node.to_global_id in SQL (base64 of `Type:uuid`), as a JSON string."""
+    prefix = literal(f"{type_name}:")
+    return (
+        f"""('"' || encode(convert_to({prefix} || {scope}.id::text, 'UTF8'), """
+        """'base64') || '"')"""
+    )
+
+
+def _float_json(value: str) -> str:
+    # Python writes integral floats as 1.0, PostgreSQL as 1.
+    return (
+        f"CASE WHEN {value} = trunc({value}) THEN trunc({value})::bigint::text || '.0' "
+        f"ELSE ({value})::float8::text END"
+    )
+
+
+def _to_json(value: str) -> str:
+    return f"to_json({value})::text"
+
+
+# By GraphQL scalar name ("enum" for any enum), exactly as the resolver path serializes it.
+SCALAR_JSON: dict[str, Callable[[str], str]] = {
+    "enum": _to_json,
+    "String": _to_json,
+    "ID": _to_json,
+    "DateTime": _to_json,
+    "Int": lambda value: f"({value})::bigint::text",
+    "Boolean": lambda value: f"({value})::text",
+    "Decimal": money_json,
+    "Float": _float_json,
+}
+
+
+# ------------------------------------------------------------------ relations
+def survivor(key: str) -> str:
+    """The customer a (possibly merged) customer id stands for now."""
+    return f"(SELECT coalesce(m.merged_into_id, m.id) FROM customer AS m WHERE m.id = {key})"
+
+
+def row_by_id(body: str, table: str, key: str) -> str:
+    """`body` built from the row of `table` whose id is `key` (NULL when there is none)."""
+    return f"(SELECT {body} FROM {table} WHERE {table}.id = {key})"
+
+
+def child_of(column: str, scope: str) -> str:
+    """Rows whose `column` (`table.parent_key`) points at the scope's row."""
+    return f"{column} = {scope}.id"
+
+
+def embedded_object(
+    body: str,
+    source: str | None,
+    name: str,
+    present: str | None,
+    stored: str | None,
+    nullable: bool,
+) -> str:
+    """An object (`body`) read from the scope's row or from `source`, a one-row FROM item
+    named `name`; null where `present` is false; where `stored` is false, the marker
+    that leaves the whole answer to the resolvers (resolvers.compiled.statement.answered)."""
+    if source is not None:
+        body = f"(SELECT {body} FROM {source} AS {name})"
+    if present is not None:
+        body = f"CASE WHEN {present} THEN {body} END"
+    if nullable:
+        body = or_null(body)
+    if stored is not None:
+        body = f"CASE WHEN {stored} THEN {body} ELSE {literal(UNANSWERED)} END"
+    return body
+
+
+def rows_array(body: str, table: str, order_by: Iterable[str], where: str) -> str:
+    """A JSON array of `body` over the rows of `table` matching `where`, in column order."""
+    order = ", ".join(f"{table}.{c}" for c in order_by)
+    return (
+        f"coalesce((SELECT '[' || string_agg({body}, ',' ORDER BY {order}) || ']' "
+        f"FROM {table} WHERE {where}), '[]')"
+    )
+
+
+# ------------------------------------------------------------------ connections
+def page_edges(body: str, table: str, first: str) -> str:
+    """A page's `edges` array, aggregated over the ranked rows (`_n`) of `table`."""
+    return (
+        f"coalesce('[' || string_agg({body}, ',' ORDER BY {table}._n) "
+        f"FILTER (WHERE {table}._n <= {first}) || ']', '[]')"
+    )
+
+
+def page_info_fields(table: str, cursor: str, first: str, has_previous: bool) -> dict[str, str]:
+    """`pageInfo`'s fields over the ranked rows of `table` (resolvers.pagination.Page)."""
+    return {
+        "hasNextPage": f"(count(*) > {first})::text",
+        "hasPreviousPage": literal("true" if has_previous else "false"),
+        # The cursor of one row only (CASE is lazy): the first, and the last shown
+        # (`_total` counts the rows before the page's LIMIT).
+        "startCursor": f"coalesce(max(CASE WHEN {table}._n = 1 THEN {cursor} END), 'null')",
+        "endCursor": (
+            f"coalesce(max(CASE WHEN {table}._n = least({table}._total, {first}) "
+            f"THEN {cursor} END), 'null')"
+        ),
+    }
+
+
+def total_text(total: str) -> str:
+    return f"({total})::text"
+
+
+def after_condition(keys: Sequence[str], values: Sequence[str], descending: Sequence[bool]) -> str:
+    """Rows strictly after the cursor's row (resolvers.pagination.Ordering.after)."""
+    if len(set(descending)) == 1:
+        operator = "<" if descending[0] else ">"
+        return f"({', '.join(keys)}) {operator} ({', '.join(values)})"
+    clauses = []
+    for i, down in enumerate(descending):
+        equal = [f"{keys[j]} = {values[j]}" for j in range(i)]
+        beyond = f"{keys[i]} {'<' if down else '>'} {values[i]}"
+        clauses.append("(" + " AND ".join([*equal, beyond]) + ")")
+    return "(" + " OR ".join(clauses) + ")"
+
+
+def count_where(table: str, where: Sequence[str]) -> str:
+    return f"SELECT count(*) FROM {table} WHERE {' AND '.join(where) or 'true'}"
+
+
+def any_of(alternatives: Sequence[str]) -> str:
+    """Rows matching any of the alternatives (none: no row)."""
+    return "(" + " OR ".join(alternatives or ["false"]) + ")"
+
+
+def sum_of_counts(counts: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """The rows of every (table, where), counted apart and summed (no row is in two):
+    each count can use its own index (resolvers.pagination.count_rows_apart)."""
+    return " + ".join(f"({count_where(t, w)})" for t, w in counts) or "0"
+
+
+def connection_sql(
+    body: str,
+    table: str,
+    keys: Sequence[str],
+    descending: Sequence[bool],
+    where: Sequence[str],
+    first: str,
+) -> str:
+    """A connection of `table`'s rows: `body` aggregated over the page, ranked by `keys`."""
+    order = order_sql(zip(keys, descending, strict=True))
+    page_keys = [f"page._s{i}" for i in range(len(keys))]
+    page_order = order_sql(zip(page_keys, descending, strict=True))
+    sorts = ", ".join(f"{k} AS _s{i}" for i, k in enumerate(keys))
+    # Only the columns the selection reads (narrow rows sort fast); the page is cut
+    # by LIMIT first, so the ranks are computed over at most first + 1 rows.
+    columns = ", ".join(f"{table}.{c}" for c in columns_read(table, body))
+    limited = (
+        f"SELECT {columns}, {sorts} FROM {table} WHERE {' AND '.join(where) or 'true'} "
+        f"ORDER BY {order} LIMIT {first} + 1"
+    )
+    rows = (
+        f"SELECT page.*, row_number() OVER (ORDER BY {page_order}) AS _n, "
+        f"count(*) OVER () AS _total FROM ({limited}) AS page"
+    )
+    # GROUP BY (): one row even when only non-aggregates (totalCount) are selected.
+    return f"(SELECT {body} FROM ({rows}) AS {table} GROUP BY ())"
+
+
+# ------------------------------------------------------------------ the timeline
+TIMELINE_SCOPE = "timeline_event"
+TIMELINE_OCCURRED_AT = "to_json(timeline_event._s0)::text"
+
+
+def timeline_node(index: int) -> str:
+    """The `index`-th selection of a timeline edge's node, built by every branch."""
+    return f"timeline_event._node{index}"
+
+
+def timeline_total(counts: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """The events of every (table, where) branch, counted apart and summed."""
+    return sum_of_counts(counts)
+
+
+def timeline_branch(
+    occurred: str, rank: int, table: str, nodes: Sequence[str], where: Sequence[str], first: str
+) -> str:
+    """One kind's newest `first + 1` events: time, kind rank and id (the cursor) and nodes."""
+    built = "".join(f", {c} AS _node{i}" for i, c in enumerate(nodes))
+    return (
+        f"(SELECT {occurred} AS _s0, {rank} AS _s1, {table}.id AS _s2{built} FROM {table} "
+        f"WHERE {' AND '.join(where)} ORDER BY {occurred} DESC, {table}.id DESC "
+        f"LIMIT {first} + 1)"
+    )
+
+
+def timeline_sql(body: str, branches: Sequence[str], first: str) -> str:
+    """The timeline connection: `body` aggregated over the newest page of all branches."""
+    order = "_s0 DESC, _s1 DESC, _s2 DESC"
+    rows = (
+        f"SELECT u.*, row_number() OVER (ORDER BY {order}) AS _n, count(*) OVER () AS _total "
+        f"FROM ({' UNION ALL '.join(branches)}) AS u ORDER BY {order} LIMIT {first} + 1"
+    )
+    return f"(SELECT {body} FROM ({rows}) AS {TIMELINE_SCOPE} GROUP BY ())"

@@ -1,0 +1,112 @@
+"""One list, one definition: a listing declares what a list of records is, once.
+
+A `Listing` names its entity, its filters, the conditions that always apply and the
+parents it nests under (the child's column holding the parent's id). The root list
+(`tickets`) and every nested list of the same records (`Customer.tickets`) read through
+the same four methods, with the same `ListRequest` (resolvers/pagination.py):
+
+- `page` / `count`: the root list, one statement each.
+- `pages_of` / `counts_of`: the nested list of many parents, one statement each for all
+  of them (`row_number() OVER (PARTITION BY parent ...)`, `GROUP BY parent`); the
+  per-request loaders (resolvers/loaders.py `pages`, `counts`) batch the parents.
+
+A nested list that is no plain listing (the timeline merges three) offers the same two
+nested methods (`NestedListing`).
+"""
+
+import uuid
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy.sql.elements import ColumnElement
+
+from resolvers.filters import Filter
+from resolvers.filters import conditions as apply_filters
+from resolvers.pagination import (
+    Expr,
+    ListRequest,
+    Ordering,
+    Page,
+    Sessions,
+    count_rows,
+    count_rows_per_parent,
+    fetch_page,
+    fetch_pages_per_parent,
+    page_request,
+)
+
+T = TypeVar("T")
+Ids = Sequence[uuid.UUID]
+Pages = Coroutine[Any, Any, list[Page[T]]]
+
+
+class NestedListing(Protocol[T]):
+    """A list under parents, read for many parents at once: `pages_of(sessions, parent,
+    request, parent_ids)` gives each parent's page, `counts_of(sessions, parent, query,
+    parent_ids)` each parent's count of records matching `query`, both in `parent_ids` order
+    (`parent`: which kind of parent, e.g. "customer"); `name` names their loaders
+    (`<name>_pages`, `<name>_counts`) and the loaders' batch metrics."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def pages_of(self) -> Callable[[Sessions, str, ListRequest, Ids], Pages[T]]: ...
+
+    @property
+    def counts_of(self) -> Callable[[Sessions, str, Any, Ids], Coroutine[Any, Any, list[int]]]: ...
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """A list of `entity` rows: filtered by `filters` from the request's query (resolvers
+    .filters), always restricted by `always`, nested under the parents of `parents`."""
+
+    name: str
+    entity: type[T]
+    filters: Sequence[Filter]
+    parents: Mapping[str, Expr] = field(default_factory=dict)
+    always: tuple[ColumnElement[bool], ...] = ()
+
+    def request(
+        self, query: Any, ordering: Ordering, first: int | None, after: str | None
+    ) -> ListRequest:
+        """A page of this list as both read paths take it; raises InputError (`first`,
+        `after`) for a page size out of range or a cursor of another list or order."""
+        return ListRequest(query, self.filters, ordering, page_request(first, after, ordering))
+
+    def conditions(self, query: Any) -> list[ColumnElement[bool]]:
+        return [*self.always, *apply_filters(self.filters, query)]
+
+    async def page(self, sessions: Sessions, request: ListRequest) -> Page[T]:
+        return await fetch_page(
+            sessions, self.entity, self.conditions(request.query), request.ordering, request.page
+        )
+
+    async def count(self, sessions: Sessions, query: Any) -> int:
+        return await count_rows(sessions, self.entity, self.conditions(query))
+
+    async def pages_of(
+        self,
+        sessions: Sessions,
+        parent: str,
+        request: ListRequest,
+        parent_ids: Sequence[uuid.UUID],
+    ) -> list[Page[T]]:
+        return await fetch_pages_per_parent(
+            sessions,
+            self.entity,
+            self.parents[parent],
+            parent_ids,
+            self.conditions(request.query),
+            request.ordering,
+            request.page,
+        )
+
+    async def counts_of(
+        self, sessions: Sessions, parent: str, query: Any, parent_ids: Sequence[uuid.UUID]
+    ) -> list[int]:
+        return await count_rows_per_parent(
+            sessions, self.parents[parent], parent_ids, self.conditions(query)
+        )

@@ -1,0 +1,504 @@
+"""Compiles a read operation into one PostgreSQL statement that returns the `data` JSON.
+
+The statement builds the response as text (no `json` values are parsed on the way:
+nested objects and lists are concatenated strings), so PostgreSQL's output goes to the
+client as is. Each scope is named after its table (`customer`, `touchpoint`...), so a
+field's SQL form refers to `table.column` and correlated subqueries find their parent.
+
+Anything without an SQL form raises `Decline`, and the resolver path answers instead:
+the two paths must return byte-identical JSON (tests/test_compiled_parity.py). The SQL
+text itself comes from resolvers/compiled/sql_text.py; this module decides which.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+    is_abstract_type,
+    is_enum_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from graphql.execution.values import VariableValues
+from strawberry.types.field import StrawberryField
+
+from resolvers.compiled.forms import (
+    SQL_FORM,
+    SQL_MODEL,
+    Column,
+    CompileContext,
+    ConnectionOf,
+    Embedded,
+    Expression,
+    ListOf,
+    Lookup,
+    SqlForm,
+    TimelineOf,
+    ToOne,
+)
+from resolvers.compiled.sql_text import (
+    AFTER_TYPES,
+    SCALAR_JSON,
+    TIMELINE_OCCURRED_AT,
+    TIMELINE_SCOPE,
+    after_condition,
+    after_value,
+    any_of,
+    at_clock,
+    child_of,
+    concat,
+    connection_sql,
+    count_where,
+    cursor_json,
+    data_statement,
+    embedded_object,
+    global_id_json,
+    literal,
+    or_null,
+    page_edges,
+    page_info_fields,
+    read_marked,
+    row_by_id,
+    rows_array,
+    sort_sql,
+    sum_of_counts,
+    survivor,
+    timeline_branch,
+    timeline_node,
+    timeline_sql,
+    timeline_total,
+    total_text,
+    uses_clock,
+)
+from resolvers.filters import Filter, column_sql
+from resolvers.pagination import ListRequest, Ordering
+from resolvers.timeline import TIMELINE_ORDERING, visible_sources
+from schema.compiled.arguments import ArgumentCheck, Binding, ClockSource, Decline, Plan
+from schema.compiled.collect import FieldCollection
+
+
+class Compiler(FieldCollection, Binding):
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        converter: Callable[[dict[str, Any], StrawberryField], dict[str, Any]],
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+        context: CompileContext,
+        check: ArgumentCheck,
+    ) -> None:
+        FieldCollection.__init__(self, schema, document, variables)
+        Binding.__init__(self, schema, converter, variables, context, check)
+        self.operation = operation
+
+    # ------------------------------------------------------------------ entry point
+    def compile(self) -> Plan:
+        """The plan of a query operation (schema/compiled/plans.py lets only queries in)."""
+        root = self.schema.query_type
+        assert root is not None
+        sql = data_statement(self.object(root, "", [self.operation.selection_set]))
+        if uses_clock(sql):  # the request's clock, one parameter of every request
+            self.plan.sources.append(ClockSource())
+            clock = self.param(len(self.plan.sources) - 1, "timestamptz", lambda now: now)
+            sql = at_clock(sql, clock)
+        self.plan.sql = sql
+        return self.plan
+
+    # ------------------------------------------------------------------ selections
+    def object(
+        self,
+        runtime: GraphQLObjectType,
+        scope: str,
+        selection_sets: Iterable[SelectionSetNode | None],
+        fields: dict[str, Callable[[list[FieldNode]], str]] | None = None,
+    ) -> str:
+        """A JSON object of the selected fields of the scope's row.
+
+        `fields` overrides how some fields read (connection wrappers read aggregates).
+        """
+        parts: list[str | tuple[str]] = []
+        for index, (key, nodes) in enumerate(self.collect(runtime, selection_sets).items()):
+            parts.append((("{" if index == 0 else ",") + json.dumps(key) + ":",))
+            name = nodes[0].name.value
+            if name == "__typename":
+                parts.append((json.dumps(runtime.name),))
+            elif fields is not None and name in fields:
+                parts.append(fields[name](nodes))
+            else:
+                parts.append(self.field(runtime, scope, nodes))
+        if not parts:
+            return literal("{}")
+        parts.append(("}",))
+        return concat(parts)
+
+    # ------------------------------------------------------------------ one field
+    def field(self, parent: GraphQLObjectType, scope: str, nodes: list[FieldNode]) -> str:
+        node = nodes[0]
+        name = node.name.value
+        if name.startswith("__"):
+            raise Decline("introspection")
+        field_def = parent.fields[name]
+        definition = (field_def.extensions or {}).get("strawberry-definition")
+        if not isinstance(definition, StrawberryField):
+            raise Decline(f"{parent.name}.{name} is not a strawberry field")
+        value_sql = self.checked(definition, parent.name)
+        if node.arguments:
+            self.arguments_checked(field_def, node, definition, f"{parent.name}.{name}")
+        form: SqlForm | None = definition.metadata.get(SQL_FORM) if definition.metadata else None
+        named = get_named_type(field_def.type)
+        if is_leaf_type(named):
+            return self.leaf(parent, scope, definition, form, field_def.type, value_sql)
+        if not isinstance(named, GraphQLObjectType):
+            raise Decline(f"{parent.name}.{name} returns an interface or union")
+        nullable = not is_non_null_type(field_def.type)
+        if isinstance(form, Embedded):
+            return self.embedded(form, scope, field_def, definition, named, nodes, nullable)
+        if isinstance(form, ToOne):
+            return self.to_one(form, scope, named, nodes, nullable)
+        if isinstance(form, ListOf):
+            return self.list_of(form, scope, named, nodes)
+        if isinstance(form, Lookup):
+            return self.lookup(form, field_def, definition, named, nodes)
+        if isinstance(form, ConnectionOf):
+            return self.connection(form, scope, field_def, definition, named, nodes)
+        if isinstance(form, TimelineOf):
+            return self.timeline(form, scope, field_def, definition, named, nodes)
+        raise Decline(f"{parent.name}.{name} has no SQL form")
+
+    def leaf(
+        self,
+        parent: GraphQLObjectType,
+        scope: str,
+        definition: StrawberryField,
+        form: SqlForm | None,
+        graphql_type: GraphQLOutputType,
+        transform: Callable[[str], str],
+    ) -> str:
+        model = getattr(parent.extensions.get("strawberry-definition").origin, SQL_MODEL, None)  # type: ignore[union-attr]
+        named = get_named_type(graphql_type)
+        if isinstance(form, Expression) and form.json:
+            # The SQL gives the field's JSON text itself (a list): nothing to render, and
+            # no masking rule can apply to it.
+            if transform("") != "":
+                raise Decline(f"{parent.name}.{definition.name} is masked for this role")
+            return self.marked(definition, scope, form.sql)
+        if isinstance(form, Expression):
+            value = form.sql
+        elif form is None and definition.python_name == "id" and model is not None:
+            return global_id_json(parent.name, scope)
+        elif model is not None and (form is None or isinstance(form, Column)):
+            attribute = form.attribute if isinstance(form, Column) else definition.python_name
+            attributes = sa.inspect(model).attrs
+            if attribute not in attributes:
+                raise Decline(f"{parent.name}.{definition.name} has no column")
+            value = f"{scope}.{attributes[attribute].columns[0].name}"
+        else:
+            raise Decline(f"{parent.name}.{definition.name} has no SQL form")
+        value = transform(value)
+        rendered = self.marked(definition, scope, self.render(named, value))
+        return rendered if is_non_null_type(graphql_type) else or_null(rendered)
+
+    def marked(self, definition: StrawberryField, scope: str, rendered: str) -> str:
+        """The value's JSON text after the read audit's mark, if it has one."""
+        mark = self.read_mark(definition, scope)
+        if mark is not None:  # a null value (no text) loses its mark too: nothing was shown
+            rendered = read_marked(mark, rendered)
+        return rendered
+
+    def read_mark(self, definition: StrawberryField, scope: str) -> str | None:
+        """The read audit's mark before a personal value shown to this role (its
+        extension's `compiled_mark`), stripped from the text before it is sent."""
+        for extension in definition.extensions:
+            rule = getattr(extension, "compiled_mark", None)
+            mark = rule(self.context.role) if rule is not None else None
+            if mark is not None:
+                return str(mark(scope))
+        return None
+
+    @staticmethod
+    def render(named: GraphQLNamedType, value: str) -> str:
+        """The JSON text of a scalar, exactly as the resolver path serializes it."""
+        as_json = SCALAR_JSON.get("enum" if is_enum_type(named) else named.name)
+        if as_json is None:
+            raise Decline(f"scalar {named.name}")
+        return as_json(value)
+
+    # ------------------------------------------------------------------ relations
+    @staticmethod
+    def table(model: type, scope: str) -> str:
+        name = str(model.__tablename__)  # type: ignore[attr-defined]
+        if name == scope:
+            raise Decline(f"{name} nested directly in {name}")
+        return name
+
+    def to_one(
+        self,
+        form: ToOne,
+        scope: str,
+        target: GraphQLObjectType,
+        nodes: list[FieldNode],
+        nullable: bool,
+    ) -> str:
+        table = self.table(form.model, scope)
+        key = f"{scope}.{form.key}"
+        if form.follow_merges:
+            key = survivor(key)
+        body = self.object(target, table, self.sub_selections(nodes))
+        found = row_by_id(body, table, key)
+        return or_null(found) if nullable else found
+
+    def embedded(
+        self,
+        form: Embedded,
+        scope: str,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        target: GraphQLObjectType,
+        nodes: list[FieldNode],
+        nullable: bool,
+    ) -> str:
+        """An object read from the scope's own row or a one-row source (forms.Embedded)."""
+        if form.without_arguments and nodes[0].arguments:
+
+            def no_arguments(arguments: dict[str, Any], _: CompileContext) -> bool:
+                if any(value is not None for value in arguments.values()):
+                    raise ValueError("an argument is given")
+                return True
+
+            self.source(field_def, nodes[0], definition, no_arguments)
+        name = form.name or scope
+        body = self.object(target, name, self.sub_selections(nodes))
+        return embedded_object(body, form.source, name, form.present, form.stored, nullable)
+
+    def list_of(
+        self, form: ListOf, scope: str, target: GraphQLObjectType, nodes: list[FieldNode]
+    ) -> str:
+        table = self.table(form.model, scope)
+        body = self.object(target, table, self.sub_selections(nodes))
+        return rows_array(body, table, form.order_by, child_of(f"{table}.{form.parent_key}", scope))
+
+    def lookup(
+        self,
+        form: Lookup,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        target: GraphQLObjectType,
+        nodes: list[FieldNode],
+    ) -> str:
+        source, _ = self.source(field_def, nodes[0], definition, form.keys)
+        placeholders = [
+            self.param(source, sql_type, lambda keys, i=i: keys[i])  # type: ignore[misc]
+            for i, sql_type in enumerate(form.key_types)
+        ]
+        key = form.key_sql.format(*placeholders)
+        if form.follow_merges:
+            key = survivor(key)
+        table = self.table(form.model, "")
+        body = self.object(target, table, self.sub_selections(nodes))
+        return or_null(row_by_id(body, table, key))
+
+    # ------------------------------------------------------------------ connections
+    def page_parts(
+        self,
+        connection: GraphQLObjectType,
+        table: str,
+        nodes: list[FieldNode],
+        ordering: Ordering,
+        first: str,
+        has_previous: bool,
+        node_of: Callable[[GraphQLObjectType, list[FieldNode]], str],
+        edge_extras: dict[str, Callable[[list[FieldNode]], str]] | None = None,
+        total: str | None = None,
+    ) -> str:
+        """The connection object, aggregated over the page rows of `table` (`_n` ranks)."""
+        cursor = cursor_json(ordering, table)
+        edge_type = get_named_type(connection.fields["edges"].type)
+        page_info_type = get_named_type(connection.fields["pageInfo"].type)
+        assert isinstance(edge_type, GraphQLObjectType)
+        assert isinstance(page_info_type, GraphQLObjectType)
+        node_type = get_named_type(edge_type.fields["node"].type)
+        assert isinstance(node_type, GraphQLObjectType | None) or is_abstract_type(node_type)
+
+        def edges(edge_nodes: list[FieldNode]) -> str:
+            edge_fields: dict[str, Callable[[list[FieldNode]], str]] = {
+                "cursor": lambda _: cursor,
+                "node": lambda n: node_of(node_type, n),  # type: ignore[arg-type]
+                **(edge_extras or {}),
+            }
+            body = self.object(edge_type, table, self.sub_selections(edge_nodes), edge_fields)
+            return page_edges(body, table, first)
+
+        def page_info(info_nodes: list[FieldNode]) -> str:
+            info_fields: dict[str, Callable[[list[FieldNode]], str]] = {
+                name: lambda _, sql=sql: sql  # type: ignore[misc]
+                for name, sql in page_info_fields(table, cursor, first, has_previous).items()
+            }
+            return self.object(page_info_type, table, self.sub_selections(info_nodes), info_fields)
+
+        wrappers: dict[str, Callable[[list[FieldNode]], str]] = {
+            "edges": edges,
+            "pageInfo": page_info,
+        }
+        if total is not None:
+            wrappers["totalCount"] = lambda _: total_text(total)
+        return self.object(connection, table, self.sub_selections(nodes), wrappers)
+
+    def after(self, source: int, ordering: Ordering, keys: list[str]) -> str:
+        """Rows strictly after the cursor's row (resolvers.pagination.Ordering.after)."""
+        values = [
+            self.param(
+                source,
+                AFTER_TYPES[key.kind],
+                lambda r, i=i, kind=key.kind: after_value(kind, r.page.after[i]),  # type: ignore[misc]
+            )
+            for i, key in enumerate(ordering.keys)
+        ]
+        return after_condition(keys, values, [k.descending for k in ordering.keys])
+
+    def conditions(
+        self,
+        source: int,
+        request: ListRequest,
+        filters: Sequence[Filter] | None = None,
+        apart: list[list[str]] | None = None,
+    ) -> list[str]:
+        """The filters' SQL; a filter with `sql_apart` (disjoint alternatives, each
+        counted through its own index) adds those to `apart` when it is given."""
+        where = []
+        for item in request.filters if filters is None else filters:
+            value = getattr(request.query, item.field)
+            if value is None:
+                continue
+
+            def param(sql_type: str, extract: Callable[[Any], Any]) -> str:
+                return self.param(source, sql_type, lambda r: extract(r.query))
+
+            alternatives = getattr(item, "sql_apart", None)
+            if apart is not None and alternatives is not None:
+                apart.append(alternatives(value, request.query, param))
+                continue
+            found = item.sql(value, request.query, param)
+            if found is not None:
+                where.append(found)
+            elif item.condition(value, request.query) is not None:
+                raise Decline(f"filter {item.field} has no SQL form")
+        return where
+
+    def connection(
+        self,
+        form: ConnectionOf,
+        scope: str,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        connection: GraphQLObjectType,
+        nodes: list[FieldNode],
+    ) -> str:
+        table = self.table(form.model, scope)
+        source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
+        apart: list[list[str]] = []
+        where = self.conditions(source, request, apart=apart)
+        if form.parent_key is not None:
+            where.insert(0, child_of(f"{table}.{form.parent_key}", scope))
+        where[:0] = form.where
+        # One count per alternative of the first filter counted apart, summed (no row
+        # matches two): resolvers.pagination.count_rows_apart. The page query ORs them.
+        where += [any_of(a) for a in apart[1:]]
+        if apart:
+            total = sum_of_counts([(table, [*where, a]) for a in apart[0]])
+        else:
+            total = count_where(table, where)
+        where += [any_of(a) for a in apart[:1]]
+        ordering = request.ordering
+        keys = [sort_sql(k) for k in ordering.keys]
+        if request.page.after is not None:
+            where.append(self.after(source, ordering, keys))
+        body = self.page_parts(
+            connection,
+            table,
+            nodes,
+            ordering,
+            first,
+            request.page.after is not None,
+            lambda node_type, n: self.object(node_type, table, self.sub_selections(n)),
+            total=total,
+        )
+        directions = [k.descending for k in ordering.keys]
+        return connection_sql(body, table, keys, directions, where, first)
+
+    def timeline(
+        self,
+        form: TimelineOf,
+        scope: str,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        connection: GraphQLObjectType,
+        nodes: list[FieldNode],
+    ) -> str:
+        if scope != "customer":
+            raise Decline("a timeline belongs to a customer")
+        source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
+        # Only the kinds the role may read are listed, built and counted (resolvers.timeline):
+        # a union member the role may not read is never compiled, so never declines.
+        visible = visible_sources(request.query)
+        if not visible:
+            raise Decline("this role reads no kind of the timeline")
+        # Each selection of `node` becomes a column `_node<i>` that every branch builds from
+        # its own row: no second lookup of each event by id.
+        node_columns: list[dict[int, str]] = []
+
+        def event(union: GraphQLNamedType, event_nodes: list[FieldNode]) -> str:
+            assert is_abstract_type(union), "a timeline node is a union"
+            by_model = {
+                getattr(t.extensions["strawberry-definition"].origin, SQL_MODEL, None): t
+                for t in self.schema.get_possible_types(union)
+            }
+            node_columns.append(
+                {
+                    rank: self.object(
+                        by_model[kind.entity],
+                        str(kind.entity.__tablename__),
+                        self.sub_selections(event_nodes),
+                    )
+                    for rank, kind in visible
+                }
+            )
+            return timeline_node(len(node_columns) - 1)
+
+        scopes = []
+        for rank, kind in visible:
+            where = [child_of(column_sql(kind.customer), scope)]
+            where += self.conditions(source, request, kind.filters)
+            scopes.append((rank, kind, self.table(kind.entity, scope), where))
+        body = self.page_parts(
+            connection,
+            TIMELINE_SCOPE,
+            nodes,
+            TIMELINE_ORDERING,
+            first,
+            request.page.after is not None,
+            event,
+            edge_extras={"occurredAt": lambda _: TIMELINE_OCCURRED_AT},
+            total=timeline_total([(t, w) for _, _, t, w in scopes]),
+        )
+        branches = []
+        for rank, kind, table, where in scopes:
+            occurred = column_sql(kind.occurred_at)
+            keys = [sort_sql(k) for k in kind.ordering.keys]
+            if request.page.after is not None:
+                where.append(self.after(source, kind.ordering, keys))
+            built = [c[rank] for c in node_columns]
+            branches.append(timeline_branch(occurred, rank, table, built, where, first))
+        return timeline_sql(body, branches, first)
