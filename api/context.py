@@ -86,6 +86,8 @@ class Context:
     # them in `read_audit`, the process's buffer, when the response is complete).
     read_notes: ReadNotes = field(default_factory=ReadNotes)
     read_audit: ReadAuditLog | None = None
+    # Writes keep stored health, SLA states and actions current (Settings.proactive_upkeep).
+    upkeep: bool = True
 
 
 def build_context(

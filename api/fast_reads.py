@@ -31,7 +31,7 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.statement import run_statement
+from resolvers.compiled.statement import answered, run_statement
 from resolvers.keys import usable_at
 from resolvers.read_audit import Reader, ReadNotes, unmark
 from schema.compiled.extension import CompiledPlans
@@ -172,12 +172,8 @@ async def _answer(state: Any, ready: Ready, digest: str) -> tuple[str, bool, Any
     key = await _run(primary, "SELECT NULL::text", (), digest)
     if key is None:
         return None
-    try:
-        data: str | None = await run_statement(
-            state.read_statement_sessions, ready.plan.sql, ready.parameters
-        )
-    except ValueError:  # no JSON text: the full pipeline answers
-        data = None
+    # None: the full pipeline answers.
+    data = await run_statement(state.read_statement_sessions, ready.plan.sql, ready.parameters)
     return key[0], key[1], data
 
 
@@ -192,4 +188,4 @@ async def _run(
     if row is None:
         return None
     role, trusted_only, data = tuple(row)
-    return role, trusted_only, data
+    return role, trusted_only, answered(data)

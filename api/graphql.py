@@ -596,6 +596,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             webhook_urls=self.webhook_urls,
             now=utc_now(),
             bulk=self.bulk,
+            upkeep=self.settings.proactive_upkeep,
         )
 
     def encode_json(self, data: object) -> bytes:

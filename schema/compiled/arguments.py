@@ -65,12 +65,19 @@ class ArgumentSource:
         return built
 
 
+class ClockSource:
+    """The request's clock: what `NOW` in forms' and filters' SQL text binds to."""
+
+    def evaluate(self, variables: VariableValues, context: CompileContext) -> Any:
+        return context.now
+
+
 @dataclass
 class Plan:
     """A compiled statement and how to bind its parameters from a request's variables."""
 
     sql: str
-    sources: list[ArgumentSource] = field(default_factory=list)
+    sources: list[ArgumentSource | ClockSource] = field(default_factory=list)
     parameters: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
 
     def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
