@@ -11,6 +11,9 @@ Which session factory serves what (all on `app.state`, made in api/app.py's life
   on PostgreSQL.
 - `write_sessions`: every write (mutations, the webhook and bulk workers, the
   scheduler), on the primary; on SQLite its transactions begin IMMEDIATE.
+- `statement_engine` / `read_statement_engine` (engines, not session factories): the
+  fast path's one-statement answers (api/fast_reads.py), the key checked on the primary's
+  and the data read from the replica's when one is set (the same engine otherwise).
 
 Background tasks (the webhook worker's payloads, the bulk worker's jobs) run GraphQL on
 the primary only: they act on what was just committed, which a replica may not have yet.
@@ -86,6 +89,8 @@ class Context:
     # them in `read_audit`, the process's buffer, when the response is complete).
     read_notes: ReadNotes = field(default_factory=ReadNotes)
     read_audit: ReadAuditLog | None = None
+    # Writes keep stored health, SLA states and actions current (Settings.proactive_upkeep).
+    upkeep: bool = True
 
 
 def unlimited_budget() -> CostBuckets:

@@ -14,11 +14,9 @@ through the full pipeline instead, which gives the standard answer.
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 import strawberry
 from cachetools import LRUCache
 from graphql import DocumentNode
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,8 +29,7 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.statement import run_statement
-from resolvers.keys import usable_at
+from resolvers.compiled.statement import check_key, run_keyed_statement, run_statement
 from resolvers.read_audit import Reader, ReadNotes, unmark
 from schema.compiled.extension import CompiledPlans
 from schema.compiled.plans import Declined, Ready
@@ -147,49 +144,16 @@ class FastReads:
         return Response(body, media_type="application/json")
 
 
-# The one definition of a usable key (resolvers/keys.py), as SQL text, at the server's now.
-KEY_USABLE_NOW = str(
-    sa.and_(*usable_at(sa.func.now())).compile(dialect=postgresql.dialect())  # type: ignore[no-untyped-call]
-)
-
-
-def _keyed(sql: str, parameters: int) -> str:
-    """The plan's statement, answered only for a key that works now."""
-    # The plan's text is the compiler's; every value in it, and the digest, is bound.
-    return (
-        f"SELECT api_key.role, api_key.trusted_documents_only, ({sql}) FROM api_key "  # noqa: S608
-        f"WHERE api_key.key_hash = ${parameters + 1}::text AND {KEY_USABLE_NOW}"
-    )
-
-
 async def _answer(state: Any, ready: Ready, digest: str) -> tuple[str, bool, Any] | None:
     """One statement on the primary; with a replica, the key is checked on the primary
     (a revocation counts at once) and the data read from the replica: two statements."""
     primary: AsyncEngine = state.statement_engine
     replica: AsyncEngine = state.read_statement_engine
     if replica is primary:
-        return await _run(primary, ready.plan.sql, ready.parameters, digest)
-    key = await _run(primary, "SELECT NULL::text", (), digest)
+        return await run_keyed_statement(primary, ready.plan.sql, ready.parameters, digest)
+    key = await check_key(primary, digest)
     if key is None:
         return None
-    try:
-        data: str | None = await run_statement(
-            state.read_statement_sessions, ready.plan.sql, ready.parameters
-        )
-    except ValueError:  # no JSON text: the full pipeline answers
-        data = None
+    # None: the full pipeline answers.
+    data = await run_statement(state.read_statement_sessions, ready.plan.sql, ready.parameters)
     return key[0], key[1], data
-
-
-async def _run(
-    engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], digest: str
-) -> tuple[str, bool, Any] | None:
-    async with engine.connect() as connection:  # autocommit: no session needed
-        result = await connection.exec_driver_sql(
-            _keyed(sql, len(parameters)), (*parameters, digest)
-        )
-        row = result.first()
-    if row is None:
-        return None
-    role, trusted_only, data = tuple(row)
-    return role, trusted_only, data

@@ -4,7 +4,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ASYNC_DRIVERS = {
@@ -204,6 +204,14 @@ class Settings(BaseSettings):
         description="Longest wait between checks for due work; a row due sooner wakes the "
         "scheduler at its moment. Changes are applied within this long of their moment.",
     )
+    proactive_upkeep: bool = Field(
+        default=True,
+        description="Benchmark and maintenance switch, never for serving users: false "
+        "skips what every write does before it commits for the customers and tickets it "
+        "touched (recompute stored health, SLA states and next-best-actions), so those go "
+        "stale until recomputed. bench/proactive.py measures that upkeep's cost with it. "
+        "Refused with environment production.",
+    )
     read_audit: bool = Field(
         default=True,
         description="Record every response that shows a customer's unmasked email, phone or "
@@ -258,6 +266,16 @@ class Settings(BaseSettings):
         "every third of it): a job whose process died is resumed by another (or the "
         "restarted) process after this long.",
     )
+
+    @model_validator(mode="after")
+    def _upkeep_in_production(self) -> "Settings":
+        if not self.proactive_upkeep and self.environment == Environment.PRODUCTION:
+            raise ValueError(
+                "proactive_upkeep=false is a benchmark and maintenance switch: stored health, "
+                "SLA states and next-best-actions would go stale; not with environment "
+                "production"
+            )
+        return self
 
     @field_validator("environment", "log_level", mode="before")
     @classmethod

@@ -30,6 +30,16 @@ from resolvers.pagination import Sessions
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
 
 BATCH = 500
+# The stored health as the compiled read path reads it (`Customer.health` without asOf,
+# whose resolver returns the stored values once `health_updated_at` is set): SQL text
+# over the `customer` row; the reasons as JSON text, in their stored order.
+HEALTH_STORED_SQL = "customer.health_updated_at IS NOT NULL"
+HEALTH_SCORE_SQL = "customer.health_score"
+HEALTH_LEVEL_SQL = "customer.health_level"
+HEALTH_REASONS_JSON_SQL = (
+    "array_to_json(ARRAY(SELECT r.reason FROM json_array_elements_text(customer.health_reasons)"
+    " WITH ORDINALITY AS r(reason, n) ORDER BY r.n))::text"
+)
 # A rule "more than X before asOf" first holds just after the moment X has passed.
 JUST_AFTER = timedelta(microseconds=1)
 CUSTOMER_ID = col(Customer.id)

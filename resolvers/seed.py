@@ -34,7 +34,7 @@ from models import (
     Touchpoint,
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
-from resolvers import follow_ups, health_state, sla_live
+from resolvers import actions, follow_ups, health_state, sla_live
 
 FIRST_NAMES = [
     "Ada",
@@ -605,9 +605,17 @@ async def write(
                 batch = rows[offset : offset + chunk]
                 await connection.execute(sa.insert(table), batch)
                 progress(len(batch))
-        # Health kept current from the start: stored now, with each next check by time.
-        session = AsyncSession(bind=connection)
-        await health_state.refresh(session, [c["id"] for c in data.customers])
-        await follow_ups.backfill(session)
-        # SLA states stored as they stand (nothing announced), each next check by time.
-        await sla_live.refresh(session, [t["id"] for t in data.tickets], announce=False)
+        await store_state(AsyncSession(bind=connection), data)
+
+
+async def store_state(session: AsyncSession, data: Dataset) -> None:
+    """The state writes keep current, as it stands for the inserted rows (in the same
+    transaction): what `write` does after its inserts."""
+    # Health kept current from the start: stored now, with each next check by time.
+    await health_state.refresh(session, [c["id"] for c in data.customers])
+    await follow_ups.backfill(session)
+    # SLA states stored as they stand (nothing announced), each next check by time.
+    await sla_live.refresh(session, [t["id"] for t in data.tickets], announce=False)
+    # Next-best-actions as they stand, each customer's next check by time set: the
+    # scheduler's first round then touches only what is really due.
+    await actions.refresh(session, [c["id"] for c in data.customers])

@@ -33,9 +33,10 @@ from sqlmodel import col
 from models import SlaPolicy as PolicyRow
 from models import Ticket, TicketPriority, TicketStatus
 from models.sla import DEFAULT_TARGETS
-from models.types import utc_now
+from models.types import UTCDateTime, utc_now
 from resolvers.business_time import Calendar, add_working, at_risk_from, reaches_within
-from resolvers.filters import Param
+from resolvers.compiled.forms import NOW
+from resolvers.filters import POSTGRES, Param
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import Sessions
 from resolvers.writes import UserError, UserErrors, Write
@@ -277,22 +278,102 @@ def state_arms(states: Sequence[str], now: datetime) -> list[ColumnElement[bool]
     ]
 
 
+def _sql_text(condition: ColumnElement[bool]) -> str:
+    """PostgreSQL text of a condition whose only non-literal is `NOW` (the compiled
+    path binds it to the request's clock)."""
+    return str(condition.compile(dialect=POSTGRES, compile_kwargs={"literal_binds": True}))
+
+
+# The request's clock in SQL text (a timestamptz) for the compiled read path.
+NOW_SQL: Any = sa.literal_column(NOW, UTCDateTime)
+
+
 @dataclass(frozen=True)
 class SlaStateFilter:
     """`tickets(filter: {slaState: [...]})`: the overall state is any of these at the
-    query's `now` (the request's clock). No compiled form: that path declines."""
+    query's `now` (the request's clock); on the compiled path, at its bound `NOW`."""
 
     field: str
 
+    @staticmethod
+    def _states(value: Sequence[Any]) -> list[str]:
+        return [getattr(v, "value", v) for v in value]
+
     def arms(self, value: Sequence[Any], query: Any) -> list[ColumnElement[bool]]:
         now = getattr(query, "now", None) or utc_now()
-        return state_arms([getattr(v, "value", v) for v in value], now)
+        return state_arms(self._states(value), now)
 
     def condition(self, value: Sequence[Any], query: Any) -> ColumnElement[bool]:
         return sa.or_(sa.false(), *self.arms(value, query))
 
-    def sql(self, value: Any, query: Any, param: Param) -> str | None:
-        return None
+    def sql_apart(self, value: Sequence[Any], query: Any, param: Param) -> list[str]:
+        """The disjoint arms as SQL text (the states are literals: a plan is cached per
+        set of enum names), each counted through its own index."""
+        return [_sql_text(arm) for arm in state_arms(self._states(value), NOW_SQL)]
+
+    def sql(self, value: Sequence[Any], query: Any, param: Param) -> str:
+        return "(" + " OR ".join(self.sql_apart(value, query, param) or ["false"]) + ")"
+
+
+# ---------------------------------------------------------------- Ticket.sla in SQL
+# `sla_facts` as SQL text over the `ticket` row at `NOW`, for the compiled read path.
+
+
+def _target_state_sql(achieved: str, due: str, at_risk_at: str) -> str:
+    """`target_state`."""
+    return (
+        f"CASE WHEN {achieved} IS NOT NULL THEN CASE WHEN {achieved} <= {due} THEN '{MET}' "
+        f"ELSE '{BREACHED}' END WHEN {NOW} > {due} THEN '{BREACHED}' "
+        f"WHEN {NOW} >= {at_risk_at} THEN '{AT_RISK}' ELSE '{ON_TRACK}' END"
+    )
+
+
+_RESOLVED_SQL = (
+    "(CASE WHEN ticket.status IN ("
+    + ", ".join(f"'{s.value}'" for s in FINISHED)
+    + ") THEN ticket.resolved_at END)"
+)
+FIRST_RESPONSE_STATE_SQL = _target_state_sql(
+    "ticket.first_response_at", "ticket.first_response_due_at", "ticket.first_response_at_risk_at"
+)
+RESOLUTION_STATE_SQL = _target_state_sql(
+    _RESOLVED_SQL, "ticket.resolution_due_at", "ticket.resolution_at_risk_at"
+)
+# `worse` of the two: the first state, worst first, that either target is in.
+STATE_SQL = (
+    "CASE "
+    + " ".join(
+        f"WHEN '{state}' IN ({FIRST_RESPONSE_STATE_SQL}, {RESOLUTION_STATE_SQL}) THEN '{state}'"
+        for state in sorted(BADNESS, key=BADNESS.__getitem__, reverse=True)[:-1]
+    )
+    + f" ELSE '{MET}' END"
+)
+# Whole seconds (Python's int() of a non-negative count) to the earliest undecided due.
+SECONDS_TO_NEXT_DUE_SQL = (
+    "floor(extract(epoch FROM least("
+    f"CASE WHEN ticket.first_response_at IS NULL AND ticket.first_response_due_at >= {NOW} "
+    "THEN ticket.first_response_due_at END, "
+    f"CASE WHEN {_RESOLVED_SQL} IS NULL AND ticket.resolution_due_at >= {NOW} "
+    f"THEN ticket.resolution_due_at END) - {NOW}))"
+)
+# The ticket's priority's policy (`policies_in`): its stored row, else the defaults, as one
+# row with the `sla_policy` columns; the calendar's weekdays as JSON text, sorted.
+_DEFAULTS_SQL = ", ".join(  # constants only: the domain's default targets
+    f"('{p.value}', {fr}, {res})" for p, (fr, res) in DEFAULT_TARGETS.items()
+)
+POLICY_SQL = (
+    "(SELECT d.priority, coalesce(p.first_response_seconds, d.first_response_seconds) "  # noqa: S608
+    "AS first_response_seconds, coalesce(p.resolution_seconds, d.resolution_seconds) "
+    "AS resolution_seconds, p.calendar_time_zone, p.calendar_weekdays, p.calendar_opens_at, "
+    f"p.calendar_closes_at FROM (VALUES {_DEFAULTS_SQL}) "
+    "AS d(priority, first_response_seconds, resolution_seconds) "
+    "LEFT JOIN sla_policy AS p ON p.priority = d.priority WHERE d.priority = ticket.priority)"
+)
+CALENDAR_PRESENT_SQL = "sla_policy.calendar_time_zone IS NOT NULL"
+WEEKDAYS_JSON_SQL = (
+    "array_to_json(ARRAY(SELECT w::int FROM json_array_elements_text("
+    "sla_policy.calendar_weekdays) AS w ORDER BY 1))::text"
+)
 
 
 # ---------------------------------------------------------------- setting a policy

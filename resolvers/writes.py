@@ -100,20 +100,24 @@ class Write:
 
 @asynccontextmanager
 async def write(
-    sessions: Sessions, actor: Actor, feed: ChangeFeed | None = None
+    sessions: Sessions, actor: Actor, feed: ChangeFeed | None = None, upkeep: bool = True
 ) -> AsyncIterator[Write]:
+    """One transaction; before it commits, the stored health, SLA states and actions of
+    what it touched are recomputed (skipped with `upkeep` false: a benchmark switch,
+    Settings.proactive_upkeep)."""
     async with sessions() as session:
         async with session.begin():
             transaction = Write(session, actor)
             yield transaction
-            await health_state.refresh(session, transaction.touched)
-            # Here, not at the top: sla_live -> sla -> writes.
-            from resolvers import sla_live
+            if upkeep:
+                await health_state.refresh(session, transaction.touched)
+                # Here, not at the top: sla_live -> sla -> writes.
+                from resolvers import sla_live
 
-            # SLA states the write's ticket changes entered, logged with them.
-            transaction.changes.extend(await sla_live.refresh(session, transaction.tickets))
-            # Next-best-actions the write started, logged with its other changes.
-            transaction.changes.extend(await actions.refresh(session, transaction.touched))
+                # SLA states the write's ticket changes entered, logged with them.
+                transaction.changes.extend(await sla_live.refresh(session, transaction.tickets))
+                # Next-best-actions the write started, logged with its other changes.
+                transaction.changes.extend(await actions.refresh(session, transaction.touched))
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
 
@@ -174,6 +178,7 @@ async def run(
     actor: Actor,
     feed: ChangeFeed | None,
     work: Callable[[Write], Awaitable[R]],
+    upkeep: bool = True,
 ) -> R:
     """Runs `work` in one transaction; a transaction that lost a race runs again.
 
@@ -186,7 +191,7 @@ async def run(
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            async with write(sessions, actor, feed) as transaction:
+            async with write(sessions, actor, feed, upkeep) as transaction:
                 return await work(transaction)
         except sa.exc.DBAPIError as error:
             conflict = _unique_violation(error)

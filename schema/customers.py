@@ -17,6 +17,7 @@ from resolvers.compiled.forms import (
     Column,
     CompileContext,
     ConnectionOf,
+    Embedded,
     Expression,
     ListOf,
     Lookup,
@@ -25,6 +26,7 @@ from resolvers.compiled.forms import (
     sql_table,
 )
 from resolvers.errors import InputError
+from resolvers.health_state import HEALTH_STORED_SQL
 from resolvers.masks import mask_email, mask_email_sql, mask_phone
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.surveys import RESPONSES
@@ -243,6 +245,8 @@ class Customer(Node):
     @strawberry.field(
         description="Health as of `asOf` (default now), with the reasons in words.",
         extensions=reads(Area.METRICS),
+        # Without asOf: the stored health (once stored; before, the resolvers compute it).
+        metadata=sql(Embedded(stored=HEALTH_STORED_SQL, without_arguments=True)),
     )
     async def health(
         self, info: strawberry.Info[Context, None], as_of: datetime | None = None

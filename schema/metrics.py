@@ -15,7 +15,9 @@ from typing import Annotated, Any
 import strawberry
 
 from api.context import Context
+from resolvers import health_state
 from resolvers import metrics as figures
+from resolvers.compiled.forms import Expression, sql
 from resolvers.errors import InputError
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
@@ -335,9 +337,12 @@ class FunnelStep:
 
 @strawberry.type(description="Proactive CX: 100 minus the rules that fire, floored at 0.")
 class CustomerHealth:
-    score: int
-    level: HealthLevel
-    reasons: list[str]
+    # SQL forms: the stored health, read from the customer's row (Customer.health).
+    score: int = strawberry.field(metadata=sql(Expression(health_state.HEALTH_SCORE_SQL)))
+    level: HealthLevel = strawberry.field(metadata=sql(Expression(health_state.HEALTH_LEVEL_SQL)))
+    reasons: list[str] = strawberry.field(
+        metadata=sql(Expression(health_state.HEALTH_REASONS_JSON_SQL, json=True))
+    )
 
 
 @strawberry.type(description="What a metric means, as computed.")

@@ -106,7 +106,9 @@ async def perform(
     """Runs `work` in one transaction; user errors roll it back and are returned instead."""
     try:
         context = info.context
-        return await writes.run(context.write_sessions, actor(info), context.changes, work), []
+        return await writes.run(
+            context.write_sessions, actor(info), context.changes, work, upkeep=context.upkeep
+        ), []
     except writes.UserErrors as problem:
         return None, [UserError.of(e) for e in problem.errors]
 

@@ -11,9 +11,12 @@ from typing import Any
 import strawberry
 
 from api.context import Context
+from models import SlaPolicy as PolicyModel
+from models import Ticket as TicketModel
 from models import TicketPriority as TicketPriorityModel
 from models import TicketStatus as TicketStatusModel
 from resolvers import sla
+from resolvers.compiled.forms import Column, Embedded, Expression, sql, sql_table
 from schema.enums import TicketPriority
 from schema.permissions import Area, reads
 
@@ -34,14 +37,30 @@ class SlaState(Enum):
     MET = strawberry.enum_value("MET", description="Achieved at or before the due time.")
 
 
+# SQL forms (compiled read path): a ticket's policy is one row with the `sla_policy`
+# columns (resolvers.sla.POLICY_SQL), its calendar read from that row.
+@sql_table(PolicyModel)
 @strawberry.type(description="Working time: only these hours count toward a target.")
 class BusinessCalendar:
-    time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Berlin.")
-    weekdays: list[int] = strawberry.field(description="Working days, ISO: 1 Monday - 7 Sunday.")
-    opens_at: str = strawberry.field(description="Local opening time on working days, HH:MM.")
-    closes_at: str = strawberry.field(description="Local closing time on working days, HH:MM.")
+    time_zone: str = strawberry.field(
+        description="IANA time zone, e.g. Europe/Berlin.",
+        metadata=sql(Column("calendar_time_zone")),
+    )
+    weekdays: list[int] = strawberry.field(
+        description="Working days, ISO: 1 Monday - 7 Sunday.",
+        metadata=sql(Expression(sla.WEEKDAYS_JSON_SQL, json=True)),
+    )
+    opens_at: str = strawberry.field(
+        description="Local opening time on working days, HH:MM.",
+        metadata=sql(Column("calendar_opens_at")),
+    )
+    closes_at: str = strawberry.field(
+        description="Local closing time on working days, HH:MM.",
+        metadata=sql(Column("calendar_closes_at")),
+    )
 
 
+@sql_table(PolicyModel)
 @strawberry.type(description="Targets for one ticket priority, counted from createdAt.")
 class SlaPolicy:
     priority: TicketPriority = strawberry.field(description="The priority it applies to.")
@@ -51,7 +70,10 @@ class SlaPolicy:
     resolution_seconds: int = strawberry.field(
         description="Resolution due within this many seconds (of working time)."
     )
-    calendar: BusinessCalendar | None = strawberry.field(description="Null: every hour counts.")
+    calendar: BusinessCalendar | None = strawberry.field(
+        description="Null: every hour counts.",
+        metadata=sql(Embedded(present=sla.CALENDAR_PRESENT_SQL)),
+    )
 
     @classmethod
     def of(cls, policy: sla.Policy) -> "SlaPolicy":
@@ -71,27 +93,37 @@ class SlaPolicy:
         )
 
 
+# SQL forms (compiled read path): read from the ticket's row at the request's clock
+# (resolvers.sla, `sla_facts` as SQL text).
+@sql_table(TicketModel)
 @strawberry.type(description="A ticket against its priority's SLA policy, now.")
 class TicketSla:
-    policy: SlaPolicy = strawberry.field(description="The policy of the ticket's priority.")
+    policy: SlaPolicy = strawberry.field(
+        description="The policy of the ticket's priority.",
+        metadata=sql(Embedded(source=sla.POLICY_SQL, name="sla_policy")),
+    )
     first_response_due_at: datetime = strawberry.field(
         description="When the first response is due (stored when the ticket was opened or "
         "its priority or policy changed)."
     )
     resolution_due_at: datetime = strawberry.field(description="When resolution is due.")
     first_response_state: SlaState = strawberry.field(
-        description="The first response target's state."
+        description="The first response target's state.",
+        metadata=sql(Expression(sla.FIRST_RESPONSE_STATE_SQL)),
     )
     resolution_state: SlaState = strawberry.field(
         description="The resolution target's state; achieved by the last resolvedAt while "
-        "RESOLVED or CLOSED, unachieved again by a reopen."
+        "RESOLVED or CLOSED, unachieved again by a reopen.",
+        metadata=sql(Expression(sla.RESOLUTION_STATE_SQL)),
     )
     state: SlaState = strawberry.field(
-        description="The worse of the two (BREACHED > AT_RISK > ON_TRACK > MET)."
+        description="The worse of the two (BREACHED > AT_RISK > ON_TRACK > MET).",
+        metadata=sql(Expression(sla.STATE_SQL)),
     )
     seconds_to_next_due: int | None = strawberry.field(
         description="Wall-clock seconds until the earliest due time of a target not yet "
-        "decided; null once both are decided (achieved, or due time passed)."
+        "decided; null once both are decided (achieved, or due time passed).",
+        metadata=sql(Expression(sla.SECONDS_TO_NEXT_DUE_SQL)),
     )
 
 

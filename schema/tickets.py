@@ -15,6 +15,7 @@ from models import Ticket as TicketModel
 from resolvers import tickets
 from resolvers.compiled.forms import (
     ConnectionOf,
+    Embedded,
     Expression,
     ListOf,
     ToOne,
@@ -189,7 +190,8 @@ class Ticket(Node):
         return await Customer.load(info, self.customer_id)
 
     @strawberry.field(
-        description="Its SLA now: due times, each target's state and the overall state."
+        description="Its SLA now: due times, each target's state and the overall state.",
+        metadata=sql(Embedded()),
     )
     async def sla(
         self, info: strawberry.Info[Context, None]

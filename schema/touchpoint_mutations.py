@@ -79,10 +79,11 @@ async def record(
     changes: ChangeFeed | None,
     touchpoints: list[TouchpointInput],
     shown: bool = True,
+    upkeep: bool = True,
 ) -> RecordTouchpointsPayload:
     """The mutation, wherever its variables were converted: one transaction, user errors
     returned (nothing stored) rather than raised. Not `shown`: the payload's touchpoints
-    are not asked for, and left empty.
+    are not asked for, and left empty. `upkeep`: Settings.proactive_upkeep (writes.write).
 
     Not `respond`: on user errors the list and counts are empty (non-null), not null; and
     not `perform`, which needs strawberry's `info` (the fast path has none)."""
@@ -94,7 +95,7 @@ async def record(
         )
 
     try:
-        result = await run(write_sessions, writer, changes, work)
+        result = await run(write_sessions, writer, changes, work, upkeep)
     except UserErrors as problem:
         return RecordTouchpointsPayload(
             touchpoints=[],
@@ -121,7 +122,13 @@ class TouchpointMutations:
         self, info: strawberry.Info[Context, None], touchpoints: list[TouchpointInput]
     ) -> RecordTouchpointsPayload:
         context = info.context
-        return await record(context.write_sessions, actor(info), context.changes, touchpoints)
+        return await record(
+            context.write_sessions,
+            actor(info),
+            context.changes,
+            touchpoints,
+            upkeep=context.upkeep,
+        )
 
 
 # ------------------------------------------------ variables checked without strawberry

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from api.db import create_session_factory
 from api.observability import JsonFormatter
 from models import Role
 from resolvers import keys
+from schema.node import from_global_id
 from tests.conftest import Api, Backend, serving
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -138,16 +140,96 @@ async def test_the_customer_timeline_compiles_all_three_kinds(debug_api: Api) ->
 
 
 async def test_sqlite_and_python_only_fields_stay_on_the_resolvers(debug_api: Api) -> None:
-    body = (
-        await debug_api.post("{ customers(first: 2) { edges { node { health { level } } } } }")
-    ).json()
+    query = "{ customers(first: 2) { edges { node { nextBestActions { kind } } } } }"
+    body = (await debug_api.post(query)).json()
     assert "errors" not in body
     path = read_path(body)
     assert path["path"] == "resolvers"
     if debug_api.backend.name == "postgres":
-        assert path["declined"] == "Customer.health has no SQL form"
+        assert path["declined"] == "Customer.nextBestActions has no SQL form"
     else:
         assert "not PostgreSQL" in path["declined"]
+
+
+# The proactive lists of bench/proactive.py: stored health, SLA states at the request's now.
+AT_RISK_CUSTOMERS = """{ customers(filter: {healthLevel: AT_RISK}, first: 50) {
+  totalCount edges { node { name health { score level reasons } } } } }"""
+SLA_TICKETS = """query($states: [SlaState!]) { tickets(filter: {slaState: $states},
+  orderBy: {field: RESOLUTION_DUE, direction: ASC}, first: 20) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { node { id status customer { name }
+    sla { state firstResponseState resolutionState firstResponseDueAt resolutionDueAt
+      secondsToNextDue policy { priority firstResponseSeconds resolutionSeconds
+        calendar { timeZone weekdays opensAt closesAt } } } } } } }"""
+
+
+async def test_stored_health_and_ticket_sla_are_compiled(debug_api: Api) -> None:
+    """`health` without asOf reads the stored columns and `Ticket.sla` its row at the
+    request's now, in one statement (test_compiled_parity compares the bytes); the
+    slaState filter's count is one count per disjoint arm. With asOf, the resolvers."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    body = (await debug_api.post(AT_RISK_CUSTOMERS, role=Role.ANALYST)).json()
+    assert read_path(body) == {"path": "compiled"}, body
+    found = body["data"]["customers"]
+    assert found["totalCount"] > 0
+    assert {e["node"]["health"]["level"] for e in found["edges"]} == {"AT_RISK"}
+    assert all(e["node"]["health"]["reasons"] for e in found["edges"])
+
+    for states in (["AT_RISK", "BREACHED"], ["ON_TRACK"], ["MET", "BREACHED", "AT_RISK"]):
+        debug_api.statements.clear()
+        body = (await debug_api.post(SLA_TICKETS, {"states": states}, Role.SUPPORT)).json()
+        assert read_path(body) == {"path": "compiled"}, body
+        edges = body["data"]["tickets"]["edges"]
+        assert {e["node"]["sla"]["state"] for e in edges} <= set(states)
+        assert edges or states == ["ON_TRACK"]  # the seed's tickets are mostly old
+        dues = [e["node"]["sla"]["resolutionDueAt"] for e in edges]
+        assert dues == sorted(dues)
+        statement = next(s for s in debug_api.statements if "sla_state" in s)
+        assert statement.count("SELECT count(*) FROM ticket") == 2  # counted apart
+
+    dated = "{ customers(first: 2) { edges { node { health(asOf: $at) { level } } } } }"
+    body = (
+        await debug_api.post(
+            "query($at: DateTime) " + dated, {"at": "2026-01-01T00:00:00+00:00"}, Role.ANALYST
+        )
+    ).json()
+    assert read_path(body)["path"] == "resolvers", body
+    body = (
+        await debug_api.post("query($at: DateTime) " + dated, {"at": None}, Role.ANALYST)
+    ).json()
+    assert read_path(body)["path"] == "compiled", body
+
+
+async def test_health_not_yet_stored_is_computed_by_the_resolvers(debug_api: Api) -> None:
+    """A customer whose health was never stored (e.g. right after the migration, before
+    the scheduler's first look): the compiled answer is void, the resolvers compute it."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    query = """query($id: ID!) { customer(id: $id) { name health { score level reasons } } }"""
+    variables = await dashboard_variables(debug_api)
+    stored = await debug_api.post(query, variables, Role.ANALYST)
+    assert read_path(stored.json()) == {"path": "compiled"}
+    _, key = from_global_id(variables["id"], "id")
+    async with debug_api.backend.engine.begin() as connection:
+        before = await connection.scalar(
+            sa.text("SELECT health_updated_at FROM customer WHERE id = :id"), {"id": key}
+        )
+        await connection.execute(
+            sa.text("UPDATE customer SET health_updated_at = NULL WHERE id = :id"), {"id": key}
+        )
+    try:
+        for _ in range(2):  # the second time through the fast path's known plan
+            computed = (await debug_api.post(query, variables, Role.ANALYST)).json()
+            assert "errors" not in computed, computed
+            assert read_path(computed)["path"] == "resolvers", computed
+            assert computed["data"] == stored.json()["data"]
+    finally:
+        async with debug_api.backend.engine.begin() as connection:
+            await connection.execute(
+                sa.text("UPDATE customer SET health_updated_at = :at WHERE id = :id"),
+                {"id": key, "at": before},
+            )
 
 
 async def test_mutations_run_on_the_resolvers_and_leave_no_plan(debug_api: Api) -> None:

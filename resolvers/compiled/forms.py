@@ -36,11 +36,42 @@ class Column:
     attribute: str
 
 
+# In SQL text of forms and filters: the request's clock (`CompileContext.now`), bound as
+# a parameter of every request, as the resolvers read `Context.now`.
+NOW = "{cx360_now}"
+# In a compiled answer: a part only the resolvers can give (see `Embedded.stored`). JSON
+# text from data never holds a raw control character (they are escaped); the read audit's
+# marks (resolvers.read_audit.MARK_START, MARK_END) use two others.
+UNANSWERED = "\x03cx360:unanswered"
+
+
 @dataclass(frozen=True)
 class Expression:
-    """A value computed in SQL from the scope's row (`table.column` references)."""
+    """A value computed in SQL from the scope's row (`table.column` references, `NOW`).
+
+    `json`: the SQL gives the field's JSON text itself (lists), not a value to render.
+    """
 
     sql: str
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """An object read from the scope's own row, or from `source`: SQL text of a one-row
+    FROM item correlated to the scope, named `name` (its fields read `name.column`).
+
+    `present`: SQL condition; where false the (nullable) field is null. `stored`: SQL
+    condition; where false the row has no stored value to read and the resolvers must
+    compute it, so the statement answers nothing and the resolvers answer the request.
+    `without_arguments`: only when every argument is null (others: the resolvers).
+    """
+
+    source: str | None = None
+    name: str | None = None
+    present: str | None = None
+    stored: str | None = None
+    without_arguments: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,7 +138,7 @@ class TimelineOf:
     request: Callable[[dict[str, Any], CompileContext], ListRequest]
 
 
-SqlForm = Column | Expression | ToOne | ListOf | ConnectionOf | Lookup | TimelineOf
+SqlForm = Column | Expression | Embedded | ToOne | ListOf | ConnectionOf | Lookup | TimelineOf
 
 
 def sql(form: SqlForm) -> dict[str, SqlForm]:

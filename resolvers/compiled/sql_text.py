@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from resolvers.compiled.forms import NOW, UNANSWERED
 from resolvers.filters import column_sql
 from resolvers.pagination import Ordering, SortKey
 
@@ -122,6 +123,16 @@ def data_statement(body: str) -> str:
     return "SELECT " + body
 
 
+def uses_clock(sql: str) -> bool:
+    """Whether SQL text reads the request's clock (`forms.NOW`)."""
+    return NOW in sql
+
+
+def at_clock(sql: str, clock: str) -> str:
+    """SQL text with the request's clock (`forms.NOW`) read from the `clock` parameter."""
+    return sql.replace(NOW, clock)
+
+
 def or_null(value: str) -> str:
     """JSON `null` where the SQL value is NULL."""
     return f"coalesce({value}, 'null')"
@@ -183,6 +194,28 @@ def child_of(column: str, scope: str) -> str:
     return f"{column} = {scope}.id"
 
 
+def embedded_object(
+    body: str,
+    source: str | None,
+    name: str,
+    present: str | None,
+    stored: str | None,
+    nullable: bool,
+) -> str:
+    """An object (`body`) read from the scope's row or from `source`, a one-row FROM item
+    named `name`; null where `present` is false; where `stored` is false, the marker
+    that leaves the whole answer to the resolvers (resolvers.compiled.statement.answered)."""
+    if source is not None:
+        body = f"(SELECT {body} FROM {source} AS {name})"
+    if present is not None:
+        body = f"CASE WHEN {present} THEN {body} END"
+    if nullable:
+        body = or_null(body)
+    if stored is not None:
+        body = f"CASE WHEN {stored} THEN {body} ELSE {literal(UNANSWERED)} END"
+    return body
+
+
 def rows_array(body: str, table: str, order_by: Iterable[str], where: str) -> str:
     """A JSON array of `body` over the rows of `table` matching `where`, in column order."""
     order = ", ".join(f"{table}.{c}" for c in order_by)
@@ -237,6 +270,17 @@ def count_where(table: str, where: Sequence[str]) -> str:
     return f"SELECT count(*) FROM {table} WHERE {' AND '.join(where) or 'true'}"
 
 
+def any_of(alternatives: Sequence[str]) -> str:
+    """Rows matching any of the alternatives (none: no row)."""
+    return "(" + " OR ".join(alternatives or ["false"]) + ")"
+
+
+def sum_of_counts(counts: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """The rows of every (table, where), counted apart and summed (no row is in two):
+    each count can use its own index (resolvers.pagination.count_rows_apart)."""
+    return " + ".join(f"({count_where(t, w)})" for t, w in counts) or "0"
+
+
 def connection_sql(
     body: str,
     table: str,
@@ -277,7 +321,7 @@ def timeline_node(index: int) -> str:
 
 def timeline_total(counts: Sequence[tuple[str, Sequence[str]]]) -> str:
     """The events of every (table, where) branch, counted apart and summed."""
-    return " + ".join(f"({count_where(t, w)})" for t, w in counts) or "0"
+    return sum_of_counts(counts)
 
 
 def timeline_branch(

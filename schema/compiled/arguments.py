@@ -61,6 +61,13 @@ class ArgumentSource:
         return built
 
 
+class ClockSource:
+    """The request's clock: what `NOW` in forms' and filters' SQL text binds to."""
+
+    def evaluate(self, variables: VariableValues, context: CompileContext) -> Any:
+        return context.now
+
+
 def uses_variables(value: ValueNode) -> bool:
     if isinstance(value, VariableNode):
         return True

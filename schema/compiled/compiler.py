@@ -40,6 +40,7 @@ from resolvers.compiled.forms import (
     Column,
     CompileContext,
     ConnectionOf,
+    Embedded,
     Expression,
     ListOf,
     Lookup,
@@ -54,6 +55,8 @@ from resolvers.compiled.sql_text import (
     TIMELINE_SCOPE,
     after_condition,
     after_value,
+    any_of,
+    at_clock,
     child_of,
     column_ref,
     concat,
@@ -61,6 +64,7 @@ from resolvers.compiled.sql_text import (
     count_where,
     cursor_json,
     data_statement,
+    embedded_object,
     global_id_json,
     literal,
     or_null,
@@ -70,17 +74,19 @@ from resolvers.compiled.sql_text import (
     row_by_id,
     rows_array,
     sort_sql,
+    sum_of_counts,
     survivor,
     timeline_branch,
     timeline_node,
     timeline_sql,
     timeline_total,
     total_text,
+    uses_clock,
 )
 from resolvers.filters import Filter, column_sql
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.timeline import TIMELINE_ORDERING, visible_sources
-from schema.compiled.arguments import ArgumentCheck, Binding
+from schema.compiled.arguments import ArgumentCheck, Binding, ClockSource
 from schema.compiled.collect import FieldCollection
 from schema.compiled.outcomes import Decline, Plan
 
@@ -105,7 +111,12 @@ class Compiler(FieldCollection, Binding):
         """The plan of a query operation (schema/compiled/plans.py lets only queries in)."""
         root = self.schema.query_type
         assert root is not None
-        self.plan.sql = data_statement(self.object(root, "", [self.operation.selection_set]))
+        sql = data_statement(self.object(root, "", [self.operation.selection_set]))
+        if uses_clock(sql):  # the request's clock, one parameter of every request
+            self.plan.sources.append(ClockSource())
+            clock = self.param(len(self.plan.sources) - 1, "timestamptz", lambda now: now)
+            sql = at_clock(sql, clock)
+        self.plan.sql = sql
         return self.plan
 
     # ------------------------------------------------------------------ selections
@@ -155,6 +166,8 @@ class Compiler(FieldCollection, Binding):
         if not isinstance(named, GraphQLObjectType):
             raise Decline(f"{parent.name}.{name} returns an interface or union")
         nullable = not is_non_null_type(field_def.type)
+        if isinstance(form, Embedded):
+            return self.embedded(form, scope, field_def, definition, named, nodes, nullable)
         if isinstance(form, ToOne):
             return self.to_one(form, scope, named, nodes, nullable)
         if isinstance(form, ListOf):
@@ -178,6 +191,12 @@ class Compiler(FieldCollection, Binding):
     ) -> str:
         model = getattr(parent.extensions.get("strawberry-definition").origin, SQL_MODEL, None)  # type: ignore[union-attr]
         named = get_named_type(graphql_type)
+        if isinstance(form, Expression) and form.json:
+            # The SQL gives the field's JSON text itself (a list): nothing to render, and
+            # no masking rule can apply to it.
+            if transform("") != "":
+                raise Decline(f"{parent.name}.{definition.name} is masked for this role")
+            return self.marked(definition, scope, form.sql)
         if isinstance(form, Expression):
             value = form.sql
         elif form is None and definition.python_name == "id" and model is not None:
@@ -191,11 +210,15 @@ class Compiler(FieldCollection, Binding):
         else:
             raise Decline(f"{parent.name}.{definition.name} has no SQL form")
         value = transform(value)
-        rendered = self.render(named, value)
+        rendered = self.marked(definition, scope, self.render(named, value))
+        return rendered if is_non_null_type(graphql_type) else or_null(rendered)
+
+    def marked(self, definition: StrawberryField, scope: str, rendered: str) -> str:
+        """The value's JSON text after the read audit's mark, if it has one."""
         mark = self.read_mark(definition, scope)
         if mark is not None:  # a null value (no text) loses its mark too: nothing was shown
             rendered = read_marked(mark, rendered)
-        return rendered if is_non_null_type(graphql_type) else or_null(rendered)
+        return rendered
 
     def read_mark(self, definition: StrawberryField, scope: str) -> str | None:
         """The read audit's mark before a personal value shown to this role (its
@@ -238,6 +261,29 @@ class Compiler(FieldCollection, Binding):
         body = self.object(target, table, self.sub_selections(nodes))
         found = row_by_id(body, table, key)
         return or_null(found) if nullable else found
+
+    def embedded(
+        self,
+        form: Embedded,
+        scope: str,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        target: GraphQLObjectType,
+        nodes: list[FieldNode],
+        nullable: bool,
+    ) -> str:
+        """An object read from the scope's own row or a one-row source (forms.Embedded)."""
+        if form.without_arguments and nodes[0].arguments:
+
+            def no_arguments(arguments: dict[str, Any], _: CompileContext) -> bool:
+                if any(value is not None for value in arguments.values()):
+                    raise ValueError("an argument is given")
+                return True
+
+            self.source(field_def, nodes[0], definition, no_arguments)
+        name = form.name or scope
+        body = self.object(target, name, self.sub_selections(nodes))
+        return embedded_object(body, form.source, name, form.present, form.stored, nullable)
 
     def list_of(
         self, form: ListOf, scope: str, target: GraphQLObjectType, nodes: list[FieldNode]
@@ -326,18 +372,28 @@ class Compiler(FieldCollection, Binding):
         return after_condition(keys, values, [k.descending for k in ordering.keys])
 
     def conditions(
-        self, source: int, request: ListRequest, filters: Sequence[Filter] | None = None
+        self,
+        source: int,
+        request: ListRequest,
+        filters: Sequence[Filter] | None = None,
+        apart: list[list[str]] | None = None,
     ) -> list[str]:
+        """The filters' SQL; a filter with `sql_apart` (disjoint alternatives, each
+        counted through its own index) adds those to `apart` when it is given."""
         where = []
         for item in request.filters if filters is None else filters:
             value = getattr(request.query, item.field)
             if value is None:
                 continue
-            found = item.sql(
-                value,
-                request.query,
-                lambda sql_type, extract: self.param(source, sql_type, lambda r: extract(r.query)),
-            )
+
+            def param(sql_type: str, extract: Callable[[Any], Any]) -> str:
+                return self.param(source, sql_type, lambda r: extract(r.query))
+
+            alternatives = getattr(item, "sql_apart", None)
+            if apart is not None and alternatives is not None:
+                apart.append(alternatives(value, request.query, param))
+                continue
+            found = item.sql(value, request.query, param)
             if found is not None:
                 where.append(found)
             elif item.condition(value, request.query) is not None:
@@ -355,11 +411,19 @@ class Compiler(FieldCollection, Binding):
     ) -> str:
         table = self.table(form.model, scope)
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
-        where = self.conditions(source, request)
+        apart: list[list[str]] = []
+        where = self.conditions(source, request, apart=apart)
         if form.parent_column is not None:
             where.insert(0, child_of(form.parent_column, scope))
         where[:0] = form.where
-        total = count_where(table, where)
+        # One count per alternative of the first filter counted apart, summed (no row
+        # matches two): resolvers.pagination.count_rows_apart. The page query ORs them.
+        where += [any_of(a) for a in apart[1:]]
+        if apart:
+            total = sum_of_counts([(table, [*where, a]) for a in apart[0]])
+        else:
+            total = count_where(table, where)
+        where += [any_of(a) for a in apart[:1]]
         ordering = request.ordering
         keys = [sort_sql(k) for k in ordering.keys]
         if request.page.after is not None:
