@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import sqlalchemy as sa
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -42,6 +41,7 @@ from api.tracing import configured_provider, trace_engine, traced
 from api.webhook_worker import WebhookWorker, webhook_url_policy
 from resolvers import follow_ups
 from resolvers.read_audit import ReadAuditLog
+from resolvers.readiness import database_state
 from schema.compiled.extension import CompiledPlans
 from schema.schema import build_schema, compiled_reads_on
 
@@ -50,25 +50,13 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-# Migrated at all: alembic's table exists (a database without it has no cx360 tables).
-MIGRATED: sa.Select[tuple[str]] = (
-    sa.select(sa.column("version_num")).select_from(sa.table("alembic_version")).limit(1)
-)
-
-
 async def readyz(request: Request) -> JSONResponse:
     try:
-        async with request.app.state.engine.connect() as connection:
-            await connection.execute(sa.text("SELECT 1"))
-            try:
-                await connection.execute(MIGRATED)
-            except sa.exc.DBAPIError as error:
-                if error.connection_invalidated:
-                    raise
-                answer = {"status": "unavailable", "database": "not migrated"}
-                return JSONResponse(answer, status_code=503)
+        state = await database_state(request.app.state.engine)
     except Exception:  # any failure means "not ready", never a stack trace
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    if state != "ok":
+        return JSONResponse({"status": "unavailable", "database": state}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
@@ -121,6 +109,7 @@ def create_app(
         app.state.write_sessions = create_session_factory(write_engine)
         # Where webhook deliveries may go: one policy for requests and background tasks.
         app.state.webhook_urls = webhook_url_policy(settings)
+        app.state.upkeep = settings.proactive_upkeep  # requests and background tasks alike
         if tracer_provider is not None:
             for traced_engine in engines:
                 trace_engine(traced_engine, tracer_provider)

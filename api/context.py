@@ -113,8 +113,9 @@ def build_context(
     connections), the HTTP `response`, and in `request` its id, error codes, log fields,
     `now` and bulk config. A background task (webhook payloads, bulk jobs) gives none of
     these: it reads the primary, charged to `budget` rather than the key's own bucket.
-    Both read the webhook URL policy the app built once (`state.webhook_urls`) and record
-    the personal data they show in `state.read_audit`.
+    Both read the webhook URL policy the app built once (`state.webhook_urls`), keep the
+    proactive state current or not alike (`state.upkeep`), and record the personal data
+    they show in `state.read_audit`.
     """
     if loaders is None:  # a background task: everything on the primary
         loaders = Loaders(state.primary_sessions)
@@ -134,5 +135,6 @@ def build_context(
         webhook_urls=state.webhook_urls,
         response=response if response is not None else Response(),
         read_audit=getattr(state, "read_audit", None),  # none in a state without the audit
+        upkeep=state.upkeep,
         **request,
     )

@@ -593,7 +593,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             log_fields=scope_state.setdefault("log_fields", {}),
             now=utc_now(),
             bulk=self.bulk,
-            upkeep=self.settings.proactive_upkeep,
         )
 
     def encode_json(self, data: object) -> bytes:
