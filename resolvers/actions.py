@@ -49,7 +49,15 @@ from resolvers import health_state
 from resolvers.changes import ChangeFeed, PendingChange
 from resolvers.customers import lifetime_value_expression
 from resolvers.filters import ColumnFilter, Filter, Param, conditions
-from resolvers.pagination import Ordering, Page, PageRequest, Sessions, SortKey, page_from_rows
+from resolvers.pagination import (
+    Ordering,
+    Page,
+    PageRequest,
+    Sessions,
+    SortKey,
+    count_source,
+    fetch_source_page,
+)
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
 
 OPEN = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
@@ -609,19 +617,13 @@ def _source(statement: Any, query: ActionQuery) -> Any:
 async def list_actions(
     sessions: Sessions, query: ActionQuery, page: PageRequest
 ) -> Page[NextAction]:
-    statement = _source(sa.select(NextAction, *QUEUE_ORDER.labelled()), query)
-    if page.after is not None:
-        statement = statement.where(QUEUE_ORDER.after(page.after))
-    statement = statement.order_by(*QUEUE_ORDER.order_by()).limit(page.first + 1)
-    async with sessions() as session:
-        rows = (await session.execute(statement)).all()
-    return page_from_rows(rows, page, QUEUE_ORDER)
+    return await fetch_source_page(
+        sessions, NextAction, lambda statement: _source(statement, query), QUEUE_ORDER, page
+    )
 
 
 async def count_actions(sessions: Sessions, query: ActionQuery) -> int:
-    statement = _source(sa.select(sa.func.count()).select_from(NextAction), query)
-    async with sessions() as session:
-        return int((await session.execute(statement)).scalar_one())
+    return await count_source(sessions, NextAction, lambda statement: _source(statement, query))
 
 
 async def actions_of(

@@ -39,7 +39,8 @@ from resolvers.pagination import (
     PageRequest,
     Sessions,
     SortKey,
-    page_from_rows,
+    count_source,
+    fetch_source_page,
 )
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
 from resolvers.tickets import CLOSED_STATES
@@ -287,21 +288,13 @@ def _source(statement: Any, query: FollowUpQuery) -> Any:
 async def list_follow_ups(
     sessions: Sessions, query: FollowUpQuery, page: PageRequest
 ) -> Page[FollowUp]:
-    statement = sa.select(FollowUp, *QUEUE_ORDER.labelled())
-    statement = _source(statement, query)
-    if page.after is not None:
-        statement = statement.where(QUEUE_ORDER.after(page.after))
-    statement = statement.order_by(*QUEUE_ORDER.order_by()).limit(page.first + 1)
-    async with sessions() as session:
-        rows = (await session.execute(statement)).all()
-    return page_from_rows(rows, page, QUEUE_ORDER)
+    return await fetch_source_page(
+        sessions, FollowUp, lambda statement: _source(statement, query), QUEUE_ORDER, page
+    )
 
 
 async def count_follow_ups(sessions: Sessions, query: FollowUpQuery) -> int:
-    statement = _source(sa.select(sa.func.count()).select_from(FollowUp), query)
-    async with sessions() as session:
-        found = (await session.execute(statement)).scalar_one()
-    return int(found)
+    return await count_source(sessions, FollowUp, lambda statement: _source(statement, query))
 
 
 async def follow_ups_by_tickets(

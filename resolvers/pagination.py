@@ -205,6 +205,32 @@ def page_from_rows(rows: Sequence[Any], page: PageRequest, ordering: Ordering) -
     )
 
 
+async def fetch_source_page(
+    sessions: Sessions,
+    entity: type[T],
+    source: Callable[[Any], Any],
+    ordering: Ordering,
+    page: PageRequest,
+) -> Page[T]:
+    """The requested page of `entity` rows that `source` keeps: `source` takes a select of
+    (entity, *sort values) and adds its joins and conditions; the keyset `after`, the order and
+    the `first + 1` limit are added here."""
+    statement = source(sa.select(entity, *ordering.labelled()))
+    if page.after is not None:
+        statement = statement.where(ordering.after(page.after))
+    statement = statement.order_by(*ordering.order_by()).limit(page.first + 1)
+    async with sessions() as session:
+        rows = (await session.execute(statement)).all()
+    return page_from_rows(rows, page, ordering)
+
+
+async def count_source(sessions: Sessions, entity: type[Any], source: Callable[[Any], Any]) -> int:
+    """How many `entity` rows `source` keeps (`source` as for `fetch_source_page`)."""
+    statement = source(sa.select(sa.func.count()).select_from(entity))
+    async with sessions() as session:
+        return int((await session.execute(statement)).scalar_one())
+
+
 async def fetch_page(
     sessions: Sessions,
     entity: type[T],
@@ -212,18 +238,9 @@ async def fetch_page(
     ordering: Ordering,
     page: PageRequest,
 ) -> Page[T]:
-    where = list(conditions)
-    if page.after is not None:
-        where.append(ordering.after(page.after))
-    statement = (
-        sa.select(entity, *ordering.labelled())
-        .where(*where)
-        .order_by(*ordering.order_by())
-        .limit(page.first + 1)
+    return await fetch_source_page(
+        sessions, entity, lambda statement: statement.where(*conditions), ordering, page
     )
-    async with sessions() as session:
-        rows = (await session.execute(statement)).all()
-    return page_from_rows(rows, page, ordering)
 
 
 async def fetch_rows_per_parent(
@@ -288,9 +305,7 @@ async def fetch_pages_per_parent(
 async def count_rows(
     sessions: Sessions, entity: type[Any], conditions: Sequence[ColumnElement[bool]]
 ) -> int:
-    statement = sa.select(sa.func.count()).select_from(entity).where(*conditions)
-    async with sessions() as session:
-        return int((await session.execute(statement)).scalar_one())
+    return await count_source(sessions, entity, lambda statement: statement.where(*conditions))
 
 
 async def count_rows_apart(

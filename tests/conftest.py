@@ -7,7 +7,7 @@ its own database there and drops it afterwards.
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -198,21 +198,38 @@ async def api(backend: Backend) -> AsyncIterator[Api]:
 UNLIMITED = {"rate_limit_capacity": 10**12, "rate_limit_per_second": 10**9}
 
 
-def served(directory: str, customers: int, clocked: bool = False, **settings: Any) -> Any:
+def served(
+    directory: str,
+    customers: int,
+    clocked: bool = False,
+    setup: Callable[[Api], Awaitable[None]] | None = None,
+    paths: Callable[[Path], dict[str, Any]] | None = None,
+    **settings: Any,
+) -> Any:
     """A module fixture, on SQLite and on PostgreSQL: a database of the module's own
     (`customers` seeded, in a temporary `directory`) and the app serving it with `settings`
     (`serving`'s defaults otherwise). `clocked`: started under the module's `clock`
-    fixture, so the server's every "now" is that clock's from the start."""
+    fixture, so the server's every "now" is that clock's from the start. `setup`: awaited
+    with the started app before the first test (rows the module's tests share). `paths`:
+    more settings naming files, given the temporary directory.
+
+    One database served twice (test_fast_writes, test_compiled_parity, a test of
+    test_read_audit: two apps with different settings over the same rows) is the one
+    case that uses `database` or `serving` directly."""
 
     async def fixture(
         request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     ) -> AsyncIterator[Api]:
         if clocked:
             request.getfixturevalue("clock")
+        found_directory = tmp_path_factory.mktemp(directory)
+        more = paths(found_directory) if paths is not None else {}
         async with (
-            database(request.param, tmp_path_factory.mktemp(directory), customers) as found,
-            serving(found, **settings) as api,
+            database(request.param, found_directory, customers) as found,
+            serving(found, **settings, **more) as api,
         ):
+            if setup is not None:
+                await setup(api)
             yield api
 
     return pytest.fixture(scope="module", params=["sqlite", "postgres"])(fixture)

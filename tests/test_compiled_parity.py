@@ -29,13 +29,12 @@ from tests.conftest import (
     POSTGRES_URL,
     SEED_CUSTOMERS,
     SENT_QUERIES,
+    UNLIMITED,
     Api,
     database,
     serving,
 )
 from tests.test_examples import DOCUMENTS, variables_for
-
-UNLIMITED = {"rate_limit_capacity": 10**9, "rate_limit_per_second": 10**9}
 
 
 @pytest.fixture(scope="module")

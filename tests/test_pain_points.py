@@ -4,7 +4,6 @@ plus hand-written edges (window ends, the 7-day ticket bound, later stages after
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 
 from models import Role
 from models.enums import STAGE_ORDER, Channel
-from tests.conftest import UNLIMITED, Api, Clock, database, module_clock, serving
+from tests.conftest import UNLIMITED, Api, module_clock, served
 
 FIELDS = """stage channel touchpoints customers sentiment sentimentTouchpoints sentimentSum
   negativeShare negativeTouchpoints ticketRate ticketCustomers stalled stalledCustomers"""
@@ -37,18 +36,6 @@ def at(text: str) -> datetime:
 
 
 clock = module_clock(NOW)  # the hand-written edges are in the past by then
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def pains(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: Clock
-) -> AsyncIterator[Api]:
-    async with (
-        database(request.param, tmp_path_factory.mktemp("pain"), 5) as backend,
-        serving(backend, **UNLIMITED) as api,
-    ):
-        await write_edges(api)
-        yield api
 
 
 async def customer(api: Api, segment: str) -> str:
@@ -106,6 +93,10 @@ async def write_edges(api: Api) -> None:
             {"i": {"customer": {"id": who}, "subject": "S", "channel": "EMAIL", "createdAt": when}},
         )
         assert opened["openTicket"]["userErrors"] == []
+
+
+# The hand-written edges, written once per backend.
+pains = served("pain", 5, clocked=True, setup=write_edges, **UNLIMITED)
 
 
 # ---------------------------------------------------------------- the recomputation

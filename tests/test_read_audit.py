@@ -9,7 +9,6 @@ import json
 import signal
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from resolvers import keys
 from resolvers.read_audit import READ_AUDIT_DUE
 from schema.node import from_global_id
 from schema.schema import schema
-from tests.conftest import Api, clock_at, database, serving
+from tests.conftest import Api, clock_at, served, serving
 from tests.test_bulk_operations import download, export
 from tests.test_export_cli import cx360
 from tests.test_ingestion_crash import Server, free_port
@@ -43,17 +42,14 @@ QUEUE = """query Queue { tickets(first: 20) { edges { node { id customer { id em
 NO_PII = (Role.MARKETING, Role.ANALYST, Role.PARTNER)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def audited(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
-    """A small database of the module's own; bulk jobs run; readPath is reported."""
-    directory = tmp_path_factory.mktemp("read_audit")
-    async with (
-        database(request.param, directory, 5) as found,
-        serving(found, debug=True, bulk_dir=str(directory / "files"), bulk_operations=True) as api,
-    ):
-        yield api
+# A small database of the module's own; bulk jobs run; readPath is reported.
+audited = served(
+    "read_audit",
+    5,
+    paths=lambda directory: {"bulk_dir": str(directory / "files")},
+    debug=True,
+    bulk_operations=True,
+)
 
 
 async def new_key(api: Api, role: Role) -> tuple[str, str]:
