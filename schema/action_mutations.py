@@ -54,9 +54,9 @@ class ActionMutations:
     ) -> DismissActionPayload:
         from schema.customers import Customer
 
-        customer = key_in_input(input.customer_id, "Customer", ["input", "customerId"])
-
         async def work(write: Write) -> uuid.UUID:
+            # Inside the work: a malformed id is a user error in the payload.
+            customer = key_in_input(input.customer_id, "Customer", ["input", "customerId"])
             data = from_input(
                 action_writes.Dismissal,
                 input,

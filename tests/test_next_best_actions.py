@@ -547,3 +547,15 @@ async def test_queue_pages_through_most_urgent_first_and_filters_segment_and_pri
     assert sorted(a["customer"]["id"] for a in low) == sorted(
         who for who, kind in made.items() if kind == "ASK_FOR_REFERRAL"
     )
+
+
+async def test_dismissing_with_a_malformed_customer_id_is_a_user_error(kept: Api) -> None:
+    """Found by the fuzz test: the id was parsed outside the write, so a bad one crashed."""
+    found = await kept.query(
+        'mutation { dismissAction(input: {customerId: "not-an-id", kind: RECOVER_DETRACTOR, '
+        'until: "2030-01-01T00:00:00Z", reason: "r"}) { customer { id } userErrors { field code } } }'
+    )
+    assert found["dismissAction"] == {
+        "customer": None,
+        "userErrors": [{"field": ["input", "customerId"], "code": "NOT_FOUND"}],
+    }
