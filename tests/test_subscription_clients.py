@@ -90,10 +90,16 @@ async def test_a_page_subscribes_through_graphiql_with_graphql_ws(
         problems: list[str] = []
         closes: list[Any] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on(
-            "websocket",
-            lambda ws: ws.on("close", lambda *_: closes.append(ws.url)),
-        )
+        subscribed = asyncio.Event()
+
+        def watch(ws: Any) -> None:
+            ws.on("close", lambda *_: closes.append(ws.url))
+            ws.on(
+                "framesent",
+                lambda frame: subscribed.set() if '"subscribe"' in str(frame) else None,
+            )
+
+        page.on("websocket", watch)
         # GraphiQL opens with the query it kept in localStorage: the subscription.
         await page.add_init_script(
             f"window.localStorage.setItem('graphiql:query', {json.dumps(TICKETS)});"
@@ -103,11 +109,20 @@ async def test_a_page_subscribes_through_graphiql_with_graphql_ws(
             await page.fill("#cx360-key", backend.keys[Role.SUPPORT])
             await page.click("#cx360-key-form button")
             await page.wait_for_selector(".graphiql-execute-button", timeout=15000)
-            await page.click(".graphiql-execute-button")
+            # The page sends graphql-ws's `subscribe` message once the socket is open. A click
+            # that lands before the editor has its query does nothing: click again until the
+            # page has subscribed (a loaded machine may take seconds), for at most a minute.
+            for _ in range(6):
+                await page.click(".graphiql-execute-button")
+                try:
+                    await asyncio.wait_for(subscribed.wait(), 10)
+                    break
+                except TimeoutError:
+                    continue
+            assert subscribed.is_set(), "the page never sent a subscribe message"
             result = page.locator(".result-window")
-            # Until the socket is open and subscribed (a loaded machine may take seconds), a
-            # ticket opened is not this subscription's: open one every few seconds until one
-            # arrives, for at most a minute.
+            # Subscribed does not yet mean the server has started listening: open a ticket
+            # every few seconds until one arrives, for at most a minute.
             for _ in range(20):
                 await open_ticket(backend, server, "From the page")
                 try:
