@@ -29,11 +29,9 @@ from typer._click import exceptions as click_errors
 from api.cli_errors import CommandError, explain, without_password
 from api.cli_export import export
 from api.db import database
-from api.observability import json_log_config
 from api.settings import Settings, get_settings
 from models import Role
 from resolvers import keys as key_store
-from resolvers import seed as demo
 
 messages = Console(stderr=True, soft_wrap=True)  # one message, one line, piped or not
 T = TypeVar("T")
@@ -244,6 +242,7 @@ def serve(
     from uvicorn.supervisors import Multiprocess
 
     from api.migrate import schema_problem
+    from api.observability import json_log_config
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
@@ -318,6 +317,8 @@ def seed(
 
 
 async def _seed(customers: int, seed: int, anchor: datetime, if_empty: bool) -> None:
+    from resolvers import seed as demo
+
     settings = get_settings()
     async with database(settings.database_url) as (engine, _):
         if not await demo.is_empty(engine):
@@ -578,7 +579,7 @@ def configuration_doc() -> None:
 
 
 def _import_help() -> str:
-    from api.importer import COLUMNS, CUSTOMER_COLUMNS
+    from api.import_columns import COLUMNS, CUSTOMER_COLUMNS
 
     columns = "\n".join(f"  {name}: {meaning}" for name, meaning in COLUMNS.items())
     return (

@@ -10,6 +10,8 @@ lease, so no server takes it while the command runs; if the command dies, a serv
 runner resumes it when the lease runs out (the file is then that operation's `url`).
 """
 
+from __future__ import annotations
+
 import asyncio
 import contextlib
 import os
@@ -19,26 +21,20 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from starlette.applications import Starlette
-from starlette.datastructures import State
 
-from api.bulk_worker import BulkWorker
 from api.cli_errors import CommandError
-from api.context import Viewer, build_context, unlimited_budget
-from api.settings import get_settings
-from models import BulkKind, BulkOperation, BulkStatus, Role
-from resolvers import keys
-from resolvers.bulk import operations
-from resolvers.bulk.files import OPERATIONS, file_of
-from resolvers.errors import InputError
-from resolvers.writes import UserErrors
-from schema.bulk import dry_run, export_plan
-from schema.node import to_global_id
+
+if TYPE_CHECKING:  # the job's modules load when an export runs, not with every command
+    from starlette.datastructures import State
+
+    from api.bulk_worker import BulkWorker
+    from models import BulkOperation
+    from resolvers import keys
 
 LOCAL_KEY = "cx360-cli"
 PLAIN_PROGRESS_SECONDS = 5.0
@@ -69,7 +65,10 @@ def _writable_part(out: Path) -> Path:
 async def _server_state() -> AsyncIterator[tuple[State, BulkWorker]]:
     """The state a server process runs jobs with (engines, change feed, schema), without
     serving anything or running the scheduler, webhooks or the job runner's polls."""
+    from starlette.applications import Starlette
+
     from api.app import create_app
+    from api.settings import get_settings
 
     settings = get_settings().model_copy(
         update={"scheduler": False, "webhooks": False, "bulk_operations": False}
@@ -91,7 +90,7 @@ class Reporter:
         self.task: Any = None
         self.said = time.monotonic()
 
-    def __enter__(self) -> "Reporter":
+    def __enter__(self) -> Reporter:
         if self.console.is_terminal:
             self.progress = Progress(
                 SpinnerColumn(),
@@ -119,6 +118,10 @@ class Reporter:
 
 
 async def _key(state: State, name_or_id: str | None) -> keys.ActiveKey:
+    from models import Role
+    from resolvers import keys
+    from resolvers.errors import InputError
+
     try:
         if name_or_id is None:
             return await keys.local_key(state.write_sessions, LOCAL_KEY, Role.ADMIN)
@@ -131,6 +134,13 @@ async def export_to(
     query_file: Path, query: str, out: Path, key_name: str | None, console: Console
 ) -> BulkOperation:
     """Runs the export and renames its file over `out`; the finished operation."""
+    from api.context import Viewer, build_context, unlimited_budget
+    from models import BulkKind, BulkStatus
+    from resolvers.bulk import operations
+    from resolvers.bulk.files import OPERATIONS, file_of
+    from resolvers.writes import UserErrors
+    from schema.bulk import dry_run, export_plan
+
     part = _writable_part(out)
     try:
         async with _server_state() as (state, worker):
@@ -208,6 +218,7 @@ def export(
     import json
 
     from api.cli import _database_url, messages, read_text
+    from schema.node import to_global_id
 
     query = read_text(query_file)
     _database_url()  # a SQLite file that is not there: said before anything starts

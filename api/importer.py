@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from api.import_columns import COLUMNS, CUSTOMER_COLUMNS, one_of
 from models import Channel, JourneyStage, Role, Team
 from resolvers.errors import InputError
 from resolvers.pagination import Sessions
@@ -37,28 +38,6 @@ ENUMS: dict[str, type[StrEnum]] = {"channel": Channel, "stage": JourneyStage, "t
 FORMATS = {".jsonl": "JSON lines", ".ndjson": "JSON lines", ".csv": "CSV"}
 
 
-def _one_of(enum: type[StrEnum]) -> str:
-    return ", ".join(member.value for member in enum)
-
-
-# The CSV header names (JSONL uses the same, with `customer` as an object instead).
-COLUMNS: dict[str, str] = {
-    "customerEmail": "the customer's email; or instead customerId (a global id), "
-    "or customerSource + customerExternalId",
-    "occurredAt": "required; ISO-8601 with an offset, e.g. 2026-11-22T10:00:00Z",
-    "channel": f"required; one of {_one_of(Channel)}",
-    "stage": f"required; one of {_one_of(JourneyStage)}",
-    "team": f"required; one of {_one_of(Team)}",
-    "kind": "required; what happened, e.g. page_view (at most 64 characters)",
-    "source": "required; the sending system, e.g. crm (at most 64 characters)",
-    "externalId": "the event's id in that system: (source, externalId) is stored once, "
-    "so re-importing creates nothing",
-    "summary": "optional text",
-    "value": "optional amount with at most 2 decimals, e.g. 12.50 (needs currency)",
-    "currency": "ISO 4217 code, e.g. EUR",
-    "sentiment": "optional number from -1.0 to 1.0",
-}
-CUSTOMER_COLUMNS = ("customerId", "customerSource", "customerExternalId")
 # Stand-ins for fields that did not convert, so the other checks still run on the line.
 STAND_INS: dict[str, Any] = {
     "occurredAt": datetime(2000, 1, 1, tzinfo=UTC),
@@ -187,7 +166,7 @@ def _member(enum: type[StrEnum]) -> Callable[[Any], Any]:
         try:
             return enum(str(value).upper())
         except ValueError:
-            raise ValueError(f"'{value}' is not one of {_one_of(enum)}") from None
+            raise ValueError(f"'{value}' is not one of {one_of(enum)}") from None
 
     return convert
 

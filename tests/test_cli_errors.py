@@ -239,6 +239,7 @@ def test_startup_line_names_the_setup_without_passwords(sqlite_db: str) -> None:
 def test_production_startup_line_hides_password_and_graphiql() -> None:
     assert POSTGRES
     url = server_url(make_url(POSTGRES).database or "postgres", "postgres", "hunter2")
+    assert cx360("migrate", url=url).returncode == 0  # serve refuses a schema behind
     line, banner = startup_line(url, CX360_ENVIRONMENT="production")
     assert line["environment"] == "production" and "graphiql" not in line
     assert "GraphiQL" not in banner
