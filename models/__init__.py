@@ -21,7 +21,7 @@ from models.follow_ups import FollowUp, SurveyInvitation
 from models.keys import ApiKey, TrustedDocument
 from models.merges import MergeRecord
 from models.read_audit import ReadAuditEntry
-from models.sla import SlaPolicy
+from models.sla import SlaPolicy, TicketSlaStateCount
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
 from models.touchpoints import Touchpoint
@@ -56,6 +56,7 @@ __all__ = [
     "Team",
     "Ticket",
     "TicketPriority",
+    "TicketSlaStateCount",
     "TicketStatus",
     "Touchpoint",
     "TrustedDocument",

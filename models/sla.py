@@ -51,3 +51,17 @@ class SlaPolicy(SQLModel, table=True):
     calendar_opens_at: str | None = Field(default=None, sa_type=sa.String(5))
     calendar_closes_at: str | None = Field(default=None, sa_type=sa.String(5))
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class TicketSlaStateCount(SQLModel, table=True):
+    """How many tickets have each stored `sla_state`, kept by database triggers on
+    `ticket` (insert, update, delete; migration 5a1c7e3b9d24), so `tickets(filter:
+    {slaState})` counts its matches without reading every matching ticket. A count is
+    the sum over its shards: on PostgreSQL each connection adds to its own shard, so
+    concurrent ticket writes do not wait on one row."""
+
+    __tablename__ = "ticket_sla_state_count"
+
+    sla_state: str = Field(sa_type=sa.String(16), primary_key=True)
+    shard: int = Field(sa_type=sa.SmallInteger, primary_key=True)
+    tickets: int = Field(sa_type=sa.BigInteger)

@@ -32,7 +32,7 @@ from sqlmodel import col
 
 from models import SlaPolicy as PolicyRow
 from models import Ticket, TicketPriority, TicketStatus
-from models.sla import DEFAULT_TARGETS
+from models.sla import DEFAULT_TARGETS, TicketSlaStateCount
 from models.types import UTCDateTime, utc_now
 from resolvers.business_time import Calendar, add_working, at_risk_from, reaches_within
 from resolvers.compiled.forms import NOW
@@ -253,6 +253,13 @@ def settled(now: datetime) -> ColumnElement[bool]:
     return sa.and_(checked <= now, sa.or_(next_check.is_(None), next_check > now))
 
 
+def unsettled(now: datetime) -> ColumnElement[bool]:
+    """Not `settled`: never looked at, looked at after `now`, or its next check has come
+    (spelled out so the indexes of both columns find these few)."""
+    checked, next_check = col(Ticket.sla_checked_at), col(Ticket.sla_next_check_at)
+    return sa.or_(checked.is_(None), checked > now, next_check <= now)
+
+
 def state_arms(states: Sequence[str], now: datetime) -> list[ColumnElement[bool]]:
     """The overall state at `now` is one of `states`, exactly as `Ticket.sla` says, as
     two disjoint conditions (none when no state is asked for).
@@ -267,19 +274,44 @@ def state_arms(states: Sequence[str], now: datetime) -> list[ColumnElement[bool]
     wanted = [s for s in BADNESS if s in states]
     if not wanted:
         return []
-    checked, next_check = col(Ticket.sla_checked_at), col(Ticket.sla_next_check_at)
     return [
         sa.and_(col(Ticket.sla_state).in_(wanted), settled(now)),
-        # Not settled, spelled out so the indexes of both columns find these few.
-        sa.and_(
-            sa.or_(checked.is_(None), checked > now, next_check <= now),
-            sa.or_(*(overall_is(s, now) for s in wanted)),
-        ),
+        sa.and_(unsettled(now), sa.or_(*(overall_is(s, now) for s in wanted))),
     ]
 
 
-def _sql_text(condition: ColumnElement[bool]) -> str:
-    """PostgreSQL text of a condition whose only non-literal is `NOW` (the compiled
+def maintained_total(states: Sequence[str], now: datetime) -> ColumnElement[int]:
+    """How many tickets match `state_arms` (every ticket, no other condition), read from
+    the counts the database keeps per stored state (`ticket_sla_state_count`, migration
+    5a1c7e3b9d24) instead of from every matching ticket: the stored count of the states,
+    less those of them not settled at `now`, plus the not-settled whose state by the
+    rule is one of them. Both corrections read only the few not-settled tickets."""
+    wanted = [s for s in BADNESS if s in states]
+    if not wanted:
+        return sa.cast(sa.literal(0), sa.BigInteger)
+    stored = (
+        sa.select(sa.func.coalesce(sa.func.sum(col(TicketSlaStateCount.tickets)), 0))
+        .where(col(TicketSlaStateCount.sla_state).in_(wanted))
+        .scalar_subquery()
+    )
+    stale = (
+        sa.select(sa.func.count())
+        .select_from(Ticket)
+        .where(col(Ticket.sla_state).in_(wanted), unsettled(now))
+        .scalar_subquery()
+    )
+    ruled = sa.select(sa.func.count()).select_from(Ticket).where(state_arms(wanted, now)[1])
+    return sa.cast(stored - stale + ruled.scalar_subquery(), sa.BigInteger)
+
+
+async def count_in_states(sessions: Sessions, states: Sequence[str], now: datetime) -> int:
+    """`maintained_total` run: how many tickets are in one of `states` at `now`."""
+    async with sessions() as session:
+        return int((await session.execute(sa.select(maintained_total(states, now)))).scalar_one())
+
+
+def _sql_text(condition: ColumnElement[Any]) -> str:
+    """PostgreSQL text of an expression whose only non-literal is `NOW` (the compiled
     path binds it to the request's clock)."""
     return str(condition.compile(dialect=POSTGRES, compile_kwargs={"literal_binds": True}))
 
@@ -296,12 +328,12 @@ class SlaStateFilter:
     field: str
 
     @staticmethod
-    def _states(value: Sequence[Any]) -> list[str]:
+    def states(value: Sequence[Any]) -> list[str]:
         return [getattr(v, "value", v) for v in value]
 
     def arms(self, value: Sequence[Any], query: Any) -> list[ColumnElement[bool]]:
         now = getattr(query, "now", None) or utc_now()
-        return state_arms(self._states(value), now)
+        return state_arms(self.states(value), now)
 
     def condition(self, value: Sequence[Any], query: Any) -> ColumnElement[bool]:
         return sa.or_(sa.false(), *self.arms(value, query))
@@ -309,10 +341,14 @@ class SlaStateFilter:
     def sql_apart(self, value: Sequence[Any], query: Any, param: Param) -> list[str]:
         """The disjoint arms as SQL text (the states are literals: a plan is cached per
         set of enum names), each counted through its own index."""
-        return [_sql_text(arm) for arm in state_arms(self._states(value), NOW_SQL)]
+        return [_sql_text(arm) for arm in state_arms(self.states(value), NOW_SQL)]
 
     def sql(self, value: Sequence[Any], query: Any, param: Param) -> str:
         return "(" + " OR ".join(self.sql_apart(value, query, param) or ["false"]) + ")"
+
+    def sql_total(self, value: Sequence[Any], query: Any, param: Param) -> str:
+        """The count of every ticket this filter alone matches (`maintained_total`)."""
+        return _sql_text(maintained_total(self.states(value), NOW_SQL))
 
 
 # ---------------------------------------------------------------- Ticket.sla in SQL

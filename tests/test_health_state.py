@@ -19,6 +19,7 @@ from resolvers.health_state import HEALTH_DUE
 from resolvers.scheduler import Claim, DueWork
 from schema.node import from_global_id
 from tests.conftest import UNLIMITED, Api, Clock, database, module_clock, served, serving
+from tests.test_sla import assert_state_counts_kept
 
 EXAMPLES = 12
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -197,6 +198,7 @@ async def test_stored_health_is_computed_health_after_writes_and_time(
             clock.move(timedelta(hours=hours))
             await scheduler.round()
             await assert_stored_is_computed(kept, people.ids, clock.now())
+        await assert_state_counts_kept(kept)  # SLA states stored by writes and rounds
 
 
 async def test_a_ticket_turning_stale_is_applied_by_time_alone(kept: Api, clock: Clock) -> None:

@@ -5,12 +5,14 @@ and the scheduler read);
 ticket histories by the mutations' own `createdAt` / `at` arguments.
 """
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from models import Role
 from tests.conftest import Api, clock_at
@@ -439,3 +441,51 @@ async def test_sla_metrics_match_a_recomputation_in_totals_and_series(writable: 
             got["resolutionSlaMet"],
             got["resolutionSlaDecided"],
         ] == (expected or [0, 0, 0, 0])
+
+
+async def assert_state_counts_kept(api: Api, within: Any = None) -> None:
+    """The counts per stored SLA state the database keeps (what `tickets(filter:
+    {slaState})` alone counts from) are the tickets' stored states counted now (in the
+    transaction of connection `within` if given)."""
+    async with contextlib.AsyncExitStack() as stack:
+        connection = within or await stack.enter_async_context(api.backend.engine.connect())
+        kept = await connection.execute(
+            sa.text(
+                "SELECT sla_state, sum(tickets) FROM ticket_sla_state_count "
+                "GROUP BY sla_state HAVING sum(tickets) <> 0"
+            )
+        )
+        counted = await connection.execute(
+            sa.text(
+                "SELECT sla_state, count(*) FROM ticket WHERE sla_state IS NOT NULL "
+                "GROUP BY sla_state"
+            )
+        )
+        assert {s: int(n) for s, n in kept.all()} == {s: int(n) for s, n in counted.all()}
+
+
+async def test_counts_per_state_follow_inserts_updates_and_deletes(writable: Api) -> None:
+    await some_tickets_in_every_state(writable)
+    await assert_state_counts_kept(writable)
+    async with writable.backend.engine.begin() as connection:
+        # Many rows in one statement (the PostgreSQL triggers see a statement's rows at once).
+        await connection.execute(sa.text("UPDATE ticket SET sla_state = 'MET'"))
+        await assert_state_counts_kept(writable, connection)
+        await connection.execute(
+            sa.text(
+                "UPDATE ticket SET sla_state = CASE WHEN priority = 'URGENT' THEN 'BREACHED' "
+                "WHEN priority = 'LOW' THEN NULL ELSE 'AT_RISK' END"
+            )
+        )
+        await assert_state_counts_kept(writable, connection)
+        await connection.execute(
+            sa.text(
+                "DELETE FROM ticket WHERE sla_state = 'BREACHED' AND NOT EXISTS (SELECT 1 "
+                "FROM survey_response r WHERE r.ticket_id = ticket.id) AND NOT EXISTS "
+                "(SELECT 1 FROM follow_up f WHERE f.ticket_id = ticket.id) AND NOT EXISTS "
+                "(SELECT 1 FROM survey_invitation i WHERE i.ticket_id = ticket.id)"
+            )
+        )
+        await assert_state_counts_kept(writable, connection)
+        await connection.rollback()  # the shared module database keeps its tickets
+    await assert_state_counts_kept(writable)

@@ -377,9 +377,11 @@ class Compiler(FieldCollection, Binding):
         request: ListRequest,
         filters: Sequence[Filter] | None = None,
         apart: list[list[str]] | None = None,
+        totals: list[str | None] | None = None,
     ) -> list[str]:
         """The filters' SQL; a filter with `sql_apart` (disjoint alternatives, each
-        counted through its own index) adds those to `apart` when it is given."""
+        counted through its own index) adds those to `apart` when it is given, and to
+        `totals` its `sql_total` (the count of what it alone matches) or None."""
         where = []
         for item in request.filters if filters is None else filters:
             value = getattr(request.query, item.field)
@@ -392,6 +394,9 @@ class Compiler(FieldCollection, Binding):
             alternatives = getattr(item, "sql_apart", None)
             if apart is not None and alternatives is not None:
                 apart.append(alternatives(value, request.query, param))
+                if totals is not None:
+                    alone = getattr(item, "sql_total", None)
+                    totals.append(alone(value, request.query, param) if alone else None)
                 continue
             found = item.sql(value, request.query, param)
             if found is not None:
@@ -412,14 +417,20 @@ class Compiler(FieldCollection, Binding):
         table = self.table(form.model, scope)
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
         apart: list[list[str]] = []
-        where = self.conditions(source, request, apart=apart)
+        totals: list[str | None] = []
+        where = self.conditions(source, request, apart=apart, totals=totals)
         if form.parent_column is not None:
             where.insert(0, child_of(form.parent_column, scope))
         where[:0] = form.where
         # One count per alternative of the first filter counted apart, summed (no row
         # matches two): resolvers.pagination.count_rows_apart. The page query ORs them.
+        # A filter counted apart that is the only condition may count from what the
+        # database keeps (resolvers.sla.maintained_total), as the resolvers do.
+        alone = totals[0] if len(apart) == 1 and not where else None
         where += [any_of(a) for a in apart[1:]]
-        if apart:
+        if alone is not None:
+            total = alone
+        elif apart:
             total = sum_of_counts([(table, [*where, a]) for a in apart[0]])
         else:
             total = count_where(table, where)
