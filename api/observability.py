@@ -76,6 +76,12 @@ def redis_available() -> Gauge:
 
 REDIS_OUTAGES = Counter("cx360_redis_outages", "Times a worker lost Redis and ran degraded.")
 READ_PATH = Counter("cx360_read_path", "Operations by the path that served them.", ["path"])
+FALLBACKS = Counter(
+    "cx360_compiled_fallbacks",
+    "Queries the resolvers answered instead of the compiled path, by reason (what the "
+    "debug readPath extension says, cut at its first ': ', so field names but no values).",
+    ["reason"],
+)
 BATCH_SIZE = Histogram(
     "cx360_dataloader_batch_size",
     "Keys per dataloader batch.",

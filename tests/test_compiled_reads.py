@@ -149,6 +149,10 @@ async def test_sqlite_and_python_only_fields_stay_on_the_resolvers(debug_api: Ap
         assert path["declined"] == "Customer.nextBestActions has no SQL form"
     else:
         assert "not PostgreSQL" in path["declined"]
+    # Operators see the same reason, counted, on /metrics.
+    metrics = (await debug_api.client.get("/metrics")).text
+    label = re.escape(path["declined"].split(": ", 1)[0])
+    assert re.search(rf'cx360_compiled_fallbacks_total\{{reason="{label}"\}} [1-9]', metrics)
 
 
 # The proactive lists of bench/proactive.py: stored health, SLA states at the request's now.

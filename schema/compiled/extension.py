@@ -22,7 +22,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from api.context import Context
-from api.observability import READ_PATH
+from api.observability import FALLBACKS, READ_PATH
 from resolvers.compiled.forms import CompileContext
 from resolvers.compiled.statement import run_statement
 from resolvers.read_audit import unmark
@@ -54,6 +54,14 @@ class CompiledPlans:
         self.cache = PlanCache(schema._schema, convert, check_arguments)
 
 
+def fallback_reason(reason: str) -> str:
+    """A decline's reason as a metric label: up to its first ': ' (what follows may
+    quote a request's values, e.g. an argument that did not coerce), so the labels are
+    bounded by the schema: `Customer.phone has no SQL form for this role`, `scalar JSON`,
+    `arguments of customers`."""
+    return reason.split(": ", 1)[0]
+
+
 class CompiledReads(SchemaExtension):
     def __init__(self, plans: CompiledPlans, enabled: bool, debug: bool) -> None:
         self.plans = plans
@@ -70,6 +78,8 @@ class CompiledReads(SchemaExtension):
         elif execution.result is None and execution.graphql_document is not None:
             await self._try_compiled(context)
         READ_PATH.labels(self.path).inc()
+        if self.reason is not None:
+            FALLBACKS.labels(fallback_reason(self.reason)).inc()
         context.log_fields["read_path"] = self.path
         yield
 
