@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
 from models.enums import JourneyStage
-from models.types import EPOCH, UTCDateTime, enum_column, utc_now
+from models.types import EPOCH, Money, UTCDateTime, enum_column, utc_now
 
 
 class Customer(SQLModel, table=True):
@@ -19,6 +20,7 @@ class Customer(SQLModel, table=True):
         sa.Index("ix_customer_name_id", "name", "id"),
         sa.Index("ix_customer_health_level_created_at_id", "health_level", "created_at", "id"),
         sa.Index("ix_customer_health_score_id", "health_score", "id"),
+        sa.Index("ix_customer_lifetime_value_cents_id", "lifetime_value_cents", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -49,6 +51,14 @@ class Customer(SQLModel, table=True):
     health_next_check_at: datetime | None = Field(default=EPOCH, sa_type=UTCDateTime, index=True)
     # When time alone may next start or end one of its next-best-actions (resolvers/actions.py).
     actions_next_check_at: datetime | None = Field(default=EPOCH, sa_type=UTCDateTime, index=True)
+    # The sum of the customer's purchase touchpoints' values, kept by database triggers on
+    # `touchpoint` (insert, update, delete; migration 6b2d8f4c0e35), so ordering by
+    # lifetime value reads an index instead of summing every customer's purchases.
+    lifetime_value: Decimal = Field(
+        default=Decimal(0),
+        sa_type=Money,
+        sa_column_kwargs={"name": "lifetime_value_cents", "server_default": "0"},
+    )
 
 
 class CustomerExternalId(SQLModel, table=True):

@@ -57,20 +57,17 @@ def lifetime_value_expression() -> ColumnElement[Decimal]:
     return sa.func.coalesce(purchases, ZERO_MONEY)
 
 
-# The same sum in cents, as SQL text for the compiled read path (in a `customer` scope);
-# built from constants only.
-LIFETIME_VALUE_CENTS_SQL = (
-    "coalesce((SELECT sum(touchpoint.value_cents) FROM touchpoint WHERE "  # noqa: S608
-    f"touchpoint.customer_id = customer.id AND touchpoint.kind = '{PURCHASE_KIND}'), 0)"
-)
+# The kept sum in cents, as SQL text for the compiled read path (in a `customer` scope).
+LIFETIME_VALUE_CENTS_SQL = "customer.lifetime_value_cents"
 
 
 def _ordering(field: str, descending: bool) -> Ordering:
     first_key: dict[str, SortKey] = {
         "CREATED_AT": SortKey(col(Customer.created_at), descending, "datetime"),
         "NAME": SortKey(col(Customer.name), descending, "str"),
+        # The kept sum (models.customers `lifetime_value`), read through its index.
         "LIFETIME_VALUE": SortKey(
-            lifetime_value_expression(), descending, "decimal", sql=LIFETIME_VALUE_CENTS_SQL
+            col(Customer.lifetime_value), descending, "decimal", sql=LIFETIME_VALUE_CENTS_SQL
         ),
         "HEALTH_SCORE": SortKey(col(Customer.health_score), descending, "int"),
     }

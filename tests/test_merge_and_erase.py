@@ -3,6 +3,8 @@
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
+
 from tests.conftest import Api
 
 PROFILE = """query($id: ID!) { customer(id: $id) { id name email phone company stage erasedAt
@@ -62,6 +64,20 @@ async def person(api: Api, stage: str, purchases: int = 1) -> dict[str, Any]:
     return customer
 
 
+async def assert_lifetime_values_kept(api: Api) -> None:
+    """Every customer's kept lifetime value (what LIFETIME_VALUE orders by) is the sum of
+    its purchase touchpoints' values now."""
+    async with api.backend.engine.connect() as connection:
+        wrong = await connection.execute(
+            sa.text(
+                "SELECT count(*) FROM customer WHERE lifetime_value_cents <> coalesce(("
+                "SELECT sum(value_cents) FROM touchpoint WHERE touchpoint.customer_id = "
+                "customer.id AND touchpoint.kind = 'purchase'), 0)"
+            )
+        )
+        assert wrong.scalar_one() == 0
+
+
 async def profile(api: Api, customer_id: str) -> dict[str, Any]:
     return (await api.query(PROFILE, {"id": customer_id}))["customer"]
 
@@ -94,6 +110,8 @@ async def test_merge_moves_everything_and_unmerge_restores_exactly(writable: Api
         assert ids(survivor[part]) == set().union(*(ids(p[part]) for p in before.values()))
     assert len(survivor["externalIds"]) == 3
     assert await writable.query("{ touchpoints { totalCount } tickets { totalCount } }") == total
+    assert survivor["lifetimeValue"] == "42.00"  # 4 purchases of 10.50 moved to a
+    await assert_lifetime_values_kept(writable)
 
     # merged ids, emails and external ids all lead to the survivor
     lookups = await writable.query(
@@ -119,6 +137,7 @@ async def test_merge_moves_everything_and_unmerge_restores_exactly(writable: Api
     for part in ("touchpoints", "tickets", "surveyResponses"):
         assert ids(restored[part]) == ids(before[b["id"]][part])
     assert restored["externalIds"] == before[b["id"]]["externalIds"]
+    await assert_lifetime_values_kept(writable)
     survivor = await profile(writable, a["id"])
     assert survivor["stage"] == "RETENTION"  # recomputed without b's advocacy touchpoints
     assert [m["id"] for m in survivor["mergedFrom"]] == [c["id"]]
@@ -169,6 +188,7 @@ async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data
     )
     assert after["erasedAt"] and after["externalIds"] == []
     assert after["lifetimeValue"] == before["lifetimeValue"] == "21.00"
+    await assert_lifetime_values_kept(writable)
     assert [e["node"]["score"] for e in after["surveyResponses"]["edges"]] == [2, 2]
     assert all(e["node"]["comment"] is None for e in after["surveyResponses"]["edges"])
     assert all(e["node"]["summary"] is None for e in after["touchpoints"]["edges"])
