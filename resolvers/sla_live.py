@@ -27,7 +27,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from models import ChangeType, Ticket, TicketStatus
-from models.types import utc_now
+from models.types import UTCDateTime, utc_now
 from resolvers import changes as change_log
 from resolvers import sla
 from resolvers.changes import ChangeFeed, PendingChange
@@ -135,33 +135,41 @@ async def refresh(
 
 
 TABLE: Any = Ticket.__table__  # type: ignore[attr-defined]
-STORE = (
-    TABLE.update()
-    .where(TABLE.c.id == sa.bindparam("key"))
-    .values(
-        sla_state=sa.bindparam("new_state"),
-        sla_next_check_at=sa.bindparam("new_next_check"),
-        sla_checked_at=sa.bindparam("new_checked_at"),
-    )
-)
 STORED = ("sla_state", "sla_next_check_at", "sla_checked_at")
 
 
 async def _store(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """One executemany; loaded ticket objects see the new values."""
+    """One UPDATE ... FROM (VALUES ...) for all the rows: one statement, so the database's
+    per-state counts (migration 5a1c7e3b9d24) change once per chunk, not once per
+    ticket; loaded ticket objects see the new values."""
     if not rows:
         return
+    # WITH stored(key, ...) AS (VALUES ...): SQLite has no column list on a VALUES alias.
+    stored = (
+        sa.values(
+            sa.column("key", sa.Uuid()),
+            sa.column("new_state", sa.String(16)),
+            sa.column("new_next_check", UTCDateTime()),
+            sa.column("new_checked_at", UTCDateTime()),
+            name="stored",
+        )
+        .data(
+            [(r["id"], r["sla_state"], r["sla_next_check_at"], r["sla_checked_at"]) for r in rows]
+        )
+        .cte("stored")
+    )
     await session.execute(
-        STORE,
-        [
-            {
-                "key": r["id"],
-                "new_state": r["sla_state"],
-                "new_next_check": r["sla_next_check_at"],
-                "new_checked_at": r["sla_checked_at"],
-            }
-            for r in rows
-        ],
+        TABLE.update()
+        .where(TABLE.c.id == stored.c.key)
+        .values(
+            sla_state=stored.c.new_state,
+            # A row without a next check is a NULL literal in VALUES: typed for PostgreSQL
+            # (SQLite keeps the stored text as it is; a CAST there would make it a number).
+            sla_next_check_at=sa.cast(stored.c.new_next_check, UTCDateTime())
+            if session.get_bind().dialect.name == "postgresql"
+            else stored.c.new_next_check,
+            sla_checked_at=stored.c.new_checked_at,
+        )
     )
     for values in rows:
         loaded = session.sync_session.identity_map.get(identity_key(Ticket, values["id"]))
