@@ -500,6 +500,15 @@ async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
     policy = _validated(data)
     calendar = policy.calendar
     row = await write.session.get(PolicyRow, data.priority, with_for_update=FOR_NO_KEY_UPDATE)
+    # What the audit entry says it was: the stored policy, or the domain's default.
+    previous = _audited(
+        row.first_response_seconds if row else DEFAULT_TARGETS[data.priority][0],
+        row.resolution_seconds if row else DEFAULT_TARGETS[data.priority][1],
+        row.calendar_time_zone if row else None,
+        row.calendar_weekdays if row else None,
+        row.calendar_opens_at if row else None,
+        row.calendar_closes_at if row else None,
+    )
     if row is None:
         row = PolicyRow(priority=data.priority, first_response_seconds=0, resolution_seconds=0)
         write.session.add(row)
@@ -517,12 +526,42 @@ async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
         "setSlaPolicy",
         [f"SlaPolicy:{data.priority.value}"],  # a policy's key is its priority
         priority=data.priority.value,
-        firstResponseSeconds=policy.first_response_seconds,
-        resolutionSeconds=policy.resolution_seconds,
-        calendar=calendar is not None,
+        **_audited(
+            row.first_response_seconds,
+            row.resolution_seconds,
+            row.calendar_time_zone,
+            row.calendar_weekdays,
+            row.calendar_opens_at,
+            row.calendar_closes_at,
+        ),
+        previous=previous,
         ticketsMoved=len(moved),
     )
     return policy, len(moved)
+
+
+def _audited(
+    first_response_seconds: int,
+    resolution_seconds: int,
+    time_zone: str | None,
+    weekdays: Sequence[int] | None,
+    opens_at: str | None,
+    closes_at: str | None,
+) -> dict[str, Any]:
+    """A policy as its audit entry shows it (the API's names; calendar null if none)."""
+    calendar = None
+    if time_zone is not None:
+        calendar = {
+            "timeZone": time_zone,
+            "weekdays": list(weekdays or []),
+            "opensAt": opens_at,
+            "closesAt": closes_at,
+        }
+    return {
+        "firstResponseSeconds": first_response_seconds,
+        "resolutionSeconds": resolution_seconds,
+        "calendar": calendar,
+    }
 
 
 async def _move_open_tickets(session: AsyncSession, policy: Policy) -> list[Any]:

@@ -127,7 +127,18 @@ class _AreaPermission(BasePermission):
         self.message = f"This key's role may not {self.verb} {names}."
 
     def has_permission(self, source: Any, info: strawberry.Info[Context, None], **_: Any) -> bool:
-        return self.allows(role_of(info))
+        role = role_of(info)
+        if self.allows(role):
+            return True
+        # Said for this field (set just before strawberry raises it, nothing awaited
+        # between): which field, of what kind, and the roles that may.
+        names = " and ".join(a.value for a in self.areas)
+        may = ", ".join(r.value for r in Role if self.allows(r))
+        self.message = (
+            f"This key's role ({role.value}) may not {self.verb} "
+            f"{info.path.typename}.{info.field_name} ({names}); roles that may: {may}."
+        )
+        return False
 
     def allows(self, role: Role) -> bool:
         """The same rule for the compiled read path, which has a role but no resolver info."""

@@ -32,7 +32,7 @@ def parse_datetime(value: object) -> datetime:
             day = date.fromisoformat(value)
         except ValueError:
             raise ValueError("not a calendar date; use e.g. 2026-06-01") from None
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return within_years(datetime(day.year, day.month, day.day, tzinfo=UTC))
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -45,7 +45,22 @@ def parse_datetime(value: object) -> datetime:
             "no UTC offset; add Z or +HH:MM, e.g. 2026-11-22T10:00:00Z "
             "(a bare date such as 2026-11-22 means midnight UTC)"
         )
-    return parsed.astimezone(UTC)
+    return within_years(parsed.astimezone(UTC))
+
+
+# Every DateTime cx360 accepts: wide for customer history and plans, and far enough from
+# Python's years 1 and 9999 that windows, series steps and look-backs never leave them.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def within_years(moment: datetime) -> datetime:
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(
+            f"year {moment.year} is outside the years cx360 accepts, {EARLIEST.year} to "
+            f"{LATEST.year}; use e.g. 2026-11-22T10:00:00Z"
+        )
+    return moment
 
 
 def serialize_decimal(value: Decimal) -> str:

@@ -74,7 +74,9 @@ class TicketFilter:
             assignee=self.assignee,
             created_from=self.from_,
             created_to=self.to,
-            sla_states=tuple(s.name for s in self.sla_state) if self.sla_state else None,
+            sla_states=(
+                tuple(s.name for s in self.sla_state) if self.sla_state is not None else None
+            ),
             now=now,
         )
 

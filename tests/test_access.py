@@ -69,7 +69,11 @@ async def test_each_role_reads_exactly_its_areas(api: Api, role: Role) -> None:
             name,
             result,
         )
-        assert "may not read" in result["errors"][0]["message"]
+        message = result["errors"][0]["message"]
+        # Which field, and who may: e.g. "This key's role (PARTNER) may not read
+        # Customer.health (metrics); roles that may: ADMIN, SUPPORT, SALES, ANALYST."
+        assert f"This key's role ({role.value}) may not read " in message, message
+        assert "roles that may: ADMIN" in message, message
         if name in NULLABLE:  # the rest of the response is still served
             assert result["data"] == {"viewer": {"role": role.value}, name: None}
 

@@ -385,7 +385,8 @@ async def test_partner_gets_no_action_events(live: Live) -> None:
             payload = refused["payload"]
             errors = payload if refused["type"] == "error" else payload["errors"]
             assert errors[0]["extensions"]["code"] == "FORBIDDEN", refused
-            assert "may not read metrics" in errors[0]["message"], refused
+            assert "may not read Subscription." in errors[0]["message"], refused
+            assert "(metrics); roles that may: " in errors[0]["message"], refused
     refused_hook = await webhook(live, "PARTNER", {})
     assert refused_hook["endpoint"] is None
     (error,) = refused_hook["userErrors"]

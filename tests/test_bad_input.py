@@ -39,6 +39,30 @@ async def test_bad_enum_and_bad_dates_are_validation_errors(api: Api) -> None:
     assert "midnight UTC" in errors[0]["message"]
 
 
+async def test_dates_at_the_ends_of_the_calendar_are_refused_naming_the_range(api: Api) -> None:
+    """Year 1 and year 9999 are valid ISO-8601, but a 90-day look-back or a monthly step
+    from them leaves the calendar: refused up front, for every DateTime, naming the range."""
+    for query, variables in (
+        (
+            "query($at: DateTime) { customers(first: 1) { edges { node { "
+            "health(asOf: $at) { score } } } } }",
+            {"at": "0001-03-31T00:00:00Z"},
+        ),
+        (
+            "query($f: DateTime, $t: DateTime) { metricsSeries(interval: MONTH, "
+            "filter: {from: $f, to: $t}) { start } }",
+            {"f": "9999-11-01", "t": "9999-12-31"},
+        ),
+    ):
+        errors = await api.errors(query, variables)
+        message = errors[0]["message"]
+        assert "year " in message and "1900 to 2999" in message and "$" in message, message
+    inline = await api.errors(
+        '{ customers(first: 1) { edges { node { health(asOf: "0001-03-31") { score } } } } }'
+    )
+    assert "1900 to 2999" in inline[0]["message"], inline
+
+
 async def test_malformed_bodies_get_json_errors(api: Api) -> None:
     headers = {
         "Authorization": f"Bearer {api.backend.keys[next(iter(api.backend.keys))]}",

@@ -19,7 +19,11 @@ from tests.conftest import UNLIMITED, Api, served
 EXAMPLES = int(os.environ.get("CX360_FUZZ_EXAMPLES", "60"))
 SCALARS = {
     "DateTime": st.datetimes(
-        min_value=datetime(2000, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+        # The whole range Python has: the ends (year 1, year 9999) are where look-backs
+        # and series steps overflowed.
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.just(UTC),
     ).map(lambda moment: StringValueNode(value=moment.isoformat())),
     "Decimal": st.decimals(min_value=-(10**6), max_value=10**6, places=2).map(
         lambda amount: StringValueNode(value=str(amount))

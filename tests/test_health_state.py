@@ -273,6 +273,15 @@ async def test_partner_cannot_read_filter_or_order_by_health(kept: Api) -> None:
         response = await kept.post(query, role=Role.PARTNER)
         errors = response.json()["errors"]
         assert errors and {e["extensions"]["code"] for e in errors} == {"FORBIDDEN"}, errors
+    # The refusal names the field and the roles that may read it.
+    response = await kept.post(
+        "{ customers(first: 1) { edges { node { health { score } } } } }", role=Role.PARTNER
+    )
+    (error,) = response.json()["errors"]
+    assert error["message"] == (
+        "This key's role (PARTNER) may not read Customer.health (metrics); "
+        "roles that may: ADMIN, SUPPORT, SALES, MARKETING, ANALYST."
+    ), error
 
 
 # ---------------------------------------------------------------- several processes

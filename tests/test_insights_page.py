@@ -196,5 +196,5 @@ async def test_a_wrong_key_is_named_and_nothing_is_drawn_in_chromium(
         message = page.locator("#cx360-message[data-state=error]")
         await message.wait_for(timeout=20000)
         text = await message.inner_text()
-        assert text.startswith("Not drawn: ") and "role may not read" in text, text
+        assert text.startswith("Not drawn: ") and "may not read" in text, text
         assert await page.get_attribute("#cx360-insights", "data-state") == "empty"

@@ -226,7 +226,8 @@ async def test_a_calendar_policy_counts_working_time_across_a_weekend_and_dst(
         entry = audit["auditLog"]["edges"][0]["node"]
         assert entry["keyName"] == "test-admin"
         assert entry["details"]["priority"] == "HIGH"
-        assert entry["details"]["calendar"] is True
+        assert entry["details"]["calendar"] == calendar  # which hours, not just "some"
+        assert entry["details"]["previous"]["calendar"] is None
     finally:
         await set_policy(writable, defaults_of("HIGH"))
 
@@ -251,7 +252,16 @@ async def test_a_policy_change_moves_open_tickets_only(writable: Api) -> None:
             '{ auditLog(first: 1, filter: {action: ["setSlaPolicy"]}) '
             "{ edges { node { details } } } }"
         )
-        assert audit["auditLog"]["edges"][0]["node"]["details"]["ticketsMoved"] >= 1
+        details = audit["auditLog"]["edges"][0]["node"]["details"]
+        assert details["ticketsMoved"] >= 1
+        # What it became and what it was: "who changed our targets to what?"
+        assert (details["firstResponseSeconds"], details["resolutionSeconds"]) == (600, 7200)
+        assert details["calendar"] is None
+        assert details["previous"] == {
+            "firstResponseSeconds": 8 * 3600,
+            "resolutionSeconds": 72 * 3600,
+            "calendar": None,
+        }
     finally:
         await set_policy(writable, defaults_of("NORMAL"))
     restored = await sla_of(writable, running["id"])
@@ -489,3 +499,12 @@ async def test_counts_per_state_follow_inserts_updates_and_deletes(writable: Api
         await assert_state_counts_kept(writable, connection)
         await connection.rollback()  # the shared module database keeps its tickets
     await assert_state_counts_kept(writable)
+
+
+async def test_an_empty_state_list_matches_no_ticket(writable: Api) -> None:
+    """As an empty `status` list does: unticking every state shows nothing, not all."""
+    for states_and_status in ("slaState: []", "status: []", "slaState: [], status: [OPEN]"):
+        data = await writable.query(
+            "{ tickets(filter: {" + states_and_status + "}) { totalCount edges { node { id } } } }"
+        )
+        assert data["tickets"] == {"totalCount": 0, "edges": []}, states_and_status
