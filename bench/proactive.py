@@ -15,7 +15,9 @@ one request at a time (bounded load: `--requests` per figure after 10 warm-ups):
   { node { name health { score reasons } } } }` (ANALYST key) and of `tickets(filter:
   {slaState: [AT_RISK, BREACHED]}, orderBy: {field: RESOLUTION_DUE, direction: ASC},
   first: 50)` with a list view's selection, `sla { ... }` included (SUPPORT key), with
-  the read path that answered (compiled: one SQL statement; resolvers);
+  the read path that answered (compiled: one SQL statement; resolvers); and of a sales
+  accounts list, `customers(orderBy: {field: LIFETIME_VALUE, direction: DESC}, first:
+  50)` with `totalCount` (SALES key: the kept lifetime value and its index);
 - p50/p95 of `recordTouchpoints` (one touchpoint) and `openTicket` with the upkeep and
   without, the two servers alternating request by request (same run, same load), and
   the ratio of the medians;
@@ -23,7 +25,7 @@ one request at a time (bounded load: `--requests` per figure after 10 warm-ups):
   hour ahead, one full round of every due-work kind (what a restarted process does
   first), with the rows each kind applied.
 
-`--explain` prints EXPLAIN ANALYZE of the two reads' compiled statements. The database
+`--explain` prints EXPLAIN ANALYZE of the three reads' compiled statements. The database
 is dropped at the end unless `--keep` or `--reuse`.
 """
 
@@ -69,6 +71,11 @@ SLA_TICKETS = """{ tickets(filter: {slaState: [AT_RISK, BREACHED]},
   edges { node { id subject status priority createdAt customer { name }
     sla { state firstResponseState resolutionState firstResponseDueAt resolutionDueAt
       secondsToNextDue policy { priority resolutionSeconds } } } } } }"""
+# A sales accounts list: the 50 customers of highest lifetime value (the kept column and
+# its index, migration 6b2d8f4c0e35), with totalCount.
+TOP_ACCOUNTS = """{ customers(orderBy: {field: LIFETIME_VALUE, direction: DESC}, first: 50) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { node { id name company segment lifetimeValue } } } }"""
 RECORD = """mutation($t: [TouchpointInput!]!) {
   recordTouchpoints(touchpoints: $t) { created userErrors { code } } }"""
 UPDATE = """mutation($t: ID!, $p: TicketPriority!) { updateTicket(id: $t,
@@ -201,7 +208,7 @@ async def bench_keys(url: str) -> dict[Role, str]:
         run = uuid.uuid4().hex[:6]  # a reused database keeps earlier runs' keys
         return {
             role: (await keys.create_key(sessions, f"bench-{role.value.lower()}-{run}", role)).token
-            for role in (Role.ANALYST, Role.SUPPORT, Role.ADMIN)
+            for role in (Role.ANALYST, Role.SUPPORT, Role.SALES, Role.ADMIN)
         }
     finally:
         await engine.dispose()
@@ -294,6 +301,14 @@ async def reads_and_writes(url: str, requests: int) -> None:
             f"totalCount {answer['data']['tickets']['totalCount']}, "
             f"read path {read_path(answer)}"
         )
+        (samples,), answer = await timed(
+            client, [upkept], issued[Role.SALES], requests, lambda _: {"query": TOP_ACCOUNTS}
+        )
+        print(
+            f"customers(orderBy: LIFETIME_VALUE DESC, first: 50) {percentiles(samples)}  "
+            f"totalCount {answer['data']['customers']['totalCount']}, "
+            f"read path {read_path(answer)}"
+        )
 
         def touchpoint(n: int) -> dict[str, Any]:
             one = {
@@ -368,7 +383,11 @@ async def explain(url: str) -> None:
     app = create_app(settings)
     async with LifespanManager(app):
         cache = app.state.plans.cache
-        for role, query in ((Role.ANALYST, AT_RISK_CUSTOMERS), (Role.SUPPORT, SLA_TICKETS)):
+        for role, query in (
+            (Role.ANALYST, AT_RISK_CUSTOMERS),
+            (Role.SUPPORT, SLA_TICKETS),
+            (Role.SALES, TOP_ACCOUNTS),
+        ):
             ready = cache.prepare(query, parse(query), None, {}, CompileContext(role, utc_now()))
             if isinstance(ready, Declined):
                 print(f"not compiled: {ready.reason}")
