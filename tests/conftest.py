@@ -45,6 +45,8 @@ PARITY_TESTS = "test_compiled_parity.py"
 # `make test` hands whole files to its processes in this order, so no long file starts
 # last while the other processes sit idle.
 LONGEST_FIRST = (
+    "test_ingestion_crash.py",
+    "test_touchpoint_ingestion.py",
     "test_cli_mistakes.py",
     "test_cli_errors.py",
     "test_graphiql.py",

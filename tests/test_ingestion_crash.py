@@ -1,7 +1,7 @@
 """Ingestion survives a server killed mid-request: retried batches store each event once.
 
 A real `cx360 serve` process is SIGKILLed and restarted at random moments while a
-client sends 5,000 events in batches and retries every batch it got no answer for.
+client sends 2,000 events in batches and retries every batch it got no answer for.
 """
 
 import asyncio
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from tests.conftest import Api
 
 CX360 = str(Path(sys.executable).parent / "cx360")
-EVENTS = 5000
+EVENTS = 2000
 BATCH = 100
 RECORD = "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { created duplicates userErrors { message } } }"
 
