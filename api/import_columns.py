@@ -11,7 +11,6 @@ def one_of(enum: type[StrEnum]) -> str:
     return ", ".join(member.value for member in enum)
 
 
-# The CSV header names (JSONL uses the same, with `customer` as an object instead).
 COLUMNS: dict[str, str] = {
     "customerEmail": "the customer's email; or instead customerId (a global id), "
     "or customerSource + customerExternalId",

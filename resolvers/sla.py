@@ -346,6 +346,12 @@ class SlaStateFilter:
     def sql(self, value: Sequence[Any], query: Any, param: Param) -> str:
         return "(" + " OR ".join(self.sql_apart(value, query, param) or ["false"]) + ")"
 
+    async def count_alone(self, sessions: Sessions, value: Sequence[Any], query: Any) -> int:
+        """How many tickets this filter alone matches (`maintained_total`), at the
+        query's `now`."""
+        now = getattr(query, "now", None) or utc_now()
+        return await count_in_states(sessions, self.states(value), now)
+
     def sql_total(self, value: Sequence[Any], query: Any, param: Param) -> str:
         """The count of every ticket this filter alone matches (`maintained_total`)."""
         return _sql_text(maintained_total(self.states(value), NOW_SQL))
@@ -500,15 +506,7 @@ async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
     policy = _validated(data)
     calendar = policy.calendar
     row = await write.session.get(PolicyRow, data.priority, with_for_update=FOR_NO_KEY_UPDATE)
-    # What the audit entry says it was: the stored policy, or the domain's default.
-    previous = _audited(
-        row.first_response_seconds if row else DEFAULT_TARGETS[data.priority][0],
-        row.resolution_seconds if row else DEFAULT_TARGETS[data.priority][1],
-        row.calendar_time_zone if row else None,
-        row.calendar_weekdays if row else None,
-        row.calendar_opens_at if row else None,
-        row.calendar_closes_at if row else None,
-    )
+    previous = _audited(row, data.priority)  # what the audit entry says it was
     if row is None:
         row = PolicyRow(priority=data.priority, first_response_seconds=0, resolution_seconds=0)
         write.session.add(row)
@@ -526,40 +524,34 @@ async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
         "setSlaPolicy",
         [f"SlaPolicy:{data.priority.value}"],  # a policy's key is its priority
         priority=data.priority.value,
-        **_audited(
-            row.first_response_seconds,
-            row.resolution_seconds,
-            row.calendar_time_zone,
-            row.calendar_weekdays,
-            row.calendar_opens_at,
-            row.calendar_closes_at,
-        ),
+        **_audited(row, data.priority),
         previous=previous,
         ticketsMoved=len(moved),
     )
     return policy, len(moved)
 
 
-def _audited(
-    first_response_seconds: int,
-    resolution_seconds: int,
-    time_zone: str | None,
-    weekdays: Sequence[int] | None,
-    opens_at: str | None,
-    closes_at: str | None,
-) -> dict[str, Any]:
-    """A policy as its audit entry shows it (the API's names; calendar null if none)."""
+def _audited(row: PolicyRow | None, priority: TicketPriority) -> dict[str, Any]:
+    """A policy as its audit entry shows it (the API's names; calendar null if none):
+    the stored one, or the domain's default when none is stored."""
+    if row is None:
+        first_response, resolution = DEFAULT_TARGETS[priority]
+        return {
+            "firstResponseSeconds": first_response,
+            "resolutionSeconds": resolution,
+            "calendar": None,
+        }
     calendar = None
-    if time_zone is not None:
+    if row.calendar_time_zone is not None:
         calendar = {
-            "timeZone": time_zone,
-            "weekdays": list(weekdays or []),
-            "opensAt": opens_at,
-            "closesAt": closes_at,
+            "timeZone": row.calendar_time_zone,
+            "weekdays": list(row.calendar_weekdays or []),
+            "opensAt": row.calendar_opens_at,
+            "closesAt": row.calendar_closes_at,
         }
     return {
-        "firstResponseSeconds": first_response_seconds,
-        "resolutionSeconds": resolution_seconds,
+        "firstResponseSeconds": row.first_response_seconds,
+        "resolutionSeconds": row.resolution_seconds,
         "calendar": calendar,
     }
 

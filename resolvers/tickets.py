@@ -10,11 +10,10 @@ from sqlmodel import col
 
 from models import Channel, Ticket, TicketPriority, TicketStatus
 from models.enums import PRIORITY_ORDER
-from models.types import utc_now
 from resolvers.filters import ColumnFilter, Filter, window
 from resolvers.listing import Listing
 from resolvers.pagination import Ordering, Sessions, SortKey, count_rows_apart, fetch_by_ids
-from resolvers.sla import SlaStateFilter, count_in_states
+from resolvers.sla import SlaStateFilter
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,7 @@ class TicketListing(Listing[Ticket]):
         # index-only scan, the second over the few tickets not settled (resolvers/sla.py).
         rest = self.conditions(replace(query, sla_states=None))
         if not rest:  # the filter alone: from the counts kept per stored state
-            now = getattr(query, "now", None) or utc_now()
-            return await count_in_states(sessions, SLA_STATES.states(query.sla_states), now)
+            return await SLA_STATES.count_alone(sessions, query.sla_states, query)
         arms = SLA_STATES.arms(query.sla_states, query)
         return await count_rows_apart(sessions, Ticket, rest, arms)
 
