@@ -35,12 +35,12 @@ async def dismiss(write: Write, data: Dismissal) -> NextAction:
     check_length(data.reason, REASON_LIMIT, ["input", "reason"], required=True)
     if data.until <= utc_now():
         raise fail(["input", "until"], "`until` must be in the future.")
-    customer = await require_customer(write.session, data.customer, ["input", "customerId"])
-    await health_state.refresh(write.session, [customer.id])  # current facts first
-    write.changes.extend(await actions.refresh(write.session, [customer.id]))
+    customer_id = await require_customer(write.session, data.customer, ["input", "customerId"])
+    await health_state.refresh(write.session, [customer_id])  # current facts first
+    write.changes.extend(await actions.refresh(write.session, [customer_id]))
     action = await write.session.get(
         NextAction,
-        (customer.id, data.kind),
+        (customer_id, data.kind),
         with_for_update=FOR_NO_KEY_UPDATE,
         populate_existing=True,
     )
@@ -64,10 +64,10 @@ async def dismiss(write: Write, data: Dismissal) -> NextAction:
     # Started by this very transaction and dismissed in it: never announced.
     write.changes[:] = [c for c in write.changes if c.record_id != action.start_id]
     await write.session.flush()
-    write.touch(customer.id)  # recomputed as it commits: its next check is `until` at latest
+    write.touch(customer_id)  # recomputed as it commits: its next check is `until` at latest
     write.audit(
         "dismissAction",
-        [f"Customer:{customer.id}"],
+        [f"Customer:{customer_id}"],
         kind=data.kind,
         until=data.until.isoformat(),
     )

@@ -67,7 +67,7 @@ async def send_invitation(write: Write, data: NewInvitation) -> tuple[SurveyInvi
         customer_id = ticket.customer_id
     else:
         assert data.customer is not None
-        customer_id = (await require_customer(session, data.customer, ["input", "customer"])).id
+        customer_id = await require_customer(session, data.customer, ["input", "customer"])
     token, now = new_token(), utc_now()
     invitation = SurveyInvitation(
         survey_id=survey.id,

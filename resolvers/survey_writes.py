@@ -65,17 +65,17 @@ async def submit_response(write: Write, data: NewResponse) -> SurveyResponse:
             f"{survey.kind.value} scores run from {survey.scale_min} to {survey.scale_max} "
             f"(got {data.score}).",
         )
-    customer = await require_customer(session, data.customer, ["input", "customer"])
+    customer_id = await require_customer(session, data.customer, ["input", "customer"])
     if data.ticket_id is not None:
         ticket = await session.get(Ticket, data.ticket_id)
         if ticket is None:
             raise fail(["input", "ticketId"], "No ticket has this id.", "NOT_FOUND")
-        if ticket.customer_id != customer.id:
+        if ticket.customer_id != customer_id:
             raise fail(["input", "ticketId"], "This ticket belongs to another customer.")
     response = SurveyResponse(
         survey_id=survey.id,
         survey_kind=survey.kind,
-        customer_id=customer.id,
+        customer_id=customer_id,
         ticket_id=data.ticket_id,
         score=data.score,
         comment=data.comment,
@@ -87,7 +87,7 @@ async def submit_response(write: Write, data: NewResponse) -> SurveyResponse:
     if response.ticket_id is not None:
         await follow_ups.response_linked(session, response.ticket_id)
     write.audit(
-        "submitSurveyResponse", [f"SurveyResponse:{response.id}", f"Customer:{customer.id}"]
+        "submitSurveyResponse", [f"SurveyResponse:{response.id}", f"Customer:{customer_id}"]
     )
     write.changed(ChangeType.SURVEY_RESPONSE_RECORDED, response)
     return response

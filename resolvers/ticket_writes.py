@@ -191,12 +191,12 @@ async def open_ticket(write: Write, data: NewTicket) -> Ticket:
     check_not_future(data.created_at, ["input", "createdAt"])
     if data.created_at is not None:
         check_span(data.created_at, utc_now(), ["input", "createdAt"])
-    customer = await require_customer(write.session, data.customer, ["input", "customer"])
+    customer_id = await require_customer(write.session, data.customer, ["input", "customer"])
     now = utc_now()
     created_at = data.created_at or now
     due = sla.due_times(created_at, await sla.policy_for(write, data.priority))
     ticket = Ticket(
-        customer_id=customer.id,
+        customer_id=customer_id,
         subject=data.subject.strip(),
         channel=data.channel,
         priority=data.priority,
@@ -210,6 +210,6 @@ async def open_ticket(write: Write, data: NewTicket) -> Ticket:
     )
     write.session.add(ticket)
     await write.session.flush()
-    write.audit("openTicket", [f"Ticket:{ticket.id}", f"Customer:{customer.id}"])
+    write.audit("openTicket", [f"Ticket:{ticket.id}", f"Customer:{customer_id}"])
     write.changed(ChangeType.TICKET_OPENED, ticket)
     return ticket

@@ -111,7 +111,7 @@ def check_size(items: Sequence[NewTouchpoint]) -> None:
 def batch_problems(
     items: Sequence[NewTouchpoint],
     ref_problems: Sequence[UserError],
-    customers: Sequence[Customer | None],
+    customers: Sequence[uuid.UUID | None],
 ) -> list[UserError]:
     """Everything wrong with one batch, in the order the mutation reports it."""
     problems = [*ref_problems]
@@ -127,10 +127,10 @@ def batch_problems(
     return sorted(problems, key=lambda p: [int(p.field[1]) if p.field and len(p.field) > 1 else -1])
 
 
-def _row(item: NewTouchpoint, customer: Customer, recorded_at: datetime) -> dict[str, Any]:
+def _row(item: NewTouchpoint, customer_id: uuid.UUID, recorded_at: datetime) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
-        "customer_id": customer.id,
+        "customer_id": customer_id,
         "occurred_at": item.occurred_at,
         "channel": item.channel,
         "stage": item.stage,
@@ -310,7 +310,7 @@ async def record_lines(write: Write, lines: Sequence[LineBatch]) -> LinesResult:
     refs = [item.customer for line in lines for item in line.items]
     found = iter(await resolve_customers(session, refs))
     outcome: list[list[UserError]] = []
-    valid: list[tuple[int, list[tuple[NewTouchpoint, Customer]]]] = []
+    valid: list[tuple[int, list[tuple[NewTouchpoint, uuid.UUID]]]] = []
     for number, line in enumerate(lines):
         customers = [next(found) for _ in line.items]
         try:

@@ -240,8 +240,10 @@ class CustomerRef:
 
 async def resolve_customers(
     session: AsyncSession, refs: Sequence[CustomerRef]
-) -> list[Customer | None]:
-    """Customers for many refs in at most four statements; merged ones yield the survivor."""
+) -> list[uuid.UUID | None]:
+    """The customer id each ref names, in at most four statements: a merged customer
+    yields its survivor, an erased one (or none) None. Only the three columns it needs
+    are read: no customer object is built."""
     ids = {r.id for r in refs if r.id is not None}
     emails = {normalize_email(r.email) for r in refs if r.email is not None}
     externals = {r.external for r in refs if r.external is not None}
@@ -272,30 +274,32 @@ async def resolve_customers(
 
     keys = [key_of(ref) for ref in refs]
     wanted = {k for k in keys if k is not None} | ids
-    found: dict[uuid.UUID, Customer] = {}
+    # id -> (the survivor it was merged into, erased)
+    found: dict[uuid.UUID, tuple[uuid.UUID | None, bool]] = {}
     if wanted:
         survivors = sa.select(col(Customer.merged_into_id)).where(col(Customer.id).in_(wanted))
         customer_rows = await session.execute(
-            sa.select(Customer).where(
-                col(Customer.id).in_(wanted) | col(Customer.id).in_(survivors)
-            )
+            sa.select(
+                col(Customer.id),
+                col(Customer.merged_into_id),
+                col(Customer.erased_at).is_not(None),
+            ).where(col(Customer.id).in_(wanted) | col(Customer.id).in_(survivors))
         )
-        found = {c.id: c for c in customer_rows.scalars()}
-    resolved: list[Customer | None] = []
+        found = {key: (into, erased) for key, into, erased in customer_rows.all()}
+    resolved: list[uuid.UUID | None] = []
     for key in keys:
-        customer = found.get(key) if key is not None else None
-        if customer is not None and customer.merged_into_id is not None:
-            customer = found.get(customer.merged_into_id)
-        if customer is not None and customer.erased_at is not None:
-            customer = None
-        resolved.append(customer)
+        row = found.get(key) if key is not None else None
+        if row is not None and row[0] is not None:
+            key, row = row[0], found.get(row[0])
+        resolved.append(key if row is not None and not row[1] else None)
     return resolved
 
 
 async def require_customer(
     session: AsyncSession, ref: CustomerRef, path: Sequence[str]
-) -> Customer:
-    (customer,) = await resolve_customers(session, [ref])
-    if customer is None:
+) -> uuid.UUID:
+    """The id of the customer `ref` names (see resolve_customers), or a NOT_FOUND at `path`."""
+    (customer_id,) = await resolve_customers(session, [ref])
+    if customer_id is None:
         raise fail(path, "No customer matches this reference.", "NOT_FOUND")
-    return customer
+    return customer_id
