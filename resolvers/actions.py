@@ -47,7 +47,6 @@ from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers import health_state
 from resolvers.changes import ChangeFeed, PendingChange
-from resolvers.customers import lifetime_value_expression
 from resolvers.filters import ColumnFilter, Filter, Param, conditions
 from resolvers.pagination import (
     Ordering,
@@ -59,6 +58,7 @@ from resolvers.pagination import (
     fetch_source_page,
 )
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
+from resolvers.stored_values import store_values
 
 OPEN = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 DETRACTOR_MAX, PROMOTER_MIN = 6, 9
@@ -171,7 +171,9 @@ def sql_facts(customer_id: Any, now: datetime) -> dict[str, Any]:
         .scalar_subquery(),
         "health_level": col(Customer.health_level),
         "health_score": col(Customer.health_score),
-        "lifetime_value": lifetime_value_expression(),
+        # Kept by the database on every touchpoint write (migration 6b2d8f4c0e35): the
+        # sum of all their purchases (resolvers/customers.lifetime_values adds them up).
+        "lifetime_value": col(Customer.lifetime_value),
         "churned": sa.and_(col(Customer.churned_at).is_not(None), col(Customer.churned_at) <= now),
         "stage": col(Customer.stage),
         "last_touch": sa.select(sa.func.max(col(Touchpoint.occurred_at)))
@@ -431,23 +433,17 @@ async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> l
             if gone:  # merged or erased: no actions
                 for action in mine.values():
                     await session.delete(action)
-                checks.append({"key": key, "at": None})
+                checks.append({"id": key, "actions_next_check_at": None})
                 continue
             facts = Facts(**{name: row[name] for name in found})
             facts = _typed(facts)
             holding = {rule.kind for rule in RULES if row[f"holds_{rule.kind}"]}
             dismissals = _apply_rules(session, key, facts, holding, mine, now, started)
             at = {name: row[f"at_{name}"] for name in moments}
-            checks.append({"key": key, "at": next_check(now, facts, at, dismissals)})
+            upcoming = next_check(now, facts, at, dismissals)
+            checks.append({"id": key, "actions_next_check_at": upcoming})
         await session.flush()
-        if checks:
-            table: Any = Customer.__table__  # type: ignore[attr-defined]
-            await session.execute(
-                table.update()
-                .where(table.c.id == sa.bindparam("key"))
-                .values(actions_next_check_at=sa.bindparam("at")),
-                checks,
-            )
+        await store_values(session, Customer, ("actions_next_check_at",), checks)
     return started
 
 

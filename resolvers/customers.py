@@ -44,19 +44,6 @@ def normalize_email(email: str) -> str:
     return fold_case(email.strip())
 
 
-def lifetime_value_expression() -> ColumnElement[Decimal]:
-    """All purchase value of the customer in the row, for ordering by lifetime value."""
-    purchases = (
-        sa.select(sa.func.sum(col(Touchpoint.value)))
-        .where(
-            col(Touchpoint.customer_id) == col(Customer.id), col(Touchpoint.kind) == PURCHASE_KIND
-        )
-        .correlate(Customer)
-        .scalar_subquery()
-    )
-    return sa.func.coalesce(purchases, ZERO_MONEY)
-
-
 # The kept sum in cents, as SQL text for the compiled read path (in a `customer` scope).
 LIFETIME_VALUE_CENTS_SQL = "customer.lifetime_value_cents"
 

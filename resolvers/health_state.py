@@ -18,8 +18,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from models import Customer, SurveyResponse, Ticket, Touchpoint
@@ -28,6 +26,7 @@ from resolvers import health
 from resolvers.changes import ChangeFeed
 from resolvers.pagination import Sessions
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
+from resolvers.stored_values import store_values
 
 BATCH = 500
 # The stored health as the compiled read path reads it (`Customer.health` without asOf,
@@ -133,29 +132,12 @@ async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> N
 
 
 STORED = ("health_score", "health_level", "health_reasons", "health_updated_at")
-TABLE: Any = Customer.__table__  # type: ignore[attr-defined]
 
 
 async def _store(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """One executemany per shape of row; loaded customer objects see the new values."""
+    """One statement per shape of row (a merged customer's gets its next check only)."""
     for names in (("health_next_check_at",), (*STORED, "health_next_check_at")):
-        same = [r for r in rows if len(r) == len(names) + 1]
-        if not same:
-            continue
-        update = (
-            TABLE.update()
-            .where(TABLE.c.id == sa.bindparam("key"))
-            .values({name: sa.bindparam(f"new_{name}") for name in names})
-        )
-        await session.execute(
-            update, [{"key": r["id"], **{f"new_{n}": r[n] for n in names}} for r in same]
-        )
-    for values in rows:
-        loaded = session.sync_session.identity_map.get(identity_key(Customer, values["id"]))
-        if loaded is not None:
-            for name, value in values.items():
-                if name != "id":
-                    set_committed_value(loaded, name, value)
+        await store_values(session, Customer, names, [r for r in rows if len(r) == len(names) + 1])
 
 
 async def _claim(write_sessions: Sessions, now: datetime, limit: int, lease: timedelta) -> Claim:

@@ -22,17 +22,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from models import ChangeType, Ticket, TicketStatus
-from models.types import UTCDateTime, utc_now
+from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers import sla
 from resolvers.changes import ChangeFeed, PendingChange
 from resolvers.pagination import Sessions
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
+from resolvers.stored_values import store_values
 
 BATCH = 500
 # BREACHED holds once now is past the due time: first just after it.
@@ -134,48 +133,13 @@ async def refresh(
     return entered
 
 
-TABLE: Any = Ticket.__table__  # type: ignore[attr-defined]
 STORED = ("sla_state", "sla_next_check_at", "sla_checked_at")
 
 
 async def _store(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """One UPDATE ... FROM (VALUES ...) for all the rows: one statement, so the database's
-    per-state counts (migration 5a1c7e3b9d24) change once per chunk, not once per
-    ticket; loaded ticket objects see the new values."""
-    if not rows:
-        return
-    # WITH stored(key, ...) AS (VALUES ...): SQLite has no column list on a VALUES alias.
-    stored = (
-        sa.values(
-            sa.column("key", sa.Uuid()),
-            sa.column("new_state", sa.String(16)),
-            sa.column("new_next_check", UTCDateTime()),
-            sa.column("new_checked_at", UTCDateTime()),
-            name="stored",
-        )
-        .data(
-            [(r["id"], r["sla_state"], r["sla_next_check_at"], r["sla_checked_at"]) for r in rows]
-        )
-        .cte("stored")
-    )
-    await session.execute(
-        TABLE.update()
-        .where(TABLE.c.id == stored.c.key)
-        .values(
-            sla_state=stored.c.new_state,
-            # A row without a next check is a NULL literal in VALUES: typed for PostgreSQL
-            # (SQLite keeps the stored text as it is; a CAST there would make it a number).
-            sla_next_check_at=sa.cast(stored.c.new_next_check, UTCDateTime())
-            if session.get_bind().dialect.name == "postgresql"
-            else stored.c.new_next_check,
-            sla_checked_at=stored.c.new_checked_at,
-        )
-    )
-    for values in rows:
-        loaded = session.sync_session.identity_map.get(identity_key(Ticket, values["id"]))
-        if loaded is not None:
-            for name in STORED:
-                set_committed_value(loaded, name, values[name])
+    """One statement for all the rows, so the database's per-state counts (migration
+    5a1c7e3b9d24) change once per chunk, not once per ticket."""
+    await store_values(session, Ticket, STORED, rows)
 
 
 async def _claim(write_sessions: Sessions, now: datetime, limit: int, lease: timedelta) -> Claim:
