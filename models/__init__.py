@@ -21,6 +21,7 @@ from models.follow_ups import FollowUp, SurveyInvitation
 from models.keys import ApiKey, TrustedDocument
 from models.merges import MergeRecord
 from models.read_audit import ReadAuditEntry
+from models.row_counts import ListRowCount
 from models.sla import SlaPolicy, TicketSlaStateCount
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
@@ -44,6 +45,7 @@ __all__ = [
     "FollowUp",
     "FollowUpState",
     "JourneyStage",
+    "ListRowCount",
     "MergeRecord",
     "NextAction",
     "ReadAuditEntry",

@@ -164,7 +164,13 @@ FILTERS: tuple[Filter, ...] = (
 )
 
 # `customers`: queries are CustomerQuery, in a CUSTOMER_ORDERINGS order, merged ones excluded.
-CUSTOMERS = Listing("customer", Customer, FILTERS, always=(col(Customer.merged_into_id).is_(None),))
+CUSTOMERS = Listing(
+    "customer",
+    Customer,
+    FILTERS,
+    always=(col(Customer.merged_into_id).is_(None),),
+    kept="customer",
+)
 
 
 async def customers_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list[Customer | None]:

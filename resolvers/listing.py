@@ -35,6 +35,7 @@ from resolvers.pagination import (
     fetch_pages_per_parent,
     page_request,
 )
+from resolvers.row_counts import kept_count
 
 T = TypeVar("T")
 Ids = Sequence[uuid.UUID]
@@ -61,13 +62,17 @@ class NestedListing(Protocol[T]):
 @dataclass(frozen=True)
 class Listing(Generic[T]):
     """A list of `entity` rows: filtered by `filters` from the request's query (resolvers
-    .filters), always restricted by `always`, nested under the parents of `parents`."""
+    .filters), always restricted by `always`, nested under the parents of `parents`;
+    counted unfiltered from `kept` when the database keeps that count."""
 
     name: str
     entity: type[T]
     filters: Sequence[Filter]
     parents: Mapping[str, Expr] = field(default_factory=dict)
     always: tuple[ColumnElement[bool], ...] = ()
+    # The `list_row_count` entry counting this list unfiltered (resolvers/row_counts.py),
+    # if the database keeps one: the root list without a filter counts from it.
+    kept: str | None = None
 
     def request(
         self, query: Any, ordering: Ordering, first: int | None, after: str | None
@@ -85,6 +90,8 @@ class Listing(Generic[T]):
         )
 
     async def count(self, sessions: Sessions, query: Any) -> int:
+        if self.kept is not None and not apply_filters(self.filters, query):
+            return await kept_count(sessions, self.kept)
         return await count_rows(sessions, self.entity, self.conditions(query))
 
     async def pages_of(

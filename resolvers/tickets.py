@@ -119,7 +119,9 @@ class TicketListing(Listing[Ticket]):
 
 
 # `tickets` and `Customer.tickets`: queries are TicketQuery, in a TICKET_ORDERINGS order.
-TICKETS = TicketListing("ticket", Ticket, FILTERS, parents={"customer": col(Ticket.customer_id)})
+TICKETS = TicketListing(
+    "ticket", Ticket, FILTERS, parents={"customer": col(Ticket.customer_id)}, kept="ticket"
+)
 
 
 async def tickets_matching(

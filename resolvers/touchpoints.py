@@ -37,7 +37,11 @@ FILTERS: tuple[Filter, ...] = (
 
 # `touchpoints` and `Customer.touchpoints`: queries are TouchpointQuery, newest first.
 TOUCHPOINTS = Listing(
-    "touchpoint", Touchpoint, FILTERS, parents={"customer": col(Touchpoint.customer_id)}
+    "touchpoint",
+    Touchpoint,
+    FILTERS,
+    parents={"customer": col(Touchpoint.customer_id)},
+    kept="touchpoint",
 )
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from models import Touchpoint
 from tests.conftest import Api
 
 PROFILE = """query($id: ID!) { customer(id: $id) { id name email phone company stage erasedAt
@@ -78,6 +79,28 @@ async def assert_lifetime_values_kept(api: Api) -> None:
         assert wrong.scalar_one() == 0
 
 
+UNFILTERED = "{ customers { totalCount } touchpoints { totalCount } tickets { totalCount } }"
+
+
+async def assert_unfiltered_totals_kept(api: Api) -> None:
+    """Unfiltered `totalCount`s, which read the counts the database keeps
+    (list_row_count), are the records counted now: customers merged into none, every
+    touchpoint and ticket."""
+    async with api.backend.engine.connect() as connection:
+        counted = {
+            name: (await connection.execute(sa.text(sql))).scalar_one()
+            for name, sql in {
+                "customers": "SELECT count(*) FROM customer WHERE merged_into_id IS NULL",
+                "touchpoints": "SELECT count(*) FROM touchpoint",
+                "tickets": "SELECT count(*) FROM ticket",
+            }.items()
+        }
+    api.statements.clear()
+    totals = await api.query(UNFILTERED)
+    assert {name: found["totalCount"] for name, found in totals.items()} == counted
+    assert any("list_row_count" in statement for statement in api.statements)
+
+
 async def profile(api: Api, customer_id: str) -> dict[str, Any]:
     return (await api.query(PROFILE, {"id": customer_id}))["customer"]
 
@@ -112,6 +135,7 @@ async def test_merge_moves_everything_and_unmerge_restores_exactly(writable: Api
     assert await writable.query("{ touchpoints { totalCount } tickets { totalCount } }") == total
     assert survivor["lifetimeValue"] == "42.00"  # 4 purchases of 10.50 moved to a
     await assert_lifetime_values_kept(writable)
+    await assert_unfiltered_totals_kept(writable)
 
     # merged ids, emails and external ids all lead to the survivor
     lookups = await writable.query(
@@ -138,6 +162,7 @@ async def test_merge_moves_everything_and_unmerge_restores_exactly(writable: Api
         assert ids(restored[part]) == ids(before[b["id"]][part])
     assert restored["externalIds"] == before[b["id"]]["externalIds"]
     await assert_lifetime_values_kept(writable)
+    await assert_unfiltered_totals_kept(writable)
     survivor = await profile(writable, a["id"])
     assert survivor["stage"] == "RETENTION"  # recomputed without b's advocacy touchpoints
     assert [m["id"] for m in survivor["mergedFrom"]] == [c["id"]]
@@ -189,6 +214,7 @@ async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data
     assert after["erasedAt"] and after["externalIds"] == []
     assert after["lifetimeValue"] == before["lifetimeValue"] == "21.00"
     await assert_lifetime_values_kept(writable)
+    await assert_unfiltered_totals_kept(writable)
     assert [e["node"]["score"] for e in after["surveyResponses"]["edges"]] == [2, 2]
     assert all(e["node"]["comment"] is None for e in after["surveyResponses"]["edges"])
     assert all(e["node"]["summary"] is None for e in after["touchpoints"]["edges"])
@@ -214,3 +240,28 @@ async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data
     (entry,) = log["auditLog"]["edges"]
     assert set(entry["node"]["targetIds"]) == {a["id"], b["id"]}
     assert "mia" not in str(entry).lower()
+
+
+async def test_unfiltered_totals_follow_every_way_rows_change(writable: Api) -> None:
+    """Kept by the database, not the app: rows inserted and deleted in SQL, several in one
+    statement, count too."""
+    await person(writable, "DECISION", purchases=3)
+    await assert_unfiltered_totals_kept(writable)
+    async with writable.backend.engine.begin() as connection:
+        await connection.execute(
+            sa.text(
+                "DELETE FROM touchpoint WHERE id IN (SELECT id FROM touchpoint "
+                "ORDER BY recorded_at DESC LIMIT 2)"
+            )
+        )
+        await connection.execute(
+            sa.text(
+                "INSERT INTO touchpoint (id, customer_id, occurred_at, channel, stage, team, "
+                "kind, source, recorded_at) SELECT :a, id, created_at, 'WEB', 'AWARENESS', "
+                "'MARKETING', 'page_view', 'sql', created_at FROM customer "
+                "WHERE merged_into_id IS NULL ORDER BY id LIMIT 1"
+            ).bindparams(sa.bindparam("a", type_=Touchpoint.__table__.c.id.type)),  # type: ignore[attr-defined]
+            {"a": uuid.uuid4()},
+        )
+    await assert_unfiltered_totals_kept(writable)
+    await assert_lifetime_values_kept(writable)

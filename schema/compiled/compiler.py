@@ -85,6 +85,7 @@ from resolvers.compiled.sql_text import (
 )
 from resolvers.filters import Filter, column_sql
 from resolvers.pagination import ListRequest, Ordering
+from resolvers.row_counts import kept_total_sql
 from resolvers.timeline import TIMELINE_ORDERING, visible_sources
 from schema.compiled.arguments import ArgumentCheck, Binding, ClockSource
 from schema.compiled.collect import FieldCollection
@@ -419,6 +420,10 @@ class Compiler(FieldCollection, Binding):
         apart: list[list[str]] = []
         totals: list[str | None] = []
         where = self.conditions(source, request, apart=apart, totals=totals)
+        # A root list without a filter counts from what the database keeps, if it keeps
+        # that count (resolvers.row_counts), as the resolvers do.
+        unfiltered = form.parent_column is None and not where and not apart
+        kept = kept_total_sql(form.listing.kept) if unfiltered and form.listing.kept else None
         if form.parent_column is not None:
             where.insert(0, child_of(form.parent_column, scope))
         where[:0] = form.where
@@ -428,7 +433,9 @@ class Compiler(FieldCollection, Binding):
         # database keeps (resolvers.sla.maintained_total), as the resolvers do.
         alone = totals[0] if len(apart) == 1 and not where else None
         where += [any_of(a) for a in apart[1:]]
-        if alone is not None:
+        if kept is not None:
+            total = kept
+        elif alone is not None:
             total = alone
         elif apart:
             total = sum_of_counts([(table, [*where, a]) for a in apart[0]])
