@@ -5,14 +5,10 @@ stable while rows are added. Child connections of many parents are fetched in on
 statement with `row_number() OVER (PARTITION BY parent ...)`.
 """
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -21,6 +17,7 @@ from sqlalchemy.orm import Mapped, QueryableAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from resolvers.errors import InputError
+from resolvers.opaque import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from resolvers.filters import Filter
@@ -115,60 +112,6 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
-
-
-def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    return value
-
-
-def _decode_value(value: Any, kind: ValueKind) -> Any:
-    if kind == "datetime":
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            raise ValueError("naive datetime")
-        return parsed
-    if kind == "uuid":
-        return uuid.UUID(value)
-    if kind == "decimal":
-        return Decimal(value)
-    if kind == "int":
-        if not isinstance(value, int):
-            raise ValueError("not an int")
-        return value
-    if not isinstance(value, str):
-        raise ValueError("not a string")
-    return value
-
-
-def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
-    # Non-ASCII stays as is, as PostgreSQL's to_json writes it on the compiled path.
-    payload = json.dumps(
-        [ordering.name, [_encode_value(v) for v in values]],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, ordering: Ordering) -> tuple[Any, ...]:
-    refusal = InputError(
-        "after",
-        "`after` must be an `endCursor` or edge `cursor` returned by this same connection "
-        "with the same order; this one is not.",
-        code="INVALID_CURSOR",
-    )
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        name, raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if name != ordering.name or len(raw) != len(ordering.keys):
-            raise refusal
-        return tuple(_decode_value(v, k.kind) for v, k in zip(raw, ordering.keys, strict=True))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
-        raise refusal from error
 
 
 def page_request(first: int | None, after: str | None, ordering: Ordering) -> PageRequest:
