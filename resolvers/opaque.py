@@ -91,7 +91,7 @@ def base64url(text_sql: str) -> str:
 
 
 def cursor_json(ordering: "Ordering", scope: str) -> str:
-    """resolvers.pagination.encode_cursor in SQL, from the scope's `_s<i>` sort columns."""
+    """encode_cursor in SQL, from the scope's `_s<i>` sort columns."""
     values: list[str | tuple[str]] = [("[" + json.dumps(ordering.name) + ",[",)]
     for index, key in enumerate(ordering.keys):
         if index:
@@ -126,7 +126,7 @@ def from_global_id(value: str, argument: str) -> tuple[str, uuid.UUID]:
 
 
 def global_id_json(type_name: str, scope: str) -> str:
-    """schema.node.to_global_id in SQL (base64 of `Type:uuid`), as a JSON string."""
+    """global_id in SQL (base64 of `Type:uuid`), as a JSON string."""
     prefix = literal(f"{type_name}:")
     return (
         f"""('"' || encode(convert_to({prefix} || {scope}.id::text, 'UTF8'), """

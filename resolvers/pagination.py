@@ -1,4 +1,5 @@
-"""Keyset pagination: opaque cursors, ordering specs and per-parent top-N windows.
+"""Keyset pagination: ordering specs, page requests and per-parent top-N windows (the
+cursors themselves are written and read in resolvers/opaque.py).
 
 Every connection pages by a total order ending in the primary key, so cursors stay
 stable while rows are added. Child connections of many parents are fetched in one

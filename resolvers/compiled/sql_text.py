@@ -2,10 +2,10 @@
 
 The compiler (schema/compiled/compiler.py) walks the query and builds its statement only
 from these. Each piece is the SQL twin of what the resolver path does in Python
-(resolvers.pagination.encode_cursor and Ordering.after, schema.node.to_global_id,
-Python's `datetime.isoformat()`, the JSON of a Decimal or a float), so both paths give
-the same bytes. Every value is a bind parameter (`placeholder`); identifiers come from
-the models and the schema, never from a request.
+(Ordering.after, the JSON of a Decimal or a float), so both paths give the same bytes;
+cursors and global ids have theirs in resolvers/opaque.py, the value text both use is
+resolvers/compiled/sql_values.py. Every value is a bind parameter (`placeholder`);
+identifiers come from the models and the schema, never from a request.
 """
 
 import re
