@@ -58,10 +58,10 @@ class SlaMutations:
     ) -> SlaPolicyPayload:
         calendar = input.calendar
         data = from_input(
-            sla.PolicyInput,
+            sla.NewPolicy,
             input,
             priority=TicketPriorityModel(input.priority.value),
-            calendar=from_input(sla.CalendarInput, calendar, weekdays=tuple(calendar.weekdays))
+            calendar=from_input(sla.NewCalendar, calendar, weekdays=tuple(calendar.weekdays))
             if calendar is not None
             else None,
         )

@@ -72,7 +72,7 @@ class WebhookDeliveryPayload:
 
 async def _endpoint_input(
     info: strawberry.Info[Context, None], given: CreateWebhookEndpointInput
-) -> endpoints.NewEndpoint:
+) -> endpoints.CheckedEndpoint:
     def unreadable(role: Role, record_type: str) -> str | None:
         area = NODE_AREAS[record_type]
         return None if area in READS[role] else area.value
@@ -84,7 +84,7 @@ async def _endpoint_input(
         ("actionFilter", "Action", given.action_filter),
     )
     endpoint = from_input(
-        endpoints.EndpointInput,
+        endpoints.NewEndpoint,
         given,
         change_types=given.event_types,
         filters=[(n, t, f.query if f is not None else None) for n, t, f in chosen_filters],
