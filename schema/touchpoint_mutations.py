@@ -85,8 +85,10 @@ async def record(
     returned (nothing stored) rather than raised. Not `shown`: the payload's touchpoints
     are not asked for, and left empty. `upkeep`: Settings.proactive_upkeep (writes.write).
 
-    Not `respond`: on user errors the list and counts are empty (non-null), not null; and
-    not `perform`, which needs strawberry's `info` (the fast path has none)."""
+    Its payload is built here, not by `answer` (or `respond`): on user errors `touchpoints`
+    is an empty list and `created`/`duplicates` are 0, since the schema makes them non-null,
+    where `answer` would make them null. It runs `run` itself, since `respond` needs
+    strawberry's `info` and the fast path (api/fast_writes.py) has none."""
 
     async def work(write: Write) -> touchpoint_writes.IngestResult:
         batch = writable_items(touchpoints)
