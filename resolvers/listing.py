@@ -10,6 +10,9 @@ the same four methods, with the same `ListRequest` (resolvers/pagination.py):
   of them (`row_number() OVER (PARTITION BY parent ...)`, `GROUP BY parent`); the
   per-request loaders (resolvers/loaders.py `pages`, `counts`) batch the parents.
 
+A list whose filters join another table (the action queue's segment, from the customer)
+names those joins in `source`; the rest is the same.
+
 A nested list that is no plain listing (the timeline merges three) offers the same two
 nested methods (`NestedListing`).
 """
@@ -29,10 +32,10 @@ from resolvers.pagination import (
     Ordering,
     Page,
     Sessions,
-    count_rows,
     count_rows_per_parent,
-    fetch_page,
+    count_source,
     fetch_pages_per_parent,
+    fetch_source_page,
     page_request,
 )
 
@@ -68,6 +71,9 @@ class Listing(Generic[T]):
     filters: Sequence[Filter]
     parents: Mapping[str, Expr] = field(default_factory=dict)
     always: tuple[ColumnElement[bool], ...] = ()
+    # The joins a filter on another table needs: `source(statement, query)` adds them to a
+    # select of (entity, *sort values) or of the count, after `always` and `filters`.
+    source: Callable[[Any, Any], Any] | None = None
 
     def request(
         self, query: Any, ordering: Ordering, first: int | None, after: str | None
@@ -79,13 +85,21 @@ class Listing(Generic[T]):
     def conditions(self, query: Any) -> list[ColumnElement[bool]]:
         return [*self.always, *apply_filters(self.filters, query)]
 
+    def statement(self, query: Any) -> Callable[[Any], Any]:
+        """What the root list adds to a select: its conditions, then `source`'s joins."""
+        found = self.conditions(query)
+        source = self.source
+        if source is None:
+            return lambda statement: statement.where(*found)
+        return lambda statement: source(statement.where(*found), query)
+
     async def page(self, sessions: Sessions, request: ListRequest) -> Page[T]:
-        return await fetch_page(
-            sessions, self.entity, self.conditions(request.query), request.ordering, request.page
+        return await fetch_source_page(
+            sessions, self.entity, self.statement(request.query), request.ordering, request.page
         )
 
     async def count(self, sessions: Sessions, query: Any) -> int:
-        return await count_rows(sessions, self.entity, self.conditions(query))
+        return await count_source(sessions, self.entity, self.statement(query))
 
     async def pages_of(
         self,

@@ -175,18 +175,6 @@ async def count_source(sessions: Sessions, entity: type[Any], source: Callable[[
         return int((await session.execute(statement)).scalar_one())
 
 
-async def fetch_page(
-    sessions: Sessions,
-    entity: type[T],
-    conditions: Sequence[ColumnElement[bool]],
-    ordering: Ordering,
-    page: PageRequest,
-) -> Page[T]:
-    return await fetch_source_page(
-        sessions, entity, lambda statement: statement.where(*conditions), ordering, page
-    )
-
-
 async def fetch_rows_per_parent(
     sessions: Sessions,
     entity: type[Any],
@@ -244,12 +232,6 @@ async def fetch_pages_per_parent(
         sessions, entity, parent, parent_ids, conditions, ordering, page
     )
     return [page_from_rows(by_parent.get(key, []), page, ordering) for key in parent_ids]
-
-
-async def count_rows(
-    sessions: Sessions, entity: type[Any], conditions: Sequence[ColumnElement[bool]]
-) -> int:
-    return await count_source(sessions, entity, lambda statement: statement.where(*conditions))
 
 
 async def count_rows_apart(
