@@ -26,9 +26,10 @@ from resolvers.writes import fail
 from schema import bulk_documents
 from schema.bulk import BulkOperation, bulk_config, dry_run, export_plan
 from schema.descriptions import PAYLOAD_ERRORS
+from schema.effects import effects
 from schema.mutations import UserError, answer
 from schema.node import key_of_type
-from schema.permissions import field_allows, writes
+from schema.permissions import field_allows
 
 
 @strawberry.type(description="The bulk operation as it stands, or what was wrong.")
@@ -85,7 +86,7 @@ async def _dry_run(info: strawberry.Info[Context, None], plan: bulk_documents.Ex
     await dry_run(info.schema, context, plan)
 
 
-# Every mutation here is `writes(logs=())`: no area, so any key may run it (a job runs
+# Every mutation here is `effects(logs=())`: no area, so any key may run it (a job runs
 # under its key's role, and bulkImport checks that role against the mutation it names),
 # and it logs no change itself (an import's lines log what their own mutation declares).
 @strawberry.type
@@ -95,7 +96,7 @@ class BulkMutations:
         "nested in its nodes allowed, no variables) runs over every page under this key's "
         "role, one JSONL line per node; nested nodes are lines of their own with "
         "`__parentId`. One running bulk operation per key.",
-        extensions=writes(logs=()),
+        extensions=effects(logs=()),
     )
     async def bulk_export(
         self,
@@ -120,7 +121,7 @@ class BulkMutations:
     @strawberry.mutation(
         description="A URL to PUT one JSONL file to (one JSON object of variables per "
         "line), for `bulkImport`.",
-        extensions=writes(logs=()),
+        extensions=effects(logs=()),
     )
     async def staged_upload(self, info: strawberry.Info[Context, None]) -> StagedUploadPayload:
         config = bulk_config(info)
@@ -140,7 +141,7 @@ class BulkMutations:
         "file, the line's JSON object as its variables, under this key's role; lines with "
         "errors are listed in a report (the operation's `url`). A mutation's own "
         "idempotency holds (recordTouchpoints: a re-run stores nothing twice).",
-        extensions=writes(logs=()),
+        extensions=effects(logs=()),
     )
     async def bulk_import(
         self,
@@ -172,7 +173,7 @@ class BulkMutations:
     @strawberry.mutation(
         description="Cancels one of this key's CREATED or RUNNING bulk operations; what "
         "it wrote so far stays (an export's partial file is not served).",
-        extensions=writes(logs=()),
+        extensions=effects(logs=()),
     )
     async def cancel_bulk_operation(
         self,

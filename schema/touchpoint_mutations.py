@@ -22,9 +22,10 @@ from resolvers.changes import ChangeFeed
 from resolvers.pagination import Sessions
 from resolvers.writes import Actor, UserErrors, Write, run
 from schema.convert import from_input
+from schema.effects import STARTS_ACTIONS, effects
 from schema.enums import Channel, JourneyStage, Team
 from schema.mutations import CustomerRef, ExternalIdInput, UserError, actor, customer_refs
-from schema.permissions import STARTS_ACTIONS, Area, writes
+from schema.permissions import Area
 from schema.scalars import parse_datetime, parse_decimal
 from schema.touchpoints import Touchpoint
 
@@ -118,7 +119,9 @@ class TouchpointMutations:
     @strawberry.mutation(
         description=f"Records 1-{touchpoint_writes.MAX_BATCH} touchpoints. An event sent again "
         "(same source and externalId) is stored once and counted under `duplicates`.",
-        extensions=writes(Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED, *STARTS_ACTIONS)),
+        extensions=effects(
+            Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED, *STARTS_ACTIONS)
+        ),
     )
     async def record_touchpoints(
         self, info: strawberry.Info[Context, None], touchpoints: list[TouchpointInput]
