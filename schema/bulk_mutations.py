@@ -2,7 +2,6 @@
 
 They check what the key sent and create the job (schema/bulk.py has the types and reads)."""
 
-import dataclasses
 import time
 import uuid
 from collections.abc import Awaitable
@@ -10,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import strawberry
-from starlette.responses import Response
 
-from api.context import Context
+from api.context import Context, inner_context
 from models import BulkKind
 from models import BulkOperation as OperationModel
 from resolvers.bulk import operations
@@ -82,8 +80,7 @@ async def _create(
 
 
 async def _dry_run(info: strawberry.Info[Context, None], plan: bulk_documents.ExportPlan) -> None:
-    context = dataclasses.replace(info.context, response=Response(), error_codes=[], log_fields={})
-    await dry_run(info.schema, context, plan)
+    await dry_run(info.schema, inner_context(info.context), plan)
 
 
 # Every mutation here is `effects(logs=())`: no area, so any key may run it (a job runs
