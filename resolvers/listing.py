@@ -10,8 +10,9 @@ the same four methods, with the same `ListRequest` (resolvers/pagination.py):
   of them (`row_number() OVER (PARTITION BY parent ...)`, `GROUP BY parent`); the
   per-request loaders (resolvers/loaders.py `pages`, `counts`) batch the parents.
 
-A list whose filters join another table (the action queue's segment, from the customer)
-names those joins in `source`; the rest is the same.
+A list whose filters join another table (the action queue's segment is its customer's,
+the follow-up queue's priority, channel and assignee its ticket's) names those joins in
+`source`; the rest is the same.
 
 A nested list that is no plain listing (the timeline merges three) offers the same two
 nested methods (`NestedListing`).
