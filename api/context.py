@@ -22,7 +22,7 @@ round is due through `primary_sessions`.
 """
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -57,15 +57,12 @@ NOT_YET_AUTHENTICATED = Viewer(uuid.UUID(int=0), "", Role.PARTNER)
 @dataclass
 class Context:
     viewer: Viewer
+    # The session factories: what each serves is said once, in this module's docstring.
     sessions: Sessions
-    # Writes use their own factory: on SQLite its transactions begin IMMEDIATE.
     write_sessions: Sessions
     loaders: Loaders
-    # One-statement reads on the primary (the key lookup): autocommit on PostgreSQL.
     statement_sessions: Sessions
-    # One-statement reads that may come from a replica (the compiled path).
     read_statement_sessions: Sessions
-    # The primary, for reads that must see the latest writes (mutations, events).
     primary_sessions: Sessions
     # The key's cost budget (rate limiting) and the HTTP response to set status/headers on.
     budget: CostBuckets
@@ -138,3 +135,10 @@ def build_context(
         upkeep=state.upkeep,
         **request,
     )
+
+
+def inner_context(context: Context) -> Context:
+    """The context of a GraphQL run inside a request (the bulk export's dry run): the
+    request's key, sessions, loaders, budget and `now`, with a response, error codes and log
+    fields of its own, so the inner run leaves the request's untouched."""
+    return replace(context, response=Response(), error_codes=[], log_fields={})

@@ -215,9 +215,8 @@ class FastWrites:
         request.scope["state"].setdefault("log_fields", {})["write_path"] = "fast"
         writer = Actor(key_id=viewer.key_id, key_name=viewer.key_name, role=viewer.role)
         shown = any(name == "touchpoints" for name, _ in known.selection)
-        upkeep = self.settings.proactive_upkeep  # a benchmark switch (writes.write)
         result = await record(
-            state.write_sessions, writer, state.changes, touchpoints, shown, upkeep
+            state.write_sessions, writer, state.changes, touchpoints, shown, state.upkeep
         )
         extensions = {"cost": cost_report(self.settings, cost, allowance.remaining)}
         body = orjson.dumps({"data": {FIELD: _render(result, known)}, "extensions": extensions})

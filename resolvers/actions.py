@@ -48,14 +48,11 @@ from resolvers import changes as change_log
 from resolvers import health_state
 from resolvers.changes import ChangeFeed, PendingChange
 from resolvers.filters import ColumnFilter, Filter, Param, conditions
+from resolvers.listing import Listing
 from resolvers.pagination import (
     Ordering,
-    Page,
-    PageRequest,
     Sessions,
     SortKey,
-    count_source,
-    fetch_source_page,
 )
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
 from resolvers.stored_values import store_values
@@ -579,7 +576,7 @@ QUEUE_ORDER = Ordering(
 @dataclass(frozen=True)
 class SegmentFilter:
     """The action's customer is of this segment, for actions looked at by id (a change's,
-    a webhook's); the queue joins the customer instead (`_source`). No compiled form."""
+    a webhook's); the queue joins the customer instead (`_segment`). No compiled form."""
 
     field: str = "segment"
 
@@ -602,24 +599,16 @@ OWN_FILTERS: tuple[Filter, ...] = (
 FILTERS: tuple[Filter, ...] = (*OWN_FILTERS, SegmentFilter())
 
 
-def _source(statement: Any, query: ActionQuery) -> Any:
-    found: list[ColumnElement[bool]] = [SHOWN, *conditions(OWN_FILTERS, query)]
-    if query.segment is not None:
-        statement = statement.join(Customer, col(NextAction.customer_id) == CUSTOMER_ID)
-        found.append(col(Customer.segment) == query.segment)
-    return statement.where(*found)
-
-
-async def list_actions(
-    sessions: Sessions, query: ActionQuery, page: PageRequest
-) -> Page[NextAction]:
-    return await fetch_source_page(
-        sessions, NextAction, lambda statement: _source(statement, query), QUEUE_ORDER, page
+def _segment(statement: Any, query: ActionQuery) -> Any:
+    if query.segment is None:
+        return statement
+    return statement.join(Customer, col(NextAction.customer_id) == CUSTOMER_ID).where(
+        col(Customer.segment) == query.segment
     )
 
 
-async def count_actions(sessions: Sessions, query: ActionQuery) -> int:
-    return await count_source(sessions, NextAction, lambda statement: _source(statement, query))
+# The queue across customers (nextBestActions): shown actions, the segment from the customer.
+QUEUE = Listing("action", NextAction, OWN_FILTERS, always=(SHOWN,), source=_segment)
 
 
 async def actions_of(

@@ -84,7 +84,8 @@ SQL_OPERATORS: dict[Operator, str] = {
 
 @dataclass(frozen=True)
 class ColumnFilter:
-    """`column <operator> value`; lists mean any of, time windows are half-open."""
+    """`column <operator> value`; lists mean any of, time windows are half-open. `field`:
+    the attribute of the list's query dataclass holding the value (None: not filtered)."""
 
     field: str
     column: Expr

@@ -5,7 +5,7 @@ unless configured); an invitation sent for the ticket makes it SENT, a response 
 the ticket ANSWERED; a reopen deletes it (the next resolution starts a new one). Each of
 these runs in the write's own transaction. Time alone turns DUE into MISSED: the row's
 `next_check_at` is its `expires_at` while DUE, and the scheduler's `FOLLOW_UP_DUE` applies
-it (logging a FOLLOW_UP_MISSED change for webhooks). The queue (`list_follow_ups`) reads
+it (logging a FOLLOW_UP_MISSED change for webhooks). The queue (`QUEUE`) reads
 the stored state, oldest due first, by the indexes on (state, due_since, ticket_id).
 """
 
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import (
@@ -32,15 +31,13 @@ from models import (
 from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers.changes import Change, ChangeFeed, PendingChange
+from resolvers.filters import ColumnFilter, Filter
+from resolvers.listing import Listing
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import (
     Ordering,
-    Page,
-    PageRequest,
     Sessions,
     SortKey,
-    count_source,
-    fetch_source_page,
 )
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
 from resolvers.tickets import CLOSED_STATES
@@ -263,38 +260,23 @@ QUEUE_ORDER = Ordering(
 )
 
 
-def _conditions(query: FollowUpQuery) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if query.states is not None:
-        found.append(col(FollowUp.state).in_(query.states))
-    if query.priorities is not None:
-        found.append(col(Ticket.priority).in_(query.priorities))
-    if query.channels is not None:
-        found.append(col(Ticket.channel).in_(query.channels))
-    if query.assignee is not None:
-        found.append(col(Ticket.assignee) == query.assignee)
-    return found
+# The state is the follow-up's own; the rest are its ticket's (`_ticket` joins it).
+FILTERS: tuple[Filter, ...] = (
+    ColumnFilter("states", col(FollowUp.state), "any_of"),
+    ColumnFilter("priorities", col(Ticket.priority), "any_of"),
+    ColumnFilter("channels", col(Ticket.channel), "any_of"),
+    ColumnFilter("assignee", col(Ticket.assignee), "equals"),
+)
 
 
-def _source(statement: Any, query: FollowUpQuery) -> Any:
+def _ticket(statement: Any, query: FollowUpQuery) -> Any:
     needs_ticket = (
         query.priorities is not None or query.channels is not None or query.assignee is not None
     )
-    if needs_ticket:
-        statement = statement.join(Ticket, col(Ticket.id) == TICKET_ID)
-    return statement.where(*_conditions(query))
+    return statement.join(Ticket, col(Ticket.id) == TICKET_ID) if needs_ticket else statement
 
 
-async def list_follow_ups(
-    sessions: Sessions, query: FollowUpQuery, page: PageRequest
-) -> Page[FollowUp]:
-    return await fetch_source_page(
-        sessions, FollowUp, lambda statement: _source(statement, query), QUEUE_ORDER, page
-    )
-
-
-async def count_follow_ups(sessions: Sessions, query: FollowUpQuery) -> int:
-    return await count_source(sessions, FollowUp, lambda statement: _source(statement, query))
+QUEUE = Listing("followUp", FollowUp, FILTERS, source=_ticket)
 
 
 async def follow_ups_by_tickets(

@@ -10,6 +10,10 @@ the same four methods, with the same `ListRequest` (resolvers/pagination.py):
   of them (`row_number() OVER (PARTITION BY parent ...)`, `GROUP BY parent`); the
   per-request loaders (resolvers/loaders.py `pages`, `counts`) batch the parents.
 
+A list whose filters join another table (the action queue's segment is its customer's,
+the follow-up queue's priority, channel and assignee its ticket's) names those joins in
+`source`; the rest is the same.
+
 A nested list that is no plain listing (the timeline merges three) offers the same two
 nested methods (`NestedListing`).
 """
@@ -29,10 +33,10 @@ from resolvers.pagination import (
     Ordering,
     Page,
     Sessions,
-    count_rows,
     count_rows_per_parent,
-    fetch_page,
+    count_source,
     fetch_pages_per_parent,
+    fetch_source_page,
     page_request,
 )
 from resolvers.row_counts import kept_count
@@ -70,6 +74,9 @@ class Listing(Generic[T]):
     filters: Sequence[Filter]
     parents: Mapping[str, Expr] = field(default_factory=dict)
     always: tuple[ColumnElement[bool], ...] = ()
+    # The joins a filter on another table needs: `source(statement, query)` adds them to a
+    # select of (entity, *sort values) or of the count, after `always` and `filters`.
+    source: Callable[[Any, Any], Any] | None = None
     # The `list_row_count` entry counting this list unfiltered (resolvers/row_counts.py),
     # if the database keeps one: the root list without a filter counts from it.
     kept: str | None = None
@@ -84,15 +91,23 @@ class Listing(Generic[T]):
     def conditions(self, query: Any) -> list[ColumnElement[bool]]:
         return [*self.always, *apply_filters(self.filters, query)]
 
+    def statement(self, query: Any) -> Callable[[Any], Any]:
+        """What the root list adds to a select: its conditions, then `source`'s joins."""
+        found = self.conditions(query)
+        source = self.source
+        if source is None:
+            return lambda statement: statement.where(*found)
+        return lambda statement: source(statement.where(*found), query)
+
     async def page(self, sessions: Sessions, request: ListRequest) -> Page[T]:
-        return await fetch_page(
-            sessions, self.entity, self.conditions(request.query), request.ordering, request.page
+        return await fetch_source_page(
+            sessions, self.entity, self.statement(request.query), request.ordering, request.page
         )
 
     async def count(self, sessions: Sessions, query: Any) -> int:
         if self.kept is not None and not apply_filters(self.filters, query):
             return await kept_count(sessions, self.kept)
-        return await count_rows(sessions, self.entity, self.conditions(query))
+        return await count_source(sessions, self.entity, self.statement(query))
 
     async def pages_of(
         self,

@@ -1,18 +1,15 @@
-"""Keyset pagination: opaque cursors, ordering specs and per-parent top-N windows.
+"""Keyset pagination: ordering specs, page requests and per-parent top-N windows (the
+cursors themselves are written and read in resolvers/opaque.py).
 
 Every connection pages by a total order ending in the primary key, so cursors stay
 stable while rows are added. Child connections of many parents are fetched in one
 statement with `row_number() OVER (PARTITION BY parent ...)`.
 """
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -21,6 +18,7 @@ from sqlalchemy.orm import Mapped, QueryableAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from resolvers.errors import InputError
+from resolvers.opaque import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from resolvers.filters import Filter
@@ -117,60 +115,6 @@ class Page(Generic[T]):
     has_previous_page: bool
 
 
-def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    return value
-
-
-def _decode_value(value: Any, kind: ValueKind) -> Any:
-    if kind == "datetime":
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            raise ValueError("naive datetime")
-        return parsed
-    if kind == "uuid":
-        return uuid.UUID(value)
-    if kind == "decimal":
-        return Decimal(value)
-    if kind == "int":
-        if not isinstance(value, int):
-            raise ValueError("not an int")
-        return value
-    if not isinstance(value, str):
-        raise ValueError("not a string")
-    return value
-
-
-def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
-    # Non-ASCII stays as is, as PostgreSQL's to_json writes it on the compiled path.
-    payload = json.dumps(
-        [ordering.name, [_encode_value(v) for v in values]],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, ordering: Ordering) -> tuple[Any, ...]:
-    refusal = InputError(
-        "after",
-        "`after` must be an `endCursor` or edge `cursor` returned by this same connection "
-        "with the same order; this one is not.",
-        code="INVALID_CURSOR",
-    )
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        name, raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if name != ordering.name or len(raw) != len(ordering.keys):
-            raise refusal
-        return tuple(_decode_value(v, k.kind) for v, k in zip(raw, ordering.keys, strict=True))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
-        raise refusal from error
-
-
 def page_request(first: int | None, after: str | None, ordering: Ordering) -> PageRequest:
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 1 <= size <= MAX_PAGE_SIZE:
@@ -231,18 +175,6 @@ async def count_source(sessions: Sessions, entity: type[Any], source: Callable[[
         return int((await session.execute(statement)).scalar_one())
 
 
-async def fetch_page(
-    sessions: Sessions,
-    entity: type[T],
-    conditions: Sequence[ColumnElement[bool]],
-    ordering: Ordering,
-    page: PageRequest,
-) -> Page[T]:
-    return await fetch_source_page(
-        sessions, entity, lambda statement: statement.where(*conditions), ordering, page
-    )
-
-
 async def fetch_rows_per_parent(
     sessions: Sessions,
     entity: type[Any],
@@ -300,12 +232,6 @@ async def fetch_pages_per_parent(
         sessions, entity, parent, parent_ids, conditions, ordering, page
     )
     return [page_from_rows(by_parent.get(key, []), page, ordering) for key in parent_ids]
-
-
-async def count_rows(
-    sessions: Sessions, entity: type[Any], conditions: Sequence[ColumnElement[bool]]
-) -> int:
-    return await count_source(sessions, entity, lambda statement: statement.where(*conditions))
 
 
 async def count_rows_apart(

@@ -422,7 +422,7 @@ WEEKDAYS_JSON_SQL = (
 
 
 @dataclass(frozen=True)
-class CalendarInput:
+class NewCalendar:
     time_zone: str
     weekdays: tuple[int, ...]
     opens_at: str
@@ -430,14 +430,14 @@ class CalendarInput:
 
 
 @dataclass(frozen=True)
-class PolicyInput:
+class NewPolicy:
     priority: TicketPriority
     first_response_seconds: int
     resolution_seconds: int
-    calendar: CalendarInput | None = None
+    calendar: NewCalendar | None = None
 
 
-def _validated(data: PolicyInput) -> Policy:
+def _validated(data: NewPolicy) -> Policy:
     errors: list[UserError] = []
 
     def refuse(path: Sequence[str], message: str) -> None:
@@ -495,7 +495,7 @@ def _validated(data: PolicyInput) -> Policy:
     return policy
 
 
-async def set_policy(write: Write, data: PolicyInput) -> tuple[Policy, int]:
+async def set_policy(write: Write, data: NewPolicy) -> tuple[Policy, int]:
     """Stores the policy and moves the due times of its priority's open tickets.
 
     Tickets still NEW, OPEN or PENDING get due times under the new policy (counted from

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -95,6 +95,9 @@ DEFAULT_TICKET_ORDERING = TICKET_ORDERINGS[("CREATED_AT", True)]
 
 
 SLA_STATES = SlaStateFilter("sla_states")
+# Each filter's first argument is the TicketQuery field it reads, by name (`conditions`
+# and the compiled path getattr it from the query); the assert below holds the names to
+# TicketQuery's fields.
 FILTERS: tuple[Filter, ...] = (
     ColumnFilter("statuses", col(Ticket.status), "any_of"),
     ColumnFilter("priorities", col(Ticket.priority), "any_of"),
@@ -103,6 +106,7 @@ FILTERS: tuple[Filter, ...] = (
     *window("created_from", "created_to", col(Ticket.created_at)),
     SLA_STATES,
 )
+assert {f.field for f in FILTERS} <= {f.name for f in fields(TicketQuery)}
 
 
 class TicketListing(Listing[Ticket]):

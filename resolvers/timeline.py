@@ -21,6 +21,7 @@ from sqlmodel import col
 from models import SurveyResponse, Ticket, Touchpoint
 from resolvers.filters import Filter, window
 from resolvers.filters import conditions as apply_filters
+from resolvers.opaque import encode_cursor
 from resolvers.pagination import (
     Expr,
     ListRequest,
@@ -29,7 +30,6 @@ from resolvers.pagination import (
     Sessions,
     SortKey,
     count_rows_per_parent,
-    encode_cursor,
     fetch_rows_per_parent,
 )
 

@@ -13,8 +13,9 @@ from resolvers.writes import CustomerRef, Write
 from schema.actions import ActionKind
 from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
+from schema.effects import STARTS_ACTIONS, effects
 from schema.mutations import UserError, key_in_input, respond
-from schema.permissions import STARTS_ACTIONS, Area, writes
+from schema.permissions import Area
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -43,7 +44,7 @@ class ActionMutations:
     @strawberry.mutation(
         description="Dismisses an action until a date (ADMIN, or a role of the action's "
         "team: SUPPORT, SALES, MARKETING); audited.",
-        extensions=writes(Area.ACTIONS, logs=STARTS_ACTIONS),
+        extensions=effects(Area.ACTIONS, logs=STARTS_ACTIONS),
     )
     async def dismiss_action(
         self,

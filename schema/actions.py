@@ -16,7 +16,6 @@ import strawberry
 from api.context import Context
 from models import NextAction
 from resolvers import actions
-from resolvers.pagination import page_request
 from schema.enums import Team, TicketPriority, described
 from schema.node import Node, to_global_id
 from schema.pagination import (
@@ -140,7 +139,7 @@ class ActionQueries:
         filter: Annotated[ActionFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
     ) -> Connection[Action]:
         query = filter.query() if filter is not None else actions.ActionQuery()
-        page = page_request(first, after, actions.QUEUE_ORDER)
+        request = actions.QUEUE.request(query, actions.QUEUE_ORDER, first, after)
         sessions = info.context.sessions
-        found = await actions.list_actions(sessions, query, page)
-        return connection(found, Action.from_model, lambda: actions.count_actions(sessions, query))
+        found = await actions.QUEUE.page(sessions, request)
+        return connection(found, Action.from_model, lambda: actions.QUEUE.count(sessions, query))

@@ -2,16 +2,15 @@
 
 They check what the key sent and create the job (schema/bulk.py has the types and reads)."""
 
-import dataclasses
 import time
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import strawberry
-from starlette.responses import Response
 
-from api.context import Context
+from api.context import Context, inner_context
 from models import BulkKind
 from models import BulkOperation as OperationModel
 from resolvers.bulk import operations
@@ -21,13 +20,14 @@ from resolvers.bulk.files import (
     signature_problem,
     signed_path,
 )
-from resolvers.writes import UserErrors, fail
+from resolvers.writes import fail
 from schema import bulk_documents
 from schema.bulk import BulkOperation, bulk_config, dry_run, export_plan
 from schema.descriptions import PAYLOAD_ERRORS
-from schema.mutations import UserError
+from schema.effects import effects
+from schema.mutations import UserError, answer
 from schema.node import key_of_type
-from schema.permissions import field_allows, writes
+from schema.permissions import field_allows
 
 
 @strawberry.type(description="The bulk operation as it stands, or what was wrong.")
@@ -53,15 +53,8 @@ class StagedUploadPayload:
     user_errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
-def _payload(
-    found: OperationModel | None, errors: list[UserError] | None = None
-) -> BulkOperationPayload:
-    operation = BulkOperation.from_model(found) if found is not None else None
-    return BulkOperationPayload(bulk_operation=operation, user_errors=errors or [])
-
-
-def _refused(problem: UserErrors) -> BulkOperationPayload:
-    return _payload(None, [UserError.of(e) for e in problem.errors])
+async def _answer(outcome: Awaitable[OperationModel]) -> BulkOperationPayload:
+    return await answer(outcome, BulkOperationPayload, bulk_operation=BulkOperation.from_model)
 
 
 async def _create(
@@ -69,31 +62,28 @@ async def _create(
     kind: BulkKind,
     document: str,
     upload_id: uuid.UUID | None = None,
-) -> BulkOperationPayload:
+) -> OperationModel:
     context = info.context
     try:
         created = await operations.create_operation(
             context.write_sessions, context.viewer.key_id, kind, document, upload_id
         )
     except operations.AlreadyRunning:
-        return _refused(
-            fail(
-                None,
-                "This key already has a bulk operation CREATED or RUNNING: wait until it "
-                "finishes (bulkOperations) or cancel it (cancelBulkOperation).",
-                "CONFLICT",
-            )
-        )
+        raise fail(
+            None,
+            "This key already has a bulk operation CREATED or RUNNING: wait until it "
+            "finishes (bulkOperations) or cancel it (cancelBulkOperation).",
+            "CONFLICT",
+        ) from None
     bulk_config(info).wake.set()
-    return _payload(created)
+    return created
 
 
 async def _dry_run(info: strawberry.Info[Context, None], plan: bulk_documents.ExportPlan) -> None:
-    context = dataclasses.replace(info.context, response=Response(), error_codes=[], log_fields={})
-    await dry_run(info.schema, context, plan)
+    await dry_run(info.schema, inner_context(info.context), plan)
 
 
-# Every mutation here is `writes(logs=())`: no area, so any key may run it (a job runs
+# Every mutation here is `effects(logs=())`: no area, so any key may run it (a job runs
 # under its key's role, and bulkImport checks that role against the mutation it names),
 # and it logs no change itself (an import's lines log what their own mutation declares).
 @strawberry.type
@@ -103,7 +93,7 @@ class BulkMutations:
         "nested in its nodes allowed, no variables) runs over every page under this key's "
         "role, one JSONL line per node; nested nodes are lines of their own with "
         "`__parentId`. One running bulk operation per key.",
-        extensions=writes(logs=()),
+        extensions=effects(logs=()),
     )
     async def bulk_export(
         self,
@@ -116,18 +106,19 @@ class BulkMutations:
             ),
         ],
     ) -> BulkOperationPayload:
-        config = bulk_config(info)
-        try:
+
+        async def start() -> OperationModel:
+            config = bulk_config(info)
             plan = export_plan(info._raw_info.schema, query, config.max_query_cost)
             await _dry_run(info, plan)
-        except UserErrors as problem:
-            return _refused(problem)
-        return await _create(info, BulkKind.EXPORT, query)
+            return await _create(info, BulkKind.EXPORT, query)
+
+        return await _answer(start())
 
     @strawberry.mutation(
         description="A URL to PUT one JSONL file to (one JSON object of variables per "
         "line), for `bulkImport`.",
-        extensions=writes(logs=()),
+        extensions=effects(logs=()),
     )
     async def staged_upload(self, info: strawberry.Info[Context, None]) -> StagedUploadPayload:
         config = bulk_config(info)
@@ -147,7 +138,7 @@ class BulkMutations:
         "file, the line's JSON object as its variables, under this key's role; lines with "
         "errors are listed in a report (the operation's `url`). A mutation's own "
         "idempotency holds (recordTouchpoints: a re-run stores nothing twice).",
-        extensions=writes(logs=()),
+        extensions=effects(logs=()),
     )
     async def bulk_import(
         self,
@@ -163,39 +154,43 @@ class BulkMutations:
             str, strawberry.argument(description="The `url` stagedUpload gave, after the PUT.")
         ],
     ) -> BulkOperationPayload:
-        context = info.context
-        try:
+
+        async def start() -> OperationModel:
             name = bulk_documents.plan_import(info._raw_info.schema, mutation)
             mutation_type = info._raw_info.schema.mutation_type
             assert mutation_type is not None
             definition = mutation_type.fields[name].extensions["strawberry-definition"]
-            if not field_allows(definition, context.viewer.role):
+            if not field_allows(definition, info.context.viewer.role):
                 raise fail(["mutation"], f"This key's role may not run `{name}`.", "FORBIDDEN")
             upload_id = await _staged_file(info, upload_url)
-        except UserErrors as problem:
-            return _refused(problem)
-        return await _create(info, BulkKind.IMPORT, mutation, upload_id)
+            return await _create(info, BulkKind.IMPORT, mutation, upload_id)
+
+        return await _answer(start())
 
     @strawberry.mutation(
         description="Cancels one of this key's CREATED or RUNNING bulk operations; what "
         "it wrote so far stays (an export's partial file is not served).",
-        extensions=writes(logs=()),
+        extensions=effects(logs=()),
     )
     async def cancel_bulk_operation(
         self,
         info: strawberry.Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="The operation's id.")],
     ) -> BulkOperationPayload:
-        context = info.context
-        key = key_of_type(id, "BulkOperation", "id")
-        found = None
-        if key is not None:
-            found = await operations.cancel_operation(
-                context.write_sessions, key, context.viewer.key_id, bulk_config(info).retention
-            )
-        if found is None:
-            return _refused(fail(["id"], "No bulk operation of this key has this id.", "NOT_FOUND"))
-        return _payload(found)
+
+        async def cancel() -> OperationModel:
+            context = info.context
+            key = key_of_type(id, "BulkOperation", "id")
+            found = None
+            if key is not None:
+                found = await operations.cancel_operation(
+                    context.write_sessions, key, context.viewer.key_id, bulk_config(info).retention
+                )
+            if found is None:
+                raise fail(["id"], "No bulk operation of this key has this id.", "NOT_FOUND")
+            return found
+
+        return await _answer(cancel())
 
 
 async def _staged_file(info: strawberry.Info[Context, None], url: str) -> uuid.UUID:

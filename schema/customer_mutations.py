@@ -12,9 +12,10 @@ from resolvers import customer_writes
 from resolvers.writes import Write
 from schema.convert import from_input
 from schema.customers import Customer
+from schema.effects import STARTS_ACTIONS, effects
 from schema.mutations import ExternalIdInput, UserError, key_in_input, respond
 from schema.node import to_global_id
-from schema.permissions import STARTS_ACTIONS, Area, writes
+from schema.permissions import Area
 
 
 @strawberry.input
@@ -63,7 +64,7 @@ class EraseCustomerPayload:
 class CustomerMutations:
     @strawberry.mutation(
         description="Email is stored trimmed and lower-cased; it must be unique.",
-        extensions=writes(Area.CUSTOMERS, logs=STARTS_ACTIONS),
+        extensions=effects(Area.CUSTOMERS, logs=STARTS_ACTIONS),
     )
     async def create_customer(
         self, info: strawberry.Info[Context, None], input: CreateCustomerInput
@@ -82,7 +83,7 @@ class CustomerMutations:
 
     @strawberry.mutation(
         description="A merged customer's id updates the survivor.",
-        extensions=writes(Area.CUSTOMERS, logs=STARTS_ACTIONS),
+        extensions=effects(Area.CUSTOMERS, logs=STARTS_ACTIONS),
     )
     async def update_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateCustomerInput
@@ -98,7 +99,7 @@ class CustomerMutations:
     @strawberry.mutation(
         description="Moves every record of the merged customers to the survivor, in one "
         "transaction. Merged ids keep resolving to the survivor; `unmergeCustomer` undoes it.",
-        extensions=writes(Area.CUSTOMERS, logs=STARTS_ACTIONS),
+        extensions=effects(Area.CUSTOMERS, logs=STARTS_ACTIONS),
     )
     async def merge_customers(
         self, info: strawberry.Info[Context, None], input: MergeCustomersInput
@@ -116,7 +117,7 @@ class CustomerMutations:
     @strawberry.mutation(
         description="Restores a merged customer with exactly the records it brought into the "
         "merge.",
-        extensions=writes(Area.CUSTOMERS, logs=STARTS_ACTIONS),
+        extensions=effects(Area.CUSTOMERS, logs=STARTS_ACTIONS),
     )
     async def unmerge_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -132,7 +133,7 @@ class CustomerMutations:
         description="GDPR erasure: name, email, phone, company, attributes, comments, summaries "
         "and external ids are removed for good; scores, purchases and ticket timings stay so "
         "metrics stay right. The customer remains as a tombstone (`erasedAt`). ADMIN only.",
-        extensions=writes(Area.ERASURE, logs=STARTS_ACTIONS),
+        extensions=effects(Area.ERASURE, logs=STARTS_ACTIONS),
     )
     async def erase_customer(
         self, info: strawberry.Info[Context, None], id: strawberry.ID

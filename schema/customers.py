@@ -313,14 +313,17 @@ class Customer(Node):
             TimelineFilter | None, strawberry.argument(description=FILTER_HELP)
         ] = None,
     ) -> TimelineConnection:
-        request = timeline_request(compile_context(info), first, after, filter)
+        request = timeline_request(read_context(info), first, after, filter)
         found, count = await nested_page_of(
             info, timeline.TIMELINE, request, ("customer", self.db_id)
         )
         return TimelineConnection.of(found, count)
 
 
-def compile_context(info: strawberry.Info[Context, None]) -> CompileContext:
+def read_context(info: strawberry.Info[Context, None]) -> CompileContext:
+    """The key's role and the request's moment, which request builders and lookup keys take:
+    the resolver path's, from the request's context (the compiled path builds its own in
+    schema/compiled/extension.py and api/fast_reads.py)."""
     return CompileContext(role=info.context.viewer.role, now=info.context.now)
 
 
@@ -362,7 +365,7 @@ class CustomerQueries:
     async def customer_by_email(
         self, info: strawberry.Info[Context, None], email: str
     ) -> Customer | None:
-        (normalized,) = email_key({"email": email}, compile_context(info))
+        (normalized,) = email_key({"email": email}, read_context(info))
         key = await info.context.loaders.customer_id_by_email().load(normalized)
         return await customer_by_key(info, key)
 
@@ -406,5 +409,5 @@ class CustomerQueries:
             CustomerOrder | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
     ) -> Connection[Customer]:
-        request = customer_request(compile_context(info), first, after, filter, order_by)
+        request = customer_request(read_context(info), first, after, filter, order_by)
         return await list_connection(info, customers.CUSTOMERS, request, Customer.from_model)

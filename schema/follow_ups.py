@@ -16,7 +16,6 @@ from models import FollowUp as FollowUpModel
 from models import FollowUpState
 from models import SurveyInvitation as SurveyInvitationModel
 from resolvers import follow_ups
-from resolvers.pagination import page_request
 from schema.convert import from_row
 from schema.enums import Channel, TicketPriority, described
 from schema.node import Node, to_global_id
@@ -185,9 +184,9 @@ class FollowUpQueries:
         ] = None,
     ) -> Connection[FollowUp]:
         query = filter.query() if filter is not None else follow_ups.FollowUpQuery()
-        page = page_request(first, after, follow_ups.QUEUE_ORDER)
+        request = follow_ups.QUEUE.request(query, follow_ups.QUEUE_ORDER, first, after)
         sessions = info.context.sessions
-        found = await follow_ups.list_follow_ups(sessions, query, page)
+        found = await follow_ups.QUEUE.page(sessions, request)
         return connection(
-            found, FollowUp.from_model, lambda: follow_ups.count_follow_ups(sessions, query)
+            found, FollowUp.from_model, lambda: follow_ups.QUEUE.count(sessions, query)
         )

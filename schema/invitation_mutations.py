@@ -10,9 +10,10 @@ from models import SurveyInvitation as SurveyInvitationModel
 from resolvers import invitations
 from resolvers.writes import Write
 from schema.descriptions import PAYLOAD_ERRORS
+from schema.effects import STARTS_ACTIONS, effects
 from schema.follow_ups import SurveyInvitation
 from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, respond
-from schema.permissions import STARTS_ACTIONS, Area, writes
+from schema.permissions import Area
 
 if TYPE_CHECKING:
     pass
@@ -46,7 +47,7 @@ class InvitationMutations:
     @strawberry.mutation(
         description="Sends a survey invitation (SUPPORT, MARKETING, ADMIN); the token is "
         "valid for 14 days and answers once.",
-        extensions=writes(
+        extensions=effects(
             Area.SURVEY_INVITATIONS, logs=(ChangeType.SURVEY_INVITATION_SENT, *STARTS_ACTIONS)
         ),
     )

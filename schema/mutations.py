@@ -1,5 +1,5 @@
-"""What every mutation shares: `UserError`, `CustomerRef`, running one transaction (`perform`)
-and answering with its payload (`respond`)."""
+"""What every mutation shares: `UserError`, `CustomerRef`, and its payload (`answer`), for
+most of them after one transaction of the write layer (`respond`)."""
 
 import inspect
 import uuid
@@ -100,17 +100,22 @@ def actor(info: strawberry.Info[Context, None]) -> writes.Actor:
     return writes.Actor(key_id=viewer.key_id, key_name=viewer.key_name, role=viewer.role)
 
 
-async def perform(
-    info: strawberry.Info[Context, None], work: Callable[[writes.Write], Awaitable[R]]
-) -> tuple[R | None, list[UserError]]:
-    """Runs `work` in one transaction; user errors roll it back and are returned instead."""
+async def answer(
+    outcome: Awaitable[R], payload: Callable[..., P], **shown: Callable[[R], Any]
+) -> P:
+    """A mutation's payload: each field in `shown` made from what `outcome` gives (awaited
+    when that gives an awaitable), or, when it raises user errors (nothing was written),
+    each of them null beside `userErrors`."""
     try:
-        context = info.context
-        return await writes.run(
-            context.write_sessions, actor(info), context.changes, work, upkeep=context.upkeep
-        ), []
+        result = await outcome
     except writes.UserErrors as problem:
-        return None, [UserError.of(e) for e in problem.errors]
+        errors = [UserError.of(e) for e in problem.errors]
+        return payload(**dict.fromkeys(shown), user_errors=errors)
+    fields = {name: show(result) for name, show in shown.items()}
+    for name, value in fields.items():
+        if inspect.isawaitable(value):
+            fields[name] = await value
+    return payload(**fields, user_errors=[])
 
 
 async def respond(
@@ -119,17 +124,13 @@ async def respond(
     payload: Callable[..., P],
     **shown: Callable[[R], Any],
 ) -> P:
-    """The mutation's payload: `work` run by `perform`, each field in `shown` made from its
-    result (awaited when that gives an awaitable), or on user errors each of them null
-    beside `userErrors`."""
-    result, errors = await perform(info, work)
-    if result is None:
-        return payload(**dict.fromkeys(shown), user_errors=errors)
-    fields = {name: show(result) for name, show in shown.items()}
-    for name, value in fields.items():
-        if inspect.isawaitable(value):
-            fields[name] = await value
-    return payload(**fields, user_errors=errors)
+    """The mutation's payload (`answer`) after `work` ran in one transaction
+    (resolvers/writes.run: user errors roll it back)."""
+    context = info.context
+    outcome = writes.run(
+        context.write_sessions, actor(info), context.changes, work, upkeep=context.upkeep
+    )
+    return await answer(outcome, payload, **shown)
 
 
 class PrimaryReadsForMutations(SchemaExtension):

@@ -9,7 +9,7 @@ FORBIDDEN; a refused mutation is refused before its resolver runs.
 
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from enum import Enum
 from typing import Any
 
@@ -21,7 +21,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 from api.context import Context
-from models import ChangeType, Role
+from models import Role
 from resolvers.errors import InputError
 from resolvers.read_audit import mark_sql
 
@@ -154,10 +154,6 @@ class CanWrite(_AreaPermission):
     table = WRITES
     verb = "write"
 
-    def __init__(self, *areas: Area, logs: Sequence[ChangeType] = ()) -> None:
-        super().__init__(*areas)
-        self.logs = tuple(logs)
-
 
 class SeesPersonalData(BasePermission):
     message = "This key's role may not read personal data (email, phone, comments)."
@@ -173,20 +169,6 @@ class SeesPersonalData(BasePermission):
 def reads(*areas: Area) -> list[FieldExtension]:
     """The area rule, and the argument rules (listed last, they run first)."""
     return [PermissionExtension([CanRead(*areas)], use_directives=False), ArgumentRules()]
-
-
-# A ticket a write changes may enter an SLA state: logged with the write (resolvers/sla_live.py).
-SLA_ENTERED = (ChangeType.TICKET_SLA_AT_RISK, ChangeType.TICKET_SLA_BREACHED)
-# A write that touches a customer recomputes their next-best-actions as it commits, so it may
-# log an action's start with its other changes (resolvers/writes.py, resolvers/actions.py).
-STARTS_ACTIONS = (ChangeType.ACTION_STARTED,)
-
-
-def writes(*areas: Area, logs: Sequence[ChangeType]) -> list[FieldExtension]:
-    """A mutation's area rule and where its effects go: `logs` are the change types it may
-    record in the change log as it commits (resolvers/changes.py), which is what
-    subscriptions hear and webhooks deliver; `()`: neither sees the mutation."""
-    return [PermissionExtension([CanWrite(*areas, logs=logs)], use_directives=False)]
 
 
 def personal_data_only() -> list[FieldExtension]:

@@ -9,9 +9,10 @@ from models import TicketPriority as TicketPriorityModel
 from resolvers import sla
 from resolvers.writes import Write
 from schema.convert import from_input
+from schema.effects import SLA_ENTERED, effects
 from schema.enums import TicketPriority
 from schema.mutations import UserError, respond
-from schema.permissions import SLA_ENTERED, Area, writes
+from schema.permissions import Area
 from schema.sla import SlaPolicy
 
 
@@ -49,7 +50,7 @@ class SlaMutations:
         description="Sets a priority's SLA policy (ADMIN). Open tickets of that priority "
         "(NEW, OPEN, PENDING) get due times under it at once, still counted from their "
         "createdAt; RESOLVED and CLOSED tickets keep theirs. Audited.",
-        extensions=writes(Area.SLA_POLICIES, logs=SLA_ENTERED),
+        extensions=effects(Area.SLA_POLICIES, logs=SLA_ENTERED),
     )
     async def set_sla_policy(
         self,
@@ -58,10 +59,10 @@ class SlaMutations:
     ) -> SlaPolicyPayload:
         calendar = input.calendar
         data = from_input(
-            sla.PolicyInput,
+            sla.NewPolicy,
             input,
             priority=TicketPriorityModel(input.priority.value),
-            calendar=from_input(sla.CalendarInput, calendar, weekdays=tuple(calendar.weekdays))
+            calendar=from_input(sla.NewCalendar, calendar, weekdays=tuple(calendar.weekdays))
             if calendar is not None
             else None,
         )

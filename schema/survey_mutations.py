@@ -11,6 +11,7 @@ from models import ChangeType
 from resolvers import survey_writes
 from resolvers.writes import Write
 from schema.convert import from_input
+from schema.effects import STARTS_ACTIONS, effects
 from schema.enums import SurveyKind
 from schema.mutations import (
     NO_CUSTOMER,
@@ -20,7 +21,7 @@ from schema.mutations import (
     key_in_input,
     respond,
 )
-from schema.permissions import STARTS_ACTIONS, Area, writes
+from schema.permissions import Area
 from schema.surveys import Survey, SurveyResponse
 
 
@@ -63,7 +64,7 @@ class SurveyResponsePayload:
 
 @strawberry.type
 class SurveyMutations:
-    @strawberry.mutation(extensions=writes(Area.SURVEYS, logs=()))
+    @strawberry.mutation(extensions=effects(Area.SURVEYS, logs=()))
     async def create_survey(
         self, info: strawberry.Info[Context, None], input: CreateSurveyInput
     ) -> SurveyPayload:
@@ -76,7 +77,7 @@ class SurveyMutations:
 
     @strawberry.mutation(
         description="The score must lie inside the survey's scale.",
-        extensions=writes(
+        extensions=effects(
             Area.SURVEY_RESPONSES, logs=(ChangeType.SURVEY_RESPONSE_RECORDED, *STARTS_ACTIONS)
         ),
     )

@@ -6,14 +6,14 @@ from datetime import datetime
 import strawberry
 
 from api.context import Context
-from models import ChangeType
 from models import Ticket as TicketModel
 from resolvers import ticket_writes
 from resolvers.writes import Write
 from schema.convert import from_input
+from schema.effects import MOVED, OPENED, RESOLVED, effects
 from schema.enums import Channel, TicketPriority
 from schema.mutations import CustomerRef, UserError, customer_ref, key_in_input, respond
-from schema.permissions import SLA_ENTERED, STARTS_ACTIONS, Area, writes
+from schema.permissions import Area
 from schema.tickets import Ticket
 
 
@@ -52,16 +52,9 @@ async def _move(
     return await respond(info, work, TicketPayload, ticket=Ticket.from_model)
 
 
-# What each ticket write may log (see schema.permissions.writes): the write itself, and
-# an SLA state it made the ticket enter; resolving long after the fact misses the follow-up.
-OPENED = (ChangeType.TICKET_OPENED, *SLA_ENTERED, *STARTS_ACTIONS)
-MOVED = (ChangeType.TICKET_UPDATED, *SLA_ENTERED, *STARTS_ACTIONS)
-RESOLVED = (*MOVED, ChangeType.FOLLOW_UP_MISSED)
-
-
 @strawberry.type
 class TicketMutations:
-    @strawberry.mutation(extensions=writes(Area.TICKETS, logs=OPENED))
+    @strawberry.mutation(extensions=effects(Area.TICKETS, logs=OPENED))
     async def open_ticket(
         self, info: strawberry.Info[Context, None], input: OpenTicketInput
     ) -> TicketPayload:
@@ -78,7 +71,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="Not on CLOSED tickets.",
-        extensions=writes(Area.TICKETS, logs=MOVED),
+        extensions=effects(Area.TICKETS, logs=MOVED),
     )
     async def update_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, input: UpdateTicketInput
@@ -95,7 +88,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="Sets firstResponseAt once; NEW -> OPEN.",
-        extensions=writes(Area.TICKETS, logs=MOVED),
+        extensions=effects(Area.TICKETS, logs=MOVED),
     )
     async def respond_to_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
@@ -104,7 +97,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="contactCount + 1; a PENDING ticket goes back to OPEN.",
-        extensions=writes(Area.TICKETS, logs=MOVED),
+        extensions=effects(Area.TICKETS, logs=MOVED),
     )
     async def record_customer_contact(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -113,7 +106,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="OPEN -> PENDING (waiting on the customer).",
-        extensions=writes(Area.TICKETS, logs=MOVED),
+        extensions=effects(Area.TICKETS, logs=MOVED),
     )
     async def set_ticket_pending(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -122,7 +115,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="OPEN -> RESOLVED; `at` for imports, not before creation.",
-        extensions=writes(Area.TICKETS, logs=RESOLVED),
+        extensions=effects(Area.TICKETS, logs=RESOLVED),
     )
     async def resolve_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None
@@ -131,7 +124,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="RESOLVED -> OPEN; reopenCount + 1, resolvedAt cleared.",
-        extensions=writes(Area.TICKETS, logs=MOVED),
+        extensions=effects(Area.TICKETS, logs=MOVED),
     )
     async def reopen_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
@@ -140,7 +133,7 @@ class TicketMutations:
 
     @strawberry.mutation(
         description="RESOLVED -> CLOSED (final); `at` not before resolution.",
-        extensions=writes(Area.TICKETS, logs=MOVED),
+        extensions=effects(Area.TICKETS, logs=MOVED),
     )
     async def close_ticket(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, at: datetime | None = None

@@ -51,6 +51,10 @@ def timeline_request(
         kinds=visible_kinds(context.role),
     )
     ordering = timeline.TIMELINE_ORDERING
+    # The request's filters say which query fields it sets (the compiled plan's shape):
+    # every source's filters read the same two, occurred_from and occurred_to, each on its
+    # own column, so the first source's stand for the whole timeline. Each source still
+    # applies its own (resolvers/timeline.py, the compiler).
     filters = timeline.SOURCES[0].filters
     return ListRequest(query, filters, ordering, page_request(first, after, ordering))
 

@@ -22,9 +22,10 @@ from resolvers.changes import ChangeFeed
 from resolvers.pagination import Sessions
 from resolvers.writes import Actor, UserErrors, Write, run
 from schema.convert import from_input
+from schema.effects import STARTS_ACTIONS, effects
 from schema.enums import Channel, JourneyStage, Team
 from schema.mutations import CustomerRef, ExternalIdInput, UserError, actor, customer_refs
-from schema.permissions import STARTS_ACTIONS, Area, writes
+from schema.permissions import Area
 from schema.scalars import parse_datetime, parse_decimal
 from schema.touchpoints import Touchpoint
 
@@ -85,8 +86,10 @@ async def record(
     returned (nothing stored) rather than raised. Not `shown`: the payload's touchpoints
     are not asked for, and left empty. `upkeep`: Settings.proactive_upkeep (writes.write).
 
-    Not `respond`: on user errors the list and counts are empty (non-null), not null; and
-    not `perform`, which needs strawberry's `info` (the fast path has none)."""
+    Its payload is built here, not by `answer` (or `respond`): on user errors `touchpoints`
+    is an empty list and `created`/`duplicates` are 0, since the schema makes them non-null,
+    where `answer` would make them null. It runs `run` itself, since `respond` needs
+    strawberry's `info` and the fast path (api/fast_writes.py) has none."""
 
     async def work(write: Write) -> touchpoint_writes.IngestResult:
         batch = writable_items(touchpoints)
@@ -116,7 +119,9 @@ class TouchpointMutations:
     @strawberry.mutation(
         description=f"Records 1-{touchpoint_writes.MAX_BATCH} touchpoints. An event sent again "
         "(same source and externalId) is stored once and counted under `duplicates`.",
-        extensions=writes(Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED, *STARTS_ACTIONS)),
+        extensions=effects(
+            Area.TOUCHPOINTS, logs=(ChangeType.TOUCHPOINT_RECORDED, *STARTS_ACTIONS)
+        ),
     )
     async def record_touchpoints(
         self, info: strawberry.Info[Context, None], touchpoints: list[TouchpointInput]

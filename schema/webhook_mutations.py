@@ -14,10 +14,11 @@ from resolvers.writes import Write
 from schema.actions import ActionFilter
 from schema.convert import from_input
 from schema.descriptions import PAYLOAD_ERRORS
+from schema.effects import effects
 from schema.enums import ChangeType, Role
 from schema.mutations import UserError, key_in_input, respond
 from schema.node import to_global_id
-from schema.permissions import NODE_AREAS, READS, Area, writes
+from schema.permissions import NODE_AREAS, READS, Area
 from schema.surveys import SurveyResponseFilter
 from schema.tickets import TicketFilter
 from schema.touchpoints import TouchpointFilter
@@ -72,7 +73,7 @@ class WebhookDeliveryPayload:
 
 async def _endpoint_input(
     info: strawberry.Info[Context, None], given: CreateWebhookEndpointInput
-) -> endpoints.NewEndpoint:
+) -> endpoints.CheckedEndpoint:
     def unreadable(role: Role, record_type: str) -> str | None:
         area = NODE_AREAS[record_type]
         return None if area in READS[role] else area.value
@@ -84,7 +85,7 @@ async def _endpoint_input(
         ("actionFilter", "Action", given.action_filter),
     )
     endpoint = from_input(
-        endpoints.EndpointInput,
+        endpoints.NewEndpoint,
         given,
         change_types=given.event_types,
         filters=[(n, t, f.query if f is not None else None) for n, t, f in chosen_filters],
@@ -111,7 +112,7 @@ EndpointId = Annotated[strawberry.ID, strawberry.argument(description="The endpo
 class WebhookMutations:
     @strawberry.mutation(
         description="Registers an endpoint; it receives changes committed from now on.",
-        extensions=writes(Area.WEBHOOKS, logs=()),
+        extensions=effects(Area.WEBHOOKS, logs=()),
     )
     async def create_webhook_endpoint(
         self,
@@ -128,7 +129,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="Pauses (false) or resumes (true) an endpoint; changes committed while "
         "it is paused are not sent to it.",
-        extensions=writes(Area.WEBHOOKS, logs=()),
+        extensions=effects(Area.WEBHOOKS, logs=()),
     )
     async def set_webhook_endpoint_active(
         self,
@@ -145,7 +146,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="A new signing secret, effective for the next attempt; the old one "
         "stops working at once.",
-        extensions=writes(Area.WEBHOOKS, logs=()),
+        extensions=effects(Area.WEBHOOKS, logs=()),
     )
     async def rotate_webhook_secret(
         self, info: strawberry.Info[Context, None], id: EndpointId
@@ -158,7 +159,7 @@ class WebhookMutations:
 
     @strawberry.mutation(
         description="Deletes an endpoint and its delivery history.",
-        extensions=writes(Area.WEBHOOKS, logs=()),
+        extensions=effects(Area.WEBHOOKS, logs=()),
     )
     async def delete_webhook_endpoint(
         self, info: strawberry.Info[Context, None], id: EndpointId
@@ -177,7 +178,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="Sends a DELIVERED or FAILED delivery again (same body and event id, "
         "fresh signature and retries).",
-        extensions=writes(Area.WEBHOOKS, logs=()),
+        extensions=effects(Area.WEBHOOKS, logs=()),
     )
     async def replay_webhook_delivery(
         self,

@@ -1,4 +1,7 @@
-"""Webhooks for partners (ADMIN only): endpoints, their deliveries, replay by id."""
+"""Webhooks for partners (ADMIN only), read: endpoints and their deliveries, with filters.
+
+The mutations (register, pause, rotate, delete, replay a delivery by id) are in
+schema/webhook_mutations.py."""
 
 import uuid
 from datetime import datetime

@@ -277,9 +277,13 @@ def served(
     with the started app before the first test (rows the module's tests share). `paths`:
     more settings naming files, given the temporary directory.
 
-    One database served twice (test_fast_writes, test_compiled_parity, a test of
-    test_read_audit: two apps with different settings over the same rows) is the one
-    case that uses `database` or `serving` directly."""
+    A module fixture of one database on both kinds, served by one app, is made here. The
+    rest use `database` or `serving` directly: several apps over one database
+    (test_fast_writes, test_compiled_parity, test_value_ranges, test_sla_live), a test's
+    own app with other settings over a fixture's rows (`serving(api.backend, ...)`) or
+    over a database of its own (test_bulk_operations' limits), databases of one kind or
+    two at once (test_replicas, test_metrics_property), and `cx360 serve` processes over a
+    database (test_subscriptions, test_webhooks)."""
 
     async def fixture(
         request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -303,12 +307,15 @@ def served(
 writable = served("writes", 5)
 
 
-async def new_customer(api: Api, name: str = "New") -> str:
-    """A customer created through the API, with an email of its own; its global id."""
+async def new_customer(api: Api, name: str = "New", segment: str | None = None) -> str:
+    """A customer created through the API, with an email of its own (and `segment` when
+    given); its global id."""
+    given = {"name": name, "email": f"{name.lower()}-{uuid.uuid4().hex}@x.example"}
+    if segment is not None:
+        given["segment"] = segment
     data = await api.query(
-        "mutation($n: String!, $e: String!) { createCustomer(input: {name: $n, email: $e}) "
-        "{ customer { id } } }",
-        {"n": name, "e": f"{name.lower()}-{uuid.uuid4().hex}@x.example"},
+        "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } } }",
+        {"i": given},
     )
     found: str = data["createCustomer"]["customer"]["id"]
     return found

@@ -22,7 +22,7 @@ from api.settings import Settings
 from models import Role
 from resolvers.bulk.cleanup import bulk_files_due
 from schema.node import from_global_id
-from tests.conftest import Api, clock_at, database, serving
+from tests.conftest import Api, clock_at, database, served, serving
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import next_event, socket, subscribe
 
@@ -59,34 +59,37 @@ async def download(api: Api, url: str, role: Role = Role.ADMIN) -> list[dict[str
     return [json.loads(line) for line in response.text.splitlines()]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def bulk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """A small database with one customer holding more touchpoints than a nested page."""
-    directory = tmp_path_factory.mktemp("bulk")
-    async with (
-        database(request.param, directory, 6) as found,
-        serving(found, bulk_dir=str(directory / "files"), bulk_operations=True) as api,
-    ):
-        created = await api.query(
-            'mutation { createCustomer(input: {name: "Big", email: "big.buyer@x.example"}) '
-            "{ customer { id } } }"
-        )
-        ref = {"id": created["createCustomer"]["customer"]["id"]}
-        events = [
-            {
-                "customer": ref,
-                "occurredAt": "2026-10-01T00:00:00Z",
-                "channel": "APP",
-                "stage": "RETENTION",
-                "team": "PRODUCT",
-                "kind": "app_login",
-                "source": "bulk-test",
-                "externalId": f"big-{n}",
-            }
-            for n in range(BIG_CUSTOMER_EVENTS)
-        ]
-        await api.query(RECORD, {"t": events})
-        yield api
+async def _big_customer(api: Api) -> None:
+    """One customer holding more touchpoints than a nested page."""
+    created = await api.query(
+        'mutation { createCustomer(input: {name: "Big", email: "big.buyer@x.example"}) '
+        "{ customer { id } } }"
+    )
+    ref = {"id": created["createCustomer"]["customer"]["id"]}
+    events = [
+        {
+            "customer": ref,
+            "occurredAt": "2026-10-01T00:00:00Z",
+            "channel": "APP",
+            "stage": "RETENTION",
+            "team": "PRODUCT",
+            "kind": "app_login",
+            "source": "bulk-test",
+            "externalId": f"big-{n}",
+        }
+        for n in range(BIG_CUSTOMER_EVENTS)
+    ]
+    await api.query(RECORD, {"t": events})
+
+
+# A small database with one customer holding more touchpoints than a nested page.
+bulk = served(
+    "bulk",
+    6,
+    setup=_big_customer,
+    paths=lambda directory: {"bulk_dir": str(directory / "files")},
+    bulk_operations=True,
+)
 
 
 async def _expected(api: Api) -> dict[str, int]:

@@ -6,7 +6,6 @@ but reopened; a customer churned exactly at `from`.
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 
 from models import Customer, Role, SurveyResponse, Ticket, Touchpoint
 from schema.node import to_global_id
-from tests.conftest import Api, database, serving
+from tests.conftest import Api, served
 
 
 def at(text: str) -> datetime:
@@ -150,14 +149,12 @@ async def load(engine: Any, surveys: dict[str, uuid.UUID]) -> None:
         )
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-async def hand(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
-    async with database(request.param, tmp_path_factory.mktemp("metrics"), 0) as backend:
-        await load(backend.engine, {s["kind"].value: s["id"] for s in backend.data.surveys})
-        async with serving(backend) as api:
-            yield api
+async def _hand_built(api: Api) -> None:
+    backend = api.backend
+    await load(backend.engine, {s["kind"].value: s["id"] for s in backend.data.surveys})
+
+
+hand = served("metrics", 0, setup=_hand_built)
 
 
 ALL = """{ npsResponses promoters passives detractors nps csatResponses csatSatisfied csat

@@ -1,4 +1,4 @@
-"""Where a mutation's effects go is declared with it (`writes(area, logs=...)`): every
+"""Where a mutation's effects go is declared with it (`effects(area, logs=...)`): every
 change a mutation logs (what subscriptions hear and webhooks deliver) is one it declares,
 and what it is named for is logged."""
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models import ChangeType
 from models.types import utc_now
-from schema.permissions import CanWrite
+from schema import effects
 from schema.schema import schema
 from tests.conftest import Api
 
@@ -29,7 +29,7 @@ NOT_RUN = {
 
 def declared() -> dict[str, set[ChangeType]]:
     """Each mutation's declared change types, read from the served schema; every
-    mutation declares them (`writes(area, logs=...)`), none is left out."""
+    mutation declares them (`effects(area, logs=...)`), none is left out."""
     found: dict[str, set[ChangeType]] = {}
     mutation_type = schema._schema.mutation_type
     assert mutation_type is not None
@@ -37,9 +37,9 @@ def declared() -> dict[str, set[ChangeType]]:
         definition = field.extensions["strawberry-definition"]
         for extension in definition.extensions:
             for permission in getattr(extension, "permissions", []):
-                if isinstance(permission, CanWrite):
+                if isinstance(permission, effects.Effects):
                     found[name] = set(permission.logs)
-        assert name in found, f"{name} does not declare its effects: writes(area, logs=...)"
+        assert name in found, f"{name} does not declare its effects: effects(area, logs=...)"
     return found
 
 

@@ -14,7 +14,7 @@ from api.scheduler import Scheduler
 from api.settings import Settings
 from models import JourneyStage, Role
 from resolvers.actions import Facts, python_actions
-from tests.conftest import UNLIMITED, Api, Clock, module_clock, served
+from tests.conftest import UNLIMITED, Api, Clock, module_clock, new_customer, served
 from tests.test_health_state import histories, iso, surveys
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -25,16 +25,6 @@ clock = module_clock(START)
 
 
 kept = served("actions", 3, clocked=True, **UNLIMITED)
-
-
-async def customer(api: Api, segment: str = "s") -> str:
-    data = await api.query(
-        "mutation($e: String!, $s: String!) { createCustomer(input: "
-        '{name: "A", email: $e, segment: $s}) { customer { id } } }',
-        {"e": f"a-{uuid.uuid4().hex}@x.example", "s": segment},
-    )
-    found: str = data["createCustomer"]["customer"]["id"]
-    return found
 
 
 async def nps(api: Api, survey: str, who: str, score: int, at: datetime) -> None:
@@ -138,7 +128,7 @@ async def test_a_detractor_starts_with_a_write_and_ends_with_contact_or_time(
 ) -> None:
     scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
     survey = (await surveys(kept))["nps"]
-    who = await customer(kept)
+    who = await new_customer(kept, "A", segment="s")
     assert kinds(await actions(kept, who)) == []
     answered = clock.now() - timedelta(minutes=5)
     await nps(kept, survey, who, 3, answered)
@@ -155,7 +145,7 @@ async def test_a_detractor_starts_with_a_write_and_ends_with_contact_or_time(
     ]
     await touch(kept, who, clock.now() - timedelta(minutes=1), team="SALES")
     assert kinds(await actions(kept, who)) == []
-    other = await customer(kept)
+    other = await new_customer(kept, "A", segment="s")
     await nps(kept, survey, other, 2, clock.now() - timedelta(minutes=5))
     assert kinds(await actions(kept, other)) == ["RECOVER_DETRACTOR"]
     clock.move(timedelta(days=30))
@@ -167,7 +157,7 @@ async def test_sla_risk_starts_by_the_clock_and_ends_with_resolution(
     kept: Api, clock: Clock
 ) -> None:
     scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
-    who = await customer(kept)
+    who = await new_customer(kept, "A", segment="s")
     ticket = await open_ticket(kept, who)
     assert "RESOLVE_SLA_RISK" not in kinds(await actions(kept, who))
     clock.move(timedelta(hours=6, seconds=1))  # first response (8 h) enters AT_RISK at 6 h
@@ -199,7 +189,7 @@ DISMISS = """mutation($i: DismissActionInput!) { dismissAction(input: $i) {
 async def test_dismissal_until_a_date_and_early_return_and_roles(kept: Api, clock: Clock) -> None:
     scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
     survey = (await surveys(kept))["nps"]
-    who = await customer(kept)
+    who = await new_customer(kept, "A", segment="s")
     await nps(kept, survey, who, 3, clock.now() - timedelta(minutes=5))
     until = clock.now() + timedelta(days=2)
     given = {
@@ -393,7 +383,7 @@ async def test_stored_actions_are_the_python_rules_on_the_facts(kept: Api, clock
     asked = await surveys(kept)
     seen: set[str] = set()
     for operations, moves in [KNOWN, *histories(EXAMPLES, HISTORIES)]:
-        ids = [await customer(kept) for _ in range(3)]
+        ids = [await new_customer(kept, "A", segment="s") for _ in range(3)]
         tickets: list[str] = []
         for step, op in enumerate(operations):  # a second apart: no two moments tie
             await apply(kept, asked, ids, tickets, clock.now() - timedelta(seconds=step), op)
@@ -413,7 +403,7 @@ async def test_save_at_risk_starts_and_ends_by_writes_and_by_the_clock(
 ) -> None:
     scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
     asked = await surveys(kept)
-    who = await customer(kept)
+    who = await new_customer(kept, "A", segment="s")
     await touch(kept, who, clock.now() - timedelta(days=100), "SALES", "purchase")
     await nps(kept, asked["nps"], who, 2, clock.now() - timedelta(minutes=5))  # health 55
     assert "SAVE_AT_RISK" not in kinds(await actions(kept, who))
@@ -442,7 +432,7 @@ async def test_re_engage_starts_and_ends_by_writes_and_by_the_clock(
     kept: Api, clock: Clock
 ) -> None:
     scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
-    who = await customer(kept)
+    who = await new_customer(kept, "A", segment="s")
     quiet = clock.now() - timedelta(days=61)
     await touch(kept, who, quiet, "MARKETING", stage="RETENTION")
     found = await actions(kept, who)
@@ -469,7 +459,7 @@ async def test_ask_for_referral_starts_and_ends_by_writes_and_by_the_clock(
 ) -> None:
     scheduler = Scheduler(Settings(database_url=kept.backend.url), kept.app.state)
     survey = (await surveys(kept))["nps"]
-    who = await customer(kept)
+    who = await new_customer(kept, "A", segment="s")
     answered = clock.now() - timedelta(minutes=5)
     await nps(kept, survey, who, 10, answered)
     found = await actions(kept, who)
@@ -489,7 +479,7 @@ async def test_ask_for_referral_starts_and_ends_by_writes_and_by_the_clock(
     await touch(kept, who, clock.now() - timedelta(minutes=1), "MARKETING", "review")
     assert "ASK_FOR_REFERRAL" not in kinds(await actions(kept, who))
     # by the clock: a referral ages past 180 days, then the NPS past 90 days
-    other = await customer(kept)
+    other = await new_customer(kept, "A", segment="s")
     await touch(kept, other, clock.now() - timedelta(days=179), "MARKETING", "referral")
     await nps(kept, survey, other, 9, clock.now() - timedelta(minutes=5))
     assert kinds(await actions(kept, other)) == []
@@ -528,11 +518,11 @@ async def test_queue_pages_through_most_urgent_first_and_filters_segment_and_pri
     made: dict[str, str] = {}
     for score, many in ((10, 2), (2, 3)):  # promoters first: LOW actions are older
         for _ in range(many):
-            who = await customer(kept, segment)
+            who = await new_customer(kept, "A", segment)
             await nps(kept, survey, who, score, clock.now() - timedelta(minutes=5))
             made[who] = "ASK_FOR_REFERRAL" if score == 10 else "RECOVER_DETRACTOR"
         clock.move(timedelta(seconds=1))
-    elsewhere = await customer(kept, "other-" + segment)
+    elsewhere = await new_customer(kept, "A", "other-" + segment)
     await nps(kept, survey, elsewhere, 2, clock.now() - timedelta(minutes=5))
 
     found, totals = await queue(kept, {"segment": segment})

@@ -2,7 +2,6 @@
 Python from the touchpoints and tickets read back over the API, on a few seeded customers
 plus hand-written edges (window ends, the 7-day ticket bound, later stages after `to`)."""
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,7 @@ import pytest
 
 from models import Role
 from models.enums import STAGE_ORDER, Channel
-from tests.conftest import UNLIMITED, Api, module_clock, served
+from tests.conftest import UNLIMITED, Api, module_clock, new_customer, served
 
 FIELDS = """stage channel touchpoints customers sentiment sentimentTouchpoints sentimentSum
   negativeShare negativeTouchpoints ticketRate ticketCustomers stalled stalledCustomers"""
@@ -38,18 +37,8 @@ def at(text: str) -> datetime:
 clock = module_clock(NOW)  # the hand-written edges are in the past by then
 
 
-async def customer(api: Api, segment: str) -> str:
-    data = await api.query(
-        "mutation($e: String!, $s: String!) { createCustomer(input: "
-        '{name: "P", email: $e, segment: $s}) { customer { id } } }',
-        {"e": f"p-{uuid.uuid4().hex}@x.example", "s": segment},
-    )
-    found: str = data["createCustomer"]["customer"]["id"]
-    return found
-
-
 async def write_edges(api: Api) -> None:
-    a, b, c = await customer(api, "pp-a"), await customer(api, "pp-b"), await customer(api, "pp-a")
+    a, b, c = [await new_customer(api, "P", segment) for segment in ("pp-a", "pp-b", "pp-a")]
     touchpoints = [
         # who, stage, channel, sentiment, occurred
         (a, "AWARENESS", "WEB", -0.5, "2027-06-01T00:00:00Z"),  # exactly at `from`: in

@@ -2,20 +2,20 @@
 
 The compiler (schema/compiled/compiler.py) walks the query and builds its statement only
 from these. Each piece is the SQL twin of what the resolver path does in Python
-(resolvers.pagination.encode_cursor and Ordering.after, schema.node.to_global_id,
-Python's `datetime.isoformat()`, the JSON of a Decimal or a float), so both paths give
-the same bytes. Every value is a bind parameter (`placeholder`); identifiers come from
-the models and the schema, never from a request.
+(Ordering.after, the JSON of a Decimal or a float), so both paths give the same bytes;
+cursors and global ids have theirs in resolvers/opaque.py, the value text both use is
+resolvers/compiled/sql_values.py. Every value is a bind parameter (`placeholder`);
+identifiers come from the models and the schema, never from a request.
 """
 
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from resolvers.compiled.forms import NOW, UNANSWERED
+from resolvers.compiled.sql_values import literal, money_json
 from resolvers.filters import column_sql
-from resolvers.pagination import Ordering, SortKey
+from resolvers.pagination import SortKey
 
 
 def column_ref(scope: str, column: str) -> str:
@@ -28,47 +28,6 @@ def placeholder(number: int, sql_type: str) -> str:
     return f"${number}::{sql_type}"
 
 
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def concat(parts: Iterable[str | tuple[str]]) -> str:
-    """SQL concatenation of parts; literal text comes as 1-tuples and is merged."""
-    pieces: list[str] = []
-    pending = ""
-    for part in parts:
-        if isinstance(part, tuple):
-            pending += part[0]
-            continue
-        if pending:
-            pieces.append(literal(pending))
-            pending = ""
-        pieces.append(part)
-    if pending:
-        pieces.append(literal(pending))
-    return "(" + " || ".join(pieces) + ")"
-
-
-def money_json(cents: str) -> str:
-    return f"""('"' || (({cents})::numeric / 100)::numeric(20, 2)::text || '"')"""
-
-
-def datetime_isoformat(value: str) -> str:
-    """Python's `datetime.isoformat()` of a UTC timestamptz (cursor values use it)."""
-    return (
-        f"(to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-        f"CASE WHEN date_trunc('second', {value}) = {value} THEN '' "
-        f"ELSE to_char({value} AT TIME ZONE 'UTC', '.US') END || '+00:00')"
-    )
-
-
-CURSOR_VALUE: dict[str, Callable[[str], str]] = {
-    "datetime": lambda v: f"""('"' || {datetime_isoformat(v)} || '"')""",
-    "uuid": lambda v: f"""('"' || {v}::text || '"')""",
-    "int": lambda v: f"({v})::text",
-    "str": lambda v: f"to_json({v})::text",
-    "decimal": money_json,
-}
 AFTER_TYPES = {
     "datetime": "timestamptz",
     "uuid": "uuid",
@@ -80,23 +39,6 @@ AFTER_TYPES = {
 
 def after_value(kind: str, value: Any) -> Any:
     return int(value * 100) if kind == "decimal" else value
-
-
-def base64url(text_sql: str) -> str:
-    """Python's urlsafe_b64encode(...).rstrip("="): replace() chains cost half of translate()."""
-    encoded = f"encode(convert_to({text_sql}, 'UTF8'), 'base64')"
-    return f"rtrim(replace(replace(replace({encoded}, E'\\n', ''), '+', '-'), '/', '_'), '=')"
-
-
-def cursor_json(ordering: Ordering, scope: str) -> str:
-    """resolvers.pagination.encode_cursor in SQL, from the scope's `_s<i>` sort columns."""
-    values: list[str | tuple[str]] = [("[" + json.dumps(ordering.name) + ",[",)]
-    for index, key in enumerate(ordering.keys):
-        if index:
-            values.append((",",))
-        values.append(CURSOR_VALUE[key.kind](f"{scope}._s{index}"))
-    values.append(("]]",))
-    return concat([('"',), base64url(concat(values)), ('"',)])
 
 
 def sort_sql(key: SortKey) -> str:
@@ -142,15 +84,6 @@ def read_marked(mark: str, rendered: str) -> str:
     """A value's JSON text after the read audit's mark (resolvers.read_audit.mark_sql),
     which resolvers.read_audit.unmark takes out before the text is sent."""
     return f"({mark} || {rendered})"
-
-
-def global_id_json(type_name: str, scope: str) -> str:
-    """schema.node.to_global_id in SQL (base64 of `Type:uuid`), as a JSON string."""
-    prefix = literal(f"{type_name}:")
-    return (
-        f"""('"' || encode(convert_to({prefix} || {scope}.id::text, 'UTF8'), """
-        """'base64') || '"')"""
-    )
 
 
 def _float_json(value: str) -> str:

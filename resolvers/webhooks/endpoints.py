@@ -27,7 +27,9 @@ from resolvers.writes import Write, check_length, fail
 
 
 @dataclass(frozen=True)
-class NewEndpoint:
+class CheckedEndpoint:
+    """A new endpoint that passed `endpoint_rules`, as `create_endpoint` stores it."""
+
     url: str
     change_types: tuple[ChangeType, ...]
     role: Role
@@ -37,7 +39,7 @@ class NewEndpoint:
 
 
 @dataclass(frozen=True)
-class EndpointInput:
+class NewEndpoint:
     """An endpoint as the caller gave it, before `endpoint_rules`."""
 
     url: str
@@ -53,8 +55,8 @@ Unreadable = Callable[[Role, str], str | None]
 
 
 async def endpoint_rules(
-    given: EndpointInput, policy: UrlPolicy, unreadable: Unreadable
-) -> NewEndpoint:
+    given: NewEndpoint, policy: UrlPolicy, unreadable: Unreadable
+) -> CheckedEndpoint:
     """The input rules for a new endpoint, each refusal naming its input field."""
     check_length(given.url, 2000, ["input", "url"], required=True)
     check_length(given.description, 500, ["input", "description"])
@@ -79,7 +81,7 @@ async def endpoint_rules(
         if record_type not in record_types:
             raise fail(["input", name], f"`{name}` applies to no chosen event type; drop it.")
         filters[record_type] = chosen()
-    return NewEndpoint(
+    return CheckedEndpoint(
         url=given.url.strip(),
         change_types=tuple(dict.fromkeys(given.change_types)),
         role=given.role,
@@ -88,7 +90,7 @@ async def endpoint_rules(
     )
 
 
-async def create_endpoint(write: Write, data: NewEndpoint) -> WebhookEndpoint:
+async def create_endpoint(write: Write, data: CheckedEndpoint) -> WebhookEndpoint:
     """The endpoint receives changes committed after it was created."""
     latest = await write.session.execute(sa.select(sa.func.max(col(ChangeEvent.id))))
     endpoint = WebhookEndpoint(

@@ -59,14 +59,10 @@ from resolvers.compiled.sql_text import (
     at_clock,
     child_of,
     column_ref,
-    concat,
     connection_sql,
     count_where,
-    cursor_json,
     data_statement,
     embedded_object,
-    global_id_json,
-    literal,
     or_null,
     page_edges,
     page_info_fields,
@@ -83,7 +79,9 @@ from resolvers.compiled.sql_text import (
     total_text,
     uses_clock,
 )
+from resolvers.compiled.sql_values import concat, literal
 from resolvers.filters import Filter, column_sql
+from resolvers.opaque import cursor_json, global_id_json
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.row_counts import kept_total_sql
 from resolvers.timeline import TIMELINE_ORDERING, visible_sources
