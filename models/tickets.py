@@ -7,9 +7,17 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import metadata as _metadata  # noqa: F401  (naming convention first)
-from models.enums import Channel, TicketPriority, TicketStatus
+from models.enums import PRIORITY_ORDER, Channel, TicketPriority, TicketStatus
 from models.sla import default_due
 from models.types import UTCDateTime, enum_column, utc_now
+
+# A priority's rank (LOW 0 ... URGENT 3), as `tickets(orderBy: PRIORITY)` sorts by it
+# (resolvers/tickets.py PRIORITY_RANK writes the same expression, so these indexes serve).
+PRIORITY_RANK_INDEXED = (
+    "(CASE priority "
+    + " ".join(f"WHEN '{p.value}' THEN {rank}" for rank, p in enumerate(PRIORITY_ORDER))
+    + " END)"
+)
 
 
 class Ticket(SQLModel, table=True):
@@ -18,6 +26,21 @@ class Ticket(SQLModel, table=True):
         sa.Index("ix_ticket_customer_id_created_at_id", "customer_id", "created_at", "id"),
         sa.Index("ix_ticket_created_at_id", "created_at", "id"),
         sa.Index("ix_ticket_status_created_at", "status", "created_at"),
+        # PRIORITY orders, each direction (within a priority: oldest first, then id).
+        sa.Index(
+            "ix_ticket_priority_rank_created_at_id",
+            sa.text(PRIORITY_RANK_INDEXED),
+            "created_at",
+            "id",
+            info={"expression": True},  # not compared by alembic check (migrations/env.py)
+        ),
+        sa.Index(
+            "ix_ticket_priority_rank_desc_created_at_id",
+            sa.text(f"{PRIORITY_RANK_INDEXED} DESC"),
+            "created_at",
+            "id",
+            info={"expression": True},
+        ),
         # SLA: ordering by due time (keyset with id) and the state filters (resolvers/sla.py).
         sa.Index("ix_ticket_first_response_due_at_id", "first_response_due_at", "id"),
         sa.Index("ix_ticket_resolution_due_at_id", "resolution_due_at", "id"),

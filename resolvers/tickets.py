@@ -29,8 +29,14 @@ class TicketQuery:
     now: datetime | None = None
 
 
+# Literals, not bound parameters: the expression is then the one the two PRIORITY indexes
+# hold (models/tickets.py PRIORITY_RANK_INDEXED), and the database reads a page from them.
 PRIORITY_RANK = sa.case(
-    {priority: rank for rank, priority in enumerate(PRIORITY_ORDER)}, value=col(Ticket.priority)
+    {
+        sa.literal_column(f"'{priority.value}'"): sa.literal_column(str(rank), sa.Integer)
+        for rank, priority in enumerate(PRIORITY_ORDER)
+    },
+    value=col(Ticket.priority),
 )
 
 PRIORITY_RANK_SQL = (

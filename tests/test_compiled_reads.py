@@ -297,3 +297,43 @@ async def test_the_serving_path_is_logged_and_counted(
     assert json.loads(JsonFormatter().format(lines[-1]))["read_path"] == expected
     metrics = (await debug_api.client.get("/metrics")).text
     assert re.search(rf'cx360_read_path_total\{{path="{expected}"\}} [1-9]', metrics)
+
+
+ORDERED_BY_PRIORITY = """query($d: SortDirection!) {
+  tickets(first: 5, orderBy: {field: PRIORITY, direction: $d}) { edges { node { id } } } }"""
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["resolvers", "compiled"])
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_priority_orders_read_their_index(
+    backend: Backend, compiled: bool, direction: str
+) -> None:
+    """Both read paths write the priority's rank as the PRIORITY indexes hold it
+    (migration 9e5f2b7c4a16), so the database can read a page from them: with sorting
+    priced out, the plan of the page's statement uses the index of that direction."""
+    if compiled and backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    sent: list[tuple[str, Any]] = []
+    async with serving(backend, compiled_reads=compiled) as api:
+        for engine in api.app.state.engines:
+            sa.event.listen(
+                engine.sync_engine,
+                "before_cursor_execute",
+                lambda _c, _cur, statement, parameters, *_: sent.append((statement, parameters)),
+            )
+        await api.query(ORDERED_BY_PRIORITY, {"d": direction})
+    (statement, parameters), *_ = [s for s in sent if "CASE ticket.priority" in s[0]]
+    wanted = "ix_ticket_priority_rank_" + ("desc_" if direction == "DESC" else "")
+    async with backend.engine.connect() as connection:
+        if backend.name == "postgres":
+            await connection.exec_driver_sql("SET LOCAL enable_sort = off")
+            await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN "
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+        plan = " ".join(
+            str(row[-1])
+            for row in await connection.exec_driver_sql(explain + statement, parameters)
+        )
+    assert re.search(rf"{wanted}created_at_id\b", plan), plan
+    assert "TEMP B-TREE" not in plan and " Sort " not in plan, plan
