@@ -4,7 +4,8 @@ Creates a scratch PostgreSQL database, migrates it, seeds 200 customers, starts
 `cx360 serve` (1 worker) on 127.0.0.1, then stores EVENTS fresh events (default
 200,000) per measurement, each with its own external ids, in this order:
 
-- raw asyncpg `executemany` into `touchpoint`, CLIENTS connections, 1,000 rows per call;
+- raw asyncpg `executemany` into `touchpoint`, CLIENTS connections, 1,000 rows per call
+  (in customer order: the table's triggers lock customers, see raw_executemany);
 - raw asyncpg `COPY` (`copy_records_to_table`), CLIENTS connections, 1,000 rows per call;
 - `recordTouchpoints` over HTTP, batches of 1,000 from CLIENTS clients (fast path on);
 - the same with the fast path off (CX360_FAST_WRITES=0, a second server): the full
@@ -160,6 +161,10 @@ class Raw:
 
 
 async def raw_executemany(connection: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
+    # One statement per row in one transaction. The table's triggers (lifetime value,
+    # row counts) lock the customer each statement touches; in customer order, as the
+    # app takes them, so two clients' transactions cannot deadlock on two customers.
+    rows = sorted(rows, key=lambda row: row[1])
     await connection.executemany(
         f"INSERT INTO touchpoint ({COLUMNS}) VALUES "
         "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
