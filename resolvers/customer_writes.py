@@ -27,7 +27,14 @@ from models.types import utc_now
 from resolvers import read_audit, webhooks
 from resolvers.customers import normalize_email
 from resolvers.locks import FOR_NO_KEY_UPDATE
-from resolvers.writes import UserError, UserErrors, Write, check_length, fail
+from resolvers.writes import (
+    UserError,
+    UserErrors,
+    Write,
+    attributes_problem,
+    check_length,
+    fail,
+)
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PHONE_PUNCTUATION = re.compile(r"[\s().\-]")
@@ -122,8 +129,9 @@ def _validated(data: CustomerChanges) -> dict[str, Any]:
         check("phone", lambda: _clean_phone(data.phone, ["input", "phone"]))
     else:
         values["phone"] = data.phone
-    if not isinstance(data.attributes, Unset | dict | None):
-        errors.append(UserError(("input", "attributes"), "`attributes` must be a JSON object."))
+    problem = None if isinstance(data.attributes, Unset) else attributes_problem(data.attributes)
+    if problem is not None:
+        errors.append(UserError(("input", "attributes"), problem))
     values["attributes"] = data.attributes
     values["churned_at"] = data.churned_at
     if len(external_ids) > MAX_EXTERNAL_IDS:

@@ -165,8 +165,15 @@ def _to_json(value: str) -> str:
     return f"to_json({value})::text"
 
 
+def _stored_json(value: str) -> str:
+    # A `json` column's text as stored: JSON columns are written as the responses write
+    # JSON (models.types.json_text), and PostgreSQL's `json` keeps the text as given.
+    return f"({value})::text"
+
+
 # By GraphQL scalar name ("enum" for any enum), exactly as the resolver path serializes it.
 SCALAR_JSON: dict[str, Callable[[str], str]] = {
+    "JSON": _stored_json,
     "enum": _to_json,
     "String": _to_json,
     "ID": _to_json,

@@ -57,7 +57,7 @@ class CompiledPlans:
 def fallback_reason(reason: str) -> str:
     """A decline's reason as a metric label: up to its first ': ' (what follows may
     quote a request's values, e.g. an argument that did not coerce), so the labels are
-    bounded by the schema: `Customer.phone has no SQL form for this role`, `scalar JSON`,
+    bounded by the schema: `Customer.mergedFrom has no SQL form`, `Query.viewer has no SQL form`,
     `arguments of customers`."""
     return reason.split(": ", 1)[0]
 
