@@ -6,6 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.conftest import Api
+from tests.test_customer_writes import assert_phone_masks_kept
 
 PROFILE = """query($id: ID!) { customer(id: $id) { id name email phone company stage erasedAt
   lifetimeValue externalIds { source id } mergedFrom { id }
@@ -189,6 +190,7 @@ async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data
     assert after["erasedAt"] and after["externalIds"] == []
     assert after["lifetimeValue"] == before["lifetimeValue"] == "21.00"
     await assert_lifetime_values_kept(writable)
+    await assert_phone_masks_kept(writable)  # the erased (and merged) people's masks too
     assert [e["node"]["score"] for e in after["surveyResponses"]["edges"]] == [2, 2]
     assert all(e["node"]["comment"] is None for e in after["surveyResponses"]["edges"])
     assert all(e["node"]["summary"] is None for e in after["touchpoints"]["edges"])
