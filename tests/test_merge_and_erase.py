@@ -121,6 +121,10 @@ async def test_merge_moves_everything_and_unmerge_restores_exactly(writable: Api
         {"b": b["id"], "e": b["email"]},
     )
     assert {v["id"] for v in lookups.values()} == {a["id"]}
+    both = await writable.query(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [c["id"], b["id"]]}
+    )
+    assert both["nodes"] == [{"id": a["id"]}, {"id": a["id"]}]
     landed = await writable.query(
         "mutation($e: String!) { recordTouchpoints(touchpoints: [{customer: {email: $e}, "
         'occurredAt: "2026-10-02T00:00:00Z", channel: APP, stage: RETENTION, team: PRODUCT, '

@@ -191,6 +191,30 @@ def survivor(key: str) -> str:
     return f"(SELECT coalesce(m.merged_into_id, m.id) FROM customer AS m WHERE m.id = {key})"
 
 
+# The scope of each id of `nodes(ids:)`: its type name, key and place in the list.
+NODE_REF = "node_ref"
+
+
+def by_type(type_name: str, branches: dict[str, str | None]) -> str:
+    """The branch of the type `type_name` (SQL text) names; a None branch the marker
+    that leaves the answer to the resolvers; a name of no branch JSON `null`."""
+    whens = " ".join(
+        f"WHEN {literal(name)} THEN {literal(UNANSWERED) if sql is None else sql}"
+        for name, sql in branches.items()
+    )
+    return f"(CASE {type_name} {whens} ELSE 'null' END)"
+
+
+def by_type_array(each: str, type_names: str, keys: str) -> str:
+    """A JSON array of `each` (reading `node_ref.type_name` and `node_ref.key`) for the
+    pairs of the two array parameters, in their order."""
+    return (
+        f"coalesce((SELECT '[' || string_agg({each}, ',' ORDER BY {NODE_REF}.ord) || ']' "
+        f"FROM unnest({type_names}, {keys}) WITH ORDINALITY AS {NODE_REF}(type_name, key, ord)"
+        "), '[]')"
+    )
+
+
 def row_by_id(body: str, table: str, key: str) -> str:
     """`body` built from the row of `table` whose id is `key` (NULL when there is none)."""
     return f"(SELECT {body} FROM {table} WHERE {table}.id = {key})"

@@ -93,7 +93,7 @@ class CompiledReads(SchemaExtension):
                 execution.graphql_document,
                 execution.operation_name,
                 execution.variables or {},
-                CompileContext(role=context.viewer.role, now=context.now),
+                CompileContext(context.viewer.role, context.now, context.viewer.key_name),
             )
             if isinstance(ready, Declined):
                 self.reason = ready.reason
@@ -102,7 +102,8 @@ class CompiledReads(SchemaExtension):
                 context.read_statement_sessions, ready.plan.sql, ready.parameters
             )
             if data is None:
-                self.reason = "a part of the answer has no stored value yet (the resolvers give it)"
+                # e.g. health not stored yet, or a node(id:) of a type left to them
+                self.reason = "a part of the answer only the resolvers give"
                 return
             # The audit's marks out (and noted) before anything reads the text.
             data = unmark(data, context.read_notes)

@@ -10,7 +10,7 @@ from graphql.execution.values import VariableValues
 from resolvers.compiled.forms import CompileContext
 
 if TYPE_CHECKING:
-    from schema.compiled.arguments import ArgumentSource, ClockSource
+    from schema.compiled.arguments import ArgumentSource, ClockSource, RequestSource
 
 
 class Decline(Exception):
@@ -22,7 +22,7 @@ class Plan:
     """A compiled statement and how to bind its parameters from a request's variables."""
 
     sql: str
-    sources: "list[ArgumentSource | ClockSource]" = field(default_factory=list)
+    sources: "list[ArgumentSource | ClockSource | RequestSource]" = field(default_factory=list)
     parameters: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
 
     def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
