@@ -417,3 +417,26 @@ async def test_the_viewer_is_each_keys_own_on_a_shared_plan(backend: Backend) ->
                 }, body
                 assert answer.content.startswith(b'{"data":{"viewer":')
                 assert read_path(body) == {"path": "compiled"}
+
+
+async def test_a_type_by_id_without_sql_form_is_left_to_the_resolvers_saying_why(
+    debug_api: Api,
+) -> None:
+    """`node` compiles per type: a Customer selection with no SQL form (health as of a
+    date) leaves customers' ids to the resolvers, and says so; tickets still compile."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    query = """query($id: ID!) { node(id: $id) { id
+      ... on Customer { health(asOf: "2026-01-01") { level } } ... on Ticket { status } } }"""
+    data = debug_api.backend.data
+    customer = to_global_id("Customer", data.customers[0]["id"])
+    body = (await debug_api.post(query, {"id": customer}, Role.ANALYST)).json()
+    assert body["data"]["node"]["health"]["level"] and "errors" not in body
+    assert read_path(body) == {
+        "path": "resolvers",
+        "declined": "a part of the answer only the resolvers give: "
+        "Customer by id (arguments of health: an argument is given)",
+    }
+    ticket = to_global_id("Ticket", data.tickets[0]["id"])
+    body = (await debug_api.post(query, {"id": ticket}, Role.ANALYST)).json()
+    assert read_path(body) == {"path": "compiled"} and body["data"]["node"]["status"]

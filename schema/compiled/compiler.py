@@ -335,6 +335,7 @@ class Compiler(FieldCollection, Binding):
             except Decline as refusal:  # this type only: its parameters go with it
                 del self.plan.sources[kept[0] :], self.plan.parameters[kept[1] :]
                 refusals.append(refusal)
+                self.plan.left.append(f"{runtime.name} by id ({refusal})")
                 continue
             row_key = survivor(key) if runtime.name in form.follow_merges else key
             branches[runtime.name] = or_null(row_by_id(body, table, row_key))

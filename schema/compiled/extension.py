@@ -104,6 +104,8 @@ class CompiledReads(SchemaExtension):
             if data is None:
                 # e.g. health not stored yet, or a node(id:) of a type left to them
                 self.reason = "a part of the answer only the resolvers give"
+                if ready.plan.left:
+                    self.reason += ": " + "; ".join(ready.plan.left)
                 return
             # The audit's marks out (and noted) before anything reads the text.
             data = unmark(data, context.read_notes)

@@ -24,6 +24,9 @@ class Plan:
     sql: str
     sources: "list[ArgumentSource | ClockSource | RequestSource]" = field(default_factory=list)
     parameters: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
+    # Why a request of this plan may still be answered by the resolvers (a part left to
+    # them, e.g. the objects of one type by global id whose selection has no SQL form).
+    left: list[str] = field(default_factory=list)
 
     def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
         built = [source.evaluate(variables, context) for source in self.sources]
