@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from models.types import fold_case
+from models.types import fold_case, json_text
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -41,7 +41,9 @@ def create_engine(
     """
     if is_sqlite(url):
         # hide_parameters: values (personal data) never reach error messages or logs.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True, json_serializer=json_text
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -78,6 +80,8 @@ def create_engine(
         url,
         pool_size=pool_size,
         hide_parameters=True,
+        # JSON columns hold the text the API sends (models.types.json_text).
+        json_serializer=json_text,
         connect_args={"server_settings": server_settings},
         **pooling,
     )

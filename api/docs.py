@@ -46,6 +46,13 @@ text cannot be masked safely, so `SurveyResponse.comment` and `exportCustomer` a
 hidden from them (`FORBIDDEN`, see above). Their customer search matches names and
 companies, not emails.
 
+The phone's mask is kept beside it (`customer.phone_masked`, written with the phone by
+createCustomer and updateCustomer, cleared by eraseCustomer, filled for older rows by
+migration 2c7e9b5a1f48): its country code needs the numbering plan (phonenumbers),
+which SQL lacks. The compiled read path reads the kept mask; the resolvers compute it
+from the phone, so the parity test (tests/test_compiled_parity.py) checks the kept
+masks of every customer it reads.
+
 {masked}
 
 ## Filters, orderings, searches and lookups

@@ -105,7 +105,11 @@ class FastReads:
         if document is None or self.plans.cache is None:
             return None
         ready = self.plans.cache.prepare(
-            query, document, operation_name, variables, CompileContext(viewer.role, utc_now())
+            query,
+            document,
+            operation_name,
+            variables,
+            CompileContext(viewer.role, utc_now(), viewer.key_name),
         )
         if isinstance(ready, Declined):
             return None

@@ -28,6 +28,9 @@ class Customer(SQLModel, table=True):
     # Trimmed and lower-cased before storing; unique among customers that have one.
     email: str | None = Field(default=None, sa_type=sa.String(320), unique=True)
     phone: str | None = Field(default=None, sa_type=sa.String(32))
+    # The phone as roles without personal data read it (resolvers.masks.stored_phone_mask),
+    # kept by every write of `phone`: the mask needs the numbering plan, which SQL lacks.
+    phone_masked: str | None = Field(default=None, sa_type=sa.String(32))
     company: str | None = Field(default=None, sa_type=sa.String(200))
     segment: str | None = Field(default=None, sa_type=sa.String(64), index=True)
     stage: JourneyStage = Field(

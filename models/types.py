@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
@@ -24,6 +25,27 @@ def wire_datetime(value: datetime) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text + "+00:00"
+
+
+def json_text(value: Any) -> str:
+    """How JSON columns are written (every engine's `json_serializer`): exactly as the
+    API's responses write JSON (orjson: compact, keys in the given order, UTF-8 as is, its
+    float forms). PostgreSQL's `json` keeps this text as is, so the compiled read path
+    sends a stored value's text unchanged (resolvers.compiled.sql_text, "JSON") and it is
+    byte-identical to the resolvers' answer, which parses it and writes it again.
+
+    Raises TypeError for what JSON cannot carry here (integers beyond 64 bits): writes
+    check values first with `json_problem`."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def json_problem(value: Any) -> str | None:
+    """Why a value cannot be stored as JSON (and read back alike), or None."""
+    try:
+        json_text(value)
+    except TypeError as error:
+        return f"it cannot be stored as JSON ({error})"
+    return None
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

@@ -27,7 +27,15 @@ from models.types import utc_now
 from resolvers import read_audit, webhooks
 from resolvers.customers import normalize_email
 from resolvers.locks import FOR_NO_KEY_UPDATE
-from resolvers.writes import UserError, UserErrors, Write, check_length, fail
+from resolvers.masks import stored_phone_mask
+from resolvers.writes import (
+    UserError,
+    UserErrors,
+    Write,
+    attributes_problem,
+    check_length,
+    fail,
+)
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PHONE_PUNCTUATION = re.compile(r"[\s().\-]")
@@ -122,8 +130,9 @@ def _validated(data: CustomerChanges) -> dict[str, Any]:
         check("phone", lambda: _clean_phone(data.phone, ["input", "phone"]))
     else:
         values["phone"] = data.phone
-    if not isinstance(data.attributes, Unset | dict | None):
-        errors.append(UserError(("input", "attributes"), "`attributes` must be a JSON object."))
+    problem = None if isinstance(data.attributes, Unset) else attributes_problem(data.attributes)
+    if problem is not None:
+        errors.append(UserError(("input", "attributes"), problem))
     values["attributes"] = data.attributes
     values["churned_at"] = data.churned_at
     if len(external_ids) > MAX_EXTERNAL_IDS:
@@ -192,7 +201,8 @@ async def create_customer(write: Write, data: NewCustomer) -> Customer:
     values = _validated(data)
     await _check_unique(write.session, values.get("email"), data.external_ids, None)
     now = utc_now()
-    customer = Customer(**values, created_at=now, updated_at=now)
+    phone_masked = stored_phone_mask(values.get("phone"))
+    customer = Customer(**values, phone_masked=phone_masked, created_at=now, updated_at=now)
     write.session.add(customer)
     for source, external in data.external_ids:
         write.session.add(
@@ -226,6 +236,7 @@ async def update_customer(write: Write, key: uuid.UUID, data: CustomerChanges) -
     await _check_unique(write.session, values.get("email"), (), customer.id)
     for name, value in values.items():
         setattr(customer, name, value)
+    customer.phone_masked = stored_phone_mask(customer.phone)
     customer.updated_at = utc_now()
     await write.session.flush()  # a concurrent taker of the email: see create_customer
     if "churned_at" in values:
@@ -384,6 +395,7 @@ async def erase_customer(write: Write, key: uuid.UUID) -> uuid.UUID:
             name=ERASED_NAME,
             email=None,
             phone=None,
+            phone_masked=None,
             company=None,
             attributes=None,
             erased_at=now,

@@ -35,6 +35,7 @@ from models import (
 )
 from models.enums import STAGE_ORDER, SURVEY_SCALES
 from resolvers import actions, follow_ups, health_state, sla_live
+from resolvers.masks import stored_phone_mask
 
 FIRST_NAMES = [
     "Ada",
@@ -349,6 +350,7 @@ class _Generator:
                 "name": f"{first} {last}",
                 "email": f"{first}.{last}.{number}@{domain}".lower(),
                 "phone": phone,
+                "phone_masked": stored_phone_mask(phone),
                 "company": company,
                 "segment": segment,
                 "stage": furthest,

@@ -27,6 +27,7 @@ from resolvers.writes import (
     UserError,
     UserErrors,
     Write,
+    attributes_problem,
     check_length,
     check_not_future,
     insert_or_skip,
@@ -96,8 +97,9 @@ def item_problems(item: NewTouchpoint, index: int) -> list[UserError]:
         )
     if item.sentiment is not None and not -1.0 <= item.sentiment <= 1.0:
         problems.append(UserError((*base, "sentiment"), "`sentiment` is between -1.0 and 1.0."))
-    if item.attributes is not None and not isinstance(item.attributes, dict):
-        problems.append(UserError((*base, "attributes"), "`attributes` must be a JSON object."))
+    problem = attributes_problem(item.attributes)
+    if problem is not None:
+        problems.append(UserError((*base, "attributes"), problem))
     return problems
 
 

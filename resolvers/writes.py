@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import AuditEntry, ChangeType, Customer, CustomerExternalId, Role
-from models.types import utc_now
+from models.types import json_problem, utc_now
 from resolvers import actions, health_state
 from resolvers import changes as change_log
 from resolvers.changes import ChangeFeed, CustomerRecord, PendingChange, announce
@@ -227,6 +227,15 @@ def check_length(
         raise fail(path, f"`{path[-1]}` must not be empty.")
     if len(value) > limit:
         raise fail(path, f"`{path[-1]}` is longer than {limit} characters.")
+
+
+def attributes_problem(value: Any) -> str | None:
+    """Why free JSON traits (`attributes`) cannot be stored, or None: an object (or null)
+    whose every value JSON carries as it is read back (models.types.json_text)."""
+    if value is not None and not isinstance(value, dict):
+        return "`attributes` must be a JSON object."
+    problem = json_problem(value)
+    return None if problem is None else f"`attributes`: {problem}."
 
 
 @dataclass(frozen=True)

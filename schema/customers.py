@@ -27,7 +27,7 @@ from resolvers.compiled.forms import (
 )
 from resolvers.errors import InputError
 from resolvers.health_state import HEALTH_STORED_SQL
-from resolvers.masks import mask_email, mask_email_sql, mask_phone
+from resolvers.masks import mask_email, mask_email_sql, mask_phone, mask_phone_sql
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.surveys import RESPONSES
 from resolvers.tickets import TICKETS
@@ -180,7 +180,7 @@ class Customer(Node):
     )
     phone: str | None = strawberry.field(
         description="E.164. PII: masked (+44 ••• ••• 123) for roles without personal data.",
-        extensions=[Masked(mask_phone), audited("phone")],
+        extensions=[Masked(mask_phone, mask_phone_sql), audited("phone")],
     )
     company: str | None
     segment: str | None = strawberry.field(description="Free label: enterprise, smb, consumer...")

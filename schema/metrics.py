@@ -17,7 +17,7 @@ import strawberry
 from api.context import Context
 from resolvers import health_state
 from resolvers import metrics as figures
-from resolvers.compiled.forms import Expression, sql
+from resolvers.compiled.forms import Expression, Known, sql
 from resolvers.errors import InputError
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
@@ -402,7 +402,12 @@ class MetricsQueries:
             for s in steps
         ]
 
-    @strawberry.field(description="Every metric's definition, as this server computes it.")
+    @strawberry.field(
+        description="Every metric's definition, as this server computes it.",
+        metadata=sql(
+            Known(lambda _: [{"name": n, "definition": d} for n, d in DEFINITIONS.items()])
+        ),
+    )
     def definitions(self) -> list[MetricDefinition]:
         return [MetricDefinition(name=n, definition=d) for n, d in DEFINITIONS.items()]
 

@@ -244,11 +244,16 @@ class ReadAudited(FieldExtension):
         return self._noted(await next_(source, info, **kwargs), source, info)
 
 
+def node_type_allows(role: Role, type_name: str) -> bool:
+    """Whether `node`/`nodes` may look up an id of this type for this role."""
+    area = NODE_AREAS.get(type_name)
+    return area is None or area in READS[role]
+
+
 def check_node_type(info: strawberry.Info[Context, None], type_name: str) -> None:
     """Refuses by type, before any lookup, so a refusal says nothing about existence."""
-    area = NODE_AREAS.get(type_name)
-    if area is not None and area not in READS[role_of(info)]:
-        raise forbidden(f"This key's role may not read {area.value}.")
+    if not node_type_allows(role_of(info), type_name):
+        raise forbidden(f"This key's role may not read {NODE_AREAS[type_name].value}.")
 
 
 # ---------------------------------------------------------------- what arguments reveal

@@ -1,6 +1,7 @@
 """The root types: every domain's queries and mutations merged, plus `node`, `nodes`, `viewer`."""
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -8,6 +9,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 from api.context import Context
+from resolvers.compiled.forms import ByGlobalId, CompileContext, FromRequest, Known, sql
 from resolvers.errors import InputError
 from schema.action_mutations import ActionMutations
 from schema.actions import Action, ActionQueries
@@ -24,7 +26,7 @@ from schema.invitation_mutations import InvitationMutations
 from schema.metrics import MetricsQueries
 from schema.node import Node, from_global_id
 from schema.pain_points import PainPointQueries
-from schema.permissions import check_node_type
+from schema.permissions import check_node_type, node_type_allows
 from schema.read_audit import ReadAuditQueries
 from schema.sla import SlaQueries
 from schema.sla_mutations import SlaMutations
@@ -75,13 +77,34 @@ async def _node(info: strawberry.Info[Context, None], value: str, argument: str)
     return await fetcher(key) if fetcher is not None else None
 
 
+def _one_id(arguments: dict[str, Any], _: CompileContext) -> tuple[str, uuid.UUID]:
+    return from_global_id(arguments["id"], "id")
+
+
+def _ids(arguments: dict[str, Any], _: CompileContext) -> list[tuple[str, uuid.UUID]]:
+    ids = arguments["ids"]
+    if len(ids) > MAX_NODES:
+        raise InputError("ids", f"`ids` takes at most {MAX_NODES} ids (got {len(ids)}).")
+    return [from_global_id(value, "ids") for value in ids]
+
+
+# A merged customer's id reads as its survivor (resolvers.customers.customers_by_ids).
+MERGES = ("Customer",)
+
+
 @strawberry.type
 class NodeQueries:
-    @strawberry.field(description="Any object by its global id; null when it does not exist.")
+    @strawberry.field(
+        description="Any object by its global id; null when it does not exist.",
+        metadata=sql(ByGlobalId(_one_id, node_type_allows, MERGES)),
+    )
     async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:
         return await _node(info, id, "id")
 
-    @strawberry.field(description=f"Objects by global id, in order; at most {MAX_NODES} ids.")
+    @strawberry.field(
+        description=f"Objects by global id, in order; at most {MAX_NODES} ids.",
+        metadata=sql(ByGlobalId(_ids, node_type_allows, MERGES)),
+    )
     async def nodes(
         self, info: strawberry.Info[Context, None], ids: list[strawberry.ID]
     ) -> list[Node | None]:
@@ -89,7 +112,10 @@ class NodeQueries:
             raise InputError("ids", f"`ids` takes at most {MAX_NODES} ids (got {len(ids)}).")
         return list(await asyncio.gather(*(_node(info, value, "ids") for value in ids)))
 
-    @strawberry.field(description="The API key making this request.")
+    @strawberry.field(
+        description="The API key making this request.",
+        metadata=sql(Known(lambda c: {"role": c.role, "key_name": FromRequest.KEY_NAME})),
+    )
     def viewer(self, info: strawberry.Info[Context, None]) -> Viewer:
         viewer = info.context.viewer
         return Viewer(role=viewer.role, key_name=viewer.key_name)

@@ -95,7 +95,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     target = os.environ.get("CX360_SENT_QUERIES")
     if target and SENT_QUERIES:
         Path(target).mkdir(parents=True, exist_ok=True)
-        (Path(target) / f"{WORKER}.json").write_text(json.dumps(list(SENT_QUERIES)))
+        # Added to what a run before kept under this name (the parity run's own processes
+        # have the same names as the first run's): a replay never loses queries.
+        kept = Path(target) / f"{WORKER}.json"
+        found = {tuple(q): None for q in json.loads(kept.read_text())} if kept.exists() else {}
+        kept.write_text(json.dumps(list({**found, **SENT_QUERIES})))
 
 
 @dataclass

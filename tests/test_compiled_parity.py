@@ -108,6 +108,7 @@ async def test_both_paths_answer_every_stored_query_alike(
     assert len(every) >= len(DOCUMENTS) - 1
     queries = every[part::PARTS]
     served: Counter[str] = Counter()
+    declined: Counter[str] = Counter()  # why the resolvers answered, printed for the curious
     differences = []
     started = time.perf_counter()
     for query, variables in queries:
@@ -117,6 +118,8 @@ async def test_both_paths_answer_every_stored_query_alike(
             path = (body.get("extensions") or {}).get("readPath", {}).get("path", "refused")
             served[path] += 1
             if path != "compiled":  # the resolvers answered on both servers: nothing to compare
+                reason = body.get("extensions", {}).get("readPath", {}).get("declined", path)
+                declined[reason.split(": ", 1)[0]] += 1
                 continue
             expected = await resolvers.post(query, variables, role)
             if comparable(expected) != comparable(answer):
@@ -129,6 +132,7 @@ async def test_both_paths_answer_every_stored_query_alike(
     seconds = time.perf_counter() - started
     print(
         f"\nparity: {len(queries)} queries x {len(Role)} roles in {seconds:.0f} s: {dict(served)}"
+        f"\ndeclined most: {declined.most_common(12)}"
     )
     # Most test queries exercise metrics, health or writes; a fifth of pairs compiling
     # shows the path is alive (test_compiled_reads pins the dashboards themselves).

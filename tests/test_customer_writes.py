@@ -2,7 +2,10 @@
 
 import uuid
 
+import sqlalchemy as sa
+
 from models import Role
+from resolvers.masks import stored_phone_mask
 from schema.node import to_global_id
 from tests.conftest import Api
 
@@ -12,6 +15,15 @@ CREATE = """mutation($input: CreateCustomerInput!) { createCustomer(input: $inpu
 UPDATE = """mutation($id: ID!, $input: UpdateCustomerInput!) { updateCustomer(id: $id, input: $input) {
   customer { id name email phone company segment churnedAt } userErrors { field message code } } }"""
 COUNT = "{ customers { totalCount } }"
+
+
+async def assert_phone_masks_kept(api: Api) -> int:
+    """Every customer's kept phone mask (what the compiled path shows roles without
+    personal data) is the mask of its phone now; the phones counted."""
+    async with api.backend.engine.connect() as connection:
+        rows = (await connection.execute(sa.text("SELECT phone, phone_masked FROM customer"))).all()
+    assert [r for r in rows if r.phone_masked != stored_phone_mask(r.phone)] == []
+    return sum(r.phone is not None for r in rows)
 
 
 async def count(api: Api) -> int:
@@ -121,6 +133,13 @@ async def test_update_changes_only_what_is_sent_and_null_clears(writable: Api) -
     assert updated["company"] is None and updated["phone"] == "+15550002222"
     assert updated["segment"] == "smb" and updated["name"] == "Ana Costa"
     assert updated["churnedAt"] == "2026-10-01T00:00:00+00:00"
+    masked = await writable.post(
+        "query($id: ID!) { customer(id: $id) { phone } }", {"id": customer["id"]}, Role.MARKETING
+    )
+    assert masked.json()["data"]["customer"]["phone"] == "+1 ••• ••• 222"
+    cleared = await writable.query(UPDATE, {"id": customer["id"], "input": {"phone": None}})
+    assert cleared["updateCustomer"]["customer"]["phone"] is None
+    assert await assert_phone_masks_kept(writable) > 0
 
     refused = (await writable.query(UPDATE, {"id": customer["id"], "input": {"name": None}}))[
         "updateCustomer"

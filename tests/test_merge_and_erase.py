@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from models import Touchpoint
 from tests.conftest import Api
+from tests.test_customer_writes import assert_phone_masks_kept
 
 PROFILE = """query($id: ID!) { customer(id: $id) { id name email phone company stage erasedAt
   lifetimeValue externalIds { source id } mergedFrom { id }
@@ -144,6 +145,10 @@ async def test_merge_moves_everything_and_unmerge_restores_exactly(writable: Api
         {"b": b["id"], "e": b["email"]},
     )
     assert {v["id"] for v in lookups.values()} == {a["id"]}
+    both = await writable.query(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [c["id"], b["id"]]}
+    )
+    assert both["nodes"] == [{"id": a["id"]}, {"id": a["id"]}]
     landed = await writable.query(
         "mutation($e: String!) { recordTouchpoints(touchpoints: [{customer: {email: $e}, "
         'occurredAt: "2026-10-02T00:00:00Z", channel: APP, stage: RETENTION, team: PRODUCT, '
@@ -215,6 +220,7 @@ async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data
     assert after["lifetimeValue"] == before["lifetimeValue"] == "21.00"
     await assert_lifetime_values_kept(writable)
     await assert_unfiltered_totals_kept(writable)
+    await assert_phone_masks_kept(writable)  # the erased (and merged) people's masks too
     assert [e["node"]["score"] for e in after["surveyResponses"]["edges"]] == [2, 2]
     assert all(e["node"]["comment"] is None for e in after["surveyResponses"]["edges"])
     assert all(e["node"]["summary"] is None for e in after["touchpoints"]["edges"])

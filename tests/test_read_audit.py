@@ -149,6 +149,52 @@ async def comment_on(api: Api, customer_id: str, text: str) -> None:
     assert done["submitSurveyResponse"]["userErrors"] == []
 
 
+def summary(found: list[dict[str, Any]]) -> Counter[Any]:
+    return Counter((e["customer"]["id"], tuple(e["fields"]), e["operationName"]) for e in found)
+
+
+async def on_both_paths(
+    audited: Api, query: str, variables: dict[str, Any] | None = None
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The data and the entries the compiled path records for a new SUPPORT key's read,
+    after checking the resolver path answers and records the same."""
+    async with serving(audited.backend, compiled_reads=False, debug=True) as resolvers:
+        answers = {}
+        for label, api in (("compiled", audited), ("resolvers", resolvers)):
+            name, token = await new_key(audited, Role.SUPPORT)
+            body = await read(api, token, query, variables)
+            if audited.backend.name == "postgres":
+                assert body["extensions"]["readPath"]["path"] == label
+            await api.app.state.read_audit.flush()
+            answers[label] = (body["data"], await entries(audited, keyName=name))
+    (data, on_compiled), (same_data, on_resolvers) = answers["compiled"], answers["resolvers"]
+    assert data == same_data
+    assert summary(on_compiled) == summary(on_resolvers)
+    return data, on_compiled
+
+
+async def test_objects_by_global_id_record_alike_on_both_paths(audited: Api) -> None:
+    """`node` and `nodes` (compiled since issue 16) mark what they show as lists do."""
+    listed = await audited.query(
+        "{ customers(first: 6) { edges { node { id } } } "
+        "touchpoints(first: 2) { edges { node { id } } } }"
+    )
+    ids = [e["node"]["id"] for e in listed["customers"]["edges"]]
+    ids += [e["node"]["id"] for e in listed["touchpoints"]["edges"]]
+    query = """query ByIds($id: ID!, $ids: [ID!]!) { node(id: $id) { id ... on Customer { email } }
+      nodes(ids: $ids) { id ... on Customer { email phone }
+        ... on Touchpoint { customer { id email phone } } } }"""
+    data, on_compiled = await on_both_paths(audited, query, {"id": ids[0], "ids": ids})
+    people = [data["node"], *(n.get("customer", n) for n in data["nodes"])]
+    fields: dict[str, set[str]] = {}  # one entry per customer per response: every field
+    for (customer, names), _ in shown(people, ("email", "phone")).items():
+        fields.setdefault(customer, set()).update(names)
+    expected = {c: tuple(f for f in ("email", "phone") if f in v) for c, v in fields.items()}
+    assert {e["customer"]["id"]: tuple(e["fields"]) for e in on_compiled} == expected
+    assert len(on_compiled) == len(expected) > 1
+    assert {e["operationName"] for e in on_compiled} == {"ByIds"}
+
+
 async def test_both_read_paths_record_alike(audited: Api) -> None:
     """Comments and contact fields of a ticket queue: the compiled statement's marks and
     the resolvers' notes give the same entries (on SQLite both are the resolvers)."""
@@ -156,22 +202,7 @@ async def test_both_read_paths_record_alike(audited: Api) -> None:
         await audited.query("{ tickets(first: 1) { edges { node { customer { id } } } } }")
     )["tickets"]["edges"][0]["node"]["customer"]["id"]
     await comment_on(audited, first_customer, "The new plan is confusing")
-    async with serving(audited.backend, compiled_reads=False, debug=True) as resolvers:
-        answers = {}
-        for label, api in (("compiled", audited), ("resolvers", resolvers)):
-            name, token = await new_key(audited, Role.SUPPORT)
-            body = await read(api, token, QUEUE)
-            if audited.backend.name == "postgres":
-                assert body["extensions"]["readPath"]["path"] == label
-            await api.app.state.read_audit.flush()
-            answers[label] = (body["data"], await entries(audited, keyName=name))
-    (data, on_compiled), (same_data, on_resolvers) = answers["compiled"], answers["resolvers"]
-    assert data == same_data
-
-    def summary(found: list[dict[str, Any]]) -> Counter[Any]:
-        return Counter((e["customer"]["id"], tuple(e["fields"]), e["operationName"]) for e in found)
-
-    assert summary(on_compiled) == summary(on_resolvers)
+    data, on_compiled = await on_both_paths(audited, QUEUE)
     assert any("comment" in e["fields"] for e in on_compiled)
     # Exactly what the answer shows: contact fields per customer, comments under theirs.
     expected: dict[str, set[str]] = {}

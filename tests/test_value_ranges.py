@@ -76,7 +76,8 @@ async def _customer(paths: Paths, segment: str | None = None) -> str:
     return key
 
 
-def _purchase(customer: str, value: str, index: int = 0) -> dict[str, Any]:
+def _event(customer: str, key: str, **fields: Any) -> dict[str, Any]:
+    """A purchase event of the customer, other `fields` given; `key` tells it apart."""
     return {
         "customer": {"id": customer},
         "occurredAt": "2026-01-01T00:00:00Z",
@@ -84,11 +85,14 @@ def _purchase(customer: str, value: str, index: int = 0) -> dict[str, Any]:
         "stage": "DECISION",
         "team": "SALES",
         "kind": "purchase",
-        "value": value,
-        "currency": "USD",
         "source": "edge",
-        "externalId": f"{customer}-{value}-{index}",
+        "externalId": f"{customer}-{key}",
+        **fields,
     }
+
+
+def _purchase(customer: str, value: str, index: int = 0) -> dict[str, Any]:
+    return _event(customer, f"{value}-{index}", value=value, currency="USD")
 
 
 @pytest.mark.parametrize("value", ["1000000000000", "1E+30", "-1000000000000.00"])
@@ -163,3 +167,64 @@ async def test_a_contact_count_at_the_int_limit_takes_no_more(paths: Paths) -> N
     assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["id"], "INVALID")]
     read = await paths.read(CUSTOMER, {"id": customer})
     assert read["customer"]["tickets"]["edges"][0]["node"]["contactCount"] == INT_MAX
+
+
+# Free JSON traits at their edges: nesting, key order, unicode and escapes, floats
+# Python and orjson write differently (1e-05, 1e-07), 64-bit integers, empty and null.
+TRAITS: dict[str, Any] = {
+    "z": 1,
+    "a": {"b": [1, 2.5, None, True, False, {"ü": 'é\u2028😀"\\/\x01\x7f\t'}], "": {}},
+    "ключ": "значение",
+    "max": 2**64 - 1,
+    "min": -(2**63),
+    "small": 0.00001,
+    "smaller": 1e-7,
+    "tiny": 5e-324,
+    "large": 1e300,
+    "whole": 1.0,
+    "negative zero": -0.0,
+    "empty": {},
+    "list": [],
+    "null": None,
+}
+UPDATE_TRAITS = """mutation($id: ID!, $a: JSON) { updateCustomer(id: $id, input: {attributes: $a})
+  { customer { attributes } userErrors { field message code } } }"""
+TRAITS_READ = """query($id: ID!) { customer(id: $id) { attributes
+  touchpoints(first: 5) { edges { node { attributes } } } } }"""
+
+
+def _traits_event(customer: str, attributes: Any, number: int) -> dict[str, Any]:
+    return _event(customer, f"traits-{number}", kind="page_view", attributes=attributes)
+
+
+async def test_json_traits_are_sent_alike_byte_for_byte(paths: Paths) -> None:
+    """Both paths send a JSON value's exact bytes: the compiled path the stored text, the
+    resolvers what they parse from it (models.types.json_text writes it as they do)."""
+    from tests.test_compiled_parity import comparable, first_difference
+
+    for attributes in (TRAITS, {}, None):
+        customer = await _customer(paths)
+        written = await paths.write(UPDATE_TRAITS, {"id": customer, "a": attributes})
+        assert written == {"customer": {"attributes": attributes}, "userErrors": []}
+        events = [_traits_event(customer, attributes, 0), _traits_event(customer, {}, 1)]
+        assert (await paths.write(RECORD, {"t": events}))["created"] == 2
+        read = await paths.read(TRAITS_READ, {"id": customer})
+        assert read["customer"]["attributes"] == attributes
+        answers = [
+            comparable(await api.post(TRAITS_READ, {"id": customer}))
+            for api in (paths.resolvers, paths.compiled)
+        ]
+        assert answers[0] == answers[1], first_difference(answers[0][1], answers[1][1])
+        assert '"ключ":"значение"' in answers[0][1] or attributes is not TRAITS
+
+
+@pytest.mark.parametrize("value", [2**64, -(2**63) - 1, {"deep": [10**30]}])
+async def test_json_traits_json_cannot_read_back_are_refused(paths: Paths, value: Any) -> None:
+    customer = await _customer(paths)
+    written = await paths.write(UPDATE_TRAITS, {"id": customer, "a": {"n": value}})
+    (error,) = written["userErrors"]
+    assert error["field"] == ["input", "attributes"] and error["code"] == "INVALID", error
+    result = await paths.write(RECORD, {"t": [_traits_event(customer, {"n": value}, 0)]})
+    assert result["created"] == 0
+    (error,) = result["userErrors"]
+    assert error["field"] == ["touchpoints", "0", "attributes"], error

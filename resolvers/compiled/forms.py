@@ -6,9 +6,11 @@ comes from the model mapping. A field with neither has no SQL form, and a query
 selecting it is answered by the resolvers.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, TypeVar
 
 from models import Role
@@ -23,10 +25,12 @@ ClassT = TypeVar("ClassT", bound=type)
 
 @dataclass(frozen=True)
 class CompileContext:
-    """What a plan may depend on besides the document: the key's role and the moment."""
+    """What a plan may depend on besides the document: the key's role and the moment;
+    and what a request binds without changing the plan: the key's name (`FromRequest`)."""
 
     role: Role
     now: datetime
+    key_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,9 @@ class Column:
 # In SQL text of forms and filters: the request's clock (`CompileContext.now`), bound as
 # a parameter of every request, as the resolvers read `Context.now`.
 NOW = "{cx360_now}"
-# In a compiled answer: a part only the resolvers can give (see `Embedded.stored`). JSON
-# text from data never holds a raw control character (they are escaped); the read audit's
-# marks (resolvers.read_audit.MARK_START, MARK_END) use two others.
+# In a compiled answer: a part only the resolvers can give (`Embedded.stored`,
+# `ByGlobalId`). JSON text from data never holds a raw control character (they are
+# escaped); the read audit's marks (resolvers.read_audit.MARK_START, MARK_END) use two others.
 UNANSWERED = "\x03cx360:unanswered"
 
 
@@ -138,7 +142,51 @@ class TimelineOf:
     request: Callable[[dict[str, Any], CompileContext], ListRequest]
 
 
-SqlForm = Column | Expression | Embedded | ToOne | ListOf | ConnectionOf | Lookup | TimelineOf
+class FromRequest(Enum):
+    """A value a `Known` object takes from each request's key (a `CompileContext` field),
+    bound as a text parameter: one plan serves every key of its role."""
+
+    KEY_NAME = "key_name"
+
+
+@dataclass(frozen=True)
+class Known:
+    """An object, or a list of objects, known without reading a table (the caller's key,
+    constants): `values` gives each object's field values by Python name, the same for
+    every request of a plan (the role, constants), or a `FromRequest` marker. Its fields
+    are leaves, written into the statement as the JSON the resolvers send."""
+
+    values: Callable[[CompileContext], dict[str, Any] | list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ByGlobalId:
+    """Objects of an interface by global id (`node`, `nodes`): `ids` gives the (type name,
+    key) pair from the arguments, or a list of them. Each type of the interface with a
+    table (`sql_table`) reads its row; in `follow_merges`, a merged id its survivor's. A
+    type `readable(role, type)` refuses, one without a table, or one whose selection has
+    no SQL form, is left to the resolvers for that request (an error, or a lookup of
+    their own); a name of no type of the interface reads as null, as they do."""
+
+    ids: Callable[
+        [dict[str, Any], CompileContext], tuple[str, uuid.UUID] | list[tuple[str, uuid.UUID]]
+    ]
+    readable: Callable[[Role, str], bool]
+    follow_merges: tuple[str, ...] = ()
+
+
+SqlForm = (
+    Column
+    | Expression
+    | Embedded
+    | ToOne
+    | ListOf
+    | ConnectionOf
+    | Lookup
+    | TimelineOf
+    | Known
+    | ByGlobalId
+)
 
 
 def sql(form: SqlForm) -> dict[str, SqlForm]:

@@ -98,8 +98,15 @@ def _to_json(value: str) -> str:
     return f"to_json({value})::text"
 
 
+def _stored_json(value: str) -> str:
+    # A `json` column's text as stored: JSON columns are written as the responses write
+    # JSON (models.types.json_text), and PostgreSQL's `json` keeps the text as given.
+    return f"({value})::text"
+
+
 # By GraphQL scalar name ("enum" for any enum), exactly as the resolver path serializes it.
 SCALAR_JSON: dict[str, Callable[[str], str]] = {
+    "JSON": _stored_json,
     "enum": _to_json,
     "String": _to_json,
     "ID": _to_json,
@@ -115,6 +122,30 @@ SCALAR_JSON: dict[str, Callable[[str], str]] = {
 def survivor(key: str) -> str:
     """The customer a (possibly merged) customer id stands for now."""
     return f"(SELECT coalesce(m.merged_into_id, m.id) FROM customer AS m WHERE m.id = {key})"
+
+
+# The scope of each id of `nodes(ids:)`: its type name, key and place in the list.
+NODE_REF = "node_ref"
+
+
+def by_type(type_name: str, branches: dict[str, str | None]) -> str:
+    """The branch of the type `type_name` (SQL text) names; a None branch the marker
+    that leaves the answer to the resolvers; a name of no branch JSON `null`."""
+    whens = " ".join(
+        f"WHEN {literal(name)} THEN {literal(UNANSWERED) if sql is None else sql}"
+        for name, sql in branches.items()
+    )
+    return f"(CASE {type_name} {whens} ELSE 'null' END)"
+
+
+def by_type_array(each: str, type_names: str, keys: str) -> str:
+    """A JSON array of `each` (reading `node_ref.type_name` and `node_ref.key`) for the
+    pairs of the two array parameters, in their order."""
+    return (
+        f"coalesce((SELECT '[' || string_agg({each}, ',' ORDER BY {NODE_REF}.ord) || ']' "
+        f"FROM unnest({type_names}, {keys}) WITH ORDINALITY AS {NODE_REF}(type_name, key, ord)"
+        "), '[]')"
+    )
 
 
 def row_by_id(body: str, table: str, key: str) -> str:

@@ -23,7 +23,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.field import StrawberryField
 
 from models import Role
-from resolvers.compiled.forms import CompileContext
+from resolvers.compiled.forms import CompileContext, FromRequest
 from resolvers.compiled.sql_text import placeholder
 from resolvers.errors import InputError
 from resolvers.pagination import ListRequest
@@ -66,6 +66,16 @@ class ClockSource:
 
     def evaluate(self, variables: VariableValues, context: CompileContext) -> Any:
         return context.now
+
+
+@dataclass(frozen=True)
+class RequestSource:
+    """A value of the request's key (forms.FromRequest), bound for each request."""
+
+    value: FromRequest
+
+    def evaluate(self, variables: VariableValues, context: CompileContext) -> Any:
+        return getattr(context, self.value.value)
 
 
 def uses_variables(value: ValueNode) -> bool:

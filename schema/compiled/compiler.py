@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from graphql import (
     DocumentNode,
@@ -37,11 +38,14 @@ from strawberry.types.field import StrawberryField
 from resolvers.compiled.forms import (
     SQL_FORM,
     SQL_MODEL,
+    ByGlobalId,
     Column,
     CompileContext,
     ConnectionOf,
     Embedded,
     Expression,
+    FromRequest,
+    Known,
     ListOf,
     Lookup,
     SqlForm,
@@ -50,6 +54,7 @@ from resolvers.compiled.forms import (
 )
 from resolvers.compiled.sql_text import (
     AFTER_TYPES,
+    NODE_REF,
     SCALAR_JSON,
     TIMELINE_OCCURRED_AT,
     TIMELINE_SCOPE,
@@ -57,6 +62,8 @@ from resolvers.compiled.sql_text import (
     after_value,
     any_of,
     at_clock,
+    by_type,
+    by_type_array,
     child_of,
     column_ref,
     connection_sql,
@@ -85,7 +92,7 @@ from resolvers.opaque import cursor_json, global_id_json
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.row_counts import kept_total_sql
 from resolvers.timeline import TIMELINE_ORDERING, visible_sources
-from schema.compiled.arguments import ArgumentCheck, Binding, ClockSource
+from schema.compiled.arguments import ArgumentCheck, Binding, ClockSource, RequestSource
 from schema.compiled.collect import FieldCollection
 from schema.compiled.outcomes import Decline, Plan
 
@@ -162,8 +169,12 @@ class Compiler(FieldCollection, Binding):
         named = get_named_type(field_def.type)
         if is_leaf_type(named):
             return self.leaf(parent, scope, definition, form, field_def.type, value_sql)
+        if isinstance(form, ByGlobalId) and is_abstract_type(named):
+            return self.by_global_id(form, field_def, definition, named, nodes)
         if not isinstance(named, GraphQLObjectType):
             raise Decline(f"{parent.name}.{name} returns an interface or union")
+        if isinstance(form, Known):
+            return self.known(form, named, nodes)
         nullable = not is_non_null_type(field_def.type)
         if isinstance(form, Embedded):
             return self.embedded(form, scope, field_def, definition, named, nodes, nullable)
@@ -236,6 +247,100 @@ class Compiler(FieldCollection, Binding):
         if as_json is None:
             raise Decline(f"scalar {named.name}")
         return as_json(value)
+
+    # ------------------------------------------------------------------ known objects
+    def known(self, form: Known, target: GraphQLObjectType, nodes: list[FieldNode]) -> str:
+        """Objects known without a table (forms.Known): their JSON text in the statement."""
+        found = form.values(self.context)
+
+        def one(row: dict[str, Any]) -> str:
+            def leaf(field_def: GraphQLField) -> Callable[[list[FieldNode]], str]:
+                return lambda field_nodes: self.known_leaf(target, field_def, field_nodes, row)
+
+            fields = {name: leaf(field_def) for name, field_def in target.fields.items()}
+            return self.object(target, "", self.sub_selections(nodes), fields)
+
+        if not isinstance(found, list):
+            return one(found)
+        items: list[str | tuple[str]] = []
+        for row in found:
+            items += [(",",) if items else ("[",), one(row)]
+        return concat([*items, ("]",)]) if items else literal("[]")
+
+    def known_leaf(
+        self,
+        parent: GraphQLObjectType,
+        field_def: GraphQLField,
+        nodes: list[FieldNode],
+        row: dict[str, Any],
+    ) -> str:
+        definition = (field_def.extensions or {}).get("strawberry-definition")
+        named = get_named_type(field_def.type)
+        where = f"{parent.name}.{nodes[0].name.value}"
+        if not isinstance(definition, StrawberryField) or not is_leaf_type(named):
+            raise Decline(f"{where} has no SQL form")
+        if self.checked(definition, parent.name)("") != "" or nodes[0].arguments:
+            raise Decline(f"{where} is masked for this role or takes arguments")
+        value = row.get(definition.python_name)
+        if isinstance(value, FromRequest):
+            self.plan.sources.append(RequestSource(value))
+            bound = self.param(len(self.plan.sources) - 1, "text", lambda v: v)
+            return self.render(named, bound)
+        if value is None:
+            return literal("null")
+        return literal(orjson.dumps(named.serialize(value)).decode())
+
+    # ------------------------------------------------------------------ objects by global id
+    def by_global_id(
+        self,
+        form: ByGlobalId,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        interface: GraphQLNamedType,
+        nodes: list[FieldNode],
+    ) -> str:
+        """`node(id:)` or `nodes(ids:)`: each id's row, by the type its id names."""
+        source, found = self.source(
+            field_def, nodes[0], definition, form.ids, lambda ids: isinstance(ids, list)
+        )
+        if isinstance(found, list):
+            type_names = self.param(source, "text[]", lambda ids: [t for t, _ in ids])
+            keys = self.param(source, "uuid[]", lambda ids: [k for _, k in ids])
+            each = self.by_type(form, interface, nodes, f"{NODE_REF}.type_name", f"{NODE_REF}.key")
+            return by_type_array(each, type_names, keys)
+        type_name = self.param(source, "text", lambda pair: pair[0])
+        key = self.param(source, "uuid", lambda pair: pair[1])
+        return self.by_type(form, interface, nodes, type_name, key)
+
+    def by_type(
+        self,
+        form: ByGlobalId,
+        interface: GraphQLNamedType,
+        nodes: list[FieldNode],
+        type_name: str,
+        key: str,
+    ) -> str:
+        branches: dict[str, str | None] = {}
+        refusals: list[Decline] = []
+        for runtime in self.schema.get_possible_types(interface):  # type: ignore[arg-type]
+            model = getattr(runtime.extensions["strawberry-definition"].origin, SQL_MODEL, None)
+            branches[runtime.name] = None
+            if model is None or not form.readable(self.context.role, runtime.name):
+                continue
+            kept = len(self.plan.sources), len(self.plan.parameters)
+            try:
+                table = self.table(model, "")
+                body = self.object(runtime, table, self.sub_selections(nodes))
+            except Decline as refusal:  # this type only: its parameters go with it
+                del self.plan.sources[kept[0] :], self.plan.parameters[kept[1] :]
+                refusals.append(refusal)
+                self.plan.left.append(f"{runtime.name} by id ({refusal})")
+                continue
+            row_key = survivor(key) if runtime.name in form.follow_merges else key
+            branches[runtime.name] = or_null(row_by_id(body, table, row_key))
+        if all(branch is None for branch in branches.values()):
+            raise refusals[0] if refusals else Decline(f"no type of {interface.name} compiles")
+        return by_type(type_name, branches)
 
     # ------------------------------------------------------------------ relations
     @staticmethod

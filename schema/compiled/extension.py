@@ -57,7 +57,7 @@ class CompiledPlans:
 def fallback_reason(reason: str) -> str:
     """A decline's reason as a metric label: up to its first ': ' (what follows may
     quote a request's values, e.g. an argument that did not coerce), so the labels are
-    bounded by the schema: `Customer.phone has no SQL form for this role`, `scalar JSON`,
+    bounded by the schema: `Customer.mergedFrom has no SQL form`, `Query.viewer has no SQL form`,
     `arguments of customers`."""
     return reason.split(": ", 1)[0]
 
@@ -93,7 +93,7 @@ class CompiledReads(SchemaExtension):
                 execution.graphql_document,
                 execution.operation_name,
                 execution.variables or {},
-                CompileContext(role=context.viewer.role, now=context.now),
+                CompileContext(context.viewer.role, context.now, context.viewer.key_name),
             )
             if isinstance(ready, Declined):
                 self.reason = ready.reason
@@ -102,7 +102,10 @@ class CompiledReads(SchemaExtension):
                 context.read_statement_sessions, ready.plan.sql, ready.parameters
             )
             if data is None:
-                self.reason = "a part of the answer has no stored value yet (the resolvers give it)"
+                # e.g. health not stored yet, or a node(id:) of a type left to them
+                self.reason = "a part of the answer only the resolvers give"
+                if ready.plan.left:
+                    self.reason += ": " + "; ".join(ready.plan.left)
                 return
             # The audit's marks out (and noted) before anything reads the text.
             data = unmark(data, context.read_notes)

@@ -10,7 +10,7 @@ from graphql.execution.values import VariableValues
 from resolvers.compiled.forms import CompileContext
 
 if TYPE_CHECKING:
-    from schema.compiled.arguments import ArgumentSource, ClockSource
+    from schema.compiled.arguments import ArgumentSource, ClockSource, RequestSource
 
 
 class Decline(Exception):
@@ -22,8 +22,11 @@ class Plan:
     """A compiled statement and how to bind its parameters from a request's variables."""
 
     sql: str
-    sources: "list[ArgumentSource | ClockSource]" = field(default_factory=list)
+    sources: "list[ArgumentSource | ClockSource | RequestSource]" = field(default_factory=list)
     parameters: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
+    # Why a request of this plan may still be answered by the resolvers (a part left to
+    # them, e.g. the objects of one type by global id whose selection has no SQL form).
+    left: list[str] = field(default_factory=list)
 
     def bind(self, variables: VariableValues, context: CompileContext) -> tuple[Any, ...]:
         built = [source.evaluate(variables, context) for source in self.sources]
