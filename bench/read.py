@@ -8,7 +8,9 @@ Seeds 10,000 customers on PostgreSQL (database `cx360_bench`, ~205k touchpoints,
 tickets, ~12k survey responses; reused while it holds that many customers), then
 drives each server in turn with wrk (16 connections, 127.0.0.1, a 3 s warm-up, then
 `--seconds`) on the three dashboard queries in examples/ (support queue, customer page
-with its timeline, marketing journeys), each with its team's key:
+with its timeline, marketing journeys) and the customer 360 page as MARKETING sees it
+(masked email and phone, `attributes`, `metrics`: which path served it is printed, not
+required), each with its team's key:
 
 - cx360 with compiled reads off (resolvers and dataloaders), 1 worker;
 - cx360 with compiled reads on (the default), 1 worker;
@@ -55,7 +57,11 @@ DASHBOARDS: dict[str, tuple[str, Role]] = {
     "support queue": ("support/queue_dashboard", Role.SUPPORT),
     "customer page": ("sales/customer_page", Role.SALES),
     "marketing journeys": ("marketing/journeys_dashboard", Role.MARKETING),
+    "marketing 360": ("marketing/customer_360", Role.MARKETING),
 }
+# Pages whose read path is reported, not required: the customer 360 page asks `metrics`,
+# which has no SQL form yet, so the compiled server answers it through the resolvers.
+REPORTED = {"marketing 360"}
 # The same reads against PostGraphile's generated schema. Differences it forces: no
 # IN filter without a plugin (the queue reads OPEN tickets only), no union (the page
 # reads touchpoints, tickets and responses as three lists), no computed money or
@@ -109,6 +115,22 @@ PEER_QUERIES: dict[str, str] = {
       surveyResponsesByCustomerId(first: 5, orderBy: [RESPONDED_AT_DESC, ID_DESC]) {
         edges { node { score respondedAt surveyBySurveyId { kind } } } }
     } }
+  }
+}""",
+    "marketing 360": """query($id: UUID!) {
+  customerById(id: $id) {
+    id name email phone company segment stage createdAt churnedAt attributes
+    customerExternalIdsByCustomerId { nodes { source externalId } }
+    touchpointsByCustomerId(first: 20, orderBy: [OCCURRED_AT_DESC, ID_DESC]) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { occurredAt channel stage kind summary valueCents attributes } }
+    }
+    ticketsByCustomerId(first: 20, orderBy: [CREATED_AT_DESC, ID_DESC]) {
+      edges { node { createdAt subject status priority } }
+    }
+    surveyResponsesByCustomerId(first: 20, orderBy: [RESPONDED_AT_DESC, ID_DESC]) {
+      edges { node { respondedAt score surveyBySurveyId { kind } } }
+    }
   }
 }""",
 }
@@ -283,7 +305,9 @@ async def run_cx360(
             body["variables"] = variables
             headers = {"Authorization": f"Bearer {tokens[role]}"}
             size, path = await check(endpoint, body, headers)
-            if path["path"] != label:
+            if name in REPORTED:
+                print(f"  cx360 {shown:9} {name:18} served by {path}")
+            elif path["path"] != label:
                 raise SystemExit(f"{name}: served by {path}, expected {label}")
             figures = wrk(endpoint, body, headers, seconds)
             figures.response_bytes = size
