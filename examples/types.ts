@@ -2434,12 +2434,12 @@ export type CampaignTouchpointsQueryVariables = Exact<{
 
 export type CampaignTouchpointsQuery = { touchpoints: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { occurredAt: string, channel: Channel, kind: string, stage: JourneyStage, sentiment: number | null, customer: { id: string, name: string, segment: string | null, stage: JourneyStage } } }> } };
 
-export type MarketingCustomer360QueryVariables = Exact<{
+export type MarketingView360QueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type MarketingCustomer360Query = { customer: { id: string, name: string, email: string | null, phone: string | null, company: string | null, segment: string | null, stage: JourneyStage, createdAt: string, churnedAt: string | null, lifetimeValue: string, attributes: unknown, externalIds: Array<{ source: string, id: string }>, health: { score: number, level: HealthLevel, reasons: Array<string> }, metrics: { nps: number | null, csat: number | null }, timeline: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ occurredAt: string, node:
+export type MarketingView360Query = { customer: { id: string, name: string, email: string | null, phone: string | null, company: string | null, segment: string | null, stage: JourneyStage, createdAt: string, churnedAt: string | null, lifetimeValue: string, attributes: unknown, externalIds: Array<{ source: string, id: string }>, health: { score: number, level: HealthLevel, reasons: Array<string> }, metrics: { nps: number | null, csat: number | null }, timeline: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ occurredAt: string, node:
           | { __typename: 'SurveyResponse', score: number, survey: { kind: SurveyKind } }
           | { __typename: 'Ticket', subject: string, status: TicketStatus, priority: TicketPriority }
           | { __typename: 'Touchpoint', channel: Channel, stage: JourneyStage, kind: string, summary: string | null, value: string | null, attributes: unknown }
