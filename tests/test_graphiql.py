@@ -245,8 +245,12 @@ async def test_every_example_tab_runs_as_opened_in_chromium(writable: Api, tmp_p
         operations = [
             re.findall(r"^(?:query|mutation) (\w+)", e["query"], re.M)[0] for e in examples
         ]
-        assert len(operations) == 12
-        found = {"Customer360": "customer", "CustomerPage": "customer"}
+        assert len(operations) == 13
+        found = {
+            "Customer360": "customer",
+            "CustomerPage": "customer",
+            "MarketingView360": "customer",
+        }
         found["FindCustomer"] = "customerByExternalId"
         for operation in operations:
             await page.locator(".graphiql-tab", has_text=operation).click()
