@@ -15,14 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from api.graphiql import CONTENT_SECURITY_POLICY, STATIC, page
 from models import Role
 from tests.conftest import Api
 from tests.test_examples import EXAMPLES
-from tests.test_ingestion_crash import CX360, free_port
+from tests.test_ingestion_crash import Server, free_port
 
 
 async def test_page_and_assets_come_from_the_api_under_a_strict_policy(api: Api) -> None:
@@ -114,31 +113,14 @@ class Chromium:
     def __init__(self, driver: Any, browser: Any) -> None:
         self.driver = driver
         self.browser = browser
-        self.servers: dict[str, tuple[asyncio.subprocess.Process, str]] = {}
+        self.servers: dict[str, Server] = {}
 
     async def server(self, url: str) -> str:
         """The base URL of a `cx360 serve` on the database at `url`."""
         if url not in self.servers:
-            port = free_port()
-            process = await asyncio.create_subprocess_exec(
-                CX360,
-                "serve",
-                "--port",
-                str(port),
-                env={**os.environ, "CX360_DATABASE_URL": url},
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            base = f"http://127.0.0.1:{port}"
-            self.servers[url] = (process, base)
-            async with httpx.AsyncClient() as probe:
-                for _ in range(1200):  # up to 60 s: a loaded machine starts slowly
-                    try:
-                        await probe.get(f"{base}/healthz")
-                        break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.05)
-        return self.servers[url][1]
+            self.servers[url] = Server(url, free_port())
+            await self.servers[url].start()
+        return f"http://127.0.0.1:{self.servers[url].port}"
 
     async def new_page(self) -> tuple[Any, Any]:
         """A page in a new browser context, and that context (close it after)."""
@@ -146,9 +128,7 @@ class Chromium:
         return await context.new_page(), context
 
     async def stop(self) -> None:
-        for process, _ in self.servers.values():
-            process.terminate()
-        await asyncio.gather(*(process.wait() for process, _ in self.servers.values()))
+        await asyncio.gather(*(server.kill() for server in self.servers.values()))
 
 
 @pytest.fixture(scope="module")
