@@ -5,6 +5,7 @@ The real command runs in a subprocess from a clean directory, as an operator typ
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -23,11 +24,20 @@ from tests.test_ingestion_crash import CX360, free_port
 VALID = "query Roles { viewer { role } }"
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database `cx360 migrate` made, once for the module."""
+    path = tmp_path_factory.mktemp("migrated") / "cli.db"
+    assert cx360("migrate", url=f"sqlite+aiosqlite:///{path}").returncode == 0
+    return path
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    assert cx360("migrate", url=url).returncode == 0
-    return url
+def db(migrated: Path, tmp_path: Path) -> str:
+    """A test's own copy of the migrated database (a file copy, not another migrate)."""
+    path = tmp_path / "cli.db"
+    shutil.copyfile(migrated, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def key(url: str, name: str, role: str = "PARTNER") -> None:
