@@ -5,6 +5,7 @@ The real command runs in a subprocess from a clean directory, as an operator typ
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -23,11 +24,20 @@ from tests.test_ingestion_crash import CX360, free_port
 VALID = "query Roles { viewer { role } }"
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database `cx360 migrate` made, once for the module."""
+    path = tmp_path_factory.mktemp("migrated") / "cli.db"
+    assert cx360("migrate", url=f"sqlite+aiosqlite:///{path}").returncode == 0
+    return path
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    assert cx360("migrate", url=url).returncode == 0
-    return url
+def db(migrated: Path, tmp_path: Path) -> str:
+    """A test's own copy of the migrated database (a file copy, not another migrate)."""
+    path = tmp_path / "cli.db"
+    shutil.copyfile(migrated, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def key(url: str, name: str, role: str = "PARTNER") -> None:
@@ -186,8 +196,8 @@ def test_usage_errors_are_one_line_with_exit_code_2(db: str) -> None:
         result = cx360(*args, url=db)
         assert result.returncode == 2
         one_line(result, "--help")
-    assert one_line(cx360("keys", "revoke", "nobody", url=db), "no active key")
-    assert cx360("keys", "revoke", "nobody", url=db).returncode == 1
+    nobody = cx360("keys", "revoke", "nobody", url=db)
+    assert one_line(nobody, "no active key") and nobody.returncode == 1
     assert cx360("keys", "trust", "nobody", __file__, url=db).returncode == 1
 
 

@@ -9,6 +9,7 @@ without an SQL form falls back silently: test_compiled_reads pins the dashboards
 the compiled path, and this test requires a share of the queries to compile.
 """
 
+import functools
 import json
 import os
 import re
@@ -58,8 +59,11 @@ def is_read(query: str) -> bool:
     return len(operations) == 1 and operations[0].operation == OperationType.QUERY
 
 
+@functools.cache
 def sent_queries() -> list[tuple[str, str]]:
-    """This run's queries; run alone, those the test processes kept in CX360_SENT_QUERIES."""
+    """This run's queries; run alone, those the test processes kept in CX360_SENT_QUERIES.
+    Read once: the parts that run after the first in the same process replay the same
+    list, not the queries the first part itself sent (SENT_QUERIES is no longer empty)."""
     kept = os.environ.get("CX360_SENT_QUERIES")
     if SENT_QUERIES or not kept or not Path(kept).is_dir():
         return list(SENT_QUERIES)

@@ -30,6 +30,7 @@ from resolvers import keys, seed
 from tests.conftest import ANCHOR
 from tests.test_ingestion_crash import free_port
 from tests.test_log_safety import cx360_serve
+from tests.test_redis_outage import until as within
 
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 READ = "query Read { customers(first: 3) { totalCount edges { node { id name } } } }"
@@ -150,14 +151,17 @@ async def test_requests_answer_503_while_postgres_is_down_and_nothing_acknowledg
     load, until = Load(), asyncio.Event()
     async with _server(found, workers=2) as client:
         drivers = [asyncio.create_task(_drive(client, token, load, until)) for _ in range(4)]
-        await asyncio.sleep(2)
+        # Each phase lasts until it has shown itself in a few dozen answers (not a fixed
+        # sleep): answered, refused while down, answered again after the restart.
+        await within(lambda: load.ok >= 20, 60, "20 answers before the outage")
         before = load.ok
         await found.stop()
-        await asyncio.sleep(4)
+        await within(lambda: len(load.failed) >= 40, 60, "40 refusals during the outage")
         during = len(load.failed)
         await found.start()
         restarted = time.monotonic()
-        await asyncio.sleep(4)
+        after = load.ok
+        await within(lambda: load.ok >= after + 20, 60, "20 answers after the restart")
         until.set()
         await asyncio.gather(*drivers)
     assert before > 0 and during > 0  # it ran, and the outage was felt

@@ -112,7 +112,7 @@ async def test_cli_export_runs_under_the_keys_role(served: Any) -> None:
     assert all("***@" in row["email"] for row in load(out))
 
 
-async def test_cli_export_mistakes_are_one_line_and_leave_out_untouched(served: Any) -> None:
+async def test_cli_export_of_a_query_without_a_connection_is_one_line(served: Any) -> None:
     api, directory = served
     out = directory / "kept.jsonl"
     out.write_text("earlier export\n")
@@ -125,7 +125,17 @@ async def test_cli_export_mistakes_are_one_line_and_leave_out_untouched(served: 
     assert refused.stderr.startswith(f"error: {not_a_list}: `viewer` is not a connection")
     assert "Traceback" not in refused.stderr
     assert out.read_text() == "earlier export\n"
+    assert not list(directory.glob(".kept.jsonl.*.part"))
 
+
+async def test_cli_export_file_mistakes_are_one_line_and_leave_out_untouched(
+    served: Any,
+) -> None:
+    api, directory = served
+    if api.backend.name != "sqlite":
+        pytest.skip("file mistakes are found before the database is opened: checked on SQLite")
+    out = directory / "kept.jsonl"
+    out.write_text("earlier export\n")
     query = directory / "ok.graphql"
     query.write_text("{ customers { edges { node { id } } } }")
     nowhere = directory / "missing-dir" / "out.jsonl"

@@ -15,14 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from api.graphiql import CONTENT_SECURITY_POLICY, STATIC, page
 from models import Role
 from tests.conftest import Api
 from tests.test_examples import EXAMPLES
-from tests.test_ingestion_crash import CX360, free_port
+from tests.test_ingestion_crash import Server, free_port
 
 
 async def test_page_and_assets_come_from_the_api_under_a_strict_policy(api: Api) -> None:
@@ -95,85 +94,100 @@ class Browser:
         raise AssertionError(f"no result shown: {text!r}")
 
 
-@asynccontextmanager
-async def graphiql_in_chromium(
-    api: Api, tmp_path: Path, path: str = "/graphql"
-) -> AsyncIterator[Browser]:
-    """`cx360 serve` on the test database and a Chromium page on its GraphiQL (or another
-    page of ours at `path`) that may reach nothing but that server; a screenshot is kept
-    when the test fails."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class Chromium:
+    """One headless Chromium for a test module, and one `cx360 serve` per database its
+    tests open pages on: started on first use, stopped when the module ends. Each test has
+    a browser context of its own (no cookies, storage or cache shared with another test's)."""
+
+    def __init__(self, driver: Any, browser: Any) -> None:
+        self.driver = driver
+        self.browser = browser
+        self.servers: dict[str, Server] = {}
+
+    async def server(self, url: str) -> str:
+        """The base URL of a `cx360 serve` on the database at `url`."""
+        if url not in self.servers:
+            self.servers[url] = Server(url, free_port())
+            await self.servers[url].start()
+        return f"http://127.0.0.1:{self.servers[url].port}"
+
+    async def new_page(self) -> tuple[Any, Any]:
+        """A page in a new browser context, and that context (close it after)."""
+        context = await self.browser.new_context()
+        return await context.new_page(), context
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(server.kill() for server in self.servers.values()))
+
+
+@pytest.fixture(scope="module")
+async def headless() -> AsyncIterator[Chromium]:
+    """The module's Chromium (see `Chromium`); skips when Chromium cannot be had."""
     browser_path = await asyncio.to_thread(chromium)
     if browser_path is None:
         pytest.skip("Chromium is not installed and cannot be installed here (needs root and apt)")
     playwright_api = pytest.importorskip("playwright.async_api", reason="playwright not installed")
-    port = free_port()
-    server = await asyncio.create_subprocess_exec(
-        CX360,
-        "serve",
-        "--port",
-        str(port),
-        env={**os.environ, "CX360_DATABASE_URL": api.backend.url},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    async with playwright_api.async_playwright() as driver:
+        launched = await driver.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
+        found = Chromium(driver, launched)
+        try:
+            yield found
+        finally:
+            await found.stop()
+            await launched.close()
+
+
+@asynccontextmanager
+async def graphiql_in_chromium(
+    headless: Chromium, api: Api, tmp_path: Path, path: str = "/graphql"
+) -> AsyncIterator[Browser]:
+    """A Chromium page, in a context of its own, on the GraphiQL (or another page of ours at
+    `path`) of a `cx360 serve` on the test database, that may reach nothing but that
+    server; a screenshot is kept when the test fails."""
+    base = await headless.server(api.backend.url)
+    page, context = await headless.new_page()
     try:
-        async with httpx.AsyncClient() as probe:
-            for _ in range(200):
-                try:
-                    await probe.get(f"{base}/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-        async with playwright_api.async_playwright() as driver:
-            browser = await driver.chromium.launch(
-                executable_path=browser_path,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
-            )
-            page = await browser.new_page()
-            found = Browser(page, base, [], [])
+        found = Browser(page, base, [], [])
 
-            async def only_local(route: Any) -> None:
-                if route.request.url.startswith(base):
-                    await route.continue_()
-                else:
-                    found.outside.append(route.request.url)
-                    await route.abort()
+        async def only_local(route: Any) -> None:
+            if route.request.url.startswith(base):
+                await route.continue_()
+            else:
+                found.outside.append(route.request.url)
+                await route.abort()
 
-            await page.route("**/*", only_local)
-            page.on(
-                "console", lambda m: found.problems.append(m.text) if m.type == "error" else None
-            )
-            try:
-                await page.goto(f"{base}{path}")
-                yield found
-                assert found.outside == [], found.outside
-                assert not [p for p in found.problems if "Content Security Policy" in p]
-                assert not [p for p in found.problems if "404" in p]
-            except Exception:
-                await page.screenshot(path=str(tmp_path / "graphiql-failure.png"), full_page=True)
-                print(f"screenshot: {tmp_path / 'graphiql-failure.png'}")
-                raise
-            finally:
-                await browser.close()
+        await page.route("**/*", only_local)
+        page.on("console", lambda m: found.problems.append(m.text) if m.type == "error" else None)
+        try:
+            await page.goto(f"{base}{path}")
+            yield found
+            assert found.outside == [], found.outside
+            assert not [p for p in found.problems if "Content Security Policy" in p]
+            assert not [p for p in found.problems if "404" in p]
+        except Exception:
+            await page.screenshot(path=str(tmp_path / "graphiql-failure.png"), full_page=True)
+            print(f"screenshot: {tmp_path / 'graphiql-failure.png'}")
+            raise
     finally:
-        server.terminate()
-        await server.wait()
+        await context.close()
 
 
 async def test_an_analyst_enters_a_key_and_runs_a_query_in_chromium(
-    api: Api, tmp_path: Path
+    headless: Chromium, api: Api, tmp_path: Path
 ) -> None:
     key = api.backend.keys[Role.ANALYST]
-    async with graphiql_in_chromium(api, tmp_path) as browser:
+    async with graphiql_in_chromium(headless, api, tmp_path) as browser:
         page = browser.page
         status = await browser.use_key(key)
         assert "Role ANALYST" in status and "test-analyst" in status  # checked by the server
@@ -191,8 +205,10 @@ async def test_an_analyst_enters_a_key_and_runs_a_query_in_chromium(
         assert await page.locator("text=Headers").count() == 0
 
 
-async def test_examples_open_as_tabs_and_run_in_chromium(api: Api, tmp_path: Path) -> None:
-    async with graphiql_in_chromium(api, tmp_path) as browser:
+async def test_examples_open_as_tabs_and_run_in_chromium(
+    headless: Chromium, api: Api, tmp_path: Path
+) -> None:
+    async with graphiql_in_chromium(headless, api, tmp_path) as browser:
         page = browser.page
         tab = page.locator(".graphiql-tab", has_text="CxDashboard")
         await tab.wait_for(timeout=15000)
@@ -209,8 +225,10 @@ async def test_examples_open_as_tabs_and_run_in_chromium(api: Api, tmp_path: Pat
         assert '"metrics"' in shown and '"npsResponses"' in shown and '"errors"' not in shown
 
 
-async def test_an_invalid_key_is_named_invalid_in_chromium(api: Api, tmp_path: Path) -> None:
-    async with graphiql_in_chromium(api, tmp_path) as browser:
+async def test_an_invalid_key_is_named_invalid_in_chromium(
+    headless: Chromium, api: Api, tmp_path: Path
+) -> None:
+    async with graphiql_in_chromium(headless, api, tmp_path) as browser:
         status = await browser.use_key("cx360_not-a-key")
         assert "Invalid API key" in status and "revoked or expired" in status
         assert await browser.page.get_attribute("#cx360-key-status", "data-state") == "invalid"
@@ -233,10 +251,12 @@ def test_examples_are_embedded_as_data_under_the_policy() -> None:
     assert "<script>" not in html  # no inline script
 
 
-async def test_every_example_tab_runs_as_opened_in_chromium(writable: Api, tmp_path: Path) -> None:
+async def test_every_example_tab_runs_as_opened_in_chromium(
+    headless: Chromium, writable: Api, tmp_path: Path
+) -> None:
     """Required variables come filled with working values read with the key (a customer's
     id and external id, a new touchpoint event): every example runs as opened."""
-    async with graphiql_in_chromium(writable, tmp_path) as browser:
+    async with graphiql_in_chromium(headless, writable, tmp_path) as browser:
         page = browser.page
         await browser.use_key(writable.backend.keys[Role.ADMIN])
         examples = json.loads(
@@ -263,9 +283,9 @@ async def test_every_example_tab_runs_as_opened_in_chromium(writable: Api, tmp_p
 
 
 async def test_an_invalid_key_leaves_the_working_key_in_use_in_chromium(
-    api: Api, tmp_path: Path
+    headless: Chromium, api: Api, tmp_path: Path
 ) -> None:
-    async with graphiql_in_chromium(api, tmp_path) as browser:
+    async with graphiql_in_chromium(headless, api, tmp_path) as browser:
         shown = await browser.run()  # no key yet: the page says where to put one
         assert "API key field" in shown and "Authorization" not in shown
         assert "Role ANALYST" in await browser.use_key(api.backend.keys[Role.ANALYST])

@@ -1,7 +1,10 @@
 """Ingestion survives a server killed mid-request: retried batches store each event once.
 
-A real `cx360 serve` process is SIGKILLed and restarted at random moments while a
-client sends 2,000 events in batches and retries every batch it got no answer for.
+A real `cx360 serve` process is SIGKILLed and restarted while a client sends 2,000
+events in batches and retries every batch it got no answer for. Each kill lands while a
+request is in flight, at a random moment within the time a request has been taking (before,
+during or after the commit): a fixed number of kills, each one a mid-request kill, rather
+than kills on a timer that may fall between requests (or too few of them on a fast run).
 """
 
 import asyncio
@@ -21,7 +24,8 @@ from tests.conftest import Api
 
 CX360 = str(Path(sys.executable).parent / "cx360")
 EVENTS = 2000
-BATCH = 100
+BATCH = 50  # 40 requests at least: room for every kill to find one in flight
+KILLS = 4
 RECORD = "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { created duplicates userErrors { message } } }"
 
 
@@ -90,6 +94,11 @@ async def test_events_are_stored_exactly_once_across_server_kills(writable: Api)
     rnd = random.Random(5)
     kills = 0
     acknowledged_created = 0
+    in_flight = asyncio.Event()  # a request to the running server awaits its answer
+    took = [0.05]  # how long answered requests took (s)
+    attempts = 0  # requests answered or failed so far
+    sent_at = 0.0  # when the request in flight was sent
+    loop = asyncio.get_running_loop()
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{server.port}",
@@ -99,8 +108,12 @@ async def test_events_are_stored_exactly_once_across_server_kills(writable: Api)
 
             async def killer() -> None:
                 nonlocal kills
-                while True:
-                    await asyncio.sleep(rnd.uniform(0.2, 0.8))
+                while kills < KILLS:
+                    await in_flight.wait()
+                    number, moment = attempts, sent_at + rnd.uniform(0, took[-1])
+                    await asyncio.sleep(max(0.0, moment - loop.time()))
+                    if not in_flight.is_set() or attempts != number:
+                        continue  # answered already: the next request
                     await server.kill()
                     kills += 1
                     await server.start()
@@ -108,8 +121,10 @@ async def test_events_are_stored_exactly_once_across_server_kills(writable: Api)
             chaos = asyncio.create_task(killer())
             for offset in range(0, EVENTS, BATCH):
                 batch = events[offset : offset + BATCH]
-                deadline = asyncio.get_running_loop().time() + 60
-                while asyncio.get_running_loop().time() < deadline:
+                deadline = loop.time() + 60
+                while loop.time() < deadline:
+                    sent_at = loop.time()
+                    in_flight.set()
                     try:
                         response = await client.post(
                             "/graphql", json={"query": RECORD, "variables": {"t": batch}}
@@ -117,16 +132,23 @@ async def test_events_are_stored_exactly_once_across_server_kills(writable: Api)
                         result = response.json()["data"]["recordTouchpoints"]
                         assert result["userErrors"] == []
                         acknowledged_created += result["created"]
+                        took.append(loop.time() - sent_at)
                         break
                     except (httpx.TransportError, ValueError):
+                        in_flight.clear()  # not while it sleeps: nothing is in flight
                         await asyncio.sleep(0.05)  # no answer: the batch may or may not be stored
+                    finally:
+                        in_flight.clear()
+                        attempts += 1
                 else:
                     raise AssertionError("a batch never got through in 60 s")
             chaos.cancel()
     finally:
         await server.kill()
-    print(f"server killed {kills} times; {acknowledged_created} events acknowledged as created")
-    assert kills >= 3, "the server should have been killed several times during the run"
+    print(
+        f"killed {kills} times in {attempts} requests; {acknowledged_created} acknowledged created"
+    )
+    assert kills == KILLS, f"killed {kills} times mid-request, not {KILLS}: the run ended first"
     async with backend.engine.connect() as connection:
         stored = (
             await connection.execute(

@@ -13,7 +13,7 @@ from api.graphiql import CONTENT_SECURITY_POLICY
 from api.insights import MEASURES, STATIC
 from models import Role
 from tests.conftest import Api
-from tests.test_graphiql import Browser, graphiql_in_chromium
+from tests.test_graphiql import Browser, Chromium, graphiql_in_chromium, headless  # noqa: F401 (fixture)
 
 WINDOW = {"from": "2026-05-01", "to": "2026-11-01"}
 PAIN_FIELDS = (
@@ -156,11 +156,15 @@ async def check_drawn_equals_api(browser: Browser, api: Api, segment: str) -> di
     return expected
 
 
-async def test_the_numbers_drawn_are_the_apis_in_chromium(api: Api, tmp_path: Path) -> None:
+async def test_the_numbers_drawn_are_the_apis_in_chromium(
+    headless: Chromium,  # noqa: F811 (the fixture)
+    api: Api,
+    tmp_path: Path,
+) -> None:
     segments = (await api.query("{ dimensions { segments { value count } } }", role=Role.ANALYST))[
         "dimensions"
     ]["segments"]
-    async with graphiql_in_chromium(api, tmp_path, "/insights") as browser:
+    async with graphiql_in_chromium(headless, api, tmp_path, "/insights") as browser:
         status = await browser.use_key(api.backend.keys[Role.ANALYST])
         assert "Role ANALYST" in status and "test-analyst" in status
         assert api.backend.keys[Role.ANALYST] not in browser.page.url
@@ -180,9 +184,11 @@ async def test_the_numbers_drawn_are_the_apis_in_chromium(api: Api, tmp_path: Pa
 
 
 async def test_a_wrong_key_is_named_and_nothing_is_drawn_in_chromium(
-    api: Api, tmp_path: Path
+    headless: Chromium,  # noqa: F811 (the fixture)
+    api: Api,
+    tmp_path: Path,
 ) -> None:
-    async with graphiql_in_chromium(api, tmp_path, "/insights") as browser:
+    async with graphiql_in_chromium(headless, api, tmp_path, "/insights") as browser:
         page = browser.page
         status = await browser.use_key("cx360_not-a-key")
         assert "Invalid API key" in status and "revoked or expired" in status

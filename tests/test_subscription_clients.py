@@ -19,22 +19,13 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from models import Role
 from tests.conftest import Backend, database
-from tests.test_graphiql import chromium
+from tests.test_graphiql import Chromium, headless  # noqa: F401 (fixture)
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import post
 
 TICKETS = "subscription Live { ticketChanged(filter: {status: [NEW]}) { subject status } }"
 OPEN = """mutation($e: String!, $s: String!) { openTicket(input: {customer: {email: $e},
   subject: $s, channel: CHAT}) { ticket { id } } }"""
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -75,69 +66,65 @@ async def test_a_partner_subscribes_with_gql(live: tuple[Backend, Server]) -> No
 
 
 async def test_a_page_subscribes_through_graphiql_with_graphql_ws(
-    live: tuple[Backend, Server], tmp_path: Path
+    headless: Chromium,  # noqa: F811 (the fixture)
+    live: tuple[Backend, Server],
+    tmp_path: Path,
 ) -> None:
     """GraphiQL served by cx360 runs a subscription over its vendored graphql-ws client."""
     backend, server = live
-    browser_path = await asyncio.to_thread(chromium)
-    if browser_path is None:
-        pytest.skip("Chromium is not installed and cannot be installed here (needs root and apt)")
-    playwright_api = pytest.importorskip("playwright.async_api", reason="playwright not installed")
     base = f"http://127.0.0.1:{server.port}"
-    async with playwright_api.async_playwright() as driver:
-        browser = await driver.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
-        page = await browser.new_page()
-        problems: list[str] = []
-        closes: list[Any] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        subscribed = asyncio.Event()
+    page, context = await headless.new_page()
+    problems: list[str] = []
+    closes: list[Any] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    subscribed = asyncio.Event()
 
-        def watch(ws: Any) -> None:
-            ws.on("close", lambda *_: closes.append(ws.url))
-            ws.on(
-                "framesent",
-                lambda frame: subscribed.set() if '"subscribe"' in str(frame) else None,
-            )
-
-        page.on("websocket", watch)
-        # GraphiQL opens with the query it kept in localStorage: the subscription.
-        await page.add_init_script(
-            f"window.localStorage.setItem('graphiql:query', {json.dumps(TICKETS)});"
+    def watch(ws: Any) -> None:
+        ws.on("close", lambda *_: closes.append(ws.url))
+        ws.on(
+            "framesent",
+            lambda frame: subscribed.set() if '"subscribe"' in str(frame) else None,
         )
-        try:
-            await page.goto(f"{base}/graphql")
-            await page.fill("#cx360-key", backend.keys[Role.SUPPORT])
-            await page.click("#cx360-key-form button")
-            await page.wait_for_selector(".graphiql-execute-button", timeout=15000)
-            # The page sends graphql-ws's `subscribe` message once the socket is open. A click
-            # that lands before the editor has its query does nothing: click again until the
-            # page has subscribed (a loaded machine may take seconds), for at most a minute.
-            for _ in range(6):
-                await page.click(".graphiql-execute-button")
-                try:
-                    await asyncio.wait_for(subscribed.wait(), 10)
-                    break
-                except TimeoutError:
-                    continue
-            assert subscribed.is_set(), "the page never sent a subscribe message"
-            result = page.locator(".result-window")
-            # Subscribed does not yet mean the server has started listening: open a ticket
-            # every few seconds until one arrives, for at most a minute.
-            for _ in range(20):
-                await open_ticket(backend, server, "From the page")
-                try:
-                    await result.get_by_text("From the page").first.wait_for(timeout=3000)
-                    break
-                except PlaywrightTimeout:
-                    continue
-            await result.get_by_text("From the page").first.wait_for(timeout=1000)
-            shown = await result.inner_text()
-            assert '"subject": "From the page"' in shown and '"status": "NEW"' in shown
-            assert closes == [], closes  # graphql-ws closes (4400) on a binary frame
-            assert not [p for p in problems if "Content Security Policy" in p], problems
-        except Exception:
-            await page.screenshot(path=str(tmp_path / "subscription-failure.png"), full_page=True)
-            print(f"screenshot: {tmp_path / 'subscription-failure.png'}; console: {problems}")
-            raise
-        finally:
-            await browser.close()
+
+    page.on("websocket", watch)
+    # GraphiQL opens with the query it kept in localStorage: the subscription.
+    await page.add_init_script(
+        f"window.localStorage.setItem('graphiql:query', {json.dumps(TICKETS)});"
+    )
+    try:
+        await page.goto(f"{base}/graphql")
+        await page.fill("#cx360-key", backend.keys[Role.SUPPORT])
+        await page.click("#cx360-key-form button")
+        await page.wait_for_selector(".graphiql-execute-button", timeout=15000)
+        # The page sends graphql-ws's `subscribe` message once the socket is open. A click
+        # that lands before the editor has its query does nothing: click again until the
+        # page has subscribed (a loaded machine may take seconds), for at most a minute.
+        for _ in range(6):
+            await page.click(".graphiql-execute-button")
+            try:
+                await asyncio.wait_for(subscribed.wait(), 10)
+                break
+            except TimeoutError:
+                continue
+        assert subscribed.is_set(), "the page never sent a subscribe message"
+        result = page.locator(".result-window")
+        # Subscribed does not yet mean the server has started listening: open a ticket
+        # every few seconds until one arrives, for at most a minute.
+        for _ in range(20):
+            await open_ticket(backend, server, "From the page")
+            try:
+                await result.get_by_text("From the page").first.wait_for(timeout=3000)
+                break
+            except PlaywrightTimeout:
+                continue
+        await result.get_by_text("From the page").first.wait_for(timeout=1000)
+        shown = await result.inner_text()
+        assert '"subject": "From the page"' in shown and '"status": "NEW"' in shown
+        assert closes == [], closes  # graphql-ws closes (4400) on a binary frame
+        assert not [p for p in problems if "Content Security Policy" in p], problems
+    except Exception:
+        await page.screenshot(path=str(tmp_path / "subscription-failure.png"), full_page=True)
+        print(f"screenshot: {tmp_path / 'subscription-failure.png'}; console: {problems}")
+        raise
+    finally:
+        await context.close()
