@@ -325,6 +325,24 @@ async def new_customer(api: Api, name: str = "New", segment: str | None = None) 
     return found
 
 
+def app_logins(customer: dict[str, Any], source: str, external_ids: list[str]) -> list[Any]:
+    """One `app_login` TouchpointInput per external id, all for `customer` (a reference)
+    at the same moment: events that differ only by their idempotency key."""
+    return [
+        {
+            "customer": customer,
+            "occurredAt": "2026-10-01T00:00:00Z",
+            "channel": "APP",
+            "stage": "RETENTION",
+            "team": "PRODUCT",
+            "kind": "app_login",
+            "source": source,
+            "externalId": external_id,
+        }
+        for external_id in external_ids
+    ]
+
+
 class Clock:
     """The server's clock for a test module: stands still until a test moves it."""
 

@@ -22,7 +22,7 @@ from api.settings import Settings
 from models import Role
 from resolvers.bulk.cleanup import bulk_files_due
 from schema.node import from_global_id
-from tests.conftest import Api, clock_at, database, served, serving
+from tests.conftest import Api, app_logins, clock_at, database, served, serving
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import next_event, socket, subscribe
 
@@ -66,19 +66,7 @@ async def _big_customer(api: Api) -> None:
         "{ customer { id } } }"
     )
     ref = {"id": created["createCustomer"]["customer"]["id"]}
-    events = [
-        {
-            "customer": ref,
-            "occurredAt": "2026-10-01T00:00:00Z",
-            "channel": "APP",
-            "stage": "RETENTION",
-            "team": "PRODUCT",
-            "kind": "app_login",
-            "source": "bulk-test",
-            "externalId": f"big-{n}",
-        }
-        for n in range(BIG_CUSTOMER_EVENTS)
-    ]
+    events = app_logins(ref, "bulk-test", [f"big-{n}" for n in range(BIG_CUSTOMER_EVENTS)])
     await api.query(RECORD, {"t": events})
 
 

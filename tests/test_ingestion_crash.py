@@ -20,7 +20,7 @@ from typing import IO
 import httpx
 import sqlalchemy as sa
 
-from tests.conftest import Api
+from tests.conftest import Api, app_logins
 
 CX360 = str(Path(sys.executable).parent / "cx360")
 EVENTS = 2000
@@ -76,19 +76,7 @@ async def test_events_are_stored_exactly_once_across_server_kills(writable: Api)
     )
     ref = {"id": created["createCustomer"]["customer"]["id"]}
     prefix = uuid.uuid4().hex
-    events = [
-        {
-            "customer": ref,
-            "occurredAt": "2026-10-01T00:00:00Z",
-            "channel": "APP",
-            "stage": "RETENTION",
-            "team": "PRODUCT",
-            "kind": "app_login",
-            "source": "crash-test",
-            "externalId": f"{prefix}-{n}",
-        }
-        for n in range(EVENTS)
-    ]
+    events = app_logins(ref, "crash-test", [f"{prefix}-{n}" for n in range(EVENTS)])
     server = Server(backend.url, free_port())
     await server.start()
     rnd = random.Random(5)
