@@ -22,6 +22,7 @@ from sqlmodel import col
 from models import ChangeType, Channel, Customer, JourneyStage, Team, Touchpoint
 from models.enums import STAGE_ORDER
 from models.types import utc_now
+from resolvers.locks import lock_customers
 from resolvers.writes import (
     CustomerRef,
     UserError,
@@ -179,6 +180,7 @@ async def record_touchpoints(
             first_with_key[key] = len(rows)
         row_of_item.append(len(rows))
         rows.append(_row(item, customer, recorded_at))
+    await lock_customers(session, (r["customer_id"] for r in rows))
     table = Touchpoint.__table__  # type: ignore[attr-defined]
     insert = insert_or_skip(session, table, ["source", "external_id"]).returning(table.c.id)
     inserted = set((await session.execute(insert, rows)).scalars())
@@ -343,6 +345,7 @@ async def record_lines(write: Write, lines: Sequence[LineBatch]) -> LinesResult:
             own.append(len(rows))
             rows.append(_row(item, customer, recorded_at))
         rows_of_line.append((number, own))
+    await lock_customers(session, (r["customer_id"] for r in rows))
     inserted = await _copy_insert(session, rows) if rows else set()
 
     created = [

@@ -186,3 +186,39 @@ async def test_20_concurrent_clients_with_overlapping_batches_store_each_event_o
     created_total += (await record(writable, events))["created"]
     assert created_total == EVENTS
     assert await touchpoint_count(writable, customer["id"]) == EVENTS
+
+
+async def test_concurrent_batches_over_many_customers_in_any_order_all_succeed(
+    writable: Api,
+) -> None:
+    """Four clients send batches over the same 30 customers, each batch in its own random
+    order, events overlapping between clients (purchases among them, so the lifetime-value
+    triggers lock customers too): every batch is stored, none is refused as a conflict."""
+    customers = [{"id": (await new_customer(writable))["id"]} for _ in range(30)]
+    prefix = uuid.uuid4().hex
+    pool = [
+        event(
+            customers[n % 30],
+            f"{prefix}-{n}",
+            kind="purchase" if n % 3 == 0 else "page_view",
+            value="1.00" if n % 3 == 0 else None,
+            currency="USD" if n % 3 == 0 else None,
+        )
+        for n in range(900)
+    ]
+
+    async def client(number: int) -> list[Any]:
+        rnd = random.Random(number)
+        problems = []
+        for _ in range(4):
+            batch = rnd.sample(pool, 300)
+            answer = await writable.query(
+                "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
+                "{ created userErrors { message code } } }",
+                {"t": batch},
+            )
+            problems += answer["recordTouchpoints"]["userErrors"]
+        return problems
+
+    found = await asyncio.gather(*(client(n) for n in range(4)))
+    assert [p for problems in found for p in problems] == []
