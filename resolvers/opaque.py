@@ -9,7 +9,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,18 +29,28 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
+# The widest values a sort key can hold: int keys are SQL `integer` (ranks, scores);
+# money is kept in cents as `bigint`. A cursor beyond them was not made by a list.
+MAX_INT = 2**31 - 1
+MAX_MONEY = Decimal(2**63 - 1) / 100
+
+
 def _decode_value(value: Any, kind: "ValueKind") -> Any:
     if kind == "datetime":
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError("naive datetime")
-        return parsed
+        return parsed.astimezone(UTC)  # OverflowError for an instant before year 1
     if kind == "uuid":
         return uuid.UUID(value)
     if kind == "decimal":
-        return Decimal(value)
+        amount = Decimal(value)
+        if not amount.is_finite() or abs(amount) > MAX_MONEY:
+            raise ValueError("no money value a list holds")
+        return amount
     if kind == "int":
-        if not isinstance(value, int):
+        # bool is an int to Python, not to a cursor; int keys are 4-byte SQL integers.
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_INT:
             raise ValueError("not an int")
         return value
     if not isinstance(value, str):
@@ -71,7 +81,7 @@ def decode_cursor(cursor: str, ordering: "Ordering") -> tuple[Any, ...]:
         if name != ordering.name or len(raw) != len(ordering.keys):
             raise refusal
         return tuple(_decode_value(v, k.kind) for v, k in zip(raw, ordering.keys, strict=True))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+    except (ValueError, TypeError, ArithmeticError, binascii.Error, UnicodeDecodeError) as error:
         raise refusal from error
 
 

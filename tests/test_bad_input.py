@@ -1,5 +1,10 @@
 """Bad input gets a clear error that names the argument and what is accepted; never a trace."""
 
+import base64
+import json
+import uuid
+from typing import Any
+
 from tests.conftest import Api
 
 
@@ -121,6 +126,46 @@ async def test_an_empty_cursor_is_refused_like_any_malformed_one(api: Api) -> No
             errors = await api.errors(query, {"c": ""} if "$c" in query else None)
             assert errors[0]["extensions"] == {"code": "INVALID_CURSOR", "argument": "after"}, (
                 query,
+                errors,
+            )
+
+
+def forged_cursor(order: str, values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([order, values]).encode()).decode()
+
+
+FORGED_CURSORS = {
+    # sort values no list holds: beyond the SQL column, not a number, the wrong JSON type
+    "tickets(orderBy: {field: PRIORITY, direction: ASC})": [
+        ("tickets:PRIORITY:asc", [10**23, "2026-06-04T03:06:12+00:00", str(uuid.UUID(int=1))]),
+        ("tickets:PRIORITY:asc", [True, "2026-06-04T03:06:12+00:00", str(uuid.UUID(int=1))]),
+    ],
+    "tickets(orderBy: {field: CREATED_AT, direction: DESC})": [
+        ("tickets:CREATED_AT:desc", ["0001-01-01T00:00:00+14:00", str(uuid.UUID(int=1))]),
+    ],
+    "customers(orderBy: {field: LIFETIME_VALUE, direction: DESC})": [
+        ("customers:LIFETIME_VALUE:desc", [str(10**30), str(uuid.UUID(int=1))]),
+        ("customers:LIFETIME_VALUE:desc", ["NaN", str(uuid.UUID(int=1))]),
+        ("customers:LIFETIME_VALUE:desc", ["abc", str(uuid.UUID(int=1))]),
+        ("customers:LIFETIME_VALUE:desc", [1e400, str(uuid.UUID(int=1))]),
+    ],
+}
+
+
+async def test_a_forged_cursor_with_values_no_list_holds_is_refused(api: Api) -> None:
+    """Found by a fresh review: an edited cursor's huge number overflowed the SQL integer
+    and answered `Unexpected error.`; every such value is INVALID_CURSOR on both paths."""
+    for field, cursors in FORGED_CURSORS.items():
+        listed = field.split("(")[0]
+        for order, values in cursors:
+            query = (
+                f"query($c: String) {{ {field[:-1]}, first: 2, after: $c) "
+                "{ edges { cursor } } }"
+            )
+            errors = await api.errors(query, {"c": forged_cursor(order, values)})
+            assert errors[0]["extensions"] == {"code": "INVALID_CURSOR", "argument": "after"}, (
+                listed,
+                values,
                 errors,
             )
 
