@@ -3,6 +3,7 @@
 import uuid
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from models import Touchpoint
@@ -271,3 +272,25 @@ async def test_unfiltered_totals_follow_every_way_rows_change(writable: Api) -> 
         )
     await assert_unfiltered_totals_kept(writable)
     await assert_lifetime_values_kept(writable)
+
+
+async def test_a_truncate_empties_what_is_kept_of_its_table(writable: Api) -> None:
+    """PostgreSQL's TRUNCATE fires no delete trigger: its own triggers empty the kept row
+    counts, the lifetime values and the SLA state counts (in a transaction rolled back)."""
+    if writable.backend.name != "postgres":
+        pytest.skip("TRUNCATE is PostgreSQL's; SQLite's DELETE fires the delete triggers")
+    await person(writable, "DECISION", purchases=2)
+    async with writable.backend.engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(sa.text("TRUNCATE touchpoint, ticket CASCADE"))
+        kept = await connection.execute(
+            sa.text(
+                "SELECT (SELECT coalesce(sum(records), 0) FROM list_row_count "
+                "WHERE list_name IN ('touchpoint', 'ticket')), "
+                "(SELECT count(*) FROM customer WHERE lifetime_value_cents <> 0), "
+                "(SELECT count(*) FROM ticket_sla_state_count)"
+            )
+        )
+        assert tuple(kept.one()) == (0, 0, 0)
+        await transaction.rollback()
+    await assert_unfiltered_totals_kept(writable)

@@ -10,7 +10,9 @@ an unfiltered `totalCount` reads a few rows instead of counting every record
 (resolvers/row_counts.py). PostgreSQL: statement-level triggers over the transition
 tables for inserts and deletes, one upsert per statement into the connection's own shard
 (pg_backend_pid() % 16); a row-level trigger on the rare change of
-`customer.merged_into_id` (a merge or an unmerge). SQLite: row-level triggers, one shard.
+`customer.merged_into_id` (a merge or an unmerge); a TRUNCATE of one of the three tables
+empties what is kept of it (also the lifetime values and the SLA state counts). SQLite:
+row-level triggers, one shard.
 """
 
 # ruff: noqa: S608  (SQL built from this file's constants only)
@@ -79,6 +81,22 @@ BEGIN
 END $$
 """
 MERGE_WHEN = "(OLD.merged_into_id IS NULL) <> (NEW.merged_into_id IS NULL)"
+# TRUNCATE fires no row or insert/delete trigger: what each kept sum of an emptied table
+# becomes (the list's count; for touchpoints every lifetime value, migration 6b2d8f4c0e35;
+# for tickets the counts per SLA state, migration 5a1c7e3b9d24). SQLite has no TRUNCATE:
+# its DELETE without WHERE fires the delete triggers.
+POSTGRES_TRUNCATE_FUNCTION = """
+CREATE FUNCTION list_row_count_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM list_row_count WHERE list_name = TG_ARGV[0];
+  IF TG_TABLE_NAME = 'touchpoint' THEN
+    UPDATE customer SET lifetime_value_cents = 0 WHERE lifetime_value_cents <> 0;
+  ELSIF TG_TABLE_NAME = 'ticket' THEN
+    DELETE FROM ticket_sla_state_count;
+  END IF;
+  RETURN NULL;
+END $$
+"""
 
 
 def _postgres_triggers() -> dict[str, str]:
@@ -96,6 +114,11 @@ def _postgres_triggers() -> dict[str, str]:
         f"AFTER UPDATE OF merged_into_id ON customer FOR EACH ROW WHEN ({MERGE_WHEN}) "
         "EXECUTE FUNCTION list_row_count_merge()"
     )
+    for name, (table, _) in LISTS.items():
+        found[f"list_row_count_{name}_truncate"] = (
+            f"AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION list_row_count_truncate('{name}')"
+        )
     return found
 
 
@@ -133,6 +156,7 @@ def upgrade() -> None:
             op.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
         op.execute(POSTGRES_FUNCTION)
         op.execute(POSTGRES_MERGE_FUNCTION)
+        op.execute(POSTGRES_TRUNCATE_FUNCTION)
         for name, body in _postgres_triggers().items():
             op.execute(f"CREATE TRIGGER {name} {body}")
     else:
@@ -150,6 +174,7 @@ def downgrade() -> None:
         for name, body in _postgres_triggers().items():
             table = body.split(" ON ")[1].split()[0]
             op.execute(f"DROP TRIGGER {name} ON {table}")
+        op.execute("DROP FUNCTION list_row_count_truncate()")
         op.execute("DROP FUNCTION list_row_count_merge()")
         op.execute("DROP FUNCTION list_row_count_apply()")
     else:

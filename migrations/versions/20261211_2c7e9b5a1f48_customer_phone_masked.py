@@ -32,5 +32,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("customer") as batch:
-        batch.drop_column("phone_masked")
+    # ALTER TABLE ... DROP COLUMN on both databases (SQLite 3.35+): a batch rebuild of
+    # `customer` on SQLite would drop the triggers on it and trip its foreign keys.
+    op.drop_column("customer", "phone_masked")
