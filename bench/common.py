@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 import uuid
@@ -96,6 +97,8 @@ async def serving_process(
         },
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
+        # Its own process group: with --workers N its worker processes go with it.
+        start_new_session=True,
     )
     try:
         async with httpx.AsyncClient() as probe:
@@ -113,5 +116,7 @@ async def serving_process(
         yield port, process
     finally:
         if process.returncode is None:
-            process.kill()
+            # The whole group: killing the serving process alone left 2-worker runs'
+            # workers behind, each holding its connections to the database.
+            os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
