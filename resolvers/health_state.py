@@ -24,6 +24,7 @@ from models import Customer, SurveyResponse, Ticket, Touchpoint
 from models.types import utc_now
 from resolvers import health
 from resolvers.changes import ChangeFeed
+from resolvers.locks import lock_customers
 from resolvers.pagination import Sessions
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
 from resolvers.stored_values import store_values
@@ -95,12 +96,7 @@ async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> N
     now = utc_now()
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
-        await session.execute(
-            sa.select(CUSTOMER_ID)
-            .where(CUSTOMER_ID.in_(chunk))
-            .order_by(CUSTOMER_ID)
-            .with_for_update(key_share=True)
-        )
+        await lock_customers(session, chunk)
         found = health.facts(CUSTOMER_ID, now)
         moments = _moments(CUSTOMER_ID, now)
         statement = sa.select(
