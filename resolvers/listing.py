@@ -105,7 +105,9 @@ class Listing(Generic[T]):
         )
 
     async def count(self, sessions: Sessions, query: Any) -> int:
-        if self.kept is not None and not apply_filters(self.filters, query):
+        # Kept counts count the table with no filter: not for a list whose source may
+        # narrow it further (a join's own condition).
+        if self.kept is not None and self.source is None and not apply_filters(self.filters, query):
             return await kept_count(sessions, self.kept)
         return await count_source(sessions, self.entity, self.statement(query))
 

@@ -525,7 +525,9 @@ class Compiler(FieldCollection, Binding):
         where = self.conditions(source, request, apart=apart, totals=totals)
         # A root list without a filter counts from what the database keeps, if it keeps
         # that count (resolvers.row_counts), as the resolvers do.
-        unfiltered = form.parent_column is None and not where and not apart
+        unfiltered = (
+            form.parent_column is None and not where and not apart and form.listing.source is None
+        )
         kept = kept_total_sql(form.listing.kept) if unfiltered and form.listing.kept else None
         if form.parent_column is not None:
             where.insert(0, child_of(form.parent_column, scope))
