@@ -30,6 +30,16 @@ class Touchpoint(SQLModel, table=True):
             "occurred_at",
             postgresql_include=["value_cents", "customer_id", "channel", "team"],
         ),
+        # A customer's touchpoints at one (stage, channel), in order: the journey facts'
+        # triggers walk it (migration 4d7f1b9e3a62).
+        sa.Index(
+            "ix_touchpoint_customer_id_stage_channel_occurred_at_id",
+            "customer_id",
+            "stage",
+            "channel",
+            "occurred_at",
+            "id",
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -49,3 +59,17 @@ class Touchpoint(SQLModel, table=True):
     external_id: str | None = Field(default=None, sa_type=sa.String(255))
     attributes: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     recorded_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    # Journey facts, kept by database triggers from the customer's touchpoints and tickets
+    # (migration 4d7f1b9e3a62; whatever a write gives is replaced): what journeyPainPoints
+    # adds up (resolvers/pain_points.py). A cell is the customer's touchpoints at this
+    # stage and channel, ordered by (occurred_at, id).
+    # When the previous touchpoint in the cell occurred (None for the first).
+    previous_in_cell_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The customer opened a ticket 0 < createdAt - occurredAt <= 7 days after this one.
+    ticket_within_7_days: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
+    # With ticket_within_7_days: when the previous such touchpoint in the cell occurred.
+    previous_ticketed_in_cell_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The customer's first touchpoint at any later stage (None if none, or the last stage).
+    later_stage_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

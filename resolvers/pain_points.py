@@ -1,32 +1,33 @@
 """Journey pain points: per (stage, channel), where the journey hurts (docs/domain.md).
 
-One statement. The scope's touchpoints (window, segment, channel, team) make the rows;
-each touchpoint is marked when its customer opened a ticket within 7 days after it
-(0 < createdAt - occurredAt <= 7 days, any ticket, inside the window or not), and each
-customer carries the furthest stage they reached before `to` (any touchpoint, any
-channel or team). A row's measures therefore do not depend on whether the channel or
-team filter selected it beside others. Ratios are divided here from the counts SQL
-returned; a zero denominator gives None. Rows are few (stages x channels): they are
-ordered here.
+One statement over the window's touchpoints (window, segment, channel, team), which adds
+them up once: no distinct count, no probe per touchpoint. It reads the journey facts the
+database keeps on each touchpoint (models/touchpoints.py, migration 4d7f1b9e3a62):
+whether its customer opened a ticket within 7 days after it (0 < createdAt - occurredAt
+<= 7 days, any ticket, inside the window or not); when the customer first reached a later
+stage (any touchpoint, any channel or team); and when the previous touchpoint (and the
+previous ticketed one) of the customer's cell, the same stage and channel, occurred. A
+customer is counted on their first touchpoint of the cell inside the window: the one
+whose previous touchpoint there came before `from`. With a team filter the cell is split,
+and customers are counted distinct. A row's measures therefore do not depend on whether
+the channel or team filter selected it beside others. Ratios are divided here from the
+counts SQL returned; a zero denominator gives None. Rows are few (stages x channels): they
+are ordered here.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import col
 
-from models import Channel, Ticket, Touchpoint
+from models import Channel, Touchpoint
 from models.enums import STAGE_ORDER, JourneyStage
-from resolvers.metrics import Grouping, Scope, _facts, _in_segment, ratio, seconds_between
+from resolvers.metrics import Grouping, Scope, _facts, ratio
 from resolvers.pagination import Sessions
 
-TICKET_WINDOW = timedelta(days=7)
 LAST_STAGE = STAGE_ORDER[-1]
 CHANNEL_ORDER: tuple[Channel, ...] = tuple(Channel)
 
@@ -88,39 +89,15 @@ def ordered(points: list[PainPoint], field: str | None, descending: bool) -> lis
     return sorted(points, key=key)
 
 
-class within_window(FunctionElement[bool]):
-    """`later - moment <= TICKET_WINDOW` (both timestamps).
-
-    On PostgreSQL `later <= moment + interval '7 days'`: a range bound the ticket index
-    (customer_id, created_at) scans, so the probe stops at the window's end; on SQLite
-    the exact seconds between the two (their stored text has no interval arithmetic).
-    """
-
-    type = sa.Boolean()
-    inherit_cache = True
-
-
-@compiles(within_window, "postgresql")
-def _within_pg(element: within_window, compiler: Any, **kw: Any) -> str:
-    moment, later = (compiler.process(c, **kw) for c in element.clauses)
-    seconds = int(TICKET_WINDOW.total_seconds())
-    return f"{later} <= {moment} + INTERVAL '{seconds} seconds'"
-
-
-@compiles(within_window, "sqlite")
-def _within_sqlite(element: within_window, compiler: Any, **kw: Any) -> str:
-    moment, later = element.clauses
-    bound = seconds_between(moment, later) <= TICKET_WINDOW.total_seconds()
-    return str(compiler.process(bound, **kw))
-
-
-# JIT compiling this statement costs more than running it (seconds on a busy machine for
-# a plan whose estimated cost passes jit_above_cost): off for this transaction only.
+# JIT compiling this statement can cost more than running it: off for this transaction.
 NO_JIT = sa.text("SET LOCAL jit = off")
 
 
-def _rank(stage: Any) -> Any:
-    return sa.case({s: index for index, s in enumerate(STAGE_ORDER)}, value=stage)
+def _first_in_window(previous: Any, scope: Scope) -> ColumnElement[bool]:
+    """No earlier touchpoint of the chain falls inside the window."""
+    if scope.start is None:
+        return previous.is_(None)  # type: ignore[no-any-return]
+    return previous.is_(None) | (previous < scope.start)  # type: ignore[no-any-return]
 
 
 async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
@@ -133,62 +110,62 @@ async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
     _, source, where = _facts(
         scope, Grouping(), Touchpoint, col(Touchpoint.occurred_at), customer, conditions
     )
-    occurred = col(Touchpoint.occurred_at)
-    ticketed = (
-        sa.exists()
-        .where(col(Ticket.customer_id) == customer)
-        .where(col(Ticket.created_at) > occurred)
-        .where(within_window(occurred, col(Ticket.created_at)))
-    )
-    rows = (
+    ticketed = col(Touchpoint.ticket_within_7_days)
+    # The customer reached no later stage before `to` (at any time, without one).
+    later = col(Touchpoint.later_stage_at)
+    stalled = later.is_(None) if scope.end is None else later.is_(None) | (later >= scope.end)
+    count = sa.func.count
+    measures: tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]
+    if scope.team is None:
+        # One row per customer and cell in the window: the first there, whose previous
+        # touchpoint in the cell (and, for tickets, previous ticketed one) came before it.
+        first = _first_in_window(col(Touchpoint.previous_in_cell_at), scope)
+        first_ticketed = ticketed & _first_in_window(
+            col(Touchpoint.previous_ticketed_in_cell_at), scope
+        )
+        measures = (
+            count().filter(first),
+            count().filter(first_ticketed),
+            count().filter(first & stalled),
+        )
+    else:
+        # A team's touchpoints are part of a cell: its customers are counted one by one.
+        measures = (
+            count(sa.distinct(customer)),
+            count(sa.distinct(sa.case((ticketed, customer)))),
+            count(sa.distinct(sa.case((stalled, customer)))),
+        )
+    customers, ticket_customers, stalled_customers = measures
+    sentiment = col(Touchpoint.sentiment)
+    statement = (
         sa.select(
-            col(Touchpoint.stage).label("stage"),
-            col(Touchpoint.channel).label("channel"),
-            customer.label("customer_id"),
-            col(Touchpoint.sentiment).label("sentiment"),
-            sa.case((ticketed, customer)).label("ticketed"),
+            col(Touchpoint.stage),
+            col(Touchpoint.channel),
+            count(),
+            customers,
+            count(sentiment),
+            sa.func.sum(sentiment),
+            count().filter(sentiment < 0),
+            ticket_customers,
+            stalled_customers,
         )
         .select_from(source)
         .where(*where)
-        .subquery("scoped")
-    )
-    # The furthest stage each customer reached before `to`, over all their touchpoints.
-    reached = sa.select(customer.label("customer_id"), sa.func.max(_rank(col(Touchpoint.stage))))
-    if scope.end is not None:
-        reached = reached.where(occurred < scope.end)
-    furthest_of = (
-        reached.where(*_in_segment(customer, scope.segment)).group_by(customer).subquery("furthest")
-    )
-    furthest = furthest_of.c[1]
-    stalled = sa.case((furthest <= _rank(rows.c.stage), rows.c.customer_id))
-    statement = (
-        sa.select(
-            rows.c.stage,
-            rows.c.channel,
-            sa.func.count(),
-            sa.func.count(sa.distinct(rows.c.customer_id)),
-            sa.func.count(rows.c.sentiment),
-            sa.func.sum(rows.c.sentiment),
-            sa.func.count().filter(rows.c.sentiment < 0),
-            sa.func.count(sa.distinct(rows.c.ticketed)),
-            sa.func.count(sa.distinct(stalled)),
-        )
-        .select_from(rows.join(furthest_of, furthest_of.c.customer_id == rows.c.customer_id))
-        .group_by(rows.c.stage, rows.c.channel)
+        .group_by(col(Touchpoint.stage), col(Touchpoint.channel))
     )
     async with sessions() as session:
         if session.get_bind().dialect.name == "postgresql":
             await session.execute(NO_JIT)
         found = (await session.execute(statement)).all()
     points = []
-    for stage, channel, touchpoints, customers, rated, total, negative, tickets, kept in found:
+    for stage, channel, touchpoints, people, rated, total, negative, tickets, kept in found:
         stage = JourneyStage(stage)
         points.append(
             PainPoint(
                 stage=stage,
                 channel=Channel(channel),
                 touchpoints=int(touchpoints),
-                customers=int(customers),
+                customers=int(people),
                 sentiment_touchpoints=int(rated),
                 sentiment_sum=float(total or 0.0),
                 negative_touchpoints=int(negative),

@@ -2,14 +2,18 @@
 Python from the touchpoints and tickets read back over the API, on a few seeded customers
 plus hand-written edges (window ends, the 7-day ticket bound, later stages after `to`)."""
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
-from models import Role
+from models import Role, Ticket, Touchpoint
 from models.enums import STAGE_ORDER, Channel
 from tests.conftest import UNLIMITED, Api, module_clock, new_customer, served
 
@@ -336,3 +340,246 @@ async def test_one_statement_whatever_the_order(pains: Api) -> None:
     pains.statements.clear()
     await pain_points(pains, SEEDED, {"field": "STALLED", "direction": "DESC"})
     assert len([s for s in pains.statements if "touchpoint" in s.lower()]) == 1
+
+
+# ---------------------------------------------------------------- the kept journey facts
+
+# A database of this module's own for the writes below.
+journeys = served("journeys", 2, **UNLIMITED)
+WEEK = timedelta(days=7)
+
+
+async def assert_journey_facts_kept(api: Api) -> None:
+    """Each touchpoint's journey facts (models/touchpoints.py) equal their definition,
+    recomputed here from the touchpoints and tickets stored."""
+    async with api.backend.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                sa.select(
+                    *(
+                        col(getattr(Touchpoint, name))
+                        for name in (
+                            "id",
+                            "customer_id",
+                            "stage",
+                            "channel",
+                            "occurred_at",
+                            "previous_in_cell_at",
+                            "ticket_within_7_days",
+                            "previous_ticketed_in_cell_at",
+                            "later_stage_at",
+                        )
+                    )
+                )
+            )
+        ).all()
+        tickets: dict[uuid.UUID, list[datetime]] = defaultdict(list)
+        for owner, created in await connection.execute(
+            sa.select(col(Ticket.customer_id), col(Ticket.created_at))
+        ):
+            tickets[owner].append(created)
+    rank = {stage: index for index, stage in enumerate(STAGE_ORDER)}
+    cells: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: (r.occurred_at, r.id)):
+        cells[(row.customer_id, row.stage, row.channel)].append(row)
+    found, expected = {}, {}
+    for cell in cells.values():
+        previous: datetime | None = None
+        previous_ticketed: datetime | None = None
+        for row in cell:
+            ticketed = any(
+                timedelta(0) < k - row.occurred_at <= WEEK for k in tickets[row.customer_id]
+            )
+            later = [
+                r.occurred_at
+                for r in rows
+                if r.customer_id == row.customer_id and rank[r.stage] > rank[row.stage]
+            ]
+            expected[row.id] = (
+                previous,
+                ticketed,
+                previous_ticketed if ticketed else None,
+                min(later, default=None),
+            )
+            found[row.id] = (
+                row.previous_in_cell_at,
+                row.ticket_within_7_days,
+                row.previous_ticketed_in_cell_at,
+                row.later_stage_at,
+            )
+            previous = row.occurred_at
+            previous_ticketed = row.occurred_at if ticketed else previous_ticketed
+    assert found == expected
+
+
+def events(who: str, items: list[tuple[str, str, str]], source: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "customer": {"id": who},
+            "stage": stage,
+            "channel": channel,
+            "team": "MARKETING",
+            "kind": "visit",
+            "source": source,
+            "externalId": f"{source}-{index}",
+            "occurredAt": when,
+        }
+        for index, (stage, channel, when) in enumerate(items)
+    ]
+
+
+async def record(api: Api, batch: list[dict[str, Any]]) -> None:
+    data = await api.query(
+        "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
+        "{ created userErrors { message } } }",
+        {"t": batch},
+    )
+    assert data["recordTouchpoints"]["userErrors"] == []
+
+
+async def open_ticket(api: Api, who: str, when: str) -> None:
+    opened = await api.query(
+        "mutation($i: OpenTicketInput!) { openTicket(input: $i) { userErrors { message } } }",
+        {"i": {"customer": {"id": who}, "subject": "S", "channel": "EMAIL", "createdAt": when}},
+    )
+    assert opened["openTicket"]["userErrors"] == []
+
+
+async def owner_of(api: Api, source: str) -> uuid.UUID:
+    async with api.backend.engine.connect() as connection:
+        found = await connection.execute(
+            sa.select(col(Touchpoint.customer_id)).where(col(Touchpoint.source) == source)
+        )
+        owner = found.scalars().first()
+    assert owner is not None
+    return owner
+
+
+def sql_touchpoint(
+    owner: uuid.UUID, external_id: str, when: datetime, stage: str = "AWARENESS"
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "customer_id": owner,
+        "occurred_at": when,
+        "channel": "WEB",
+        "stage": stage,
+        "team": "SALES",
+        "kind": "visit",
+        "source": "sql",
+        "external_id": external_id,
+        "recorded_at": when,
+    }
+
+
+async def sql(api: Api, statement: str, **values: Any) -> None:
+    async with api.backend.engine.begin() as connection:
+        await connection.execute(sa.text(statement), values)
+
+
+async def test_journey_facts_follow_every_write(journeys: Api) -> None:
+    """Out-of-order events, ties, several rows of one statement, tickets before and after,
+    a merge and its undoing, rows written, moved and deleted in SQL, an erasure: after
+    each, every touchpoint's kept facts are as recomputed from scratch."""
+    api = journeys
+    a, b = await new_customer(api, "FactsA"), await new_customer(api, "FactsB")
+    await assert_journey_facts_kept(api)
+    # One batch, newest first, two at the same instant, later stages in between.
+    await record(
+        api,
+        events(
+            a,
+            [
+                ("AWARENESS", "WEB", "2026-03-20T00:00:00Z"),
+                ("DECISION", "CHAT", "2026-03-15T00:00:00Z"),
+                ("AWARENESS", "WEB", "2026-03-10T00:00:00Z"),
+                ("AWARENESS", "WEB", "2026-03-10T00:00:00Z"),
+                ("CONSIDERATION", "EMAIL", "2026-03-12T00:00:00Z"),
+                ("AWARENESS", "WEB", "2026-03-01T00:00:00Z"),
+            ],
+            "facts-a",
+        ),
+    )
+    await record(
+        api,
+        events(
+            b,
+            [
+                ("AWARENESS", "WEB", "2026-03-05T00:00:00Z"),
+                ("ADVOCACY", "APP", "2026-04-01T00:00:00Z"),
+            ],
+            "facts-b",
+        ),
+    )
+    await assert_journey_facts_kept(api)
+    # Tickets after some touchpoints (within 7 days and not), then an earlier event.
+    await open_ticket(api, a, "2026-03-16T00:00:00Z")
+    await open_ticket(api, a, "2026-03-27T00:00:00Z")
+    await open_ticket(api, b, "2026-03-08T00:00:00Z")
+    await assert_journey_facts_kept(api)
+    await record(api, events(a, [("AWARENESS", "WEB", "2026-03-12T00:00:00Z")], "facts-a-late"))
+    await record(
+        api, events(a, [("CONSIDERATION", "EMAIL", "2026-03-02T00:00:00Z")], "facts-a-early")
+    )
+    await assert_journey_facts_kept(api)
+
+    merge = """mutation($s: ID!, $m: [ID!]!) { mergeCustomers(input: {survivorId: $s,
+      mergedIds: $m}) { userErrors { message } } }"""
+    assert (await api.query(merge, {"s": a, "m": [b]}))["mergeCustomers"]["userErrors"] == []
+    await assert_journey_facts_kept(api)
+    unmerge = "mutation($b: ID!) { unmergeCustomer(id: $b) { userErrors { message } } }"
+    assert (await api.query(unmerge, {"b": b}))["unmergeCustomer"]["userErrors"] == []
+    await assert_journey_facts_kept(api)
+
+    # Rows written in SQL: several in one statement (newest first), a duplicate that
+    # ON CONFLICT skips (its triggers must leave nothing behind), a move in time and stage.
+    owner = await owner_of(api, "facts-a")
+    rows = [
+        sql_touchpoint(owner, f"sql-{day}", datetime(2026, 3, day, tzinfo=UTC))
+        for day in (25, 11, 9)
+    ]
+    async with api.backend.engine.begin() as connection:
+        await connection.execute(sa.insert(Touchpoint).values(rows))
+    await assert_journey_facts_kept(api)
+    insert = (postgresql if api.backend.name == "postgres" else sqlite).insert(Touchpoint)
+    duplicate = sql_touchpoint(owner, "sql-11", datetime(2026, 1, 1, tzinfo=UTC), "ADVOCACY")
+    async with api.backend.engine.begin() as connection:
+        skipped = await connection.execute(insert.values([duplicate]).on_conflict_do_nothing())
+        assert skipped.rowcount == 0
+    await assert_journey_facts_kept(api)
+    async with api.backend.engine.begin() as connection:
+        await connection.execute(
+            sa.update(Touchpoint)
+            .where(col(Touchpoint.external_id) == "facts-a-0")
+            .values(stage="DECISION", occurred_at=datetime(2026, 2, 18, tzinfo=UTC))
+        )
+    await assert_journey_facts_kept(api)
+    await sql(api, "DELETE FROM touchpoint WHERE external_id IN ('facts-a-2', 'sql-11')")
+    await assert_journey_facts_kept(api)
+    await sql(
+        api,
+        "UPDATE ticket SET customer_id = (SELECT customer_id FROM touchpoint "
+        "WHERE source = 'facts-b' LIMIT 1) WHERE id = (SELECT id FROM ticket "
+        "WHERE customer_id = (SELECT customer_id FROM touchpoint WHERE source = 'facts-a' "
+        "LIMIT 1) ORDER BY created_at LIMIT 1)",
+    )
+    await assert_journey_facts_kept(api)
+    await sql(
+        api,
+        "DELETE FROM ticket WHERE id = (SELECT id FROM ticket ORDER BY created_at DESC LIMIT 1)",
+    )
+    await assert_journey_facts_kept(api)
+    if api.backend.name == "postgres":
+        # TRUNCATE fires no delete trigger: its own clears the ticket facts (rolled back).
+        async with api.backend.engine.connect() as connection:
+            transaction = await connection.begin()
+            await connection.execute(sa.text("TRUNCATE ticket CASCADE"))
+            left = await connection.execute(
+                sa.text("SELECT count(*) FROM touchpoint WHERE ticket_within_7_days")
+            )
+            assert left.scalar_one() == 0
+            await transaction.rollback()
+
+    erase = "mutation($a: ID!) { eraseCustomer(id: $a) { userErrors { message } } }"
+    assert (await api.query(erase, {"a": a}))["eraseCustomer"]["userErrors"] == []
+    await assert_journey_facts_kept(api)

@@ -1,0 +1,382 @@
+"""touchpoint journey facts kept
+
+Revision ID: 4d7f1b9e3a62
+Revises: 2c7e9b5a1f48
+Create Date: 2026-12-12 12:00:00.000000
+
+Four facts on each touchpoint, kept by database triggers, so `journeyPainPoints`
+(resolvers/pain_points.py) adds up the window's touchpoints once, with no distinct count,
+no per-touchpoint ticket probe and no scan of every touchpoint before `to`. A *cell* is a
+customer's touchpoints at one (stage, channel), ordered by (occurred_at, id).
+
+- `previous_in_cell_at`: when the touchpoint before this one in its cell occurred (null
+  for the first). A customer has touchpoints in a cell within [from, to) exactly when one
+  of them there has no previous one at or after `from`: counting those rows counts the
+  distinct customers.
+- `ticket_within_7_days`: the customer opened a ticket 0 < createdAt - occurredAt <= 7
+  days after it (DOMAIN.md, ticketRate).
+- `previous_ticketed_in_cell_at`: on a touchpoint with `ticket_within_7_days`, when the
+  previous such touchpoint in its cell occurred (null otherwise): the same count, for the
+  customers who opened a ticket.
+- `later_stage_at`: the customer's first touchpoint at any later stage (null for the last
+  stage or if none): stalled before `to` exactly when it is null or at or after `to`.
+
+PostgreSQL: an insert sets the new row's facts (a BEFORE row trigger: no effect on a row
+that ON CONFLICT then skips) and fixes its cell's next row and the earlier stages' rows
+(an AFTER row trigger); a delete, a change of customer, stage, channel or time, and any
+insert, delete or move of a ticket recompute the facts of the customers concerned
+(statement-level, over the transition tables); a TRUNCATE of `ticket` clears the ticket
+facts. SQLite: row-level triggers, the same rules. Filled here for the rows stored.
+"""
+
+# ruff: noqa: S608  (SQL built from this file's constants only)
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from models.types import UTCDateTime
+
+revision: str = "4d7f1b9e3a62"
+down_revision: str | None = "2c7e9b5a1f48"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+STAGES = ("AWARENESS", "CONSIDERATION", "DECISION", "RETENTION", "ADVOCACY")
+WEEK_SECONDS = 7 * 24 * 3600
+FACTS = (
+    "previous_in_cell_at",
+    "ticket_within_7_days",
+    "previous_ticketed_in_cell_at",
+    "later_stage_at",
+)
+INDEX = "ix_touchpoint_customer_id_stage_channel_occurred_at_id"
+STAGE_ARRAY = "ARRAY[" + ", ".join(f"'{s}'" for s in STAGES) + "]"
+
+
+def _rank(stage: str) -> str:
+    """A stage's place in the journey (0 for AWARENESS), on both databases."""
+    whens = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES))
+    return f"(CASE {stage} {whens} END)"
+
+
+def _cell(p: str, row: str) -> str:
+    return (
+        f"{p}.customer_id = {row}.customer_id AND {p}.stage = {row}.stage "
+        f"AND {p}.channel = {row}.channel"
+    )
+
+
+def _before(p: str, row: str) -> str:
+    return f"({p}.occurred_at, {p}.id) < ({row}.occurred_at, {row}.id)"
+
+
+def _after(p: str, row: str) -> str:
+    return f"({p}.occurred_at, {p}.id) > ({row}.occurred_at, {row}.id)"
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _ticket_within_pg(row: str) -> str:
+    # Seconds, not days: a day of interval arithmetic follows the session's time zone.
+    return (
+        f"EXISTS (SELECT 1 FROM ticket k WHERE k.customer_id = {row}.customer_id "
+        f"AND k.created_at > {row}.occurred_at "
+        f"AND k.created_at <= {row}.occurred_at + INTERVAL '{WEEK_SECONDS} seconds')"
+    )
+
+
+POSTGRES_BEFORE_INSERT = f"""
+CREATE FUNCTION touchpoint_journey_new() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  stages text[] := {STAGE_ARRAY};
+  place int := array_position(stages, NEW.stage::text);
+BEGIN
+  NEW.previous_in_cell_at := (
+    SELECT p.occurred_at FROM touchpoint p WHERE {_cell("p", "NEW")} AND {_before("p", "NEW")}
+    ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1);
+  NEW.ticket_within_7_days := {_ticket_within_pg("NEW")};
+  NEW.previous_ticketed_in_cell_at := CASE WHEN NEW.ticket_within_7_days THEN (
+    SELECT p.occurred_at FROM touchpoint p
+    WHERE {_cell("p", "NEW")} AND p.ticket_within_7_days AND {_before("p", "NEW")}
+    ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1) END;
+  NEW.later_stage_at := (
+    SELECT min(p.occurred_at) FROM touchpoint p
+    WHERE p.customer_id = NEW.customer_id AND p.stage = ANY (stages[place + 1 : {len(STAGES)}]));
+  RETURN NEW;
+END $$
+"""
+
+# The cell's next row now follows the new one; if the new row is the customer's first (by
+# time, then id) at its stage or beyond, the rows at earlier stages reached later sooner.
+POSTGRES_AFTER_INSERT = f"""
+CREATE FUNCTION touchpoint_journey_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  stages text[] := {STAGE_ARRAY};
+  place int := array_position(stages, NEW.stage::text);
+BEGIN
+  UPDATE touchpoint SET previous_in_cell_at = NEW.occurred_at
+  WHERE id = (SELECT p.id FROM touchpoint p WHERE {_cell("p", "NEW")} AND {_after("p", "NEW")}
+              ORDER BY p.occurred_at, p.id LIMIT 1)
+    AND previous_in_cell_at IS DISTINCT FROM NEW.occurred_at;
+  IF NEW.ticket_within_7_days THEN
+    UPDATE touchpoint SET previous_ticketed_in_cell_at = NEW.occurred_at
+    WHERE id = (SELECT p.id FROM touchpoint p
+                WHERE {_cell("p", "NEW")} AND p.ticket_within_7_days AND {_after("p", "NEW")}
+                ORDER BY p.occurred_at, p.id LIMIT 1)
+      AND previous_ticketed_in_cell_at IS DISTINCT FROM NEW.occurred_at;
+  END IF;
+  IF place > 1 AND NOT EXISTS (
+    SELECT 1 FROM touchpoint p WHERE p.customer_id = NEW.customer_id
+      AND p.stage = ANY (stages[place : {len(STAGES)}]) AND {_before("p", "NEW")}) THEN
+    UPDATE touchpoint SET later_stage_at = NEW.occurred_at
+    WHERE customer_id = NEW.customer_id AND stage = ANY (stages[1 : place - 1])
+      AND (later_stage_at IS NULL OR later_stage_at > NEW.occurred_at);
+  END IF;
+  RETURN NULL;
+END $$
+"""
+
+# Every fact of every touchpoint of these customers, from scratch; writes only the rows
+# whose facts change.
+POSTGRES_RECOMPUTE = f"""
+CREATE FUNCTION touchpoint_journey_recompute(customers uuid[]) RETURNS void
+LANGUAGE sql AS $$
+UPDATE touchpoint t
+SET previous_in_cell_at = x.previous_in_cell_at,
+    ticket_within_7_days = x.ticket_within_7_days,
+    previous_ticketed_in_cell_at = x.previous_ticketed_in_cell_at,
+    later_stage_at = x.later_stage_at
+FROM (
+  SELECT s.id, s.ticket_within_7_days,
+         lag(s.occurred_at) OVER cell AS previous_in_cell_at,
+         CASE WHEN s.ticket_within_7_days THEN
+           max(s.occurred_at) FILTER (WHERE s.ticket_within_7_days)
+             OVER (cell ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) END
+           AS previous_ticketed_in_cell_at,
+         CASE s.stage {
+    " ".join(
+        f"WHEN '{stage}' THEN LEAST({', '.join(f'r.at_{i}' for i in range(place + 1, len(STAGES)))})"
+        for place, stage in enumerate(STAGES[:-1])
+    )
+} END AS later_stage_at
+  FROM (SELECT p.id, p.customer_id, p.stage, p.channel, p.occurred_at,
+               {_ticket_within_pg("p")} AS ticket_within_7_days
+        FROM touchpoint p WHERE p.customer_id IN (SELECT unnest(customers))) s
+  JOIN (SELECT customer_id, {
+    ", ".join(
+        f"min(occurred_at) FILTER (WHERE stage = '{stage}') AS at_{i}"
+        for i, stage in enumerate(STAGES)
+    )
+}
+        FROM touchpoint WHERE customer_id IN (SELECT unnest(customers))
+        GROUP BY customer_id) r ON r.customer_id = s.customer_id
+  WINDOW cell AS (PARTITION BY s.customer_id, s.stage, s.channel ORDER BY s.occurred_at, s.id)
+) x
+WHERE t.id = x.id
+  AND ({", ".join(f"t.{f}" for f in FACTS)}) IS DISTINCT FROM ({", ".join(f"x.{f}" for f in FACTS)})
+$$
+"""
+
+
+def _moved(source: str, key: str) -> str:
+    """The customers (before and after) of the rows whose `source` columns changed."""
+    changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in source.split(", "))
+    return (
+        f"SELECT o.customer_id FROM old_rows o JOIN new_rows n ON n.{key} = o.{key} "
+        f"WHERE {changed} UNION "
+        f"SELECT n.customer_id FROM old_rows o JOIN new_rows n ON n.{key} = o.{key} "
+        f"WHERE {changed}"
+    )
+
+
+# Deletes, moves and ticket changes: recompute the customers concerned. The facts' own
+# updates (by these functions, one trigger level down) change none of the sources.
+POSTGRES_CHANGED = f"""
+CREATE FUNCTION touchpoint_journey_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  customers uuid[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    customers := ARRAY(SELECT DISTINCT customer_id FROM new_rows);
+  ELSIF TG_OP = 'DELETE' THEN
+    customers := ARRAY(SELECT DISTINCT customer_id FROM old_rows);
+  ELSIF TG_TABLE_NAME = 'touchpoint' THEN
+    IF pg_trigger_depth() > 1 THEN
+      RETURN NULL;
+    END IF;
+    customers := ARRAY({_moved("customer_id, stage, channel, occurred_at", "id")});
+  ELSE
+    customers := ARRAY({_moved("customer_id, created_at", "id")});
+  END IF;
+  IF cardinality(customers) > 0 THEN
+    PERFORM touchpoint_journey_recompute(customers);
+  END IF;
+  RETURN NULL;
+END $$
+"""
+POSTGRES_TICKET_TRUNCATE = """
+CREATE FUNCTION touchpoint_journey_tickets_emptied() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE touchpoint SET ticket_within_7_days = FALSE, previous_ticketed_in_cell_at = NULL
+  WHERE ticket_within_7_days;
+  RETURN NULL;
+END $$
+"""
+POSTGRES_FUNCTIONS = {
+    "touchpoint_journey_new()": POSTGRES_BEFORE_INSERT,
+    "touchpoint_journey_inserted()": POSTGRES_AFTER_INSERT,
+    "touchpoint_journey_recompute(uuid[])": POSTGRES_RECOMPUTE,
+    "touchpoint_journey_changed()": POSTGRES_CHANGED,
+    "touchpoint_journey_tickets_emptied()": POSTGRES_TICKET_TRUNCATE,
+}
+POSTGRES_TRIGGERS = {
+    "touchpoint_journey_new": "BEFORE INSERT ON touchpoint FOR EACH ROW "
+    "EXECUTE FUNCTION touchpoint_journey_new()",
+    "touchpoint_journey_inserted": "AFTER INSERT ON touchpoint FOR EACH ROW "
+    "EXECUTE FUNCTION touchpoint_journey_inserted()",
+    "touchpoint_journey_deleted": "AFTER DELETE ON touchpoint REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION touchpoint_journey_changed()",
+    "touchpoint_journey_updated": "AFTER UPDATE ON touchpoint "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION touchpoint_journey_changed()",
+    "touchpoint_journey_ticket_inserted": "AFTER INSERT ON ticket REFERENCING NEW TABLE AS "
+    "new_rows FOR EACH STATEMENT EXECUTE FUNCTION touchpoint_journey_changed()",
+    "touchpoint_journey_ticket_deleted": "AFTER DELETE ON ticket REFERENCING OLD TABLE AS "
+    "old_rows FOR EACH STATEMENT EXECUTE FUNCTION touchpoint_journey_changed()",
+    "touchpoint_journey_ticket_updated": "AFTER UPDATE ON ticket "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION touchpoint_journey_changed()",
+    "touchpoint_journey_ticket_truncated": "AFTER TRUNCATE ON ticket FOR EACH STATEMENT "
+    "EXECUTE FUNCTION touchpoint_journey_tickets_emptied()",
+}
+
+
+# ---------------------------------------------------------------- SQLite
+
+
+def _microseconds_sqlite(moment: str) -> str:
+    """Whole microseconds since the epoch of a stored timestamp (resolvers/metrics.py)."""
+    seconds = f"CAST(strftime('%s', substr({moment}, 1, 19)) AS INTEGER)"
+    fraction = f"CAST(substr({moment} || '000000', 21, 6) AS INTEGER)"
+    return f"({seconds} * 1000000 + {fraction})"
+
+
+def _ticket_within_sqlite(row: str) -> str:
+    gap = f"{_microseconds_sqlite('k.created_at')} - {_microseconds_sqlite(f'{row}.occurred_at')}"
+    return (
+        f"EXISTS (SELECT 1 FROM ticket k WHERE k.customer_id = {row}.customer_id "
+        f"AND k.created_at > {row}.occurred_at AND {gap} <= {WEEK_SECONDS * 1_000_000})"
+    )
+
+
+def _facts_sqlite(row: str, where: str) -> list[str]:
+    """Sets the facts of the rows `where` selects (`row` names them in the subqueries)."""
+    previous = (
+        f"(SELECT max(p.occurred_at) FROM touchpoint p "
+        f"WHERE {_cell('p', row)} AND {_before('p', row)})"
+    )
+    later = (
+        f"(SELECT min(p.occurred_at) FROM touchpoint p WHERE p.customer_id = {row}.customer_id "
+        f"AND {_rank('p.stage')} > {_rank(f'{row}.stage')})"
+    )
+    ticketed = (
+        f"CASE WHEN ticket_within_7_days THEN (SELECT max(p.occurred_at) FROM touchpoint p "
+        f"WHERE {_cell('p', row)} AND p.ticket_within_7_days AND {_before('p', row)}) END"
+    )
+    # Two statements: the second reads the flags the first wrote.
+    return [
+        f"UPDATE touchpoint SET previous_in_cell_at = {previous}, "
+        f"ticket_within_7_days = {_ticket_within_sqlite(row)}, later_stage_at = {later} "
+        f"WHERE {where}",
+        f"UPDATE touchpoint SET previous_ticketed_in_cell_at = {ticketed} WHERE {where}",
+    ]
+
+
+def _recompute_sqlite(customer: str) -> str:
+    return "".join(f"{s}; " for s in _facts_sqlite("touchpoint", f"customer_id = {customer}"))
+
+
+def _sqlite_insert() -> str:
+    new_facts = "".join(f"{s}; " for s in _facts_sqlite("NEW", "id = NEW.id"))
+    mine = "(SELECT ticket_within_7_days FROM touchpoint WHERE id = NEW.id)"
+    return (
+        f"AFTER INSERT ON touchpoint BEGIN {new_facts} "
+        f"UPDATE touchpoint SET previous_in_cell_at = NEW.occurred_at "
+        f"WHERE id = (SELECT p.id FROM touchpoint p WHERE {_cell('p', 'NEW')} "
+        f"AND {_after('p', 'NEW')} ORDER BY p.occurred_at, p.id LIMIT 1); "
+        f"UPDATE touchpoint SET previous_ticketed_in_cell_at = NEW.occurred_at "
+        f"WHERE {mine} AND id = (SELECT p.id FROM touchpoint p WHERE {_cell('p', 'NEW')} "
+        f"AND p.ticket_within_7_days AND {_after('p', 'NEW')} "
+        f"ORDER BY p.occurred_at, p.id LIMIT 1); "
+        f"UPDATE touchpoint SET later_stage_at = NEW.occurred_at "
+        f"WHERE customer_id = NEW.customer_id AND {_rank('stage')} < {_rank('NEW.stage')} "
+        f"AND (later_stage_at IS NULL OR later_stage_at > NEW.occurred_at); END"
+    )
+
+
+def _sqlite_triggers() -> dict[str, str]:
+    touchpoint_moved = " OR ".join(
+        f"OLD.{c} IS NOT NEW.{c}" for c in ("customer_id", "stage", "channel", "occurred_at")
+    )
+    ticket_moved = "OLD.customer_id IS NOT NEW.customer_id OR OLD.created_at IS NOT NEW.created_at"
+    both = f"{_recompute_sqlite('OLD.customer_id')} {_recompute_sqlite('NEW.customer_id')}"
+    return {
+        "touchpoint_journey_inserted": _sqlite_insert(),
+        "touchpoint_journey_deleted": "AFTER DELETE ON touchpoint "
+        f"BEGIN {_recompute_sqlite('OLD.customer_id')} END",
+        "touchpoint_journey_updated": "AFTER UPDATE OF customer_id, stage, channel, occurred_at "
+        f"ON touchpoint WHEN {touchpoint_moved} BEGIN {both} END",
+        "touchpoint_journey_ticket_inserted": "AFTER INSERT ON ticket "
+        f"BEGIN {_recompute_sqlite('NEW.customer_id')} END",
+        "touchpoint_journey_ticket_deleted": "AFTER DELETE ON ticket "
+        f"BEGIN {_recompute_sqlite('OLD.customer_id')} END",
+        "touchpoint_journey_ticket_updated": "AFTER UPDATE OF customer_id, created_at ON ticket "
+        f"WHEN {ticket_moved} BEGIN {both} END",
+    }
+
+
+def upgrade() -> None:
+    op.add_column("touchpoint", sa.Column("previous_in_cell_at", UTCDateTime(timezone=True)))
+    op.add_column(
+        "touchpoint",
+        sa.Column("ticket_within_7_days", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "touchpoint", sa.Column("previous_ticketed_in_cell_at", UTCDateTime(timezone=True))
+    )
+    op.add_column("touchpoint", sa.Column("later_stage_at", UTCDateTime(timezone=True)))
+    op.create_index(INDEX, "touchpoint", ["customer_id", "stage", "channel", "occurred_at", "id"])
+    if op.get_bind().dialect.name == "postgresql":
+        # No write falls between the facts filled here and the triggers.
+        op.execute("LOCK TABLE touchpoint, ticket IN SHARE ROW EXCLUSIVE MODE")
+        for body in POSTGRES_FUNCTIONS.values():
+            op.execute(body)
+        for name, body in POSTGRES_TRIGGERS.items():
+            op.execute(f"CREATE TRIGGER {name} {body}")
+        op.execute(
+            "SELECT touchpoint_journey_recompute(ARRAY(SELECT DISTINCT customer_id "
+            "FROM touchpoint))"
+        )
+    else:
+        for name, body in _sqlite_triggers().items():
+            op.execute(f"CREATE TRIGGER {name} {body}")
+        for statement in _facts_sqlite("touchpoint", "TRUE"):
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for name, body in POSTGRES_TRIGGERS.items():
+            table = body.split(" ON ")[1].split()[0]
+            op.execute(f"DROP TRIGGER {name} ON {table}")
+        for signature in POSTGRES_FUNCTIONS:
+            op.execute(f"DROP FUNCTION {signature}")
+    else:
+        for name in _sqlite_triggers():
+            op.execute(f"DROP TRIGGER {name}")
+    op.drop_index(INDEX, table_name="touchpoint")
+    # ALTER TABLE ... DROP COLUMN on both databases (SQLite 3.35+), no batch rebuild.
+    for fact in reversed(FACTS):
+        op.drop_column("touchpoint", fact)
