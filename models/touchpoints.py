@@ -30,13 +30,12 @@ class Touchpoint(SQLModel, table=True):
             "occurred_at",
             postgresql_include=["value_cents", "customer_id", "channel", "team"],
         ),
-        # A customer's touchpoints at one (stage, channel), in order: the journey facts'
-        # triggers walk it (migration 4d7f1b9e3a62).
+        # A customer's touchpoints at one stage, in order: the journey facts' triggers read
+        # the first at a stage and walk a (stage, channel) cell (migration 4d7f1b9e3a62).
         sa.Index(
-            "ix_touchpoint_customer_id_stage_channel_occurred_at_id",
+            "ix_touchpoint_customer_id_stage_occurred_at_id",
             "customer_id",
             "stage",
-            "channel",
             "occurred_at",
             "id",
         ),

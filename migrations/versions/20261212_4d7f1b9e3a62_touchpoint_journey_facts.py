@@ -50,7 +50,7 @@ FACTS = (
     "previous_ticketed_in_cell_at",
     "later_stage_at",
 )
-INDEX = "ix_touchpoint_customer_id_stage_channel_occurred_at_id"
+INDEX = "ix_touchpoint_customer_id_stage_occurred_at_id"
 STAGE_ARRAY = "ARRAY[" + ", ".join(f"'{s}'" for s in STAGES) + "]"
 
 
@@ -92,6 +92,8 @@ CREATE FUNCTION touchpoint_journey_new() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   stages text[] := {STAGE_ARRAY};
   place int := array_position(stages, NEW.stage::text);
+  later text;
+  earliest timestamptz;
 BEGIN
   NEW.previous_in_cell_at := (
     SELECT p.occurred_at FROM touchpoint p WHERE {_cell("p", "NEW")} AND {_before("p", "NEW")}
@@ -101,9 +103,15 @@ BEGIN
     SELECT p.occurred_at FROM touchpoint p
     WHERE {_cell("p", "NEW")} AND p.ticket_within_7_days AND {_before("p", "NEW")}
     ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1) END;
-  NEW.later_stage_at := (
-    SELECT min(p.occurred_at) FROM touchpoint p
-    WHERE p.customer_id = NEW.customer_id AND p.stage = ANY (stages[place + 1 : {len(STAGES)}]));
+  -- One probe per later stage: the index orders each stage's rows by time.
+  NEW.later_stage_at := NULL;
+  FOREACH later IN ARRAY stages[place + 1 : {len(STAGES)}] LOOP
+    earliest := (SELECT min(p.occurred_at) FROM touchpoint p
+              WHERE p.customer_id = NEW.customer_id AND p.stage = later);
+    IF earliest < NEW.later_stage_at OR NEW.later_stage_at IS NULL THEN
+      NEW.later_stage_at := earliest;
+    END IF;
+  END LOOP;
   RETURN NEW;
 END $$
 """
@@ -347,7 +355,7 @@ def upgrade() -> None:
         "touchpoint", sa.Column("previous_ticketed_in_cell_at", UTCDateTime(timezone=True))
     )
     op.add_column("touchpoint", sa.Column("later_stage_at", UTCDateTime(timezone=True)))
-    op.create_index(INDEX, "touchpoint", ["customer_id", "stage", "channel", "occurred_at", "id"])
+    op.create_index(INDEX, "touchpoint", ["customer_id", "stage", "occurred_at", "id"])
     if op.get_bind().dialect.name == "postgresql":
         # No write falls between the facts filled here and the triggers.
         op.execute("LOCK TABLE touchpoint, ticket IN SHARE ROW EXCLUSIVE MODE")
