@@ -2,6 +2,7 @@
 Python from the touchpoints and tickets read back over the API, on a few seeded customers
 plus hand-written edges (window ends, the 7-day ticket bound, later stages after `to`)."""
 
+import asyncio
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -583,3 +584,41 @@ async def test_journey_facts_follow_every_write(journeys: Api) -> None:
     erase = "mutation($a: ID!) { eraseCustomer(id: $a) { userErrors { message } } }"
     assert (await api.query(erase, {"a": a}))["eraseCustomer"]["userErrors"] == []
     await assert_journey_facts_kept(api)
+
+
+async def test_journey_facts_of_concurrent_writers(journeys: Api) -> None:
+    """Two transactions writing one cell out of order, neither seeing the other's rows when
+    it starts: the second waits for the first (the triggers lock the customer), and the
+    facts come out as if they had written one after the other."""
+    if journeys.backend.name != "postgres":
+        pytest.skip("SQLite has one writer at a time")
+    who = await new_customer(journeys, "Concurrent")
+    await record(journeys, events(who, [("AWARENESS", "WEB", "2026-05-01T00:00:00Z")], "cc"))
+    owner = await owner_of(journeys, "cc")
+    engine = journeys.backend.engine
+    async with engine.connect() as first, engine.connect() as second:
+        one = await first.begin()
+        await first.execute(
+            sa.insert(Touchpoint).values(
+                [sql_touchpoint(owner, "cc-late", datetime(2026, 5, 20, tzinfo=UTC))]
+            )
+        )
+        two = await second.begin()
+        later = asyncio.ensure_future(
+            second.execute(
+                sa.insert(Touchpoint).values(
+                    [
+                        sql_touchpoint(owner, "cc-early", datetime(2026, 5, 10, tzinfo=UTC)),
+                        sql_touchpoint(
+                            owner, "cc-next", datetime(2026, 5, 15, tzinfo=UTC), "DECISION"
+                        ),
+                    ]
+                )
+            )
+        )
+        await asyncio.sleep(0.3)
+        assert not later.done()  # waiting for the first writer's lock
+        await one.commit()
+        await later
+        await two.commit()
+    await assert_journey_facts_kept(journeys)

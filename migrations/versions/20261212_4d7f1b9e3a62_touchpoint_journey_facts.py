@@ -26,7 +26,10 @@ that ON CONFLICT then skips) and fixes its cell's next row and the earlier stage
 (an AFTER row trigger); a delete, a change of customer, stage, channel or time, and any
 insert, delete or move of a ticket recompute the facts of the customers concerned
 (statement-level, over the transition tables); a TRUNCATE of `ticket` clears the ticket
-facts. SQLite: row-level triggers, the same rules. Filled here for the rows stored.
+facts. Each of them first locks the customers concerned (FOR NO KEY UPDATE, the lock the
+API's writes hold already), so two transactions writing one customer's touchpoints or
+tickets take turns, and the second reads what the first committed. SQLite (one writer at
+a time): row-level triggers, the same rules. Filled here for the rows stored.
 """
 
 # ruff: noqa: S608  (SQL built from this file's constants only)
@@ -95,6 +98,10 @@ DECLARE
   later text;
   earliest timestamptz;
 BEGIN
+  -- Writers of one customer's touchpoints and tickets take turns (the API's writes hold
+  -- this lock already): what each reads next, in a snapshot of its own, includes what
+  -- the one before committed.
+  PERFORM 1 FROM customer WHERE id = NEW.customer_id FOR NO KEY UPDATE;
   NEW.previous_in_cell_at := (
     SELECT p.occurred_at FROM touchpoint p WHERE {_cell("p", "NEW")} AND {_before("p", "NEW")}
     ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1);
@@ -219,6 +226,7 @@ BEGIN
     customers := ARRAY({_moved("customer_id, created_at", "id")});
   END IF;
   IF cardinality(customers) > 0 THEN
+    PERFORM 1 FROM customer WHERE id = ANY (customers) ORDER BY id FOR NO KEY UPDATE;
     PERFORM touchpoint_journey_recompute(customers);
   END IF;
   RETURN NULL;
