@@ -26,6 +26,7 @@ from resolvers.bulk.cleanup import bulk_files_due
 from resolvers.bulk.files import bulk_root
 from resolvers.follow_ups import FOLLOW_UP_DUE
 from resolvers.health_state import HEALTH_DUE
+from resolvers.journey_facts import JOURNEY_FACTS_DUE
 from resolvers.read_audit import READ_AUDIT_DUE
 from resolvers.scheduler import DueWork
 from resolvers.sla_live import SLA_DUE
@@ -36,6 +37,7 @@ DUE_WORK: tuple[DueWork, ...] = (
     SLA_DUE,
     ACTIONS_DUE,
     READ_AUDIT_DUE,
+    JOURNEY_FACTS_DUE,
 )
 
 

@@ -25,7 +25,7 @@ from models.row_counts import ListRowCount
 from models.sla import SlaPolicy, TicketSlaStateCount
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
-from models.touchpoints import Touchpoint
+from models.touchpoints import Touchpoint, TouchpointJourneyPending
 from models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "TicketSlaStateCount",
     "TicketStatus",
     "Touchpoint",
+    "TouchpointJourneyPending",
     "TrustedDocument",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -72,3 +72,16 @@ class Touchpoint(SQLModel, table=True):
     previous_ticketed_in_cell_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The customer's first touchpoint at any later stage (None if none, or the last stage).
     later_stage_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TouchpointJourneyPending(SQLModel, table=True):
+    """PostgreSQL: a customer whose touchpoints' journey facts wait to be recomputed,
+    marked by the triggers of any write to their touchpoints or tickets (migration
+    4d7f1b9e3a62), caught up by the scheduler from `due_at` on or by the next
+    journeyPainPoints read (resolvers/journey_facts.py). SQLite keeps the facts in the
+    writing transaction and marks nothing."""
+
+    __tablename__ = "touchpoint_journey_pending"
+
+    customer_id: uuid.UUID = Field(primary_key=True)
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -17,17 +17,20 @@ are ordered here.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from models import Channel, Touchpoint
+from models import Channel, Ticket, Touchpoint
 from models.enums import STAGE_ORDER, JourneyStage
+from resolvers.journey_facts import CUSTOMER_ID as PENDING_CUSTOMER
 from resolvers.metrics import Grouping, Scope, _facts, ratio
 from resolvers.pagination import Sessions
 
+TICKET_WINDOW = timedelta(days=7)
 LAST_STAGE = STAGE_ORDER[-1]
 CHANNEL_ORDER: tuple[Channel, ...] = tuple(Channel)
 
@@ -100,13 +103,14 @@ def _first_in_window(previous: Any, scope: Scope) -> ColumnElement[bool]:
     return previous.is_(None) | (previous < scope.start)  # type: ignore[no-any-return]
 
 
-async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
+def _measured(scope: Scope, pending: Any | None) -> Any:
+    """Per (stage, channel) of the scope's touchpoints, from the kept facts: touchpoints,
+    customers, rated, sentiment sum, negative, ticket customers, stalled customers. With
+    `pending`, only the customers not in it."""
     customer = col(Touchpoint.customer_id)
-    conditions: list[ColumnElement[bool]] = []
-    if scope.channel is not None:
-        conditions.append(col(Touchpoint.channel) == scope.channel)
-    if scope.team is not None:
-        conditions.append(col(Touchpoint.team) == scope.team)
+    conditions = _scope_conditions(scope)
+    if pending is not None:
+        conditions.append(customer.not_in(pending))
     _, source, where = _facts(
         scope, Grouping(), Touchpoint, col(Touchpoint.occurred_at), customer, conditions
     )
@@ -137,26 +141,122 @@ async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
         )
     customers, ticket_customers, stalled_customers = measures
     sentiment = col(Touchpoint.sentiment)
-    statement = (
+    return (
         sa.select(
-            col(Touchpoint.stage),
-            col(Touchpoint.channel),
-            count(),
-            customers,
-            count(sentiment),
-            sa.func.sum(sentiment),
-            count().filter(sentiment < 0),
-            ticket_customers,
-            stalled_customers,
+            col(Touchpoint.stage).label("stage"),
+            col(Touchpoint.channel).label("channel"),
+            count().label("touchpoints"),
+            customers.label("customers"),
+            count(sentiment).label("rated"),
+            sa.func.sum(sentiment).label("sentiment_sum"),
+            count().filter(sentiment < 0).label("negative"),
+            ticket_customers.label("ticket_customers"),
+            stalled_customers.label("stalled_customers"),
         )
         .select_from(source)
         .where(*where)
         .group_by(col(Touchpoint.stage), col(Touchpoint.channel))
     )
+
+
+def _scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if scope.channel is not None:
+        conditions.append(col(Touchpoint.channel) == scope.channel)
+    if scope.team is not None:
+        conditions.append(col(Touchpoint.team) == scope.team)
+    return conditions
+
+
+def _rank(stage: Any) -> Any:
+    return sa.case({s: index for index, s in enumerate(STAGE_ORDER)}, value=stage)
+
+
+def _computed(scope: Scope, pending: Any) -> Any:
+    """The same measures computed from the touchpoints and tickets themselves, for the
+    customers in `pending` (PostgreSQL): those whose facts wait to be caught up."""
+    customer = col(Touchpoint.customer_id)
+    conditions = [*_scope_conditions(scope), customer.in_(pending)]
+    _, source, where = _facts(
+        scope, Grouping(), Touchpoint, col(Touchpoint.occurred_at), customer, conditions
+    )
+    occurred = col(Touchpoint.occurred_at)
+    ticketed = (
+        sa.exists()
+        .where(col(Ticket.customer_id) == customer)
+        .where(col(Ticket.created_at) > occurred)
+        .where(col(Ticket.created_at) <= occurred + sa.literal(TICKET_WINDOW))
+    )
+    rows = (
+        sa.select(
+            col(Touchpoint.stage).label("stage"),
+            col(Touchpoint.channel).label("channel"),
+            customer.label("customer_id"),
+            col(Touchpoint.sentiment).label("sentiment"),
+            sa.case((ticketed, customer)).label("ticketed"),
+        )
+        .select_from(source)
+        .where(*where)
+        .subquery("scoped")
+    )
+    # The furthest stage each customer reached before `to`, over all their touchpoints.
+    reached = sa.select(customer.label("customer_id"), sa.func.max(_rank(col(Touchpoint.stage))))
+    if scope.end is not None:
+        reached = reached.where(occurred < scope.end)
+    furthest_of = reached.where(customer.in_(pending)).group_by(customer).subquery("furthest")
+    stalled = sa.case((furthest_of.c[1] <= _rank(rows.c.stage), rows.c.customer_id))
+    count = sa.func.count
+    return (
+        sa.select(
+            rows.c.stage,
+            rows.c.channel,
+            count(),
+            count(sa.distinct(rows.c.customer_id)),
+            count(rows.c.sentiment),
+            sa.func.sum(rows.c.sentiment),
+            count().filter(rows.c.sentiment < 0),
+            count(sa.distinct(rows.c.ticketed)),
+            count(sa.distinct(stalled)),
+        )
+        .select_from(rows.join(furthest_of, furthest_of.c.customer_id == rows.c.customer_id))
+        .group_by(rows.c.stage, rows.c.channel)
+    )
+
+
+def _statement(scope: Scope, postgres: bool) -> Any:
+    """SQLite keeps every fact in the writing transaction: the kept facts alone. On
+    PostgreSQL a write's customers wait a few seconds for theirs (resolvers/
+    journey_facts.py); in the same statement, so in the same snapshot, the customers then
+    marked are measured from their touchpoints and tickets, the rest from the facts, and
+    the two added up (the customers of a row are disjoint between the two)."""
+    if not postgres:
+        return _measured(scope, None)
+    pending = sa.select(PENDING_CUSTOMER)
+    parts = sa.union_all(_measured(scope, pending), _computed(scope, pending)).subquery("parts")
+    return sa.select(
+        parts.c.stage,
+        parts.c.channel,
+        *(
+            sa.func.sum(parts.c[name])
+            for name in (
+                "touchpoints",
+                "customers",
+                "rated",
+                "sentiment_sum",
+                "negative",
+                "ticket_customers",
+                "stalled_customers",
+            )
+        ),
+    ).group_by(parts.c.stage, parts.c.channel)
+
+
+async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
     async with sessions() as session:
-        if session.get_bind().dialect.name == "postgresql":
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
             await session.execute(NO_JIT)
-        found = (await session.execute(statement)).all()
+        found = (await session.execute(_statement(scope, postgres))).all()
     points = []
     for stage, channel, touchpoints, people, rated, total, negative, tickets, kept in found:
         stage = JourneyStage(stage)

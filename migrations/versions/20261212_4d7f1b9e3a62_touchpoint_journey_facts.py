@@ -21,15 +21,15 @@ customer's touchpoints at one (stage, channel), ordered by (occurred_at, id).
 - `later_stage_at`: the customer's first touchpoint at any later stage (null for the last
   stage or if none): stalled before `to` exactly when it is null or at or after `to`.
 
-PostgreSQL: an insert sets the new row's facts (a BEFORE row trigger: no effect on a row
-that ON CONFLICT then skips) and fixes its cell's next row and the earlier stages' rows
-(an AFTER row trigger); a delete, a change of customer, stage, channel or time, and any
-insert, delete or move of a ticket recompute the facts of the customers concerned
-(statement-level, over the transition tables); a TRUNCATE of `ticket` clears the ticket
-facts. Each of them first locks the customers concerned (FOR NO KEY UPDATE, the lock the
-API's writes hold already), so two transactions writing one customer's touchpoints or
-tickets take turns, and the second reads what the first committed. SQLite (one writer at
-a time): row-level triggers, the same rules. Filled here for the rows stored.
+PostgreSQL: a write does not compute them. Any insert, delete or move of a touchpoint
+or a ticket marks its customers in `touchpoint_journey_pending` (statement-level
+triggers, one upsert per statement); the scheduler catches marked customers up a few
+seconds later, and `journeyPainPoints` catches up whatever is still marked before it
+reads (resolvers/journey_facts.py), recomputing every fact of those customers in one
+`UPDATE` that writes only the rows whose facts changed (`touchpoint_journey_recompute`).
+A TRUNCATE of `ticket` clears the ticket facts. SQLite (one writer at a time, small
+data): row-level triggers keep the facts in the writing transaction itself; nothing is
+marked. Filled here for the rows stored.
 """
 
 # ruff: noqa: S608  (SQL built from this file's constants only)
@@ -54,7 +54,8 @@ FACTS = (
     "later_stage_at",
 )
 INDEX = "ix_touchpoint_customer_id_stage_occurred_at_id"
-STAGE_ARRAY = "ARRAY[" + ", ".join(f"'{s}'" for s in STAGES) + "]"
+# A PostgreSQL write's customers are caught up this long after it (or by the next read).
+PENDING_SECONDS = 5
 
 
 def _rank(stage: str) -> str:
@@ -89,69 +90,6 @@ def _ticket_within_pg(row: str) -> str:
         f"AND k.created_at <= {row}.occurred_at + INTERVAL '{WEEK_SECONDS} seconds')"
     )
 
-
-POSTGRES_BEFORE_INSERT = f"""
-CREATE FUNCTION touchpoint_journey_new() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  stages text[] := {STAGE_ARRAY};
-  place int := array_position(stages, NEW.stage::text);
-  later text;
-  earliest timestamptz;
-BEGIN
-  -- Writers of one customer's touchpoints and tickets take turns (the API's writes hold
-  -- this lock already): what each reads next, in a snapshot of its own, includes what
-  -- the one before committed.
-  PERFORM 1 FROM customer WHERE id = NEW.customer_id FOR NO KEY UPDATE;
-  NEW.previous_in_cell_at := (
-    SELECT p.occurred_at FROM touchpoint p WHERE {_cell("p", "NEW")} AND {_before("p", "NEW")}
-    ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1);
-  NEW.ticket_within_7_days := {_ticket_within_pg("NEW")};
-  NEW.previous_ticketed_in_cell_at := CASE WHEN NEW.ticket_within_7_days THEN (
-    SELECT p.occurred_at FROM touchpoint p
-    WHERE {_cell("p", "NEW")} AND p.ticket_within_7_days AND {_before("p", "NEW")}
-    ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1) END;
-  -- One probe per later stage: the index orders each stage's rows by time.
-  NEW.later_stage_at := NULL;
-  FOREACH later IN ARRAY stages[place + 1 : {len(STAGES)}] LOOP
-    earliest := (SELECT min(p.occurred_at) FROM touchpoint p
-              WHERE p.customer_id = NEW.customer_id AND p.stage = later);
-    IF earliest < NEW.later_stage_at OR NEW.later_stage_at IS NULL THEN
-      NEW.later_stage_at := earliest;
-    END IF;
-  END LOOP;
-  RETURN NEW;
-END $$
-"""
-
-# The cell's next row now follows the new one; if the new row is the customer's first (by
-# time, then id) at its stage or beyond, the rows at earlier stages reached later sooner.
-POSTGRES_AFTER_INSERT = f"""
-CREATE FUNCTION touchpoint_journey_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  stages text[] := {STAGE_ARRAY};
-  place int := array_position(stages, NEW.stage::text);
-BEGIN
-  UPDATE touchpoint SET previous_in_cell_at = NEW.occurred_at
-  WHERE id = (SELECT p.id FROM touchpoint p WHERE {_cell("p", "NEW")} AND {_after("p", "NEW")}
-              ORDER BY p.occurred_at, p.id LIMIT 1)
-    AND previous_in_cell_at IS DISTINCT FROM NEW.occurred_at;
-  IF NEW.ticket_within_7_days THEN
-    UPDATE touchpoint SET previous_ticketed_in_cell_at = NEW.occurred_at
-    WHERE id = (SELECT p.id FROM touchpoint p
-                WHERE {_cell("p", "NEW")} AND p.ticket_within_7_days AND {_after("p", "NEW")}
-                ORDER BY p.occurred_at, p.id LIMIT 1)
-      AND previous_ticketed_in_cell_at IS DISTINCT FROM NEW.occurred_at;
-  END IF;
-  IF place > 1 AND NOT EXISTS (
-    SELECT 1 FROM touchpoint p WHERE p.customer_id = NEW.customer_id
-      AND p.stage = ANY (stages[place : {len(STAGES)}]) AND {_before("p", "NEW")}) THEN
-    UPDATE touchpoint SET later_stage_at = NEW.occurred_at
-    WHERE customer_id = NEW.customer_id AND stage = ANY (stages[1 : place - 1])
-      AND (later_stage_at IS NULL OR later_stage_at > NEW.occurred_at);
-  END IF;
-  RETURN NULL;
-END $$
-"""
 
 # Every fact of every touchpoint of these customers, from scratch; writes only the rows
 # whose facts change.
@@ -206,8 +144,11 @@ def _moved(source: str, key: str) -> str:
     )
 
 
-# Deletes, moves and ticket changes: recompute the customers concerned. The facts' own
-# updates (by these functions, one trigger level down) change none of the sources.
+# Any insert, delete or move of a touchpoint or a ticket marks its customers as pending
+# (due a few seconds later, so a burst of writes is caught up once), in id order. A mark
+# already there is updated, never left as is: that row lock is what makes a catch-up
+# that took the mark wait for this transaction (resolvers/journey_facts.py). The facts'
+# own updates (one trigger level down) change none of the sources.
 POSTGRES_CHANGED = f"""
 CREATE FUNCTION touchpoint_journey_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -226,8 +167,10 @@ BEGIN
     customers := ARRAY({_moved("customer_id, created_at", "id")});
   END IF;
   IF cardinality(customers) > 0 THEN
-    PERFORM 1 FROM customer WHERE id = ANY (customers) ORDER BY id FOR NO KEY UPDATE;
-    PERFORM touchpoint_journey_recompute(customers);
+    INSERT INTO touchpoint_journey_pending (customer_id, due_at)
+    SELECT c, now() + INTERVAL '{PENDING_SECONDS} seconds' FROM unnest(customers) c ORDER BY c
+    ON CONFLICT (customer_id) DO UPDATE
+    SET due_at = LEAST(touchpoint_journey_pending.due_at, EXCLUDED.due_at);
   END IF;
   RETURN NULL;
 END $$
@@ -241,17 +184,13 @@ BEGIN
 END $$
 """
 POSTGRES_FUNCTIONS = {
-    "touchpoint_journey_new()": POSTGRES_BEFORE_INSERT,
-    "touchpoint_journey_inserted()": POSTGRES_AFTER_INSERT,
     "touchpoint_journey_recompute(uuid[])": POSTGRES_RECOMPUTE,
     "touchpoint_journey_changed()": POSTGRES_CHANGED,
     "touchpoint_journey_tickets_emptied()": POSTGRES_TICKET_TRUNCATE,
 }
 POSTGRES_TRIGGERS = {
-    "touchpoint_journey_new": "BEFORE INSERT ON touchpoint FOR EACH ROW "
-    "EXECUTE FUNCTION touchpoint_journey_new()",
-    "touchpoint_journey_inserted": "AFTER INSERT ON touchpoint FOR EACH ROW "
-    "EXECUTE FUNCTION touchpoint_journey_inserted()",
+    "touchpoint_journey_inserted": "AFTER INSERT ON touchpoint REFERENCING NEW TABLE AS "
+    "new_rows FOR EACH STATEMENT EXECUTE FUNCTION touchpoint_journey_changed()",
     "touchpoint_journey_deleted": "AFTER DELETE ON touchpoint REFERENCING OLD TABLE AS old_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION touchpoint_journey_changed()",
     "touchpoint_journey_updated": "AFTER UPDATE ON touchpoint "
@@ -364,6 +303,15 @@ def upgrade() -> None:
     )
     op.add_column("touchpoint", sa.Column("later_stage_at", UTCDateTime(timezone=True)))
     op.create_index(INDEX, "touchpoint", ["customer_id", "stage", "occurred_at", "id"])
+    op.create_table(
+        "touchpoint_journey_pending",
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("due_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_touchpoint_journey_pending")),
+    )
+    op.create_index(
+        op.f("ix_touchpoint_journey_pending_due_at"), "touchpoint_journey_pending", ["due_at"]
+    )
     if op.get_bind().dialect.name == "postgresql":
         # No write falls between the facts filled here and the triggers.
         op.execute("LOCK TABLE touchpoint, ticket IN SHARE ROW EXCLUSIVE MODE")
@@ -392,6 +340,7 @@ def downgrade() -> None:
     else:
         for name in _sqlite_triggers():
             op.execute(f"DROP TRIGGER {name}")
+    op.drop_table("touchpoint_journey_pending")
     op.drop_index(INDEX, table_name="touchpoint")
     # ALTER TABLE ... DROP COLUMN on both databases (SQLite 3.35+), no batch rebuild.
     for fact in reversed(FACTS):
