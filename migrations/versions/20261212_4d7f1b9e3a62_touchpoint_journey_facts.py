@@ -145,7 +145,8 @@ def _moved(source: str, key: str) -> str:
 
 
 # Any insert, delete or move of a touchpoint or a ticket marks its customers as pending
-# (due a few seconds later, so a burst of writes is caught up once), in id order. A mark
+# (due a few seconds later, so a burst of writes is caught up once), in id order, once
+# it holds the customers' rows (as the API's writes and the catch-up do). A mark
 # already there is updated, never left as is: that row lock is what makes a catch-up
 # that took the mark wait for this transaction (resolvers/journey_facts.py). The facts'
 # own updates (one trigger level down) change none of the sources.
@@ -167,6 +168,9 @@ BEGIN
     customers := ARRAY({_moved("customer_id, created_at", "id")});
   END IF;
   IF cardinality(customers) > 0 THEN
+    -- The customers first, then their marks, in id order: the order every writer and
+    -- the catch-up take them in (the lifetime value's trigger locks customers too).
+    PERFORM 1 FROM customer WHERE id = ANY (customers) ORDER BY id FOR NO KEY UPDATE;
     INSERT INTO touchpoint_journey_pending (customer_id, due_at)
     SELECT c, now() + INTERVAL '{PENDING_SECONDS} seconds' FROM unnest(customers) c ORDER BY c
     ON CONFLICT (customer_id) DO UPDATE
