@@ -85,3 +85,6 @@ class TouchpointJourneyPending(SQLModel, table=True):
 
     customer_id: uuid.UUID = Field(primary_key=True)
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # The earliest time whose facts the writes since the last catch-up may have changed
+    # (None: every touchpoint of the customer, after a delete or a move).
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)

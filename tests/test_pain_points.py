@@ -618,6 +618,12 @@ async def test_journey_facts_follow_every_write(journeys: Api) -> None:
             assert left.scalar_one() == 0
             await transaction.rollback()
 
+    # Several writes before one catch-up: their marks add up (the earliest time wins).
+    await record(api, events(b, [("DECISION", "WEB", "2026-03-30T00:00:00Z")], "facts-b-1"))
+    await open_ticket(api, b, "2026-03-04T00:00:00Z")
+    await record(api, events(b, [("AWARENESS", "WEB", "2026-02-01T00:00:00Z")], "facts-b-2"))
+    await assert_journey_facts_kept(api)
+
     erase = "mutation($a: ID!) { eraseCustomer(id: $a) { userErrors { message } } }"
     assert (await api.query(erase, {"a": a}))["eraseCustomer"]["userErrors"] == []
     await assert_journey_facts_kept(api)

@@ -91,11 +91,49 @@ def _ticket_within_pg(row: str) -> str:
     )
 
 
-# Every fact of every touchpoint of these customers, from scratch; writes only the rows
-# whose facts change.
+def _later(stage: str, reach: str) -> str:
+    """A row's first later stage, from its customer's first time at each stage."""
+    whens = " ".join(
+        f"WHEN '{name}' THEN LEAST({', '.join(f'{reach}.at_{i}' for i in range(place + 1, len(STAGES)))})"
+        for place, name in enumerate(STAGES[:-1])
+    )
+    return f"(CASE {stage} {whens} END)"
+
+
+# Per customer to recompute: from when on (`since`: the earliest time a write since the
+# last catch-up may have changed, from the customer's mark; all time without one) and the
+# first time at each stage after the first (index probes).
+REACH = f"""
+SELECT c.customer_id, coalesce(m.since, '-infinity'::timestamptz) AS since, {
+    ", ".join(
+        f"(SELECT min(p.occurred_at) FROM touchpoint p WHERE p.customer_id = c.customer_id "
+        f"AND p.stage = '{stage}') AS at_{i}"
+        for i, stage in enumerate(STAGES)
+        if i > 0
+    )
+}
+FROM unnest(customers) AS c(customer_id)
+LEFT JOIN touchpoint_journey_pending m ON m.customer_id = c.customer_id
+"""
+
+
+def _seed(row: str, ticketed: bool) -> str:
+    """The last (ticketed) row of `row`'s cell before its customer's `since`."""
+    flag = " AND q.ticket_within_7_days" if ticketed else ""
+    return (
+        f"(SELECT q.occurred_at FROM touchpoint q WHERE {_cell('q', row)}{flag} "
+        f"AND q.occurred_at < {row}.since ORDER BY q.occurred_at DESC, q.id DESC LIMIT 1)"
+    )
+
+
+# Two statements, writing only the rows whose facts change. First every fact of the rows
+# from `since` on (the earlier rows of a cell give the chains their start). Then the first
+# later stage of the rows before `since`, for a customer one of whose first times at a
+# stage is at or after `since` (a write moved it).
 POSTGRES_RECOMPUTE = f"""
 CREATE FUNCTION touchpoint_journey_recompute(customers uuid[]) RETURNS void
 LANGUAGE sql AS $$
+WITH reach AS ({REACH})
 UPDATE touchpoint t
 SET previous_in_cell_at = x.previous_in_cell_at,
     ticket_within_7_days = x.ticket_within_7_days,
@@ -103,32 +141,29 @@ SET previous_in_cell_at = x.previous_in_cell_at,
     later_stage_at = x.later_stage_at
 FROM (
   SELECT s.id, s.ticket_within_7_days,
-         lag(s.occurred_at) OVER cell AS previous_in_cell_at,
-         CASE WHEN s.ticket_within_7_days THEN
+         coalesce(lag(s.occurred_at) OVER cell, {_seed("s", False)}) AS previous_in_cell_at,
+         CASE WHEN s.ticket_within_7_days THEN coalesce(
            max(s.occurred_at) FILTER (WHERE s.ticket_within_7_days)
-             OVER (cell ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) END
-           AS previous_ticketed_in_cell_at,
-         CASE s.stage {
-    " ".join(
-        f"WHEN '{stage}' THEN LEAST({', '.join(f'r.at_{i}' for i in range(place + 1, len(STAGES)))})"
-        for place, stage in enumerate(STAGES[:-1])
-    )
-} END AS later_stage_at
-  FROM (SELECT p.id, p.customer_id, p.stage, p.channel, p.occurred_at,
+             OVER (cell ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+           {_seed("s", True)}) END AS previous_ticketed_in_cell_at,
+         {_later("s.stage", "s")} AS later_stage_at
+  FROM (SELECT p.id, p.customer_id, p.stage, p.channel, p.occurred_at, r.since,
+               {", ".join(f"r.at_{i}" for i in range(1, len(STAGES)))},
                {_ticket_within_pg("p")} AS ticket_within_7_days
-        FROM touchpoint p WHERE p.customer_id IN (SELECT unnest(customers))) s
-  JOIN (SELECT customer_id, {
-    ", ".join(
-        f"min(occurred_at) FILTER (WHERE stage = '{stage}') AS at_{i}"
-        for i, stage in enumerate(STAGES)
-    )
-}
-        FROM touchpoint WHERE customer_id IN (SELECT unnest(customers))
-        GROUP BY customer_id) r ON r.customer_id = s.customer_id
+        FROM reach r JOIN touchpoint p
+          ON p.customer_id = r.customer_id AND p.occurred_at >= r.since) s
   WINDOW cell AS (PARTITION BY s.customer_id, s.stage, s.channel ORDER BY s.occurred_at, s.id)
 ) x
 WHERE t.id = x.id
-  AND ({", ".join(f"t.{f}" for f in FACTS)}) IS DISTINCT FROM ({", ".join(f"x.{f}" for f in FACTS)})
+  AND ({", ".join(f"t.{f}" for f in FACTS)}) IS DISTINCT FROM ({", ".join(f"x.{f}" for f in FACTS)});
+WITH reach AS ({REACH})
+UPDATE touchpoint t SET later_stage_at = x.later_stage_at
+FROM (
+  SELECT p.id, {_later("p.stage", "r")} AS later_stage_at
+  FROM reach r JOIN touchpoint p ON p.customer_id = r.customer_id AND p.occurred_at < r.since
+  WHERE GREATEST({", ".join(f"r.at_{i}" for i in range(1, len(STAGES)))}) >= r.since
+) x
+WHERE t.id = x.id AND t.later_stage_at IS DISTINCT FROM x.later_stage_at
 $$
 """
 
@@ -154,27 +189,51 @@ POSTGRES_CHANGED = f"""
 CREATE FUNCTION touchpoint_journey_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   customers uuid[];
+  since timestamptz[];
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    customers := ARRAY(SELECT DISTINCT customer_id FROM new_rows);
-  ELSIF TG_OP = 'DELETE' THEN
-    customers := ARRAY(SELECT DISTINCT customer_id FROM old_rows);
-  ELSIF TG_TABLE_NAME = 'touchpoint' THEN
-    IF pg_trigger_depth() > 1 THEN
-      RETURN NULL;
+  IF TG_TABLE_NAME = 'touchpoint' AND TG_OP = 'INSERT' THEN
+    -- New rows change their cells from themselves on, and the rows of earlier stages.
+    SELECT array_agg(customer_id ORDER BY customer_id), array_agg(first ORDER BY customer_id)
+    INTO customers, since
+    FROM (SELECT customer_id, min(occurred_at) AS first FROM new_rows GROUP BY 1) c;
+  ELSIF TG_TABLE_NAME = 'ticket' AND TG_OP IN ('INSERT', 'DELETE') THEN
+    -- A ticket changes the touchpoints of the 7 days before it, and their cells after.
+    IF TG_OP = 'INSERT' THEN
+      SELECT array_agg(customer_id ORDER BY customer_id), array_agg(first ORDER BY customer_id)
+      INTO customers, since
+      FROM (SELECT customer_id, min(created_at) - INTERVAL '{WEEK_SECONDS} seconds' AS first
+            FROM new_rows GROUP BY 1) c;
+    ELSE
+      SELECT array_agg(customer_id ORDER BY customer_id), array_agg(first ORDER BY customer_id)
+      INTO customers, since
+      FROM (SELECT customer_id, min(created_at) - INTERVAL '{WEEK_SECONDS} seconds' AS first
+            FROM old_rows GROUP BY 1) c;
     END IF;
-    customers := ARRAY({_moved("customer_id, stage, channel, occurred_at", "id")});
   ELSE
-    customers := ARRAY({_moved("customer_id, created_at", "id")});
+    -- A touchpoint deleted or moved, a ticket moved: all of the customers' facts.
+    IF TG_OP = 'DELETE' THEN
+      customers := ARRAY(SELECT DISTINCT customer_id FROM old_rows ORDER BY 1);
+    ELSIF TG_TABLE_NAME = 'touchpoint' THEN
+      IF pg_trigger_depth() > 1 THEN
+        RETURN NULL;
+      END IF;
+      customers := ARRAY({_moved("customer_id, stage, channel, occurred_at", "id")} ORDER BY 1);
+    ELSE
+      customers := ARRAY({_moved("customer_id, created_at", "id")} ORDER BY 1);
+    END IF;
+    since := array_fill(NULL::timestamptz, ARRAY[cardinality(customers)]);
   END IF;
   IF cardinality(customers) > 0 THEN
     -- The customers first, then their marks, in id order: the order every writer and
     -- the catch-up take them in (the lifetime value's trigger locks customers too).
     PERFORM 1 FROM customer WHERE id = ANY (customers) ORDER BY id FOR NO KEY UPDATE;
-    INSERT INTO touchpoint_journey_pending (customer_id, due_at)
-    SELECT c, now() + INTERVAL '{PENDING_SECONDS} seconds' FROM unnest(customers) c ORDER BY c
+    INSERT INTO touchpoint_journey_pending AS m (customer_id, due_at, since)
+    SELECT c, now() + INTERVAL '{PENDING_SECONDS} seconds', s
+    FROM unnest(customers, since) AS u(c, s) ORDER BY c
     ON CONFLICT (customer_id) DO UPDATE
-    SET due_at = LEAST(touchpoint_journey_pending.due_at, EXCLUDED.due_at);
+    SET due_at = LEAST(m.due_at, EXCLUDED.due_at),
+        since = CASE WHEN m.since IS NULL OR EXCLUDED.since IS NULL THEN NULL
+                     ELSE LEAST(m.since, EXCLUDED.since) END;
   END IF;
   RETURN NULL;
 END $$
@@ -311,6 +370,7 @@ def upgrade() -> None:
         "touchpoint_journey_pending",
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("due_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("since", UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_touchpoint_journey_pending")),
     )
     op.create_index(
