@@ -88,3 +88,6 @@ class TouchpointJourneyPending(SQLModel, table=True):
     # The earliest time whose facts the writes since the last catch-up may have changed
     # (None: every touchpoint of the customer, after a delete or a move).
     since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Raised by every write that marks the customer again (a catch-up that read an older
+    # version leaves the mark for the next one).
+    version: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})

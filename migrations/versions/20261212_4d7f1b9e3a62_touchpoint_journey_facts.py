@@ -33,6 +33,7 @@ marked. Filled here for the rows stored.
 """
 
 # ruff: noqa: S608  (SQL built from this file's constants only)
+import importlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -181,10 +182,10 @@ def _moved(source: str, key: str) -> str:
 
 # Any insert, delete or move of a touchpoint or a ticket marks its customers as pending
 # (due a few seconds later, so a burst of writes is caught up once), in id order, once
-# it holds the customers' rows (as the API's writes and the catch-up do). A mark
-# already there is updated, never left as is: that row lock is what makes a catch-up
-# that took the mark wait for this transaction (resolvers/journey_facts.py). The facts'
-# own updates (one trigger level down) change none of the sources.
+# it holds the customers' rows (the order of the lifetime value's trigger). A mark
+# already there gets a new version: a catch-up that read the old one keeps the mark
+# (resolvers/journey_facts.py). The facts' own updates (one trigger level down) change
+# none of the sources.
 POSTGRES_CHANGED = f"""
 CREATE FUNCTION touchpoint_journey_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -224,14 +225,14 @@ BEGIN
     since := array_fill(NULL::timestamptz, ARRAY[cardinality(customers)]);
   END IF;
   IF cardinality(customers) > 0 THEN
-    -- The customers first, then their marks, in id order: the order every writer and
-    -- the catch-up take them in (the lifetime value's trigger locks customers too).
+    -- The customers first, then their marks, in id order, as every writer takes them
+    -- (the lifetime value's trigger locks customers too).
     PERFORM 1 FROM customer WHERE id = ANY (customers) ORDER BY id FOR NO KEY UPDATE;
     INSERT INTO touchpoint_journey_pending AS m (customer_id, due_at, since)
     SELECT c, now() + INTERVAL '{PENDING_SECONDS} seconds', s
     FROM unnest(customers, since) AS u(c, s) ORDER BY c
     ON CONFLICT (customer_id) DO UPDATE
-    SET due_at = LEAST(m.due_at, EXCLUDED.due_at),
+    SET due_at = LEAST(m.due_at, EXCLUDED.due_at), version = m.version + 1,
         since = CASE WHEN m.since IS NULL OR EXCLUDED.since IS NULL THEN NULL
                      ELSE LEAST(m.since, EXCLUDED.since) END;
   END IF;
@@ -246,6 +247,29 @@ BEGIN
   RETURN NULL;
 END $$
 """
+# The lifetime value's trigger (migration 6b2d8f4c0e35) locked the customers of every
+# purchase row an UPDATE touched; the catch-up updates facts on purchase rows, so it
+# would wait for every writer of those customers. Now an UPDATE counts only the rows
+# whose customer, kind or value changed.
+LIFETIME_VALUE = importlib.import_module(
+    "migrations.versions.20261207_6b2d8f4c0e35_customer_lifetime_value"
+)
+_VALUE_MOVED = (
+    "JOIN new_rows n ON n.id = o.id WHERE (o.customer_id, o.kind, o.value_cents) "
+    "IS DISTINCT FROM (n.customer_id, n.kind, n.value_cents)"
+)
+_PURCHASE = "{row}.kind = 'purchase' AND {row}.value_cents IS NOT NULL"
+POSTGRES_LIFETIME_VALUE = LIFETIME_VALUE.POSTGRES_FUNCTION.replace(
+    "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"
+).replace(
+    LIFETIME_VALUE._apply(f"{LIFETIME_VALUE.REMOVED} UNION ALL {LIFETIME_VALUE.ADDED}"),
+    LIFETIME_VALUE._apply(
+        f"SELECT o.customer_id, -o.value_cents AS cents FROM old_rows o {_VALUE_MOVED} "
+        f"AND {_PURCHASE.format(row='o')} UNION ALL "
+        f"SELECT n.customer_id, n.value_cents AS cents FROM old_rows o {_VALUE_MOVED} "
+        f"AND {_PURCHASE.format(row='n')}"
+    ),
+)
 POSTGRES_FUNCTIONS = {
     "touchpoint_journey_recompute(uuid[])": POSTGRES_RECOMPUTE,
     "touchpoint_journey_changed()": POSTGRES_CHANGED,
@@ -371,6 +395,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("due_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("since", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.BigInteger(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_touchpoint_journey_pending")),
     )
     op.create_index(
@@ -379,6 +404,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # No write falls between the facts filled here and the triggers.
         op.execute("LOCK TABLE touchpoint, ticket IN SHARE ROW EXCLUSIVE MODE")
+        assert POSTGRES_LIFETIME_VALUE != LIFETIME_VALUE.POSTGRES_FUNCTION
+        op.execute(POSTGRES_LIFETIME_VALUE)
         for body in POSTGRES_FUNCTIONS.values():
             op.execute(body)
         for name, body in POSTGRES_TRIGGERS.items():
@@ -401,6 +428,11 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {name} ON {table}")
         for signature in POSTGRES_FUNCTIONS:
             op.execute(f"DROP FUNCTION {signature}")
+        op.execute(
+            LIFETIME_VALUE.POSTGRES_FUNCTION.replace(
+                "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"
+            )
+        )
     else:
         for name in _sqlite_triggers():
             op.execute(f"DROP TRIGGER {name}")
