@@ -12,14 +12,17 @@ over `row_number()` windows in SQL (the stated fallback), with the same float st
 Durations on SQLite are exact to the microsecond, as on PostgreSQL (integer microseconds).
 """
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -42,6 +45,8 @@ from models.enums import STAGE_ORDER
 from models.touchpoints import PURCHASE_KIND
 from models.types import MONEY_QUANTUM, UTCDateTime, utc_now
 from resolvers import sla
+from resolvers.compiled.forms import part_marker
+from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
 FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -63,11 +68,54 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Placeholders:
+    """A `Scope` in a compiled statement: each given part as its marker
+    (forms.part_marker), which the compiler binds to the request's value; the clock is
+    the request's (forms.NOW)."""
+
+    start: ColumnElement[datetime] | None = None
+    end: ColumnElement[datetime] | None = None
+    segment: ColumnElement[str] | None = None
+    channel: ColumnElement[str] | None = None
+    team: ColumnElement[str] | None = None
+    now: ColumnElement[datetime] | None = sla.NOW_SQL
+
+
+# What the statements of a group read: a scope's values, or a compiled statement's markers.
+AnyScope = Scope | Placeholders
+# The parts of a scope a compiled statement binds: their SQL and SQLAlchemy types.
+PARTS: dict[str, tuple[str, Any]] = {
+    "start": ("timestamptz", UTCDateTime()),
+    "end": ("timestamptz", UTCDateTime()),
+    "segment": ("text", sa.String()),
+    "channel": ("text", sa.String()),
+    "team": ("text", sa.String()),
+}
+
+
+def scope_parts(scope: Scope) -> dict[str, tuple[str, Any]]:
+    """The parts a scope gives, by name: (SQL type, bind value), for a compiled statement."""
+    found: dict[str, tuple[str, Any]] = {}
+    for name, (sql_type, _) in PARTS.items():
+        value = getattr(scope, name)
+        if value is not None:
+            found[name] = (sql_type, value.value if isinstance(value, Enum) else value)
+    return found
+
+
+@dataclass(frozen=True)
 class Grouping:
-    """One total (both None), one row per customer, or one row per bucket window."""
+    """One total (all None), one row per customer, or one row per bucket window; or, in a
+    compiled statement, one row of the customer whose id is the SQL text `parent`."""
 
     customers: tuple[uuid.UUID, ...] | None = None
     buckets: tuple[tuple[datetime, datetime], ...] | None = None
+    parent: str | None = None
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the statement has a row per key (else one row, even over no records)."""
+        return self.customers is not None or self.buckets is not None
 
     def group_keys(self) -> list[Any]:
         if self.customers is not None:
@@ -254,14 +302,14 @@ def _buckets(grouping: Grouping) -> Any:
     return (sa.union_all(*rows) if len(rows) > 1 else rows[0]).subquery("bucket")
 
 
-def _in_segment(customer_id: Any, segment: str | None) -> list[ColumnElement[bool]]:
+def _in_segment(customer_id: Any, segment: Any) -> list[ColumnElement[bool]]:
     if segment is None:
         return []
     return [customer_id.in_(sa.select(col(Customer.id)).where(col(Customer.segment) == segment))]
 
 
 def _facts(
-    scope: Scope,
+    scope: AnyScope,
     grouping: Grouping,
     table: Any,
     moment: Any,
@@ -283,7 +331,18 @@ def _facts(
     if grouping.customers is not None:
         conditions.append(customer_id.in_(grouping.customers))
         return customer_id, table, conditions
+    if grouping.parent is not None:
+        conditions.append(customer_id == sa.literal_column(grouping.parent))
     return sa.literal(0), table, conditions
+
+
+def _grouped(statement: Select[Any], key: Any, grouping: Grouping) -> Select[Any]:
+    return statement.group_by(key) if grouping.keyed else statement
+
+
+def _named(figures: type, columns: Sequence[Any]) -> list[Any]:
+    """The figure columns labelled with the fields of their dataclass, in its order."""
+    return [c.label(f.name) for c, f in zip(columns, fields(figures), strict=True)]
 
 
 async def _rows(sessions: Sessions, statement: Any) -> dict[Any, Any]:
@@ -301,9 +360,7 @@ def _per_key(grouping: Grouping, found: dict[Any, Any], build: Any, empty: Any) 
 # ---------------------------------------------------------------- survey scores
 
 
-async def survey_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[SurveyFigures]:
+def _survey_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """NPS, CSAT and CES counts; survey responses carry neither channel nor team."""
     kind, score = col(SurveyResponse.survey_kind), col(SurveyResponse.score)
     key, source, where = _facts(
@@ -316,23 +373,24 @@ async def survey_figures(
     )
     nps, csat, ces = kind == SurveyKind.NPS, kind == SurveyKind.CSAT, kind == SurveyKind.CES
     count = sa.func.count
-    statement = (
-        sa.select(
-            key,
-            count().filter(nps),
-            count().filter(nps & (score >= 9)),
-            count().filter(nps & (score >= 7) & (score <= 8)),
-            count().filter(nps & (score <= 6)),
-            count().filter(csat),
-            count().filter(csat & (score >= 4)),
-            count().filter(ces),
-            sa.func.coalesce(sa.func.sum(score).filter(ces), 0),
-        )
-        .select_from(source)
-        .where(*where)
-        .group_by(key)
-    )
-    found = await _rows(sessions, statement)
+    figures = [
+        count().filter(nps),
+        count().filter(nps & (score >= 9)),
+        count().filter(nps & (score >= 7) & (score <= 8)),
+        count().filter(nps & (score <= 6)),
+        count().filter(csat),
+        count().filter(csat & (score >= 4)),
+        count().filter(ces),
+        sa.func.coalesce(sa.func.sum(score).filter(ces), 0),
+    ]
+    statement = sa.select(key, *_named(SurveyFigures, figures)).select_from(source).where(*where)
+    return _grouped(statement, key, grouping)
+
+
+async def survey_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[SurveyFigures]:
+    found = await _rows(sessions, _survey_statement(scope, grouping))
     return _per_key(grouping, found, lambda row: SurveyFigures(*map(int, row[1:])), SurveyFigures())
 
 
@@ -716,6 +774,70 @@ async def invitation_figures(
         lambda row: InvitationFigures(int(row[1]), int(row[2])),
         InvitationFigures(),
     )
+
+
+# ---------------------------------------------------------------- the compiled path
+
+
+def _figures_item(group: str) -> str:
+    return f"metric_{group}"
+
+
+def figure_sql(group: str, name: str) -> str:
+    """A figure of a group (a field of its figures dataclass) in a compiled statement."""
+    return f"{_figures_item(group)}.{name}"
+
+
+def ratio_sql(numerator: str, denominator: str, scale: float = 1.0) -> str:
+    """`ratio` in SQL, in its float64 steps: scale * numerator / denominator; NULL for 0."""
+    return (
+        f"(CASE WHEN {denominator} = 0 THEN NULL "
+        f"ELSE {float(scale)!r}::float8 * ({numerator})::float8 / ({denominator})::float8 END)"
+    )
+
+
+# The groups a compiled statement reads, each from the statement its resolver runs.
+STATEMENTS: dict[str, Callable[[AnyScope, Grouping], Select[Any]]] = {
+    "surveys": _survey_statement,
+}
+
+
+def _survey(name: str) -> str:
+    return figure_sql("surveys", name)
+
+
+# Each metric with an SQL form: the compiled path's SQL of it, as the Metrics field
+# computes it from its group's figures (schema/metrics.py).
+METRIC_SQL: dict[str, str] = {
+    "nps": ratio_sql(
+        f"{_survey('promoters')} - {_survey('detractors')}", _survey("nps_responses"), 100
+    ),
+    "npsResponses": _survey("nps_responses"),
+    "promoters": _survey("promoters"),
+    "passives": _survey("passives"),
+    "detractors": _survey("detractors"),
+    "csat": ratio_sql(_survey("csat_satisfied"), _survey("csat_responses"), 100),
+    "csatResponses": _survey("csat_responses"),
+    "csatSatisfied": _survey("csat_satisfied"),
+    "ces": ratio_sql(_survey("ces_score_sum"), _survey("ces_responses")),
+    "cesResponses": _survey("ces_responses"),
+    "cesScoreSum": _survey("ces_score_sum"),
+}
+
+
+def figures_sources(body: str, given: frozenset[str], parent: str | None) -> list[str]:
+    """One-row FROM items of the groups whose figures (`figure_sql`) SQL text `body`
+    reads: of the customer whose id is `parent`, or of all (None); the scope's `given`
+    parts as their markers (forms.part_marker)."""
+    scope = Placeholders(
+        **{name: sa.literal_column(part_marker(name), PARTS[name][1]) for name in given}
+    )
+    grouping = Grouping(parent=parent)
+    return [
+        f"({literal_sql(statement(scope, grouping))}) AS {_figures_item(group)}"
+        for group, statement in STATEMENTS.items()
+        if re.search(rf"\b{_figures_item(group)}\.", body)
+    ]
 
 
 GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]

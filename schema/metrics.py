@@ -17,7 +17,7 @@ import strawberry
 from api.context import Context
 from resolvers import health_state
 from resolvers import metrics as figures
-from resolvers.compiled.forms import Expression, Known, sql
+from resolvers.compiled.forms import Aggregates, CompileContext, Expression, Known, SqlForm, sql
 from resolvers.errors import InputError
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
@@ -142,7 +142,10 @@ class DurationStats:
 
 
 def _metric(name: str, **kwargs: Any) -> Any:
-    return strawberry.field(description=DEFINITIONS[name], **kwargs)
+    """A metric's field: its definition, and its SQL form where it has one."""
+    found = figures.METRIC_SQL.get(name)
+    metadata = sql(Expression(found)) if found is not None else None
+    return strawberry.field(description=DEFINITIONS[name], metadata=metadata, **kwargs)
 
 
 @strawberry.type(description="CX metrics over a window; see `definitions` for every formula.")
@@ -351,10 +354,21 @@ class MetricDefinition:
     definition: str
 
 
+def metrics_form(of_parent: bool) -> dict[str, SqlForm]:
+    """The SQL form of a `metrics(filter:)` field: of the customer it is on, or of all."""
+
+    def scope(arguments: dict[str, Any], _: CompileContext) -> figures.Scope:
+        return scope_of(arguments.get("filter"))
+
+    return sql(Aggregates(scope, figures.scope_parts, figures.figures_sources, of_parent))
+
+
 @strawberry.type
 class MetricsQueries:
     @strawberry.field(
-        description="Metrics over a window and filters.", extensions=reads(Area.METRICS)
+        description="Metrics over a window and filters.",
+        extensions=reads(Area.METRICS),
+        metadata=metrics_form(of_parent=False),
     )
     def metrics(self, filter: Scoped = None) -> Metrics:
         return Metrics(scope=scope_of(filter), key=figures.TOTAL)
