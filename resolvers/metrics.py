@@ -416,9 +416,10 @@ def _percentile_sqlite(share: float, value: Any, rank: Any, total: Any) -> Any:
     return low + sa.func.max(position - lower) * (high - low)
 
 
-async def ticket_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[TicketFigures]:
+DURATION_FIGURES = ("count", "mean", "median", "p90")
+
+
+def _ticket_statement(scope: AnyScope, grouping: Grouping, postgres: bool) -> Select[Any]:
     """Volume, resolution and FCR counts, and response and resolution time statistics."""
     conditions = [col(Ticket.channel) == scope.channel] if scope.channel is not None else []
     key, source, where = _facts(
@@ -428,7 +429,6 @@ async def ticket_figures(
     response = seconds_between(col(Ticket.created_at), col(Ticket.first_response_at))
     resolution = seconds_between(col(Ticket.created_at), col(Ticket.resolved_at))
     first_contact = finished & (col(Ticket.contact_count) == 1) & (col(Ticket.reopen_count) == 0)
-    postgres = sessions.kw["bind"].dialect.name == "postgresql"
     columns: list[Any] = [
         key.label("group_key"),
         sa.case((finished, 1), else_=0).label("finished"),
@@ -455,17 +455,25 @@ async def ticket_figures(
             rank, total = rows.c[f"{name}_rank"], rows.c[f"{name}_total"]
             median = _percentile_sqlite(0.5, value, rank, total)
             p90 = _percentile_sqlite(0.9, value, rank, total)
-        return [sa.func.count(value), sa.func.avg(value), median, p90]
+        figures = [sa.func.count(value), sa.func.avg(value), median, p90]
+        return [c.label(f"{name}_{f}") for c, f in zip(figures, DURATION_FIGURES, strict=True)]
 
     statement = sa.select(
-        rows.c.group_key,
-        sa.func.count(),
-        sa.func.sum(rows.c.finished),
-        sa.func.sum(rows.c.first_contact),
+        rows.c.group_key if grouping.keyed else sa.literal(0),
+        sa.func.count().label("volume"),
+        sa.func.coalesce(sa.func.sum(rows.c.finished), 0).label("resolved"),
+        sa.func.coalesce(sa.func.sum(rows.c.first_contact), 0).label("first_contact_resolved"),
         *stats("response"),
         *stats("resolution"),
-    ).group_by(rows.c.group_key)
-    found = await _rows(sessions, statement)
+    )
+    return _grouped(statement, rows.c.group_key, grouping)
+
+
+async def ticket_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[TicketFigures]:
+    postgres = sessions.kw["bind"].dialect.name == "postgresql"
+    found = await _rows(sessions, _ticket_statement(scope, grouping, postgres))
 
     def durations(values: Sequence[Any]) -> Durations:
         count, mean, median, p90 = values
@@ -475,8 +483,8 @@ async def ticket_figures(
     def build(row: Any) -> TicketFigures:
         return TicketFigures(
             int(row[1]),
-            int(row[2] or 0),
-            int(row[3] or 0),
+            int(row[2]),
+            int(row[3]),
             durations(row[4:8]),
             durations(row[8:12]),
         )
@@ -799,11 +807,28 @@ def ratio_sql(numerator: str, denominator: str, scale: float = 1.0) -> str:
 # The groups a compiled statement reads, each from the statement its resolver runs.
 STATEMENTS: dict[str, Callable[[AnyScope, Grouping], Select[Any]]] = {
     "surveys": _survey_statement,
+    "tickets": lambda scope, grouping: _ticket_statement(scope, grouping, postgres=True),
 }
 
 
 def _survey(name: str) -> str:
     return figure_sql("surveys", name)
+
+
+def _ticket(name: str) -> str:
+    return figure_sql("tickets", name)
+
+
+# A duration metric (DurationStats) reads its figures from a one-row FROM item of this
+# name, made of its ticket figures (`response_count`, ...) by `DURATION_SOURCES`.
+DURATION_ITEM = "duration"
+DURATION_SQL = {name: f"{DURATION_ITEM}.{name}" for name in DURATION_FIGURES}
+DURATION_SOURCES = {
+    metric: "(SELECT "
+    + ", ".join(f"{_ticket(f'{prefix}_{name}')} AS {name}" for name in DURATION_FIGURES)
+    + ")"
+    for metric, prefix in (("firstResponseTime", "response"), ("resolutionTime", "resolution"))
+}
 
 
 # Each metric with an SQL form: the compiled path's SQL of it, as the Metrics field
@@ -822,6 +847,11 @@ METRIC_SQL: dict[str, str] = {
     "ces": ratio_sql(_survey("ces_score_sum"), _survey("ces_responses")),
     "cesResponses": _survey("ces_responses"),
     "cesScoreSum": _survey("ces_score_sum"),
+    "ticketVolume": _ticket("volume"),
+    "resolvedTickets": _ticket("resolved"),
+    "resolutionRate": ratio_sql(_ticket("resolved"), _ticket("volume")),
+    "firstContactResolvedTickets": _ticket("first_contact_resolved"),
+    "firstContactResolutionRate": ratio_sql(_ticket("first_contact_resolved"), _ticket("resolved")),
 }
 
 

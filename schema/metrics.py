@@ -17,7 +17,15 @@ import strawberry
 from api.context import Context
 from resolvers import health_state
 from resolvers import metrics as figures
-from resolvers.compiled.forms import Aggregates, CompileContext, Expression, Known, SqlForm, sql
+from resolvers.compiled.forms import (
+    Aggregates,
+    CompileContext,
+    Embedded,
+    Expression,
+    Known,
+    SqlForm,
+    sql,
+)
 from resolvers.errors import InputError
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
@@ -127,12 +135,16 @@ def scope_of(filter: MetricsFilter | None) -> figures.Scope:
     return figures.Scope(filter.from_, filter.to, filter.segment, filter.channel, filter.team)
 
 
+def _duration(name: str) -> Any:
+    return strawberry.field(metadata=sql(Expression(figures.DURATION_SQL[name])))
+
+
 @strawberry.type(description=DURATION_HELP)
 class DurationStats:
-    count: int
-    mean: float | None
-    median: float | None
-    p90: float | None
+    count: int = _duration("count")
+    mean: float | None = _duration("mean")
+    median: float | None = _duration("median")
+    p90: float | None = _duration("p90")
 
     @classmethod
     def of(cls, durations: Durations) -> "DurationStats":
@@ -143,8 +155,12 @@ class DurationStats:
 
 def _metric(name: str, **kwargs: Any) -> Any:
     """A metric's field: its definition, and its SQL form where it has one."""
-    found = figures.METRIC_SQL.get(name)
-    metadata = sql(Expression(found)) if found is not None else None
+    found, stats = figures.METRIC_SQL.get(name), figures.DURATION_SOURCES.get(name)
+    metadata = None
+    if found is not None:
+        metadata = sql(Expression(found))
+    elif stats is not None:
+        metadata = sql(Embedded(source=stats, name=figures.DURATION_ITEM))
     return strawberry.field(description=DEFINITIONS[name], metadata=metadata, **kwargs)
 
 
