@@ -46,6 +46,7 @@ from models.touchpoints import PURCHASE_KIND
 from models.types import MONEY_QUANTUM, UTCDateTime, utc_now
 from resolvers import sla
 from resolvers.compiled.forms import part_marker
+from resolvers.compiled.sql_values import money_json
 from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
@@ -345,6 +346,19 @@ def _named(figures: type, columns: Sequence[Any]) -> list[Any]:
     return [c.label(f.name) for c, f in zip(columns, fields(figures), strict=True)]
 
 
+def _aggregate(
+    figures: type,
+    key: Any,
+    source: Any,
+    where: Sequence[Any],
+    columns: Sequence[Any],
+    grouping: Grouping,
+) -> Select[Any]:
+    """`figures`' columns over the rows of `source` matching `where`, per key of `grouping`."""
+    statement = sa.select(key, *_named(figures, columns)).select_from(source).where(*where)
+    return _grouped(statement, key, grouping)
+
+
 async def _rows(sessions: Sessions, statement: Any) -> dict[Any, Any]:
     async with sessions() as session:
         return {row[0]: row for row in (await session.execute(statement)).all()}
@@ -383,8 +397,7 @@ def _survey_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
         count().filter(ces),
         sa.func.coalesce(sa.func.sum(score).filter(ces), 0),
     ]
-    statement = sa.select(key, *_named(SurveyFigures, figures)).select_from(source).where(*where)
-    return _grouped(statement, key, grouping)
+    return _aggregate(SurveyFigures, key, source, where, figures, grouping)
 
 
 async def survey_figures(
@@ -495,29 +508,44 @@ async def ticket_figures(
 # ---------------------------------------------------------------- customers
 
 
-def _customer_base(scope: Scope, grouping: Grouping) -> tuple[Any, Any, Any, Any, list[Any]]:
-    """(key, FROM, window start, window end, conditions) for counting customers."""
-    conditions: list[Any] = [col(Customer.merged_into_id).is_(None)]
+def _people(grouping: Grouping) -> Any:
+    """The customer table; in a compiled statement under a customer (`parent`, whose
+    scope is named `customer`) under another name."""
+    table = sa.inspect(Customer).local_table
+    return table.alias("metric_customer") if grouping.parent is not None else table
+
+
+def _moment(value: datetime | ColumnElement[datetime] | None) -> Any:
+    if value is None or isinstance(value, ColumnElement):
+        return value
+    return sa.literal(value, UTCDateTime)
+
+
+def _customer_base(
+    scope: AnyScope, grouping: Grouping, people: Any
+) -> tuple[Any, Any, Any, Any, list[Any]]:
+    """(key, FROM, window start, window end, conditions) for counting customers (`people`)."""
+    conditions: list[Any] = [people.c.merged_into_id.is_(None)]
     if scope.segment is not None:
-        conditions.append(col(Customer.segment) == scope.segment)
+        conditions.append(people.c.segment == scope.segment)
     if grouping.buckets is not None:
         bucket = _buckets(grouping)
-        source = bucket.join(Customer, col(Customer.created_at) < bucket.c.bucket_end)
+        source = bucket.join(people, people.c.created_at < bucket.c.bucket_end)
         return bucket.c.bucket_start, source, bucket.c.bucket_start, bucket.c.bucket_end, conditions
-    start = sa.literal(scope.start, UTCDateTime) if scope.start is not None else None
-    end = sa.literal(scope.end, UTCDateTime) if scope.end is not None else None
+    start, end = _moment(scope.start), _moment(scope.end)
     if grouping.customers is not None:
-        conditions.append(col(Customer.id).in_(grouping.customers))
-        return col(Customer.id), Customer, start, end, conditions
-    return sa.literal(0), Customer, start, end, conditions
+        conditions.append(people.c.id.in_(grouping.customers))
+        return people.c.id, people, start, end, conditions
+    if grouping.parent is not None:
+        conditions.append(people.c.id == sa.literal_column(grouping.parent))
+    return sa.literal(0), people, start, end, conditions
 
 
-async def customer_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[CustomerFigures]:
+def _customer_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """Active at the window's start (or, with no start, created before its end); churned in it."""
-    key, source, start, end, conditions = _customer_base(scope, grouping)
-    created, churned_at = col(Customer.created_at), col(Customer.churned_at)
+    people = _people(grouping)
+    key, source, start, end, conditions = _customer_base(scope, grouping, people)
+    created, churned_at = people.c.created_at, people.c.churned_at
     if start is not None:
         active = (created < start) & (churned_at.is_(None) | (churned_at >= start))
         churned = active & (churned_at >= start)
@@ -526,13 +554,14 @@ async def customer_figures(
         churned = active & churned_at.is_not(None)
     if end is not None:
         churned = churned & (churned_at < end)
-    statement = (
-        sa.select(key, sa.func.count().filter(active), sa.func.count().filter(churned))
-        .select_from(source)
-        .where(*conditions)
-        .group_by(key)
-    )
-    found = await _rows(sessions, statement)
+    counts = [sa.func.count().filter(active), sa.func.count().filter(churned)]
+    return _aggregate(CustomerFigures, key, source, conditions, counts, grouping)
+
+
+async def customer_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[CustomerFigures]:
+    found = await _rows(sessions, _customer_statement(scope, grouping))
     return _per_key(
         grouping, found, lambda row: CustomerFigures(int(row[1]), int(row[2])), CustomerFigures()
     )
@@ -541,7 +570,7 @@ async def customer_figures(
 # ---------------------------------------------------------------- revenue and lifetime value
 
 
-def _purchase_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+def _purchase_conditions(scope: AnyScope) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [col(Touchpoint.kind) == PURCHASE_KIND]
     if scope.channel is not None:
         conditions.append(col(Touchpoint.channel) == scope.channel)
@@ -550,9 +579,7 @@ def _purchase_conditions(scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-async def revenue_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[RevenueFigures]:
+def _revenue_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     key, source, where = _facts(
         scope,
         grouping,
@@ -561,16 +588,47 @@ async def revenue_figures(
         col(Touchpoint.customer_id),
         _purchase_conditions(scope),
     )
-    statement = (
-        sa.select(key, sa.func.sum(col(Touchpoint.value)))
-        .select_from(source)
-        .where(*where)
-        .group_by(key)
+    total = sa.func.coalesce(sa.func.sum(col(Touchpoint.value)), 0)
+    return _aggregate(RevenueFigures, key, source, where, [total], grouping)
+
+
+async def revenue_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[RevenueFigures]:
+    found = await _rows(sessions, _revenue_statement(scope, grouping))
+    return _per_key(grouping, found, lambda row: RevenueFigures(row[1]), RevenueFigures())
+
+
+@dataclass(frozen=True)
+class LifetimeCustomers:
+    customers: int = 0
+
+
+@dataclass(frozen=True)
+class LifetimeTotal:
+    total: Decimal = Decimal("0.00")
+
+
+def _lifetime_customers_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
+    """Customers created before the window's end (LifetimeFigures.customers)."""
+    people = _people(grouping)
+    key, source, _, end, conditions = _customer_base(scope, grouping, people)
+    created_before = [people.c.created_at < end] if end is not None else []
+    return _aggregate(
+        LifetimeCustomers, key, source, [*conditions, *created_before], [sa.func.count()], grouping
     )
-    found = await _rows(sessions, statement)
-    return _per_key(
-        grouping, found, lambda row: RevenueFigures(row[1] or Decimal("0.00")), RevenueFigures()
-    )
+
+
+def _lifetime_total_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
+    """Their purchases up to the window's end (LifetimeFigures.total)."""
+    people = _people(grouping)
+    key, _, _, end, conditions = _customer_base(scope, grouping, people)
+    created_before = [people.c.created_at < end] if end is not None else []
+    bought_before = [col(Touchpoint.occurred_at) < end] if end is not None else []
+    source = sa.join(people, Touchpoint, col(Touchpoint.customer_id) == people.c.id)
+    where = [*conditions, *created_before, *bought_before, *_purchase_conditions(scope)]
+    total = sa.func.coalesce(sa.func.sum(col(Touchpoint.value)), 0)
+    return _aggregate(LifetimeTotal, key, source, where, [total], grouping)
 
 
 async def lifetime_figures(
@@ -579,27 +637,12 @@ async def lifetime_figures(
     """Customers created before the window's end, and their purchases up to that end."""
     if grouping.buckets is not None:
         return await _lifetime_series(sessions, scope, grouping)
-    key, source, _, end, conditions = _customer_base(scope, grouping)
-    created_before = [col(Customer.created_at) < end] if end is not None else []
-    customers_statement = (
-        sa.select(key, sa.func.count())
-        .select_from(source)
-        .where(*conditions, *created_before)
-        .group_by(key)
-    )
-    bought_before = [col(Touchpoint.occurred_at) < end] if end is not None else []
-    purchases_statement = (
-        sa.select(key, sa.func.sum(col(Touchpoint.value)))
-        .select_from(sa.join(Customer, Touchpoint, col(Touchpoint.customer_id) == col(Customer.id)))
-        .where(*conditions, *created_before, *bought_before, *_purchase_conditions(scope))
-        .group_by(key)
-    )
-    counted = await _rows(sessions, customers_statement)
-    summed = await _rows(sessions, purchases_statement)
+    counted = await _rows(sessions, _lifetime_customers_statement(scope, grouping))
+    summed = await _rows(sessions, _lifetime_total_statement(scope, grouping))
 
     def build(row: Any) -> LifetimeFigures:
         total = summed.get(row[0])
-        return LifetimeFigures(int(row[1]), (total[1] if total else None) or Decimal("0.00"))
+        return LifetimeFigures(int(row[1]), total[1] if total else Decimal("0.00"))
 
     return _per_key(grouping, counted, build, LifetimeFigures())
 
@@ -724,10 +767,10 @@ class SlaFigures:
     resolution_decided: int = 0
 
 
-async def sla_figures(sessions: Sessions, scope: Scope, grouping: Grouping) -> list[SlaFigures]:
+def _sla_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """Of the tickets created in the window whose target is decided (achieved, or its due
     time passed by now), how many achieved it on time: states from stored due times."""
-    now = scope.now or utc_now()
+    now = scope.now if scope.now is not None else utc_now()
     conditions = [col(Ticket.channel) == scope.channel] if scope.channel is not None else []
     key, source, where = _facts(
         scope, grouping, Ticket, col(Ticket.created_at), col(Ticket.customer_id), conditions
@@ -739,8 +782,11 @@ async def sla_figures(sessions: Sessions, scope: Scope, grouping: Grouping) -> l
             sa.func.count().filter(met),
             sa.func.count().filter(met | target.state_is(sla.BREACHED, now)),
         ]
-    statement = sa.select(key, *counts).select_from(source).where(*where).group_by(key)
-    found = await _rows(sessions, statement)
+    return _aggregate(SlaFigures, key, source, where, counts, grouping)
+
+
+async def sla_figures(sessions: Sessions, scope: Scope, grouping: Grouping) -> list[SlaFigures]:
+    found = await _rows(sessions, _sla_statement(scope, grouping))
     return _per_key(grouping, found, lambda row: SlaFigures(*map(int, row[1:])), SlaFigures())
 
 
@@ -753,9 +799,7 @@ class InvitationFigures:
     answered: int = 0
 
 
-async def invitation_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[InvitationFigures]:
+def _invitation_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """Invitations sent in the window, and those of them answered (at any time so far).
 
     Invitations carry neither channel nor team: like survey responses, those filters
@@ -769,13 +813,14 @@ async def invitation_figures(
         [],
     )
     answered = sa.exists().where(col(SurveyResponse.invitation_id) == col(SurveyInvitation.id))
-    statement = (
-        sa.select(key, sa.func.count(), sa.func.count().filter(answered))
-        .select_from(source)
-        .where(*where)
-        .group_by(key)
-    )
-    found = await _rows(sessions, statement)
+    counts = [sa.func.count(), sa.func.count().filter(answered)]
+    return _aggregate(InvitationFigures, key, source, where, counts, grouping)
+
+
+async def invitation_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[InvitationFigures]:
+    found = await _rows(sessions, _invitation_statement(scope, grouping))
     return _per_key(
         grouping,
         found,
@@ -808,7 +853,30 @@ def ratio_sql(numerator: str, denominator: str, scale: float = 1.0) -> str:
 STATEMENTS: dict[str, Callable[[AnyScope, Grouping], Select[Any]]] = {
     "surveys": _survey_statement,
     "tickets": lambda scope, grouping: _ticket_statement(scope, grouping, postgres=True),
+    "customers": _customer_statement,
+    "revenue": _revenue_statement,
+    "lifetime_customers": _lifetime_customers_statement,
+    "lifetime_total": _lifetime_total_statement,
+    "sla": _sla_statement,
+    "invitations": _invitation_statement,
 }
+
+
+def average_money_json(total: str, count: str) -> str:
+    """LifetimeFigures.average's JSON from integer cents: total / count rounded half to
+    even to a cent, as Decimal.quantize does, its sign kept on a zero ("-0.00"); null for
+    no customers."""
+    quotient = f"div(({total})::numeric, ({count})::numeric)"  # toward zero
+    twice_rest = f"2 * abs(({total})::numeric - {quotient} * ({count}))"
+    rounded = (
+        f"({quotient} + CASE WHEN {twice_rest} > ({count}) OR ({twice_rest} = ({count}) "
+        f"AND mod({quotient}, 2) <> 0) THEN sign(({total})::numeric) ELSE 0 END)"
+    )
+    return (
+        f"(CASE WHEN ({count}) = 0 THEN 'null' "
+        f"WHEN ({total}) < 0 AND {rounded} = 0 THEN '\"-0.00\"' "
+        f"ELSE {money_json(rounded)} END)"
+    )
 
 
 def _survey(name: str) -> str:
@@ -817,6 +885,19 @@ def _survey(name: str) -> str:
 
 def _ticket(name: str) -> str:
     return figure_sql("tickets", name)
+
+
+def _figures(group: str, *names: str) -> dict[str, str]:
+    return {name: figure_sql(group, name) for name in names}
+
+
+_customers = _figures("customers", "active", "churned")
+_invitations = _figures("invitations", "sent", "answered")
+_sla = _figures(
+    "sla", "first_response_met", "first_response_decided", "resolution_met", "resolution_decided"
+)
+_lifetime_total = figure_sql("lifetime_total", "total")
+_lifetime_customers = figure_sql("lifetime_customers", "customers")
 
 
 # A duration metric (DurationStats) reads its figures from a one-row FROM item of this
@@ -832,7 +913,8 @@ DURATION_SOURCES = {
 
 
 # Each metric with an SQL form: the compiled path's SQL of it, as the Metrics field
-# computes it from its group's figures (schema/metrics.py).
+# computes it from its group's figures (schema/metrics.py); METRIC_JSON: its JSON text.
+METRIC_JSON = {"averageLifetimeValue": average_money_json(_lifetime_total, _lifetime_customers)}
 METRIC_SQL: dict[str, str] = {
     "nps": ratio_sql(
         f"{_survey('promoters')} - {_survey('detractors')}", _survey("nps_responses"), 100
@@ -852,6 +934,21 @@ METRIC_SQL: dict[str, str] = {
     "resolutionRate": ratio_sql(_ticket("resolved"), _ticket("volume")),
     "firstContactResolvedTickets": _ticket("first_contact_resolved"),
     "firstContactResolutionRate": ratio_sql(_ticket("first_contact_resolved"), _ticket("resolved")),
+    "activeCustomers": _customers["active"],
+    "churnedCustomers": _customers["churned"],
+    "churnRate": ratio_sql(_customers["churned"], _customers["active"]),
+    "revenue": figure_sql("revenue", "revenue"),
+    "lifetimeValueTotal": _lifetime_total,
+    "lifetimeValueCustomers": _lifetime_customers,
+    "firstResponseSla": ratio_sql(_sla["first_response_met"], _sla["first_response_decided"]),
+    "firstResponseSlaMet": _sla["first_response_met"],
+    "firstResponseSlaDecided": _sla["first_response_decided"],
+    "resolutionSla": ratio_sql(_sla["resolution_met"], _sla["resolution_decided"]),
+    "resolutionSlaMet": _sla["resolution_met"],
+    "resolutionSlaDecided": _sla["resolution_decided"],
+    "surveyResponseRate": ratio_sql(_invitations["answered"], _invitations["sent"]),
+    "surveyInvitationsSent": _invitations["sent"],
+    "surveyInvitationsAnswered": _invitations["answered"],
 }
 
 

@@ -159,6 +159,8 @@ def _metric(name: str, **kwargs: Any) -> Any:
     metadata = None
     if found is not None:
         metadata = sql(Expression(found))
+    elif name in figures.METRIC_JSON:
+        metadata = sql(Expression(figures.METRIC_JSON[name], json=True))
     elif stats is not None:
         metadata = sql(Embedded(source=stats, name=figures.DURATION_ITEM))
     return strawberry.field(description=DEFINITIONS[name], metadata=metadata, **kwargs)

@@ -9,6 +9,7 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ import sqlalchemy as sa
 from api.db import create_session_factory
 from api.observability import JsonFormatter
 from models import Role
-from resolvers import keys
+from resolvers import keys, metrics
 from schema.compiled.extension import fallback_reason
+from schema.metrics import DEFINITIONS
 from schema.node import from_global_id, raw_to_global_id, to_global_id
 from tests.conftest import Api, Backend, serving
 from tests.test_compiled_parity import comparable, first_difference, is_read
@@ -370,7 +372,6 @@ SHAPES = {
 NOT_YET_COMPILED = {
     "Query.metricsSeries has no SQL form",
     "Query.journeyFunnel has no SQL form",
-    "Metrics.active_customers has no SQL form",
 }
 DENIED = re.compile(r"is denied to this role|may not use")
 
@@ -484,10 +485,9 @@ async def test_a_type_by_id_without_sql_form_is_left_to_the_resolvers_saying_why
 
 SURVEY_METRICS = """nps npsResponses promoters passives detractors
   csat csatResponses csatSatisfied ces cesResponses cesScoreSum"""
-COMPILED_METRICS = f"""{SURVEY_METRICS}
-  ticketVolume resolvedTickets resolutionRate firstContactResolvedTickets
-  firstContactResolutionRate firstResponseTime {{ count mean median p90 }}
-  resolutionTime {{ __typename p90 median count mean }}"""
+# Every metric (DEFINITIONS), the duration statistics in full.
+DURATIONS = {"firstResponseTime": "{ count mean median p90 }", "resolutionTime": "{ p90 count }"}
+COMPILED_METRICS = " ".join(f"{name} {DURATIONS.get(name, '')}" for name in DEFINITIONS)
 CUSTOMER_METRICS = f"""query($id: ID!, $filter: MetricsFilter) {{ customer(id: $id) {{
   name metrics(filter: $filter) {{ {COMPILED_METRICS} }} }} }}"""
 ROOT_METRICS = f"""query($filter: MetricsFilter) {{
@@ -514,9 +514,8 @@ def survey_windows(moments: list[Any]) -> list[dict[str, Any] | None]:
 
 
 async def test_customer_metrics_compile_to_the_resolvers_bytes(debug_api: Api) -> None:
-    """Customer.metrics' survey and ticket figures on the compiled path: the resolvers'
-    bytes for every window and filter, for a customer with many responses and one with
-    none."""
+    """Customer.metrics on the compiled path, every metric: the resolvers' bytes for every
+    window and filter, for a customer with many survey responses and one with none."""
     if debug_api.backend.name != "postgres":
         pytest.skip("the compiled path is PostgreSQL's")
     data = debug_api.backend.data
@@ -623,3 +622,24 @@ async def test_the_customer_pages_with_metrics_are_compiled_into_one_statement(
     async with serving(debug_api.backend, compiled_reads=False) as resolvers:
         expected = await resolvers.post(query, variables, role)
     assert comparable(answer) == comparable(expected)
+
+
+async def test_the_average_lifetime_value_rounds_in_sql_as_decimal_does(backend: Backend) -> None:
+    """Half to even at a cent, a negative average that rounds to zero as "-0.00", null
+    without customers: the compiled path's JSON equals the resolvers' Decimal's."""
+    if backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    totals = [0, 1, 2, 3, 5, 6, 7, 10, 15, 25, 12345, 99999999999999]
+    pairs = [(t, n) for t in totals + [-t for t in totals] for n in (0, 1, 2, 3, 4, 6, 8, 7)]
+    rows = ", ".join(f"({t}::bigint, {n}::bigint, {i})" for i, (t, n) in enumerate(pairs))
+    statement = (
+        f"SELECT {metrics.average_money_json('v.t', 'v.n')} FROM (VALUES {rows}) AS v(t, n, i) "
+        "ORDER BY v.i"
+    )
+    async with backend.engine.connect() as connection:
+        found = [row[0] for row in await connection.exec_driver_sql(statement)]
+    for (t, n), text in zip(pairs, found, strict=True):
+        average = metrics.LifetimeFigures(n, (Decimal(t) / 100).quantize(Decimal("0.01"))).average
+        assert text == ("null" if average is None else json.dumps(str(average))), (t, n, text)
+    answers = dict(zip(pairs, found, strict=True))
+    assert answers[-1, 3] == '"-0.00"' and answers[10, 4] == '"0.02"'  # 2.5 cents: to even
