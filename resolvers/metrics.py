@@ -879,18 +879,12 @@ def average_money_json(total: str, count: str) -> str:
     )
 
 
-def _survey(name: str) -> str:
-    return figure_sql("surveys", name)
-
-
-def _ticket(name: str) -> str:
-    return figure_sql("tickets", name)
-
-
 def _figures(group: str, *names: str) -> dict[str, str]:
     return {name: figure_sql(group, name) for name in names}
 
 
+_surveys = _figures("surveys", *(f.name for f in fields(SurveyFigures)))
+_tickets = _figures("tickets", "volume", "resolved", "first_contact_resolved")
 _customers = _figures("customers", "active", "churned")
 _invitations = _figures("invitations", "sent", "answered")
 _sla = _figures(
@@ -906,7 +900,9 @@ DURATION_ITEM = "duration"
 DURATION_SQL = {name: f"{DURATION_ITEM}.{name}" for name in DURATION_FIGURES}
 DURATION_SOURCES = {
     metric: "(SELECT "
-    + ", ".join(f"{_ticket(f'{prefix}_{name}')} AS {name}" for name in DURATION_FIGURES)
+    + ", ".join(
+        f"{figure_sql('tickets', f'{prefix}_{name}')} AS {name}" for name in DURATION_FIGURES
+    )
     + ")"
     for metric, prefix in (("firstResponseTime", "response"), ("resolutionTime", "resolution"))
 }
@@ -917,23 +913,25 @@ DURATION_SOURCES = {
 METRIC_JSON = {"averageLifetimeValue": average_money_json(_lifetime_total, _lifetime_customers)}
 METRIC_SQL: dict[str, str] = {
     "nps": ratio_sql(
-        f"{_survey('promoters')} - {_survey('detractors')}", _survey("nps_responses"), 100
+        f"{_surveys['promoters']} - {_surveys['detractors']}", _surveys["nps_responses"], 100
     ),
-    "npsResponses": _survey("nps_responses"),
-    "promoters": _survey("promoters"),
-    "passives": _survey("passives"),
-    "detractors": _survey("detractors"),
-    "csat": ratio_sql(_survey("csat_satisfied"), _survey("csat_responses"), 100),
-    "csatResponses": _survey("csat_responses"),
-    "csatSatisfied": _survey("csat_satisfied"),
-    "ces": ratio_sql(_survey("ces_score_sum"), _survey("ces_responses")),
-    "cesResponses": _survey("ces_responses"),
-    "cesScoreSum": _survey("ces_score_sum"),
-    "ticketVolume": _ticket("volume"),
-    "resolvedTickets": _ticket("resolved"),
-    "resolutionRate": ratio_sql(_ticket("resolved"), _ticket("volume")),
-    "firstContactResolvedTickets": _ticket("first_contact_resolved"),
-    "firstContactResolutionRate": ratio_sql(_ticket("first_contact_resolved"), _ticket("resolved")),
+    "npsResponses": _surveys["nps_responses"],
+    "promoters": _surveys["promoters"],
+    "passives": _surveys["passives"],
+    "detractors": _surveys["detractors"],
+    "csat": ratio_sql(_surveys["csat_satisfied"], _surveys["csat_responses"], 100),
+    "csatResponses": _surveys["csat_responses"],
+    "csatSatisfied": _surveys["csat_satisfied"],
+    "ces": ratio_sql(_surveys["ces_score_sum"], _surveys["ces_responses"]),
+    "cesResponses": _surveys["ces_responses"],
+    "cesScoreSum": _surveys["ces_score_sum"],
+    "ticketVolume": _tickets["volume"],
+    "resolvedTickets": _tickets["resolved"],
+    "resolutionRate": ratio_sql(_tickets["resolved"], _tickets["volume"]),
+    "firstContactResolvedTickets": _tickets["first_contact_resolved"],
+    "firstContactResolutionRate": ratio_sql(
+        _tickets["first_contact_resolved"], _tickets["resolved"]
+    ),
     "activeCustomers": _customers["active"],
     "churnedCustomers": _customers["churned"],
     "churnRate": ratio_sql(_customers["churned"], _customers["active"]),
