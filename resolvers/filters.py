@@ -36,7 +36,13 @@ def column_sql(expression: Expr) -> str:
 def condition_sql(condition: ColumnElement[bool]) -> str:
     """A constant condition (a listing's `always`, no request values) as the compiled
     path's SQL text, on `table.column` names like `column_sql`."""
-    compiled = condition.compile(dialect=POSTGRES, compile_kwargs={"literal_binds": True})
+    return literal_sql(condition)
+
+
+def literal_sql(element: sa.ClauseElement) -> str:
+    """PostgreSQL text of SQL whose values are constants (written in, no bind parameters)
+    or markers the compiled path binds itself."""
+    compiled = element.compile(dialect=POSTGRES, compile_kwargs={"literal_binds": True})
     return str(compiled)
 
 

@@ -12,14 +12,17 @@ over `row_number()` windows in SQL (the stated fallback), with the same float st
 Durations on SQLite are exact to the microsecond, as on PostgreSQL (integer microseconds).
 """
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -42,6 +45,9 @@ from models.enums import STAGE_ORDER
 from models.touchpoints import PURCHASE_KIND
 from models.types import MONEY_QUANTUM, UTCDateTime, utc_now
 from resolvers import sla
+from resolvers.compiled.forms import part_marker
+from resolvers.compiled.sql_values import money_json
+from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
 FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -63,11 +69,54 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Placeholders:
+    """A `Scope` in a compiled statement: each given part as its marker
+    (forms.part_marker), which the compiler binds to the request's value; the clock is
+    the request's (forms.NOW)."""
+
+    start: ColumnElement[datetime] | None = None
+    end: ColumnElement[datetime] | None = None
+    segment: ColumnElement[str] | None = None
+    channel: ColumnElement[str] | None = None
+    team: ColumnElement[str] | None = None
+    now: ColumnElement[datetime] | None = sla.NOW_SQL
+
+
+# What the statements of a group read: a scope's values, or a compiled statement's markers.
+AnyScope = Scope | Placeholders
+# The parts of a scope a compiled statement binds: their SQL and SQLAlchemy types.
+PARTS: dict[str, tuple[str, Any]] = {
+    "start": ("timestamptz", UTCDateTime()),
+    "end": ("timestamptz", UTCDateTime()),
+    "segment": ("text", sa.String()),
+    "channel": ("text", sa.String()),
+    "team": ("text", sa.String()),
+}
+
+
+def scope_parts(scope: Scope) -> dict[str, tuple[str, Any]]:
+    """The parts a scope gives, by name: (SQL type, bind value), for a compiled statement."""
+    found: dict[str, tuple[str, Any]] = {}
+    for name, (sql_type, _) in PARTS.items():
+        value = getattr(scope, name)
+        if value is not None:
+            found[name] = (sql_type, value.value if isinstance(value, Enum) else value)
+    return found
+
+
+@dataclass(frozen=True)
 class Grouping:
-    """One total (both None), one row per customer, or one row per bucket window."""
+    """One total (all None), one row per customer, or one row per bucket window; or, in a
+    compiled statement, one row of the customer whose id is the SQL text `parent`."""
 
     customers: tuple[uuid.UUID, ...] | None = None
     buckets: tuple[tuple[datetime, datetime], ...] | None = None
+    parent: str | None = None
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the statement has a row per key (else one row, even over no records)."""
+        return self.customers is not None or self.buckets is not None
 
     def group_keys(self) -> list[Any]:
         if self.customers is not None:
@@ -254,14 +303,14 @@ def _buckets(grouping: Grouping) -> Any:
     return (sa.union_all(*rows) if len(rows) > 1 else rows[0]).subquery("bucket")
 
 
-def _in_segment(customer_id: Any, segment: str | None) -> list[ColumnElement[bool]]:
+def _in_segment(customer_id: Any, segment: Any) -> list[ColumnElement[bool]]:
     if segment is None:
         return []
     return [customer_id.in_(sa.select(col(Customer.id)).where(col(Customer.segment) == segment))]
 
 
 def _facts(
-    scope: Scope,
+    scope: AnyScope,
     grouping: Grouping,
     table: Any,
     moment: Any,
@@ -283,7 +332,31 @@ def _facts(
     if grouping.customers is not None:
         conditions.append(customer_id.in_(grouping.customers))
         return customer_id, table, conditions
+    if grouping.parent is not None:
+        conditions.append(customer_id == sa.literal_column(grouping.parent))
     return sa.literal(0), table, conditions
+
+
+def _grouped(statement: Select[Any], key: Any, grouping: Grouping) -> Select[Any]:
+    return statement.group_by(key) if grouping.keyed else statement
+
+
+def _named(figures: type, columns: Sequence[Any]) -> list[Any]:
+    """The figure columns labelled with the fields of their dataclass, in its order."""
+    return [c.label(f.name) for c, f in zip(columns, fields(figures), strict=True)]
+
+
+def _aggregate(
+    figures: type,
+    key: Any,
+    source: Any,
+    where: Sequence[Any],
+    columns: Sequence[Any],
+    grouping: Grouping,
+) -> Select[Any]:
+    """`figures`' columns over the rows of `source` matching `where`, per key of `grouping`."""
+    statement = sa.select(key, *_named(figures, columns)).select_from(source).where(*where)
+    return _grouped(statement, key, grouping)
 
 
 async def _rows(sessions: Sessions, statement: Any) -> dict[Any, Any]:
@@ -301,9 +374,7 @@ def _per_key(grouping: Grouping, found: dict[Any, Any], build: Any, empty: Any) 
 # ---------------------------------------------------------------- survey scores
 
 
-async def survey_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[SurveyFigures]:
+def _survey_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """NPS, CSAT and CES counts; survey responses carry neither channel nor team."""
     kind, score = col(SurveyResponse.survey_kind), col(SurveyResponse.score)
     key, source, where = _facts(
@@ -316,23 +387,23 @@ async def survey_figures(
     )
     nps, csat, ces = kind == SurveyKind.NPS, kind == SurveyKind.CSAT, kind == SurveyKind.CES
     count = sa.func.count
-    statement = (
-        sa.select(
-            key,
-            count().filter(nps),
-            count().filter(nps & (score >= 9)),
-            count().filter(nps & (score >= 7) & (score <= 8)),
-            count().filter(nps & (score <= 6)),
-            count().filter(csat),
-            count().filter(csat & (score >= 4)),
-            count().filter(ces),
-            sa.func.coalesce(sa.func.sum(score).filter(ces), 0),
-        )
-        .select_from(source)
-        .where(*where)
-        .group_by(key)
-    )
-    found = await _rows(sessions, statement)
+    figures = [
+        count().filter(nps),
+        count().filter(nps & (score >= 9)),
+        count().filter(nps & (score >= 7) & (score <= 8)),
+        count().filter(nps & (score <= 6)),
+        count().filter(csat),
+        count().filter(csat & (score >= 4)),
+        count().filter(ces),
+        sa.func.coalesce(sa.func.sum(score).filter(ces), 0),
+    ]
+    return _aggregate(SurveyFigures, key, source, where, figures, grouping)
+
+
+async def survey_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[SurveyFigures]:
+    found = await _rows(sessions, _survey_statement(scope, grouping))
     return _per_key(grouping, found, lambda row: SurveyFigures(*map(int, row[1:])), SurveyFigures())
 
 
@@ -358,9 +429,10 @@ def _percentile_sqlite(share: float, value: Any, rank: Any, total: Any) -> Any:
     return low + sa.func.max(position - lower) * (high - low)
 
 
-async def ticket_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[TicketFigures]:
+DURATION_FIGURES = ("count", "mean", "median", "p90")
+
+
+def _ticket_statement(scope: AnyScope, grouping: Grouping, postgres: bool) -> Select[Any]:
     """Volume, resolution and FCR counts, and response and resolution time statistics."""
     conditions = [col(Ticket.channel) == scope.channel] if scope.channel is not None else []
     key, source, where = _facts(
@@ -370,7 +442,6 @@ async def ticket_figures(
     response = seconds_between(col(Ticket.created_at), col(Ticket.first_response_at))
     resolution = seconds_between(col(Ticket.created_at), col(Ticket.resolved_at))
     first_contact = finished & (col(Ticket.contact_count) == 1) & (col(Ticket.reopen_count) == 0)
-    postgres = sessions.kw["bind"].dialect.name == "postgresql"
     columns: list[Any] = [
         key.label("group_key"),
         sa.case((finished, 1), else_=0).label("finished"),
@@ -397,17 +468,25 @@ async def ticket_figures(
             rank, total = rows.c[f"{name}_rank"], rows.c[f"{name}_total"]
             median = _percentile_sqlite(0.5, value, rank, total)
             p90 = _percentile_sqlite(0.9, value, rank, total)
-        return [sa.func.count(value), sa.func.avg(value), median, p90]
+        figures = [sa.func.count(value), sa.func.avg(value), median, p90]
+        return [c.label(f"{name}_{f}") for c, f in zip(figures, DURATION_FIGURES, strict=True)]
 
     statement = sa.select(
-        rows.c.group_key,
-        sa.func.count(),
-        sa.func.sum(rows.c.finished),
-        sa.func.sum(rows.c.first_contact),
+        rows.c.group_key if grouping.keyed else sa.literal(0),
+        sa.func.count().label("volume"),
+        sa.func.coalesce(sa.func.sum(rows.c.finished), 0).label("resolved"),
+        sa.func.coalesce(sa.func.sum(rows.c.first_contact), 0).label("first_contact_resolved"),
         *stats("response"),
         *stats("resolution"),
-    ).group_by(rows.c.group_key)
-    found = await _rows(sessions, statement)
+    )
+    return _grouped(statement, rows.c.group_key, grouping)
+
+
+async def ticket_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[TicketFigures]:
+    postgres = sessions.kw["bind"].dialect.name == "postgresql"
+    found = await _rows(sessions, _ticket_statement(scope, grouping, postgres))
 
     def durations(values: Sequence[Any]) -> Durations:
         count, mean, median, p90 = values
@@ -417,8 +496,8 @@ async def ticket_figures(
     def build(row: Any) -> TicketFigures:
         return TicketFigures(
             int(row[1]),
-            int(row[2] or 0),
-            int(row[3] or 0),
+            int(row[2]),
+            int(row[3]),
             durations(row[4:8]),
             durations(row[8:12]),
         )
@@ -429,29 +508,44 @@ async def ticket_figures(
 # ---------------------------------------------------------------- customers
 
 
-def _customer_base(scope: Scope, grouping: Grouping) -> tuple[Any, Any, Any, Any, list[Any]]:
-    """(key, FROM, window start, window end, conditions) for counting customers."""
-    conditions: list[Any] = [col(Customer.merged_into_id).is_(None)]
+def _people(grouping: Grouping) -> Any:
+    """The customer table; in a compiled statement under a customer (`parent`, whose
+    scope is named `customer`) under another name."""
+    table = sa.inspect(Customer).local_table
+    return table.alias("metric_customer") if grouping.parent is not None else table
+
+
+def _moment(value: datetime | ColumnElement[datetime] | None) -> Any:
+    if value is None or isinstance(value, ColumnElement):
+        return value
+    return sa.literal(value, UTCDateTime)
+
+
+def _customer_base(
+    scope: AnyScope, grouping: Grouping, people: Any
+) -> tuple[Any, Any, Any, Any, list[Any]]:
+    """(key, FROM, window start, window end, conditions) for counting customers (`people`)."""
+    conditions: list[Any] = [people.c.merged_into_id.is_(None)]
     if scope.segment is not None:
-        conditions.append(col(Customer.segment) == scope.segment)
+        conditions.append(people.c.segment == scope.segment)
     if grouping.buckets is not None:
         bucket = _buckets(grouping)
-        source = bucket.join(Customer, col(Customer.created_at) < bucket.c.bucket_end)
+        source = bucket.join(people, people.c.created_at < bucket.c.bucket_end)
         return bucket.c.bucket_start, source, bucket.c.bucket_start, bucket.c.bucket_end, conditions
-    start = sa.literal(scope.start, UTCDateTime) if scope.start is not None else None
-    end = sa.literal(scope.end, UTCDateTime) if scope.end is not None else None
+    start, end = _moment(scope.start), _moment(scope.end)
     if grouping.customers is not None:
-        conditions.append(col(Customer.id).in_(grouping.customers))
-        return col(Customer.id), Customer, start, end, conditions
-    return sa.literal(0), Customer, start, end, conditions
+        conditions.append(people.c.id.in_(grouping.customers))
+        return people.c.id, people, start, end, conditions
+    if grouping.parent is not None:
+        conditions.append(people.c.id == sa.literal_column(grouping.parent))
+    return sa.literal(0), people, start, end, conditions
 
 
-async def customer_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[CustomerFigures]:
+def _customer_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """Active at the window's start (or, with no start, created before its end); churned in it."""
-    key, source, start, end, conditions = _customer_base(scope, grouping)
-    created, churned_at = col(Customer.created_at), col(Customer.churned_at)
+    people = _people(grouping)
+    key, source, start, end, conditions = _customer_base(scope, grouping, people)
+    created, churned_at = people.c.created_at, people.c.churned_at
     if start is not None:
         active = (created < start) & (churned_at.is_(None) | (churned_at >= start))
         churned = active & (churned_at >= start)
@@ -460,13 +554,14 @@ async def customer_figures(
         churned = active & churned_at.is_not(None)
     if end is not None:
         churned = churned & (churned_at < end)
-    statement = (
-        sa.select(key, sa.func.count().filter(active), sa.func.count().filter(churned))
-        .select_from(source)
-        .where(*conditions)
-        .group_by(key)
-    )
-    found = await _rows(sessions, statement)
+    counts = [sa.func.count().filter(active), sa.func.count().filter(churned)]
+    return _aggregate(CustomerFigures, key, source, conditions, counts, grouping)
+
+
+async def customer_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[CustomerFigures]:
+    found = await _rows(sessions, _customer_statement(scope, grouping))
     return _per_key(
         grouping, found, lambda row: CustomerFigures(int(row[1]), int(row[2])), CustomerFigures()
     )
@@ -475,7 +570,7 @@ async def customer_figures(
 # ---------------------------------------------------------------- revenue and lifetime value
 
 
-def _purchase_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+def _purchase_conditions(scope: AnyScope) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [col(Touchpoint.kind) == PURCHASE_KIND]
     if scope.channel is not None:
         conditions.append(col(Touchpoint.channel) == scope.channel)
@@ -484,9 +579,7 @@ def _purchase_conditions(scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-async def revenue_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[RevenueFigures]:
+def _revenue_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     key, source, where = _facts(
         scope,
         grouping,
@@ -495,16 +588,47 @@ async def revenue_figures(
         col(Touchpoint.customer_id),
         _purchase_conditions(scope),
     )
-    statement = (
-        sa.select(key, sa.func.sum(col(Touchpoint.value)))
-        .select_from(source)
-        .where(*where)
-        .group_by(key)
+    total = sa.func.coalesce(sa.func.sum(col(Touchpoint.value)), 0)
+    return _aggregate(RevenueFigures, key, source, where, [total], grouping)
+
+
+async def revenue_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[RevenueFigures]:
+    found = await _rows(sessions, _revenue_statement(scope, grouping))
+    return _per_key(grouping, found, lambda row: RevenueFigures(row[1]), RevenueFigures())
+
+
+@dataclass(frozen=True)
+class LifetimeCustomers:
+    customers: int = 0
+
+
+@dataclass(frozen=True)
+class LifetimeTotal:
+    total: Decimal = Decimal("0.00")
+
+
+def _lifetime_customers_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
+    """Customers created before the window's end (LifetimeFigures.customers)."""
+    people = _people(grouping)
+    key, source, _, end, conditions = _customer_base(scope, grouping, people)
+    created_before = [people.c.created_at < end] if end is not None else []
+    return _aggregate(
+        LifetimeCustomers, key, source, [*conditions, *created_before], [sa.func.count()], grouping
     )
-    found = await _rows(sessions, statement)
-    return _per_key(
-        grouping, found, lambda row: RevenueFigures(row[1] or Decimal("0.00")), RevenueFigures()
-    )
+
+
+def _lifetime_total_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
+    """Their purchases up to the window's end (LifetimeFigures.total)."""
+    people = _people(grouping)
+    key, _, _, end, conditions = _customer_base(scope, grouping, people)
+    created_before = [people.c.created_at < end] if end is not None else []
+    bought_before = [col(Touchpoint.occurred_at) < end] if end is not None else []
+    source = sa.join(people, Touchpoint, col(Touchpoint.customer_id) == people.c.id)
+    where = [*conditions, *created_before, *bought_before, *_purchase_conditions(scope)]
+    total = sa.func.coalesce(sa.func.sum(col(Touchpoint.value)), 0)
+    return _aggregate(LifetimeTotal, key, source, where, [total], grouping)
 
 
 async def lifetime_figures(
@@ -513,27 +637,12 @@ async def lifetime_figures(
     """Customers created before the window's end, and their purchases up to that end."""
     if grouping.buckets is not None:
         return await _lifetime_series(sessions, scope, grouping)
-    key, source, _, end, conditions = _customer_base(scope, grouping)
-    created_before = [col(Customer.created_at) < end] if end is not None else []
-    customers_statement = (
-        sa.select(key, sa.func.count())
-        .select_from(source)
-        .where(*conditions, *created_before)
-        .group_by(key)
-    )
-    bought_before = [col(Touchpoint.occurred_at) < end] if end is not None else []
-    purchases_statement = (
-        sa.select(key, sa.func.sum(col(Touchpoint.value)))
-        .select_from(sa.join(Customer, Touchpoint, col(Touchpoint.customer_id) == col(Customer.id)))
-        .where(*conditions, *created_before, *bought_before, *_purchase_conditions(scope))
-        .group_by(key)
-    )
-    counted = await _rows(sessions, customers_statement)
-    summed = await _rows(sessions, purchases_statement)
+    counted = await _rows(sessions, _lifetime_customers_statement(scope, grouping))
+    summed = await _rows(sessions, _lifetime_total_statement(scope, grouping))
 
     def build(row: Any) -> LifetimeFigures:
         total = summed.get(row[0])
-        return LifetimeFigures(int(row[1]), (total[1] if total else None) or Decimal("0.00"))
+        return LifetimeFigures(int(row[1]), total[1] if total else Decimal("0.00"))
 
     return _per_key(grouping, counted, build, LifetimeFigures())
 
@@ -658,10 +767,10 @@ class SlaFigures:
     resolution_decided: int = 0
 
 
-async def sla_figures(sessions: Sessions, scope: Scope, grouping: Grouping) -> list[SlaFigures]:
+def _sla_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """Of the tickets created in the window whose target is decided (achieved, or its due
     time passed by now), how many achieved it on time: states from stored due times."""
-    now = scope.now or utc_now()
+    now = scope.now if scope.now is not None else utc_now()
     conditions = [col(Ticket.channel) == scope.channel] if scope.channel is not None else []
     key, source, where = _facts(
         scope, grouping, Ticket, col(Ticket.created_at), col(Ticket.customer_id), conditions
@@ -673,8 +782,11 @@ async def sla_figures(sessions: Sessions, scope: Scope, grouping: Grouping) -> l
             sa.func.count().filter(met),
             sa.func.count().filter(met | target.state_is(sla.BREACHED, now)),
         ]
-    statement = sa.select(key, *counts).select_from(source).where(*where).group_by(key)
-    found = await _rows(sessions, statement)
+    return _aggregate(SlaFigures, key, source, where, counts, grouping)
+
+
+async def sla_figures(sessions: Sessions, scope: Scope, grouping: Grouping) -> list[SlaFigures]:
+    found = await _rows(sessions, _sla_statement(scope, grouping))
     return _per_key(grouping, found, lambda row: SlaFigures(*map(int, row[1:])), SlaFigures())
 
 
@@ -687,9 +799,7 @@ class InvitationFigures:
     answered: int = 0
 
 
-async def invitation_figures(
-    sessions: Sessions, scope: Scope, grouping: Grouping
-) -> list[InvitationFigures]:
+def _invitation_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """Invitations sent in the window, and those of them answered (at any time so far).
 
     Invitations carry neither channel nor team: like survey responses, those filters
@@ -703,19 +813,156 @@ async def invitation_figures(
         [],
     )
     answered = sa.exists().where(col(SurveyResponse.invitation_id) == col(SurveyInvitation.id))
-    statement = (
-        sa.select(key, sa.func.count(), sa.func.count().filter(answered))
-        .select_from(source)
-        .where(*where)
-        .group_by(key)
-    )
-    found = await _rows(sessions, statement)
+    counts = [sa.func.count(), sa.func.count().filter(answered)]
+    return _aggregate(InvitationFigures, key, source, where, counts, grouping)
+
+
+async def invitation_figures(
+    sessions: Sessions, scope: Scope, grouping: Grouping
+) -> list[InvitationFigures]:
+    found = await _rows(sessions, _invitation_statement(scope, grouping))
     return _per_key(
         grouping,
         found,
         lambda row: InvitationFigures(int(row[1]), int(row[2])),
         InvitationFigures(),
     )
+
+
+# ---------------------------------------------------------------- the compiled path
+
+
+def _figures_item(group: str) -> str:
+    return f"metric_{group}"
+
+
+def figure_sql(group: str, name: str) -> str:
+    """A figure of a group (a field of its figures dataclass) in a compiled statement."""
+    return f"{_figures_item(group)}.{name}"
+
+
+def ratio_sql(numerator: str, denominator: str, scale: float = 1.0) -> str:
+    """`ratio` in SQL, in its float64 steps: scale * numerator / denominator; NULL for 0."""
+    return (
+        f"(CASE WHEN {denominator} = 0 THEN NULL "
+        f"ELSE {float(scale)!r}::float8 * ({numerator})::float8 / ({denominator})::float8 END)"
+    )
+
+
+# The groups a compiled statement reads, each from the statement its resolver runs.
+STATEMENTS: dict[str, Callable[[AnyScope, Grouping], Select[Any]]] = {
+    "surveys": _survey_statement,
+    "tickets": lambda scope, grouping: _ticket_statement(scope, grouping, postgres=True),
+    "customers": _customer_statement,
+    "revenue": _revenue_statement,
+    "lifetime_customers": _lifetime_customers_statement,
+    "lifetime_total": _lifetime_total_statement,
+    "sla": _sla_statement,
+    "invitations": _invitation_statement,
+}
+
+
+def average_money_json(total: str, count: str) -> str:
+    """LifetimeFigures.average's JSON from integer cents: total / count rounded half to
+    even to a cent, as Decimal.quantize does, its sign kept on a zero ("-0.00"); null for
+    no customers."""
+    quotient = f"div(({total})::numeric, ({count})::numeric)"  # toward zero
+    twice_rest = f"2 * abs(({total})::numeric - {quotient} * ({count}))"
+    rounded = (
+        f"({quotient} + CASE WHEN {twice_rest} > ({count}) OR ({twice_rest} = ({count}) "
+        f"AND mod({quotient}, 2) <> 0) THEN sign(({total})::numeric) ELSE 0 END)"
+    )
+    return (
+        f"(CASE WHEN ({count}) = 0 THEN 'null' "
+        f"WHEN ({total}) < 0 AND {rounded} = 0 THEN '\"-0.00\"' "
+        f"ELSE {money_json(rounded)} END)"
+    )
+
+
+def _figures(group: str, *names: str) -> dict[str, str]:
+    return {name: figure_sql(group, name) for name in names}
+
+
+_surveys = _figures("surveys", *(f.name for f in fields(SurveyFigures)))
+_tickets = _figures("tickets", "volume", "resolved", "first_contact_resolved")
+_customers = _figures("customers", "active", "churned")
+_invitations = _figures("invitations", "sent", "answered")
+_sla = _figures(
+    "sla", "first_response_met", "first_response_decided", "resolution_met", "resolution_decided"
+)
+_lifetime_total = figure_sql("lifetime_total", "total")
+_lifetime_customers = figure_sql("lifetime_customers", "customers")
+
+
+# A duration metric (DurationStats) reads its figures from a one-row FROM item of this
+# name, made of its ticket figures (`response_count`, ...) by `DURATION_SOURCES`.
+DURATION_ITEM = "duration"
+DURATION_SQL = {name: f"{DURATION_ITEM}.{name}" for name in DURATION_FIGURES}
+DURATION_SOURCES = {
+    metric: "(SELECT "
+    + ", ".join(
+        f"{figure_sql('tickets', f'{prefix}_{name}')} AS {name}" for name in DURATION_FIGURES
+    )
+    + ")"
+    for metric, prefix in (("firstResponseTime", "response"), ("resolutionTime", "resolution"))
+}
+
+
+# Each metric with an SQL form: the compiled path's SQL of it, as the Metrics field
+# computes it from its group's figures (schema/metrics.py); METRIC_JSON: its JSON text.
+METRIC_JSON = {"averageLifetimeValue": average_money_json(_lifetime_total, _lifetime_customers)}
+METRIC_SQL: dict[str, str] = {
+    "nps": ratio_sql(
+        f"{_surveys['promoters']} - {_surveys['detractors']}", _surveys["nps_responses"], 100
+    ),
+    "npsResponses": _surveys["nps_responses"],
+    "promoters": _surveys["promoters"],
+    "passives": _surveys["passives"],
+    "detractors": _surveys["detractors"],
+    "csat": ratio_sql(_surveys["csat_satisfied"], _surveys["csat_responses"], 100),
+    "csatResponses": _surveys["csat_responses"],
+    "csatSatisfied": _surveys["csat_satisfied"],
+    "ces": ratio_sql(_surveys["ces_score_sum"], _surveys["ces_responses"]),
+    "cesResponses": _surveys["ces_responses"],
+    "cesScoreSum": _surveys["ces_score_sum"],
+    "ticketVolume": _tickets["volume"],
+    "resolvedTickets": _tickets["resolved"],
+    "resolutionRate": ratio_sql(_tickets["resolved"], _tickets["volume"]),
+    "firstContactResolvedTickets": _tickets["first_contact_resolved"],
+    "firstContactResolutionRate": ratio_sql(
+        _tickets["first_contact_resolved"], _tickets["resolved"]
+    ),
+    "activeCustomers": _customers["active"],
+    "churnedCustomers": _customers["churned"],
+    "churnRate": ratio_sql(_customers["churned"], _customers["active"]),
+    "revenue": figure_sql("revenue", "revenue"),
+    "lifetimeValueTotal": _lifetime_total,
+    "lifetimeValueCustomers": _lifetime_customers,
+    "firstResponseSla": ratio_sql(_sla["first_response_met"], _sla["first_response_decided"]),
+    "firstResponseSlaMet": _sla["first_response_met"],
+    "firstResponseSlaDecided": _sla["first_response_decided"],
+    "resolutionSla": ratio_sql(_sla["resolution_met"], _sla["resolution_decided"]),
+    "resolutionSlaMet": _sla["resolution_met"],
+    "resolutionSlaDecided": _sla["resolution_decided"],
+    "surveyResponseRate": ratio_sql(_invitations["answered"], _invitations["sent"]),
+    "surveyInvitationsSent": _invitations["sent"],
+    "surveyInvitationsAnswered": _invitations["answered"],
+}
+
+
+def figures_sources(body: str, given: frozenset[str], parent: str | None) -> list[str]:
+    """One-row FROM items of the groups whose figures (`figure_sql`) SQL text `body`
+    reads: of the customer whose id is `parent`, or of all (None); the scope's `given`
+    parts as their markers (forms.part_marker)."""
+    scope = Placeholders(
+        **{name: sa.literal_column(part_marker(name), PARTS[name][1]) for name in given}
+    )
+    grouping = Grouping(parent=parent)
+    return [
+        f"({literal_sql(statement(scope, grouping))}) AS {_figures_item(group)}"
+        for group, statement in STATEMENTS.items()
+        if re.search(rf"\b{_figures_item(group)}\.", body)
+    ]
 
 
 GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]

@@ -207,7 +207,7 @@ class TargetColumns:
     due: Any
     at_risk_at: Any
 
-    def state_is(self, state: str, now: datetime) -> ColumnElement[bool]:
+    def state_is(self, state: str, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
         done = sa.and_(self.achieved.is_not(None), self.achieved_when)
         not_done = sa.not_(done)
         if state == MET:

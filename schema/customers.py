@@ -42,6 +42,7 @@ from schema.metrics import (
     Scoped,
     customer_health,
     customer_metrics,
+    metrics_form,
 )
 from schema.node import Node, key_of_type, to_global_id
 from schema.pagination import (
@@ -238,6 +239,7 @@ class Customer(Node):
     @strawberry.field(
         description="This customer's metrics (their records only) over a window.",
         extensions=reads(Area.METRICS),
+        metadata=metrics_form(of_parent=True),
     )
     def metrics(self, filter: Scoped = None) -> Metrics:
         return customer_metrics(self.db_id, filter)

@@ -17,7 +17,15 @@ import strawberry
 from api.context import Context
 from resolvers import health_state
 from resolvers import metrics as figures
-from resolvers.compiled.forms import Expression, Known, sql
+from resolvers.compiled.forms import (
+    Aggregates,
+    CompileContext,
+    Embedded,
+    Expression,
+    Known,
+    SqlForm,
+    sql,
+)
 from resolvers.errors import InputError
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
@@ -127,12 +135,16 @@ def scope_of(filter: MetricsFilter | None) -> figures.Scope:
     return figures.Scope(filter.from_, filter.to, filter.segment, filter.channel, filter.team)
 
 
+def _duration(name: str) -> Any:
+    return strawberry.field(metadata=sql(Expression(figures.DURATION_SQL[name])))
+
+
 @strawberry.type(description=DURATION_HELP)
 class DurationStats:
-    count: int
-    mean: float | None
-    median: float | None
-    p90: float | None
+    count: int = _duration("count")
+    mean: float | None = _duration("mean")
+    median: float | None = _duration("median")
+    p90: float | None = _duration("p90")
 
     @classmethod
     def of(cls, durations: Durations) -> "DurationStats":
@@ -142,7 +154,16 @@ class DurationStats:
 
 
 def _metric(name: str, **kwargs: Any) -> Any:
-    return strawberry.field(description=DEFINITIONS[name], **kwargs)
+    """A metric's field: its definition, and its SQL form where it has one."""
+    found, stats = figures.METRIC_SQL.get(name), figures.DURATION_SOURCES.get(name)
+    metadata = None
+    if found is not None:
+        metadata = sql(Expression(found))
+    elif name in figures.METRIC_JSON:
+        metadata = sql(Expression(figures.METRIC_JSON[name], json=True))
+    elif stats is not None:
+        metadata = sql(Embedded(source=stats, name=figures.DURATION_ITEM))
+    return strawberry.field(description=DEFINITIONS[name], metadata=metadata, **kwargs)
 
 
 @strawberry.type(description="CX metrics over a window; see `definitions` for every formula.")
@@ -351,10 +372,21 @@ class MetricDefinition:
     definition: str
 
 
+def metrics_form(of_parent: bool) -> dict[str, SqlForm]:
+    """The SQL form of a `metrics(filter:)` field: of the customer it is on, or of all."""
+
+    def scope(arguments: dict[str, Any], _: CompileContext) -> figures.Scope:
+        return scope_of(arguments.get("filter"))
+
+    return sql(Aggregates(scope, figures.scope_parts, figures.figures_sources, of_parent))
+
+
 @strawberry.type
 class MetricsQueries:
     @strawberry.field(
-        description="Metrics over a window and filters.", extensions=reads(Area.METRICS)
+        description="Metrics over a window and filters.",
+        extensions=reads(Area.METRICS),
+        metadata=metrics_form(of_parent=False),
     )
     def metrics(self, filter: Scoped = None) -> Metrics:
         return Metrics(scope=scope_of(filter), key=figures.TOTAL)

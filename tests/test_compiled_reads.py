@@ -7,7 +7,9 @@ import json
 import logging
 import re
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +19,12 @@ import sqlalchemy as sa
 from api.db import create_session_factory
 from api.observability import JsonFormatter
 from models import Role
-from resolvers import keys
+from resolvers import keys, metrics
 from schema.compiled.extension import fallback_reason
+from schema.metrics import DEFINITIONS
 from schema.node import from_global_id, raw_to_global_id, to_global_id
 from tests.conftest import Api, Backend, serving
-from tests.test_compiled_parity import is_read
+from tests.test_compiled_parity import comparable, first_difference, is_read
 from tests.test_examples import DOCUMENTS, variables_for
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -365,12 +368,10 @@ SHAPES = {
       ... on Touchpoint { kind customer { ...Named } } } }
       fragment Named on Customer { name phone }""",
 }
-# Reads that still leave every role to the resolvers: metrics are computed in Python.
+# Reads that still leave every role to the resolvers: metrics without an SQL form yet.
 NOT_YET_COMPILED = {
-    "Query.metrics has no SQL form",
     "Query.metricsSeries has no SQL form",
     "Query.journeyFunnel has no SQL form",
-    "Customer.metrics has no SQL form",
 }
 DENIED = re.compile(r"is denied to this role|may not use")
 
@@ -480,3 +481,165 @@ async def test_a_type_by_id_without_sql_form_is_left_to_the_resolvers_saying_why
     ticket = to_global_id("Ticket", data.tickets[0]["id"])
     body = (await debug_api.post(query, {"id": ticket}, Role.ANALYST)).json()
     assert read_path(body) == {"path": "compiled"} and body["data"]["node"]["status"]
+
+
+SURVEY_METRICS = """nps npsResponses promoters passives detractors
+  csat csatResponses csatSatisfied ces cesResponses cesScoreSum"""
+# Every metric (DEFINITIONS), the duration statistics in full.
+DURATIONS = {"firstResponseTime": "{ count mean median p90 }", "resolutionTime": "{ p90 count }"}
+COMPILED_METRICS = " ".join(f"{name} {DURATIONS.get(name, '')}" for name in DEFINITIONS)
+CUSTOMER_METRICS = f"""query($id: ID!, $filter: MetricsFilter) {{ customer(id: $id) {{
+  name metrics(filter: $filter) {{ {COMPILED_METRICS} }} }} }}"""
+ROOT_METRICS = f"""query($filter: MetricsFilter) {{
+  metrics(filter: $filter) {{ __typename {COMPILED_METRICS} }} }}"""
+
+
+def survey_windows(moments: list[Any]) -> list[dict[str, Any] | None]:
+    """Filters around a customer's survey responses: none, each half-open half split at a
+    response (from inclusive, to exclusive), one exactly from its first response, an
+    empty window, both segments, and the filters survey responses do not carry."""
+    first, middle = moments[0].isoformat(), moments[len(moments) // 2].isoformat()
+    return [
+        None,
+        {},
+        {"from": middle},
+        {"to": middle},
+        {"from": first, "to": middle},
+        {"from": "2100-01-01T00:00:00+00:00"},
+        {"segment": "smb"},
+        {"segment": "enterprise"},
+        {"channel": "EMAIL", "team": "SUPPORT"},
+        {"channel": "PHONE", "from": first},
+    ]
+
+
+async def test_customer_metrics_compile_to_the_resolvers_bytes(debug_api: Api) -> None:
+    """Customer.metrics on the compiled path, every metric: the resolvers' bytes for every
+    window and filter, for a customer with many survey responses and one with none."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    data = debug_api.backend.data
+    counts = Counter(r["customer_id"] for r in data.responses)
+    busiest = counts.most_common(1)[0][0]
+    silent = next(c["id"] for c in data.customers if c["id"] not in counts)
+    moments = sorted(r["responded_at"] for r in data.responses if r["customer_id"] == busiest)
+    windows = survey_windows(moments)
+    answers: dict[tuple[Any, str], dict[str, Any]] = {}
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        for customer in (busiest, silent):
+            for window in windows:
+                variables = {"id": to_global_id("Customer", customer), "filter": window}
+                expected = await resolvers.post(CUSTOMER_METRICS, variables, Role.MARKETING)
+                answer = await debug_api.post(CUSTOMER_METRICS, variables, Role.MARKETING)
+                body = answer.json()
+                assert read_path(body) == {"path": "compiled"}, (window, body)
+                assert comparable(answer) == comparable(expected), first_difference(
+                    comparable(expected)[1], comparable(answer)[1]
+                )
+                answers[customer, json.dumps(window)] = body["data"]["customer"]["metrics"]
+    everything = answers[busiest, "null"]
+    assert everything["npsResponses"] + everything["csatResponses"] > 0
+    assert everything["cesResponses"] == sum(
+        1 for r in data.responses if r["customer_id"] == busiest and r["survey_kind"] == "CES"
+    )
+    # Half-open windows split at a response count each response once.
+    halves = [answers[busiest, json.dumps(w)] for w in windows[2:4]]
+    for name in ("npsResponses", "csatResponses", "cesResponses", "cesScoreSum"):
+        assert halves[0][name] + halves[1][name] == everything[name], name
+    for name in SURVEY_METRICS.split():  # `from` its first response: every response before
+        assert answers[busiest, json.dumps(windows[4])][name] == halves[1][name], name
+    assert everything["ticketVolume"] == sum(1 for t in data.tickets if t["customer_id"] == busiest)
+    nothing = {"nps": None, "csat": None, "ces": None, "npsResponses": 0, "cesScoreSum": 0}
+    empty = {"ticketVolume": 0, "resolutionRate": None, "firstContactResolutionRate": None}
+    empty["firstResponseTime"] = {"count": 0, "mean": None, "median": None, "p90": None}
+    assert empty.items() <= answers[busiest, json.dumps(windows[5])].items()
+    for key in ((busiest, json.dumps(windows[5])), (silent, "null")):
+        assert nothing.items() <= answers[key].items(), answers[key]
+    own = next(c["segment"] for c in data.customers if c["id"] == busiest)
+    other = "enterprise" if own == "smb" else "smb"
+    assert answers[busiest, json.dumps({"segment": own})] == everything
+    assert answers[busiest, json.dumps({"segment": other})]["npsResponses"] == 0
+    # Survey responses carry neither channel nor team: those filters leave them as they are.
+    for name in SURVEY_METRICS.split():
+        assert answers[busiest, json.dumps(windows[8])][name] == everything[name]
+    by_email = sum(
+        1 for t in data.tickets if t["customer_id"] == busiest and t["channel"] == "EMAIL"
+    )
+    assert answers[busiest, json.dumps(windows[8])]["ticketVolume"] == by_email
+
+
+async def test_root_survey_metrics_compile_and_other_metrics_say_why_not(debug_api: Api) -> None:
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    moments = sorted(r["responded_at"] for r in debug_api.backend.data.responses)
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        for window in survey_windows(moments):
+            expected = await resolvers.post(ROOT_METRICS, {"filter": window}, Role.ANALYST)
+            answer = await debug_api.post(ROOT_METRICS, {"filter": window}, Role.ANALYST)
+            assert read_path(answer.json()) == {"path": "compiled"}, answer.json()
+            assert comparable(answer) == comparable(expected), first_difference(
+                comparable(expected)[1], comparable(answer)[1]
+            )
+    # A window ending before it starts is the resolvers' user error, as before.
+    body = (
+        await debug_api.post(
+            ROOT_METRICS,
+            {"filter": {"from": moments[-1].isoformat(), "to": moments[0].isoformat()}},
+        )
+    ).json()
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert read_path(body)["path"] == "resolvers"
+    # PARTNER may not read metrics: the field is refused as the resolvers refuse it.
+    customer = to_global_id("Customer", debug_api.backend.data.customers[0]["id"])
+    body = (await debug_api.post(CUSTOMER_METRICS, {"id": customer}, Role.PARTNER)).json()
+    assert body["data"]["customer"] is None or body["data"]["customer"]["metrics"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert read_path(body)["path"] == "resolvers"
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [("marketing/customer_360", Role.MARKETING), ("sales/customer_360", Role.SALES)],
+)
+async def test_the_customer_pages_with_metrics_are_compiled_into_one_statement(
+    debug_api: Api, name: str, role: Role
+) -> None:
+    """The customer pages that ask for the customer's metrics (marketing: `nps csat`;
+    sales: with ticket volume and response time), each as its team: one statement, the
+    resolvers' bytes."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    query = (EXAMPLES / f"{name}.graphql").read_text()
+    variables = await dashboard_variables(debug_api)
+    debug_api.statements.clear()
+    answer = await debug_api.post(query, variables, role)
+    body = answer.json()
+    assert "errors" not in body and read_path(body) == {"path": "compiled"}, body
+    # One statement builds the page (with the key's check when the plan was known before).
+    assert len([s for s in debug_api.statements if not KEY_LOOKUP.search(s)]) <= 1
+    assert len([s for s in debug_api.statements if "metric_surveys" in s]) == 1
+    assert body["data"]["customer"]["metrics"]["nps"] is not None
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        expected = await resolvers.post(query, variables, role)
+    assert comparable(answer) == comparable(expected)
+
+
+async def test_the_average_lifetime_value_rounds_in_sql_as_decimal_does(backend: Backend) -> None:
+    """Half to even at a cent, a negative average that rounds to zero as "-0.00", null
+    without customers: the compiled path's JSON equals the resolvers' Decimal's."""
+    if backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    totals = [0, 1, 2, 3, 5, 6, 7, 10, 15, 25, 12345, 99999999999999]
+    pairs = [(t, n) for t in totals + [-t for t in totals] for n in (0, 1, 2, 3, 4, 6, 8, 7)]
+    rows = ", ".join(f"({t}::bigint, {n}::bigint, {i})" for i, (t, n) in enumerate(pairs))
+    statement = (
+        f"SELECT {metrics.average_money_json('v.t', 'v.n')} FROM (VALUES {rows}) AS v(t, n, i) "
+        "ORDER BY v.i"
+    )
+    async with backend.engine.connect() as connection:
+        found = [row[0] for row in await connection.exec_driver_sql(statement)]
+    for (t, n), text in zip(pairs, found, strict=True):
+        average = metrics.LifetimeFigures(n, (Decimal(t) / 100).quantize(Decimal("0.01"))).average
+        assert text == ("null" if average is None else json.dumps(str(average))), (t, n, text)
+    answers = dict(zip(pairs, found, strict=True))
+    assert answers[-1, 3] == '"-0.00"' and answers[10, 4] == '"0.02"'  # 2.5 cents: to even

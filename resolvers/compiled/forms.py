@@ -175,6 +175,31 @@ class ByGlobalId:
     follow_merges: tuple[str, ...] = ()
 
 
+def part_marker(name: str) -> str:
+    """In SQL text of `Aggregates` sources: the scope's part `name`, which the compiler
+    binds to each request's value (like `NOW`)."""
+    return "{cx360_part_" + name + "}"
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    """An object of figures aggregated over records in a window and filters that the
+    field's arguments give (metrics): of the scope's row when `of_parent` (its `id`), or
+    of every record at the root.
+
+    `scope` builds the arguments (an error declines: the resolvers answer it); `parts`
+    gives the built scope's given parts, by name: (SQL type, bind value). Which parts are
+    given shapes the SQL; their values are bind parameters. `sources(body, given,
+    parent)` gives SQL text of the one-row FROM items the object's `body` reads (its
+    fields read `item.figure`), the given parts written as `part_marker(name)`.
+    """
+
+    scope: Callable[[dict[str, Any], CompileContext], Any]
+    parts: Callable[[Any], dict[str, tuple[str, Any]]]
+    sources: Callable[[str, frozenset[str], str | None], list[str]]
+    of_parent: bool = False
+
+
 SqlForm = (
     Column
     | Expression
@@ -186,6 +211,7 @@ SqlForm = (
     | TimelineOf
     | Known
     | ByGlobalId
+    | Aggregates
 )
 
 

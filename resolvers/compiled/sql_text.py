@@ -180,6 +180,11 @@ def embedded_object(
     return body
 
 
+def from_items(body: str, sources: Sequence[str]) -> str:
+    """`body` read from one-row FROM items (`(SELECT ...) AS name`); none: `body` alone."""
+    return f"(SELECT {body} FROM {', '.join(sources)})" if sources else body
+
+
 def rows_array(body: str, table: str, order_by: Iterable[str], where: str) -> str:
     """A JSON array of `body` over the rows of `table` matching `where`, in column order."""
     order = ", ".join(f"{table}.{c}" for c in order_by)

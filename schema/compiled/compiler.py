@@ -38,6 +38,7 @@ from strawberry.types.field import StrawberryField
 from resolvers.compiled.forms import (
     SQL_FORM,
     SQL_MODEL,
+    Aggregates,
     ByGlobalId,
     Column,
     CompileContext,
@@ -51,6 +52,7 @@ from resolvers.compiled.forms import (
     SqlForm,
     TimelineOf,
     ToOne,
+    part_marker,
 )
 from resolvers.compiled.sql_text import (
     AFTER_TYPES,
@@ -70,6 +72,7 @@ from resolvers.compiled.sql_text import (
     count_where,
     data_statement,
     embedded_object,
+    from_items,
     or_null,
     page_edges,
     page_info_fields,
@@ -188,6 +191,8 @@ class Compiler(FieldCollection, Binding):
             return self.connection(form, scope, field_def, definition, named, nodes)
         if isinstance(form, TimelineOf):
             return self.timeline(form, scope, field_def, definition, named, nodes)
+        if isinstance(form, Aggregates):
+            return self.aggregates(form, scope, field_def, definition, named, nodes)
         raise Decline(f"{parent.name}.{name} has no SQL form")
 
     def leaf(
@@ -388,6 +393,29 @@ class Compiler(FieldCollection, Binding):
         name = form.name or scope
         body = self.object(target, name, self.sub_selections(nodes))
         return embedded_object(body, form.source, name, form.present, form.stored, nullable)
+
+    def aggregates(
+        self,
+        form: Aggregates,
+        scope: str,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        target: GraphQLObjectType,
+        nodes: list[FieldNode],
+    ) -> str:
+        """Figures over the scope's records or all, in the arguments' window (forms.Aggregates)."""
+        source, built = self.source(
+            field_def, nodes[0], definition, form.scope, lambda b: frozenset(form.parts(b))
+        )
+        body = self.object(target, scope, self.sub_selections(nodes))
+        parent = column_ref(scope, "id") if form.of_parent else None
+        given = form.parts(built)
+        sql = from_items(body, form.sources(body, frozenset(given), parent))
+        for name, (sql_type, _) in given.items():
+            if part_marker(name) in sql:  # a part no figure read reads binds nothing
+                value = self.param(source, sql_type, lambda b, n=name: form.parts(b)[n][1])  # type: ignore[misc]
+                sql = sql.replace(part_marker(name), value)
+        return sql
 
     def list_of(
         self, form: ListOf, scope: str, target: GraphQLObjectType, nodes: list[FieldNode]
