@@ -65,6 +65,9 @@ async def dismiss(write: Write, data: Dismissal) -> NextAction:
     write.changes[:] = [c for c in write.changes if c.record_id != action.start_id]
     await write.session.flush()
     write.touch(customer_id)  # recomputed as it commits: its next check is `until` at latest
+    # The reason is free text a person typed, which may name the customer: it is kept on
+    # the action (`dismiss_reason`), and the audit log, which every ADMIN reads and
+    # which outlives an erasure, records who dismissed what until when.
     write.audit(
         "dismissAction",
         [f"Customer:{customer_id}"],

@@ -115,10 +115,16 @@ async def invitation_sent(
         await session.flush()
 
 
-async def response_linked(session: AsyncSession, ticket_id: uuid.UUID) -> None:
+async def response_linked(
+    session: AsyncSession, ticket_id: uuid.UUID, invitation_id: uuid.UUID | None
+) -> None:
+    """-> ANSWERED. A follow-up answered through an invitation names that one, also when
+    a later invitation for the ticket was sent meanwhile (and stays unanswered)."""
     follow_up = await _locked(session, ticket_id)
     if follow_up is not None and follow_up.state != FollowUpState.ANSWERED:
         follow_up.state, follow_up.next_check_at = FollowUpState.ANSWERED, None
+        if invitation_id is not None:
+            follow_up.invitation_id = invitation_id
         await session.flush()
 
 

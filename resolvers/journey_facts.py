@@ -3,9 +3,10 @@
 A write to a customer's touchpoints or tickets does not recompute the four facts there:
 its triggers mark the customer in `touchpoint_journey_pending` (migration 4d7f1b9e3a62).
 The scheduler (`JOURNEY_FACTS_DUE`) catches marked customers up from a few seconds later
-on, in batches, with the database function `touchpoint_journey_recompute(customers)`:
-every fact of every touchpoint of theirs, in one `UPDATE` that writes only the rows whose
-facts change. Until then `journeyPainPoints` measures the marked customers from their
+on (within its interval: it does not wake for a new mark), in batches, with the database
+function `touchpoint_journey_recompute(customers)`: every fact of their touchpoints from
+the earliest time their writes may have changed, in `UPDATE`s that write only the rows
+whose facts change. Until then `journeyPainPoints` measures the marked customers from their
 touchpoints and tickets, in the same statement (resolvers/pain_points.py), so it is exact
 whenever it reads.
 

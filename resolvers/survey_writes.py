@@ -85,7 +85,7 @@ async def submit_response(write: Write, data: NewResponse) -> SurveyResponse:
     session.add(response)
     await session.flush()
     if response.ticket_id is not None:
-        await follow_ups.response_linked(session, response.ticket_id)
+        await follow_ups.response_linked(session, response.ticket_id, invitation_id)
     write.audit(
         "submitSurveyResponse", [f"SurveyResponse:{response.id}", f"Customer:{customer_id}"]
     )

@@ -21,6 +21,7 @@ from schema.pagination import (
     list_connection,
 )
 from schema.permissions import Area, reads
+from schema.scalars import ordered_window
 
 
 @strawberry.type(description="One write: who (key name and role), what, when, which ids.")
@@ -68,6 +69,8 @@ class AuditQueries:
         if filter is not None and filter.target_id is not None:
             type_name, key = from_global_id(filter.target_id, "filter.targetId")
             target = f"{type_name}:{key}"
+        if filter is not None:
+            ordered_window(filter.from_, filter.to)
         query = audit.AuditQuery(
             actions=tuple(filter.action) if filter and filter.action is not None else None,
             key_name=filter.key_name if filter else None,

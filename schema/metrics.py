@@ -30,6 +30,7 @@ from resolvers.errors import InputError
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
 from schema.permissions import Area, reads
+from schema.scalars import ordered_window
 
 # One definition per metric: the field's description and the `definitions` query.
 DEFINITIONS: dict[str, str] = {
@@ -130,8 +131,7 @@ Scoped = Annotated[
 def scope_of(filter: MetricsFilter | None) -> figures.Scope:
     if filter is None:
         return figures.Scope()
-    if filter.from_ is not None and filter.to is not None and filter.from_ >= filter.to:
-        raise InputError("filter", "`filter.from` must be before `filter.to`.")
+    ordered_window(filter.from_, filter.to)
     return figures.Scope(filter.from_, filter.to, filter.segment, filter.channel, filter.team)
 
 

@@ -27,6 +27,7 @@ from schema.pagination import (
     PageInfo,
 )
 from schema.permissions import Area, reads
+from schema.scalars import ordered_window
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -126,6 +127,8 @@ class ReadAuditQueries:
             # An id of another type is no customer: it matches no entry.
             customer_id = key_of_type(filter.customer_id, "Customer", "filter.customerId")
             customer_id = customer_id or NOBODY
+        if filter is not None:
+            ordered_window(filter.from_, filter.to)
         query = read_audit.ReadAuditQuery(
             customer_id=customer_id,
             key_name=filter.key_name if filter else None,

@@ -16,6 +16,7 @@ import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 from models.types import wire_datetime
+from resolvers.errors import InputError
 
 serialize_datetime = wire_datetime
 
@@ -45,7 +46,11 @@ def parse_datetime(value: object) -> datetime:
             "no UTC offset; add Z or +HH:MM, e.g. 2026-11-22T10:00:00Z "
             "(a bare date such as 2026-11-22 means midnight UTC)"
         )
-    return within_years(parsed.astimezone(UTC))
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is in year 0 in UTC
+        return within_years(parsed.replace(tzinfo=UTC))
+    return within_years(in_utc)
 
 
 # Every DateTime cx360 accepts: wide for customer history and plans, and far enough from
@@ -61,6 +66,12 @@ def within_years(moment: datetime) -> datetime:
             f"{LATEST.year}; use e.g. 2026-11-22T10:00:00Z"
         )
     return moment
+
+
+def ordered_window(start: datetime | None, end: datetime | None) -> None:
+    """A filter's window [from, to): `from` before `to` when both are given."""
+    if start is not None and end is not None and start >= end:
+        raise InputError("filter", "`filter.from` must be before `filter.to`.")
 
 
 def serialize_decimal(value: Decimal) -> str:

@@ -28,6 +28,7 @@ from schema.pagination import (
     under,
 )
 from schema.permissions import Area, ReadAudited, personal_data_only, reads
+from schema.scalars import ordered_window
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -43,6 +44,7 @@ class SurveyResponseFilter:
     to: datetime | None = strawberry.field(default=None, description="respondedAt < to.")
 
     def query(self) -> surveys.ResponseQuery:
+        ordered_window(self.from_, self.to)
         return surveys.ResponseQuery(
             kinds=tuple(self.kind) if self.kind is not None else None,
             responded_from=self.from_,

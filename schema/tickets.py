@@ -44,6 +44,7 @@ from schema.pagination import (
     under,
 )
 from schema.permissions import Area, check_node_type, reads
+from schema.scalars import ordered_window
 from schema.surveys import SurveyResponse
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class TicketFilter:
     )
 
     def query(self, now: datetime | None = None) -> tickets.TicketQuery:
+        ordered_window(self.from_, self.to)
         return tickets.TicketQuery(
             statuses=tuple(self.status) if self.status is not None else None,
             priorities=tuple(self.priority) if self.priority is not None else None,

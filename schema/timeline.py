@@ -16,6 +16,7 @@ from resolvers.pagination import ListRequest, Page, page_request
 from resolvers.timeline import TimelineEntity, TimelineEntry
 from schema.pagination import PageInfo
 from schema.permissions import NODE_AREAS, READS
+from schema.scalars import ordered_window
 from schema.surveys import SurveyResponse
 from schema.tickets import Ticket
 from schema.touchpoints import Touchpoint
@@ -45,6 +46,8 @@ def timeline_request(
 ) -> ListRequest:
     """A page of a customer's timeline (the kinds the role may read), as both read paths
     take it."""
+    if filter is not None:
+        ordered_window(filter.from_, filter.to)
     query = timeline.TimelineQuery(
         occurred_from=filter.from_ if filter else None,
         occurred_to=filter.to if filter else None,

@@ -28,6 +28,7 @@ from schema.pagination import (
     under,
 )
 from schema.permissions import argument_rules
+from schema.scalars import ordered_window
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -45,6 +46,7 @@ class TouchpointFilter:
     to: datetime | None = strawberry.field(default=None, description="occurredAt < to.")
 
     def query(self) -> touchpoints.TouchpointQuery:
+        ordered_window(self.from_, self.to)
         return touchpoints.TouchpointQuery(
             channels=tuple(self.channel) if self.channel is not None else None,
             stages=tuple(self.stage) if self.stage is not None else None,

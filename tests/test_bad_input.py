@@ -66,6 +66,42 @@ async def test_dates_at_the_ends_of_the_calendar_are_refused_naming_the_range(ap
         '{ customers(first: 1) { edges { node { health(asOf: "0001-03-31") { score } } } } }'
     )
     assert "1900 to 2999" in inline[0]["message"], inline
+    # Year 1 with an offset east of UTC is year 0 in UTC, which Python cannot hold.
+    errors = await api.errors(
+        "query($f: DateTime) { journeyPainPoints(filter: {from: $f}) { stage } }",
+        {"f": "0001-01-01T00:00:00+14:00"},
+    )
+    assert "1900 to 2999" in errors[0]["message"], errors
+
+
+WINDOWED = [
+    "customers(first: 1) { edges { node { touchpoints(filter: {from: $f, to: $t}) "
+    "{ totalCount } } } }",
+    "customers(first: 1) { edges { node { timeline(filter: {from: $f, to: $t}) "
+    "{ edges { occurredAt } } } } }",
+    "touchpoints(filter: {from: $f, to: $t}) { totalCount }",
+    "tickets(filter: {from: $f, to: $t}) { totalCount }",
+    "customers(first: 1) { edges { node { surveyResponses(filter: {from: $f, to: $t}) "
+    "{ totalCount } } } }",
+    "auditLog(filter: {from: $f, to: $t}) { totalCount }",
+    "readAudit(filter: {from: $f, to: $t}) { totalCount }",
+    "metrics(filter: {from: $f, to: $t}) { nps }",
+    "journeyPainPoints(filter: {from: $f, to: $t}) { stage }",
+]
+
+
+async def test_every_window_with_from_after_to_is_refused_naming_the_filter(api: Api) -> None:
+    """Every filter with a window: `from` at or after `to` is a mistake, not an empty list."""
+    for field in WINDOWED:
+        for start, end in (("2026-06-02", "2026-06-01"), ("2026-06-01", "2026-06-01")):
+            errors = await api.errors(
+                f"query($f: DateTime, $t: DateTime) {{ {field} }}", {"f": start, "t": end}
+            )
+            assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "filter"}, (
+                field,
+                errors,
+            )
+            assert "`filter.from` must be before `filter.to`" in errors[0]["message"]
 
 
 async def test_malformed_bodies_get_json_errors(api: Api) -> None:

@@ -109,6 +109,30 @@ async def test_a_token_is_shown_once_stored_hashed_and_links_the_response(
     assert again["surveyResponse"]["id"] == response["id"] and again["surveyResponse"]["score"] == 9
 
 
+async def test_a_follow_up_answered_names_the_invitation_answered(kept: Api) -> None:
+    """Two invitations for one ticket (a reminder): answering the first makes the follow-up
+    ANSWERED with that invitation, though the second was sent after it."""
+    who, form = await new_customer(kept, "Twice"), await survey(kept)
+    ticket = await resolved_ticket(kept, who)
+    first = await send(kept, {"surveyId": form, "ticketId": ticket})
+    second = await send(kept, {"surveyId": form, "ticketId": ticket})
+    assert first["userErrors"] == second["userErrors"] == []
+    answered = await kept.query(SUBMIT, {"i": submit_input(first["token"])})
+    assert answered["submitSurveyResponse"]["userErrors"] == []
+    follow_up = await kept.query(
+        "query($id: ID!) { node(id: $id) { ... on Ticket { followUp { state "
+        "invitation { id response { id } } } } } }",
+        {"id": ticket},
+    )
+    assert follow_up["node"]["followUp"] == {
+        "state": "ANSWERED",
+        "invitation": {
+            "id": first["invitation"]["id"],
+            "response": {"id": answered["submitSurveyResponse"]["surveyResponse"]["id"]},
+        },
+    }
+
+
 async def test_two_concurrent_identical_submissions_store_one_response(kept: Api) -> None:
     who, form = await new_customer(kept, "I"), await survey(kept)
     sent = await send(kept, {"surveyId": form, "customer": {"id": who}})
