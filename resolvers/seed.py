@@ -600,12 +600,18 @@ async def is_empty(engine: AsyncEngine) -> bool:
 async def write(
     engine: AsyncEngine, data: Dataset, progress: Callable[[int], None], chunk: int = 5000
 ) -> None:
-    """Bulk-inserts everything in one transaction: a failed seed leaves nothing behind."""
+    """Bulk-inserts everything in one transaction: a failed seed leaves nothing behind.
+
+    With `RETURNING`, SQLAlchemy sends each chunk as multi-row `INSERT ... VALUES`
+    statements (its "insertmanyvalues"); without it, asyncpg runs an executemany as one
+    statement per row, and the tables' statement-level triggers (kept counts, lifetime
+    values, journey marks) would fire once per row instead of once per statement."""
     async with engine.begin() as connection:
         for table, rows in data.tables():
+            key = next(iter(sa.inspect(table).primary_key))
             for offset in range(0, len(rows), chunk):
                 batch = rows[offset : offset + chunk]
-                await connection.execute(sa.insert(table), batch)
+                await connection.execute(sa.insert(table).returning(key), batch)
                 progress(len(batch))
         await store_state(AsyncSession(bind=connection), data)
 
