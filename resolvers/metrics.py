@@ -212,6 +212,21 @@ def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
     return f"(({end} - {start}) / 1000000.0)"
 
 
+class exact_seconds_between(FunctionElement[Decimal]):
+    """Seconds from `start` to `end`, exactly (PostgreSQL's numeric): a mean over them
+    does not depend on the order rows are summed in, so every statement that computes
+    it (per bucket, per window) gives the same float."""
+
+    type = sa.Numeric()
+    inherit_cache = True
+
+
+@compiles(exact_seconds_between, "postgresql")
+def _exact_seconds_pg(element: exact_seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
 class later_of(FunctionElement[datetime]):
     """The later of two timestamps."""
 
@@ -449,7 +464,14 @@ def _ticket_statement(scope: AnyScope, grouping: Grouping, postgres: bool) -> Se
         response.label("response"),
         resolution.label("resolution"),
     ]
-    if not postgres:
+    if postgres:
+        for name, moment in (
+            ("response", Ticket.first_response_at),
+            ("resolution", Ticket.resolved_at),
+        ):
+            exact = exact_seconds_between(col(Ticket.created_at), col(moment))
+            columns.append(exact.label(f"{name}_exact"))
+    else:
         for name, value in (("response", response), ("resolution", resolution)):
             present = value.is_not(None)
             columns.append(
@@ -462,13 +484,17 @@ def _ticket_statement(scope: AnyScope, grouping: Grouping, postgres: bool) -> Se
 
     def stats(name: str) -> list[Any]:
         value = rows.c[name]
+        mean: Any
         if postgres:
             median, p90 = _percentiles_pg(value)
+            # The exact mean, one rounding to float: the same whatever the rows' order.
+            mean = sa.cast(sa.func.avg(rows.c[f"{name}_exact"]), sa.Float)
         else:
             rank, total = rows.c[f"{name}_rank"], rows.c[f"{name}_total"]
             median = _percentile_sqlite(0.5, value, rank, total)
             p90 = _percentile_sqlite(0.9, value, rank, total)
-        figures = [sa.func.count(value), sa.func.avg(value), median, p90]
+            mean = sa.func.avg(value)
+        figures = [sa.func.count(value), mean, median, p90]
         return [c.label(f"{name}_{f}") for c, f in zip(figures, DURATION_FIGURES, strict=True)]
 
     statement = sa.select(
