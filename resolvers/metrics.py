@@ -46,7 +46,8 @@ from models.touchpoints import PURCHASE_KIND
 from models.types import MONEY_QUANTUM, UTCDateTime, utc_now
 from resolvers import sla
 from resolvers.compiled.forms import part_marker
-from resolvers.compiled.sql_values import money_json
+from resolvers.compiled.sql_text import json_array
+from resolvers.compiled.sql_values import literal, money_json
 from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
@@ -745,10 +746,11 @@ class FunnelStep:
     conversion: float | None
 
 
-async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:
-    """Distinct customers with a touchpoint in the window at each stage or a later one."""
+def _funnel_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
+    """Per stage (`reached_0`, ... in STAGE_ORDER): distinct customers with a touchpoint
+    in the window at that stage or a later one; one row (the funnel is of all customers)."""
     rank = sa.case(
-        {stage: index for index, stage in enumerate(STAGE_ORDER)}, value=col(Touchpoint.stage)
+        {stage.value: index for index, stage in enumerate(STAGE_ORDER)}, value=col(Touchpoint.stage)
     )
     conditions: list[ColumnElement[bool]] = []
     if scope.channel is not None:
@@ -757,25 +759,25 @@ async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:
         conditions.append(col(Touchpoint.team) == scope.team)
     _, source, where = _facts(
         scope,
-        Grouping(),
+        grouping,
         Touchpoint,
         col(Touchpoint.occurred_at),
         col(Touchpoint.customer_id),
         conditions,
     )
     customer = col(Touchpoint.customer_id)
-    statement = (
-        sa.select(
-            *(
-                sa.func.count(sa.distinct(sa.case((rank >= index, customer))))
-                for index in range(len(STAGE_ORDER))
-            )
-        )
-        .select_from(source)
-        .where(*where)
-    )
+    reached: list[Any] = [
+        sa.func.count(sa.distinct(sa.case((rank >= index, customer)))).label(f"reached_{index}")
+        for index in range(len(STAGE_ORDER))
+    ]
+    return sa.select(*reached).select_from(source).where(*where)
+
+
+async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:
+    """Distinct customers with a touchpoint in the window at each stage or a later one."""
     async with sessions() as session:
-        reached = [int(n) for n in (await session.execute(statement)).one()]
+        row = (await session.execute(_funnel_statement(scope, Grouping()))).one()
+    reached = [int(n) for n in row]
     return [
         FunnelStep(index, count, ratio(count, reached[index - 1]) if index else None)
         for index, count in enumerate(reached)
@@ -885,6 +887,7 @@ STATEMENTS: dict[str, Callable[[AnyScope, Grouping], Select[Any]]] = {
     "lifetime_total": _lifetime_total_statement,
     "sla": _sla_statement,
     "invitations": _invitation_statement,
+    "funnel": _funnel_statement,
 }
 
 
@@ -989,6 +992,29 @@ def figures_sources(body: str, given: frozenset[str], parent: str | None) -> lis
         for group, statement in STATEMENTS.items()
         if re.search(rf"\b{_figures_item(group)}\.", body)
     ]
+
+
+# The journey funnel in a compiled statement: one row per stage (`FUNNEL_STEP`) made of
+# the funnel group's figures, each step's fields as FunnelStep computes them.
+FUNNEL_STEP = "funnel_step"
+FUNNEL_SQL = {
+    "stage": f"{FUNNEL_STEP}.stage",
+    "reached": f"{FUNNEL_STEP}.reached",
+    "conversion": ratio_sql(f"{FUNNEL_STEP}.reached", f"{FUNNEL_STEP}.previous"),
+}
+
+
+def funnel_rows(step: str) -> str:
+    """The JSON array of `step` (one step's object, reading `FUNNEL_SQL`) per stage in
+    order, over the funnel's figures: its reached count and the previous stage's."""
+    reached = [figure_sql("funnel", f"reached_{index}") for index in range(len(STAGE_ORDER))]
+    values = ", ".join(
+        f"({index}, {literal(stage.name)}, {reached[index]}, "
+        f"{reached[index - 1] if index else 'NULL::bigint'})"
+        for index, stage in enumerate(STAGE_ORDER)
+    )
+    steps = f"(VALUES {values}) AS {FUNNEL_STEP}(stage_index, stage, reached, previous)"
+    return json_array(step, steps, f"{FUNNEL_STEP}.stage_index")
 
 
 GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]

@@ -347,12 +347,14 @@ class MetricsBucket:
 
 @strawberry.type
 class FunnelStep:
-    stage: JourneyStage
+    stage: JourneyStage = strawberry.field(metadata=sql(Expression(figures.FUNNEL_SQL["stage"])))
     reached: int = strawberry.field(
-        description="Distinct customers with a touchpoint in the window at this stage or later."
+        description="Distinct customers with a touchpoint in the window at this stage or later.",
+        metadata=sql(Expression(figures.FUNNEL_SQL["reached"])),
     )
     conversion: float | None = strawberry.field(
-        description="reached / reached of the previous stage; null for the first stage."
+        description="reached / reached of the previous stage; null for the first stage.",
+        metadata=sql(Expression(figures.FUNNEL_SQL["conversion"])),
     )
 
 
@@ -372,13 +374,19 @@ class MetricDefinition:
     definition: str
 
 
+def _scope(arguments: dict[str, Any], _: CompileContext) -> figures.Scope:
+    return scope_of(arguments.get("filter"))
+
+
 def metrics_form(of_parent: bool) -> dict[str, SqlForm]:
     """The SQL form of a `metrics(filter:)` field: of the customer it is on, or of all."""
 
-    def scope(arguments: dict[str, Any], _: CompileContext) -> figures.Scope:
-        return scope_of(arguments.get("filter"))
+    return sql(Aggregates(_scope, figures.scope_parts, figures.figures_sources, of_parent))
 
-    return sql(Aggregates(scope, figures.scope_parts, figures.figures_sources, of_parent))
+
+FUNNEL_FORM = sql(
+    Aggregates(_scope, figures.scope_parts, figures.figures_sources, rows=figures.funnel_rows)
+)
 
 
 @strawberry.type
@@ -423,6 +431,7 @@ class MetricsQueries:
     @strawberry.field(
         description="Customers reaching each journey stage in the window.",
         extensions=reads(Area.METRICS),
+        metadata=FUNNEL_FORM,
     )
     async def journey_funnel(
         self, info: strawberry.Info[Context, None], filter: Scoped = None

@@ -369,10 +369,7 @@ SHAPES = {
       fragment Named on Customer { name phone }""",
 }
 # Reads that still leave every role to the resolvers: metrics without an SQL form yet.
-NOT_YET_COMPILED = {
-    "Query.metricsSeries has no SQL form",
-    "Query.journeyFunnel has no SQL form",
-}
+NOT_YET_COMPILED = {"Query.metricsSeries has no SQL form"}
 DENIED = re.compile(r"is denied to this role|may not use")
 
 
@@ -643,3 +640,59 @@ async def test_the_average_lifetime_value_rounds_in_sql_as_decimal_does(backend:
         assert text == ("null" if average is None else json.dumps(str(average))), (t, n, text)
     answers = dict(zip(pairs, found, strict=True))
     assert answers[-1, 3] == '"-0.00"' and answers[10, 4] == '"0.02"'  # 2.5 cents: to even
+
+
+async def compare_with_resolvers(
+    api: Api, resolvers: Api, query: str, variables: dict[str, Any], role: Role
+) -> dict[str, Any]:
+    """The compiled path answers, with the resolvers' bytes; its `data`."""
+    expected = await resolvers.post(query, variables, role)
+    answer = await api.post(query, variables, role)
+    body = answer.json()
+    assert "errors" not in body and read_path(body) == {"path": "compiled"}, (variables, body)
+    assert comparable(answer) == comparable(expected), first_difference(
+        comparable(expected)[1], comparable(answer)[1]
+    )
+    found: dict[str, Any] = body["data"]
+    return found
+
+
+FUNNEL = """query($filter: MetricsFilter) {
+  journeyFunnel(filter: $filter) { __typename stage reached conversion }
+  again: journeyFunnel(filter: $filter) { reached } }"""
+
+
+async def test_the_journey_funnel_compiles_to_the_resolvers_bytes(debug_api: Api) -> None:
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    filters: list[dict[str, Any] | None] = [
+        None,
+        {"from": "2026-08-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"},
+        {"from": "2026-10-01T00:00:00Z", "segment": "smb"},
+        {"to": "2026-06-01T00:00:00Z", "channel": "WEB", "team": "MARKETING"},
+        {"team": "SUPPORT", "segment": "enterprise"},
+        {"from": "2100-01-01T00:00:00Z"},
+    ]
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        found = [
+            await compare_with_resolvers(
+                debug_api, resolvers, FUNNEL, {"filter": f}, Role.MARKETING
+            )
+            for f in filters
+        ]
+    everyone = found[0]["journeyFunnel"]
+    assert [s["stage"] for s in everyone] == [
+        "AWARENESS",
+        "CONSIDERATION",
+        "DECISION",
+        "RETENTION",
+        "ADVOCACY",
+    ]
+    assert everyone[0]["conversion"] is None and everyone[0]["reached"] > everyone[-1]["reached"]
+    touched = {t["customer_id"] for t in debug_api.backend.data.touchpoints}
+    assert everyone[0]["reached"] == len(touched)
+    for step, previous in zip(everyone[1:], everyone, strict=False):
+        assert step["conversion"] == step["reached"] / previous["reached"]
+    assert [s["reached"] for s in found[0]["again"]] == [s["reached"] for s in everyone]
+    empty = found[-1]["journeyFunnel"]
+    assert [(s["reached"], s["conversion"]) for s in empty] == [(0, None)] * 5

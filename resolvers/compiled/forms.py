@@ -192,12 +192,17 @@ class Aggregates:
     given shapes the SQL; their values are bind parameters. `sources(body, given,
     parent)` gives SQL text of the one-row FROM items the object's `body` reads (its
     fields read `item.figure`), the given parts written as `part_marker(name)`.
+
+    `rows`: a list of objects read from the figures (the journey funnel's steps):
+    `rows(body)` is SQL text of the JSON array of `body` (one object) over the rows it
+    names, reading the figures.
     """
 
     scope: Callable[[dict[str, Any], CompileContext], Any]
     parts: Callable[[Any], dict[str, tuple[str, Any]]]
     sources: Callable[[str, frozenset[str], str | None], list[str]]
     of_parent: bool = False
+    rows: Callable[[str], str] | None = None
 
 
 SqlForm = (

@@ -408,9 +408,17 @@ class Compiler(FieldCollection, Binding):
             field_def, nodes[0], definition, form.scope, lambda b: frozenset(form.parts(b))
         )
         body = self.object(target, scope, self.sub_selections(nodes))
+        if form.rows is not None:
+            body = form.rows(body)
         parent = column_ref(scope, "id") if form.of_parent else None
         given = form.parts(built)
         sql = from_items(body, form.sources(body, frozenset(given), parent))
+        return self.bind_parts(source, form, given, sql)
+
+    def bind_parts(
+        self, source: int, form: Aggregates, given: dict[str, tuple[str, Any]], sql: str
+    ) -> str:
+        """SQL text with the markers of the scope's parts bound to each request's values."""
         for name, (sql_type, _) in given.items():
             if part_marker(name) in sql:  # a part no figure read reads binds nothing
                 value = self.param(source, sql_type, lambda b, n=name: form.parts(b)[n][1])  # type: ignore[misc]
