@@ -979,13 +979,22 @@ METRIC_SQL: dict[str, str] = {
 }
 
 
-def figures_sources(body: str, given: frozenset[str], parent: str | None) -> list[str]:
+def figures_sources(
+    body: str, given: frozenset[str], parent: str | None, window: tuple[str, str] | None = None
+) -> list[str]:
     """One-row FROM items of the groups whose figures (`figure_sql`) SQL text `body`
     reads: of the customer whose id is `parent`, or of all (None); the scope's `given`
-    parts as their markers (forms.part_marker)."""
-    scope = Placeholders(
-        **{name: sa.literal_column(part_marker(name), PARTS[name][1]) for name in given}
-    )
+    parts as their markers (forms.part_marker), its window [start, end) SQL text of
+    `window` when given (a bucket's)."""
+    markers: dict[str, Any] = {
+        name: sa.literal_column(part_marker(name), PARTS[name][1])
+        for name in given
+        if name in PARTS
+    }
+    if window is not None:
+        for name, sql_text in zip(("start", "end"), window, strict=True):
+            markers[name] = sa.literal_column(sql_text, PARTS[name][1])
+    scope = Placeholders(**markers)
     grouping = Grouping(parent=parent)
     return [
         f"({literal_sql(statement(scope, grouping))}) AS {_figures_item(group)}"
@@ -1015,6 +1024,45 @@ def funnel_rows(step: str) -> str:
     )
     steps = f"(VALUES {values}) AS {FUNNEL_STEP}(stage_index, stage, reached, previous)"
     return json_array(step, steps, f"{FUNNEL_STEP}.stage_index")
+
+
+# The series in a compiled statement: one row per bucket (`BUCKET`), its columns bound
+# as arrays (`series_parts`) from the same `bucket_windows` the resolvers compute.
+BUCKET = "metric_bucket"
+BUCKET_COLUMNS = ("bucket_start", "bucket_end", "window_start", "window_end")
+BUCKET_SQL = {"start": f"{BUCKET}.bucket_start", "end": f"{BUCKET}.bucket_end"}
+
+
+@dataclass(frozen=True)
+class SeriesScope:
+    """A series' scope and its buckets: (bucket start, bucket end, window start, window
+    end) each, as `bucket_windows` gives them."""
+
+    scope: Scope
+    windows: tuple[tuple[datetime, datetime, datetime, datetime], ...]
+
+
+def series_parts(series: SeriesScope) -> dict[str, tuple[str, Any]]:
+    """The parts a series binds: its filters (each bucket has its own window) and its
+    buckets' columns as arrays."""
+    found = {k: v for k, v in scope_parts(series.scope).items() if k not in ("start", "end")}
+    for index, name in enumerate(BUCKET_COLUMNS):
+        found[name] = ("timestamptz[]", [window[index] for window in series.windows])
+    return found
+
+
+def series_rows(bucket: str) -> str:
+    """The JSON array of `bucket` (one bucket's object, reading `BUCKET_SQL` and its
+    figures) over the buckets, in order."""
+    arrays = ", ".join(part_marker(name) for name in BUCKET_COLUMNS)
+    buckets = f"unnest({arrays}) WITH ORDINALITY AS {BUCKET}({', '.join(BUCKET_COLUMNS)}, ord)"
+    return json_array(bucket, buckets, f"{BUCKET}.ord")
+
+
+def series_sources(body: str, given: frozenset[str], parent: str | None) -> list[str]:
+    """`figures_sources` of one bucket's window ∩ the scope."""
+    window = (f"{BUCKET}.window_start", f"{BUCKET}.window_end")
+    return figures_sources(body, given, parent, window)
 
 
 GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]

@@ -23,6 +23,7 @@ from resolvers.compiled.forms import (
     Embedded,
     Expression,
     Known,
+    Series,
     SqlForm,
     sql,
 )
@@ -340,8 +341,9 @@ class Metrics:
     description="The metrics of one bucket ∩ [from, to); start/end show the whole bucket."
 )
 class MetricsBucket:
-    start: datetime
-    end: datetime
+    start: datetime = strawberry.field(metadata=sql(Expression(figures.BUCKET_SQL["start"])))
+    end: datetime = strawberry.field(metadata=sql(Expression(figures.BUCKET_SQL["end"])))
+    # Its SQL form is the series' (Series.figures): the figures of the bucket's window.
     metrics: Metrics
 
 
@@ -384,6 +386,21 @@ def metrics_form(of_parent: bool) -> dict[str, SqlForm]:
     return sql(Aggregates(_scope, figures.scope_parts, figures.figures_sources, of_parent))
 
 
+def _series_scope(arguments: dict[str, Any], context: CompileContext) -> figures.SeriesScope:
+    """The scope and buckets `metrics_series` reads, at the request's clock."""
+    scope = scope_of(arguments.get("filter"))
+    interval = arguments["interval"]
+    windows = figures.bucket_windows(interval.value, scope.start, scope.end, context.now)
+    return figures.SeriesScope(scope, tuple(windows))
+
+
+SERIES_FORM = sql(
+    Series(
+        Aggregates(_series_scope, figures.series_parts, figures.series_sources),
+        figures.series_rows,
+        figures="metrics",
+    )
+)
 FUNNEL_FORM = sql(
     Aggregates(_scope, figures.scope_parts, figures.figures_sources, rows=figures.funnel_rows)
 )
@@ -404,6 +421,7 @@ class MetricsQueries:
         "buckets included. Without `from`, the last 30 days / 12 weeks / 12 months; without "
         f"`to`, now. At most {figures.MAX_BUCKETS} buckets.",
         extensions=reads(Area.METRICS),
+        metadata=SERIES_FORM,
     )
     def metrics_series(
         self,

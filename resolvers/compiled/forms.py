@@ -205,6 +205,23 @@ class Aggregates:
     rows: Callable[[str], str] | None = None
 
 
+@dataclass(frozen=True)
+class Series:
+    """A list of objects, one per bucket of a window (the metrics series), each with an
+    `Aggregates` object of its bucket's window in its field `figures`.
+
+    `aggregates.scope` builds the scope and its buckets again for every request (they
+    may depend on its clock); `aggregates.parts` binds both (the buckets as arrays);
+    `rows(body)` is SQL text of the JSON array of `body` (one bucket's object) over the
+    buckets, reading the parts' markers; `aggregates.sources` gives the FROM items of
+    one bucket's figures.
+    """
+
+    aggregates: Aggregates
+    rows: Callable[[str], str]
+    figures: str
+
+
 SqlForm = (
     Column
     | Expression
@@ -217,6 +234,7 @@ SqlForm = (
     | Known
     | ByGlobalId
     | Aggregates
+    | Series
 )
 
 
