@@ -228,6 +228,25 @@ def _exact_seconds_pg(element: exact_seconds_between, compiler: Any, **kw: Any) 
     return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
 
 
+class exact_sum(FunctionElement[float]):
+    """The sum of float values; on PostgreSQL summed as numeric, one rounding back to
+    float: the same whatever order rows are summed in (a float sum is not)."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(exact_sum, "postgresql")
+def _exact_sum_pg(element: exact_sum, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CAST(sum(CAST({value} AS NUMERIC)) AS DOUBLE PRECISION)"
+
+
+@compiles(exact_sum, "sqlite")
+def _exact_sum_sqlite(element: exact_sum, compiler: Any, **kw: Any) -> str:
+    return f"sum({compiler.process(element.clauses, **kw)})"
+
+
 class later_of(FunctionElement[datetime]):
     """The later of two timestamps."""
 
