@@ -46,7 +46,8 @@ from models.touchpoints import PURCHASE_KIND
 from models.types import MONEY_QUANTUM, UTCDateTime, utc_now
 from resolvers import sla
 from resolvers.compiled.forms import part_marker
-from resolvers.compiled.sql_values import money_json
+from resolvers.compiled.sql_text import json_array
+from resolvers.compiled.sql_values import literal, money_json
 from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
@@ -210,6 +211,40 @@ def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
     """
     start, end = (_microseconds_sqlite(compiler.process(c, **kw)) for c in element.clauses)
     return f"(({end} - {start}) / 1000000.0)"
+
+
+class exact_seconds_between(FunctionElement[Decimal]):
+    """Seconds from `start` to `end`, exactly (PostgreSQL's numeric): a mean over them
+    does not depend on the order rows are summed in, so every statement that computes
+    it (per bucket, per window) gives the same float."""
+
+    type = sa.Numeric()
+    inherit_cache = True
+
+
+@compiles(exact_seconds_between, "postgresql")
+def _exact_seconds_pg(element: exact_seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+class exact_sum(FunctionElement[float]):
+    """The sum of float values; on PostgreSQL summed as numeric, one rounding back to
+    float: the same whatever order rows are summed in (a float sum is not)."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(exact_sum, "postgresql")
+def _exact_sum_pg(element: exact_sum, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CAST(sum(CAST({value} AS NUMERIC)) AS DOUBLE PRECISION)"
+
+
+@compiles(exact_sum, "sqlite")
+def _exact_sum_sqlite(element: exact_sum, compiler: Any, **kw: Any) -> str:
+    return f"sum({compiler.process(element.clauses, **kw)})"
 
 
 class later_of(FunctionElement[datetime]):
@@ -449,7 +484,14 @@ def _ticket_statement(scope: AnyScope, grouping: Grouping, postgres: bool) -> Se
         response.label("response"),
         resolution.label("resolution"),
     ]
-    if not postgres:
+    if postgres:
+        for name, moment in (
+            ("response", Ticket.first_response_at),
+            ("resolution", Ticket.resolved_at),
+        ):
+            exact = exact_seconds_between(col(Ticket.created_at), col(moment))
+            columns.append(exact.label(f"{name}_exact"))
+    else:
         for name, value in (("response", response), ("resolution", resolution)):
             present = value.is_not(None)
             columns.append(
@@ -462,13 +504,17 @@ def _ticket_statement(scope: AnyScope, grouping: Grouping, postgres: bool) -> Se
 
     def stats(name: str) -> list[Any]:
         value = rows.c[name]
+        mean: Any
         if postgres:
             median, p90 = _percentiles_pg(value)
+            # The exact mean, one rounding to float: the same whatever the rows' order.
+            mean = sa.cast(sa.func.avg(rows.c[f"{name}_exact"]), sa.Float)
         else:
             rank, total = rows.c[f"{name}_rank"], rows.c[f"{name}_total"]
             median = _percentile_sqlite(0.5, value, rank, total)
             p90 = _percentile_sqlite(0.9, value, rank, total)
-        figures = [sa.func.count(value), sa.func.avg(value), median, p90]
+            mean = sa.func.avg(value)
+        figures = [sa.func.count(value), mean, median, p90]
         return [c.label(f"{name}_{f}") for c, f in zip(figures, DURATION_FIGURES, strict=True)]
 
     statement = sa.select(
@@ -719,10 +765,11 @@ class FunnelStep:
     conversion: float | None
 
 
-async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:
-    """Distinct customers with a touchpoint in the window at each stage or a later one."""
+def _funnel_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
+    """Per stage (`reached_0`, ... in STAGE_ORDER): distinct customers with a touchpoint
+    in the window at that stage or a later one; one row (the funnel is of all customers)."""
     rank = sa.case(
-        {stage: index for index, stage in enumerate(STAGE_ORDER)}, value=col(Touchpoint.stage)
+        {stage.value: index for index, stage in enumerate(STAGE_ORDER)}, value=col(Touchpoint.stage)
     )
     conditions: list[ColumnElement[bool]] = []
     if scope.channel is not None:
@@ -731,25 +778,25 @@ async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:
         conditions.append(col(Touchpoint.team) == scope.team)
     _, source, where = _facts(
         scope,
-        Grouping(),
+        grouping,
         Touchpoint,
         col(Touchpoint.occurred_at),
         col(Touchpoint.customer_id),
         conditions,
     )
     customer = col(Touchpoint.customer_id)
-    statement = (
-        sa.select(
-            *(
-                sa.func.count(sa.distinct(sa.case((rank >= index, customer))))
-                for index in range(len(STAGE_ORDER))
-            )
-        )
-        .select_from(source)
-        .where(*where)
-    )
+    reached: list[Any] = [
+        sa.func.count(sa.distinct(sa.case((rank >= index, customer)))).label(f"reached_{index}")
+        for index in range(len(STAGE_ORDER))
+    ]
+    return sa.select(*reached).select_from(source).where(*where)
+
+
+async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:
+    """Distinct customers with a touchpoint in the window at each stage or a later one."""
     async with sessions() as session:
-        reached = [int(n) for n in (await session.execute(statement)).one()]
+        row = (await session.execute(_funnel_statement(scope, Grouping()))).one()
+    reached = [int(n) for n in row]
     return [
         FunnelStep(index, count, ratio(count, reached[index - 1]) if index else None)
         for index, count in enumerate(reached)
@@ -859,6 +906,7 @@ STATEMENTS: dict[str, Callable[[AnyScope, Grouping], Select[Any]]] = {
     "lifetime_total": _lifetime_total_statement,
     "sla": _sla_statement,
     "invitations": _invitation_statement,
+    "funnel": _funnel_statement,
 }
 
 
@@ -950,19 +998,90 @@ METRIC_SQL: dict[str, str] = {
 }
 
 
-def figures_sources(body: str, given: frozenset[str], parent: str | None) -> list[str]:
+def figures_sources(
+    body: str, given: frozenset[str], parent: str | None, window: tuple[str, str] | None = None
+) -> list[str]:
     """One-row FROM items of the groups whose figures (`figure_sql`) SQL text `body`
     reads: of the customer whose id is `parent`, or of all (None); the scope's `given`
-    parts as their markers (forms.part_marker)."""
-    scope = Placeholders(
-        **{name: sa.literal_column(part_marker(name), PARTS[name][1]) for name in given}
-    )
+    parts as their markers (forms.part_marker), its window [start, end) SQL text of
+    `window` when given (a bucket's)."""
+    markers: dict[str, Any] = {
+        name: sa.literal_column(part_marker(name), PARTS[name][1])
+        for name in given
+        if name in PARTS
+    }
+    if window is not None:
+        for name, sql_text in zip(("start", "end"), window, strict=True):
+            markers[name] = sa.literal_column(sql_text, PARTS[name][1])
+    scope = Placeholders(**markers)
     grouping = Grouping(parent=parent)
     return [
         f"({literal_sql(statement(scope, grouping))}) AS {_figures_item(group)}"
         for group, statement in STATEMENTS.items()
         if re.search(rf"\b{_figures_item(group)}\.", body)
     ]
+
+
+# The journey funnel in a compiled statement: one row per stage (`FUNNEL_STEP`) made of
+# the funnel group's figures, each step's fields as FunnelStep computes them.
+FUNNEL_STEP = "funnel_step"
+FUNNEL_SQL = {
+    "stage": f"{FUNNEL_STEP}.stage",
+    "reached": f"{FUNNEL_STEP}.reached",
+    "conversion": ratio_sql(f"{FUNNEL_STEP}.reached", f"{FUNNEL_STEP}.previous"),
+}
+
+
+def funnel_rows(step: str) -> str:
+    """The JSON array of `step` (one step's object, reading `FUNNEL_SQL`) per stage in
+    order, over the funnel's figures: its reached count and the previous stage's."""
+    reached = [figure_sql("funnel", f"reached_{index}") for index in range(len(STAGE_ORDER))]
+    values = ", ".join(
+        f"({index}, {literal(stage.name)}, {reached[index]}, "
+        f"{reached[index - 1] if index else 'NULL::bigint'})"
+        for index, stage in enumerate(STAGE_ORDER)
+    )
+    steps = f"(VALUES {values}) AS {FUNNEL_STEP}(stage_index, stage, reached, previous)"
+    return json_array(step, steps, f"{FUNNEL_STEP}.stage_index")
+
+
+# The series in a compiled statement: one row per bucket (`BUCKET`), its columns bound
+# as arrays (`series_parts`) from the same `bucket_windows` the resolvers compute.
+BUCKET = "metric_bucket"
+BUCKET_COLUMNS = ("bucket_start", "bucket_end", "window_start", "window_end")
+BUCKET_SQL = {"start": f"{BUCKET}.bucket_start", "end": f"{BUCKET}.bucket_end"}
+
+
+@dataclass(frozen=True)
+class SeriesScope:
+    """A series' scope and its buckets: (bucket start, bucket end, window start, window
+    end) each, as `bucket_windows` gives them."""
+
+    scope: Scope
+    windows: tuple[tuple[datetime, datetime, datetime, datetime], ...]
+
+
+def series_parts(series: SeriesScope) -> dict[str, tuple[str, Any]]:
+    """The parts a series binds: its filters (each bucket has its own window) and its
+    buckets' columns as arrays."""
+    found = {k: v for k, v in scope_parts(series.scope).items() if k not in ("start", "end")}
+    for index, name in enumerate(BUCKET_COLUMNS):
+        found[name] = ("timestamptz[]", [window[index] for window in series.windows])
+    return found
+
+
+def series_rows(bucket: str) -> str:
+    """The JSON array of `bucket` (one bucket's object, reading `BUCKET_SQL` and its
+    figures) over the buckets, in order."""
+    arrays = ", ".join(part_marker(name) for name in BUCKET_COLUMNS)
+    buckets = f"unnest({arrays}) WITH ORDINALITY AS {BUCKET}({', '.join(BUCKET_COLUMNS)}, ord)"
+    return json_array(bucket, buckets, f"{BUCKET}.ord")
+
+
+def series_sources(body: str, given: frozenset[str], parent: str | None) -> list[str]:
+    """`figures_sources` of one bucket's window ∩ the scope."""
+    window = (f"{BUCKET}.window_start", f"{BUCKET}.window_end")
+    return figures_sources(body, given, parent, window)
 
 
 GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]

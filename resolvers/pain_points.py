@@ -27,7 +27,7 @@ from sqlmodel import col
 from models import Channel, Ticket, Touchpoint
 from models.enums import STAGE_ORDER, JourneyStage
 from resolvers.journey_facts import CUSTOMER_ID as PENDING_CUSTOMER
-from resolvers.metrics import Grouping, Scope, _facts, ratio
+from resolvers.metrics import Grouping, Scope, _facts, exact_sum, ratio
 from resolvers.pagination import Sessions
 
 TICKET_WINDOW = timedelta(days=7)
@@ -148,7 +148,7 @@ def _measured(scope: Scope, pending: Any | None) -> Any:
             count().label("touchpoints"),
             customers.label("customers"),
             count(sentiment).label("rated"),
-            sa.func.sum(sentiment).label("sentiment_sum"),
+            exact_sum(sentiment).label("sentiment_sum"),
             count().filter(sentiment < 0).label("negative"),
             ticket_customers.label("ticket_customers"),
             stalled_customers.label("stalled_customers"),
@@ -213,7 +213,7 @@ def _computed(scope: Scope, pending: Any) -> Any:
             count(),
             count(sa.distinct(rows.c.customer_id)),
             count(rows.c.sentiment),
-            sa.func.sum(rows.c.sentiment),
+            exact_sum(rows.c.sentiment),
             count().filter(rows.c.sentiment < 0),
             count(sa.distinct(rows.c.ticketed)),
             count(sa.distinct(stalled)),

@@ -23,6 +23,7 @@ from resolvers.compiled.forms import (
     Embedded,
     Expression,
     Known,
+    Series,
     SqlForm,
     sql,
 )
@@ -340,19 +341,22 @@ class Metrics:
     description="The metrics of one bucket ∩ [from, to); start/end show the whole bucket."
 )
 class MetricsBucket:
-    start: datetime
-    end: datetime
+    start: datetime = strawberry.field(metadata=sql(Expression(figures.BUCKET_SQL["start"])))
+    end: datetime = strawberry.field(metadata=sql(Expression(figures.BUCKET_SQL["end"])))
+    # Its SQL form is the series' (Series.figures): the figures of the bucket's window.
     metrics: Metrics
 
 
 @strawberry.type
 class FunnelStep:
-    stage: JourneyStage
+    stage: JourneyStage = strawberry.field(metadata=sql(Expression(figures.FUNNEL_SQL["stage"])))
     reached: int = strawberry.field(
-        description="Distinct customers with a touchpoint in the window at this stage or later."
+        description="Distinct customers with a touchpoint in the window at this stage or later.",
+        metadata=sql(Expression(figures.FUNNEL_SQL["reached"])),
     )
     conversion: float | None = strawberry.field(
-        description="reached / reached of the previous stage; null for the first stage."
+        description="reached / reached of the previous stage; null for the first stage.",
+        metadata=sql(Expression(figures.FUNNEL_SQL["conversion"])),
     )
 
 
@@ -372,13 +376,34 @@ class MetricDefinition:
     definition: str
 
 
+def _scope(arguments: dict[str, Any], _: CompileContext) -> figures.Scope:
+    return scope_of(arguments.get("filter"))
+
+
 def metrics_form(of_parent: bool) -> dict[str, SqlForm]:
     """The SQL form of a `metrics(filter:)` field: of the customer it is on, or of all."""
 
-    def scope(arguments: dict[str, Any], _: CompileContext) -> figures.Scope:
-        return scope_of(arguments.get("filter"))
+    return sql(Aggregates(_scope, figures.scope_parts, figures.figures_sources, of_parent))
 
-    return sql(Aggregates(scope, figures.scope_parts, figures.figures_sources, of_parent))
+
+def _series_scope(arguments: dict[str, Any], context: CompileContext) -> figures.SeriesScope:
+    """The scope and buckets `metrics_series` reads, at the request's clock."""
+    scope = scope_of(arguments.get("filter"))
+    interval = arguments["interval"]
+    windows = figures.bucket_windows(interval.value, scope.start, scope.end, context.now)
+    return figures.SeriesScope(scope, tuple(windows))
+
+
+SERIES_FORM = sql(
+    Series(
+        Aggregates(_series_scope, figures.series_parts, figures.series_sources),
+        figures.series_rows,
+        figures="metrics",
+    )
+)
+FUNNEL_FORM = sql(
+    Aggregates(_scope, figures.scope_parts, figures.figures_sources, rows=figures.funnel_rows)
+)
 
 
 @strawberry.type
@@ -396,6 +421,7 @@ class MetricsQueries:
         "buckets included. Without `from`, the last 30 days / 12 weeks / 12 months; without "
         f"`to`, now. At most {figures.MAX_BUCKETS} buckets.",
         extensions=reads(Area.METRICS),
+        metadata=SERIES_FORM,
     )
     def metrics_series(
         self,
@@ -423,6 +449,7 @@ class MetricsQueries:
     @strawberry.field(
         description="Customers reaching each journey stage in the window.",
         extensions=reads(Area.METRICS),
+        metadata=FUNNEL_FORM,
     )
     async def journey_funnel(
         self, info: strawberry.Info[Context, None], filter: Scoped = None

@@ -3,26 +3,32 @@
 Parity with the resolver path for every stored query is tests/test_compiled_parity.py.
 """
 
+import itertools
 import json
 import logging
 import re
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from graphql import parse
 
 from api.db import create_session_factory
 from api.observability import JsonFormatter
 from models import Role
 from resolvers import keys, metrics
-from schema.compiled.extension import fallback_reason
+from resolvers.compiled.forms import CompileContext
+from schema.compiled.extension import CompiledPlans, fallback_reason
+from schema.compiled.plans import Ready
 from schema.metrics import DEFINITIONS
 from schema.node import from_global_id, raw_to_global_id, to_global_id
+from schema.schema import schema
 from tests.conftest import Api, Backend, serving
 from tests.test_compiled_parity import comparable, first_difference, is_read
 from tests.test_examples import DOCUMENTS, variables_for
@@ -368,11 +374,8 @@ SHAPES = {
       ... on Touchpoint { kind customer { ...Named } } } }
       fragment Named on Customer { name phone }""",
 }
-# Reads that still leave every role to the resolvers: metrics without an SQL form yet.
-NOT_YET_COMPILED = {
-    "Query.metricsSeries has no SQL form",
-    "Query.journeyFunnel has no SQL form",
-}
+# Reads that still leave every role to the resolvers: none since the series and funnel.
+NOT_YET_COMPILED: set[str] = set()
 DENIED = re.compile(r"is denied to this role|may not use")
 
 
@@ -403,7 +406,7 @@ async def test_every_stored_read_compiles_for_every_role_that_may_read_all_of_it
 ) -> None:
     """Every example query and every shape above, for every role: the compiled path
     answers, unless the role may not read part of it (a field or argument denied, a
-    FORBIDDEN error) or it reads metrics (NOT_YET_COMPILED). test_compiled_parity
+    FORBIDDEN error) or it reads metrics (NOT_YET_COMPILED, empty now). test_compiled_parity
     replays them all (this test sends them) and compares the bytes."""
     if debug_api.backend.name != "postgres":
         pytest.skip("the compiled path is PostgreSQL's")
@@ -643,3 +646,190 @@ async def test_the_average_lifetime_value_rounds_in_sql_as_decimal_does(backend:
         assert text == ("null" if average is None else json.dumps(str(average))), (t, n, text)
     answers = dict(zip(pairs, found, strict=True))
     assert answers[-1, 3] == '"-0.00"' and answers[10, 4] == '"0.02"'  # 2.5 cents: to even
+
+
+SERIES = f"""query($interval: Interval!, $filter: MetricsFilter) {{
+  metrics(filter: $filter) {{ ticketVolume npsResponses revenue }}
+  metricsSeries(interval: $interval, filter: $filter) {{ __typename start end
+    metrics {{ __typename {COMPILED_METRICS} }} again: metrics {{ ticketVolume }} }} }}"""
+# Windows starting and ending mid-bucket and crossing month ends (a non-UTC offset
+# among them), a series without `from` (the default look-back) or without either end
+# (up to now), a window in the future (every bucket empty), and the filters.
+SERIES_CASES: list[tuple[str, dict[str, Any] | None]] = [
+    ("DAY", {"from": "2026-09-28T15:30:00Z", "to": "2026-10-03T06:00:00Z"}),
+    ("DAY", {"to": "2026-10-02T12:00:00Z", "segment": "smb"}),
+    ("WEEK", {"from": "2026-07-29T12:00:00Z", "to": "2026-10-02T00:00:00Z"}),
+    ("WEEK", {"from": "2026-08-31T00:00:00Z", "to": "2026-10-01T00:00:00Z", "channel": "EMAIL"}),
+    ("MONTH", {"from": "2026-01-15T08:00:00+02:00", "to": "2026-11-01T00:00:00Z"}),
+    ("MONTH", {"to": "2026-11-01T00:00:00Z", "team": "MARKETING", "channel": "WEB"}),
+    ("MONTH", {"from": "2026-03-31T23:00:00Z", "segment": "enterprise", "channel": "PHONE"}),
+    ("MONTH", None),
+    ("WEEK", {"from": "2100-01-01T00:00:00Z", "to": "2100-02-15T00:00:00Z"}),
+]
+
+
+async def compare_with_resolvers(
+    api: Api, resolvers: Api, query: str, variables: dict[str, Any], role: Role
+) -> dict[str, Any]:
+    """The compiled path answers, with the resolvers' bytes; its `data`."""
+    expected = await resolvers.post(query, variables, role)
+    answer = await api.post(query, variables, role)
+    body = answer.json()
+    assert "errors" not in body and read_path(body) == {"path": "compiled"}, (variables, body)
+    assert comparable(answer) == comparable(expected), first_difference(
+        comparable(expected)[1], comparable(answer)[1]
+    )
+    found: dict[str, Any] = body["data"]
+    return found
+
+
+async def test_metrics_series_compile_to_the_resolvers_bytes(debug_api: Api) -> None:
+    """metricsSeries on the compiled path, every metric of every bucket: the resolvers'
+    bytes for each interval, window and filter; the buckets cover the window whole, in
+    calendar buckets, and their figures add up to the window's."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    answers = []
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        for interval, window in SERIES_CASES:
+            variables = {"interval": interval, "filter": window}
+            data = await compare_with_resolvers(
+                debug_api, resolvers, SERIES, variables, Role.ANALYST
+            )
+            answers.append(data)
+            buckets = data["metricsSeries"]
+            for bucket, following in itertools.pairwise(buckets):
+                assert bucket["end"] == following["start"], buckets
+            for bucket in buckets:
+                assert bucket["start"].endswith("T00:00:00+00:00"), bucket
+                assert bucket["again"]["ticketVolume"] == bucket["metrics"]["ticketVolume"]
+            if window and "from" in window and "to" in window:
+                # The windows' parts, counted once each: the window's own figures.
+                for name in ("ticketVolume", "npsResponses"):
+                    total = sum(b["metrics"][name] for b in buckets)
+                    assert total == data["metrics"][name], (interval, window, name)
+                revenue = sum(Decimal(b["metrics"]["revenue"]) for b in buckets)
+                assert revenue == Decimal(data["metrics"]["revenue"])
+    days = answers[0]["metricsSeries"]
+    assert [b["start"][:10] for b in days] == [
+        "2026-09-28",
+        "2026-09-29",
+        "2026-09-30",
+        "2026-10-01",
+        "2026-10-02",
+        "2026-10-03",  # the bucket `to` (06:00) falls in
+    ]
+    weeks = answers[2]["metricsSeries"]
+    assert weeks[0]["start"] == "2026-07-27T00:00:00+00:00"  # the Monday before `from`
+    assert weeks[-1]["end"] == "2026-10-05T00:00:00+00:00"
+    assert sum(b["metrics"]["ticketVolume"] for b in weeks) > 0
+    months = answers[4]["metricsSeries"]
+    assert months[0]["start"] == "2026-01-01T00:00:00+00:00" and len(months) == 10
+    assert len(answers[5]["metricsSeries"]) == 12  # the default look-back: 12 months
+    future = answers[-1]["metricsSeries"]
+    assert len(future) == 7 and all(b["metrics"]["ticketVolume"] == 0 for b in future)
+    assert all(b["metrics"]["nps"] is None for b in future)
+
+
+FUNNEL = """query($filter: MetricsFilter) {
+  journeyFunnel(filter: $filter) { __typename stage reached conversion }
+  again: journeyFunnel(filter: $filter) { reached } }"""
+
+
+async def test_the_journey_funnel_compiles_to_the_resolvers_bytes(debug_api: Api) -> None:
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    filters: list[dict[str, Any] | None] = [
+        None,
+        {"from": "2026-08-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"},
+        {"from": "2026-10-01T00:00:00Z", "segment": "smb"},
+        {"to": "2026-06-01T00:00:00Z", "channel": "WEB", "team": "MARKETING"},
+        {"team": "SUPPORT", "segment": "enterprise"},
+        {"from": "2100-01-01T00:00:00Z"},
+    ]
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        found = [
+            await compare_with_resolvers(
+                debug_api, resolvers, FUNNEL, {"filter": f}, Role.MARKETING
+            )
+            for f in filters
+        ]
+    everyone = found[0]["journeyFunnel"]
+    assert [s["stage"] for s in everyone] == [
+        "AWARENESS",
+        "CONSIDERATION",
+        "DECISION",
+        "RETENTION",
+        "ADVOCACY",
+    ]
+    assert everyone[0]["conversion"] is None and everyone[0]["reached"] > everyone[-1]["reached"]
+    touched = {t["customer_id"] for t in debug_api.backend.data.touchpoints}
+    assert everyone[0]["reached"] == len(touched)
+    for step, previous in zip(everyone[1:], everyone, strict=False):
+        assert step["conversion"] == step["reached"] / previous["reached"]
+    assert [s["reached"] for s in found[0]["again"]] == [s["reached"] for s in everyone]
+    empty = found[-1]["journeyFunnel"]
+    assert [(s["reached"], s["conversion"]) for s in empty] == [(0, None)] * 5
+
+
+async def test_series_and_funnel_refusals_stay_the_resolvers(debug_api: Api) -> None:
+    """A window ending before it starts, or too many buckets: the resolvers' user error;
+    PARTNER may not read either: FORBIDDEN, from the resolvers."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    backwards = {"from": "2026-10-01T00:00:00Z", "to": "2026-09-01T00:00:00Z"}
+    too_long = {"from": "2020-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
+    for query, variables in (
+        (SERIES, {"interval": "WEEK", "filter": backwards}),
+        (SERIES, {"interval": "DAY", "filter": too_long}),
+        (FUNNEL, {"filter": backwards}),
+    ):
+        body = (await debug_api.post(query, variables, Role.ANALYST)).json()
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert read_path(body)["path"] == "resolvers"
+    for query, variables in ((SERIES, {"interval": "MONTH"}), (FUNNEL, {})):
+        body = (await debug_api.post(query, variables, Role.PARTNER)).json()
+        assert body["data"] is None or not any(body["data"].values()), body
+        assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+        assert read_path(body)["path"] == "resolvers"
+
+
+def test_a_series_plan_takes_its_buckets_from_each_requests_clock() -> None:
+    """A series written with literal arguments and no `to` ends at each request's clock:
+    its plan builds the buckets again for every request, never keeps the first's."""
+    plans = CompiledPlans()
+    plans.attach(schema)
+    assert plans.cache is not None
+    query = '{ metricsSeries(interval: DAY, filter: {from: "2026-10-01"}) { start } }'
+    starts = []
+    for day in (3, 9):
+        now = datetime(2026, 10, day, 12, tzinfo=UTC)
+        ready = plans.cache.prepare(
+            query, parse(query), None, {}, CompileContext(Role.ANALYST, now)
+        )
+        assert isinstance(ready, Ready), ready
+        arrays = [p for p in ready.parameters if isinstance(p, list)]
+        starts.append(arrays[0])
+    assert len(starts[0]) == 3 and len(starts[1]) == 9, starts
+    assert starts[1][-1] == datetime(2026, 10, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [("analyst/cx_dashboard", Role.ANALYST), ("marketing/journey_funnel", Role.MARKETING)],
+)
+async def test_the_metrics_dashboards_are_compiled_into_one_statement(
+    debug_api: Api, name: str, role: Role
+) -> None:
+    """The analyst's CX dashboard (metrics, a weekly series, definitions) and marketing's
+    journey funnel (funnel, metrics, a monthly series): one statement, the resolvers' bytes."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    query = (EXAMPLES / f"{name}.graphql").read_text()
+    variables = variables_for(debug_api, query)
+    debug_api.statements.clear()
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        data = await compare_with_resolvers(debug_api, resolvers, query, variables, role)
+    assert len([s for s in debug_api.statements if not KEY_LOOKUP.search(s)]) <= 1
+    assert len(data["metricsSeries"]) > 1
+    assert any(b["metrics"]["revenue"] != "0.00" for b in data["metricsSeries"])

@@ -192,12 +192,34 @@ class Aggregates:
     given shapes the SQL; their values are bind parameters. `sources(body, given,
     parent)` gives SQL text of the one-row FROM items the object's `body` reads (its
     fields read `item.figure`), the given parts written as `part_marker(name)`.
+
+    `rows`: a list of objects read from the figures (the journey funnel's steps):
+    `rows(body)` is SQL text of the JSON array of `body` (one object) over the rows it
+    names, reading the figures.
     """
 
     scope: Callable[[dict[str, Any], CompileContext], Any]
     parts: Callable[[Any], dict[str, tuple[str, Any]]]
     sources: Callable[[str, frozenset[str], str | None], list[str]]
     of_parent: bool = False
+    rows: Callable[[str], str] | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    """A list of objects, one per bucket of a window (the metrics series), each with an
+    `Aggregates` object of its bucket's window in its field `figures`.
+
+    `aggregates.scope` builds the scope and its buckets again for every request (they
+    may depend on its clock); `aggregates.parts` binds both (the buckets as arrays);
+    `rows(body)` is SQL text of the JSON array of `body` (one bucket's object) over the
+    buckets, reading the parts' markers; `aggregates.sources` gives the FROM items of
+    one bucket's figures.
+    """
+
+    aggregates: Aggregates
+    rows: Callable[[str], str]
+    figures: str
 
 
 SqlForm = (
@@ -212,6 +234,7 @@ SqlForm = (
     | Known
     | ByGlobalId
     | Aggregates
+    | Series
 )
 
 

@@ -185,13 +185,17 @@ def from_items(body: str, sources: Sequence[str]) -> str:
     return f"(SELECT {body} FROM {', '.join(sources)})" if sources else body
 
 
-def rows_array(body: str, table: str, order_by: Iterable[str], where: str) -> str:
-    """A JSON array of `body` over the rows of `table` matching `where`, in column order."""
-    order = ", ".join(f"{table}.{c}" for c in order_by)
+def json_array(body: str, rows: str, order: str) -> str:
+    """A JSON array of `body` over the rows of FROM text `rows`, in `order`."""
     return (
         f"coalesce((SELECT '[' || string_agg({body}, ',' ORDER BY {order}) || ']' "
-        f"FROM {table} WHERE {where}), '[]')"
+        f"FROM {rows}), '[]')"
     )
+
+
+def rows_array(body: str, table: str, order_by: Iterable[str], where: str) -> str:
+    """A JSON array of `body` over the rows of `table` matching `where`, in column order."""
+    return json_array(body, f"{table} WHERE {where}", ", ".join(f"{table}.{c}" for c in order_by))
 
 
 # ------------------------------------------------------------------ connections

@@ -130,11 +130,15 @@ class Binding:
         strawberry_field: StrawberryField,
         build: Callable[[dict[str, Any], CompileContext], Any],
         signature: Callable[[Any], Any] = lambda _: None,
+        per_request: bool = False,
     ) -> tuple[int, Any]:
+        """The arguments as a source; `per_request`: what they build depends on more than
+        the arguments (the request's clock), so it is built for every request."""
         source = ArgumentSource(field_def, node, strawberry_field, build, signature, self.converter)
         built = source.evaluate(self.variables, self.context)
         source.expected = signature(built)
-        if not any(uses_variables(argument.value) for argument in node.arguments or ()):
+        literal = not any(uses_variables(argument.value) for argument in node.arguments or ())
+        if literal and not per_request:
             source.constant = built
         self.plan.sources.append(source)
         return len(self.plan.sources) - 1, built

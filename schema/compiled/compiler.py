@@ -49,6 +49,7 @@ from resolvers.compiled.forms import (
     Known,
     ListOf,
     Lookup,
+    Series,
     SqlForm,
     TimelineOf,
     ToOne,
@@ -193,6 +194,8 @@ class Compiler(FieldCollection, Binding):
             return self.timeline(form, scope, field_def, definition, named, nodes)
         if isinstance(form, Aggregates):
             return self.aggregates(form, scope, field_def, definition, named, nodes)
+        if isinstance(form, Series):
+            return self.series(form, scope, field_def, definition, named, nodes)
         raise Decline(f"{parent.name}.{name} has no SQL form")
 
     def leaf(
@@ -408,9 +411,47 @@ class Compiler(FieldCollection, Binding):
             field_def, nodes[0], definition, form.scope, lambda b: frozenset(form.parts(b))
         )
         body = self.object(target, scope, self.sub_selections(nodes))
+        if form.rows is not None:
+            body = form.rows(body)
         parent = column_ref(scope, "id") if form.of_parent else None
         given = form.parts(built)
         sql = from_items(body, form.sources(body, frozenset(given), parent))
+        return self.bind_parts(source, form, given, sql)
+
+    def series(
+        self,
+        form: Series,
+        scope: str,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        target: GraphQLObjectType,
+        nodes: list[FieldNode],
+    ) -> str:
+        """One object per bucket, each with the figures of its window (forms.Series)."""
+        aggregates = form.aggregates
+        source, built = self.source(
+            field_def,
+            nodes[0],
+            definition,
+            aggregates.scope,
+            lambda b: frozenset(aggregates.parts(b)),
+            per_request=True,
+        )
+        given = aggregates.parts(built)
+        figures_type = get_named_type(target.fields[form.figures].type)
+        assert isinstance(figures_type, GraphQLObjectType)
+
+        def figures(figure_nodes: list[FieldNode]) -> str:
+            body = self.object(figures_type, scope, self.sub_selections(figure_nodes))
+            return from_items(body, aggregates.sources(body, frozenset(given), None))
+
+        bucket = self.object(target, scope, self.sub_selections(nodes), {form.figures: figures})
+        return self.bind_parts(source, aggregates, given, form.rows(bucket))
+
+    def bind_parts(
+        self, source: int, form: Aggregates, given: dict[str, tuple[str, Any]], sql: str
+    ) -> str:
+        """SQL text with the markers of the scope's parts bound to each request's values."""
         for name, (sql_type, _) in given.items():
             if part_marker(name) in sql:  # a part no figure read reads binds nothing
                 value = self.param(source, sql_type, lambda b, n=name: form.parts(b)[n][1])  # type: ignore[misc]
