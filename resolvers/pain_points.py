@@ -148,7 +148,9 @@ def _measured(scope: Scope, pending: Any | None) -> Any:
             count().label("touchpoints"),
             customers.label("customers"),
             count(sentiment).label("rated"),
-            exact_sum(sentiment).label("sentiment_sum"),
+            (exact_sum(sentiment) if pending is None else _numeric_sum(sentiment)).label(
+                "sentiment_sum"
+            ),
             count().filter(sentiment < 0).label("negative"),
             ticket_customers.label("ticket_customers"),
             stalled_customers.label("stalled_customers"),
@@ -213,7 +215,7 @@ def _computed(scope: Scope, pending: Any) -> Any:
             count(),
             count(sa.distinct(rows.c.customer_id)),
             count(rows.c.sentiment),
-            exact_sum(rows.c.sentiment),
+            _numeric_sum(rows.c.sentiment),
             count().filter(rows.c.sentiment < 0),
             count(sa.distinct(rows.c.ticketed)),
             count(sa.distinct(stalled)),
@@ -233,22 +235,21 @@ def _statement(scope: Scope, postgres: bool) -> Any:
         return _measured(scope, None)
     pending = sa.select(PENDING_CUSTOMER)
     parts = sa.union_all(_measured(scope, pending), _computed(scope, pending)).subquery("parts")
+    counts = ("touchpoints", "customers", "rated")
+    more = ("negative", "ticket_customers", "stalled_customers")
     return sa.select(
         parts.c.stage,
         parts.c.channel,
-        *(
-            sa.func.sum(parts.c[name])
-            for name in (
-                "touchpoints",
-                "customers",
-                "rated",
-                "sentiment_sum",
-                "negative",
-                "ticket_customers",
-                "stalled_customers",
-            )
-        ),
+        *(sa.func.sum(parts.c[name]) for name in counts),
+        # Both parts' sums are exact (numeric): one rounding to float, here.
+        sa.cast(sa.func.sum(parts.c.sentiment_sum), sa.Float()),
+        *(sa.func.sum(parts.c[name]) for name in more),
     ).group_by(parts.c.stage, parts.c.channel)
+
+
+def _numeric_sum(value: Any) -> Any:
+    """An exact sum of float values (PostgreSQL numeric), left unrounded."""
+    return sa.func.sum(sa.cast(value, sa.Numeric()))
 
 
 async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:

@@ -298,13 +298,15 @@ async def test_every_row_equals_the_recomputation(pains: Api, scope: dict[str, A
     touchpoints, tickets = await facts(pains)
     expected = recompute(touchpoints, tickets, scope or {})
     assert len(expected) >= 1
-    assert await pain_points(pains, scope) == approximately(expected)
+    first = await pain_points(pains, scope)
+    assert first == approximately(expected)
     if pains.backend.name == "postgres":
-        # Measured from the touchpoints and tickets while marked, from the facts after.
+        # Measured from the touchpoints and tickets while marked, from the facts after:
+        # the very same bytes (sums are exact, rounded once), however the two parts split.
         await mark_everyone(pains)
-        assert await pain_points(pains, scope) == approximately(expected)
+        assert await pain_points(pains, scope) == first
         await caught_up(pains)
-        assert await pain_points(pains, scope) == approximately(expected)
+        assert await pain_points(pains, scope) == first
 
 
 async def test_the_seeded_data_exercises_every_measure(pains: Api) -> None:
