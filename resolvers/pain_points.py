@@ -148,7 +148,7 @@ def _measured(scope: Scope, pending: Any | None) -> Any:
             count().label("touchpoints"),
             customers.label("customers"),
             count(sentiment).label("rated"),
-            (exact_sum(sentiment) if pending is None else _numeric_sum(sentiment)).label(
+            (exact_sum(sentiment) if pending is None else _fixed_point_sum(sentiment)).label(
                 "sentiment_sum"
             ),
             count().filter(sentiment < 0).label("negative"),
@@ -215,7 +215,7 @@ def _computed(scope: Scope, pending: Any) -> Any:
             count(),
             count(sa.distinct(rows.c.customer_id)),
             count(rows.c.sentiment),
-            _numeric_sum(rows.c.sentiment),
+            _fixed_point_sum(rows.c.sentiment),
             count().filter(rows.c.sentiment < 0),
             count(sa.distinct(rows.c.ticketed)),
             count(sa.distinct(stalled)),
@@ -241,15 +241,23 @@ def _statement(scope: Scope, postgres: bool) -> Any:
         parts.c.stage,
         parts.c.channel,
         *(sa.func.sum(parts.c[name]) for name in counts),
-        # Both parts' sums are exact (numeric): one rounding to float, here.
-        sa.cast(sa.func.sum(parts.c.sentiment_sum), sa.Float()),
+        # Both parts' sums are exact integers: one division and rounding to float, here.
+        sa.cast(sa.func.sum(parts.c.sentiment_sum) / FIXED_POINT, sa.Float()),
         *(sa.func.sum(parts.c[name]) for name in more),
     ).group_by(parts.c.stage, parts.c.channel)
 
 
-def _numeric_sum(value: Any) -> Any:
-    """An exact sum of float values (PostgreSQL numeric), left unrounded."""
-    return sa.func.sum(sa.cast(value, sa.Numeric()))
+# Sentiments (-1 to 1) are summed in units of 10^-12: each value rounded to that once,
+# the sum of integers exact, so the same whatever order or split rows are summed in (a
+# float sum is not). As fast as a float sum, where a numeric one cost 90 ms more at
+# 485,000 touchpoints (a cast from float to numeric goes through text).
+FIXED_POINT = 10**12
+
+
+def _fixed_point_sum(value: Any) -> Any:
+    """The exact sum of `value` in units of 1/FIXED_POINT, an integer (PostgreSQL)."""
+    scaled = sa.func.round(value * float(FIXED_POINT))
+    return sa.func.sum(sa.cast(scaled, sa.BigInteger()))
 
 
 async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
