@@ -77,9 +77,9 @@ class Touchpoint(SQLModel, table=True):
 class TouchpointJourneyPending(SQLModel, table=True):
     """PostgreSQL: a customer whose touchpoints' journey facts wait to be recomputed,
     marked by the triggers of any write to their touchpoints or tickets (migration
-    4d7f1b9e3a62), caught up by the scheduler from `due_at` on or by the next
-    journeyPainPoints read (resolvers/journey_facts.py). SQLite keeps the facts in the
-    writing transaction and marks nothing."""
+    4d7f1b9e3a62), caught up by the scheduler from `due_at` on (resolvers/journey_facts.py);
+    meanwhile journeyPainPoints measures the customer from their rows. SQLite keeps the
+    facts in the writing transaction and marks nothing."""
 
     __tablename__ = "touchpoint_journey_pending"
 

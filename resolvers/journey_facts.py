@@ -34,6 +34,7 @@ from models import TouchpointJourneyPending
 from resolvers.changes import ChangeFeed
 from resolvers.pagination import Sessions
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest
+from resolvers.writes import sqlstate
 
 CUSTOMER_ID = col(TouchpointJourneyPending.customer_id)
 DUE_AT = col(TouchpointJourneyPending.due_at)
@@ -82,7 +83,7 @@ async def _recompute(write_sessions: Sessions, read: list[tuple[uuid.UUID, int]]
                 sa.delete(TouchpointJourneyPending).where(CUSTOMER_ID.in_(free), unchanged)
             )
     except sa.exc.DBAPIError as error:
-        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+        if sqlstate(error) != LOCK_NOT_AVAILABLE:
             raise
         return 0
     return int(cleared.rowcount)  # type: ignore[attr-defined]

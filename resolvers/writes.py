@@ -148,7 +148,8 @@ CONFLICT_MESSAGE = (
 )
 
 
-def _sqlstate(error: sa.exc.DBAPIError) -> str | None:
+def sqlstate(error: sa.exc.DBAPIError) -> str | None:
+    """The database's SQLSTATE of a driver error (asyncpg, psycopg), if it gave one."""
     state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
     return str(state) if state is not None else None
 
@@ -162,7 +163,7 @@ def _unique_violation(error: sa.exc.DBAPIError) -> UserErrors | None:
     """The user error a unique violation means, or None if it is no unique violation."""
     if not isinstance(error, sa.exc.IntegrityError):
         return None
-    state, text = _sqlstate(error), str(error.orig)
+    state, text = sqlstate(error), str(error.orig)
     if state == UNIQUE_VIOLATION:  # asyncpg's own error names the constraint
         constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
     elif state is None and text.startswith(SQLITE_UNIQUE):
@@ -197,7 +198,7 @@ async def run(
             conflict = _unique_violation(error)
             if _busy(error):
                 raise fail(None, CONFLICT_MESSAGE, "CONFLICT") from None
-            if conflict is None and _sqlstate(error) not in RETRYABLE_STATES:
+            if conflict is None and sqlstate(error) not in RETRYABLE_STATES:
                 raise
             if attempt == ATTEMPTS:
                 raise (conflict or fail(None, CONFLICT_MESSAGE, "CONFLICT")) from None

@@ -23,10 +23,11 @@ customer's touchpoints at one (stage, channel), ordered by (occurred_at, id).
 
 PostgreSQL: a write does not compute them. Any insert, delete or move of a touchpoint
 or a ticket marks its customers in `touchpoint_journey_pending` (statement-level
-triggers, one upsert per statement); the scheduler catches marked customers up a few
-seconds later, and `journeyPainPoints` catches up whatever is still marked before it
-reads (resolvers/journey_facts.py), recomputing every fact of those customers in one
-`UPDATE` that writes only the rows whose facts changed (`touchpoint_journey_recompute`).
+triggers, one upsert per statement, keeping the earliest time the writes may have
+changed). The scheduler catches marked customers up a few seconds later
+(resolvers/journey_facts.py): `touchpoint_journey_recompute` recomputes their facts from
+that time on, writing only the rows whose facts change. Until then `journeyPainPoints`
+measures the marked customers from their rows (resolvers/pain_points.py).
 A TRUNCATE of `ticket` clears the ticket facts. SQLite (one writer at a time, small
 data): row-level triggers keep the facts in the writing transaction itself; nothing is
 marked. Filled here for the rows stored.
@@ -184,8 +185,8 @@ def _moved(source: str, key: str) -> str:
 # (due a few seconds later, so a burst of writes is caught up once), in id order, once
 # it holds the customers' rows (the order of the lifetime value's trigger). A mark
 # already there gets a new version: a catch-up that read the old one keeps the mark
-# (resolvers/journey_facts.py). The facts' own updates (one trigger level down) change
-# none of the sources.
+# (resolvers/journey_facts.py). The catch-up's own updates change none of the sources,
+# so they mark nothing.
 POSTGRES_CHANGED = f"""
 CREATE FUNCTION touchpoint_journey_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -215,9 +216,6 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
       customers := ARRAY(SELECT DISTINCT customer_id FROM old_rows ORDER BY 1);
     ELSIF TG_TABLE_NAME = 'touchpoint' THEN
-      IF pg_trigger_depth() > 1 THEN
-        RETURN NULL;
-      END IF;
       customers := ARRAY({_moved("customer_id, stage, channel, occurred_at", "id")} ORDER BY 1);
     ELSE
       customers := ARRAY({_moved("customer_id, created_at", "id")} ORDER BY 1);
