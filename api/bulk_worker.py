@@ -54,6 +54,10 @@ log = logging.getLogger("cx360.bulk")
 IMPORT_CHUNK = 50
 
 
+# A chunk of an import's lines, the offset after them, and each line's batch as the fast
+# check took it (None: the line runs through the schema).
+Prepared = tuple[list[bytes], int, list[touchpoint_writes.LineBatch | None]]
+
 # Told the job's row after each progress commit (the `cx360 export` progress bar).
 Progress = Callable[[BulkOperation], None]
 
@@ -266,23 +270,39 @@ class BulkWorker:
         report = JsonlAppender(
             file_of(self.config.root, OPERATIONS, operation.id), operation.file_size
         )
+        ahead: asyncio.Future[Prepared] | None = None
         try:
             offset, line = int(operation.cursor or 0), operation.lines_done
             failed = operation.error_count
             chunk = IMPORT_CHUNK if known is None else self.settings.bulk_copy_lines
+
+            costs: dict[int, int] = {}  # the document's cost by batch length
+
+            def prepare(start: int) -> Prepared:
+                lines, end = read_lines(source, start, chunk)
+                if known is None:
+                    return lines, end, []
+                checked = [self._batch(known, t, costs) if t.strip() else None for t in lines]
+                return lines, end, checked
+
+            # The next chunk is read and checked in a thread while this one is stored: the
+            # checks are pure, so doing them early changes nothing the lines' order decides.
+            ahead = asyncio.ensure_future(asyncio.to_thread(prepare, offset))
             while True:
-                lines, offset = await asyncio.to_thread(read_lines, source, offset, chunk)
+                lines, offset, checked = await ahead
+                done = len(lines) < chunk
+                if not done:
+                    ahead = asyncio.ensure_future(asyncio.to_thread(prepare, offset))
                 if known is None:
                     found = [await self._import_line(viewer, name, document, t) for t in lines]
                 else:
-                    found = await self._copy_lines(viewer, known, name, document, lines)
+                    found = await self._copy_lines(viewer, name, document, lines, checked)
                 for errors in found:
                     line += 1
                     for error in errors:
                         report.write({"line": line, **error})
                     failed += 1 if errors else 0
                 size = await asyncio.to_thread(report.sync)
-                done = len(lines) < chunk
                 await job.commit(
                     BulkStatus.COMPLETED if done else None,
                     cursor=str(offset),
@@ -294,9 +314,15 @@ class BulkWorker:
                 if done:
                     return
         finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
             report.close()
 
-    def _batch(self, known: Known, text: bytes) -> touchpoint_writes.LineBatch | None:
+    def _batch(
+        self, known: Known, text: bytes, costs: dict[int, int]
+    ) -> touchpoint_writes.LineBatch | None:
         """The line's batch as the mutation would check it, or None when the full pipeline
         must run the line (no JSON object, other variables, values GraphQL may refuse)."""
         try:
@@ -305,14 +331,32 @@ class BulkWorker:
             return None
         if not isinstance(variables, dict) or set(variables) != {known.variable}:
             return None
-        cost = query_cost(self.schema._schema, known.document, known.operation_name, variables)
-        touchpoints = fast_touchpoints(variables[known.variable])
+        value = variables[known.variable]
+        cost = self._cost(known, value, costs)
+        touchpoints = fast_touchpoints(value)
         if touchpoints is None or cost > self.settings.max_query_cost:
             return None
         return writable_items(touchpoints)
 
+    def _cost(self, known: Known, value: object, costs: dict[int, int]) -> int:
+        """The request's cost (schema/limits.py). For a recognised document it depends on
+        the batch's length alone: computed once per length, kept in `costs`."""
+        size = len(value) if isinstance(value, list) else None
+        cost = costs.get(size) if size is not None else None
+        if cost is None:
+            variables = {known.variable: value}
+            cost = query_cost(self.schema._schema, known.document, known.operation_name, variables)
+            if size is not None:
+                costs[size] = cost
+        return cost
+
     async def _copy_lines(
-        self, viewer: Viewer, known: Known, name: str, document: str, lines: list[bytes]
+        self,
+        viewer: Viewer,
+        name: str,
+        document: str,
+        lines: list[bytes],
+        checked: list[touchpoint_writes.LineBatch | None],
     ) -> list[list[dict[str, Any]]]:
         """Each line's errors, its events stored through COPY (resolvers/touchpoint_writes.py
         `record_lines`), a transaction per run of up to COPY_EVENTS events; a line the
@@ -345,8 +389,7 @@ class BulkWorker:
             pending.clear()
 
         events = 0
-        for index, text in enumerate(lines):
-            batch = self._batch(known, text) if text.strip() else None
+        for index, (text, batch) in enumerate(zip(lines, checked, strict=True)):
             if batch is None:
                 if pending:
                     await flush()

@@ -244,7 +244,7 @@ class Settings(BaseSettings):
         description="How long a bulk operation's download URL or a staged upload URL works.",
     )
     bulk_copy_lines: int = Field(
-        default=2000,
+        default=5000,
         ge=1,
         le=100_000,
         description="On PostgreSQL, lines of a recordTouchpoints bulk import stored per "

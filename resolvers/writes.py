@@ -28,6 +28,7 @@ from resolvers.customers import normalize_email
 from resolvers.pagination import Sessions
 
 R = TypeVar("R")
+AUDIT_TABLE: sa.Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 # Clock skew we accept for times callers send; anything later is a mistake.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -75,6 +76,9 @@ class Write:
     touched: set[uuid.UUID] = field(default_factory=set)
     # Tickets whose SLA state this write may change: looked at again before it commits.
     tickets: set[uuid.UUID] = field(default_factory=set)
+    # Audit entries' rows, inserted in one statement as it commits (an ORM object per
+    # entry cost a bulk import about a quarter of its time).
+    audits: list[dict[str, Any]] = field(default_factory=list)
 
     def changed(self, change_type: ChangeType, *records: CustomerRecord) -> None:
         self.changes.extend(change_log.pending(change_type, records))
@@ -86,15 +90,18 @@ class Write:
         self.touched.update(customer_ids)
 
     def audit(self, action: str, target_ids: Sequence[str], **details: Any) -> None:
-        self.session.add(
-            AuditEntry(
-                key_id=self.actor.key_id,
-                key_name=self.actor.key_name,
-                role=self.actor.role,
-                action=action,
-                target_ids=list(target_ids),
-                details=details,
-            )
+        """An audit entry, stored with the write (models/audit.py)."""
+        self.audits.append(
+            {
+                "id": uuid.uuid4(),
+                "occurred_at": utc_now(),
+                "key_id": self.actor.key_id,
+                "key_name": self.actor.key_name,
+                "role": self.actor.role,
+                "action": action,
+                "target_ids": list(target_ids),
+                "details": details,
+            }
         )
 
 
@@ -118,6 +125,12 @@ async def write(
                 transaction.changes.extend(await sla_live.refresh(session, transaction.tickets))
                 # Next-best-actions the write started, logged with its other changes.
                 transaction.changes.extend(await actions.refresh(session, transaction.touched))
+            if transaction.audits:
+                # RETURNING makes SQLAlchemy send multi-row INSERTs ("insertmanyvalues"),
+                # not a statement per entry.
+                await session.execute(
+                    sa.insert(AUDIT_TABLE).returning(AUDIT_TABLE.c.id), transaction.audits
+                )
             committed = await change_log.record(session, transaction.changes)
         await announce(feed, committed)  # committed: never before
 
