@@ -44,7 +44,7 @@ from resolvers import touchpoint_writes
 from resolvers.bulk import operations
 from resolvers.bulk.files import OPERATIONS, UPLOADS, BulkConfig, JsonlAppender, file_of, read_lines
 from resolvers.keys import active_key_by_id
-from resolvers.writes import Actor, UserErrors, run
+from resolvers.writes import Actor, UserError, UserErrors, run, transaction_guard
 from schema import bulk_documents
 from schema.bulk import export_plan
 from schema.limits import query_cost
@@ -118,9 +118,32 @@ class Job:
             self.progress(self.operation)
 
     async def heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
-            await self.commit()
+        """Renews the lease until the job ends; stops quietly once it was canceled or
+        taken over (the job's own next commit or write then stops it)."""
+        with contextlib.suppress(Lost):
+            while True:
+                await asyncio.sleep(self.lease.total_seconds() / 3)
+                await self.commit()
+
+
+class Hold:
+    """An import's hold on its job, run by each of its write transactions just before
+    it commits (resolvers/writes.transaction_guard): the job row's `object_count` becomes
+    `through`, the lines done once that write commits, if the job is still RUNNING;
+    otherwise the write rolls back. So a cancel either waits for a write in progress
+    and counts it, or the write sees the cancel and stores nothing."""
+
+    def __init__(self, operation_id: Any) -> None:
+        self.operation_id = operation_id
+        self.through = 0
+        self.lost = False
+
+    async def __call__(self, session: Any) -> None:
+        if not await operations.hold(session, self.operation_id, self.through):
+            self.lost = True
+            # A user error rolls the write back without an error logged, inside the
+            # schema (a mutation's payload) as outside; the job then stops on `lost`.
+            raise UserErrors([UserError(None, "The bulk operation was canceled.", "CANCELED")])
 
 
 class BulkWorker:
@@ -271,6 +294,8 @@ class BulkWorker:
             file_of(self.config.root, OPERATIONS, operation.id), operation.file_size
         )
         ahead: asyncio.Future[Prepared] | None = None
+        hold = Hold(operation.id)
+        guarded = transaction_guard.set(hold)
         try:
             offset, line = int(operation.cursor or 0), operation.lines_done
             failed = operation.error_count
@@ -294,9 +319,16 @@ class BulkWorker:
                 if not done:
                     ahead = asyncio.ensure_future(asyncio.to_thread(prepare, offset))
                 if known is None:
-                    found = [await self._import_line(viewer, name, document, t) for t in lines]
+                    found = []
+                    for number, text in enumerate(lines, start=line + 1):
+                        hold.through = number
+                        found.append(await self._import_line(viewer, name, document, text))
+                        if hold.lost:  # the mutation's write saw the cancel
+                            raise Lost
                 else:
-                    found = await self._copy_lines(viewer, name, document, lines, checked)
+                    found = await self._copy_lines(
+                        viewer, name, document, lines, checked, hold, line
+                    )
                 for errors in found:
                     line += 1
                     for error in errors:
@@ -314,6 +346,7 @@ class BulkWorker:
                 if done:
                     return
         finally:
+            transaction_guard.reset(guarded)
             if ahead is not None and not ahead.done():
                 ahead.cancel()
                 with contextlib.suppress(BaseException):
@@ -357,16 +390,20 @@ class BulkWorker:
         document: str,
         lines: list[bytes],
         checked: list[touchpoint_writes.LineBatch | None],
+        hold: Hold,
+        done: int,
     ) -> list[list[dict[str, Any]]]:
         """Each line's errors, its events stored through COPY (resolvers/touchpoint_writes.py
         `record_lines`), a transaction per run of up to COPY_EVENTS events; a line the
-        fast check cannot take runs through the schema, in its place in the order."""
+        fast check cannot take runs through the schema, in its place in the order.
+        `done`: the job's lines before these (what `hold` counts from)."""
         found: list[list[dict[str, Any]]] = [[] for _ in lines]
         pending: list[tuple[int, touchpoint_writes.LineBatch]] = []
         writer = Actor(key_id=viewer.key_id, key_name=viewer.key_name, role=viewer.role)
 
         async def flush() -> None:
             batches = [batch for _, batch in pending]
+            hold.through = done + pending[-1][0] + 1
             try:
                 stored = await run(
                     self.state.write_sessions,
@@ -377,6 +414,8 @@ class BulkWorker:
                 outcome = stored.errors
             except UserErrors as failure:  # a conflict that outlasted the retries
                 outcome = [failure.errors] * len(batches)
+            if hold.lost:  # the write saw the cancel: nothing of it was stored
+                raise Lost
             for (index, _), problems in zip(pending, outcome, strict=True):
                 found[index] = [
                     {
@@ -394,7 +433,10 @@ class BulkWorker:
                 if pending:
                     await flush()
                     events = 0
+                hold.through = done + index + 1
                 found[index] = await self._import_line(viewer, name, document, text)
+                if hold.lost:  # the mutation's write saw the cancel
+                    raise Lost
                 continue
             pending.append((index, batch))
             events += len(batch.items)

@@ -10,6 +10,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -28,6 +29,12 @@ from resolvers.customers import normalize_email
 from resolvers.pagination import Sessions
 
 R = TypeVar("R")
+# A check every write transaction of the current task runs last, before it commits
+# (raising rolls the write back): a bulk import holds its job with it, so a canceled
+# job writes nothing more (api/bulk_worker.py).
+transaction_guard: ContextVar[Callable[[AsyncSession], Awaitable[None]] | None] = ContextVar(
+    "transaction_guard", default=None
+)
 AUDIT_TABLE: sa.Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 # Clock skew we accept for times callers send; anything later is a mistake.
@@ -94,7 +101,6 @@ class Write:
         self.audits.append(
             {
                 "id": uuid.uuid4(),
-                "occurred_at": utc_now(),
                 "key_id": self.actor.key_id,
                 "key_name": self.actor.key_name,
                 "role": self.actor.role,
@@ -126,12 +132,19 @@ async def write(
                 # Next-best-actions the write started, logged with its other changes.
                 transaction.changes.extend(await actions.refresh(session, transaction.touched))
             if transaction.audits:
+                # The entries' time is the write's, taken as it is about to commit.
                 # RETURNING makes SQLAlchemy send multi-row INSERTs ("insertmanyvalues"),
                 # not a statement per entry.
+                now = utc_now()
+                for entry in transaction.audits:
+                    entry["occurred_at"] = now
                 await session.execute(
                     sa.insert(AUDIT_TABLE).returning(AUDIT_TABLE.c.id), transaction.audits
                 )
             committed = await change_log.record(session, transaction.changes)
+            guard = transaction_guard.get()
+            if guard is not None:
+                await guard(session)
         await announce(feed, committed)  # committed: never before
 
 

@@ -162,6 +162,10 @@ def _connection_type(schema: GraphQLSchema, parent: Any, node: FieldNode) -> Any
     return None
 
 
+# A connection's paging arguments: an export's are its own.
+PAGING_ARGUMENTS = ("first", "last", "after", "before")
+
+
 class _Rewriter:
     def __init__(self, schema: GraphQLSchema, nested_size: int) -> None:
         self.schema = schema
@@ -192,7 +196,15 @@ class _Rewriter:
         selections = self.node_selection(
             SelectionSetNode(selections=tuple(chosen)), node_type, plan, path
         )
-        arguments = [a for a in node.arguments or () if a.name.value not in ("first", "after")]
+        for argument in node.arguments or ():
+            if argument.name.value in PAGING_ARGUMENTS:
+                raise fail(
+                    ["query"],
+                    f"`{path}({argument.name.value}: ...)`: a bulk export reads every node "
+                    "and pages by itself; leave out first, last, after and before (narrow "
+                    "the list with its filter instead).",
+                )
+        arguments = list(node.arguments or ())
         arguments.append(_argument("first", first))
         if after is not None:
             arguments.append(_argument("after", after))

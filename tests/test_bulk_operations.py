@@ -148,6 +148,10 @@ async def test_export_refusals_name_the_query(bulk: Api) -> None:
         "{ customers { nope } }": "does not match",
         "query($n: Int) { customers(first: $n) { edges { node { id } } } }": "no variables",
         "{ customers { edges { node { id ": "not valid GraphQL",
+        "{ customers(first: 5) { edges { node { id } } } }": "customers(first: ...)",
+        "{ customers { edges { node { id touchpoints(first: 2) { edges { node { id } } } } } } }": (
+            "customers.touchpoints(first: ...)`: a bulk export reads every node"
+        ),
     }
     for query, words in cases.items():
         found = (await bulk.query(START_EXPORT, {"q": query}))["bulkExport"]
@@ -276,6 +280,50 @@ async def test_import_twice_stores_each_event_once(bulk: Api) -> None:
         assert copied is (bulk.backend.name == "postgres")  # COPY on PostgreSQL
     stored = await _stored(bulk, customer_id)
     assert sorted(stored) == sorted(f"imp-{n}-{k}" for n in range(20) for k in range(3))
+
+
+async def test_a_canceled_import_writes_nothing_more(bulk: Api) -> None:
+    """A cancel mid-import: the events stored are exactly the lines `objectCount` says
+    were done when the cancel answered, and none is stored after it (a write in progress
+    either finishes before the cancel and is counted, or sees it and stores nothing)."""
+    created = await bulk.query(
+        'mutation { createCustomer(input: {name: "Cancel", email: "cancel@x.example"}) '
+        "{ customer { id } } }"
+    )
+    ref = {"id": created["createCustomer"]["customer"]["id"]}
+    lines = 400
+    body = b"".join(
+        json.dumps({"t": [_event(ref, f"cancel-{n}")]}).encode() + b"\n" for n in range(lines)
+    )
+    url = await staged(bulk, body)
+    started = (await bulk.query(START_IMPORT, {"m": RECORD, "u": url}))["bulkImport"]
+    operation = started["bulkOperation"]["id"]
+
+    async def stored() -> int:
+        async with bulk.backend.engine.connect() as connection:
+            found = await connection.execute(
+                sa.text("SELECT count(*) FROM touchpoint WHERE external_id LIKE 'cancel-%'")
+            )
+            return int(found.scalar_one())
+
+    for _ in range(600):
+        if await stored() >= 4:
+            break
+        await asyncio.sleep(0.01)
+    cancel = (
+        "mutation($id: ID!) { cancelBulkOperation(id: $id) "
+        "{ bulkOperation { status objectCount } userErrors { code } } }"
+    )
+    canceled = (await bulk.query(cancel, {"id": operation}))["cancelBulkOperation"]
+    assert canceled["userErrors"] == []
+    assert canceled["bulkOperation"]["status"] == "CANCELED"
+    done = canceled["bulkOperation"]["objectCount"]
+    assert 4 <= done < lines
+    assert await stored() == done
+    await asyncio.sleep(1.5)  # the worker's next write sees the cancel
+    assert await stored() == done
+    state = (await bulk.query(STATUS, {"id": operation}))["bulkOperation"]
+    assert (state["status"], state["objectCount"]) == ("CANCELED", done)
 
 
 async def test_import_reports_errors_per_line(bulk: Api) -> None:

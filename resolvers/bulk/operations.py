@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import BulkKind, BulkOperation, BulkStatus, BulkUpload
@@ -27,6 +28,7 @@ OPERATIONS_NEWEST_FIRST = newest_first(
     "bulk_operations", col(BulkOperation.created_at), col(BulkOperation.id)
 )
 ACTIVE = (BulkStatus.CREATED, BulkStatus.RUNNING)
+BULK_OPERATION: sa.Table = BulkOperation.__table__  # type: ignore[attr-defined]
 
 
 class AlreadyRunning(Exception):
@@ -182,6 +184,22 @@ async def renew(
     for name, value in values.items():
         setattr(operation, name, value)
     return True
+
+
+async def hold(session: AsyncSession, operation_id: uuid.UUID, lines: int) -> bool:
+    """In a write transaction of a running import: sets its `object_count` to `lines`
+    (the lines this transaction completes) if the job is still RUNNING, and keeps its row
+    locked until that transaction ends, so a cancel waits for the write or the write
+    sees the cancel. False: canceled or ended; the caller must roll its write back."""
+    result = await session.execute(
+        sa.update(BULK_OPERATION)
+        .where(
+            BULK_OPERATION.c.id == operation_id,
+            BULK_OPERATION.c.status == BulkStatus.RUNNING,
+        )
+        .values(object_count=lines)
+    )
+    return getattr(result, "rowcount", 0) == 1
 
 
 # ---------------------------------------------------------------- staged uploads
