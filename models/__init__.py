@@ -21,7 +21,7 @@ from models.follow_ups import FollowUp, SurveyInvitation
 from models.keys import ApiKey, TrustedDocument
 from models.merges import MergeRecord
 from models.read_audit import ReadAuditEntry
-from models.row_counts import ListRowCount
+from models.row_counts import ListRowCount, ListValueCount
 from models.sla import SlaPolicy, TicketSlaStateCount
 from models.surveys import Survey, SurveyResponse
 from models.tickets import Ticket
@@ -46,6 +46,7 @@ __all__ = [
     "FollowUpState",
     "JourneyStage",
     "ListRowCount",
+    "ListValueCount",
     "MergeRecord",
     "NextAction",
     "ReadAuditEntry",

@@ -22,6 +22,7 @@ from resolvers.pagination import (
     SortKey,
     fetch_grouped,
 )
+from resolvers.row_counts import KeptValues
 
 ZERO_MONEY = Decimal("0.00")
 
@@ -170,6 +171,7 @@ CUSTOMERS = Listing(
     FILTERS,
     always=(col(Customer.merged_into_id).is_(None),),
     kept="customer",
+    kept_values=(KeptValues("customer.segment", "segment", "equals"),),
 )
 
 

@@ -39,7 +39,7 @@ from resolvers.pagination import (
     fetch_source_page,
     page_request,
 )
-from resolvers.row_counts import kept_count
+from resolvers.row_counts import KeptValues, kept_count
 
 T = TypeVar("T")
 Ids = Sequence[uuid.UUID]
@@ -80,6 +80,9 @@ class Listing(Generic[T]):
     # The `list_row_count` entry counting this list unfiltered (resolvers/row_counts.py),
     # if the database keeps one: the root list without a filter counts from it.
     kept: str | None = None
+    # Filters whose matches the database counts per value: the root list with one of
+    # them as its only filter counts from those counts (resolvers/row_counts.py).
+    kept_values: tuple[KeptValues, ...] = ()
 
     def request(
         self, query: Any, ordering: Ordering, first: int | None, after: str | None
@@ -104,11 +107,22 @@ class Listing(Generic[T]):
             sessions, self.entity, self.statement(request.query), request.ordering, request.page
         )
 
+    def kept_value(self, query: Any) -> KeptValues | None:
+        """The kept per-value count that answers this root list's count, if any: its
+        only filter set is one the database counts per value (and no join narrows it)."""
+        given = [f.field for f in self.filters if getattr(query, f.field) is not None]
+        if self.source is not None or len(given) != 1:
+            return None
+        return next((k for k in self.kept_values if k.field == given[0]), None)
+
     async def count(self, sessions: Sessions, query: Any) -> int:
         # Kept counts count the table with no filter: not for a list whose source may
         # narrow it further (a join's own condition).
         if self.kept is not None and self.source is None and not apply_filters(self.filters, query):
             return await kept_count(sessions, self.kept)
+        kept_value = self.kept_value(query)
+        if kept_value is not None:
+            return await kept_value.count(sessions, query)
         return await count_source(sessions, self.entity, self.statement(query))
 
     async def pages_of(

@@ -1,16 +1,23 @@
-"""Unfiltered `totalCount`s from the row counts the database keeps (`list_row_count`).
+"""`totalCount`s from the row counts the database keeps.
 
-Triggers keep, per root list, how many records it holds with no filter (migration
-7c3e9a1d5b42), so `customers`, `touchpoints` and `tickets` without a filter count from
-a few rows (one per shard) instead of reading every record. Each count has its SQL text
-twin for the compiled read path beside it.
+Triggers keep, per root list, how many records it holds with no filter
+(`list_row_count`, migration 7c3e9a1d5b42), so `customers`, `touchpoints` and `tickets`
+without a filter count from a few rows (one per shard) instead of reading every record;
+and how many hold each value of one column (`list_value_count`, migration 8b3f1c6d2e57),
+so `tickets` filtered by status alone and `customers` by segment alone count the same
+way. Each count has its SQL text twin for the compiled read path beside it.
 """
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from models import ListRowCount
+from models import ListRowCount, ListValueCount
+from resolvers.filters import ColumnFilter, Operator, Param
 from resolvers.pagination import Sessions
 
 # The lists whose unfiltered count is kept (the migration's LISTS).
@@ -39,3 +46,51 @@ async def kept_count(sessions: Sessions, list_name: str) -> int:
     """`kept_total` run."""
     async with sessions() as session:
         return int((await session.execute(sa.select(kept_total(list_name)))).scalar_one())
+
+
+@dataclass(frozen=True)
+class KeptValues:
+    """A root list's filter on one column whose matches the database counts per value
+    (`list_value_count` entries `name`, e.g. "ticket.status"): when it is the list's
+    only filter, `totalCount` is the sum of the kept counts of the values asked for.
+    `field` and `operator` are the list's own filter's (resolvers/filters.ColumnFilter)."""
+
+    name: str
+    field: str
+    operator: Operator
+
+    def _filter(self) -> ColumnFilter:
+        # The list's filter, over the kept values instead of the records.
+        return ColumnFilter(self.field, col(ListValueCount.value), self.operator)
+
+    def total(self, query: Any) -> ColumnElement[int]:
+        """How many records the list's filter alone matches: the kept counts summed."""
+        value = getattr(query, self.field)
+        plain = [_plain(v) for v in value] if isinstance(value, list | tuple) else _plain(value)
+        return (
+            sa.select(sa.func.coalesce(sa.func.sum(col(ListValueCount.records)), 0))
+            .where(
+                col(ListValueCount.list_name) == self.name,
+                self._filter().condition(plain, query),
+            )
+            .scalar_subquery()
+        )
+
+    def total_sql(self, query: Any, param: Param) -> str:
+        """`total` as SQL text (a bigint) for the compiled read path."""
+        condition = self._filter().sql(getattr(query, self.field), query, param)
+        return (
+            "(SELECT coalesce(sum(list_value_count.records), 0)::bigint "  # noqa: S608
+            f"FROM list_value_count WHERE list_value_count.list_name = '{self.name}' "
+            f"AND {condition})"
+        )
+
+    async def count(self, sessions: Sessions, query: Any) -> int:
+        """`total` run."""
+        async with sessions() as session:
+            return int((await session.execute(sa.select(self.total(query)))).scalar_one())
+
+
+def _plain(value: Any) -> Any:
+    """An enum member as the value the kept counts hold (its stored text)."""
+    return value.value if isinstance(value, Enum) else value

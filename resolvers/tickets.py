@@ -13,6 +13,7 @@ from models.enums import PRIORITY_ORDER
 from resolvers.filters import ColumnFilter, Filter, window
 from resolvers.listing import Listing
 from resolvers.pagination import Ordering, Sessions, SortKey, count_rows_apart, fetch_by_ids
+from resolvers.row_counts import KeptValues
 from resolvers.sla import SlaStateFilter
 
 
@@ -130,7 +131,12 @@ class TicketListing(Listing[Ticket]):
 
 # `tickets` and `Customer.tickets`: queries are TicketQuery, in a TICKET_ORDERINGS order.
 TICKETS = TicketListing(
-    "ticket", Ticket, FILTERS, parents={"customer": col(Ticket.customer_id)}, kept="ticket"
+    "ticket",
+    Ticket,
+    FILTERS,
+    parents={"customer": col(Ticket.customer_id)},
+    kept="ticket",
+    kept_values=(KeptValues("ticket.status", "statuses", "any_of"),),
 )
 
 

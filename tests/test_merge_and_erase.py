@@ -21,7 +21,8 @@ async def person(api: Api, stage: str, purchases: int = 1) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:8]
     created = await api.query(
         'mutation($e: String!, $x: String!) { createCustomer(input: {name: "Mia Berg", email: $e, '
-        'phone: "+15550100200", company: "Kite Labs", externalIds: [{source: "crm", id: $x}]}) '
+        'phone: "+15550100200", company: "Kite Labs", segment: "smb", '
+        'externalIds: [{source: "crm", id: $x}]}) '
         "{ customer { id email } } }",
         {"e": f"mia-{tag}@x.example", "x": f"CRM-{tag}"},
     )
@@ -82,6 +83,10 @@ async def assert_lifetime_values_kept(api: Api) -> None:
 
 
 UNFILTERED = "{ customers { totalCount } touchpoints { totalCount } tickets { totalCount } }"
+# Lists whose only filter the database counts per value (list_value_count).
+BY_VALUE = """{ smb: customers(filter: {segment: "smb"}) { totalCount }
+  queue: tickets(filter: {status: [NEW, OPEN, PENDING]}) { totalCount }
+  closed: tickets(filter: {status: [CLOSED]}) { totalCount } }"""
 
 
 async def assert_unfiltered_totals_kept(api: Api) -> None:
@@ -101,6 +106,44 @@ async def assert_unfiltered_totals_kept(api: Api) -> None:
     totals = await api.query(UNFILTERED)
     assert {name: found["totalCount"] for name, found in totals.items()} == counted
     assert any("list_row_count" in statement for statement in api.statements)
+    await assert_value_counts_kept(api)
+
+
+async def assert_value_counts_kept(api: Api) -> None:
+    """`totalCount`s of lists filtered by one value counted per value (customers by
+    segment, tickets by status), which read the counts the database keeps
+    (list_value_count), are the records counted now; so is every kept count."""
+    async with api.backend.engine.connect() as connection:
+        counted = {
+            name: (await connection.execute(sa.text(sql))).scalar_one()
+            for name, sql in {
+                "smb": "SELECT count(*) FROM customer WHERE merged_into_id IS NULL "
+                "AND segment = 'smb'",
+                "queue": "SELECT count(*) FROM ticket WHERE status IN ('NEW', 'OPEN', 'PENDING')",
+                "closed": "SELECT count(*) FROM ticket WHERE status = 'CLOSED'",
+            }.items()
+        }
+        kept = await connection.execute(
+            sa.text(
+                "SELECT list_name, value, sum(records) FROM list_value_count "
+                "GROUP BY list_name, value HAVING sum(records) <> 0"
+            )
+        )
+        actual = await connection.execute(
+            sa.text(
+                "SELECT 'ticket.status', status, count(*) FROM ticket GROUP BY status "
+                "UNION ALL SELECT 'customer.segment', segment, count(*) FROM customer "
+                "WHERE merged_into_id IS NULL AND segment IS NOT NULL GROUP BY segment"
+            )
+        )
+        assert {(n, v): int(c) for n, v, c in kept.all()} == {
+            (n, v): int(c) for n, v, c in actual.all()
+        }
+    api.statements.clear()
+    totals = await api.query(BY_VALUE)
+    assert {name: found["totalCount"] for name, found in totals.items()} == counted
+    assert counted["smb"] > 0 and counted["queue"] > 0
+    assert any("list_value_count" in statement for statement in api.statements)
 
 
 async def profile(api: Api, customer_id: str) -> dict[str, Any]:
@@ -270,6 +313,29 @@ async def test_unfiltered_totals_follow_every_way_rows_change(writable: Api) -> 
             ).bindparams(sa.bindparam("a", type_=Touchpoint.__table__.c.id.type)),  # type: ignore[attr-defined]
             {"a": uuid.uuid4()},
         )
+        # Several rows moved between counted values in one statement; an update that
+        # moves none (priority) and one to no value (segment NULL).
+        await connection.execute(
+            sa.text(
+                "UPDATE ticket SET status = 'CLOSED' WHERE id IN (SELECT id FROM ticket "
+                "WHERE status IN ('NEW', 'OPEN') ORDER BY id LIMIT 3)"
+            )
+        )
+        await connection.execute(
+            sa.text("UPDATE ticket SET priority = 'URGENT' WHERE status = 'PENDING'")
+        )
+        await connection.execute(
+            sa.text(
+                "UPDATE customer SET segment = 'smb' WHERE id IN (SELECT id FROM customer "
+                "WHERE segment <> 'smb' AND merged_into_id IS NULL ORDER BY id LIMIT 2)"
+            )
+        )
+        await connection.execute(
+            sa.text(
+                "UPDATE customer SET segment = NULL WHERE id IN (SELECT id FROM customer "
+                "WHERE segment = 'smb' AND merged_into_id IS NULL ORDER BY id LIMIT 1)"
+            )
+        )
     await assert_unfiltered_totals_kept(writable)
     await assert_lifetime_values_kept(writable)
 
@@ -288,9 +354,10 @@ async def test_a_truncate_empties_what_is_kept_of_its_table(writable: Api) -> No
                 "SELECT (SELECT coalesce(sum(records), 0) FROM list_row_count "
                 "WHERE list_name IN ('touchpoint', 'ticket')), "
                 "(SELECT count(*) FROM customer WHERE lifetime_value_cents <> 0), "
-                "(SELECT count(*) FROM ticket_sla_state_count)"
+                "(SELECT count(*) FROM ticket_sla_state_count), "
+                "(SELECT count(*) FROM list_value_count WHERE list_name LIKE 'ticket.%')"
             )
         )
-        assert tuple(kept.one()) == (0, 0, 0)
+        assert tuple(kept.one()) == (0, 0, 0, 0)
         await transaction.rollback()
     await assert_unfiltered_totals_kept(writable)

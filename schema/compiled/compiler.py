@@ -598,6 +598,14 @@ class Compiler(FieldCollection, Binding):
             form.parent_column is None and not where and not apart and form.listing.source is None
         )
         kept = kept_total_sql(form.listing.kept) if unfiltered and form.listing.kept else None
+        # A root list whose only filter is counted per value by the database counts from
+        # those counts (resolvers.row_counts.KeptValues), as the resolvers do.
+        kept_value = form.listing.kept_value(request.query) if form.parent_column is None else None
+        if kept_value is not None:
+            kept = kept_value.total_sql(
+                request.query,
+                lambda sql_type, extract: self.param(source, sql_type, lambda r: extract(r.query)),
+            )
         if form.parent_column is not None:
             where.insert(0, child_of(form.parent_column, scope))
         where[:0] = form.where
