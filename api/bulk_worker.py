@@ -24,7 +24,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import orjson
@@ -44,7 +43,7 @@ from resolvers import touchpoint_writes
 from resolvers.bulk import operations
 from resolvers.bulk.files import OPERATIONS, UPLOADS, BulkConfig, JsonlAppender, file_of, read_lines
 from resolvers.keys import active_key_by_id
-from resolvers.writes import Actor, UserError, UserErrors, run, transaction_guard
+from resolvers.writes import Actor, UserError, UserErrors, Write, run, transaction_guard
 from schema import bulk_documents
 from schema.bulk import export_plan
 from schema.limits import query_cost
@@ -129,17 +128,19 @@ class Job:
 class Hold:
     """An import's hold on its job, run by each of its write transactions just before
     it commits (resolvers/writes.transaction_guard): the job row's `object_count` becomes
-    `through`, the lines done once that write commits, if the job is still RUNNING;
-    otherwise the write rolls back. So a cancel either waits for a write in progress
-    and counts it, or the write sees the cancel and stores nothing."""
+    `through`, the lines done once that write commits, and its `error_count` `failed`,
+    the lines among them with errors, if the job is still RUNNING; otherwise the write
+    rolls back. So a cancel either waits for a write in progress and counts it, or the
+    write sees the cancel and stores nothing."""
 
     def __init__(self, operation_id: Any) -> None:
         self.operation_id = operation_id
         self.through = 0
+        self.failed = 0
         self.lost = False
 
     async def __call__(self, session: Any) -> None:
-        if not await operations.hold(session, self.operation_id, self.through):
+        if not await operations.hold(session, self.operation_id, self.through, self.failed):
             self.lost = True
             # A user error rolls the write back without an error logged, inside the
             # schema (a mutation's payload) as outside; the job then stops on `lost`.
@@ -319,15 +320,16 @@ class BulkWorker:
                 if not done:
                     ahead = asyncio.ensure_future(asyncio.to_thread(prepare, offset))
                 if known is None:
-                    found = []
+                    found: list[list[dict[str, Any]]] = []
                     for number, text in enumerate(lines, start=line + 1):
                         hold.through = number
+                        hold.failed = failed + sum(1 for errors in found if errors)
                         found.append(await self._import_line(viewer, name, document, text))
                         if hold.lost:  # the mutation's write saw the cancel
                             raise Lost
                 else:
                     found = await self._copy_lines(
-                        viewer, name, document, lines, checked, hold, line
+                        viewer, name, document, lines, checked, hold, line, failed
                     )
                 for errors in found:
                     line += 1
@@ -392,25 +394,32 @@ class BulkWorker:
         checked: list[touchpoint_writes.LineBatch | None],
         hold: Hold,
         done: int,
+        failed: int,
     ) -> list[list[dict[str, Any]]]:
         """Each line's errors, its events stored through COPY (resolvers/touchpoint_writes.py
         `record_lines`), a transaction per run of up to COPY_EVENTS events; a line the
         fast check cannot take runs through the schema, in its place in the order.
-        `done`: the job's lines before these (what `hold` counts from)."""
+        `done`, `failed`: the job's lines before these, and those of them with errors
+        (what `hold` counts from)."""
         found: list[list[dict[str, Any]]] = [[] for _ in lines]
         pending: list[tuple[int, touchpoint_writes.LineBatch]] = []
         writer = Actor(key_id=viewer.key_id, key_name=viewer.key_name, role=viewer.role)
 
+        def earlier() -> int:  # lines with errors so far (the pending ones have none yet)
+            return failed + sum(1 for errors in found if errors)
+
         async def flush() -> None:
             batches = [batch for _, batch in pending]
             hold.through = done + pending[-1][0] + 1
+            before = earlier()
+
+            async def record(write: Write) -> touchpoint_writes.LinesResult:
+                result = await touchpoint_writes.record_lines(write, batches)
+                hold.failed = before + sum(1 for errors in result.errors if errors)
+                return result
+
             try:
-                stored = await run(
-                    self.state.write_sessions,
-                    writer,
-                    self.state.changes,
-                    partial(touchpoint_writes.record_lines, lines=batches),
-                )
+                stored = await run(self.state.write_sessions, writer, self.state.changes, record)
                 outcome = stored.errors
             except UserErrors as failure:  # a conflict that outlasted the retries
                 outcome = [failure.errors] * len(batches)
@@ -434,6 +443,7 @@ class BulkWorker:
                     await flush()
                     events = 0
                 hold.through = done + index + 1
+                hold.failed = earlier()
                 found[index] = await self._import_line(viewer, name, document, text)
                 if hold.lost:  # the mutation's write saw the cancel
                     raise Lost

@@ -283,19 +283,25 @@ async def test_import_twice_stores_each_event_once(bulk: Api) -> None:
 
 
 async def test_a_canceled_import_writes_nothing_more(bulk: Api) -> None:
-    """A cancel mid-import: the events stored are exactly the lines `objectCount` says
-    were done when the cancel answered, and none is stored after it (a write in progress
-    either finishes before the cancel and is counted, or sees it and stores nothing)."""
+    """A cancel mid-import: `objectCount` and `errorCount` in its answer are the lines
+    done and those of them refused, the events stored are exactly those of the other
+    lines, and none is stored after it (a write in progress either finishes before the
+    cancel and is counted, or sees it and stores nothing). Two events a line; every
+    seventh line names an unknown customer, so it stores nothing."""
     created = await bulk.query(
         'mutation { createCustomer(input: {name: "Cancel", email: "cancel@x.example"}) '
         "{ customer { id } } }"
     )
     ref = {"id": created["createCustomer"]["customer"]["id"]}
+    missing = {"email": "nobody-canceled@x.example"}
     lines = 400
-    body = b"".join(
-        json.dumps({"t": [_event(ref, f"cancel-{n}")]}).encode() + b"\n" for n in range(lines)
-    )
-    url = await staged(bulk, body)
+
+    def line(n: int) -> bytes:
+        second = missing if n % 7 == 6 else ref
+        events = [_event(ref, f"cancel-{n}-a"), _event(second, f"cancel-{n}-b")]
+        return json.dumps({"t": events}).encode() + b"\n"
+
+    url = await staged(bulk, b"".join(line(n) for n in range(lines)))
     started = (await bulk.query(START_IMPORT, {"m": RECORD, "u": url}))["bulkImport"]
     operation = started["bulkOperation"]["id"]
 
@@ -307,23 +313,28 @@ async def test_a_canceled_import_writes_nothing_more(bulk: Api) -> None:
             return int(found.scalar_one())
 
     for _ in range(600):
-        if await stored() >= 4:
+        if await stored() >= 16:
             break
         await asyncio.sleep(0.01)
     cancel = (
         "mutation($id: ID!) { cancelBulkOperation(id: $id) "
-        "{ bulkOperation { status objectCount } userErrors { code } } }"
+        "{ bulkOperation { status objectCount errorCount } userErrors { code } } }"
     )
     canceled = (await bulk.query(cancel, {"id": operation}))["cancelBulkOperation"]
     assert canceled["userErrors"] == []
     assert canceled["bulkOperation"]["status"] == "CANCELED"
-    done = canceled["bulkOperation"]["objectCount"]
-    assert 4 <= done < lines
-    assert await stored() == done
+    done, failed = canceled["bulkOperation"]["objectCount"], canceled["bulkOperation"]["errorCount"]
+    assert 8 <= done < lines
+    assert failed == sum(1 for n in range(done) if n % 7 == 6)
+    assert await stored() == 2 * (done - failed)
     await asyncio.sleep(1.5)  # the worker's next write sees the cancel
-    assert await stored() == done
+    assert await stored() == 2 * (done - failed)
     state = (await bulk.query(STATUS, {"id": operation}))["bulkOperation"]
-    assert (state["status"], state["objectCount"]) == ("CANCELED", done)
+    assert (state["status"], state["objectCount"], state["errorCount"]) == (
+        "CANCELED",
+        done,
+        failed,
+    )
 
 
 async def test_import_reports_errors_per_line(bulk: Api) -> None:

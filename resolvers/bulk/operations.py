@@ -186,18 +186,19 @@ async def renew(
     return True
 
 
-async def hold(session: AsyncSession, operation_id: uuid.UUID, lines: int) -> bool:
+async def hold(session: AsyncSession, operation_id: uuid.UUID, lines: int, failed: int) -> bool:
     """In a write transaction of a running import: sets its `object_count` to `lines`
-    (the lines this transaction completes) if the job is still RUNNING, and keeps its row
-    locked until that transaction ends, so a cancel waits for the write or the write
-    sees the cancel. False: canceled or ended; the caller must roll its write back."""
+    (the lines done once this transaction commits) and its `error_count` to `failed`
+    (those of them with errors) if the job is still RUNNING, and keeps its row locked
+    until that transaction ends, so a cancel waits for the write or the write sees the
+    cancel. False: canceled or ended; the caller must roll its write back."""
     result = await session.execute(
         sa.update(BULK_OPERATION)
         .where(
             BULK_OPERATION.c.id == operation_id,
             BULK_OPERATION.c.status == BulkStatus.RUNNING,
         )
-        .values(object_count=lines)
+        .values(object_count=lines, error_count=failed)
     )
     return getattr(result, "rowcount", 0) == 1
 
