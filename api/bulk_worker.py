@@ -43,10 +43,19 @@ from resolvers import touchpoint_writes
 from resolvers.bulk import operations
 from resolvers.bulk.files import OPERATIONS, UPLOADS, BulkConfig, JsonlAppender, file_of, read_lines
 from resolvers.keys import active_key_by_id
-from resolvers.writes import Actor, UserError, UserErrors, Write, run, transaction_guard
+from resolvers.writes import (
+    Actor,
+    UserError,
+    UserErrors,
+    Write,
+    audit_context,
+    run,
+    transaction_guard,
+)
 from schema import bulk_documents
 from schema.bulk import export_plan
 from schema.limits import query_cost
+from schema.node import to_global_id
 from schema.touchpoint_mutations import fast_touchpoints, writable_items
 
 log = logging.getLogger("cx360.bulk")
@@ -297,6 +306,7 @@ class BulkWorker:
         ahead: asyncio.Future[Prepared] | None = None
         hold = Hold(operation.id)
         guarded = transaction_guard.set(hold)
+        audited = audit_context.set({"bulkOperation": to_global_id("BulkOperation", operation.id)})
         try:
             offset, line = int(operation.cursor or 0), operation.lines_done
             failed = operation.error_count
@@ -349,6 +359,7 @@ class BulkWorker:
                     return
         finally:
             transaction_guard.reset(guarded)
+            audit_context.reset(audited)
             if ahead is not None and not ahead.done():
                 ahead.cancel()
                 with contextlib.suppress(BaseException):

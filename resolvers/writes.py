@@ -35,6 +35,9 @@ R = TypeVar("R")
 transaction_guard: ContextVar[Callable[[AsyncSession], Awaitable[None]] | None] = ContextVar(
     "transaction_guard", default=None
 )
+# Details every audit entry of the current task's writes adds (a bulk import names its
+# operation in each line's entry: api/bulk_worker.py).
+audit_context: ContextVar[dict[str, Any] | None] = ContextVar("audit_context", default=None)
 AUDIT_TABLE: sa.Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 # Clock skew we accept for times callers send; anything later is a mistake.
@@ -135,9 +138,11 @@ async def write(
                 # The entries' time is the write's, taken as it is about to commit.
                 # RETURNING makes SQLAlchemy send multi-row INSERTs ("insertmanyvalues"),
                 # not a statement per entry.
-                now = utc_now()
+                now, extra = utc_now(), audit_context.get()
                 for entry in transaction.audits:
                     entry["occurred_at"] = now
+                    if extra:
+                        entry["details"] = {**entry["details"], **extra}
                 await session.execute(
                     sa.insert(AUDIT_TABLE).returning(AUDIT_TABLE.c.id), transaction.audits
                 )

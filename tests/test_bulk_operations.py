@@ -278,6 +278,14 @@ async def test_import_twice_stores_each_event_once(bulk: Api) -> None:
         assert await download(bulk, done["url"]) == []  # an empty error report
         copied = any("FROM touchpoint_staging" in s for s in bulk.statements)
         assert copied is (bulk.backend.name == "postgres")  # COPY on PostgreSQL
+    # Each line's audit entry, as the mutation's, names the import it came from.
+    audited = await bulk.query(
+        '{ auditLog(first: 40, filter: {action: ["recordTouchpoints"]}) '
+        "{ edges { node { details } } } }"
+    )
+    entries = [e["node"]["details"] for e in audited["auditLog"]["edges"]]
+    assert [e["bulkOperation"] for e in entries[:20]] == [done["id"]] * 20
+    assert sum(e["duplicates"] for e in entries[:20]) == 60
     stored = await _stored(bulk, customer_id)
     assert sorted(stored) == sorted(f"imp-{n}-{k}" for n in range(20) for k in range(3))
 
