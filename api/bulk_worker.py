@@ -331,12 +331,13 @@ class BulkWorker:
                     ahead = asyncio.ensure_future(asyncio.to_thread(prepare, offset))
                 if known is None:
                     found: list[list[dict[str, Any]]] = []
+                    hold.failed = failed
                     for number, text in enumerate(lines, start=line + 1):
                         hold.through = number
-                        hold.failed = failed + sum(1 for errors in found if errors)
                         found.append(await self._import_line(viewer, name, document, text))
                         if hold.lost:  # the mutation's write saw the cancel
                             raise Lost
+                        hold.failed += 1 if found[-1] else 0
                 else:
                     found = await self._copy_lines(
                         viewer, name, document, lines, checked, hold, line, failed
@@ -416,17 +417,16 @@ class BulkWorker:
         pending: list[tuple[int, touchpoint_writes.LineBatch]] = []
         writer = Actor(key_id=viewer.key_id, key_name=viewer.key_name, role=viewer.role)
 
-        def earlier() -> int:  # lines with errors so far (the pending ones have none yet)
-            return failed + sum(1 for errors in found if errors)
+        refused = failed  # lines with errors so far
 
         async def flush() -> None:
+            nonlocal refused
             batches = [batch for _, batch in pending]
             hold.through = done + pending[-1][0] + 1
-            before = earlier()
 
             async def record(write: Write) -> touchpoint_writes.LinesResult:
                 result = await touchpoint_writes.record_lines(write, batches)
-                hold.failed = before + sum(1 for errors in result.errors if errors)
+                hold.failed = refused + sum(1 for errors in result.errors if errors)
                 return result
 
             try:
@@ -436,6 +436,7 @@ class BulkWorker:
                 outcome = [failure.errors] * len(batches)
             if hold.lost:  # the write saw the cancel: nothing of it was stored
                 raise Lost
+            refused += sum(1 for problems in outcome if problems)
             for (index, _), problems in zip(pending, outcome, strict=True):
                 found[index] = [
                     {
@@ -453,11 +454,11 @@ class BulkWorker:
                 if pending:
                     await flush()
                     events = 0
-                hold.through = done + index + 1
-                hold.failed = earlier()
+                hold.through, hold.failed = done + index + 1, refused
                 found[index] = await self._import_line(viewer, name, document, text)
                 if hold.lost:  # the mutation's write saw the cancel
                     raise Lost
+                refused += 1 if found[index] else 0
                 continue
             pending.append((index, batch))
             events += len(batch.items)

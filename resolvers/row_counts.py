@@ -9,7 +9,6 @@ way. Each count has its SQL text twin for the compiled read path beside it.
 """
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import ListRowCount, ListValueCount
-from resolvers.filters import ColumnFilter, Operator, Param
+from resolvers.filters import ColumnFilter, Operator, Param, bind_value
 from resolvers.pagination import Sessions
 
 # The lists whose unfiltered count is kept (the migration's LISTS).
@@ -44,8 +43,12 @@ def kept_total_sql(list_name: str) -> str:
 
 async def kept_count(sessions: Sessions, list_name: str) -> int:
     """`kept_total` run."""
+    return await _run(sessions, kept_total(list_name))
+
+
+async def _run(sessions: Sessions, total: ColumnElement[int]) -> int:
     async with sessions() as session:
-        return int((await session.execute(sa.select(kept_total(list_name)))).scalar_one())
+        return int((await session.execute(sa.select(total))).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,11 @@ class KeptValues:
 
     def total(self, query: Any) -> ColumnElement[int]:
         """How many records the list's filter alone matches: the kept counts summed."""
-        value = getattr(query, self.field)
-        plain = [_plain(v) for v in value] if isinstance(value, list | tuple) else _plain(value)
+        kept = self._filter()
+        value = bind_value(kept.column, getattr(query, self.field))  # enums as their text
         return (
             sa.select(sa.func.coalesce(sa.func.sum(col(ListValueCount.records)), 0))
-            .where(
-                col(ListValueCount.list_name) == self.name,
-                self._filter().condition(plain, query),
-            )
+            .where(col(ListValueCount.list_name) == self.name, kept.condition(value, query))
             .scalar_subquery()
         )
 
@@ -87,10 +87,4 @@ class KeptValues:
 
     async def count(self, sessions: Sessions, query: Any) -> int:
         """`total` run."""
-        async with sessions() as session:
-            return int((await session.execute(sa.select(self.total(query)))).scalar_one())
-
-
-def _plain(value: Any) -> Any:
-    """An enum member as the value the kept counts hold (its stored text)."""
-    return value.value if isinstance(value, Enum) else value
+        return await _run(sessions, self.total(query))

@@ -32,18 +32,21 @@ down_revision: str | None = "4d7f1b9e3a62"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Each kept list: its table, the column counted, which of the table's rows it holds.
+# Each kept list: its table, the column counted, and the column that must be NULL for
+# a row to be in the list (None: every row is).
 KEPT = {
-    "ticket.status": ("ticket", "status", "TRUE"),
-    "customer.segment": ("customer", "segment", "merged_into_id IS NULL"),
+    "ticket.status": ("ticket", "status", None),
+    "customer.segment": ("customer", "segment", "merged_into_id"),
 }
 
 
-def _held(condition: str, row: str) -> str:
-    """The list's condition on `row` (NEW, OLD, or a transition table's rows)."""
-    if condition == "TRUE":
+def _held(name: str, row: str = "") -> str:
+    """Whether a row is in list `name`: of `row` (NEW, OLD), or unqualified (a transition
+    table's rows, or the table's own)."""
+    held = KEPT[name][2]
+    if held is None:
         return "TRUE"
-    return f"{row}.{condition}" if row in ("NEW", "OLD") else condition
+    return f"{row}.{held} IS NULL" if row else f"{held} IS NULL"
 
 
 def _upsert(values: str) -> str:
@@ -56,13 +59,13 @@ def _upsert(values: str) -> str:
 
 
 def _postgres_statement_function(name: str) -> str:
-    _, column, held = KEPT[name]
+    column = KEPT[name][1]
     key = name.replace(".", "_")
 
     def grouped(rows: str, sign: str) -> str:
         return _upsert(
             f"SELECT '{name}', {column}, pg_backend_pid() % 16, {sign}count(*) FROM {rows} "
-            f"WHERE {column} IS NOT NULL AND {_held(held, rows)} GROUP BY {column}"
+            f"WHERE {column} IS NOT NULL AND {_held(name)} GROUP BY {column}"
         )
 
     return f"""
@@ -79,15 +82,15 @@ END $$
 
 
 def _postgres_row_function(name: str) -> str:
-    _, column, held = KEPT[name]
+    column = KEPT[name][1]
     key = name.replace(".", "_")
     return f"""
 CREATE FUNCTION list_value_count_{key}_move() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF OLD.{column} IS NOT NULL AND {_held(held, "OLD")} THEN
+  IF OLD.{column} IS NOT NULL AND {_held(name, "OLD")} THEN
     {_upsert(f"VALUES ('{name}', OLD.{column}, pg_backend_pid() % 16, -1)")}
   END IF;
-  IF NEW.{column} IS NOT NULL AND {_held(held, "NEW")} THEN
+  IF NEW.{column} IS NOT NULL AND {_held(name, "NEW")} THEN
     {_upsert(f"VALUES ('{name}', NEW.{column}, pg_backend_pid() % 16, 1)")}
   END IF;
   RETURN NULL;
@@ -95,18 +98,20 @@ END $$
 """
 
 
-def _moved(name: str, old: str = "OLD", new: str = "NEW") -> str:
-    """When an update moves a row between counted values (or in or out of the list)."""
+def _moved(name: str, distinct: str = "IS DISTINCT FROM") -> str:
+    """When an update moves a row between counted values (or in or out of the list);
+    `distinct`: the dialect's null-safe inequality."""
     _, column, held = KEPT[name]
-    moved = f"{old}.{column} IS DISTINCT FROM {new}.{column}"
-    if held != "TRUE":
-        moved += f" OR ({_held(held, old)}) <> ({_held(held, new)})"
+    moved = f"OLD.{column} {distinct} NEW.{column}"
+    if held is not None:
+        moved += f" OR ({_held(name, 'OLD')}) <> ({_held(name, 'NEW')})"
     return moved
 
 
 def _columns(name: str) -> str:
+    """The columns an update must set to move a row (the trigger's UPDATE OF list)."""
     _, column, held = KEPT[name]
-    return column if held == "TRUE" else f"{column}, {held.split()[0]}"
+    return column if held is None else f"{column}, {held}"
 
 
 POSTGRES_TRUNCATE_FUNCTION = """
@@ -149,23 +154,21 @@ def _postgres_triggers() -> dict[str, tuple[str, str]]:
 
 def _sqlite_triggers() -> dict[str, str]:
     found = {}
-    for name, (table, column, held) in KEPT.items():
+    for name, (table, column, _) in KEPT.items():
         key = name.replace(".", "_")
 
         def add(row: str, change: str, name: str = name, column: str = column) -> str:
-            return _upsert(f"VALUES ('{name}', {row}.{column}, 0, {change})").replace(
-                "list_value_count.records + EXCLUDED.records", f"records + {change}"
-            )
+            return _upsert(f"VALUES ('{name}', {row}.{column}, 0, {change})")
 
-        old_held = f"OLD.{column} IS NOT NULL AND {_held(held, 'OLD')}"
-        new_held = f"NEW.{column} IS NOT NULL AND {_held(held, 'NEW')}"
+        old_held = f"OLD.{column} IS NOT NULL AND {_held(name, 'OLD')}"
+        new_held = f"NEW.{column} IS NOT NULL AND {_held(name, 'NEW')}"
         found[f"list_value_count_{key}_insert"] = (
             f"AFTER INSERT ON {table} WHEN {new_held} BEGIN {add('NEW', '1')} END"
         )
         found[f"list_value_count_{key}_delete"] = (
             f"AFTER DELETE ON {table} WHEN {old_held} BEGIN {add('OLD', '-1')} END"
         )
-        moved = _moved(name).replace("IS DISTINCT FROM", "IS NOT")
+        moved = _moved(name, "IS NOT")
         found[f"list_value_count_{key}_move_old"] = (
             f"AFTER UPDATE OF {_columns(name)} ON {table} WHEN ({moved}) AND {old_held} "
             f"BEGIN {add('OLD', '-1')} END"
@@ -199,11 +202,11 @@ def upgrade() -> None:
     else:
         for trigger, body in _sqlite_triggers().items():
             op.execute(f"CREATE TRIGGER {trigger} {body}")
-    for name, (table, column, held) in KEPT.items():
+    for name, (table, column, _) in KEPT.items():
         op.execute(
             f"INSERT INTO list_value_count (list_name, value, shard, records) "
             f"SELECT '{name}', {column}, 0, count(*) FROM {table} "
-            f"WHERE {column} IS NOT NULL AND {held} GROUP BY {column}"
+            f"WHERE {column} IS NOT NULL AND {_held(name)} GROUP BY {column}"
         )
 
 

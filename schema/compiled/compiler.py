@@ -91,7 +91,7 @@ from resolvers.compiled.sql_text import (
     uses_clock,
 )
 from resolvers.compiled.sql_values import concat, literal
-from resolvers.filters import Filter, column_sql
+from resolvers.filters import Filter, Param, column_sql
 from resolvers.opaque import cursor_json, global_id_json
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.row_counts import kept_total_sql
@@ -544,6 +544,15 @@ class Compiler(FieldCollection, Binding):
         ]
         return after_condition(keys, values, [k.descending for k in ordering.keys])
 
+    def query_param(self, source: int) -> Param:
+        """A parameter maker for filters (resolvers/filters.Param): `extract` reads the
+        value from the source's list query."""
+
+        def param(sql_type: str, extract: Callable[[Any], Any]) -> str:
+            return self.param(source, sql_type, lambda r: extract(r.query))
+
+        return param
+
     def conditions(
         self,
         source: int,
@@ -561,9 +570,7 @@ class Compiler(FieldCollection, Binding):
             if value is None:
                 continue
 
-            def param(sql_type: str, extract: Callable[[Any], Any]) -> str:
-                return self.param(source, sql_type, lambda r: extract(r.query))
-
+            param = self.query_param(source)
             alternatives = getattr(item, "sql_apart", None)
             if apart is not None and alternatives is not None:
                 apart.append(alternatives(value, request.query, param))
@@ -602,10 +609,7 @@ class Compiler(FieldCollection, Binding):
         # those counts (resolvers.row_counts.KeptValues), as the resolvers do.
         kept_value = form.listing.kept_value(request.query) if form.parent_column is None else None
         if kept_value is not None:
-            kept = kept_value.total_sql(
-                request.query,
-                lambda sql_type, extract: self.param(source, sql_type, lambda r: extract(r.query)),
-            )
+            kept = kept_value.total_sql(request.query, self.query_param(source))
         if form.parent_column is not None:
             where.insert(0, child_of(form.parent_column, scope))
         where[:0] = form.where
