@@ -234,7 +234,9 @@ async def serving(backend: Backend, **settings: Any) -> AsyncIterator[Api]:
     settings.setdefault("scheduler", False)  # the same for the scheduler's rounds
     settings.setdefault("bulk_operations", False)  # and for the bulk job runner's polls
     app = create_app(Settings(database_url=backend.url, **settings))
-    async with LifespanManager(app):
+    # Generous bounds: on a loaded machine a shutdown that stops the background tasks
+    # has taken over asgi-lifespan's default 5 s.
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         statements: list[str] = []
         for engine in app.state.engines:
             sa.event.listen(
