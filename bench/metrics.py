@@ -5,7 +5,8 @@ Creates a scratch database, migrates it, and generates (in SQL, with generate_se
 (300,000 purchases and 700,000 journey touchpoints over every stage, channel and team,
 two thirds with a sentiment) spread over two years. Starts `cx360 serve` on 127.0.0.1
 and times a bounded number of sequential requests for each query: `metrics` over the
-whole window, `metrics` for one segment, a 12-month `metricsSeries`, and
+whole window, `metrics` for one segment, a 12-month `metricsSeries`, the analyst
+dashboard (the year's metrics, 12 months and the journey funnel in one request), and
 `journeyPainPoints` over the year and for one segment. Drops the database at the end.
 
     .venv/bin/python bench/metrics.py [--runs 15] [--only journeyPainPoints] [--keep]
@@ -25,7 +26,7 @@ from common import DEFAULT_ADMIN_URL, plain_dsn, scratch_database, server
 from api.db import create_engine, create_session_factory
 from api.migrate import upgrade_engine
 from models import Role
-from resolvers import keys
+from resolvers import journey_facts, keys
 
 ALL = """{ nps npsResponses csat ces ticketVolume resolutionRate firstContactResolutionRate
   firstResponseTime { count mean median p90 } resolutionTime { count mean median p90 }
@@ -40,6 +41,14 @@ QUERIES = {
     ),
     "metricsSeries, 12 months": (
         f"{{ metricsSeries(interval: MONTH, filter: {{{YEAR}}}) {{ start metrics {ALL} }} }}"
+    ),
+    # The analyst dashboard: the year's metrics, its 12 months (the series fields of
+    # examples/analyst/cx_dashboard.graphql) and the journey funnel, in one request.
+    "analyst dashboard (1 year)": (
+        f"{{ metrics(filter: {{{YEAR}}}) {ALL} "
+        f"metricsSeries(interval: MONTH, filter: {{{YEAR}}}) "
+        "{ start end metrics { nps csat ticketVolume resolutionRate revenue } } "
+        f"journeyFunnel(filter: {{{YEAR}}}) {{ stage reached conversion }} }}"
     ),
     "journeyPainPoints (1 year)": f"{{ journeyPainPoints(filter: {{{YEAR}}}) {PAIN} }}",
     "journeyPainPoints, one segment": (
@@ -121,9 +130,27 @@ async def seed(url: str) -> None:
     )
     for statement in GENERATE:
         await connection.execute(statement)
-    await connection.execute("VACUUM ANALYZE")
     await connection.close()
+    await settle(url)
     print(f"generated in {time.perf_counter() - began:.1f}s")
+
+
+async def settle(url: str) -> None:
+    """The journey facts the generated touchpoints marked, caught up (otherwise the
+    server's scheduler rewrites every touchpoint while it is measured), then VACUUM
+    ANALYZE: fresh statistics and a visibility map, as autovacuum leaves a settled table."""
+    engine = create_engine(url)
+    try:
+        cleared = await journey_facts.catch_up(create_session_factory(engine))
+    finally:
+        await engine.dispose()
+    connection = await asyncpg.connect(plain_dsn(url))
+    try:
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+    if cleared:
+        print(f"caught up the journey facts of {cleared} customers")
 
 
 def percentile(timings: list[float], share: float) -> float:
@@ -131,8 +158,9 @@ def percentile(timings: list[float], share: float) -> float:
     return timings[min(len(timings) - 1, int(share * len(timings)))]
 
 
-async def time_queries(url: str, runs: int, only: str) -> None:
-    """Times `runs` sequential requests of each query (after one warm-up) on 1 worker."""
+async def time_queries(url: str, runs: int, only: str, compiled: bool = True) -> None:
+    """Times `runs` sequential requests of each query (after one warm-up) on 1 worker,
+    compiled reads on or off; prints the path (compiled or resolvers) that served each."""
     engine = create_engine(url)
     name = f"bench-{uuid.uuid4().hex[:6]}"
     key = (await keys.create_key(create_session_factory(engine), name, Role.ADMIN)).token
@@ -149,7 +177,12 @@ async def time_queries(url: str, runs: int, only: str) -> None:
     )
     async with (
         # A generous request timeout: the bench reports slow figures instead of failing.
-        server(url, request_timeout_seconds="300") as port,
+        server(
+            url,
+            request_timeout_seconds="300",
+            compiled_reads="1" if compiled else "0",
+            debug="1",  # the answer says which read path served it (extensions.readPath)
+        ) as port,
         httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
             timeout=300,
@@ -160,12 +193,14 @@ async def time_queries(url: str, runs: int, only: str) -> None:
             f"\nPostgreSQL, 1 server worker, {runs} sequential requests per query "
             "after one warm-up\n"
         )
-        print(f"{'query':<34} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        print(f"{'query':<34} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  path")
         for label, query in QUERIES.items():
             if only not in label:
                 continue
             response = await client.post("/graphql", json={"query": query})
-            assert "errors" not in response.json(), response.text
+            answer = response.json()
+            assert "errors" not in answer, response.text
+            path = (answer.get("extensions") or {}).get("readPath", {}).get("path", "?")
             timings = []
             for _ in range(runs):
                 start = time.perf_counter()
@@ -174,7 +209,7 @@ async def time_queries(url: str, runs: int, only: str) -> None:
             timings.sort()
             print(
                 f"{label:<34} {statistics.median(timings):>8.0f} "
-                f"{percentile(timings, 0.95):>8.0f} {percentile(timings, 0.99):>8.0f}",
+                f"{percentile(timings, 0.95):>8.0f} {percentile(timings, 0.99):>8.0f}  {path}",
                 flush=True,
             )
 
@@ -186,16 +221,20 @@ async def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database to inspect it")
     parser.add_argument("--only", default="", help="time only queries whose label has this")
     parser.add_argument(
+        "--compiled-reads", type=int, choices=(0, 1), default=1, help="CX360_COMPILED_READS"
+    )
+    parser.add_argument(
         "--database-url",
         help="time against this database, seeded by an earlier --keep run (not dropped)",
     )
     args = parser.parse_args()
     if args.database_url:
-        await time_queries(args.database_url, args.runs, args.only)
+        await settle(args.database_url)
+        await time_queries(args.database_url, args.runs, args.only, bool(args.compiled_reads))
         return
     async with scratch_database(args.admin_url, "cx360_bench_metrics", args.keep) as url:
         await seed(url)
-        await time_queries(url, args.runs, args.only)
+        await time_queries(url, args.runs, args.only, bool(args.compiled_reads))
 
 
 if __name__ == "__main__":
