@@ -1089,10 +1089,59 @@ def series_rows(bucket: str) -> str:
     return json_array(bucket, buckets, f"{BUCKET}.ord")
 
 
+def _lifetime_totals_sql(given: frozenset[str], parent: str | None) -> str:
+    """Every bucket's LifetimeFigures.total at once, as a numeric[] in bucket order: the
+    purchases of the scope's customers with both the purchase and the customer's
+    creation before the bucket's window end.
+
+    One pass where a statement per bucket scanned every earlier purchase (1M touchpoints,
+    12 buckets: 61 ms each): width_bucket gives each purchase the number of ends at or
+    before the later of its two moments (the ends are ascending), so it counts at every
+    later end; a running sum over the end positions adds them up. Uncorrelated, so
+    PostgreSQL computes it once per statement (an InitPlan) and each bucket reads its
+    element."""
+    markers = {
+        name: sa.literal_column(part_marker(name), PARTS[name][1])
+        for name in given
+        if name in PARTS and name not in ("start", "end")
+    }
+    scope = Placeholders(**markers)
+    people = _people(Grouping(parent=parent))
+    _, _, _, _, conditions = _customer_base(scope, Grouping(parent=parent), people)
+    ends = sa.literal_column(part_marker("window_end"), postgresql.ARRAY(UTCDateTime()))
+    moment = later_of(col(Touchpoint.occurred_at), people.c.created_at)
+    position = sa.func.width_bucket(moment, ends)
+    purchases = (
+        sa.select(position.label("k"), sa.func.sum(col(Touchpoint.value)).label("amount"))
+        .select_from(sa.join(people, Touchpoint, col(Touchpoint.customer_id) == people.c.id))
+        .where(*conditions, *_purchase_conditions(scope))
+        .group_by(position)
+    )
+    ends_sql = part_marker("window_end")
+    return (
+        # Only our own SQL text: the values are bound parameters (the part markers).
+        "(SELECT array_agg(lifetime_end.running ORDER BY lifetime_end.i) FROM "  # noqa: S608
+        "(SELECT e.i, sum(coalesce(b.amount, 0)) OVER (ORDER BY e.i) AS running "
+        f"FROM generate_series(1, cardinality({ends_sql})) AS e(i) "
+        f"LEFT JOIN ({literal_sql(purchases)}) AS b ON b.k = e.i - 1) AS lifetime_end)"
+    )
+
+
 def series_sources(body: str, given: frozenset[str], parent: str | None) -> list[str]:
-    """`figures_sources` of one bucket's window ∩ the scope."""
+    """`figures_sources` of one bucket's window ∩ the scope; the lifetime total of every
+    bucket from one pass (`_lifetime_totals_sql`)."""
     window = (f"{BUCKET}.window_start", f"{BUCKET}.window_end")
-    return figures_sources(body, given, parent, window)
+    sources = figures_sources(body, given, parent, window)
+    item = _figures_item("lifetime_total")
+    return [
+        # OFFSET 0 keeps the item a subquery: pulled up, each reference to the total
+        # would become an InitPlan of its own, computing the array once per reference.
+        f"(SELECT ({_lifetime_totals_sql(given, parent)})[{BUCKET}.ord::int] AS total "
+        f"OFFSET 0) AS {item}"
+        if source.endswith(f" AS {item}")
+        else source
+        for source in sources
+    ]
 
 
 GroupFetch = Callable[[Sessions, Scope, Grouping], Awaitable[Sequence[Any]]]
