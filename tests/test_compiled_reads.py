@@ -731,6 +731,35 @@ async def test_metrics_series_compile_to_the_resolvers_bytes(debug_api: Api) -> 
     assert all(b["metrics"]["nps"] is None for b in future)
 
 
+# Selections reading one duration, the other, both, or none: the compiled statement sorts
+# only for the durations a selection reads (resolvers/metrics.figures_sources).
+DURATION_SELECTIONS = [
+    "ticketVolume resolutionRate",
+    "resolutionTime { median p90 }",
+    "firstResponseTime { count mean } ticketVolume",
+    "firstResponseTime { p90 } resolutionTime { count mean median p90 } ticketVolume",
+]
+
+
+@pytest.mark.parametrize("selection", DURATION_SELECTIONS)
+async def test_metrics_reading_some_durations_compile_to_the_resolvers_bytes(
+    debug_api: Api, selection: str
+) -> None:
+    """The year's metrics and a monthly series, each reading some of the duration
+    statistics (or none): the resolvers' bytes, which compute them all."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    query = f"""query($filter: MetricsFilter) {{ metrics(filter: $filter) {{ {selection} }}
+      metricsSeries(interval: MONTH, filter: $filter) {{ start metrics {{ {selection} }} }} }}"""
+    window = {"from": "2026-01-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"}
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        for variables in ({"filter": window}, {"filter": {**window, "channel": "EMAIL"}}):
+            data = await compare_with_resolvers(
+                debug_api, resolvers, query, variables, Role.ANALYST
+            )
+            assert data["metrics"], data
+
+
 FUNNEL = """query($filter: MetricsFilter) {
   journeyFunnel(filter: $filter) { __typename stage reached conversion }
   again: journeyFunnel(filter: $filter) { reached } }"""
