@@ -47,6 +47,10 @@ class TicketStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
+# A ticket is finished once RESOLVED or CLOSED (DOMAIN.md); open while in the others.
+FINISHED_STATUSES: tuple[TicketStatus, ...] = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
 class TicketPriority(StrEnum):
     LOW = "LOW"
     NORMAL = "NORMAL"

@@ -41,6 +41,25 @@ class Ticket(SQLModel, table=True):
             "id",
             info={"expression": True},
         ),
+        # The same orders within one status: a page filtered by statuses reads one
+        # status at a time, merged in order (resolvers/listing.py SplitByValue), instead
+        # of stepping over the tickets of the other statuses (the open support queue).
+        sa.Index(
+            "ix_ticket_status_priority_rank_created_at_id",
+            "status",
+            sa.text(PRIORITY_RANK_INDEXED),
+            "created_at",
+            "id",
+            info={"expression": True},
+        ),
+        sa.Index(
+            "ix_ticket_status_priority_rank_desc_created_at_id",
+            "status",
+            sa.text(f"{PRIORITY_RANK_INDEXED} DESC"),
+            "created_at",
+            "id",
+            info={"expression": True},
+        ),
         # SLA: ordering by due time (keyset with id) and the state filters (resolvers/sla.py).
         sa.Index("ix_ticket_first_response_due_at_id", "first_response_due_at", "id"),
         sa.Index("ix_ticket_resolution_due_at_id", "resolution_due_at", "id"),

@@ -25,7 +25,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.sql.elements import ColumnElement
 
-from resolvers.filters import Filter
+from resolvers.compiled.sql_values import literal
+from resolvers.filters import Filter, column_sql
 from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
     Expr,
@@ -64,6 +65,43 @@ class NestedListing(Protocol[T]):
 
 
 @dataclass(frozen=True)
+class SplitByValue:
+    """An any-of filter the compiled page reads one value at a time, merged in order.
+
+    With the filter's values as parameters, PostgreSQL keeps one plan for every set of
+    values, and that plan reads the order's index and steps over every row of another
+    value first (the open support queue in priority order stepped over all finished
+    tickets of a higher priority, a number that grows with the data). Read as a UNION
+    ALL of one page per value the column may hold, each from an index on (column, the
+    order's keys) and skipped unless its value was asked for, then cut to one page,
+    it reads at most a page per value.
+
+    `field`: the list query's attribute holding the values; `column`: the filtered
+    column; `values`: every value the column may hold; `orderings`: the names of the
+    orderings (resolvers.pagination.Ordering) such an index serves.
+    """
+
+    field: str
+    column: Expr
+    values: tuple[str, ...]
+    orderings: frozenset[str]
+
+    def branches(self, param: Callable[[str, Callable[[Any], Any]], str]) -> list[str]:
+        """One condition per value the column may hold, for the list query's values: the
+        value's rows if it was asked for, else none (a condition on parameters alone,
+        which PostgreSQL checks once); `param` makes the parameter of the values asked
+        for (resolvers.filters.Param)."""
+        asked = param(
+            "text[]", lambda query: [getattr(v, "value", v) for v in getattr(query, self.field)]
+        )
+        column = column_sql(self.column)
+        return [
+            f"{column} = {literal(value)} AND {literal(value)} = ANY({asked})"
+            for value in self.values
+        ]
+
+
+@dataclass(frozen=True)
 class Listing(Generic[T]):
     """A list of `entity` rows: filtered by `filters` from the request's query (resolvers
     .filters), always restricted by `always`, nested under the parents of `parents`;
@@ -83,6 +121,8 @@ class Listing(Generic[T]):
     # Filters whose matches the database counts per value: the root list with one of
     # them as its only filter counts from those counts (resolvers/row_counts.py).
     kept_values: tuple[KeptValues, ...] = ()
+    # An any-of filter the compiled root page reads value by value (`SplitByValue`).
+    split_by: SplitByValue | None = None
 
     def request(
         self, query: Any, ordering: Ordering, first: int | None, after: str | None

@@ -38,10 +38,9 @@ from models import (
     SurveyResponse,
     Team,
     Ticket,
-    TicketStatus,
     Touchpoint,
 )
-from models.enums import STAGE_ORDER
+from models.enums import FINISHED_STATUSES, STAGE_ORDER
 from models.touchpoints import PURCHASE_KIND
 from models.types import MONEY_QUANTUM, UTCDateTime, utc_now
 from resolvers import sla
@@ -51,7 +50,7 @@ from resolvers.compiled.sql_values import literal, money_json
 from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
-FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+FINISHED = FINISHED_STATUSES
 TOTAL = "total"  # the key of an ungrouped result
 MAX_BUCKETS = 400  # SQLite allows 500 selects in one UNION; a year of days fits
 

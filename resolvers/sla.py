@@ -32,6 +32,7 @@ from sqlmodel import col
 
 from models import SlaPolicy as PolicyRow
 from models import Ticket, TicketPriority, TicketStatus
+from models.enums import FINISHED_STATUSES
 from models.sla import DEFAULT_TARGETS, TicketSlaStateCount
 from models.types import UTCDateTime, utc_now
 from resolvers.business_time import Calendar, add_working, at_risk_from, reaches_within
@@ -44,7 +45,7 @@ from resolvers.writes import UserError, UserErrors, Write
 ON_TRACK, AT_RISK, BREACHED, MET = "ON_TRACK", "AT_RISK", "BREACHED", "MET"
 # Worst first: a ticket's state is the worse of its two targets' states.
 BADNESS: dict[str, int] = {BREACHED: 3, AT_RISK: 2, ON_TRACK: 1, MET: 0}
-FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+FINISHED = FINISHED_STATUSES
 RUNNING = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from models import Channel, Ticket, TicketPriority, TicketStatus
-from models.enums import PRIORITY_ORDER
+from models.enums import FINISHED_STATUSES, PRIORITY_ORDER
 from resolvers.filters import ColumnFilter, Filter, window
-from resolvers.listing import Listing
+from resolvers.listing import Listing, SplitByValue
 from resolvers.pagination import Ordering, Sessions, SortKey, count_rows_apart, fetch_by_ids
 from resolvers.row_counts import KeptValues
 from resolvers.sla import SlaStateFilter
@@ -48,7 +48,7 @@ PRIORITY_RANK_SQL = (
 
 
 # How long a ticket took, in Python and in SQL (the compiled read path).
-CLOSED_STATES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+CLOSED_STATES = FINISHED_STATUSES
 SECONDS_TO_FIRST_RESPONSE = (
     "trunc(extract(epoch FROM ticket.first_response_at - ticket.created_at))"
 )
@@ -137,6 +137,14 @@ TICKETS = TicketListing(
     parents={"customer": col(Ticket.customer_id)},
     kept="ticket",
     kept_values=(KeptValues("ticket.status", "statuses", "any_of"),),
+    # The support queue: open statuses in priority order, from the (status, rank, ...)
+    # indexes (migration 5b8d2f6a9c31), whatever the share of finished tickets.
+    split_by=SplitByValue(
+        "statuses",
+        col(Ticket.status),
+        tuple(s.value for s in TicketStatus),
+        frozenset(TICKET_ORDERINGS[("PRIORITY", d)].name for d in (False, True)),
+    ),
 )
 
 

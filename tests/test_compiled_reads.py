@@ -356,6 +356,71 @@ async def test_priority_orders_read_their_index(
     assert "TEMP B-TREE" not in plan and " Sort " not in plan, plan
 
 
+QUEUE_BY_PRIORITY = """query($d: SortDirection!, $s: [TicketStatus!]) {
+  tickets(first: 3, orderBy: {field: PRIORITY, direction: $d}, filter: {status: $s}) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { id status priority } } } }"""
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_a_status_queue_in_priority_order_reads_each_status_apart(
+    debug_api: Api, direction: str
+) -> None:
+    """The support queue (statuses in priority order): the compiled page reads each
+    status asked for from its part of the (status, rank, ...) index (migration
+    5b8d2f6a9c31), merged, and no other status, even in the plan PostgreSQL keeps for
+    every set of values (a generic plan); pages and cursors are the resolvers' bytes."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        for statuses in (["NEW", "OPEN", "PENDING"], ["CLOSED"], ["OPEN", "RESOLVED"]):
+            variables: dict[str, Any] = {"d": direction, "s": statuses}
+            data = await compare_with_resolvers(
+                debug_api, resolvers, QUEUE_BY_PRIORITY, variables, Role.SUPPORT
+            )
+            after = data["tickets"]["pageInfo"]["endCursor"]
+            query = QUEUE_BY_PRIORITY.replace("filter:", "after: $a, filter:").replace(
+                "$s: [TicketStatus!])", "$s: [TicketStatus!], $a: String)"
+            )
+            await compare_with_resolvers(
+                debug_api, resolvers, query, {**variables, "a": after}, Role.SUPPORT
+            )
+    debug_api.statements.clear()
+    sent: list[tuple[str, Any]] = []
+    for engine in debug_api.app.state.engines:
+        sa.event.listen(
+            engine.sync_engine,
+            "before_cursor_execute",
+            lambda _c, _cur, statement, parameters, *_: sent.append((statement, parameters)),
+        )
+    await debug_api.query(QUEUE_BY_PRIORITY, {"d": direction, "s": ["NEW", "OPEN"]})
+    (statement, parameters), *_ = [s for s in sent if "CASE ticket.priority" in s[0]]
+    wanted = "ix_ticket_status_priority_rank_" + ("desc_" if direction == "DESC" else "")
+
+    def quoted(value: Any) -> str:  # an EXECUTE argument; the statement casts each one
+        if value is None:
+            return "NULL"
+        if isinstance(value, list):
+            return "'{" + ",".join(str(v) for v in value) + "}'"
+        return "'" + str(value).replace("'", "''") + "'"
+
+    async with debug_api.backend.engine.connect() as connection:
+        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        name = f"queue_page_{uuid.uuid4().hex}"
+        await connection.exec_driver_sql(f"PREPARE {name} AS {statement}")
+        arguments = ", ".join(quoted(p) for p in parameters)
+        plan = " ".join(
+            str(row[0])
+            for row in await connection.exec_driver_sql(
+                f"EXPLAIN (ANALYZE, COSTS OFF) EXECUTE {name}({arguments})"
+            )
+        )
+        await connection.exec_driver_sql(f"DEALLOCATE {name}")
+    scans = re.findall(rf"Index Scan using {wanted}created_at_id", plan)
+    assert len(scans) == 5, plan  # a branch per status
+    assert plan.count("never executed") >= 3, plan  # the statuses not asked for
+    assert " Sort " not in plan.replace("Sort Key", ""), plan
+
+
 # Shapes the examples do not hold, each compiled since issue 16: JSON traits, phones (kept
 # masks for roles without personal data), the caller's key, metric definitions, and
 # objects by global id of every type (interfaces at the root).

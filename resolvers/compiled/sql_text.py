@@ -261,8 +261,11 @@ def connection_sql(
     descending: Sequence[bool],
     where: Sequence[str],
     first: str,
+    branches: Sequence[str] = (),
 ) -> str:
-    """A connection of `table`'s rows: `body` aggregated over the page, ranked by `keys`."""
+    """A connection of `table`'s rows: `body` aggregated over the page, ranked by `keys`;
+    with `branches` (conditions, resolvers.listing.SplitByValue), the page of each
+    branch, then the page of those."""
     order = order_sql(zip(keys, descending, strict=True))
     page_keys = [f"page._s{i}" for i in range(len(keys))]
     page_order = order_sql(zip(page_keys, descending, strict=True))
@@ -270,10 +273,18 @@ def connection_sql(
     # Only the columns the selection reads (narrow rows sort fast); the page is cut
     # by LIMIT first, so the ranks are computed over at most first + 1 rows.
     columns = ", ".join(f"{table}.{c}" for c in columns_read(table, body))
+    conditions = " AND ".join(where) or "true"
     limited = (
-        f"SELECT {columns}, {sorts} FROM {table} WHERE {' AND '.join(where) or 'true'} "
+        f"SELECT {columns}, {sorts} FROM {table} WHERE {conditions} "
         f"ORDER BY {order} LIMIT {first} + 1"
     )
+    if branches:
+        pages = " UNION ALL ".join(
+            f"(SELECT {columns}, {sorts} FROM {table} WHERE {conditions} AND {branch} "
+            f"ORDER BY {order} LIMIT {first} + 1)"
+            for branch in branches
+        )
+        limited = f"SELECT * FROM ({pages}) AS page ORDER BY {page_order} LIMIT {first} + 1"
     rows = (
         f"SELECT page.*, row_number() OVER (ORDER BY {page_order}) AS _n, "
         f"count(*) OVER () AS _total FROM ({limited}) AS page"

@@ -643,7 +643,18 @@ class Compiler(FieldCollection, Binding):
             total=total,
         )
         directions = [k.descending for k in ordering.keys]
-        return connection_sql(body, table, keys, directions, where, first)
+        # A root page filtered by a value list whose order has an index per value reads
+        # one value at a time, merged (resolvers.listing.SplitByValue).
+        split = form.listing.split_by
+        branches = (
+            split.branches(self.query_param(source))
+            if split is not None
+            and form.parent_column is None
+            and getattr(request.query, split.field, None) is not None
+            and ordering.name in split.orderings
+            else []
+        )
+        return connection_sql(body, table, keys, directions, where, first, branches)
 
     def timeline(
         self,
