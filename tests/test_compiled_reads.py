@@ -421,6 +421,46 @@ async def test_a_status_queue_in_priority_order_reads_each_status_apart(
     assert " Sort " not in plan.replace("Sort Key", ""), plan
 
 
+# Lists whose count reads a parameter of its own (a count kept per value, the SLA filter
+# alone), asked without `totalCount`: the statement must not hold that parameter unused.
+WITHOUT_TOTALS = [
+    "{ tickets(first: 2, filter: {status: [OPEN]}) { edges { node { id } } } }",
+    """{ tickets(first: 2, orderBy: {field: PRIORITY, direction: DESC},
+         filter: {status: [OPEN, NEW]}) { pageInfo { hasNextPage endCursor } } }""",
+    '{ customers(first: 2, filter: {segment: "smb"}) { edges { cursor } } }',
+    "{ tickets(first: 2, filter: {slaState: [BREACHED]}) { edges { node { id } } } }",
+]
+
+
+@pytest.mark.parametrize("query", WITHOUT_TOTALS)
+async def test_lists_counted_apart_compile_without_their_total(debug_api: Api, query: str) -> None:
+    """A root list whose `totalCount` would read a parameter of its own (the counts kept
+    per status or segment, the SLA filter's), asked without `totalCount`: compiled, with
+    the resolvers' bytes (the unused parameter had failed the statement)."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        await compare_with_resolvers(debug_api, resolvers, query, {}, Role.ADMIN)
+
+
+async def test_a_first_request_with_bad_values_leaves_the_plan_to_the_next(
+    debug_api: Api,
+) -> None:
+    """An operation whose first request has an argument out of range answers that one
+    with the resolvers' error, and the next request with good values compiles: the
+    decline was that request's, not the operation's (it had been kept as its plan)."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    query = f"""query Queue{uuid.uuid4().hex[:8]}($first: Int!) {{
+      tickets(first: $first, filter: {{status: [OPEN]}}) {{ totalCount edges {{ node {{ id }} }} }} }}"""
+    for bad in (101, 0):
+        body = (await debug_api.post(query, {"first": bad}, Role.SUPPORT)).json()
+        assert body["errors"][0]["extensions"]["argument"] == "first", body
+        assert read_path(body)["path"] == "resolvers"
+        good = (await debug_api.post(query, {"first": 5}, Role.SUPPORT)).json()
+        assert "errors" not in good and read_path(good) == {"path": "compiled"}, good
+
+
 # Shapes the examples do not hold, each compiled since issue 16: JSON traits, phones (kept
 # masks for roles without personal data), the caller's key, metric definitions, and
 # objects by global id of every type (interfaces at the root).

@@ -27,7 +27,7 @@ from resolvers.compiled.forms import CompileContext, FromRequest
 from resolvers.compiled.sql_text import placeholder
 from resolvers.errors import InputError
 from resolvers.pagination import ListRequest
-from schema.compiled.outcomes import Decline, Plan
+from schema.compiled.outcomes import Decline, Plan, RequestDecline
 
 # Refuses arguments that test fields the role may not read (schema.permissions
 # check_arguments): (schema, role, `Type.field`, field, converted arguments).
@@ -55,9 +55,14 @@ class ArgumentSource:
             raw = get_argument_values(self.field_def, self.node, variables)
             built = self.build(self.converter(raw, self.strawberry_field), context)
         except (InputError, ValueError, TypeError) as error:
-            raise Decline(f"arguments of {self.node.name.value}: {error}") from None
+            reason = f"arguments of {self.node.name.value}: {error}"
+            # Values from variables may differ next time: this request's decline only.
+            # Literal arguments decline every request of the operation alike.
+            if any(uses_variables(argument.value) for argument in self.node.arguments or ()):
+                raise RequestDecline(reason) from None
+            raise Decline(reason) from None
         if self.expected is not None and self.signature(built) != self.expected:
-            raise Decline(f"{self.node.name.value}: another plan shape for these arguments")
+            raise RequestDecline(f"{self.node.name.value}: another plan shape for these arguments")
         return built
 
 

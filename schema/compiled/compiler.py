@@ -98,7 +98,7 @@ from resolvers.row_counts import kept_total_sql
 from resolvers.timeline import TIMELINE_ORDERING, visible_sources
 from schema.compiled.arguments import ArgumentCheck, Binding, ClockSource, RequestSource
 from schema.compiled.collect import FieldCollection
-from schema.compiled.outcomes import Decline, Plan
+from schema.compiled.outcomes import Decline, Plan, RequestDecline
 
 
 class Compiler(FieldCollection, Binding):
@@ -339,6 +339,8 @@ class Compiler(FieldCollection, Binding):
             try:
                 table = self.table(model, "")
                 body = self.object(runtime, table, self.sub_selections(nodes))
+            except RequestDecline:
+                raise  # this request's values, not this type: never kept in the plan
             except Decline as refusal:  # this type only: its parameters go with it
                 del self.plan.sources[kept[0] :], self.plan.parameters[kept[1] :]
                 refusals.append(refusal)
@@ -497,9 +499,10 @@ class Compiler(FieldCollection, Binding):
         has_previous: bool,
         node_of: Callable[[GraphQLObjectType, list[FieldNode]], str],
         edge_extras: dict[str, Callable[[list[FieldNode]], str]] | None = None,
-        total: str | None = None,
+        total: Callable[[], str] | None = None,
     ) -> str:
-        """The connection object, aggregated over the page rows of `table` (`_n` ranks)."""
+        """The connection object, aggregated over the page rows of `table` (`_n` ranks);
+        `total` makes `totalCount`'s SQL, called only if it is selected."""
         cursor = cursor_json(ordering, table)
         edge_type = get_named_type(connection.fields["edges"].type)
         page_info_type = get_named_type(connection.fields["pageInfo"].type)
@@ -529,7 +532,7 @@ class Compiler(FieldCollection, Binding):
             "pageInfo": page_info,
         }
         if total is not None:
-            wrappers["totalCount"] = lambda _: total_text(total)
+            wrappers["totalCount"] = lambda _: total_text(total())
         return self.object(connection, table, self.sub_selections(nodes), wrappers)
 
     def after(self, source: int, ordering: Ordering, keys: list[str]) -> str:
@@ -559,11 +562,12 @@ class Compiler(FieldCollection, Binding):
         request: ListRequest,
         filters: Sequence[Filter] | None = None,
         apart: list[list[str]] | None = None,
-        totals: list[str | None] | None = None,
+        totals: list[Callable[[], str] | None] | None = None,
     ) -> list[str]:
         """The filters' SQL; a filter with `sql_apart` (disjoint alternatives, each
         counted through its own index) adds those to `apart` when it is given, and to
-        `totals` its `sql_total` (the count of what it alone matches) or None."""
+        `totals` its `sql_total` (the count of what it alone matches, made when called:
+        its parameters exist only if the count is selected) or None."""
         where = []
         for item in request.filters if filters is None else filters:
             value = getattr(request.query, item.field)
@@ -576,7 +580,11 @@ class Compiler(FieldCollection, Binding):
                 apart.append(alternatives(value, request.query, param))
                 if totals is not None:
                     alone = getattr(item, "sql_total", None)
-                    totals.append(alone(value, request.query, param) if alone else None)
+                    totals.append(
+                        (lambda a=alone, v=value, p=param: a(v, request.query, p))  # type: ignore[misc]
+                        if alone
+                        else None
+                    )
                 continue
             found = item.sql(value, request.query, param)
             if found is not None:
@@ -597,19 +605,25 @@ class Compiler(FieldCollection, Binding):
         table = self.table(form.model, scope)
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
         apart: list[list[str]] = []
-        totals: list[str | None] = []
+        totals: list[Callable[[], str] | None] = []
         where = self.conditions(source, request, apart=apart, totals=totals)
         # A root list without a filter counts from what the database keeps, if it keeps
         # that count (resolvers.row_counts), as the resolvers do.
         unfiltered = (
             form.parent_column is None and not where and not apart and form.listing.source is None
         )
-        kept = kept_total_sql(form.listing.kept) if unfiltered and form.listing.kept else None
+        # Each total is made only if `totalCount` is selected (page_parts): a parameter
+        # that only a total reads must not exist otherwise (PostgreSQL cannot type a
+        # parameter the statement does not use).
+        kept: Callable[[], str] | None = None
+        if unfiltered and form.listing.kept:
+            kept_sql = kept_total_sql(form.listing.kept)
+            kept = lambda: kept_sql  # noqa: E731
         # A root list whose only filter is counted per value by the database counts from
         # those counts (resolvers.row_counts.KeptValues), as the resolvers do.
         kept_value = form.listing.kept_value(request.query) if form.parent_column is None else None
         if kept_value is not None:
-            kept = kept_value.total_sql(request.query, self.query_param(source))
+            kept = lambda: kept_value.total_sql(request.query, self.query_param(source))  # noqa: E731
         if form.parent_column is not None:
             where.insert(0, child_of(form.parent_column, scope))
         where[:0] = form.where
@@ -619,14 +633,18 @@ class Compiler(FieldCollection, Binding):
         # database keeps (resolvers.sla.maintained_total), as the resolvers do.
         alone = totals[0] if len(apart) == 1 and not where else None
         where += [any_of(a) for a in apart[1:]]
+        total: Callable[[], str]
         if kept is not None:
             total = kept
         elif alone is not None:
             total = alone
-        elif apart:
-            total = sum_of_counts([(table, [*where, a]) for a in apart[0]])
-        else:
-            total = count_where(table, where)
+        else:  # over the page's own conditions and parameters, as they are now
+            counted = (
+                sum_of_counts([(table, [*where, a]) for a in apart[0]])
+                if apart
+                else count_where(table, where)
+            )
+            total = lambda: counted  # noqa: E731
         where += [any_of(a) for a in apart[:1]]
         ordering = request.ordering
         keys = [sort_sql(k) for k in ordering.keys]
@@ -709,7 +727,7 @@ class Compiler(FieldCollection, Binding):
             request.page.after is not None,
             event,
             edge_extras={"occurredAt": lambda _: TIMELINE_OCCURRED_AT},
-            total=timeline_total([(t, w) for _, _, t, w in scopes]),
+            total=lambda: timeline_total([(t, w) for _, _, t, w in scopes]),
         )
         branches = []
         for rank, kind, table, where in scopes:

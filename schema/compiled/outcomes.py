@@ -17,6 +17,12 @@ class Decline(Exception):
     """The operation (or this request of it) has no compiled form: use the resolvers."""
 
 
+class RequestDecline(Decline):
+    """This request's values have no compiled form (an argument out of range, another
+    plan shape): another request of the same operation may have one, so the decline
+    is never kept as the operation's plan."""
+
+
 @dataclass
 class Plan:
     """A compiled statement and how to bind its parameters from a request's variables."""

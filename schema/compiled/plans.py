@@ -21,7 +21,7 @@ from strawberry.types.field import StrawberryField
 from resolvers.compiled.forms import CompileContext
 from schema.compiled.arguments import ArgumentCheck
 from schema.compiled.compiler import Compiler
-from schema.compiled.outcomes import Decline, Plan
+from schema.compiled.outcomes import Decline, Plan, RequestDecline
 
 log = logging.getLogger("cx360.compiled")
 ENUM_LIKE = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -84,7 +84,10 @@ class PlanCache:
         key = (query, operation_name, context.role, variable_shape(variables))
         found = self.plans.get(key)
         if found is None:
-            found = self.plans[key] = self._compile(document, operation, coerced, context)
+            try:
+                found = self.plans[key] = self._compile(document, operation, coerced, context)
+            except RequestDecline as refusal:  # this request's values: the next may compile
+                return Declined(str(refusal))
         if isinstance(found, Declined):
             return found
         try:
@@ -104,6 +107,8 @@ class PlanCache:
         )
         try:
             return compiler.compile()
+        except RequestDecline:
+            raise  # not kept: prepare answers this request with the resolvers
         except Decline as refusal:
             return Declined(str(refusal))
         except Exception:  # a compiler bug costs speed, never a wrong or failed answer
