@@ -11,6 +11,7 @@ text itself comes from resolvers/compiled/sql_text.py; this module decides which
 """
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -126,6 +127,12 @@ class Compiler(FieldCollection, Binding):
             self.plan.sources.append(ClockSource())
             clock = self.param(len(self.plan.sources) - 1, "timestamptz", lambda now: now)
             sql = at_clock(sql, clock)
+        # Every parameter made must be read: PostgreSQL cannot type one the statement
+        # does not use, and the statement would fail on every request. A compiler fault;
+        # declined (and kept) here, so the resolvers answer quietly instead.
+        for number in range(1, len(self.plan.parameters) + 1):
+            if not re.search(rf"\${number}::", sql):
+                raise Decline(f"parameter ${number} is made but not read (a compiler fault)")
         self.plan.sql = sql
         return self.plan
 
