@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
-from api.cli_errors import NO_TABLES
+from api.cli_errors import NO_TABLES, causes
 from api.db import create_engine
 
 # The installed package's own scripts, so `cx360 migrate` works outside a checkout too.
@@ -90,11 +90,17 @@ def behind(current: str | None) -> str | None:
     )
 
 
+# What a server answers that waiting will not change: the database does not exist, the
+# password or the role is refused (SQLSTATE); raised for the CLI to say in one line.
+PERMANENT = {"3D000", "28P01", "28000"}
+
+
 async def schema_problem(engine: AsyncEngine, wait_seconds: float = 10) -> str | None:
     """`behind` for the database behind `engine`; None also when it does not answer.
 
     A database that is away at startup is not refused: the server answers 503 until it
-    is back (docs/operators.md).
+    is back (docs/operators.md). One that the server says does not exist, or whose
+    credentials it refuses, raises that error.
     """
 
     def revision(connection: Connection) -> str | None:
@@ -106,7 +112,9 @@ async def schema_problem(engine: AsyncEngine, wait_seconds: float = 10) -> str |
 
     try:
         current = await asyncio.wait_for(read(), wait_seconds)
-    except Exception:  # unreachable now: serve, and report 503 until it is back
+    except Exception as error:  # unreachable now: serve, and report 503 until it is back
+        if any(getattr(cause, "sqlstate", None) in PERMANENT for cause in causes(error)):
+            raise
         return None
     return behind(current)
 

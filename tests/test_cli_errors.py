@@ -85,6 +85,27 @@ def test_missing_database_is_one_line_naming_it_and_the_fix() -> None:
 
 
 @needs_postgres
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        (("cx360_no_such_database",), 'database "cx360_no_such_database" does not exist'),
+        (("postgres", "cx360_no_such_role", "hunter2"), 'role "cx360_no_such_role"'),
+    ],
+    ids=["missing-database", "unknown-role"],
+)
+def test_serve_refuses_what_waiting_will_not_fix_in_one_line(
+    where: tuple[str, ...], expected: str
+) -> None:
+    """A database that does not exist, or credentials the server refuses: `cx360 serve`
+    says so in one line and exits 1 (a server that does not answer yet is still served,
+    503 until it is back)."""
+    url = server_url(*where)
+    result = cx360("serve", "--port", str(free_port()), url=url)
+    line = one_line(result, expected, "CX360_DATABASE_URL")
+    assert result.returncode == 1 and "hunter2" not in line
+
+
+@needs_postgres
 def test_unknown_user_is_one_line() -> None:
     # The shared server trusts local connections, so a wrong password cannot be told
     # apart there: an unknown role is the authentication failure it does report.
