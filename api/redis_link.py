@@ -169,6 +169,9 @@ class RedisChangeFeed(ChangeFeed):
                         self.wake.set()
             except REDIS_FAILURES as error:
                 self.link.lost(error)
+            except Exception:  # anything else: the listener must not die (polling would
+                # carry on, slowly and silently); say so, and subscribe again
+                log.warning("the change listener failed; subscribing again", exc_info=True)
             finally:
                 self.subscribed = False
                 with contextlib.suppress(Exception):
