@@ -28,6 +28,7 @@ from models import (
     Ticket,
     TicketPriority,
 )
+from models.enums import FINISHED_STATUSES
 from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers.changes import Change, ChangeFeed, PendingChange
@@ -40,7 +41,6 @@ from resolvers.pagination import (
     SortKey,
 )
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
-from resolvers.tickets import CLOSED_STATES
 
 if TYPE_CHECKING:
     from resolvers.writes import Write
@@ -141,7 +141,7 @@ async def backfill(session: AsyncSession) -> None:
             sa.select(col(Ticket.id), col(Ticket.resolved_at), col(Ticket.id).in_(answered))
             .outerjoin(FollowUp, col(Ticket.id) == TICKET_ID)
             .where(
-                col(Ticket.status).in_(CLOSED_STATES),
+                col(Ticket.status).in_(FINISHED_STATUSES),
                 col(Ticket.resolved_at).is_not(None),
                 TICKET_ID.is_(None),
             )

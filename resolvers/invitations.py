@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import ChangeType, Survey, SurveyInvitation, SurveyResponse, Ticket
+from models.enums import FINISHED_STATUSES
 from models.types import utc_now
 from resolvers import follow_ups
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import Sessions
-from resolvers.tickets import CLOSED_STATES
 from resolvers.writes import CustomerRef, Write, fail, require_customer
 
 VALID_FOR = timedelta(days=14)
@@ -59,7 +59,7 @@ async def send_invitation(write: Write, data: NewInvitation) -> tuple[SurveyInvi
         ticket = await session.get(Ticket, data.ticket_id, with_for_update=FOR_NO_KEY_UPDATE)
         if ticket is None:
             raise fail(["input", "ticketId"], "No ticket has this id.", "NOT_FOUND")
-        if ticket.status not in CLOSED_STATES:
+        if ticket.status not in FINISHED_STATUSES:
             raise fail(
                 ["input", "ticketId"],
                 f"This ticket is {ticket.status.value}; invite after it is RESOLVED or CLOSED.",

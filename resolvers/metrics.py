@@ -50,7 +50,6 @@ from resolvers.compiled.sql_values import literal, money_json
 from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
-FINISHED = FINISHED_STATUSES
 TOTAL = "total"  # the key of an ungrouped result
 MAX_BUCKETS = 400  # SQLite allows 500 selects in one UNION; a year of days fits
 
@@ -479,7 +478,7 @@ def _ticket_statement(
     key, source, where = _facts(
         scope, grouping, Ticket, col(Ticket.created_at), col(Ticket.customer_id), conditions
     )
-    finished = col(Ticket.status).in_(FINISHED)
+    finished = col(Ticket.status).in_(FINISHED_STATUSES)
     response = seconds_between(col(Ticket.created_at), col(Ticket.first_response_at))
     resolution = seconds_between(col(Ticket.created_at), col(Ticket.resolved_at))
     first_contact = finished & (col(Ticket.contact_count) == 1) & (col(Ticket.reopen_count) == 0)

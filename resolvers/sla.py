@@ -45,7 +45,6 @@ from resolvers.writes import UserError, UserErrors, Write
 ON_TRACK, AT_RISK, BREACHED, MET = "ON_TRACK", "AT_RISK", "BREACHED", "MET"
 # Worst first: a ticket's state is the worse of its two targets' states.
 BADNESS: dict[str, int] = {BREACHED: 3, AT_RISK: 2, ON_TRACK: 1, MET: 0}
-FINISHED = FINISHED_STATUSES
 RUNNING = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -162,7 +161,7 @@ class TicketSlaFacts:
 
 
 def resolution_achieved(status: TicketStatus, resolved_at: datetime | None) -> datetime | None:
-    return resolved_at if status in FINISHED else None
+    return resolved_at if status in FINISHED_STATUSES else None
 
 
 def sla_facts(
@@ -230,7 +229,7 @@ FIRST_RESPONSE = TargetColumns(
 )
 RESOLUTION = TargetColumns(
     col(Ticket.resolved_at),
-    col(Ticket.status).in_(FINISHED),
+    col(Ticket.status).in_(FINISHED_STATUSES),
     col(Ticket.resolution_due_at),
     col(Ticket.resolution_at_risk_at),
 )
@@ -373,7 +372,7 @@ def _target_state_sql(achieved: str, due: str, at_risk_at: str) -> str:
 
 _RESOLVED_SQL = (
     "(CASE WHEN ticket.status IN ("
-    + ", ".join(f"'{s.value}'" for s in FINISHED)
+    + ", ".join(f"'{s.value}'" for s in FINISHED_STATUSES)
     + ") THEN ticket.resolved_at END)"
 )
 FIRST_RESPONSE_STATE_SQL = _target_state_sql(

@@ -48,14 +48,13 @@ PRIORITY_RANK_SQL = (
 
 
 # How long a ticket took, in Python and in SQL (the compiled read path).
-CLOSED_STATES = FINISHED_STATUSES
 SECONDS_TO_FIRST_RESPONSE = (
     "trunc(extract(epoch FROM ticket.first_response_at - ticket.created_at))"
 )
 SECONDS_TO_RESOLUTION = "trunc(extract(epoch FROM ticket.resolved_at - ticket.created_at))"
 RESOLVED_ON_FIRST_CONTACT = (
     "CASE WHEN ticket.status IN ("
-    + ", ".join(f"'{s.value}'" for s in CLOSED_STATES)
+    + ", ".join(f"'{s.value}'" for s in FINISHED_STATUSES)
     + ") THEN ticket.contact_count = 1 AND ticket.reopen_count = 0 END"
 )
 

@@ -12,6 +12,7 @@ from api.context import Context
 from models import Customer as CustomerModel
 from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
+from models.enums import FINISHED_STATUSES
 from resolvers import tickets
 from resolvers.compiled.forms import (
     ConnectionOf,
@@ -24,7 +25,6 @@ from resolvers.compiled.forms import (
 )
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.tickets import (
-    CLOSED_STATES,
     RESOLVED_ON_FIRST_CONTACT,
     SECONDS_TO_FIRST_RESPONSE,
     SECONDS_TO_RESOLUTION,
@@ -170,7 +170,7 @@ class Ticket(Node):
             resolution_seconds=whole_seconds_between(model.created_at, model.resolved_at),
             resolved_on_first_contact=(
                 model.contact_count == 1 and model.reopen_count == 0
-                if model.status in CLOSED_STATES
+                if model.status in FINISHED_STATUSES
                 else None
             ),
         )
