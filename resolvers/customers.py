@@ -154,9 +154,10 @@ class HasActionFilter:
         return None
 
 
+SEGMENT = ColumnFilter("segment", col(Customer.segment), "equals")
 FILTERS: tuple[Filter, ...] = (
     Search(),
-    ColumnFilter("segment", col(Customer.segment), "equals"),
+    SEGMENT,
     ColumnFilter("stage", col(Customer.stage), "equals"),
     Churned(),
     *window("created_from", "created_to", col(Customer.created_at)),
@@ -171,7 +172,7 @@ CUSTOMERS = Listing(
     FILTERS,
     always=(col(Customer.merged_into_id).is_(None),),
     kept="customer",
-    kept_values=(KeptValues("customer.segment", "segment", "equals"),),
+    kept_values=(KeptValues("customer.segment", SEGMENT),),
 )
 
 

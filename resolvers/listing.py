@@ -26,7 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy.sql.elements import ColumnElement
 
 from resolvers.compiled.sql_values import literal
-from resolvers.filters import Filter, column_sql
+from resolvers.filters import ColumnFilter, Filter, Param, bind_value, column_sql
 from resolvers.filters import conditions as apply_filters
 from resolvers.pagination import (
     Expr,
@@ -76,27 +76,29 @@ class SplitByValue:
     order's keys) and skipped unless its value was asked for, then cut to one page,
     it reads at most a page per value.
 
-    `field`: the list query's attribute holding the values; `column`: the filtered
-    column; `values`: every value the column may hold; `orderings`: the names of the
-    orderings (resolvers.pagination.Ordering) such an index serves.
+    `of`: the list's own any-of filter; `values`: every value its column may hold;
+    `orderings`: the names of the orderings (resolvers.pagination.Ordering) such an
+    index serves.
     """
 
-    field: str
-    column: Expr
+    of: ColumnFilter
     values: tuple[str, ...]
     orderings: frozenset[str]
 
-    def branches(self, param: Callable[[str, Callable[[Any], Any]], str]) -> list[str]:
-        """One condition per value the column may hold, for the list query's values: the
-        value's rows if it was asked for, else none (a condition on parameters alone,
-        which PostgreSQL checks once); `param` makes the parameter of the values asked
-        for (resolvers.filters.Param)."""
-        asked = param(
-            "text[]", lambda query: [getattr(v, "value", v) for v in getattr(query, self.field)]
-        )
-        column = column_sql(self.column)
+    def branches(self, request: ListRequest, param: Param) -> list[str]:
+        """For a request with values for the filter, in an order such an index serves:
+        one condition per value the column may hold, the value's rows if it was asked
+        for, else none (a condition on parameters alone, which PostgreSQL checks once);
+        otherwise none. `param` makes the parameter of the values asked for
+        (resolvers.filters.Param), only when there are branches."""
+        if getattr(request.query, self.of.field) is None:
+            return []
+        if request.ordering.name not in self.orderings:
+            return []
+        column = self.of.column
+        asked = param("text[]", lambda query: bind_value(column, getattr(query, self.of.field)))
         return [
-            f"{column} = {literal(value)} AND {literal(value)} = ANY({asked})"
+            f"{column_sql(column)} = {literal(value)} AND {literal(value)} = ANY({asked})"
             for value in self.values
         ]
 

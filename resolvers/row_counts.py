@@ -8,7 +8,7 @@ so `tickets` filtered by status alone and `customers` by segment alone count the
 way. Each count has its SQL text twin for the compiled read path beside it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import ListRowCount, ListValueCount
-from resolvers.filters import ColumnFilter, Operator, Param, bind_value
+from resolvers.filters import ColumnFilter, Param, bind_value
 from resolvers.pagination import Sessions
 
 # The lists whose unfiltered count is kept (the migration's LISTS).
@@ -53,18 +53,21 @@ async def _run(sessions: Sessions, total: ColumnElement[int]) -> int:
 
 @dataclass(frozen=True)
 class KeptValues:
-    """A root list's filter on one column whose matches the database counts per value
-    (`list_value_count` entries `name`, e.g. "ticket.status"): when it is the list's
-    only filter, `totalCount` is the sum of the kept counts of the values asked for.
-    `field` and `operator` are the list's own filter's (resolvers/filters.ColumnFilter)."""
+    """A root list's filter on one column (`of`, the list's own) whose matches the
+    database counts per value (`list_value_count` entries `name`, e.g. "ticket.status"):
+    when it is the list's only filter, `totalCount` is the sum of the kept counts of the
+    values asked for."""
 
     name: str
-    field: str
-    operator: Operator
+    of: ColumnFilter
+
+    @property
+    def field(self) -> str:
+        return self.of.field
 
     def _filter(self) -> ColumnFilter:
         # The list's filter, over the kept values instead of the records.
-        return ColumnFilter(self.field, col(ListValueCount.value), self.operator)
+        return replace(self.of, column=col(ListValueCount.value))
 
     def total(self, query: Any) -> ColumnElement[int]:
         """How many records the list's filter alone matches: the kept counts summed."""

@@ -104,8 +104,9 @@ SLA_STATES = SlaStateFilter("sla_states")
 # Each filter's first argument is the TicketQuery field it reads, by name (`conditions`
 # and the compiled path getattr it from the query); the assert below holds the names to
 # TicketQuery's fields.
+STATUSES = ColumnFilter("statuses", col(Ticket.status), "any_of")
 FILTERS: tuple[Filter, ...] = (
-    ColumnFilter("statuses", col(Ticket.status), "any_of"),
+    STATUSES,
     ColumnFilter("priorities", col(Ticket.priority), "any_of"),
     ColumnFilter("channels", col(Ticket.channel), "any_of"),
     ColumnFilter("assignee", col(Ticket.assignee), "equals"),
@@ -135,12 +136,11 @@ TICKETS = TicketListing(
     FILTERS,
     parents={"customer": col(Ticket.customer_id)},
     kept="ticket",
-    kept_values=(KeptValues("ticket.status", "statuses", "any_of"),),
+    kept_values=(KeptValues("ticket.status", STATUSES),),
     # The support queue: open statuses in priority order, from the (status, rank, ...)
     # indexes (migration 5b8d2f6a9c31), whatever the share of finished tickets.
     split_by=SplitByValue(
-        "statuses",
-        col(Ticket.status),
+        STATUSES,
         tuple(s.value for s in TicketStatus),
         frozenset(TICKET_ORDERINGS[("PRIORITY", d)].name for d in (False, True)),
     ),

@@ -672,11 +672,8 @@ class Compiler(FieldCollection, Binding):
         # one value at a time, merged (resolvers.listing.SplitByValue).
         split = form.listing.split_by
         branches = (
-            split.branches(self.query_param(source))
-            if split is not None
-            and form.parent_column is None
-            and getattr(request.query, split.field, None) is not None
-            and ordering.name in split.orderings
+            split.branches(request, self.query_param(source))
+            if split is not None and form.parent_column is None
             else []
         )
         return connection_sql(body, table, keys, directions, where, first, branches)
