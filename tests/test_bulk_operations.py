@@ -465,7 +465,9 @@ async def test_old_files_are_deleted_and_their_urls_gone(bulk: Api) -> None:
         assert (await scheduler.round())["bulk_operation_files"] == []  # nothing left
 
 
-KILL_LINES = 200
+# Enough lines for the kill to land mid-job: on PostgreSQL a chunk of IMPORT_CHUNK lines
+# is one COPY of a few milliseconds, and 200 lines were all stored between two polls.
+KILL_LINES_OF = {"sqlite": 200, "postgres": 2000}
 FINISHED = "subscription { bulkOperationFinished { id status objectCount } }"
 
 
@@ -502,6 +504,7 @@ async def test_import_survives_kill_9(tmp_path: Any, kind: str) -> None:
     job COMPLETES, a bulkOperationFinished subscriber hears it, and every line's event
     is stored exactly once. On PostgreSQL the lines go through COPY, IMPORT_CHUNK lines
     per progress commit here, so the kill lands mid-job there too."""
+    lines = KILL_LINES_OF[kind]
     async with database(kind, tmp_path, 1) as found:
         token = found.keys[Role.ADMIN]
         chunks = {"CX360_BULK_COPY_LINES": str(IMPORT_CHUNK)}
@@ -515,8 +518,7 @@ async def test_import_survives_kill_9(tmp_path: Any, kind: str) -> None:
             )
             ref = {"id": created["createCustomer"]["customer"]["id"]}
             body = b"".join(
-                json.dumps({"t": [_event(ref, f"kill-{n}")]}).encode() + b"\n"
-                for n in range(KILL_LINES)
+                json.dumps({"t": [_event(ref, f"kill-{n}")]}).encode() + b"\n" for n in range(lines)
             )
             upload = (await ask(STAGE))["stagedUpload"]["upload"]["url"]
             assert (await client.put(upload, content=body)).status_code == 200
@@ -539,13 +541,13 @@ async def test_import_survives_kill_9(tmp_path: Any, kind: str) -> None:
             else:
                 raise AssertionError("the import did not complete in 180 s")
             assert kills == 1, "the server should have been killed mid-import"
-            assert (state["objectCount"], state["errorCount"]) == (KILL_LINES, 0)
+            assert (state["objectCount"], state["errorCount"]) == (lines, 0)
             heard = await next_event(ws, 10)
             assert heard["type"] == "next", heard
             assert heard["payload"]["data"]["bulkOperationFinished"] == {
                 "id": operation,
                 "status": "COMPLETED",
-                "objectCount": KILL_LINES,
+                "objectCount": lines,
             }
         async with found.engine.connect() as connection:
             stored = (
@@ -556,11 +558,11 @@ async def test_import_survives_kill_9(tmp_path: Any, kind: str) -> None:
                     )
                 )
             ).one()
-        assert tuple(stored)[:2] == (KILL_LINES, KILL_LINES)
+        assert tuple(stored)[:2] == (lines, lines)
         if kind == "postgres":  # stored a chunk at a time (one statement, one recorded_at)
-            assert stored[2] <= 2 * KILL_LINES // IMPORT_CHUNK
+            assert stored[2] <= 2 * lines // IMPORT_CHUNK
         else:  # a line at a time
-            assert stored[2] > KILL_LINES // 2
+            assert stored[2] > lines // 2
 
 
 TOUCHPOINTS = "{ touchpoints { edges { node { id kind occurredAt customer { id } } } } }"
