@@ -331,13 +331,13 @@ class BulkWorker:
                     ahead = asyncio.ensure_future(asyncio.to_thread(prepare, offset))
                 if known is None:
                     found: list[list[dict[str, Any]]] = []
-                    hold.failed = failed
+                    refused = failed  # lines with errors so far
                     for number, text in enumerate(lines, start=line + 1):
-                        hold.through = number
-                        found.append(await self._import_line(viewer, name, document, text))
-                        if hold.lost:  # the mutation's write saw the cancel
-                            raise Lost
-                        hold.failed += 1 if found[-1] else 0
+                        errors = await self._held_line(
+                            hold, number, refused, viewer, name, document, text
+                        )
+                        found.append(errors)
+                        refused += 1 if errors else 0
                 else:
                     found = await self._copy_lines(
                         viewer, name, document, lines, checked, hold, line, failed
@@ -454,10 +454,9 @@ class BulkWorker:
                 if pending:
                     await flush()
                     events = 0
-                hold.through, hold.failed = done + index + 1, refused
-                found[index] = await self._import_line(viewer, name, document, text)
-                if hold.lost:  # the mutation's write saw the cancel
-                    raise Lost
+                found[index] = await self._held_line(
+                    hold, done + index + 1, refused, viewer, name, document, text
+                )
                 refused += 1 if found[index] else 0
                 continue
             pending.append((index, batch))
@@ -468,6 +467,25 @@ class BulkWorker:
         if pending:
             await flush()
         return found
+
+    async def _held_line(
+        self,
+        hold: Hold,
+        number: int,
+        failed: int,
+        viewer: Viewer,
+        name: str,
+        document: str,
+        text: bytes,
+    ) -> list[dict[str, Any]]:
+        """`_import_line` of the job's line `number` under its hold: the line's write
+        counts the job's lines through it, `failed` of them with errors; raises Lost
+        when that write saw the job canceled (and so stored nothing)."""
+        hold.through, hold.failed = number, failed
+        errors = await self._import_line(viewer, name, document, text)
+        if hold.lost:
+            raise Lost
+        return errors
 
     async def _import_line(
         self, viewer: Viewer, name: str, document: str, text: bytes
