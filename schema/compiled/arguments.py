@@ -47,6 +47,8 @@ class ArgumentSource:
     expected: Any = None
     # Arguments written as literals build the same value for every request: kept.
     constant: Any = None
+    # What it builds depends on more than the arguments (the request's clock).
+    per_request: bool = False
 
     def evaluate(self, variables: VariableValues, context: CompileContext) -> Any:
         if self.constant is not None:
@@ -139,7 +141,15 @@ class Binding:
     ) -> tuple[int, Any]:
         """The arguments as a source; `per_request`: what they build depends on more than
         the arguments (the request's clock), so it is built for every request."""
-        source = ArgumentSource(field_def, node, strawberry_field, build, signature, self.converter)
+        source = ArgumentSource(
+            field_def,
+            node,
+            strawberry_field,
+            build,
+            signature,
+            self.converter,
+            per_request=per_request,
+        )
         built = source.evaluate(self.variables, self.context)
         source.expected = signature(built)
         literal = not any(uses_variables(argument.value) for argument in node.arguments or ())

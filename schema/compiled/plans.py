@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from cachetools import LRUCache
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, OperationType
 from graphql.execution.values import VariableValues, get_variable_values
@@ -91,7 +92,11 @@ class PlanCache:
         if isinstance(found, Declined):
             return found
         try:
-            return Ready(found, found.bind(coerced, context))
+            sent = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # e.g. an integer beyond 64 bits: built afresh
+            sent = None
+        try:
+            return Ready(found, found.bind(coerced, context, sent))
         except Decline as refusal:
             return Declined(str(refusal))
 
