@@ -228,7 +228,10 @@ async def database(kind: str, directory: Path, customers: int) -> AsyncIterator[
 
 
 @asynccontextmanager
-async def serving(backend: Backend, **settings: Any) -> AsyncIterator[Api]:
+async def serving(backend: Backend, watched: bool = True, **settings: Any) -> AsyncIterator[Api]:
+    """The app on `backend`; `watched`: its statements are counted (`Api.statements`),
+    through SQLAlchemy's cursor events, which keep the fast read path on SQLAlchemy's
+    cursors (resolvers/compiled/statement.py): pass False to serve it as deployed."""
     # No webhook task unless a test asks: its rounds would add to the statement counts.
     settings.setdefault("webhooks", False)
     settings.setdefault("scheduler", False)  # the same for the scheduler's rounds
@@ -238,7 +241,7 @@ async def serving(backend: Backend, **settings: Any) -> AsyncIterator[Api]:
     # has taken over asgi-lifespan's default 5 s.
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         statements: list[str] = []
-        for engine in app.state.engines:
+        for engine in app.state.engines if watched else ():
             sa.event.listen(
                 engine.sync_engine,
                 "before_cursor_execute",

@@ -6,9 +6,10 @@ answered only for an API key that works now, checked in the same round trip.
 
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from resolvers.compiled.forms import UNANSWERED
 from resolvers.keys import usable_at
@@ -48,16 +49,55 @@ def _keyed(sql: str, parameters: int) -> str:
     )
 
 
+def _watched(engine: AsyncEngine) -> bool:
+    events = engine.sync_engine.dispatch
+    return bool(events.before_cursor_execute or events.after_cursor_execute)
+
+
+# Errors of the server about a statement that leave its connection usable: any other
+# (a dropped connection, a shutdown, a cancelled round trip, a confused driver) may not.
+_CONNECTION_KEPT = asyncpg.PostgresError
+_CONNECTION_ENDED = (asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError)
+
+
+async def _fetch_row(connection: AsyncConnection, sql: str, values: tuple[Any, ...]) -> Any:
+    """The statement's first row, on the driver connection that `connection` holds.
+
+    A connection an error may have left unusable is invalidated, so the pool replaces
+    it, as SQLAlchemy does on a disconnect; a connection the database closed raises
+    ConnectionResetError (the database is unavailable: 503, like SQLAlchemy's path)."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # a checked-out connection has its driver's
+    try:
+        return await driver.fetchrow(sql, *values)
+    except BaseException as error:
+        kept = isinstance(error, _CONNECTION_KEPT) and not isinstance(error, _CONNECTION_ENDED)
+        if kept and not driver.is_closed():
+            raise
+        await connection.invalidate()
+        if driver.is_closed() and isinstance(error, Exception):
+            raise ConnectionResetError("the database closed the connection") from error
+        raise
+
+
 async def run_keyed_statement(
     engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], digest: str
 ) -> tuple[str, bool, Any] | None:
     """(role, trusted documents only, `data` or None) for the key whose hash is `digest`
-    if it works now; None when no such key (the full pipeline then answers: 401)."""
+    if it works now; None when no such key (the full pipeline then answers: 401).
+
+    On asyncpg, unless something watches the engine's statements (SQLAlchemy's cursor
+    events: tests counting statements, tracing), the statement goes to the driver
+    connection the pool lends, with its own prepared-statement cache, not through
+    SQLAlchemy's cursor layer: the text has `$n` parameters either way, and that layer
+    cost a compiled customer page a seventh of its throughput (docs/performance.md). A
+    connection that failed is invalidated, as SQLAlchemy does, so the pool replaces it."""
+    keyed, values = _keyed(sql, len(parameters)), (*parameters, digest)
     async with engine.connect() as connection:  # autocommit: no session needed
-        result = await connection.exec_driver_sql(
-            _keyed(sql, len(parameters)), (*parameters, digest)
-        )
-        row = result.first()
+        if engine.dialect.driver != "asyncpg" or _watched(engine):
+            row = (await connection.exec_driver_sql(keyed, values)).first()
+        else:
+            row = await _fetch_row(connection, keyed, values)
     if row is None:
         return None
     role, trusted_only, data = tuple(row)
