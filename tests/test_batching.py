@@ -33,7 +33,7 @@ DASHBOARD = """query($n: Int!) {
 
 
 async def statements_for(api: Api, customers: int) -> tuple[int, int]:
-    api.statements.clear()
+    await api.forget_statements()
     data = await api.query(DASHBOARD, {"n": customers})
     return len(api.statements), len(data["customers"]["edges"])
 
@@ -69,7 +69,7 @@ async def test_nodes_batches_ids_of_each_type_into_one_statement(api: Api, n: in
     from schema.node import to_global_id
 
     ids = [to_global_id("Touchpoint", t["id"]) for t in api.backend.data.touchpoints[:n]]
-    api.statements.clear()
+    await api.forget_statements()
     data = await api.query("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     assert [node["id"] for node in data["nodes"]] == ids
     assert len(api.statements) == 2  # key lookup + one batched touchpoint fetch
@@ -85,7 +85,7 @@ CUSTOMER_METRICS = """query($n: Int!) { customers(first: $n) { edges { node {
 async def test_customer_metrics_and_health_cost_the_same_for_1_and_100_customers(api: Api) -> None:
     counts = []
     for n in (1, 100):
-        api.statements.clear()
+        await api.forget_statements()
         data = await api.query(CUSTOMER_METRICS, {"n": n})
         assert len(data["customers"]["edges"]) == n
         counts.append(len(api.statements))
