@@ -11,6 +11,7 @@ A key that stopped working gets the usual 401; anything else this path is not su
 through the full pipeline instead, which gives the standard answer.
 """
 
+import logging
 from typing import Any
 
 import orjson
@@ -29,13 +30,19 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.compiled.forms import CompileContext
-from resolvers.compiled.statement import check_key, run_keyed_statement, run_statement
+from resolvers.compiled.statement import (
+    ConnectionDropped,
+    check_key,
+    run_keyed_statement,
+    run_statement,
+)
 from resolvers.read_audit import Reader, ReadNotes, unmark
 from schema.compiled.extension import CompiledPlans
 from schema.compiled.plans import Declined, Ready
 from schema.limits import cost_report, query_cost
 from schema.warnings import candidates, parsed, warnings
 
+log = logging.getLogger("cx360.fast_reads")
 KEYS_KEPT = 10_000
 COSTS_KEPT = 1000
 
@@ -120,7 +127,12 @@ class FastReads:
         allowance = await state.budget.take(str(viewer.key_id), cost)
         if not allowance.allowed:
             return None
-        found = await _answer(state, ready, digest)
+        try:
+            found = await _answer(state, ready, digest)
+        except ConnectionDropped as dropped:
+            # The statement did not run: the full pipeline answers, on a new connection.
+            log.warning("fast read: pooled connection dropped (%s); full pipeline answers", dropped)
+            return None
         if found is None:
             self.viewers.pop(digest, None)
             raise Unauthenticated("Invalid API key: it is unknown, revoked or expired.")

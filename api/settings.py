@@ -94,7 +94,11 @@ class Settings(BaseSettings):
         default=1_000, gt=0, description="Cost a key's bucket regains per second."
     )
     request_timeout_seconds: float = Field(
-        default=20, gt=0, le=3600, description="A request running longer is cancelled with its SQL."
+        default=20,
+        gt=0,
+        le=3600,
+        description="A request running longer is cancelled with its SQL and answered HTTP 504, "
+        "code `TIMEOUT`.",
     )
     compiled_reads: bool = Field(
         default=True,

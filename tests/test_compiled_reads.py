@@ -135,14 +135,16 @@ async def test_a_known_plan_still_checks_the_key_and_the_budget_each_time(
         assert restricted.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
 
 
-async def test_unwatched_the_fast_path_answers_on_the_driver_and_replaces_a_dropped_connection(
-    tmp_path: Path,
+@pytest.mark.parametrize("watched", [False, True], ids=["driver", "sqlalchemy"])
+async def test_the_fast_path_answers_as_the_resolvers_and_survives_dropped_connections(
+    tmp_path: Path, watched: bool
 ) -> None:
-    """As deployed (no statement listeners), known reads go to asyncpg's connection
-    directly: each customer's page is the bytes the resolvers give for it, for two
-    customers in turn (values bound per request), and after PostgreSQL drops every
-    connection of the server, any request that found a dropped one answers 503 without a
-    trace, and the pool's new connections answer the next ones."""
+    """As deployed (no statement listeners) known reads go to asyncpg's connection
+    directly; with listeners (tracing, statement counts) through SQLAlchemy. Either way
+    each customer's page is the bytes the resolvers give for it, for two customers in
+    turn (values bound per request), and after PostgreSQL drops every pooled connection
+    of the server (a restart, a failover, a reaper) every request is still answered: a
+    request that met a dead connection is handed to the full pipeline, not refused."""
     async with database("postgres", tmp_path, 4) as fresh:
         page = (EXAMPLES / "sales/customer_page.graphql").read_text()
         ids = [to_global_id("Customer", c["id"]) for c in fresh.data.customers[:2]]
@@ -151,26 +153,25 @@ async def test_unwatched_the_fast_path_answers_on_the_driver_and_replaces_a_drop
                 (await resolvers.post(page, {"id": i}, Role.SALES)).json()["data"] for i in ids
             ]
         assert wanted[0] != wanted[1]
-        async with serving(fresh, watched=False, debug=True) as api:
+        async with serving(fresh, watched=watched, debug=True) as api:
             for _ in range(3):
                 for customer, data in zip(ids, wanted, strict=True):
                     body = (await api.post(page, {"id": customer}, Role.SALES)).json()
                     assert read_path(body)["path"] == "compiled"
                     assert body["data"] == data
-            async with fresh.engine.connect() as admin:
-                dropped = await admin.scalar(
-                    sa.text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            for _ in range(2):
+                async with fresh.engine.connect() as admin:
+                    dropped = await admin.scalar(
+                        sa.text(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        )
                     )
-                )
-            assert dropped
-            answers = [await api.post(page, {"id": ids[0]}, Role.SALES) for _ in range(12)]
-            failed = [a for a in answers if a.status_code != 200]
-            assert all(a.status_code == 503 and "Traceback" not in a.text for a in failed)
-            assert len(failed) < len(answers) - 5 and all(
-                a.status_code == 200 and a.json()["data"] == wanted[0] for a in answers[-5:]
-            )
+                assert dropped
+                for _ in range(12):
+                    answer = await api.post(page, {"id": ids[0]}, Role.SALES)
+                    assert answer.status_code == 200, answer.text
+                    assert answer.json()["data"] == wanted[0]
 
 
 async def test_the_customer_timeline_compiles_all_three_kinds(debug_api: Api) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from resolvers.compiled.forms import UNANSWERED
@@ -54,6 +55,13 @@ def _watched(engine: AsyncEngine) -> bool:
     return bool(events.before_cursor_execute or events.after_cursor_execute)
 
 
+class ConnectionDropped(Exception):
+    """The pooled connection the statement was sent on turned out unusable (the database
+    dropped it: a restart, a failover, an idle-connection reaper). It is invalidated, so
+    the pool replaces it; the statement did not run. The fast path hands the request to
+    the full pipeline, which retries the key lookup on a fresh connection."""
+
+
 # Errors of the server about a statement that leave its connection usable: any other
 # (a dropped connection, a shutdown, a cancelled round trip, a confused driver) may not.
 _CONNECTION_KEPT = asyncpg.PostgresError
@@ -64,8 +72,7 @@ async def _fetch_row(connection: AsyncConnection, sql: str, values: tuple[Any, .
     """The statement's first row, on the driver connection that `connection` holds.
 
     A connection an error may have left unusable is invalidated, so the pool replaces
-    it, as SQLAlchemy does on a disconnect; a connection the database closed raises
-    ConnectionResetError (the database is unavailable: 503, like SQLAlchemy's path)."""
+    it, as SQLAlchemy does on a disconnect, and the error becomes ConnectionDropped."""
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None  # a checked-out connection has its driver's
     try:
@@ -75,8 +82,8 @@ async def _fetch_row(connection: AsyncConnection, sql: str, values: tuple[Any, .
         if kept and not driver.is_closed():
             raise
         await connection.invalidate()
-        if driver.is_closed() and isinstance(error, Exception):
-            raise ConnectionResetError("the database closed the connection") from error
+        if isinstance(error, Exception):  # not a cancellation: that stays one
+            raise ConnectionDropped(type(error).__name__) from error
         raise
 
 
@@ -89,13 +96,19 @@ async def run_keyed_statement(
     On asyncpg, unless something watches the engine's statements (SQLAlchemy's cursor
     events: tests counting statements, tracing), the statement goes to the driver
     connection the pool lends, with its own prepared-statement cache, not through
-    SQLAlchemy's cursor layer: the text has `$n` parameters either way, and that layer
-    cost a compiled customer page a seventh of its throughput (docs/performance.md). A
-    connection that failed is invalidated, as SQLAlchemy does, so the pool replaces it."""
+    SQLAlchemy's cursor layer: the text has `$n` parameters either way, and skipping that
+    layer made the compiled pages 10-31 % faster (docs/performance.md, "Fast reads on the
+    driver connection"). Raises ConnectionDropped when the pooled connection was dead
+    (the pool keeps no pre-ping for these one-statement reads), on either way."""
     keyed, values = _keyed(sql, len(parameters)), (*parameters, digest)
     async with engine.connect() as connection:  # autocommit: no session needed
         if engine.dialect.driver != "asyncpg" or _watched(engine):
-            row = (await connection.exec_driver_sql(keyed, values)).first()
+            try:
+                row = (await connection.exec_driver_sql(keyed, values)).first()
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                raise ConnectionDropped(type(error.orig).__name__) from error
         else:
             row = await _fetch_row(connection, keyed, values)
     if row is None:
