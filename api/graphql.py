@@ -555,6 +555,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise HTTPException(400, error.as_http_error_reason()) from None
         except MissingQueryError:
             raise HTTPException(400, "No GraphQL query found in the request") from None
+        finally:
+            context.loaders.end()  # loads a field's error left queued send no statement
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticates a WebSocket at connection_init; nothing runs before that."""

@@ -79,9 +79,18 @@ def permitted(sessions: Sessions, permits: asyncio.Semaphore) -> Sessions:
     return async_sessionmaker(class_=_PermittedSession, info={_PERMITS: permits}, **kw)
 
 
+class RequestEnded(Exception):
+    """A batch asked for after its request was answered: nothing reads it any more."""
+
+
 class Loaders:
     """One request's loaders. `sessions` is the request's read factory, bounded to
-    `connections` sessions open at once (also for the resolvers that read through it)."""
+    `connections` sessions open at once (also for the resolvers that read through it).
+
+    `end()` once the request is answered: when a field's error ends a request early,
+    graphql-core answers at once while sibling fields may still have loads queued
+    (graphql-python/graphql-core#269); their batches then fail with RequestEnded
+    instead of sending statements nobody reads."""
 
     def __init__(
         self,
@@ -89,29 +98,41 @@ class Loaders:
         observe: Callable[[str, int], None] | None = None,
         connections: int = DEFAULT_CONNECTIONS_PER_REQUEST,
         permits: asyncio.Semaphore | None = None,
+        ended: asyncio.Event | None = None,
     ) -> None:
         self._permits = permits or asyncio.Semaphore(connections)
+        self._ended = ended or asyncio.Event()
         self.sessions = self._sessions = permitted(sessions, self._permits)
         self._observe = observe  # told each batch's size, for metrics
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def on(self, sessions: Sessions) -> "Loaders":
         """Fresh loaders reading through other sessions (the primary, after a write),
-        within the same request's connection permits."""
-        return Loaders(sessions, self._observe, permits=self._permits)
+        within the same request's connection permits, ending with it."""
+        return Loaders(sessions, self._observe, permits=self._permits, ended=self._ended)
+
+    def end(self) -> None:
+        """The request is answered: batches not yet sent are not sent."""
+        self._ended.set()
 
     def _loader(
         self, key: Hashable, batch: Callable[[list[K]], Coroutine[Any, Any, list[V]]]
     ) -> DataLoader[K, V]:
         loader = self._loaders.get(key)
         if loader is None:
-            observe, name = self._observe, str(key[0] if isinstance(key, tuple) else key)
-            if observe is not None:
-                inner = batch
+            observe, name, ended = (
+                self._observe,
+                str(key[0] if isinstance(key, tuple) else key),
+                self._ended,
+            )
+            fetch = batch
 
-                async def batch(keys: list[K]) -> list[V]:
+            async def batch(keys: list[K]) -> list[V]:
+                if ended.is_set():
+                    raise RequestEnded(name)
+                if observe is not None:
                     observe(name, len(keys))
-                    return await inner(keys)
+                return await fetch(keys)
 
             loader = self._loaders[key] = DataLoader(batch, max_batch_size=1000)
         return loader
