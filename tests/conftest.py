@@ -121,18 +121,6 @@ class Api:
     # The ASGI app, for tests that drive its background tasks.
     app: Any = None
 
-    async def forget_statements(self) -> None:
-        """Empties `statements` once earlier requests' statements stopped coming: when a
-        field's error ends a request, graphql-core answers at once and its sibling
-        fields' dataloader batches still run afterwards; counted in the next request's
-        window they made statement-count tests depend on which test ran before."""
-        for _ in range(40):  # 2 s at most
-            seen = len(self.statements)
-            await asyncio.sleep(0.05)
-            if len(self.statements) == seen:
-                break
-        self.statements.clear()
-
     async def post(
         self,
         query: str,

@@ -252,7 +252,7 @@ async def test_each_role_writes_exactly_its_areas_and_refusals_touch_nothing(
     writable: Api, role: Role
 ) -> None:
     for name, (area, document) in MUTATIONS.items():
-        await writable.forget_statements()
+        writable.statements.clear()
         result = await body(writable, document, role)
         if area in WRITES[role]:
             assert result["data"][name]["userErrors"], (role, name, result)

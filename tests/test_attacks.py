@@ -23,7 +23,7 @@ async def refused(
     api: Api, query: str, variables: dict[str, Any] | None = None, role: Role = Role.ADMIN
 ) -> dict[str, Any]:
     """The first error of a refused query, after checking that no data SQL ran."""
-    await api.forget_statements()
+    api.statements.clear()
     response = await api.post(query, variables, role=role)
     body = response.json()
     assert body.get("errors"), body
@@ -81,7 +81,7 @@ async def test_five_thousand_repeated_fields(api: Api) -> None:
 
 
 async def test_one_megabyte_document_is_refused_before_anything(api: Api) -> None:
-    await api.forget_statements()
+    api.statements.clear()
     response = await api.post("{ viewer { role } }" + " " * 1_000_000)
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "DOCUMENT_TOO_LARGE"
@@ -121,7 +121,7 @@ async def test_every_answer_reports_its_cost(api: Api) -> None:
 
 
 async def test_json_batches_are_refused(api: Api) -> None:
-    await api.forget_statements()
+    api.statements.clear()
     response = await api.client.post(
         "/graphql",
         json=[{"query": "{ viewer { role } }"}] * 2,
@@ -137,7 +137,7 @@ async def test_json_batches_are_refused(api: Api) -> None:
     ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
 )
 async def test_non_json_posts_change_nothing(writable: Api, content_type: str) -> None:
-    await writable.forget_statements()
+    writable.statements.clear()
     response = await writable.client.post(
         "/graphql",
         content=b'{"query": "mutation { createSurvey(input: {kind: NPS, question: \\"q\\"}) { survey { id } } }"}',
@@ -151,7 +151,7 @@ async def test_non_json_posts_change_nothing(writable: Api, content_type: str) -
 
 
 async def test_mutations_over_get_are_refused(writable: Api) -> None:
-    await writable.forget_statements()
+    writable.statements.clear()
     response = await writable.client.get(
         "/graphql",
         params={
@@ -180,7 +180,7 @@ async def test_tampered_ids(api: Api) -> None:
         {"a": forged[0], "b": forged[1]},
     )
     assert data == {"a": None, "b": None}
-    await api.forget_statements()
+    api.statements.clear()
     body = (await api.post("query($c: ID!) { node(id: $c) { id } }", {"c": forged[2]})).json()
     assert body["data"] == {"node": None}
     assert body["errors"][0]["extensions"]["code"] == "INVALID_ID"
@@ -198,7 +198,7 @@ async def test_rate_limit_refuses_with_retry_after(tight: Api) -> None:
     query = "{ customers(first: 5) { edges { node { externalIds { id } } } } }"  # cost 56
     first = await tight.post(query)
     assert first.json()["extensions"]["cost"]["remaining"] == 4
-    await tight.forget_statements()
+    tight.statements.clear()
     second = await tight.post(query)
     assert second.status_code == 429
     assert int(second.headers["Retry-After"]) >= 50

@@ -36,7 +36,7 @@ DASHBOARD = """query($n: Int!) {
 
 
 async def statements_for(api: Api, customers: int) -> tuple[int, int]:
-    await api.forget_statements()
+    api.statements.clear()
     data = await api.query(DASHBOARD, {"n": customers})
     return len(api.statements), len(data["customers"]["edges"])
 
@@ -72,7 +72,7 @@ async def test_nodes_batches_ids_of_each_type_into_one_statement(api: Api, n: in
     from schema.node import to_global_id
 
     ids = [to_global_id("Touchpoint", t["id"]) for t in api.backend.data.touchpoints[:n]]
-    await api.forget_statements()
+    api.statements.clear()
     data = await api.query("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     assert [node["id"] for node in data["nodes"]] == ids
     assert len(api.statements) == 2  # key lookup + one batched touchpoint fetch
@@ -88,7 +88,7 @@ CUSTOMER_METRICS = """query($n: Int!) { customers(first: $n) { edges { node {
 async def test_customer_metrics_and_health_cost_the_same_for_1_and_100_customers(api: Api) -> None:
     counts = []
     for n in (1, 100):
-        await api.forget_statements()
+        api.statements.clear()
         data = await api.query(CUSTOMER_METRICS, {"n": n})
         assert len(data["customers"]["edges"]) == n
         counts.append(len(api.statements))
@@ -112,7 +112,7 @@ async def test_a_request_ended_by_a_field_error_sends_no_statement_after_its_ans
     (graphql-python/graphql-core#269), and those loads are dropped, not sent after the
     answer; nothing is logged as an error for them."""
     window = {"from": "2025-01-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
-    await api.forget_statements()
+    api.statements.clear()
     response = await api.post(ENDED_EARLY, {"filter": window})
     body = response.json()
     assert body["data"] is None

@@ -271,7 +271,7 @@ async def test_import_twice_stores_each_event_once(bulk: Api) -> None:
     lines = [{"t": [_event(ref, f"imp-{n}-{k}") for k in range(3)]} for n in range(20)]
     body = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
     for _ in range(2):
-        await bulk.forget_statements()
+        bulk.statements.clear()
         done = await run_import(bulk, body)
         assert done["status"] == "COMPLETED", done
         assert (done["objectCount"], done["errorCount"]) == (20, 0)

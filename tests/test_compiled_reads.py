@@ -68,7 +68,7 @@ async def test_dashboards_are_compiled_into_one_statement(debug_api: Api, name: 
         pytest.skip("the compiled path is PostgreSQL's; SQLite always uses the resolvers")
     variables = await dashboard_variables(debug_api)
     query = (EXAMPLES / f"{name}.graphql").read_text()
-    await debug_api.forget_statements()
+    debug_api.statements.clear()
     response = await debug_api.post(query, variables, DASHBOARDS[name])
     body = response.json()
     assert "errors" not in body, body["errors"]
@@ -79,7 +79,7 @@ async def test_dashboards_are_compiled_into_one_statement(debug_api: Api, name: 
 
     # Asked again, the known plan answers with one statement that also checks the key,
     # and the same bytes (but for the budget left, which the first request spent from).
-    await debug_api.forget_statements()
+    debug_api.statements.clear()
     again = await debug_api.post(query, variables, DASHBOARDS[name])
     assert len(debug_api.statements) == 1, debug_api.statements
     assert KEY_LOOKUP.search(debug_api.statements[0])
@@ -109,7 +109,7 @@ async def test_a_known_plan_still_checks_the_key_and_the_budget_each_time(
             assert (
                 answer.status_code == 200 and len(answer.json()["data"]["customers"]["edges"]) == 3
             )
-        await api.forget_statements()
+        api.statements.clear()
         assert (await api.post(query, key=issued.token)).status_code == 200
         assert len(api.statements) == 1  # the fast path answered
 
@@ -119,7 +119,7 @@ async def test_a_known_plan_still_checks_the_key_and_the_budget_each_time(
         assert limited.status_code == 429, limited.text
         assert limited.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
 
-        await api.forget_statements()
+        api.statements.clear()
         await keys.revoke_key(sessions, name)  # while the fast path knows the key
         revoked = await api.post(query, key=issued.token)
         assert revoked.status_code == 401, revoked.text
@@ -232,7 +232,7 @@ async def test_stored_health_and_ticket_sla_are_compiled(debug_api: Api) -> None
     assert all(e["node"]["health"]["reasons"] for e in found["edges"])
 
     for states in (["AT_RISK", "BREACHED"], ["ON_TRACK"], ["MET", "BREACHED", "AT_RISK"]):
-        await debug_api.forget_statements()
+        debug_api.statements.clear()
         body = (await debug_api.post(SLA_TICKETS, {"states": states}, Role.SUPPORT)).json()
         assert read_path(body) == {"path": "compiled"}, body
         edges = body["data"]["tickets"]["edges"]
@@ -423,7 +423,7 @@ async def test_a_status_queue_in_priority_order_reads_each_status_apart(
             await compare_with_resolvers(
                 debug_api, resolvers, query, {**variables, "a": after}, Role.SUPPORT
             )
-    await debug_api.forget_statements()
+    debug_api.statements.clear()
     sent: list[tuple[str, Any]] = []
     for engine in debug_api.app.state.engines:
         sa.event.listen(
@@ -758,7 +758,7 @@ async def test_the_customer_pages_with_metrics_are_compiled_into_one_statement(
         pytest.skip("the compiled path is PostgreSQL's")
     query = (EXAMPLES / f"{name}.graphql").read_text()
     variables = await dashboard_variables(debug_api)
-    await debug_api.forget_statements()
+    debug_api.statements.clear()
     answer = await debug_api.post(query, variables, role)
     body = answer.json()
     assert "errors" not in body and read_path(body) == {"path": "compiled"}, body
@@ -1000,7 +1000,7 @@ async def test_the_metrics_dashboards_are_compiled_into_one_statement(
         pytest.skip("the compiled path is PostgreSQL's")
     query = (EXAMPLES / f"{name}.graphql").read_text()
     variables = variables_for(debug_api, query)
-    await debug_api.forget_statements()
+    debug_api.statements.clear()
     async with serving(debug_api.backend, compiled_reads=False) as resolvers:
         data = await compare_with_resolvers(debug_api, resolvers, query, variables, role)
     assert len([s for s in debug_api.statements if not KEY_LOOKUP.search(s)]) <= 1

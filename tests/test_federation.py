@@ -46,7 +46,7 @@ async def test_entities_resolve_in_order_in_one_statement_per_type(subgraph: Api
         {"__typename": "Customer", "id": customers[2]},
         {"__typename": "Ticket", "id": tickets[1]},
     ]
-    await subgraph.forget_statements()
+    subgraph.statements.clear()
     found = (await subgraph.query(ENTITIES, {"r": representations}))["_entities"]
     assert [e["id"] for e in found] == [r["id"] for r in representations]
     assert found[0]["name"] == data.customers[0]["name"]

@@ -102,7 +102,7 @@ async def assert_unfiltered_totals_kept(api: Api) -> None:
                 "tickets": "SELECT count(*) FROM ticket",
             }.items()
         }
-    await api.forget_statements()
+    api.statements.clear()
     totals = await api.query(UNFILTERED)
     assert {name: found["totalCount"] for name, found in totals.items()} == counted
     assert any("list_row_count" in statement for statement in api.statements)
@@ -139,7 +139,7 @@ async def assert_value_counts_kept(api: Api) -> None:
         assert {(n, v): int(c) for n, v, c in kept.all()} == {
             (n, v): int(c) for n, v, c in actual.all()
         }
-    await api.forget_statements()
+    api.statements.clear()
     totals = await api.query(BY_VALUE)
     assert {name: found["totalCount"] for name, found in totals.items()} == counted
     assert counted["smb"] > 0 and counted["queue"] > 0

@@ -349,7 +349,7 @@ async def test_bad_window_names_the_filter(pains: Api) -> None:
 
 async def test_one_statement_whatever_the_order(pains: Api) -> None:
     await pain_points(pains, SEEDED)  # the key is known from here on
-    await pains.forget_statements()
+    pains.statements.clear()
     await pain_points(pains, SEEDED, {"field": "STALLED", "direction": "DESC"})
     assert len([s for s in pains.statements if "touchpoint" in s.lower()]) == 1
 
