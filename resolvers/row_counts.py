@@ -3,9 +3,10 @@
 Triggers keep, per root list, how many records it holds with no filter
 (`list_row_count`, migration 7c3e9a1d5b42), so `customers`, `touchpoints` and `tickets`
 without a filter count from a few rows (one per shard) instead of reading every record;
-and how many hold each value of one column (`list_value_count`, migration 8b3f1c6d2e57),
-so `tickets` filtered by status alone and `customers` by segment alone count the same
-way. Each count has its SQL text twin for the compiled read path beside it.
+and how many hold each value of one column (`list_value_count`, migrations 8b3f1c6d2e57
+and 6e4a2c8f1d73), so `tickets` filtered by status, priority or channel alone,
+`customers` by segment alone and `touchpoints` by channel, stage, team or kind alone
+count the same way. Each count has its SQL text twin for the compiled read path beside it.
 """
 
 from dataclasses import dataclass, replace

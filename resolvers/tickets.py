@@ -105,10 +105,12 @@ SLA_STATES = SlaStateFilter("sla_states")
 # and the compiled path getattr it from the query); the assert below holds the names to
 # TicketQuery's fields.
 STATUSES = ColumnFilter("statuses", col(Ticket.status), "any_of")
+PRIORITIES = ColumnFilter("priorities", col(Ticket.priority), "any_of")
+CHANNELS = ColumnFilter("channels", col(Ticket.channel), "any_of")
 FILTERS: tuple[Filter, ...] = (
     STATUSES,
-    ColumnFilter("priorities", col(Ticket.priority), "any_of"),
-    ColumnFilter("channels", col(Ticket.channel), "any_of"),
+    PRIORITIES,
+    CHANNELS,
     ColumnFilter("assignee", col(Ticket.assignee), "equals"),
     *window("created_from", "created_to", col(Ticket.created_at)),
     SLA_STATES,
@@ -136,7 +138,13 @@ TICKETS = TicketListing(
     FILTERS,
     parents={"customer": col(Ticket.customer_id)},
     kept="ticket",
-    kept_values=(KeptValues("ticket.status", STATUSES),),
+    # One of these alone counts from the kept counts per value (migrations 8b3f1c6d2e57,
+    # 6e4a2c8f1d73).
+    kept_values=(
+        KeptValues("ticket.status", STATUSES),
+        KeptValues("ticket.priority", PRIORITIES),
+        KeptValues("ticket.channel", CHANNELS),
+    ),
     # The support queue: open statuses in priority order, from the (status, rank, ...)
     # indexes (migration 5b8d2f6a9c31), whatever the share of finished tickets.
     split_by=SplitByValue(

@@ -11,6 +11,7 @@ from models import Channel, JourneyStage, Team, Touchpoint
 from resolvers.filters import ColumnFilter, Filter, window
 from resolvers.listing import Listing
 from resolvers.pagination import Sessions, fetch_by_ids, newest_first
+from resolvers.row_counts import KeptValues
 
 NEWEST_FIRST = newest_first(
     "touchpoints:occurredAt:desc", col(Touchpoint.occurred_at), col(Touchpoint.id)
@@ -27,11 +28,15 @@ class TouchpointQuery:
     occurred_to: datetime | None = None
 
 
+CHANNELS = ColumnFilter("channels", col(Touchpoint.channel), "any_of")
+STAGES = ColumnFilter("stages", col(Touchpoint.stage), "any_of")
+TEAMS = ColumnFilter("teams", col(Touchpoint.team), "any_of")
+KINDS = ColumnFilter("kinds", col(Touchpoint.kind), "any_of")
 FILTERS: tuple[Filter, ...] = (
-    ColumnFilter("channels", col(Touchpoint.channel), "any_of"),
-    ColumnFilter("stages", col(Touchpoint.stage), "any_of"),
-    ColumnFilter("teams", col(Touchpoint.team), "any_of"),
-    ColumnFilter("kinds", col(Touchpoint.kind), "any_of"),
+    CHANNELS,
+    STAGES,
+    TEAMS,
+    KINDS,
     *window("occurred_from", "occurred_to", col(Touchpoint.occurred_at)),
 )
 
@@ -42,6 +47,11 @@ TOUCHPOINTS = Listing(
     FILTERS,
     parents={"customer": col(Touchpoint.customer_id)},
     kept="touchpoint",
+    # One of these alone counts from the kept counts per value (migration 6e4a2c8f1d73).
+    kept_values=tuple(
+        KeptValues(f"touchpoint.{name}", of)
+        for name, of in (("channel", CHANNELS), ("stage", STAGES), ("team", TEAMS), ("kind", KINDS))
+    ),
 )
 
 

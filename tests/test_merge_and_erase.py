@@ -86,7 +86,13 @@ UNFILTERED = "{ customers { totalCount } touchpoints { totalCount } tickets { to
 # Lists whose only filter the database counts per value (list_value_count).
 BY_VALUE = """{ smb: customers(filter: {segment: "smb"}) { totalCount }
   queue: tickets(filter: {status: [NEW, OPEN, PENDING]}) { totalCount }
-  closed: tickets(filter: {status: [CLOSED]}) { totalCount } }"""
+  closed: tickets(filter: {status: [CLOSED]}) { totalCount }
+  web: touchpoints(filter: {channel: [WEB, EMAIL]}) { totalCount }
+  early: touchpoints(filter: {stage: [AWARENESS]}) { totalCount }
+  marketing: touchpoints(filter: {team: [MARKETING]}) { totalCount }
+  views: touchpoints(filter: {kind: ["page_view", "purchase"]}) { totalCount }
+  urgent: tickets(filter: {priority: [URGENT, HIGH]}) { totalCount }
+  chat: tickets(filter: {channel: [CHAT]}) { totalCount } }"""
 
 
 async def assert_unfiltered_totals_kept(api: Api) -> None:
@@ -111,7 +117,9 @@ async def assert_unfiltered_totals_kept(api: Api) -> None:
 
 async def assert_value_counts_kept(api: Api) -> None:
     """`totalCount`s of lists filtered by one value counted per value (customers by
-    segment, tickets by status), which read the counts the database keeps
+    segment, tickets by status, priority or channel, touchpoints by channel, stage, team
+    or kind), which read
+    the counts the database keeps
     (list_value_count), are the records counted now; so is every kept count."""
     async with api.backend.engine.connect() as connection:
         counted = {
@@ -121,6 +129,12 @@ async def assert_value_counts_kept(api: Api) -> None:
                 "AND segment = 'smb'",
                 "queue": "SELECT count(*) FROM ticket WHERE status IN ('NEW', 'OPEN', 'PENDING')",
                 "closed": "SELECT count(*) FROM ticket WHERE status = 'CLOSED'",
+                "web": "SELECT count(*) FROM touchpoint WHERE channel IN ('WEB', 'EMAIL')",
+                "early": "SELECT count(*) FROM touchpoint WHERE stage = 'AWARENESS'",
+                "marketing": "SELECT count(*) FROM touchpoint WHERE team = 'MARKETING'",
+                "views": "SELECT count(*) FROM touchpoint WHERE kind IN ('page_view', 'purchase')",
+                "urgent": "SELECT count(*) FROM ticket WHERE priority IN ('URGENT', 'HIGH')",
+                "chat": "SELECT count(*) FROM ticket WHERE channel = 'CHAT'",
             }.items()
         }
         kept = await connection.execute(
@@ -133,7 +147,17 @@ async def assert_value_counts_kept(api: Api) -> None:
             sa.text(
                 "SELECT 'ticket.status', status, count(*) FROM ticket GROUP BY status "
                 "UNION ALL SELECT 'customer.segment', segment, count(*) FROM customer "
-                "WHERE merged_into_id IS NULL AND segment IS NOT NULL GROUP BY segment"
+                "WHERE merged_into_id IS NULL AND segment IS NOT NULL GROUP BY segment "
+                + " ".join(
+                    f"UNION ALL SELECT 'touchpoint.{c}', {c}, count(*) FROM touchpoint "
+                    f"WHERE {c} IS NOT NULL GROUP BY {c}"
+                    for c in ("channel", "stage", "team", "kind")
+                )
+                + " "
+                + " ".join(
+                    f"UNION ALL SELECT 'ticket.{c}', {c}, count(*) FROM ticket GROUP BY {c}"
+                    for c in ("priority", "channel")
+                )
             )
         )
         assert {(n, v): int(c) for n, v, c in kept.all()} == {
@@ -142,7 +166,7 @@ async def assert_value_counts_kept(api: Api) -> None:
     api.statements.clear()
     totals = await api.query(BY_VALUE)
     assert {name: found["totalCount"] for name, found in totals.items()} == counted
-    assert counted["smb"] > 0 and counted["queue"] > 0
+    assert all(counted.values()), counted
     assert any("list_value_count" in statement for statement in api.statements)
 
 
@@ -324,6 +348,21 @@ async def test_unfiltered_totals_follow_every_way_rows_change(writable: Api) -> 
         await connection.execute(
             sa.text("UPDATE ticket SET priority = 'URGENT' WHERE status = 'PENDING'")
         )
+        # Touchpoints moved between channels and kinds, one column or two at a time, and
+        # an update that moves none (summary).
+        await connection.execute(
+            sa.text(
+                "UPDATE touchpoint SET channel = 'EMAIL' WHERE id IN (SELECT id FROM "
+                "touchpoint WHERE channel <> 'EMAIL' ORDER BY id LIMIT 3)"
+            )
+        )
+        await connection.execute(
+            sa.text(
+                "UPDATE touchpoint SET kind = 'page_view', team = 'SALES' WHERE id IN "
+                "(SELECT id FROM touchpoint WHERE kind <> 'page_view' ORDER BY id DESC LIMIT 2)"
+            )
+        )
+        await connection.execute(sa.text("UPDATE touchpoint SET summary = 'edited'"))
         await connection.execute(
             sa.text(
                 "UPDATE customer SET segment = 'smb' WHERE id IN (SELECT id FROM customer "
@@ -355,7 +394,8 @@ async def test_a_truncate_empties_what_is_kept_of_its_table(writable: Api) -> No
                 "WHERE list_name IN ('touchpoint', 'ticket')), "
                 "(SELECT count(*) FROM customer WHERE lifetime_value_cents <> 0), "
                 "(SELECT count(*) FROM ticket_sla_state_count), "
-                "(SELECT count(*) FROM list_value_count WHERE list_name LIKE 'ticket.%')"
+                "(SELECT count(*) FROM list_value_count "
+                "WHERE list_name LIKE 'ticket.%' OR list_name LIKE 'touchpoint.%')"
             )
         )
         assert tuple(kept.one()) == (0, 0, 0, 0)
