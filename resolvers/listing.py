@@ -40,7 +40,7 @@ from resolvers.pagination import (
     fetch_source_page,
     page_request,
 )
-from resolvers.row_counts import KeptValues, kept_count
+from resolvers.row_counts import KeptCount, kept_count
 
 T = TypeVar("T")
 Ids = Sequence[uuid.UUID]
@@ -122,7 +122,7 @@ class Listing(Generic[T]):
     kept: str | None = None
     # Filters whose matches the database counts per value: the root list with one of
     # them as its only filter counts from those counts (resolvers/row_counts.py).
-    kept_values: tuple[KeptValues, ...] = ()
+    kept_values: tuple[KeptCount, ...] = ()
     # An any-of filter the compiled root page reads value by value (`SplitByValue`).
     split_by: SplitByValue | None = None
 
@@ -149,13 +149,14 @@ class Listing(Generic[T]):
             sessions, self.entity, self.statement(request.query), request.ordering, request.page
         )
 
-    def kept_value(self, query: Any) -> KeptValues | None:
-        """The kept per-value count that answers this root list's count, if any: its
-        only filter set is one the database counts per value (and no join narrows it)."""
-        given = [f.field for f in self.filters if getattr(query, f.field) is not None]
-        if self.source is not None or len(given) != 1:
+    def kept_value(self, query: Any) -> KeptCount | None:
+        """The kept count that answers this root list's count, if any: the filters set
+        are ones the database counts (one column per value, or a window per day), and no
+        join narrows the list."""
+        given = frozenset(f.field for f in self.filters if getattr(query, f.field) is not None)
+        if self.source is not None or not given:
             return None
-        return next((k for k in self.kept_values if k.field == given[0]), None)
+        return next((k for k in self.kept_values if k.answers(given)), None)
 
     async def count(self, sessions: Sessions, query: Any) -> int:
         # Kept counts count the table with no filter: not for a list whose source may

@@ -10,14 +10,15 @@ count the same way. Each count has its SQL text twin for the compiled read path 
 """
 
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import ListRowCount, ListValueCount
-from resolvers.filters import ColumnFilter, Param, bind_value
+from resolvers.filters import ColumnFilter, Param, bind_value, column_sql, column_type_sql
 from resolvers.pagination import Sessions
 
 # The lists whose unfiltered count is kept (the migration's LISTS).
@@ -52,6 +53,14 @@ async def _run(sessions: Sessions, total: ColumnElement[int]) -> int:
         return int((await session.execute(sa.select(total))).scalar_one())
 
 
+def kept_sum_sql(name: str, condition: str) -> str:
+    """The sum of the kept counts of entries `name` whose values pass `condition`."""
+    return (
+        "(SELECT coalesce(sum(list_value_count.records), 0) FROM list_value_count "  # noqa: S608
+        f"WHERE list_value_count.list_name = '{name}' AND {condition})"
+    )
+
+
 @dataclass(frozen=True)
 class KeptValues:
     """A root list's filter on one column (`of`, the list's own) whose matches the
@@ -65,6 +74,10 @@ class KeptValues:
     @property
     def field(self) -> str:
         return self.of.field
+
+    def answers(self, given: frozenset[str]) -> bool:
+        """Whether it counts a list whose filters set are `given` (query field names)."""
+        return given == {self.field}
 
     def _filter(self) -> ColumnFilter:
         # The list's filter, over the kept values instead of the records.
@@ -83,12 +96,121 @@ class KeptValues:
     def total_sql(self, query: Any, param: Param) -> str:
         """`total` as SQL text (a bigint) for the compiled read path."""
         condition = self._filter().sql(getattr(query, self.field), query, param)
-        return (
-            "(SELECT coalesce(sum(list_value_count.records), 0)::bigint "  # noqa: S608
-            f"FROM list_value_count WHERE list_value_count.list_name = '{self.name}' "
-            f"AND {condition})"
-        )
+        return f"{kept_sum_sql(self.name, condition)}::bigint"
 
     async def count(self, sessions: Sessions, query: Any) -> int:
         """`total` run."""
         return await _run(sessions, self.total(query))
+
+
+@dataclass(frozen=True)
+class DayBounds:
+    """A window [start, end) cut at UTC midnights: the whole days [first_day, end_day)
+    ('YYYY-MM-DD') from the kept counts, the rest, [head_from, head_to) and [tail_from,
+    tail_to), from the records (each empty when its two ends are equal)."""
+
+    first_day: str
+    end_day: str
+    head_from: datetime
+    head_to: datetime
+    tail_from: datetime
+    tail_to: datetime
+
+
+NO_DAY_BEFORE = "0000-01-01"
+NO_DAY_AFTER = "9999-12-31"
+
+
+def _midnight(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def day_bounds(start: datetime | None, end: datetime | None) -> DayBounds:
+    """`start <= t < end` (either end open, not both) as whole UTC days and the two
+    partial ones: the head from `start` to the first whole day (or `end`, if sooner), the
+    tail from the last whole day's end (or the first's start, if later) to `end`."""
+    if start is None:
+        assert end is not None  # a window with neither end is no filter
+        last = _midnight(end)
+        return DayBounds(NO_DAY_BEFORE, last.date().isoformat(), end, end, last, end)
+    first = _midnight(start)
+    if first != start:
+        first += timedelta(days=1)  # the first whole day starts after `start`
+    if end is None:
+        return DayBounds(first.date().isoformat(), NO_DAY_AFTER, start, first, start, start)
+    last = _midnight(end)
+    return DayBounds(
+        first.date().isoformat(),
+        last.date().isoformat(),
+        start,
+        min(first, end),
+        max(last, first),
+        end,
+    )
+
+
+@dataclass(frozen=True)
+class KeptDays:
+    """A root list's time window (`start`: at least, `end`: before; the list's own
+    filters over one column) whose records the database counts per UTC day
+    (`list_value_count` entries `name`, e.g. "touchpoint.occurred_at", values 'YYYY-MM-DD'):
+    when the window is the list's only filter, `totalCount` is the kept counts of its
+    whole days plus the records of its partial first and last days, which the column's
+    index counts (a day's worth at most each)."""
+
+    name: str
+    start: ColumnFilter
+    end: ColumnFilter
+
+    def answers(self, given: frozenset[str]) -> bool:
+        return bool(given) and given <= {self.start.field, self.end.field}
+
+    def _bounds(self, query: Any) -> DayBounds:
+        return day_bounds(getattr(query, self.start.field), getattr(query, self.end.field))
+
+    def total(self, query: Any) -> ColumnElement[int]:
+        bounds, column = self._bounds(query), self.start.column
+        kept = (
+            sa.select(sa.func.coalesce(sa.func.sum(col(ListValueCount.records)), 0))
+            .where(
+                col(ListValueCount.list_name) == self.name,
+                col(ListValueCount.value) >= bounds.first_day,
+                col(ListValueCount.value) < bounds.end_day,
+            )
+            .scalar_subquery()
+        )
+        head = sa.select(sa.func.count()).where(column >= bounds.head_from, column < bounds.head_to)
+        tail = sa.select(sa.func.count()).where(column >= bounds.tail_from, column < bounds.tail_to)
+        return kept + head.scalar_subquery() + tail.scalar_subquery()
+
+    def total_sql(self, query: Any, param: Param) -> str:
+        """`total` as SQL text (a bigint) for the compiled read path."""
+        time, table = column_sql(self.start.column), column_sql(self.start.column).split(".")[0]
+        cast = column_type_sql(self.start.column)
+
+        def bound(name: str) -> str:
+            return param(cast, lambda q: getattr(self._bounds(q), name))
+
+        first = param("text", lambda q: self._bounds(q).first_day)
+        end = param("text", lambda q: self._bounds(q).end_day)
+        head = f"(SELECT count(*) FROM {table} WHERE {time} >= {bound('head_from')} "  # noqa: S608
+        head += f"AND {time} < {bound('head_to')})"
+        tail = f"(SELECT count(*) FROM {table} WHERE {time} >= {bound('tail_from')} "  # noqa: S608
+        tail += f"AND {time} < {bound('tail_to')})"
+        days = f"list_value_count.value >= {first} AND list_value_count.value < {end}"
+        return f"({kept_sum_sql(self.name, days)} + {head} + {tail})::bigint"
+
+    async def count(self, sessions: Sessions, query: Any) -> int:
+        """`total` run."""
+        return await _run(sessions, self.total(query))
+
+
+class KeptCount(Protocol):
+    """A count the database keeps that answers a root list's `totalCount` for some sets
+    of filters: KeptValues, KeptDays."""
+
+    def answers(self, given: frozenset[str]) -> bool: ...
+
+    def total_sql(self, query: Any, param: Param) -> str: ...
+
+    async def count(self, sessions: Sessions, query: Any) -> int: ...

@@ -13,7 +13,7 @@ from models.enums import FINISHED_STATUSES, PRIORITY_ORDER
 from resolvers.filters import ColumnFilter, Filter, window
 from resolvers.listing import Listing, SplitByValue
 from resolvers.pagination import Ordering, Sessions, SortKey, count_rows_apart, fetch_by_ids
-from resolvers.row_counts import KeptValues
+from resolvers.row_counts import KeptDays, KeptValues
 from resolvers.sla import SlaStateFilter
 
 
@@ -112,7 +112,7 @@ FILTERS: tuple[Filter, ...] = (
     PRIORITIES,
     CHANNELS,
     ColumnFilter("assignee", col(Ticket.assignee), "equals"),
-    *window("created_from", "created_to", col(Ticket.created_at)),
+    *(CREATED := window("created_from", "created_to", col(Ticket.created_at))),
     SLA_STATES,
 )
 assert {f.field for f in FILTERS} <= {f.name for f in fields(TicketQuery)}
@@ -144,6 +144,7 @@ TICKETS = TicketListing(
         KeptValues("ticket.status", STATUSES),
         KeptValues("ticket.priority", PRIORITIES),
         KeptValues("ticket.channel", CHANNELS),
+        KeptDays("ticket.created_at", *CREATED),
     ),
     # The support queue: open statuses in priority order, from the (status, rank, ...)
     # indexes (migration 5b8d2f6a9c31), whatever the share of finished tickets.

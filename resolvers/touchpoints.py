@@ -11,7 +11,7 @@ from models import Channel, JourneyStage, Team, Touchpoint
 from resolvers.filters import ColumnFilter, Filter, window
 from resolvers.listing import Listing
 from resolvers.pagination import Sessions, fetch_by_ids, newest_first
-from resolvers.row_counts import KeptValues
+from resolvers.row_counts import KeptDays, KeptValues
 
 NEWEST_FIRST = newest_first(
     "touchpoints:occurredAt:desc", col(Touchpoint.occurred_at), col(Touchpoint.id)
@@ -37,7 +37,7 @@ FILTERS: tuple[Filter, ...] = (
     STAGES,
     TEAMS,
     KINDS,
-    *window("occurred_from", "occurred_to", col(Touchpoint.occurred_at)),
+    *(OCCURRED := window("occurred_from", "occurred_to", col(Touchpoint.occurred_at))),
 )
 
 # `touchpoints` and `Customer.touchpoints`: queries are TouchpointQuery, newest first.
@@ -48,9 +48,18 @@ TOUCHPOINTS = Listing(
     parents={"customer": col(Touchpoint.customer_id)},
     kept="touchpoint",
     # One of these alone counts from the kept counts per value (migration 6e4a2c8f1d73).
-    kept_values=tuple(
-        KeptValues(f"touchpoint.{name}", of)
-        for name, of in (("channel", CHANNELS), ("stage", STAGES), ("team", TEAMS), ("kind", KINDS))
+    kept_values=(
+        *(
+            KeptValues(f"touchpoint.{name}", of)
+            for name, of in (
+                ("channel", CHANNELS),
+                ("stage", STAGES),
+                ("team", TEAMS),
+                ("kind", KINDS),
+            )
+        ),
+        # The window alone: its whole days kept per UTC day, its partial ones counted.
+        KeptDays("touchpoint.occurred_at", *OCCURRED),
     ),
 )
 

@@ -468,7 +468,41 @@ WITHOUT_TOTALS = [
          filter: {status: [OPEN, NEW]}) { pageInfo { hasNextPage endCursor } } }""",
     '{ customers(first: 2, filter: {segment: "smb"}) { edges { cursor } } }',
     "{ tickets(first: 2, filter: {slaState: [BREACHED]}) { edges { node { id } } } }",
+    '{ touchpoints(first: 2, filter: {from: "2026-10-03T05:00:00+02:00"}) { edges { cursor } } }',
+    "{ tickets(first: 2, filter: {priority: [URGENT]}) { edges { node { id } } } }",
 ]
+# Root lists whose only filter the database counts: per value, or per UTC day for a
+# window (its whole days kept, its partial first and last days counted).
+KEPT_TOTALS = [
+    "{ touchpoints(first: 3, filter: {channel: [WEB, EMAIL]}) { totalCount } }",
+    '{ touchpoints(first: 3, filter: {kind: ["purchase"]}) { totalCount } }',
+    "{ touchpoints(first: 3, filter: {team: [SUPPORT], stage: [RETENTION]}) { totalCount } }",
+    """{ a: touchpoints(first: 3, filter: {from: "2026-10-03T05:00:00+02:00"}) { totalCount }
+         b: touchpoints(first: 3, filter: {to: "2026-10-20T00:00:00Z"}) { totalCount }
+         c: touchpoints(first: 3, filter: {from: "2026-09-03T13:30:00Z", to: "2026-10-20T07:00:00Z"}) {
+              totalCount edges { node { occurredAt } } }
+         d: touchpoints(first: 3, filter: {from: "2026-10-03T01:00:00Z", to: "2026-10-03T23:00:00Z"}) {
+              totalCount } }""",
+    """{ a: tickets(first: 3, filter: {from: "2026-09-03T13:30:00Z", to: "2026-10-20T07:00:00Z"}) {
+              totalCount }
+         b: tickets(first: 3, filter: {priority: [HIGH, URGENT]}) { totalCount }
+         c: tickets(first: 3, filter: {channel: [CHAT]}) { totalCount } }""",
+]
+
+
+@pytest.mark.parametrize("query", KEPT_TOTALS)
+async def test_totals_from_kept_counts_compile_to_the_resolvers_bytes(
+    debug_api: Api, query: str
+) -> None:
+    """`totalCount` of a list filtered by one kept dimension or by a time window alone
+    reads the counts the database keeps, on both paths alike (a team and a stage
+    together count their matches)."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    debug_api.statements.clear()
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        data = await compare_with_resolvers(debug_api, resolvers, query, {}, Role.ADMIN)
+    assert all(found["totalCount"] > 0 for found in data.values()), data
 
 
 @pytest.mark.parametrize("query", WITHOUT_TOTALS)

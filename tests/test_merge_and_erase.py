@@ -1,13 +1,14 @@
 """mergeCustomers, unmergeCustomer, eraseCustomer and exportCustomer."""
 
 import uuid
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from models import Touchpoint
-from tests.conftest import Api
+from models import Ticket, Touchpoint
+from tests.conftest import ANCHOR, Api
 from tests.test_customer_writes import assert_phone_masks_kept
 
 PROFILE = """query($id: ID!) { customer(id: $id) { id name email phone company stage erasedAt
@@ -84,7 +85,8 @@ async def assert_lifetime_values_kept(api: Api) -> None:
 
 UNFILTERED = "{ customers { totalCount } touchpoints { totalCount } tickets { totalCount } }"
 # Lists whose only filter the database counts per value (list_value_count).
-BY_VALUE = """{ smb: customers(filter: {segment: "smb"}) { totalCount }
+BY_VALUE = """query($since: DateTime, $until: DateTime, $sameDay: DateTime, $midnight: DateTime) {
+  smb: customers(filter: {segment: "smb"}) { totalCount }
   queue: tickets(filter: {status: [NEW, OPEN, PENDING]}) { totalCount }
   closed: tickets(filter: {status: [CLOSED]}) { totalCount }
   web: touchpoints(filter: {channel: [WEB, EMAIL]}) { totalCount }
@@ -92,7 +94,22 @@ BY_VALUE = """{ smb: customers(filter: {segment: "smb"}) { totalCount }
   marketing: touchpoints(filter: {team: [MARKETING]}) { totalCount }
   views: touchpoints(filter: {kind: ["page_view", "purchase"]}) { totalCount }
   urgent: tickets(filter: {priority: [URGENT, HIGH]}) { totalCount }
-  chat: tickets(filter: {channel: [CHAT]}) { totalCount } }"""
+  chat: tickets(filter: {channel: [CHAT]}) { totalCount }
+  since: touchpoints(filter: {from: $since}) { totalCount }
+  until: touchpoints(filter: {to: $until}) { totalCount }
+  between: touchpoints(filter: {from: $since, to: $until}) { totalCount }
+  sameDay: touchpoints(filter: {from: $since, to: $sameDay}) { totalCount }
+  ticketsBetween: tickets(filter: {from: $since, to: $until}) { totalCount }
+  ticketsUntil: tickets(filter: {to: $midnight}) { totalCount } }"""
+# Windows whose ends fall mid-day (one in another offset), on a midnight, and within a day.
+WINDOWS = {
+    "since": (ANCHOR - timedelta(days=40, hours=5, minutes=7)).isoformat(),
+    "until": (ANCHOR - timedelta(days=3, hours=2))
+    .astimezone(timezone(timedelta(hours=-5)))
+    .isoformat(),
+    "sameDay": (ANCHOR - timedelta(days=40, hours=1)).isoformat(),
+    "midnight": (ANCHOR - timedelta(days=9)).isoformat(),
+}
 
 
 async def assert_unfiltered_totals_kept(api: Api) -> None:
@@ -137,6 +154,24 @@ async def assert_value_counts_kept(api: Api) -> None:
                 "chat": "SELECT count(*) FROM ticket WHERE channel = 'CHAT'",
             }.items()
         }
+        at = {name: datetime.fromisoformat(value) for name, value in WINDOWS.items()}
+        for name, table, column, start, end in (
+            ("since", Touchpoint, "occurred_at", "since", None),
+            ("until", Touchpoint, "occurred_at", None, "until"),
+            ("between", Touchpoint, "occurred_at", "since", "until"),
+            ("sameDay", Touchpoint, "occurred_at", "since", "sameDay"),
+            ("ticketsBetween", Ticket, "created_at", "since", "until"),
+            ("ticketsUntil", Ticket, "created_at", None, "midnight"),
+        ):
+            time = getattr(table, column)
+            window = [time >= at[start]] if start else []
+            window += [time < at[end]] if end else []
+            statement = sa.select(sa.func.count()).select_from(table).where(*window)
+            counted[name] = (await connection.execute(statement)).scalar_one()
+        day = {
+            "postgres": "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+            "sqlite": "substr({}, 1, 10)",
+        }[api.backend.name]
         kept = await connection.execute(
             sa.text(
                 "SELECT list_name, value, sum(records) FROM list_value_count "
@@ -158,15 +193,21 @@ async def assert_value_counts_kept(api: Api) -> None:
                     f"UNION ALL SELECT 'ticket.{c}', {c}, count(*) FROM ticket GROUP BY {c}"
                     for c in ("priority", "channel")
                 )
+                + " "
+                + " ".join(
+                    f"UNION ALL SELECT '{t}.{c}', {day.format(c)}, count(*) FROM {t} "
+                    f"GROUP BY {day.format(c)}"
+                    for t, c in (("touchpoint", "occurred_at"), ("ticket", "created_at"))
+                )
             )
         )
         assert {(n, v): int(c) for n, v, c in kept.all()} == {
             (n, v): int(c) for n, v, c in actual.all()
         }
     api.statements.clear()
-    totals = await api.query(BY_VALUE)
+    totals = await api.query(BY_VALUE, WINDOWS)
     assert {name: found["totalCount"] for name, found in totals.items()} == counted
-    assert all(counted.values()), counted
+    assert all(n for name, n in counted.items() if name != "sameDay"), counted
     assert any("list_value_count" in statement for statement in api.statements)
 
 
@@ -363,6 +404,15 @@ async def test_unfiltered_totals_follow_every_way_rows_change(writable: Api) -> 
             )
         )
         await connection.execute(sa.text("UPDATE touchpoint SET summary = 'edited'"))
+        # Rows moved to another day (the kept counts per UTC day).
+        for model, time in ((Touchpoint, "occurred_at"), (Ticket, "created_at")):
+            table = model.__table__  # type: ignore[attr-defined]
+            moved = sa.select(table.c.id).order_by(table.c.id).limit(2).scalar_subquery()
+            await connection.execute(
+                table.update()
+                .where(table.c.id.in_(moved))
+                .values({time: ANCHOR - timedelta(days=400, hours=3)})
+            )
         await connection.execute(
             sa.text(
                 "UPDATE customer SET segment = 'smb' WHERE id IN (SELECT id FROM customer "

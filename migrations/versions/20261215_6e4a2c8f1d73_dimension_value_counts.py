@@ -32,8 +32,29 @@ depends_on: str | Sequence[str] | None = None
 
 # Each table's columns now counted per value (`<table>.<column>` entries).
 DIMENSIONS = {"touchpoint": ("channel", "stage", "team", "kind"), "ticket": ("priority", "channel")}
+# Each table's time column, counted per UTC day (`<table>.<column>` entries, values
+# 'YYYY-MM-DD'): a window's whole days are summed from them.
+DAYS = {"touchpoint": "occurred_at", "ticket": "created_at"}
 # Tables whose TRUNCATE trigger does not exist yet (migration 8b3f1c6d2e57 made ticket's).
 TRUNCATED = ("touchpoint",)
+
+
+def _counted(table: str, row: str = "", sqlite: bool = False) -> list[tuple[str, str, str]]:
+    """(entry name, column, value expression) of every count kept for `table`; `row`:
+    qualify the columns (OLD, NEW)."""
+    prefix = f"{row}." if row else ""
+    found = [
+        (f"{table}.{column}", column, f"{prefix}{column}" + ("" if sqlite else "::text"))
+        for column in DIMENSIONS[table]
+    ]
+    time = DAYS[table]
+    day = (
+        f"substr({prefix}{time}, 1, 10)"
+        if sqlite
+        else f"to_char({prefix}{time} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    )
+    found.append((f"{table}.{time}", time, day))
+    return found
 
 
 def _upsert(values: str) -> str:
@@ -45,12 +66,12 @@ def _upsert(values: str) -> str:
     )
 
 
-def _grouped(table: str, rows: str, sign: str, shard: str, cast: str = "::text") -> str:
-    """Every column's values in `rows`, counted: one SELECT per column, unioned."""
+def _grouped(table: str, rows: str, sign: str, shard: str, sqlite: bool = False) -> str:
+    """Every kept count's values in `rows`, counted: one SELECT per count, unioned."""
     return " UNION ALL ".join(
-        f"SELECT '{table}.{column}', {column}{cast}, {shard}, {sign}count(*) FROM {rows} "
-        f"WHERE {column} IS NOT NULL GROUP BY {column}"
-        for column in DIMENSIONS[table]
+        f"SELECT '{name}', {value}, {shard}, {sign}count(*) FROM {rows} "
+        f"WHERE {column} IS NOT NULL GROUP BY {value}"
+        for name, column, value in _counted(table, sqlite=sqlite)
     )
 
 
@@ -71,9 +92,9 @@ END $$
 
 def _moves(table: str, row: str, sign: str) -> str:
     return " UNION ALL ".join(
-        f"SELECT '{table}.{column}', {row}.{column}::text, pg_backend_pid() % 16, {sign}1 "
+        f"SELECT '{name}', {value}, pg_backend_pid() % 16, {sign}1 "
         f"WHERE {row}.{column} IS NOT NULL AND OLD.{column} IS DISTINCT FROM NEW.{column}"
-        for column in DIMENSIONS[table]
+        for name, column, value in _counted(table, row)
     )
 
 
@@ -89,14 +110,19 @@ END $$
 """
 
 
+def _columns(table: str) -> tuple[str, ...]:
+    return (*DIMENSIONS[table], DAYS[table])
+
+
 def _changed(table: str, distinct: str) -> str:
-    return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in DIMENSIONS[table])
+    return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in _columns(table))
 
 
 def _postgres_triggers() -> dict[str, tuple[str, str]]:
     """Each trigger's table and definition."""
     found: dict[str, tuple[str, str]] = {}
-    for table, columns in DIMENSIONS.items():
+    for table in DIMENSIONS:
+        columns = _columns(table)
         name = f"list_value_count_{table}_dimensions"
         found[f"{name}_insert"] = (
             table,
@@ -124,18 +150,18 @@ def _postgres_triggers() -> dict[str, tuple[str, str]]:
 
 def _sqlite_each(table: str, row: str, change: str, moved_only: bool) -> str:
     statements = []
-    for column in DIMENSIONS[table]:
+    for name, column, value in _counted(table, row, sqlite=True):
         condition = f"{row}.{column} IS NOT NULL"
         if moved_only:
             condition += f" AND OLD.{column} IS NOT NEW.{column}"
-        values = f"SELECT '{table}.{column}', {row}.{column}, 0, {change} WHERE {condition}"
-        statements.append(_upsert(values))
+        statements.append(_upsert(f"SELECT '{name}', {value}, 0, {change} WHERE {condition}"))
     return " ".join(statements)
 
 
 def _sqlite_triggers() -> dict[str, str]:
     found = {}
-    for table, columns in DIMENSIONS.items():
+    for table in DIMENSIONS:
+        columns = _columns(table)
         name = f"list_value_count_{table}_dimensions"
         found[f"{name}_insert"] = (
             f"AFTER INSERT ON {table} BEGIN {_sqlite_each(table, 'NEW', '1', False)} END"
@@ -168,7 +194,7 @@ def upgrade() -> None:
         for trigger, body in _sqlite_triggers().items():
             op.execute(f"CREATE TRIGGER {trigger} {body}")
         for table in DIMENSIONS:
-            op.execute(_upsert(_grouped(table, table, "", "0", cast="")))
+            op.execute(_upsert(_grouped(table, table, "", "0", sqlite=True)))
 
 
 def downgrade() -> None:
@@ -181,6 +207,6 @@ def downgrade() -> None:
     else:
         for trigger in _sqlite_triggers():
             op.execute(f"DROP TRIGGER {trigger}")
-    for table, columns in DIMENSIONS.items():
-        names = ", ".join(f"'{table}.{column}'" for column in columns)
+    for table in DIMENSIONS:
+        names = ", ".join(f"'{name}'" for name, _, _ in _counted(table))
         op.execute(f"DELETE FROM list_value_count WHERE list_name IN ({names})")
