@@ -27,6 +27,7 @@ from schema.pagination import (
     connection,
 )
 from schema.permissions import Area, reads
+from schema.scalars import any_of
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -117,10 +118,14 @@ class ActionFilter:
 
     def query(self) -> actions.ActionQuery:
         return actions.ActionQuery(
-            teams=tuple(self.team) if self.team is not None else None,
-            kinds=tuple(k.value for k in self.kind) if self.kind is not None else None,
+            teams=any_of("team", self.team),
+            kinds=(
+                tuple(k.value for k in kinds)
+                if (kinds := any_of("kind", self.kind)) is not None
+                else None
+            ),
             segment=self.segment,
-            priorities=tuple(self.priority) if self.priority is not None else None,
+            priorities=any_of("priority", self.priority),
         )
 
 

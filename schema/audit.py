@@ -21,7 +21,7 @@ from schema.pagination import (
     list_connection,
 )
 from schema.permissions import Area, reads
-from schema.scalars import ordered_window
+from schema.scalars import any_of, ordered_window
 
 
 @strawberry.type(description="One write: who (key name and role), what, when, which ids.")
@@ -72,7 +72,7 @@ class AuditQueries:
         if filter is not None:
             ordered_window(filter.from_, filter.to)
         query = audit.AuditQuery(
-            actions=tuple(filter.action) if filter and filter.action is not None else None,
+            actions=any_of("action", filter.action) if filter else None,
             key_name=filter.key_name if filter else None,
             target=target,
             occurred_from=filter.from_ if filter else None,

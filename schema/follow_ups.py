@@ -28,6 +28,7 @@ from schema.pagination import (
     connection,
 )
 from schema.permissions import Area, reads
+from schema.scalars import any_of
 from schema.surveys import Survey, SurveyResponse
 
 if TYPE_CHECKING:
@@ -161,9 +162,9 @@ class FollowUpFilter:
 
     def query(self) -> follow_ups.FollowUpQuery:
         return follow_ups.FollowUpQuery(
-            states=tuple(self.state) if self.state is not None else None,
-            priorities=tuple(self.priority) if self.priority is not None else None,
-            channels=tuple(self.channel) if self.channel is not None else None,
+            states=any_of("state", self.state),
+            priorities=any_of("priority", self.priority),
+            channels=any_of("channel", self.channel),
             assignee=self.assignee,
         )
 

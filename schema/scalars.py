@@ -7,10 +7,11 @@ in SQL and one built here are byte-identical.
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
@@ -66,6 +67,27 @@ def within_years(moment: datetime) -> datetime:
             f"{LATEST.year}; use e.g. 2026-11-22T10:00:00Z"
         )
     return moment
+
+
+# A filter list longer than this is refused: the resolvers bind one parameter per value,
+# and the databases take 32,766 at most (a longer list failed as if they were down).
+MAX_FILTER_VALUES = 1000
+T = TypeVar("T")
+
+
+def any_of(field: str, values: Sequence[T] | None) -> tuple[T, ...] | None:
+    """A filter's list (`filter.<field>`, its GraphQL name), as a tuple; too long: the
+    user error naming it. None: not filtered."""
+    if values is None:
+        return None
+    distinct = tuple(dict.fromkeys(values))  # a repeated value means nothing more
+    if len(distinct) > MAX_FILTER_VALUES:
+        raise InputError(
+            f"filter.{field}",
+            f"`filter.{field}` takes at most {MAX_FILTER_VALUES:,} different values (got "
+            f"{len(distinct):,}); send fewer, or leave it out to match any.",
+        )
+    return distinct
 
 
 def ordered_window(start: datetime | None, end: datetime | None) -> None:

@@ -28,7 +28,7 @@ from schema.pagination import (
     under,
 )
 from schema.permissions import Area, ReadAudited, personal_data_only, reads
-from schema.scalars import ordered_window
+from schema.scalars import any_of, ordered_window
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -46,7 +46,7 @@ class SurveyResponseFilter:
     def query(self) -> surveys.ResponseQuery:
         ordered_window(self.from_, self.to)
         return surveys.ResponseQuery(
-            kinds=tuple(self.kind) if self.kind is not None else None,
+            kinds=any_of("kind", self.kind),
             responded_from=self.from_,
             responded_to=self.to,
         )

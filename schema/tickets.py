@@ -44,7 +44,7 @@ from schema.pagination import (
     under,
 )
 from schema.permissions import Area, check_node_type, reads
-from schema.scalars import ordered_window
+from schema.scalars import any_of, ordered_window
 from schema.surveys import SurveyResponse
 
 if TYPE_CHECKING:
@@ -70,14 +70,16 @@ class TicketFilter:
     def query(self, now: datetime | None = None) -> tickets.TicketQuery:
         ordered_window(self.from_, self.to)
         return tickets.TicketQuery(
-            statuses=tuple(self.status) if self.status is not None else None,
-            priorities=tuple(self.priority) if self.priority is not None else None,
-            channels=tuple(self.channel) if self.channel is not None else None,
+            statuses=any_of("status", self.status),
+            priorities=any_of("priority", self.priority),
+            channels=any_of("channel", self.channel),
             assignee=self.assignee,
             created_from=self.from_,
             created_to=self.to,
             sla_states=(
-                tuple(s.name for s in self.sla_state) if self.sla_state is not None else None
+                tuple(s.name for s in states)
+                if (states := any_of("slaState", self.sla_state)) is not None
+                else None
             ),
             now=now,
         )

@@ -28,7 +28,7 @@ from schema.pagination import (
     under,
 )
 from schema.permissions import argument_rules
-from schema.scalars import ordered_window
+from schema.scalars import any_of, ordered_window
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -48,10 +48,10 @@ class TouchpointFilter:
     def query(self) -> touchpoints.TouchpointQuery:
         ordered_window(self.from_, self.to)
         return touchpoints.TouchpointQuery(
-            channels=tuple(self.channel) if self.channel is not None else None,
-            stages=tuple(self.stage) if self.stage is not None else None,
-            teams=tuple(self.team) if self.team is not None else None,
-            kinds=tuple(self.kind) if self.kind is not None else None,
+            channels=any_of("channel", self.channel),
+            stages=any_of("stage", self.stage),
+            teams=any_of("team", self.team),
+            kinds=any_of("kind", self.kind),
             occurred_from=self.from_,
             occurred_to=self.to,
         )

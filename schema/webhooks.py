@@ -29,6 +29,7 @@ from schema.pagination import (
     list_connection,
 )
 from schema.permissions import Area, reads
+from schema.scalars import any_of
 
 
 @strawberry.type(description="Where cx360 sends changes, signed with the endpoint's secret.")
@@ -119,7 +120,7 @@ def _delivery_query(filter: WebhookDeliveryFilter | None) -> deliveries.Delivery
     )
     return deliveries.DeliveryQuery(
         endpoint_id=endpoint,
-        statuses=tuple(filter.status) if filter.status is not None else None,
+        statuses=any_of("status", filter.status),
         change_id=change,
     )
 

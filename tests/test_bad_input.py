@@ -330,3 +330,48 @@ async def test_coercion_errors_name_the_place_but_never_echo_the_value(api: Api)
             assert marker not in response.text, (query, variables, response.text)
         assert any(named in m for m in messages), (named, messages)
         assert "Traceback" not in response.text
+
+
+# Every list filter of every root list: (the list, its filter field, a value it takes).
+LIST_FILTERS = [
+    ("touchpoints", "channel", "WEB"),
+    ("touchpoints", "kind", "page_view"),
+    ("tickets", "status", "OPEN"),
+    ("tickets", "slaState", "BREACHED"),
+    ("followUps", "state", "DUE"),
+    ("nextBestActions", "team", "SUPPORT"),
+    ("auditLog", "action", "createCustomer"),
+]
+
+
+async def test_filter_lists_longer_than_1000_different_values_are_refused_naming_them(
+    api: Api,
+) -> None:
+    """Each value was one bind parameter on the resolver path, and past the database's
+    limit (32,766) the request failed as if the database were down (503, "retry"). Now
+    more than 1,000 different values is the caller's error, naming the field; repeats of
+    one value count once, and a list of kinds (free text) at the limit is answered."""
+    for root, field, value in LIST_FILTERS:
+        leaf = "totalCount" if root != "auditLog" else "edges { cursor }"
+        query = f"query($v: [String!]) {{ {root}(filter: {{{field}: $v}}) {{ {leaf} }} }}"
+        if field != "kind" and field != "action":  # enums: variables typed as the enum
+            kind = {
+                "channel": "Channel",
+                "status": "TicketStatus",
+                "slaState": "SlaState",
+                "state": "FollowUpState",
+                "team": "Team",
+            }[field]
+            query = query.replace("[String!]", f"[{kind}!]")
+        repeated = await api.post(query, {"v": [value] * 2_000})
+        assert repeated.status_code == 200 and "errors" not in repeated.json(), repeated.text
+        if field in ("kind", "action"):
+            many = [f"{value}-{n}" for n in range(1_001)]
+            errors = await api.errors(query, {"v": many})
+            assert errors[0]["extensions"] == {
+                "code": "BAD_USER_INPUT",
+                "argument": f"filter.{field}",
+            }, errors
+            assert "at most 1,000 different values (got 1,001)" in errors[0]["message"]
+            at_limit = await api.post(query, {"v": many[:1000]})
+            assert at_limit.status_code == 200 and "errors" not in at_limit.json()
