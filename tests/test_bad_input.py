@@ -5,6 +5,7 @@ import json
 import uuid
 from typing import Any
 
+from models import Role
 from tests.conftest import Api
 
 
@@ -350,7 +351,17 @@ async def test_filter_lists_longer_than_1000_different_values_are_refused_naming
     """Each value was one bind parameter on the resolver path, and past the database's
     limit (32,766) the request failed as if the database were down (503, "retry"). Now
     more than 1,000 different values is the caller's error, naming the field; repeats of
-    one value count once, and a list of kinds (free text) at the limit is answered."""
+    one value count once, and a list of kinds (free text) at the limit is answered.
+    (Sent past `Api.post`: these long inputs are not kept for the parity replay.)"""
+    headers = {"Authorization": f"Bearer {api.backend.keys[Role.ADMIN]}"}
+
+    async def send(query: str, values: list[str]) -> Any:
+        response = await api.client.post(
+            "/graphql", json={"query": query, "variables": {"v": values}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
     for root, field, value in LIST_FILTERS:
         leaf = "totalCount" if root != "auditLog" else "edges { cursor }"
         query = f"query($v: [String!]) {{ {root}(filter: {{{field}: $v}}) {{ {leaf} }} }}"
@@ -363,15 +374,13 @@ async def test_filter_lists_longer_than_1000_different_values_are_refused_naming
                 "team": "Team",
             }[field]
             query = query.replace("[String!]", f"[{kind}!]")
-        repeated = await api.post(query, {"v": [value] * 2_000})
-        assert repeated.status_code == 200 and "errors" not in repeated.json(), repeated.text
+        assert "errors" not in await send(query, [value] * 2_000)
         if field in ("kind", "action"):
             many = [f"{value}-{n}" for n in range(1_001)]
-            errors = await api.errors(query, {"v": many})
+            errors = (await send(query, many))["errors"]
             assert errors[0]["extensions"] == {
                 "code": "BAD_USER_INPUT",
                 "argument": f"filter.{field}",
             }, errors
             assert "at most 1,000 different values (got 1,001)" in errors[0]["message"]
-            at_limit = await api.post(query, {"v": many[:1000]})
-            assert at_limit.status_code == 200 and "errors" not in at_limit.json()
+            assert "errors" not in await send(query, many[:1000])
