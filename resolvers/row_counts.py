@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import col
 
 from models import ListRowCount, ListValueCount
@@ -179,25 +180,29 @@ class KeptDays:
             )
             .scalar_subquery()
         )
-        head = sa.select(sa.func.count()).where(column >= bounds.head_from, column < bounds.head_to)
-        tail = sa.select(sa.func.count()).where(column >= bounds.tail_from, column < bounds.tail_to)
-        return kept + head.scalar_subquery() + tail.scalar_subquery()
+
+        def rows_between(start: datetime, end: datetime) -> ScalarSelect[int]:
+            return sa.select(sa.func.count()).where(column >= start, column < end).scalar_subquery()
+
+        head = rows_between(bounds.head_from, bounds.head_to)
+        return kept + head + rows_between(bounds.tail_from, bounds.tail_to)
 
     def total_sql(self, query: Any, param: Param) -> str:
         """`total` as SQL text (a bigint) for the compiled read path."""
-        time, table = column_sql(self.start.column), column_sql(self.start.column).split(".")[0]
-        cast = column_type_sql(self.start.column)
+        time = column_sql(self.start.column)
+        table, cast = time.split(".")[0], column_type_sql(self.start.column)
 
         def bound(name: str) -> str:
             return param(cast, lambda q: getattr(self._bounds(q), name))
 
+        def rows_between(start: str, end: str) -> str:
+            low, high = bound(start), bound(end)
+            return f"(SELECT count(*) FROM {table} WHERE {time} >= {low} AND {time} < {high})"  # noqa: S608
+
         first = param("text", lambda q: self._bounds(q).first_day)
         end = param("text", lambda q: self._bounds(q).end_day)
-        head = f"(SELECT count(*) FROM {table} WHERE {time} >= {bound('head_from')} "  # noqa: S608
-        head += f"AND {time} < {bound('head_to')})"
-        tail = f"(SELECT count(*) FROM {table} WHERE {time} >= {bound('tail_from')} "  # noqa: S608
-        tail += f"AND {time} < {bound('tail_to')})"
         days = f"list_value_count.value >= {first} AND list_value_count.value < {end}"
+        head, tail = rows_between("head_from", "head_to"), rows_between("tail_from", "tail_to")
         return f"({kept_sum_sql(self.name, days)} + {head} + {tail})::bigint"
 
     async def count(self, sessions: Sessions, query: Any) -> int:
