@@ -38,7 +38,7 @@ from resolvers.compiled.statement import (
 )
 from resolvers.read_audit import Reader, ReadNotes, unmark
 from schema.compiled.extension import CompiledPlans
-from schema.compiled.plans import Declined, Ready
+from schema.compiled.plans import Declined, Ready, variables_json
 from schema.limits import cost_report, query_cost
 from schema.warnings import candidates, parsed, warnings
 
@@ -54,7 +54,9 @@ class FastReads:
         self.plans = plans
         # Key digest -> who it was when last checked; every use re-checks it in SQL.
         self.viewers: LRUCache[str, Viewer] = LRUCache(maxsize=KEYS_KEPT)
-        self.costs: LRUCache[tuple[str, str | None, bytes], int] = LRUCache(maxsize=COSTS_KEPT)
+        self.costs: LRUCache[tuple[str, str | None, bytes | None], int] = LRUCache(
+            maxsize=COSTS_KEPT
+        )
 
     def _cost(
         self,
@@ -64,12 +66,13 @@ class FastReads:
         variables: dict[str, Any],
     ) -> int:
         """QueryBudget's cost, kept per document and variables (it walks the document)."""
-        key = (query, operation_name, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
-        cost = self.costs.get(key)
+        sent = variables_json(variables)
+        key = (query, operation_name, sent)
+        cost = self.costs.get(key) if sent is not None else None
         if cost is None:
-            cost = self.costs[key] = query_cost(
-                self.schema._schema, document, operation_name, variables
-            )
+            cost = query_cost(self.schema._schema, document, operation_name, variables)
+            if sent is not None:
+                self.costs[key] = cost
         return cost
 
     @staticmethod

@@ -41,6 +41,16 @@ def variable_shape(value: Any) -> Any:
     return 1
 
 
+def variables_json(variables: dict[str, Any]) -> bytes | None:
+    """A request's variables as canonical JSON, the key of what is kept per variables
+    (a plan's argument values, the fast path's cost); None when orjson cannot write them
+    (an integer beyond 64 bits): nothing is kept for them."""
+    try:
+        return orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+
+
 @dataclass(frozen=True)
 class Declined:
     reason: str
@@ -92,11 +102,7 @@ class PlanCache:
         if isinstance(found, Declined):
             return found
         try:
-            sent = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # e.g. an integer beyond 64 bits: built afresh
-            sent = None
-        try:
-            return Ready(found, found.bind(coerced, context, sent))
+            return Ready(found, found.bind(coerced, context, variables_json(variables)))
         except Decline as refusal:
             return Declined(str(refusal))
 
