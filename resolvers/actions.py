@@ -47,8 +47,9 @@ from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers import health_state
 from resolvers.changes import ChangeFeed, PendingChange
-from resolvers.filters import ColumnFilter, Filter, Param, conditions
+from resolvers.filters import ColumnFilter, Filter, OnLinkedRow, condition_sql, conditions
 from resolvers.listing import Listing
+from resolvers.opaque import global_id_json
 from resolvers.pagination import (
     Ordering,
     Sessions,
@@ -550,6 +551,9 @@ ACTIONS_DUE = DueWork(ACTIONS_KIND, _claim, _apply, _next_due)
 # ---------------------------------------------------------------- reads
 
 SHOWN = col(NextAction.dismissed_until).is_(None)
+# Its twins for the compiled path: the condition, and `Action.id` (`start_id`'s global id).
+SHOWN_SQL = condition_sql(SHOWN)
+ACTION_ID_JSON_SQL = global_id_json("Action", "next_action", "start_id")
 
 
 @dataclass(frozen=True)
@@ -573,42 +577,19 @@ QUEUE_ORDER = Ordering(
 )
 
 
-@dataclass(frozen=True)
-class SegmentFilter:
-    """The action's customer is of this segment, for actions looked at by id (a change's,
-    a webhook's); the queue joins the customer instead (`_segment`). No compiled form."""
-
-    field: str = "segment"
-
-    def condition(self, value: str, query: ActionQuery) -> ColumnElement[bool]:
-        return sa.exists().where(
-            col(NextAction.customer_id) == CUSTOMER_ID, col(Customer.segment) == value
-        )
-
-    def sql(self, value: str, query: ActionQuery, param: Param) -> str | None:
-        return None
-
-
-# `ActionFilter` but its segment, on the action's own columns.
-OWN_FILTERS: tuple[Filter, ...] = (
+# The segment is the action's customer's.
+FILTERS: tuple[Filter, ...] = (
     ColumnFilter("teams", col(NextAction.team), "any_of"),
     ColumnFilter("kinds", col(NextAction.kind), "any_of"),
     ColumnFilter("priorities", col(NextAction.priority), "any_of"),
+    OnLinkedRow(
+        ColumnFilter("segment", col(Customer.segment), "equals"),
+        col(NextAction.customer_id) == CUSTOMER_ID,
+    ),
 )
-# The whole filter, for actions looked at by id (subscriptions, webhook endpoints).
-FILTERS: tuple[Filter, ...] = (*OWN_FILTERS, SegmentFilter())
 
-
-def _segment(statement: Any, query: ActionQuery) -> Any:
-    if query.segment is None:
-        return statement
-    return statement.join(Customer, col(NextAction.customer_id) == CUSTOMER_ID).where(
-        col(Customer.segment) == query.segment
-    )
-
-
-# The queue across customers (nextBestActions): shown actions, the segment from the customer.
-QUEUE = Listing("action", NextAction, OWN_FILTERS, always=(SHOWN,), source=_segment)
+# The queue across customers (nextBestActions): shown actions only.
+QUEUE = Listing("action", NextAction, FILTERS, always=(SHOWN,))
 
 
 async def actions_of(

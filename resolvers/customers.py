@@ -138,8 +138,8 @@ class HealthLevelFilter:
 
 @dataclass(frozen=True)
 class HasActionFilter:
-    """Customers with this next-best-action shown (stored, kept current: resolvers.actions).
-    No compiled form: that path declines."""
+    """Customers with this next-best-action shown (stored, kept current: resolvers.actions),
+    by the primary key of next_action (customer_id, kind)."""
 
     field: str = "has_action"
 
@@ -150,8 +150,12 @@ class HasActionFilter:
             col(NextAction.dismissed_until).is_(None),
         )
 
-    def sql(self, value: str, query: CustomerQuery, param: Param) -> str | None:
-        return None
+    def sql(self, value: str, query: CustomerQuery, param: Param) -> str:
+        kind = param("text", lambda q: q.has_action)
+        return (
+            "EXISTS (SELECT 1 FROM next_action WHERE next_action.customer_id = customer.id "  # noqa: S608
+            f"AND next_action.kind = {kind} AND next_action.dismissed_until IS NULL)"
+        )
 
 
 SEGMENT = ColumnFilter("segment", col(Customer.segment), "equals")

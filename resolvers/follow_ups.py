@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +32,7 @@ from models.enums import FINISHED_STATUSES
 from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers.changes import Change, ChangeFeed, PendingChange
-from resolvers.filters import ColumnFilter, Filter
+from resolvers.filters import ColumnFilter, Filter, OnLinkedRow
 from resolvers.listing import Listing
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import (
@@ -266,23 +266,17 @@ QUEUE_ORDER = Ordering(
 )
 
 
-# The state is the follow-up's own; the rest are its ticket's (`_ticket` joins it).
+# The state is the follow-up's own; the rest are its ticket's.
+_OF_TICKET = col(Ticket.id) == TICKET_ID
 FILTERS: tuple[Filter, ...] = (
     ColumnFilter("states", col(FollowUp.state), "any_of"),
-    ColumnFilter("priorities", col(Ticket.priority), "any_of"),
-    ColumnFilter("channels", col(Ticket.channel), "any_of"),
-    ColumnFilter("assignee", col(Ticket.assignee), "equals"),
+    OnLinkedRow(ColumnFilter("priorities", col(Ticket.priority), "any_of"), _OF_TICKET),
+    OnLinkedRow(ColumnFilter("channels", col(Ticket.channel), "any_of"), _OF_TICKET),
+    OnLinkedRow(ColumnFilter("assignee", col(Ticket.assignee), "equals"), _OF_TICKET),
 )
 
 
-def _ticket(statement: Any, query: FollowUpQuery) -> Any:
-    needs_ticket = (
-        query.priorities is not None or query.channels is not None or query.assignee is not None
-    )
-    return statement.join(Ticket, col(Ticket.id) == TICKET_ID) if needs_ticket else statement
-
-
-QUEUE = Listing("followUp", FollowUp, FILTERS, source=_ticket)
+QUEUE = Listing("followUp", FollowUp, FILTERS)
 
 
 async def follow_ups_by_tickets(

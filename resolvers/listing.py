@@ -10,9 +10,9 @@ the same four methods, with the same `ListRequest` (resolvers/pagination.py):
   of them (`row_number() OVER (PARTITION BY parent ...)`, `GROUP BY parent`); the
   per-request loaders (resolvers/loaders.py `pages`, `counts`) batch the parents.
 
-A list whose filters join another table (the action queue's segment is its customer's,
-the follow-up queue's priority, channel and assignee its ticket's) names those joins in
-`source`; the rest is the same.
+A filter on another table's row (the action queue's segment is its customer's, the
+follow-up queue's priority its ticket's) is an `EXISTS` on that row
+(resolvers.filters.OnLinkedRow): no list joins.
 
 A nested list that is no plain listing (the timeline merges three) offers the same two
 nested methods (`NestedListing`).
@@ -114,9 +114,6 @@ class Listing(Generic[T]):
     filters: Sequence[Filter]
     parents: Mapping[str, Expr] = field(default_factory=dict)
     always: tuple[ColumnElement[bool], ...] = ()
-    # The joins a filter on another table needs: `source(statement, query)` adds them to a
-    # select of (entity, *sort values) or of the count, after `always` and `filters`.
-    source: Callable[[Any, Any], Any] | None = None
     # The `list_row_count` entry counting this list unfiltered (resolvers/row_counts.py),
     # if the database keeps one: the root list without a filter counts from it.
     kept: str | None = None
@@ -137,12 +134,9 @@ class Listing(Generic[T]):
         return [*self.always, *apply_filters(self.filters, query)]
 
     def statement(self, query: Any) -> Callable[[Any], Any]:
-        """What the root list adds to a select: its conditions, then `source`'s joins."""
+        """What the root list adds to a select: its conditions."""
         found = self.conditions(query)
-        source = self.source
-        if source is None:
-            return lambda statement: statement.where(*found)
-        return lambda statement: source(statement.where(*found), query)
+        return lambda statement: statement.where(*found)
 
     async def page(self, sessions: Sessions, request: ListRequest) -> Page[T]:
         return await fetch_source_page(
@@ -151,17 +145,15 @@ class Listing(Generic[T]):
 
     def kept_value(self, query: Any) -> KeptCount | None:
         """The kept count that answers this root list's count, if any: the filters set
-        are ones the database counts (one column per value, or a window per day), and no
-        join narrows the list."""
+        are ones the database counts (one column per value, or a window per day)."""
         given = frozenset(f.field for f in self.filters if getattr(query, f.field) is not None)
-        if self.source is not None or not given:
+        if not given:
             return None
         return next((k for k in self.kept_values if k.answers(given)), None)
 
     async def count(self, sessions: Sessions, query: Any) -> int:
-        # Kept counts count the table with no filter: not for a list whose source may
-        # narrow it further (a join's own condition).
-        if self.kept is not None and self.source is None and not apply_filters(self.filters, query):
+        # Kept counts count the table with no filter.
+        if self.kept is not None and not apply_filters(self.filters, query):
             return await kept_count(sessions, self.kept)
         kept_value = self.kept_value(query)
         if kept_value is not None:

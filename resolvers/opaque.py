@@ -135,10 +135,11 @@ def from_global_id(value: str, argument: str) -> tuple[str, uuid.UUID]:
         ) from None
 
 
-def global_id_json(type_name: str, scope: str) -> str:
-    """global_id in SQL (base64 of `Type:uuid`), as a JSON string."""
+def global_id_json(type_name: str, scope: str, column: str = "id") -> str:
+    """global_id in SQL (base64 of `Type:uuid`, the uuid in the scope's `column`), as a
+    JSON string."""
     prefix = literal(f"{type_name}:")
     return (
-        f"""('"' || encode(convert_to({prefix} || {scope}.id::text, 'UTF8'), """
+        f"""('"' || encode(convert_to({prefix} || {scope}.{column}::text, 'UTF8'), """
         """'base64') || '"')"""
     )

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Context
+from models import Customer as CustomerModel
 from models import NextAction
 from resolvers import actions
+from resolvers.compiled.forms import ConnectionOf, Expression, NodeKey, ToOne, sql, sql_table
+from resolvers.pagination import ListRequest
 from schema.enums import Team, TicketPriority, described
 from schema.node import Node, to_global_id
 from schema.pagination import (
@@ -59,6 +62,8 @@ described(
 )
 
 
+# `node` finds a start of an action while it holds and is shown.
+@sql_table(NextAction, NodeKey("start_id", (actions.SHOWN_SQL,)))
 @strawberry.type(
     description="Something a team should do for a customer now, and why. Its `id` names "
     "this start of it: the same action holding again after it ended has a new id."
@@ -66,7 +71,8 @@ described(
 class Action(Node):
     id: strawberry.ID = strawberry.field(
         description="Opaque global id of this start of the action (`node` finds it while "
-        "it holds and is shown)."
+        "it holds and is shown).",
+        metadata=sql(Expression(actions.ACTION_ID_JSON_SQL, json=True)),
     )
     kind: ActionKind = strawberry.field(description="The rule that holds.")
     team: Team = strawberry.field(description="The team that acts on it.")
@@ -89,7 +95,10 @@ class Action(Node):
             customer_id=model.customer_id,
         )
 
-    @strawberry.field(description="Whom it is for.")
+    @strawberry.field(
+        description="Whom it is for.",
+        metadata=sql(ToOne(CustomerModel, "customer_id", follow_merges=True)),
+    )
     async def customer(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Customer", strawberry.lazy("schema.customers")]:
@@ -129,12 +138,21 @@ class ActionFilter:
         )
 
 
+def action_request(
+    first: int | None = None, after: str | None = None, filter: ActionFilter | None = None
+) -> ListRequest:
+    """A page of the action queue, as both read paths take it."""
+    query = filter.query() if filter is not None else actions.ActionQuery()
+    return actions.QUEUE.request(query, actions.QUEUE_ORDER, first, after)
+
+
 @strawberry.type
 class ActionQueries:
     @strawberry.field(
         description="Actions across customers (dismissed ones hidden), most urgent first: "
         "priority, then the longest holding. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.METRICS),
+        metadata=sql(ConnectionOf(actions.QUEUE, lambda a, _: action_request(**a))),
     )
     async def next_best_actions(
         self,
@@ -143,8 +161,9 @@ class ActionQueries:
         after: After = None,
         filter: Annotated[ActionFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
     ) -> Connection[Action]:
-        query = filter.query() if filter is not None else actions.ActionQuery()
-        request = actions.QUEUE.request(query, actions.QUEUE_ORDER, first, after)
+        request = action_request(first, after, filter)
         sessions = info.context.sessions
         found = await actions.QUEUE.page(sessions, request)
-        return connection(found, Action.from_model, lambda: actions.QUEUE.count(sessions, query))
+        return connection(
+            found, Action.from_model, lambda: actions.QUEUE.count(sessions, request.query)
+        )

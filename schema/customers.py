@@ -12,7 +12,8 @@ from strawberry.scalars import JSON
 from api.context import Context
 from models import Customer as CustomerModel
 from models import CustomerExternalId as ExternalIdModel
-from resolvers import customers, timeline
+from models import NextAction as NextActionModel
+from resolvers import actions, customers, timeline
 from resolvers.compiled.forms import (
     Column,
     CompileContext,
@@ -265,6 +266,9 @@ class Customer(Node):
         description="What teams should do for this customer now (dismissed ones hidden): "
         "URGENT first, then in the rule table's order.",
         extensions=reads(Area.METRICS),
+        metadata=sql(
+            ListOf(NextActionModel, "customer_id", ("rank", "position"), (actions.SHOWN_SQL,))
+        ),
     )
     async def next_best_actions(self, info: strawberry.Info[Context, None]) -> list[Action]:
         return await customer_actions(info, self.db_id)

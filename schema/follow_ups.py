@@ -12,10 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Context
+from models import Customer as CustomerModel
 from models import FollowUp as FollowUpModel
 from models import FollowUpState
+from models import Survey as SurveyModel
 from models import SurveyInvitation as SurveyInvitationModel
+from models import SurveyResponse as SurveyResponseModel
+from models import Ticket as TicketModel
 from resolvers import follow_ups
+from resolvers.compiled.forms import ConnectionOf, ToOne, sql, sql_table
+from resolvers.pagination import ListRequest
 from schema.convert import from_row
 from schema.enums import Channel, TicketPriority, described
 from schema.node import Node, to_global_id
@@ -47,6 +53,7 @@ described(
 )
 
 
+@sql_table(SurveyInvitationModel)
 @strawberry.type(description="A survey invitation: its token was shown once, to its sender.")
 class SurveyInvitation(Node):
     id: strawberry.ID
@@ -63,13 +70,19 @@ class SurveyInvitation(Node):
     def from_model(cls, model: SurveyInvitationModel) -> "SurveyInvitation":
         return from_row(cls, model, id=to_global_id("SurveyInvitation", model.id), db_id=model.id)
 
-    @strawberry.field(description="The survey it invites to answer.")
+    @strawberry.field(
+        description="The survey it invites to answer.",
+        metadata=sql(ToOne(SurveyModel, "survey_id")),
+    )
     async def survey(self, info: strawberry.Info[Context, None]) -> Survey:
         survey = await info.context.loaders.survey().load(self.survey_id)
         assert survey is not None, "an invitation's survey always exists (foreign key)"
         return Survey.from_model(survey)
 
-    @strawberry.field(description="Who is invited.")
+    @strawberry.field(
+        description="Who is invited.",
+        metadata=sql(ToOne(CustomerModel, "customer_id", follow_merges=True)),
+    )
     async def customer(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Customer", strawberry.lazy("schema.customers")]:
@@ -80,6 +93,7 @@ class SurveyInvitation(Node):
     @strawberry.field(
         description="The ticket it follows up; null for an invitation to a customer.",
         extensions=reads(Area.TICKETS),
+        metadata=sql(ToOne(TicketModel, "ticket_id")),
     )
     async def ticket(
         self, info: strawberry.Info[Context, None]
@@ -91,12 +105,16 @@ class SurveyInvitation(Node):
         found = await info.context.loaders.ticket().load(self.ticket_id)
         return Ticket.from_model(found) if found is not None else None
 
-    @strawberry.field(description="The response given with its token; null until answered.")
+    @strawberry.field(
+        description="The response given with its token; null until answered.",
+        metadata=sql(ToOne(SurveyResponseModel, "id", target_key="invitation_id")),
+    )
     async def response(self, info: strawberry.Info[Context, None]) -> SurveyResponse | None:
         found = await info.context.loaders.invitation_response().load(self.db_id)
         return SurveyResponse.from_model(found) if found is not None else None
 
 
+@sql_table(FollowUpModel)
 @strawberry.type(description="A RESOLVED or CLOSED ticket's satisfaction check.")
 class FollowUp:
     state: FollowUpState = strawberry.field(description="Kept current by writes and the clock.")
@@ -117,7 +135,9 @@ class FollowUp:
             invitation_id=model.invitation_id,
         )
 
-    @strawberry.field(description="The resolved ticket.")
+    @strawberry.field(
+        description="The resolved ticket.", metadata=sql(ToOne(TicketModel, "ticket_id"))
+    )
     async def ticket(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Ticket", strawberry.lazy("schema.tickets")]:
@@ -130,6 +150,7 @@ class FollowUp:
     @strawberry.field(
         description="The invitation sent for the ticket; null until one is.",
         extensions=reads(Area.SURVEYS),
+        metadata=sql(ToOne(SurveyInvitationModel, "invitation_id")),
     )
     async def invitation(self, info: strawberry.Info[Context, None]) -> SurveyInvitation | None:
         if self.invitation_id is None:
@@ -169,11 +190,20 @@ class FollowUpFilter:
         )
 
 
+def follow_up_request(
+    first: int | None = None, after: str | None = None, filter: FollowUpFilter | None = None
+) -> ListRequest:
+    """A page of the follow-up queue, as both read paths take it."""
+    query = filter.query() if filter is not None else follow_ups.FollowUpQuery()
+    return follow_ups.QUEUE.request(query, follow_ups.QUEUE_ORDER, first, after)
+
+
 @strawberry.type
 class FollowUpQueries:
     @strawberry.field(
         description="Follow-ups of resolved tickets, oldest due first. " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.TICKETS),
+        metadata=sql(ConnectionOf(follow_ups.QUEUE, lambda a, _: follow_up_request(**a))),
     )
     async def follow_ups(
         self,
@@ -184,10 +214,9 @@ class FollowUpQueries:
             FollowUpFilter | None, strawberry.argument(description=FILTER_HELP)
         ] = None,
     ) -> Connection[FollowUp]:
-        query = filter.query() if filter is not None else follow_ups.FollowUpQuery()
-        request = follow_ups.QUEUE.request(query, follow_ups.QUEUE_ORDER, first, after)
+        request = follow_up_request(first, after, filter)
         sessions = info.context.sessions
         found = await follow_ups.QUEUE.page(sessions, request)
         return connection(
-            found, FollowUp.from_model, lambda: follow_ups.QUEUE.count(sessions, query)
+            found, FollowUp.from_model, lambda: follow_ups.QUEUE.count(sessions, request.query)
         )

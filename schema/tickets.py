@@ -10,6 +10,7 @@ import strawberry
 
 from api.context import Context
 from models import Customer as CustomerModel
+from models import FollowUp as FollowUpModel
 from models import SurveyResponse as SurveyResponseModel
 from models import Ticket as TicketModel
 from models.enums import FINISHED_STATUSES
@@ -215,7 +216,10 @@ class Ticket(Node):
         responses = await info.context.loaders.ticket_responses().load(self.db_id)
         return [SurveyResponse.from_model(r) for r in responses]
 
-    @strawberry.field(description="Its satisfaction check; null unless RESOLVED or CLOSED.")
+    @strawberry.field(
+        description="Its satisfaction check; null unless RESOLVED or CLOSED.",
+        metadata=sql(ToOne(FollowUpModel, "id", target_key="ticket_id")),
+    )
     async def follow_up(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["FollowUp", strawberry.lazy("schema.follow_ups")] | None:

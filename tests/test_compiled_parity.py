@@ -163,6 +163,82 @@ TIMELINE = """query($id: ID!, $after: String) { customer(id: $id) {
       ... on SurveyResponse { id } } } } } }"""
 
 
+# The proactive queues, each paged three deep under every kind of filter (their own
+# columns, and the linked ticket's or customer's), and the actions found again by id.
+QUEUES = {
+    "followUps": """query($after: String, $filter: FollowUpFilter) {
+      followUps(first: 7, after: $after, filter: $filter) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { cursor node { state dueSince ticket { id priority channel } invitation { id } } } } }""",
+    "nextBestActions": """query($after: String, $filter: ActionFilter) {
+      nextBestActions(first: 7, after: $after, filter: $filter) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { cursor node { id kind team priority since customer { id segment } } } } }""",
+}
+QUEUE_FILTERS: dict[str, list[dict[str, Any] | None]] = {
+    "followUps": [
+        None,
+        {"state": ["ANSWERED", "MISSED"]},
+        {"priority": ["HIGH", "URGENT"]},
+        {"channel": ["EMAIL", "CHAT"], "state": ["MISSED"]},
+        {"assignee": "nobody@support"},
+    ],
+    "nextBestActions": [
+        None,
+        {"team": ["SUPPORT"]},
+        {"segment": "smb"},
+        {"segment": "enterprise", "team": ["SALES", "MARKETING"], "priority": ["HIGH", "LOW"]},
+        {"kind": ["RE_ENGAGE", "SAVE_AT_RISK"]},
+    ],
+}
+ACTIONS_BY_ID = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+  ... on Action { kind reason customer { name nextBestActions { id } } } } }"""
+HAS_ACTION = """query($kind: ActionKind) { customers(first: 5, filter: {hasAction: $kind}) {
+  totalCount edges { node { name nextBestActions { kind team } } } } }"""
+
+
+async def test_the_proactive_queues_page_alike_under_every_filter(
+    both_paths: tuple[Api, Api],
+) -> None:
+    resolvers, compiled = both_paths
+    found: dict[str, int] = {}
+    action_ids: list[str] = []
+    for name, query in QUEUES.items():
+        for given in QUEUE_FILTERS[name]:
+            after = None
+            for _page in range(3):
+                variables = {"filter": given, "after": after}
+                expected = await resolvers.post(query, variables, Role.SUPPORT)
+                answer = await compiled.post(query, variables, Role.SUPPORT)
+                assert answer.json()["extensions"]["readPath"] == {"path": "compiled"}, name
+                assert comparable(expected) == comparable(answer), first_difference(
+                    comparable(expected)[1], comparable(answer)[1]
+                )
+                page = expected.json()["data"][name]
+                found[f"{name} {given}"] = page["totalCount"]
+                if name == "nextBestActions":
+                    action_ids += [e["node"]["id"] for e in page["edges"]]
+                after = page["pageInfo"]["endCursor"]
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+    # The seed holds follow-ups and actions of every kind these filters ask.
+    assert found["followUps None"] > 21 and found["nextBestActions None"] > 21, found
+    assert sum(1 for total in found.values() if total > 0) >= 8, found
+    for role in (Role.ANALYST, Role.PARTNER):
+        variables = {"ids": action_ids[:20]}
+        expected = await resolvers.post(ACTIONS_BY_ID, variables, role)
+        answer = await compiled.post(ACTIONS_BY_ID, variables, role)
+        assert comparable(expected) == comparable(answer), role
+        if role == Role.ANALYST:
+            assert answer.json()["extensions"]["readPath"] == {"path": "compiled"}
+            assert all(n["kind"] for n in answer.json()["data"]["nodes"])
+    for kind in ("RESOLVE_SLA_RISK", "RE_ENGAGE", "ASK_FOR_REFERRAL", None):
+        expected = await resolvers.post(HAS_ACTION, {"kind": kind}, Role.SALES)
+        answer = await compiled.post(HAS_ACTION, {"kind": kind}, Role.SALES)
+        assert answer.json()["extensions"]["readPath"] == {"path": "compiled"}, kind
+        assert comparable(expected) == comparable(answer), kind
+
+
 async def test_paging_with_cursors_matches_for_every_order(both_paths: tuple[Api, Api]) -> None:
     """Cursors are the subtlest part (times, money, ranks): page 3 pages deep both ways."""
     resolvers, compiled = both_paths

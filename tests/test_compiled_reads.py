@@ -191,13 +191,13 @@ async def test_the_customer_timeline_compiles_all_three_kinds(debug_api: Api) ->
 
 
 async def test_sqlite_and_python_only_fields_stay_on_the_resolvers(debug_api: Api) -> None:
-    query = "{ customers(first: 2) { edges { node { nextBestActions { kind } } } } }"
+    query = "{ customers(first: 2) { edges { node { mergedFrom { id } } } } }"
     body = (await debug_api.post(query)).json()
     assert "errors" not in body
     path = read_path(body)
     assert path["path"] == "resolvers"
     if debug_api.backend.name == "postgres":
-        assert path["declined"] == "Customer.nextBestActions has no SQL form"
+        assert path["declined"] == "Customer.mergedFrom has no SQL form"
     else:
         assert "not PostgreSQL" in path["declined"]
     # Operators see the same reason, counted, on /metrics.
@@ -551,6 +551,23 @@ SHAPES = {
     "nodes": """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ...Named
       ... on Touchpoint { kind customer { ...Named } } } }
       fragment Named on Customer { name phone }""",
+    # The proactive queues and what hangs off them (compiled since the second pass).
+    "follow-ups": """{ followUps(first: 20) { totalCount pageInfo { hasNextPage endCursor }
+      edges { cursor node { state dueSince expiresAt
+        ticket { id subject priority followUp { state } }
+        invitation { id sentAt expiresAt survey { id kind } customer { name email }
+          ticket { id } response { id score } } } } }
+      due: followUps(first: 5, filter: {state: [DUE], priority: [HIGH, URGENT],
+        channel: [EMAIL, CHAT, PHONE, WEB]}) { totalCount edges { node { ticket { priority } } } }
+      mine: followUps(first: 5, filter: {assignee: "alex@support"}) { totalCount } }""",
+    "actions": """{ nextBestActions(first: 20) { totalCount pageInfo { hasNextPage endCursor }
+      edges { cursor node { id kind team priority reason since
+        customer { name phone nextBestActions { id kind } } } } }
+      sales: nextBestActions(first: 5, filter: {team: [SALES, SUPPORT], segment: "smb",
+        kind: [SAVE_AT_RISK, RESOLVE_SLA_RISK], priority: [HIGH, URGENT]}) {
+        totalCount edges { node { kind customer { segment } } } }
+      customers(first: 10, filter: {hasAction: RE_ENGAGE}) { totalCount
+        edges { node { name nextBestActions { kind team since } } } } }""",
 }
 # Reads that still leave every role to the resolvers: none since the series and funnel.
 NOT_YET_COMPILED: set[str] = set()
@@ -570,7 +587,10 @@ def shape_variables(api: Api) -> list[tuple[str, str, dict[str, Any]]]:
         "unknown type": raw_to_global_id(f"Nothing:{data.customers[1]['id']}"),
         "no such customer": to_global_id("Customer", data.tickets[1]["id"]),
     }
-    found = [(name, SHAPES[name], {}) for name in ("phones", "viewer", "definitions")]
+    found = [
+        (name, SHAPES[name], {})
+        for name in ("phones", "viewer", "definitions", "follow-ups", "actions")
+    ]
     found.append(("traits", SHAPES["traits"], {"id": customer}))
     found += [(f"node {kind}", SHAPES["node"], {"id": value}) for kind, value in ids.items()]
     found.append(("nodes", SHAPES["nodes"], {"ids": list(ids.values())}))

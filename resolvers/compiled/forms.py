@@ -20,6 +20,7 @@ from resolvers.pagination import ListRequest
 
 SQL_FORM = "cx360.sql"
 SQL_MODEL = "__sql_model__"
+SQL_NODE_KEY = "__sql_node_key__"
 ClassT = TypeVar("ClassT", bound=type)
 
 
@@ -80,20 +81,25 @@ class Embedded:
 
 @dataclass(frozen=True)
 class ToOne:
-    """The row of `model` whose id is in the scope's `key` column."""
+    """The row of `model` whose `target_key` column (its id by default) holds the value of
+    the scope's `key` column: a ticket's customer, or with `key="id"` and `target_key`
+    naming a unique column, the one row pointing back at the scope (a ticket's follow-up)."""
 
     model: type
     key: str
     follow_merges: bool = False
+    target_key: str = "id"
 
 
 @dataclass(frozen=True)
 class ListOf:
-    """Every row of `model` pointing at the scope's row, in `order_by` order."""
+    """Every row of `model` pointing at the scope's row and matching `where` (constant
+    SQL conditions, as `condition_sql` writes them), in `order_by` order."""
 
     model: type
     parent_key: str
     order_by: tuple[str, ...]
+    where: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,11 +249,22 @@ def sql(form: SqlForm) -> dict[str, SqlForm]:
     return {SQL_FORM: form}
 
 
-def sql_table(model: type) -> Callable[[ClassT], ClassT]:
-    """Registers the table a GraphQL type reads from; its plain fields map to columns."""
+@dataclass(frozen=True)
+class NodeKey:
+    """How `node(id:)` finds a type's row: the uuid of its global id is in `column`, and
+    only rows matching `where` (constant SQL conditions) are found."""
+
+    column: str = "id"
+    where: tuple[str, ...] = ()
+
+
+def sql_table(model: type, node_key: NodeKey | None = None) -> Callable[[ClassT], ClassT]:
+    """Registers the table a GraphQL type reads from; its plain fields map to columns.
+    `node_key`: where its global id's uuid is, when not in the `id` column."""
 
     def register(cls: ClassT) -> ClassT:
         setattr(cls, SQL_MODEL, model)
+        setattr(cls, SQL_NODE_KEY, node_key or NodeKey())
         return cls
 
     return register

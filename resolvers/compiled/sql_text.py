@@ -49,14 +49,15 @@ def order_sql(keys: Iterable[tuple[str, bool]]) -> str:
     return ", ".join(f"{expr} {'DESC' if descending else 'ASC'}" for expr, descending in keys)
 
 
-def columns_read(table: str, body: str) -> list[str]:
-    """The columns of `table` that SQL text reads, the id always (children correlate on it).
+def columns_read(table: str, body: str, key: Sequence[str] = ("id",)) -> list[str]:
+    """The columns of `table` that SQL text reads, its primary `key` always (children
+    correlate on it).
 
     Scopes are named after their tables, so `table.column` finds them; a nested scope of
     the same table can only add columns, which is harmless.
     """
     found = set(re.findall(rf"\b{table}\.([a-z][a-z0-9_]*)", body))
-    return sorted(found | {"id"})
+    return sorted(found | set(key))
 
 
 # ------------------------------------------------------------------ values
@@ -148,9 +149,13 @@ def by_type_array(each: str, type_names: str, keys: str) -> str:
     )
 
 
-def row_by_id(body: str, table: str, key: str) -> str:
-    """`body` built from the row of `table` whose id is `key` (NULL when there is none)."""
-    return f"(SELECT {body} FROM {table} WHERE {table}.id = {key})"
+def row_by_id(
+    body: str, table: str, key: str, column: str = "id", where: Sequence[str] = ()
+) -> str:
+    """`body` built from the row of `table` whose `column` (unique: its id by default) is
+    `key` and that matches `where` (NULL when there is none)."""
+    conditions = " AND ".join([f"{table}.{column} = {key}", *where])
+    return f"(SELECT {body} FROM {table} WHERE {conditions})"
 
 
 def child_of(column: str, scope: str) -> str:
@@ -262,17 +267,18 @@ def connection_sql(
     where: Sequence[str],
     first: str,
     branches: Sequence[str] = (),
+    primary_key: Sequence[str] = ("id",),
 ) -> str:
-    """A connection of `table`'s rows: `body` aggregated over the page, ranked by `keys`;
-    with `branches` (conditions, resolvers.listing.SplitByValue), the page of each
-    branch, then the page of those."""
+    """A connection of `table`'s rows (`primary_key`: its columns): `body` aggregated over
+    the page, ranked by `keys`; with `branches` (conditions, resolvers.listing
+    .SplitByValue), the page of each branch, then the page of those."""
     order = order_sql(zip(keys, descending, strict=True))
     page_keys = [f"page._s{i}" for i in range(len(keys))]
     page_order = order_sql(zip(page_keys, descending, strict=True))
     sorts = ", ".join(f"{k} AS _s{i}" for i, k in enumerate(keys))
     # Only the columns the selection reads (narrow rows sort fast); the page is cut
     # by LIMIT first, so the ranks are computed over at most first + 1 rows.
-    columns = ", ".join(f"{table}.{c}" for c in columns_read(table, body))
+    columns = ", ".join(f"{table}.{c}" for c in columns_read(table, body, primary_key))
     conditions = " AND ".join(where) or "true"
     limited = (
         f"SELECT {columns}, {sorts} FROM {table} WHERE {conditions} "

@@ -39,6 +39,7 @@ from strawberry.types.field import StrawberryField
 from resolvers.compiled.forms import (
     SQL_FORM,
     SQL_MODEL,
+    SQL_NODE_KEY,
     Aggregates,
     ByGlobalId,
     Column,
@@ -50,6 +51,7 @@ from resolvers.compiled.forms import (
     Known,
     ListOf,
     Lookup,
+    NodeKey,
     Series,
     SqlForm,
     TimelineOf,
@@ -338,7 +340,8 @@ class Compiler(FieldCollection, Binding):
         branches: dict[str, str | None] = {}
         refusals: list[Decline] = []
         for runtime in self.schema.get_possible_types(interface):  # type: ignore[arg-type]
-            model = getattr(runtime.extensions["strawberry-definition"].origin, SQL_MODEL, None)
+            origin = runtime.extensions["strawberry-definition"].origin
+            model = getattr(origin, SQL_MODEL, None)
             branches[runtime.name] = None
             if model is None or not form.readable(self.context.role, runtime.name):
                 continue
@@ -354,7 +357,11 @@ class Compiler(FieldCollection, Binding):
                 self.plan.left.append(f"{runtime.name} by id ({refusal})")
                 continue
             row_key = survivor(key) if runtime.name in form.follow_merges else key
-            branches[runtime.name] = or_null(row_by_id(body, table, row_key))
+            node_key: NodeKey = getattr(
+                runtime.extensions["strawberry-definition"].origin, SQL_NODE_KEY
+            )
+            found = row_by_id(body, table, row_key, node_key.column, node_key.where)
+            branches[runtime.name] = or_null(found)
         if all(branch is None for branch in branches.values()):
             raise refusals[0] if refusals else Decline(f"no type of {interface.name} compiles")
         return by_type(type_name, branches)
@@ -380,7 +387,7 @@ class Compiler(FieldCollection, Binding):
         if form.follow_merges:
             key = survivor(key)
         body = self.object(target, table, self.sub_selections(nodes))
-        found = row_by_id(body, table, key)
+        found = row_by_id(body, table, key, form.target_key)
         return or_null(found) if nullable else found
 
     def embedded(
@@ -472,8 +479,8 @@ class Compiler(FieldCollection, Binding):
     ) -> str:
         table = self.table(form.model, scope)
         body = self.object(target, table, self.sub_selections(nodes))
-        parent = child_of(column_ref(table, form.parent_key), scope)
-        return rows_array(body, table, form.order_by, parent)
+        where = " AND ".join([child_of(column_ref(table, form.parent_key), scope), *form.where])
+        return rows_array(body, table, form.order_by, where)
 
     def lookup(
         self,
@@ -616,9 +623,7 @@ class Compiler(FieldCollection, Binding):
         where = self.conditions(source, request, apart=apart, totals=totals)
         # A root list without a filter counts from what the database keeps, if it keeps
         # that count (resolvers.row_counts), as the resolvers do.
-        unfiltered = (
-            form.parent_column is None and not where and not apart and form.listing.source is None
-        )
+        unfiltered = form.parent_column is None and not where and not apart
         # Each total is made only if `totalCount` is selected (page_parts): a parameter
         # that only a total reads must not exist otherwise (PostgreSQL cannot type a
         # parameter the statement does not use).
@@ -676,7 +681,9 @@ class Compiler(FieldCollection, Binding):
             if split is not None and form.parent_column is None
             else []
         )
-        return connection_sql(body, table, keys, directions, where, first, branches)
+        mapper: sa.orm.Mapper[Any] = sa.inspect(form.model)
+        primary_key = [column.name for column in mapper.primary_key]
+        return connection_sql(body, table, keys, directions, where, first, branches, primary_key)
 
     def timeline(
         self,
