@@ -1,9 +1,11 @@
 """The values each filter dimension takes in the data, with counts: what there is to filter by.
 
 A misspelt segment (`SMB` for `smb`) matches nothing and every metric reads zero; these
-lists show the values that exist. Each is one GROUP BY statement over the table that
-carries the dimension, counted the way the list queries count (merged customers are
-not customers any more).
+lists show the values that exist, counted the way the list queries count (merged
+customers are not customers any more). A dimension whose counts the database keeps per
+value (`list_value_count`, resolvers/row_counts.py: segment, touchpoint channel, team
+and kind, ticket channel) reads those few rows; the touchpoint source, which is not
+kept, is one GROUP BY over the touchpoints.
 """
 
 from collections.abc import Sequence
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from models import Customer, Ticket, Touchpoint
+from models import Customer, ListValueCount, Ticket, Touchpoint
 from resolvers.pagination import Sessions
 
 
@@ -31,16 +33,41 @@ class Dimension:
 
     column: Any
     where: Sequence[ColumnElement[bool]] = ()
+    # The `list_value_count` entry counting the same rows per value, if the database
+    # keeps one (the triggers count the rows `where` admits, non-null values only).
+    kept: str | None = None
 
 
 DIMENSIONS: dict[str, Dimension] = {
-    "segments": Dimension(col(Customer.segment), (col(Customer.merged_into_id).is_(None),)),
-    "channels": Dimension(col(Touchpoint.channel)),
-    "ticket_channels": Dimension(col(Ticket.channel)),
-    "teams": Dimension(col(Touchpoint.team)),
-    "kinds": Dimension(col(Touchpoint.kind)),
+    "segments": Dimension(
+        col(Customer.segment), (col(Customer.merged_into_id).is_(None),), "customer.segment"
+    ),
+    "channels": Dimension(col(Touchpoint.channel), kept="touchpoint.channel"),
+    "ticket_channels": Dimension(col(Ticket.channel), kept="ticket.channel"),
+    "teams": Dimension(col(Touchpoint.team), kept="touchpoint.team"),
+    "kinds": Dimension(col(Touchpoint.kind), kept="touchpoint.kind"),
     "sources": Dimension(col(Touchpoint.source)),
 }
+
+
+def _counted(dimension: Dimension) -> Any:
+    """(value, count) of each value the dimension's rows carry, most used first."""
+    if dimension.kept is not None:  # the kept counts, summed over their shards
+        value, count = col(ListValueCount.value), sa.func.sum(col(ListValueCount.records))
+        return (
+            sa.select(value, count.label("n"))
+            .where(col(ListValueCount.list_name) == dimension.kept)
+            .group_by(value)
+            .having(count > 0)
+            .order_by(count.desc(), value)
+        )
+    rows = sa.func.count().label("n")
+    return (
+        sa.select(dimension.column, rows)
+        .where(dimension.column.is_not(None), *dimension.where)
+        .group_by(dimension.column)
+        .order_by(rows.desc(), dimension.column)
+    )
 
 
 def _text(value: Any) -> str:
@@ -49,16 +76,8 @@ def _text(value: Any) -> str:
 
 async def value_counts(sessions: Sessions, name: str) -> list[ValueCount]:
     """Each value of the dimension with its number of rows, most used first."""
-    dimension = DIMENSIONS[name]
-    count = sa.func.count().label("n")
-    statement = (
-        sa.select(dimension.column, count)
-        .where(dimension.column.is_not(None), *dimension.where)
-        .group_by(dimension.column)
-        .order_by(count.desc(), dimension.column)
-    )
     async with sessions() as session:
-        rows = (await session.execute(statement)).all()
+        rows = (await session.execute(_counted(DIMENSIONS[name]))).all()
     return [ValueCount(_text(value), int(n)) for value, n in rows]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import Ticket, Touchpoint
+from models import Role, Ticket, Touchpoint
 from tests.conftest import ANCHOR, Api
 from tests.test_customer_writes import assert_phone_masks_kept
 
@@ -201,14 +201,32 @@ async def assert_value_counts_kept(api: Api) -> None:
                 )
             )
         )
-        assert {(n, v): int(c) for n, v, c in kept.all()} == {
-            (n, v): int(c) for n, v, c in actual.all()
-        }
+        actual_counts = {(n, v): int(c) for n, v, c in actual.all()}
+        assert {(n, v): int(c) for n, v, c in kept.all()} == actual_counts
     api.statements.clear()
     totals = await api.query(BY_VALUE, WINDOWS)
     assert {name: found["totalCount"] for name, found in totals.items()} == counted
     assert all(n for name, n in counted.items() if name != "sameDay"), counted
     assert any("list_value_count" in statement for statement in api.statements)
+    # `dimensions` reads the same kept counts: each value the records carry now, most
+    # used first, none that no record carries.
+    dimensions = (await api.query(DIMENSIONS, role=Role.ANALYST))["dimensions"]
+    for field, name in KEPT_DIMENSIONS.items():
+        listed = [(v["value"], v["count"]) for v in dimensions[field]]
+        assert dict(listed) == {v: c for (n, v), c in actual_counts.items() if n == name}
+        assert listed == sorted(listed, key=lambda pair: (-pair[1], pair[0])), field
+
+
+KEPT_DIMENSIONS = {
+    "segments": "customer.segment",
+    "channels": "touchpoint.channel",
+    "ticketChannels": "ticket.channel",
+    "teams": "touchpoint.team",
+    "kinds": "touchpoint.kind",
+}
+DIMENSIONS = (
+    "{ dimensions { " + " ".join(f"{f} {{ value count }}" for f in KEPT_DIMENSIONS) + " } }"
+)
 
 
 async def profile(api: Api, customer_id: str) -> dict[str, Any]:
