@@ -8,7 +8,7 @@ and kind, ticket channel) reads those few rows; the touchpoint source, which is 
 kept, is one GROUP BY over the touchpoints.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -18,6 +18,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import Customer, ListValueCount, Ticket, Touchpoint
+from resolvers.compiled.sql_text import json_array
+from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
 
@@ -51,23 +53,36 @@ DIMENSIONS: dict[str, Dimension] = {
 
 
 def _counted(dimension: Dimension) -> Any:
-    """(value, count) of each value the dimension's rows carry, most used first."""
+    """(value, n) of each value the dimension's rows carry, unordered."""
     if dimension.kept is not None:  # the kept counts, summed over their shards
         value, count = col(ListValueCount.value), sa.func.sum(col(ListValueCount.records))
         return (
-            sa.select(value, count.label("n"))
+            sa.select(value.label("value"), count.label("n"))
             .where(col(ListValueCount.list_name) == dimension.kept)
             .group_by(value)
             .having(count > 0)
-            .order_by(count.desc(), value)
         )
-    rows = sa.func.count().label("n")
     return (
-        sa.select(dimension.column, rows)
+        sa.select(dimension.column.label("value"), sa.func.count().label("n"))
         .where(dimension.column.is_not(None), *dimension.where)
         .group_by(dimension.column)
-        .order_by(rows.desc(), dimension.column)
     )
+
+
+# Most used first, then by value: both read paths.
+VALUE_ORDER = ("n DESC", "value")
+# The compiled path's twin: one value's row is named DIMENSION_VALUE, and the fields of
+# `DimensionValue` read these columns of it.
+DIMENSION_VALUE = "dimension_value"
+DIMENSION_VALUE_SQL = {"value": f"{DIMENSION_VALUE}.value", "count": f"{DIMENSION_VALUE}.n"}
+
+
+def value_rows_sql(name: str) -> Callable[[str], str]:
+    """`value_counts` as SQL text: the JSON array of `body` (one value's object, reading
+    DIMENSION_VALUE_SQL) over the dimension's values, in VALUE_ORDER."""
+    counted = f"({literal_sql(_counted(DIMENSIONS[name]))}) AS {DIMENSION_VALUE}"
+    order = ", ".join(f"{DIMENSION_VALUE}.{key}" for key in VALUE_ORDER)
+    return lambda body: json_array(body, counted, order)
 
 
 def _text(value: Any) -> str:
@@ -77,7 +92,8 @@ def _text(value: Any) -> str:
 async def value_counts(sessions: Sessions, name: str) -> list[ValueCount]:
     """Each value of the dimension with its number of rows, most used first."""
     async with sessions() as session:
-        rows = (await session.execute(_counted(DIMENSIONS[name]))).all()
+        statement = _counted(DIMENSIONS[name]).order_by(*map(sa.text, VALUE_ORDER))
+        rows = (await session.execute(statement)).all()
     return [ValueCount(_text(value), int(n)) for value, n in rows]
 
 

@@ -6,16 +6,19 @@ import strawberry
 
 from api.context import Context
 from resolvers import dimensions
+from resolvers.compiled.forms import Aggregates, Embedded, Expression, sql
 from schema.permissions import Area, reads
 
 
 @strawberry.type(description="One value a filter takes, and how many records carry it.")
 class DimensionValue:
     value: str = strawberry.field(
-        description="Exactly as filters take it: `smb` for `segment`, `WEB` for `channel`."
+        description="Exactly as filters take it: `smb` for `segment`, `WEB` for `channel`.",
+        metadata=sql(Expression(dimensions.DIMENSION_VALUE_SQL["value"])),
     )
     count: int = strawberry.field(
-        description="Records carrying this value (which records: see the list's description)."
+        description="Records carrying this value (which records: see the list's description).",
+        metadata=sql(Expression(dimensions.DIMENSION_VALUE_SQL["count"])),
     )
 
 
@@ -26,10 +29,15 @@ def _dimension(name: str, area: Area, description: str) -> Any:
         found = await dimensions.value_counts(info.context.sessions, name)
         return [DimensionValue(value=v.value, count=v.count) for v in found]
 
+    # No arguments, no parts, no FROM items: only the rows of the values.
+    form = Aggregates(
+        lambda _, __: None, lambda _: {}, lambda *_: [], rows=dimensions.value_rows_sql(name)
+    )
     return strawberry.field(
         resolver=counts,
         description=description + " Most used first; a value no record carries is not listed.",
         extensions=reads(area),
+        metadata=sql(form),
     )
 
 
@@ -81,7 +89,8 @@ class Dimensions:
 class DimensionQueries:
     @strawberry.field(
         description="The values of segment, channel, team, kind and source that exist, "
-        "with counts: check a filter value here when a figure reads zero."
+        "with counts: check a filter value here when a figure reads zero.",
+        metadata=sql(Embedded()),
     )
     def dimensions(self) -> Dimensions:
         return Dimensions()
