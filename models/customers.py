@@ -12,6 +12,13 @@ from models.base import metadata as _metadata  # noqa: F401  (naming convention 
 from models.enums import JourneyStage
 from models.types import EPOCH, Money, UTCDateTime, enum_column, utc_now
 
+UNMERGED = "merged_into_id IS NULL"
+UNMERGED_INDEXES = {
+    "ix_customer_unmerged_created_at_id": UNMERGED,
+    "ix_customer_churned_created_at_id": f"{UNMERGED} AND churned_at IS NOT NULL",
+    "ix_customer_not_churned_created_at_id": f"{UNMERGED} AND churned_at IS NULL",
+}
+
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
@@ -21,6 +28,26 @@ class Customer(SQLModel, table=True):
         sa.Index("ix_customer_health_level_created_at_id", "health_level", "created_at", "id"),
         sa.Index("ix_customer_health_score_id", "health_score", "id"),
         sa.Index("ix_customer_lifetime_value_cents_id", "lifetime_value_cents", "id"),
+        # Lists read unmerged customers only: their counts (createdTo, churned) and the
+        # default order from the index alone (migration 3a9d7c5e1f24).
+        *(
+            sa.Index(
+                name,
+                "created_at",
+                "id",
+                postgresql_where=sa.text(where),
+                sqlite_where=sa.text(where),
+            )
+            for name, where in UNMERGED_INDEXES.items()
+        ),
+        # `search` (resolvers/customers.py Search) on PostgreSQL with pg_trgm; its
+        # migration skips it where the extension cannot be created.
+        sa.Index(
+            "ix_customer_search_trigram",
+            *(sa.text(f"lower({c}) gin_trgm_ops") for c in ("name", "company", "email")),
+            postgresql_using="gin",
+            info={"expression": True},  # not compared by alembic check (migrations/env.py)
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
