@@ -33,7 +33,7 @@ from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers.changes import Change, ChangeFeed, PendingChange
 from resolvers.filters import ColumnFilter, Filter, OnLinkedRow
-from resolvers.listing import Listing
+from resolvers.listing import Listing, SplitByValue
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import (
     Ordering,
@@ -268,15 +268,26 @@ QUEUE_ORDER = Ordering(
 
 # The state is the follow-up's own; the rest are its ticket's.
 _OF_TICKET = col(Ticket.id) == TICKET_ID
+STATES = ColumnFilter("states", col(FollowUp.state), "any_of")
 FILTERS: tuple[Filter, ...] = (
-    ColumnFilter("states", col(FollowUp.state), "any_of"),
+    STATES,
     OnLinkedRow(ColumnFilter("priorities", col(Ticket.priority), "any_of"), _OF_TICKET),
     OnLinkedRow(ColumnFilter("channels", col(Ticket.channel), "any_of"), _OF_TICKET),
     OnLinkedRow(ColumnFilter("assignee", col(Ticket.assignee), "equals"), _OF_TICKET),
 )
 
 
-QUEUE = Listing("followUp", FollowUp, FILTERS)
+# By state: one state at a time from the (state, due_since, ticket_id) index, merged
+# (compiled path): through the due_since index, a page of the newest state stepped over
+# every older follow-up of the others (100,000 customers: 99,822 rows for 51).
+QUEUE = Listing(
+    "followUp",
+    FollowUp,
+    FILTERS,
+    split_by=SplitByValue(
+        STATES, tuple(s.value for s in FollowUpState), frozenset({QUEUE_ORDER.name})
+    ),
+)
 
 
 async def follow_ups_by_tickets(

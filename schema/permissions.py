@@ -251,9 +251,15 @@ def node_type_allows(role: Role, type_name: str) -> bool:
 
 
 def check_node_type(info: strawberry.Info[Context, None], type_name: str) -> None:
-    """Refuses by type, before any lookup, so a refusal says nothing about existence."""
-    if not node_type_allows(role_of(info), type_name):
-        raise forbidden(f"This key's role may not read {NODE_AREAS[type_name].value}.")
+    """Refuses by type, before any lookup, so a refusal says nothing about existence;
+    worded as every refused field is (`_AreaPermission`)."""
+    role = role_of(info)
+    if not node_type_allows(role, type_name):
+        may = ", ".join(r.value for r in Role if node_type_allows(r, type_name))
+        raise forbidden(
+            f"This key's role ({role.value}) may not read {type_name} "
+            f"({NODE_AREAS[type_name].value}); roles that may: {may}."
+        )
 
 
 # ---------------------------------------------------------------- what arguments reveal

@@ -132,12 +132,26 @@ async def test_nodes_of_forbidden_types_are_refused_whether_or_not_they_exist(ap
         )
         assert result["data"]["node"] is None
         assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-        assert result["errors"][0]["message"] == "This key's role may not read tickets."
+        assert result["errors"][0]["message"] == (
+            "This key's role (PARTNER) may not read Ticket (tickets); "
+            "roles that may: ADMIN, SUPPORT, SALES, MARKETING, ANALYST."
+        )
     customer = to_global_id("Customer", api.backend.data.customers[0]["id"])
     allowed = await body(
         api, "query($c: ID!) { node(id: $c) { id } }", Role.PARTNER, {"c": customer}
     )
     assert allowed["data"]["node"] == {"id": customer}
+    # In `nodes`, only the refused ids are null, each with its error; the rest answer.
+    mixed = await body(
+        api,
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        Role.PARTNER,
+        {"ids": [customer, real, customer]},
+    )
+    assert mixed["data"]["nodes"] == [{"id": customer}, None, {"id": customer}]
+    assert [(e["path"], e["extensions"]["code"]) for e in mixed["errors"]] == [
+        (["nodes", 1], "FORBIDDEN")
+    ]
 
 
 def _unknown(type_name: str) -> str:

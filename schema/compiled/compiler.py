@@ -645,17 +645,26 @@ class Compiler(FieldCollection, Binding):
         # database keeps (resolvers.sla.maintained_total), as the resolvers do.
         alone = totals[0] if len(apart) == 1 and not where else None
         where += [any_of(a) for a in apart[1:]]
+        # A root page filtered by a value list whose order has an index per value reads
+        # one value at a time, merged (resolvers.listing.SplitByValue).
+        split = form.listing.split_by
+        branches = (
+            split.branches(request, self.query_param(source))
+            if split is not None and form.parent_column is None
+            else []
+        )
         total: Callable[[], str]
         if kept is not None:
             total = kept
         elif alone is not None:
             total = alone
         else:  # over the page's own conditions and parameters, as they are now
-            counted = (
-                sum_of_counts([(table, [*where, a]) for a in apart[0]])
-                if apart
-                else count_where(table, where)
-            )
+            if apart:
+                counted = sum_of_counts([(table, [*where, a]) for a in apart[0]])
+            elif branches:  # one count per value, each from its index, as the page reads
+                counted = sum_of_counts([(table, [*where, b]) for b in branches])
+            else:
+                counted = count_where(table, where)
             total = lambda: counted  # noqa: E731
         where += [any_of(a) for a in apart[:1]]
         ordering = request.ordering
@@ -673,14 +682,6 @@ class Compiler(FieldCollection, Binding):
             total=total,
         )
         directions = [k.descending for k in ordering.keys]
-        # A root page filtered by a value list whose order has an index per value reads
-        # one value at a time, merged (resolvers.listing.SplitByValue).
-        split = form.listing.split_by
-        branches = (
-            split.branches(request, self.query_param(source))
-            if split is not None and form.parent_column is None
-            else []
-        )
         mapper: sa.orm.Mapper[Any] = sa.inspect(form.model)
         primary_key = [column.name for column in mapper.primary_key]
         return connection_sql(body, table, keys, directions, where, first, branches, primary_key)
