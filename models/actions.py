@@ -41,6 +41,16 @@ class NextAction(SQLModel, table=True):
             "position",
         ),
         sa.Index("ix_next_action_kind_customer_id", "kind", "customer_id"),
+        # The queue of one customer segment (its copy below).
+        sa.Index(
+            "ix_next_action_segment_queue",
+            "segment",
+            "dismissed_until",
+            "rank",
+            "since",
+            "customer_id",
+            "position",
+        ),
     )
 
     customer_id: uuid.UUID = Field(foreign_key="customer.id", primary_key=True)
@@ -55,3 +65,6 @@ class NextAction(SQLModel, table=True):
     dismissed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     dismiss_reason: str | None = Field(default=None, sa_type=sa.Text)
     dismissed_facts: str | None = Field(default=None, sa_type=sa.Text)
+    # A copy of its customer's segment, which the queue filters by: kept equal to the
+    # customer's by database triggers (migration 9c4e2a7b5d18), never written here.
+    segment: str | None = Field(default=None, sa_type=sa.String(64))

@@ -19,6 +19,11 @@ class FollowUp(SQLModel, table=True):
         # The queue: oldest due first, by state or across states.
         sa.Index("ix_follow_up_state_due_since_ticket_id", "state", "due_since", "ticket_id"),
         sa.Index("ix_follow_up_due_since_ticket_id", "due_since", "ticket_id"),
+        # Filtered by the ticket's priority, channel or assignee (their copies below).
+        *(
+            sa.Index(f"ix_follow_up_{column}_due_since_ticket_id", column, "due_since", "ticket_id")
+            for column in ("priority", "channel", "assignee")
+        ),
     )
 
     ticket_id: uuid.UUID = Field(foreign_key="ticket.id", primary_key=True)
@@ -28,6 +33,12 @@ class FollowUp(SQLModel, table=True):
     invitation_id: uuid.UUID | None = Field(default=None, foreign_key="survey_invitation.id")
     # When the scheduler next looks at it (expires_at while DUE; null otherwise).
     next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # Copies of its ticket's priority, channel and assignee, which the queue filters by:
+    # kept equal to the ticket's by database triggers (migration 9c4e2a7b5d18), whoever
+    # writes; never written here (null in a new instance until read back).
+    priority: str | None = Field(default=None, sa_type=sa.String(16))
+    channel: str | None = Field(default=None, sa_type=sa.String(16))
+    assignee: str | None = Field(default=None, sa_type=sa.String(200))
 
 
 class SurveyInvitation(SQLModel, table=True):

@@ -47,7 +47,7 @@ from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers import health_state
 from resolvers.changes import ChangeFeed, PendingChange
-from resolvers.filters import ColumnFilter, Filter, OnLinkedRow, condition_sql, conditions
+from resolvers.filters import ColumnFilter, Filter, condition_sql, conditions
 from resolvers.listing import Listing
 from resolvers.opaque import global_id_json
 from resolvers.pagination import (
@@ -577,15 +577,12 @@ QUEUE_ORDER = Ordering(
 )
 
 
-# The segment is the action's customer's.
+# The segment is the action's customer's, kept on the action by triggers (models.NextAction).
 FILTERS: tuple[Filter, ...] = (
     ColumnFilter("teams", col(NextAction.team), "any_of"),
     ColumnFilter("kinds", col(NextAction.kind), "any_of"),
     ColumnFilter("priorities", col(NextAction.priority), "any_of"),
-    OnLinkedRow(
-        ColumnFilter("segment", col(Customer.segment), "equals"),
-        col(NextAction.customer_id) == CUSTOMER_ID,
-    ),
+    ColumnFilter("segment", col(NextAction.segment), "equals"),
 )
 
 # The queue across customers (nextBestActions): shown actions only.

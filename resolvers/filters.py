@@ -120,29 +120,6 @@ class ColumnFilter:
         )
 
 
-@dataclass(frozen=True)
-class OnLinkedRow:
-    """`filter` applied to the row of another table that `link` joins to the list's row
-    (one row: a follow-up's ticket, an action's customer), as `EXISTS (SELECT 1 FROM
-    other WHERE link AND condition)` on both read paths, so the list needs no join."""
-
-    filter: ColumnFilter
-    link: ColumnElement[bool]
-
-    @property
-    def field(self) -> str:
-        return self.filter.field
-
-    def condition(self, value: Any, query: Any) -> ColumnElement[bool]:
-        return sa.exists().where(self.link, self.filter.condition(value, query))
-
-    def sql(self, value: Any, query: Any, param: Param) -> str:
-        table = _column(self.filter.column).table.name
-        inner = self.filter.sql(value, query, param)
-        link = literal_sql(self.link)
-        return f"EXISTS (SELECT 1 FROM {table} WHERE {link} AND {inner})"  # noqa: S608
-
-
 def window(start_field: str, end_field: str, column: Expr) -> tuple[ColumnFilter, ColumnFilter]:
     """`start <= column < end`, either end open: the windows every list filter uses."""
     return ColumnFilter(start_field, column, "at_least"), ColumnFilter(end_field, column, "before")

@@ -32,7 +32,7 @@ from models.enums import FINISHED_STATUSES
 from models.types import utc_now
 from resolvers import changes as change_log
 from resolvers.changes import Change, ChangeFeed, PendingChange
-from resolvers.filters import ColumnFilter, Filter, OnLinkedRow
+from resolvers.filters import ColumnFilter, Filter
 from resolvers.listing import Listing, SplitByValue
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import (
@@ -266,14 +266,14 @@ QUEUE_ORDER = Ordering(
 )
 
 
-# The state is the follow-up's own; the rest are its ticket's.
-_OF_TICKET = col(Ticket.id) == TICKET_ID
+# The state is the follow-up's own; the rest are its ticket's, kept on the follow-up by
+# triggers (models.FollowUp), each leading an index in the queue's order.
 STATES = ColumnFilter("states", col(FollowUp.state), "any_of")
 FILTERS: tuple[Filter, ...] = (
     STATES,
-    OnLinkedRow(ColumnFilter("priorities", col(Ticket.priority), "any_of"), _OF_TICKET),
-    OnLinkedRow(ColumnFilter("channels", col(Ticket.channel), "any_of"), _OF_TICKET),
-    OnLinkedRow(ColumnFilter("assignee", col(Ticket.assignee), "equals"), _OF_TICKET),
+    ColumnFilter("priorities", col(FollowUp.priority), "any_of"),
+    ColumnFilter("channels", col(FollowUp.channel), "any_of"),
+    ColumnFilter("assignee", col(FollowUp.assignee), "equals"),
 )
 
 

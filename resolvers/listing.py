@@ -11,8 +11,8 @@ the same four methods, with the same `ListRequest` (resolvers/pagination.py):
   per-request loaders (resolvers/loaders.py `pages`, `counts`) batch the parents.
 
 A filter on another table's row (the action queue's segment is its customer's, the
-follow-up queue's priority its ticket's) is an `EXISTS` on that row
-(resolvers.filters.OnLinkedRow): no list joins.
+follow-up queue's priority its ticket's) reads a copy of that column the database keeps
+on the list's own rows (migration 9c4e2a7b5d18): no list joins.
 
 A nested list that is no plain listing (the timeline merges three) offers the same two
 nested methods (`NestedListing`).

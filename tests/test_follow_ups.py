@@ -221,6 +221,31 @@ async def test_the_queue_filters_orders_oldest_due_first_and_pages(kept: Api, cl
     assert dues == sorted(dues)  # across everything: oldest due first
 
 
+async def test_the_queue_filters_follow_the_ticket_as_it_changes(kept: Api) -> None:
+    """Priority and assignee changed on a resolved ticket move its follow-up between the
+    queue's filters (the follow-up keeps copies of them: migration 9c4e2a7b5d18)."""
+    team = f"team-{uuid.uuid4().hex[:8]}"
+    other = f"other-{uuid.uuid4().hex[:8]}"
+    key = await ticket(kept, await new_customer(kept, "G"), "LOW", "PHONE", team)
+    await move(kept, "resolveTicket", key)
+    update = """mutation($id: ID!, $i: UpdateTicketInput!) { updateTicket(id: $id, input: $i) {
+      userErrors { message } } }"""
+    for changes, matches in (
+        ({}, {"priority": ["LOW"], "channel": ["PHONE"], "assignee": team}),
+        ({"priority": "URGENT"}, {"priority": ["URGENT"], "assignee": team}),
+        ({"assignee": other}, {"priority": ["URGENT"], "channel": ["PHONE"], "assignee": other}),
+    ):
+        if changes:
+            found = await kept.query(update, {"id": key, "i": changes})
+            assert found["updateTicket"]["userErrors"] == []
+        for field, value in matches.items():
+            given = {field: value, "assignee": matches["assignee"]}
+            nodes, total = await queue(kept, given, 10)
+            assert [n["ticket"]["id"] for n in nodes] == [key] and total == 1, given
+    for stale in ({"priority": ["LOW"], "assignee": other}, {"assignee": team}):
+        assert (await queue(kept, stale, 10))[1] == 0, stale
+
+
 async def test_follow_ups_are_ticket_data_partner_may_not_read_them(kept: Api) -> None:
     for query in (
         "{ followUps(first: 1) { totalCount } }",

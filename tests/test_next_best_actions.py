@@ -173,6 +173,22 @@ async def test_sla_risk_starts_by_the_clock_and_ends_with_resolution(
         "{ customers(first: 100, filter: {hasAction: RESOLVE_SLA_RISK}) { edges { node { id } } } }"
     )
     assert who in [e["node"]["id"] for e in has["customers"]["edges"]]
+    # The queue's segment filter follows the customer's segment as it changes.
+    by_segment = """query($s: String) { nextBestActions(first: 100, filter: {segment: $s}) {
+      totalCount edges { node { customer { id segment } } } } }"""
+    for segment in ("s", f"moved-{uuid.uuid4().hex[:6]}"):
+        await kept.query(
+            "mutation($id: ID!, $s: String) { updateCustomer(id: $id, input: {segment: $s}) "
+            "{ userErrors { message } } }",
+            {"id": who, "s": segment},
+        )
+        listed = (await kept.query(by_segment, {"s": segment}))["nextBestActions"]
+        assert {e["node"]["customer"]["id"] for e in listed["edges"]} >= {who}
+        assert all(e["node"]["customer"]["segment"] == segment for e in listed["edges"])
+    assert who not in [
+        e["node"]["customer"]["id"]
+        for e in (await kept.query(by_segment, {"s": "s"}))["nextBestActions"]["edges"]
+    ]
     await ticket_moves(kept, ticket, "respondToTicket", "resolveTicket")
     found = await actions(kept, who)
     assert "RESOLVE_SLA_RISK" not in kinds(found)
