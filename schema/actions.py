@@ -30,7 +30,7 @@ from schema.pagination import (
     connection,
 )
 from schema.permissions import Area, reads
-from schema.scalars import any_of
+from schema.scalars import any_of, exact_text
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -133,7 +133,7 @@ class ActionFilter:
                 if (kinds := any_of("kind", self.kind)) is not None
                 else None
             ),
-            segment=self.segment,
+            segment=exact_text(self.segment),
             priorities=any_of("priority", self.priority),
         )
 

@@ -64,6 +64,7 @@ from schema.permissions import (
     argument_rules,
     reads,
 )
+from schema.scalars import exact_text, ordered_window
 from schema.surveys import response_request, responses_of
 from schema.tickets import ticket_request, tickets_of
 from schema.timeline import TimelineConnection, TimelineFilter, timeline_request
@@ -97,10 +98,11 @@ class CustomerFilter:
     )
 
     def query(self, now: datetime, search_email: bool) -> customers.CustomerQuery:
+        ordered_window(self.created_from, self.created_to, ("createdFrom", "createdTo"))
         return customers.CustomerQuery(
             search=self.search,
             search_email=search_email,
-            segment=self.segment,
+            segment=exact_text(self.segment),
             stage=self.stage,
             churned=self.churned,
             created_from=self.created_from,

@@ -34,7 +34,7 @@ from schema.pagination import (
     connection,
 )
 from schema.permissions import Area, reads
-from schema.scalars import any_of
+from schema.scalars import any_of, exact_text
 from schema.surveys import Survey, SurveyResponse
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ class FollowUpFilter:
             states=any_of("state", self.state),
             priorities=any_of("priority", self.priority),
             channels=any_of("channel", self.channel),
-            assignee=self.assignee,
+            assignee=exact_text(self.assignee),
         )
 
 

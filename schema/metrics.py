@@ -31,7 +31,7 @@ from resolvers.errors import InputError
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
 from schema.permissions import Area, reads
-from schema.scalars import ordered_window
+from schema.scalars import exact_text, ordered_window
 
 # One definition per metric: the field's description and the `definitions` query.
 DEFINITIONS: dict[str, str] = {
@@ -133,7 +133,8 @@ def scope_of(filter: MetricsFilter | None) -> figures.Scope:
     if filter is None:
         return figures.Scope()
     ordered_window(filter.from_, filter.to)
-    return figures.Scope(filter.from_, filter.to, filter.segment, filter.channel, filter.team)
+    segment = exact_text(filter.segment)
+    return figures.Scope(filter.from_, filter.to, segment, filter.channel, filter.team)
 
 
 def _duration(name: str) -> Any:

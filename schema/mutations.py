@@ -52,11 +52,17 @@ class CustomerRef:
 
 
 def key_in_input(value: str, type_name: str, path: Sequence[str]) -> uuid.UUID:
-    """The uuid of an id argument; a malformed or foreign id is a user error, like a missing one."""
+    """The uuid of an id argument; a malformed id is a user error INVALID_ID (as reads
+    answer it) naming it (`mergedIds[1]` for a list's), a foreign one NOT_FOUND."""
+    name = f"{path[-2]}[{path[-1]}]" if len(path) > 1 and path[-1].isdigit() else path[-1]
     try:
-        found_type, key = from_global_id(value, path[-1])
+        found_type, key = from_global_id(value, name)
     except InputError:
-        raise writes.fail(path, f"`{path[-1]}` is not a cx360 id.", "NOT_FOUND") from None
+        raise writes.fail(
+            path,
+            f"`{name}` is not a cx360 id; pass an `id` value read from this API.",
+            "INVALID_ID",
+        ) from None
     if found_type != type_name:
         raise writes.fail(path, f"No {type_name} has this id.", "NOT_FOUND")
     return key

@@ -109,11 +109,10 @@ class NodeQueries:
     ) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise InputError("ids", f"`ids` takes at most {MAX_NODES} ids (got {len(ids)}).")
-        for value in ids:  # a malformed id refuses the whole list: bad input
-            from_global_id(value, "ids")
-        # One awaitable per item: graphql-core completes each alone, so an id of a type
-        # the role may not read is null with its error at ["nodes", i], not the list.
-        return [_node(info, value, "ids") for value in ids]  # type: ignore[misc]
+        # One awaitable per item: graphql-core completes each alone, so a malformed id
+        # (INVALID_ID, naming `ids[i]`) or one of a type the role may not read (FORBIDDEN)
+        # is null with its error at ["nodes", i], and the other ids still answer.
+        return [_node(info, value, f"ids[{i}]") for i, value in enumerate(ids)]  # type: ignore[misc]
 
     @strawberry.field(
         description="The API key making this request.",

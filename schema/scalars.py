@@ -90,10 +90,21 @@ def any_of(field: str, values: Sequence[T] | None) -> tuple[T, ...] | None:
     return distinct
 
 
-def ordered_window(start: datetime | None, end: datetime | None) -> None:
-    """A filter's window [from, to): `from` before `to` when both are given."""
+def exact_text(value: str | None) -> str | None:
+    """A filter's exact-match text (a segment, an assignee) as writes store it: trimmed
+    (resolvers/customer_writes.py, ticket_writes.py), so a value copied with spaces
+    around it matches the records it names. None: not filtered."""
+    return value.strip() if value is not None else None
+
+
+def ordered_window(
+    start: datetime | None, end: datetime | None, names: tuple[str, str] = ("from", "to")
+) -> None:
+    """A filter's window [from, to): `from` before `to` when both are given (`names`: the
+    two fields' GraphQL names, e.g. createdFrom and createdTo)."""
     if start is not None and end is not None and start >= end:
-        raise InputError("filter", "`filter.from` must be before `filter.to`.")
+        first, last = names
+        raise InputError("filter", f"`filter.{first}` must be before `filter.{last}`.")
 
 
 def serialize_decimal(value: Decimal) -> str:

@@ -45,7 +45,7 @@ from schema.pagination import (
     under,
 )
 from schema.permissions import Area, check_node_type, reads
-from schema.scalars import any_of, ordered_window
+from schema.scalars import any_of, exact_text, ordered_window
 from schema.surveys import SurveyResponse
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class TicketFilter:
             statuses=any_of("status", self.status),
             priorities=any_of("priority", self.priority),
             channels=any_of("channel", self.channel),
-            assignee=self.assignee,
+            assignee=exact_text(self.assignee),
             created_from=self.from_,
             created_to=self.to,
             sla_states=(

@@ -152,6 +152,18 @@ async def test_nodes_of_forbidden_types_are_refused_whether_or_not_they_exist(ap
     assert [(e["path"], e["extensions"]["code"]) for e in mixed["errors"]] == [
         (["nodes", 1], "FORBIDDEN")
     ]
+    # So is a malformed id, its error naming its place in the list.
+    mixed = await body(
+        api,
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        Role.PARTNER,
+        {"ids": [customer, "zzz", real]},
+    )
+    assert mixed["data"]["nodes"] == [{"id": customer}, None, None]
+    assert [(e["path"], e["extensions"]) for e in mixed["errors"]] == [
+        (["nodes", 1], {"code": "INVALID_ID", "argument": "ids[1]"}),
+        (["nodes", 2], {"code": "FORBIDDEN"}),
+    ]
 
 
 def _unknown(type_name: str) -> str:

@@ -103,6 +103,13 @@ async def test_every_window_with_from_after_to_is_refused_naming_the_filter(api:
                 errors,
             )
             assert "`filter.from` must be before `filter.to`" in errors[0]["message"]
+    # The customers' window has its own names.
+    errors = await api.errors(
+        '{ customers(filter: {createdFrom: "2026-06-02T00:00:00Z", '
+        'createdTo: "2026-06-01T00:00:00Z"}) { totalCount } }'
+    )
+    assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "filter"}
+    assert "`filter.createdFrom` must be before `filter.createdTo`" in errors[0]["message"]
 
 
 async def test_malformed_bodies_get_json_errors(api: Api) -> None:
@@ -215,7 +222,7 @@ async def test_an_empty_event_id_filter_is_refused_naming_it(api: Api) -> None:
 async def test_empty_ids_are_refused_naming_the_argument(api: Api) -> None:
     for query, argument in (
         ('{ node(id: "") { id } }', "id"),
-        ('{ nodes(ids: [""]) { id } }', "ids"),
+        ('{ nodes(ids: [""]) { id } }', "ids[0]"),
         ('{ customer(id: "") { id } }', "id"),
         ('{ auditLog(filter: {targetId: ""}) { totalCount } }', "filter.targetId"),
         ('{ webhookDeliveries(filter: {endpointId: ""}) { totalCount } }', "filter.endpointId"),

@@ -298,7 +298,7 @@ async def test_mutations_run_on_the_resolvers_and_leave_no_plan(debug_api: Api) 
     mutation = "mutation($id: ID!) { rotateWebhookSecret(id: $id) { userErrors { code } } }"
     for variables in ({"id": "not-an-id"}, {"id": "not-an-id", "unused": 1}):
         body = (await debug_api.post(mutation, variables)).json()
-        assert body["data"]["rotateWebhookSecret"]["userErrors"] == [{"code": "NOT_FOUND"}]
+        assert body["data"]["rotateWebhookSecret"]["userErrors"] == [{"code": "INVALID_ID"}]
         assert read_path(body) == {"path": "resolvers", "declined": "only queries are compiled"}
     assert len(plans) == before
 

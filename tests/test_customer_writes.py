@@ -162,8 +162,10 @@ async def test_update_refuses_a_taken_email_and_unknown_ids(writable: Api) -> No
         missing = (await writable.query(UPDATE, {"id": bad_id, "input": {"name": "X"}}))[
             "updateCustomer"
         ]
+        # A missing or foreign id is not found; a malformed one is not an id at all.
+        code = "INVALID_ID" if bad_id == "%%%" else "NOT_FOUND"
         assert missing["userErrors"] == [
-            {"field": ["id"], "message": missing["userErrors"][0]["message"], "code": "NOT_FOUND"}
+            {"field": ["id"], "message": missing["userErrors"][0]["message"], "code": code}
         ]
 
 

@@ -315,6 +315,13 @@ async def test_a_bad_merge_moves_nothing(writable: Api) -> None:
     assert result["customer"] is None
     assert result["userErrors"][0]["field"] == ["input", "mergedIds", "1"]
     assert (await profile(writable, b["id"]))["touchpoints"]["totalCount"] == 1
+    # A malformed id: named by its place in the list, coded as reads code it.
+    result = (await writable.query(MERGE, {"s": a["id"], "m": [b["id"], "zzz"]}))["mergeCustomers"]
+    assert result["customer"] is None
+    (error,) = result["userErrors"]
+    assert error["field"] == ["input", "mergedIds", "1"] and error["code"] == "INVALID_ID"
+    assert error["message"].startswith("`mergedIds[1]` is not a cx360 id"), error
+    assert (await profile(writable, b["id"]))["touchpoints"]["totalCount"] == 1
 
 
 async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data(

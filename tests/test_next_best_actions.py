@@ -563,5 +563,5 @@ async def test_dismissing_with_a_malformed_customer_id_is_a_user_error(kept: Api
     )
     assert found["dismissAction"] == {
         "customer": None,
-        "userErrors": [{"field": ["input", "customerId"], "code": "NOT_FOUND"}],
+        "userErrors": [{"field": ["input", "customerId"], "code": "INVALID_ID"}],
     }

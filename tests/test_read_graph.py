@@ -296,3 +296,21 @@ async def test_timeline_merges_all_kinds_newest_first_and_pages_without_gaps(api
     assert {e["node"]["__typename"] for e in seen} == {"Touchpoint", "Ticket", "SurveyResponse"}
     times = [e["occurredAt"] for e in seen]
     assert times == sorted(times, reverse=True)
+
+
+PADDED = """query($segment: String, $assignee: String) {
+  customers(filter: {segment: $segment}) { totalCount }
+  tickets(filter: {assignee: $assignee}) { totalCount }
+  followUps(filter: {assignee: $assignee}) { totalCount }
+  nextBestActions(filter: {segment: $segment}) { totalCount }
+  metrics(filter: {segment: $segment}) { npsResponses revenue } }"""
+
+
+async def test_exact_text_filters_match_as_writes_store_text(api: Api) -> None:
+    """Writes trim a segment or an assignee; the filters trim theirs alike, so a value
+    copied with spaces around it finds the same records."""
+    assignee = next(t["assignee"] for t in api.backend.data.tickets if t["assignee"])
+    plain = await api.query(PADDED, {"segment": "smb", "assignee": assignee})
+    padded = await api.query(PADDED, {"segment": "  smb\t", "assignee": f" {assignee}  "})
+    assert padded == plain
+    assert plain["customers"]["totalCount"] and plain["tickets"]["totalCount"], plain

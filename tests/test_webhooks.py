@@ -273,7 +273,7 @@ async def test_a_failed_delivery_is_kept_and_replayed_by_id(hooked: Api) -> None
         assert json.loads(receiver.accepted[0].body) == failed["payload"]  # the same body
 
         again = (await hooked.query(REPLAY, {"id": "bm90LWFuLWlk"}))["replayWebhookDelivery"]
-        assert again["userErrors"] == [{"field": ["id"], "code": "NOT_FOUND"}]
+        assert again["userErrors"] == [{"field": ["id"], "code": "INVALID_ID"}]  # "not-an-id"
 
 
 async def test_a_slow_endpoint_never_holds_up_the_write(hooked: Api) -> None:
