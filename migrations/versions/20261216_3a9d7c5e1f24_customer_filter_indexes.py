@@ -55,7 +55,7 @@ def upgrade() -> None:
         bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     except sa.exc.DBAPIError as refused:
         savepoint.rollback()
-        logging.getLogger("alembic.runtime.migration").warning(
+        logging.getLogger("cx360.migrate").warning(
             "pg_trgm cannot be created here (%s): customers' search stays unindexed",
             type(refused.orig).__name__,
         )
