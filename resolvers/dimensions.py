@@ -8,7 +8,7 @@ and kind, ticket channel) reads those few rows; the touchpoint source, which is 
 kept, is one GROUP BY over the touchpoints.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -18,7 +18,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models import Customer, ListValueCount, Ticket, Touchpoint
-from resolvers.compiled.sql_text import json_array
 from resolvers.filters import literal_sql
 from resolvers.pagination import Sessions
 
@@ -77,12 +76,13 @@ DIMENSION_VALUE = "dimension_value"
 DIMENSION_VALUE_SQL = {"value": f"{DIMENSION_VALUE}.value", "count": f"{DIMENSION_VALUE}.n"}
 
 
-def value_rows_sql(name: str) -> Callable[[str], str]:
-    """`value_counts` as SQL text: the JSON array of `body` (one value's object, reading
-    DIMENSION_VALUE_SQL) over the dimension's values, in VALUE_ORDER."""
-    counted = f"({literal_sql(_counted(DIMENSIONS[name]))}) AS {DIMENSION_VALUE}"
-    order = ", ".join(f"{DIMENSION_VALUE}.{key}" for key in VALUE_ORDER)
-    return lambda body: json_array(body, counted, order)
+def values_sql(name: str) -> str:
+    """`value_counts`' statement as SQL text (a parenthesized SELECT, unordered) for the
+    compiled path, which names its rows DIMENSION_VALUE and orders them by VALUE_ORDER_SQL."""
+    return f"({literal_sql(_counted(DIMENSIONS[name]))})"
+
+
+VALUE_ORDER_SQL = ", ".join(f"{DIMENSION_VALUE}.{key}" for key in VALUE_ORDER)
 
 
 def _text(value: Any) -> str:

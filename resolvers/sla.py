@@ -32,7 +32,7 @@ from sqlmodel import col
 
 from models import SlaPolicy as PolicyRow
 from models import Ticket, TicketPriority, TicketStatus
-from models.enums import FINISHED_STATUSES
+from models.enums import FINISHED_STATUSES, PRIORITY_ORDER
 from models.sla import DEFAULT_TARGETS, TicketSlaStateCount
 from models.types import UTCDateTime, utc_now
 from resolvers.business_time import Calendar, add_working, at_risk_from, reaches_within
@@ -398,19 +398,31 @@ SECONDS_TO_NEXT_DUE_SQL = (
     f"CASE WHEN {_RESOLVED_SQL} IS NULL AND ticket.resolution_due_at >= {NOW} "
     f"THEN ticket.resolution_due_at END) - {NOW}))"
 )
-# The ticket's priority's policy (`policies_in`): its stored row, else the defaults, as one
-# row with the `sla_policy` columns; the calendar's weekdays as JSON text, sorted.
+# Every priority's policy (`policies_in`): its stored row, else the defaults, one row each
+# with the `sla_policy` columns and `urgency` (0 = URGENT); the calendar's weekdays as
+# JSON text, sorted. POLICY_SQL: the ticket's priority's alone.
 _DEFAULTS_SQL = ", ".join(  # constants only: the domain's default targets
-    f"('{p.value}', {fr}, {res})" for p, (fr, res) in DEFAULT_TARGETS.items()
+    f"('{p.value}', {fr}, {res}, {len(PRIORITY_ORDER) - 1 - PRIORITY_ORDER.index(p)})"
+    for p, (fr, res) in DEFAULT_TARGETS.items()
 )
-POLICY_SQL = (
-    "(SELECT d.priority, coalesce(p.first_response_seconds, d.first_response_seconds) "  # noqa: S608
-    "AS first_response_seconds, coalesce(p.resolution_seconds, d.resolution_seconds) "
-    "AS resolution_seconds, p.calendar_time_zone, p.calendar_weekdays, p.calendar_opens_at, "
-    f"p.calendar_closes_at FROM (VALUES {_DEFAULTS_SQL}) "
-    "AS d(priority, first_response_seconds, resolution_seconds) "
-    "LEFT JOIN sla_policy AS p ON p.priority = d.priority WHERE d.priority = ticket.priority)"
-)
+
+
+def _policies_sql(where: str) -> str:
+    return (
+        "(SELECT d.priority, d.urgency, coalesce(p.first_response_seconds, "  # noqa: S608
+        "d.first_response_seconds) AS first_response_seconds, coalesce(p.resolution_seconds, "
+        "d.resolution_seconds) AS resolution_seconds, p.calendar_time_zone, "
+        "p.calendar_weekdays, p.calendar_opens_at, p.calendar_closes_at "
+        f"FROM (VALUES {_DEFAULTS_SQL}) "
+        "AS d(priority, first_response_seconds, resolution_seconds, urgency) "
+        f"LEFT JOIN sla_policy AS p ON p.priority = d.priority{where})"
+    )
+
+
+POLICY_SQL = _policies_sql(" WHERE d.priority = ticket.priority")
+# `slaPolicies`: every priority's, most urgent first, as the resolvers list them.
+POLICIES_SQL = _policies_sql("")
+POLICIES_ORDER = "sla_policy.urgency"
 CALENDAR_PRESENT_SQL = "sla_policy.calendar_time_zone IS NOT NULL"
 WEEKDAYS_JSON_SQL = (
     "array_to_json(ARRAY(SELECT w::int FROM json_array_elements_text("

@@ -6,7 +6,7 @@ import strawberry
 
 from api.context import Context
 from resolvers import dimensions
-from resolvers.compiled.forms import Aggregates, Embedded, Expression, sql
+from resolvers.compiled.forms import Embedded, Expression, Rows, sql
 from schema.permissions import Area, reads
 
 
@@ -29,10 +29,7 @@ def _dimension(name: str, area: Area, description: str) -> Any:
         found = await dimensions.value_counts(info.context.sessions, name)
         return [DimensionValue(value=v.value, count=v.count) for v in found]
 
-    # No arguments, no parts, no FROM items: only the rows of the values.
-    form = Aggregates(
-        lambda _, __: None, lambda _: {}, lambda *_: [], rows=dimensions.value_rows_sql(name)
-    )
+    form = Rows(dimensions.values_sql(name), dimensions.DIMENSION_VALUE, dimensions.VALUE_ORDER_SQL)
     return strawberry.field(
         resolver=counts,
         description=description + " Most used first; a value no record carries is not listed.",

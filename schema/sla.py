@@ -16,7 +16,7 @@ from models import Ticket as TicketModel
 from models import TicketPriority as TicketPriorityModel
 from models import TicketStatus as TicketStatusModel
 from resolvers import sla
-from resolvers.compiled.forms import Column, Embedded, Expression, sql, sql_table
+from resolvers.compiled.forms import Column, Embedded, Expression, Rows, sql, sql_table
 from schema.enums import TicketPriority
 from schema.permissions import Area, reads
 
@@ -158,6 +158,7 @@ class SlaQueries:
         description="The SLA policy of every ticket priority (the domain's defaults unless "
         "an ADMIN set one), most urgent first.",
         extensions=reads(Area.SLA_POLICIES),
+        metadata=sql(Rows(sla.POLICIES_SQL, "sla_policy", sla.POLICIES_ORDER)),
     )
     async def sla_policies(self, info: strawberry.Info[Context, None]) -> list[SlaPolicy]:
         found = await info.context.loaders.sla_policies().load(0)

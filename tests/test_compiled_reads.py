@@ -554,6 +554,8 @@ SHAPES = {
     "dimensions": """{ dimensions { segments { value count } channels { __typename count }
       ticketChannels { value } teams { value count } kinds { count value } sources { value count } }
       again: dimensions { segments { count } } }""",
+    "sla policies": """{ slaPolicies { priority firstResponseSeconds resolutionSeconds
+      calendar { timeZone weekdays opensAt closesAt } } again: slaPolicies { priority } }""",
     # The proactive queues and what hangs off them (compiled since the second pass).
     "follow-ups": """{ followUps(first: 20) { totalCount pageInfo { hasNextPage endCursor }
       edges { cursor node { state dueSince expiresAt
@@ -592,7 +594,15 @@ def shape_variables(api: Api) -> list[tuple[str, str, dict[str, Any]]]:
     }
     found = [
         (name, SHAPES[name], {})
-        for name in ("phones", "viewer", "definitions", "dimensions", "follow-ups", "actions")
+        for name in (
+            "phones",
+            "viewer",
+            "definitions",
+            "dimensions",
+            "sla policies",
+            "follow-ups",
+            "actions",
+        )
     ]
     found.append(("traits", SHAPES["traits"], {"id": customer}))
     found += [(f"node {kind}", SHAPES["node"], {"id": value}) for kind, value in ids.items()]

@@ -103,6 +103,17 @@ class ListOf:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """A list of objects, one per row of `source` (SQL text of a FROM item: a table, or a
+    parenthesized SELECT), named `name`; its fields read `name.column` (their own columns
+    when the type is `sql_table`'s, or an `Expression`), in `order` (SQL text over `name`)."""
+
+    source: str
+    name: str
+    order: str
+
+
+@dataclass(frozen=True)
 class ConnectionOf:
     """A paginated list of `listing`'s records; under the listing's `parent` kind (e.g.
     "customer") when given. The model, the parent's column and the conditions that always
@@ -234,6 +245,7 @@ SqlForm = (
     | Embedded
     | ToOne
     | ListOf
+    | Rows
     | ConnectionOf
     | Lookup
     | TimelineOf

@@ -198,6 +198,11 @@ def json_array(body: str, rows: str, order: str) -> str:
     )
 
 
+def named_rows_array(body: str, source: str, name: str, order: str) -> str:
+    """A JSON array of `body` over the rows of FROM item `source` named `name`."""
+    return json_array(body, f"{source} AS {name}", order)
+
+
 def rows_array(body: str, table: str, order_by: Iterable[str], where: str) -> str:
     """A JSON array of `body` over the rows of `table` matching `where`, in column order."""
     return json_array(body, f"{table} WHERE {where}", ", ".join(f"{table}.{c}" for c in order_by))

@@ -52,6 +52,7 @@ from resolvers.compiled.forms import (
     ListOf,
     Lookup,
     NodeKey,
+    Rows,
     Series,
     SqlForm,
     TimelineOf,
@@ -77,6 +78,7 @@ from resolvers.compiled.sql_text import (
     data_statement,
     embedded_object,
     from_items,
+    named_rows_array,
     or_null,
     page_edges,
     page_info_fields,
@@ -195,6 +197,9 @@ class Compiler(FieldCollection, Binding):
             return self.to_one(form, scope, named, nodes, nullable)
         if isinstance(form, ListOf):
             return self.list_of(form, scope, named, nodes)
+        if isinstance(form, Rows):
+            body = self.object(named, form.name, self.sub_selections(nodes))
+            return named_rows_array(body, form.source, form.name, form.order)
         if isinstance(form, Lookup):
             return self.lookup(form, field_def, definition, named, nodes)
         if isinstance(form, ConnectionOf):
