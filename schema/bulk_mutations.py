@@ -25,8 +25,7 @@ from schema import bulk_documents
 from schema.bulk import BulkOperation, bulk_config, dry_run, export_plan
 from schema.descriptions import PAYLOAD_ERRORS
 from schema.effects import effects
-from schema.mutations import UserError, answer
-from schema.node import key_of_type
+from schema.mutations import UserError, answer, key_in_input
 from schema.permissions import field_allows
 
 
@@ -180,12 +179,12 @@ class BulkMutations:
 
         async def cancel() -> OperationModel:
             context = info.context
-            key = key_of_type(id, "BulkOperation", "id")
-            found = None
-            if key is not None:
-                found = await operations.cancel_operation(
-                    context.write_sessions, key, context.viewer.key_id, bulk_config(info).retention
-                )
+            # A malformed id is a user error (INVALID_ID), like every mutation's, not a
+            # field error that would null the whole response.
+            key = key_in_input(id, "BulkOperation", ["id"])
+            found = await operations.cancel_operation(
+                context.write_sessions, key, context.viewer.key_id, bulk_config(info).retention
+            )
             if found is None:
                 raise fail(["id"], "No bulk operation of this key has this id.", "NOT_FOUND")
             return found

@@ -178,6 +178,11 @@ async def test_one_running_job_per_key_and_cancel(bulk: Api) -> None:
         cancel = "mutation($id: ID!) { cancelBulkOperation(id: $id) { bulkOperation { status url } userErrors { code } } }"
         refused = await bulk.query(cancel, {"id": first["bulkOperation"]["id"]}, Role.SUPPORT)
         assert refused["cancelBulkOperation"]["userErrors"][0]["code"] == "NOT_FOUND"
+        malformed = await bulk.query(cancel, {"id": "nope"}, Role.SALES)
+        assert malformed["cancelBulkOperation"] == {
+            "bulkOperation": None,
+            "userErrors": [{"code": "INVALID_ID"}],
+        }
         canceled = await bulk.query(cancel, {"id": first["bulkOperation"]["id"]}, Role.SALES)
         assert canceled["cancelBulkOperation"]["bulkOperation"] == {
             "status": "CANCELED",
