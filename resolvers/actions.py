@@ -628,7 +628,16 @@ async def actions_by_start_ids(
 
 
 def has_action(kind: str) -> ColumnElement[bool]:
-    """`customers(filter: {hasAction})`: the customer in the row has this action shown."""
+    """`customers(filter: {hasAction})`: the customer in the row has this action shown
+    (by next_action's primary key, customer_id and kind)."""
     return sa.exists().where(
         col(NextAction.customer_id) == CUSTOMER_ID, col(NextAction.kind) == kind, SHOWN
+    )
+
+
+def has_action_sql(kind: str) -> str:
+    """`has_action` as SQL text for the compiled path; `kind`: its bind parameter."""
+    return (
+        "EXISTS (SELECT 1 FROM next_action WHERE next_action.customer_id = customer.id "  # noqa: S608
+        f"AND next_action.kind = {kind} AND {SHOWN_SQL})"
     )

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from models import Customer, CustomerExternalId, JourneyStage, NextAction, Touchpoint
+from models import Customer, CustomerExternalId, JourneyStage, Touchpoint
 from models.touchpoints import PURCHASE_KIND
 from models.types import fold_case
+from resolvers import actions
 from resolvers.filters import ColumnFilter, Filter, Param, column_sql, window
 from resolvers.listing import Listing
 from resolvers.pagination import (
@@ -138,24 +139,15 @@ class HealthLevelFilter:
 
 @dataclass(frozen=True)
 class HasActionFilter:
-    """Customers with this next-best-action shown (stored, kept current: resolvers.actions),
-    by the primary key of next_action (customer_id, kind)."""
+    """Customers with this next-best-action shown (stored, kept current: resolvers.actions)."""
 
     field: str = "has_action"
 
     def condition(self, value: str, query: CustomerQuery) -> ColumnElement[bool]:
-        return sa.exists().where(
-            col(NextAction.customer_id) == col(Customer.id),
-            col(NextAction.kind) == value,
-            col(NextAction.dismissed_until).is_(None),
-        )
+        return actions.has_action(value)
 
     def sql(self, value: str, query: CustomerQuery, param: Param) -> str:
-        kind = param("text", lambda q: q.has_action)
-        return (
-            "EXISTS (SELECT 1 FROM next_action WHERE next_action.customer_id = customer.id "  # noqa: S608
-            f"AND next_action.kind = {kind} AND next_action.dismissed_until IS NULL)"
-        )
+        return actions.has_action_sql(param("text", lambda q: q.has_action))
 
 
 SEGMENT = ColumnFilter("segment", col(Customer.segment), "equals")
