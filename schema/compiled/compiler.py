@@ -362,9 +362,7 @@ class Compiler(FieldCollection, Binding):
                 self.plan.left.append(f"{runtime.name} by id ({refusal})")
                 continue
             row_key = survivor(key) if runtime.name in form.follow_merges else key
-            node_key: NodeKey = getattr(
-                runtime.extensions["strawberry-definition"].origin, SQL_NODE_KEY
-            )
+            node_key: NodeKey = getattr(origin, SQL_NODE_KEY)
             found = row_by_id(body, table, row_key, node_key.column, node_key.where)
             branches[runtime.name] = or_null(found)
         if all(branch is None for branch in branches.values()):
