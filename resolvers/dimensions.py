@@ -74,15 +74,13 @@ VALUE_ORDER = ("n DESC", "value")
 # `DimensionValue` read these columns of it.
 DIMENSION_VALUE = "dimension_value"
 DIMENSION_VALUE_SQL = {"value": f"{DIMENSION_VALUE}.value", "count": f"{DIMENSION_VALUE}.n"}
+VALUE_ORDER_SQL = ", ".join(f"{DIMENSION_VALUE}.{key}" for key in VALUE_ORDER)
 
 
 def values_sql(name: str) -> str:
     """`value_counts`' statement as SQL text (a parenthesized SELECT, unordered) for the
     compiled path, which names its rows DIMENSION_VALUE and orders them by VALUE_ORDER_SQL."""
     return f"({literal_sql(_counted(DIMENSIONS[name]))})"
-
-
-VALUE_ORDER_SQL = ", ".join(f"{DIMENSION_VALUE}.{key}" for key in VALUE_ORDER)
 
 
 def _text(value: Any) -> str:
