@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `cx360 serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `cx360 serve` listens on.")
     workers: int = Field(default=1, ge=1, le=256, description="Worker processes for `cx360 serve`.")
+    gc_threshold: int = Field(
+        default=20000,
+        ge=0,
+        le=10_000_000,
+        description="Allocations between the garbage collector's youngest collections while "
+        "the app serves (Python's default is 700; the objects made at start are frozen out of "
+        "its scans either way); 0 keeps Python's setting (docs/performance.md).",
+    )
     graphiql: bool | None = Field(
         default=None,
         description="Serve the GraphiQL IDE on GET /graphql; default: on, except in production.",
