@@ -18,6 +18,7 @@ from api.settings import Settings
 from schema.compiled.extension import CompiledPlans, CompiledReads
 from schema.descriptions import describe
 from schema.errors import ErrorPolicy, ReportingParserCache, log_client_errors
+from schema.execution import LeafExecutionContext
 from schema.federation import add_entity_keys
 from schema.input_errors import NamedLiteralErrors
 from schema.limits import QueryBudget, directive_limit
@@ -93,6 +94,7 @@ def build_schema(
             subscription=Subscription,
             config=config,
             extensions=extensions,
+            execution_context_class=LeafExecutionContext,
             federation_version="2.7",
         )
     else:
@@ -102,6 +104,7 @@ def build_schema(
             subscription=Subscription,
             config=config,
             extensions=extensions,
+            execution_context_class=LeafExecutionContext,
         )
     describe(built._schema)
     plans.attach(built)
