@@ -103,7 +103,15 @@ def create_app(
         app.state.engines = engines
         # Which factory serves what: api/context.py.
         app.state.primary_sessions = create_session_factory(engine)
-        app.state.sessions = create_session_factory(read_engine)
+        # A request's reads are one statement per session (each loader batch, list page
+        # and count opens its own), and READ COMMITTED gives each statement its own
+        # snapshot either way: on PostgreSQL they skip BEGIN and ROLLBACK, two of each
+        # session's four round trips (SQLite keeps its transaction: one snapshot per read).
+        app.state.sessions = create_session_factory(
+            read_engine
+            if is_sqlite(settings.database_url)
+            else read_engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         app.state.statement_sessions = create_session_factory(statement_engine)
         app.state.read_statement_sessions = create_session_factory(read_statement_engine)
         app.state.read_statement_engine = read_statement_engine
