@@ -95,4 +95,6 @@ async def test_plain_leaves_answer_as_graphql_core_does(query: str) -> None:
         # The cases the shortcut must hand back: a null for a non-null field, a value
         # its type refuses, an exception as a value.
         assert expected.errors is not None and len(expected.errors) == 3
-        assert found.data is not None and found.data["items"][0]["at"] == "2026-01-02T03:04:05+00:00"
+        assert (
+            found.data is not None and found.data["items"][0]["at"] == "2026-01-02T03:04:05+00:00"
+        )
