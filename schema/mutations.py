@@ -2,6 +2,7 @@
 most of them after one transaction of the write layer (`respond`)."""
 
 import inspect
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -64,7 +65,9 @@ def key_in_input(value: str, type_name: str, path: Sequence[str]) -> uuid.UUID:
             "INVALID_ID",
         ) from None
     if found_type != type_name:
-        raise writes.fail(path, f"No {type_name} has this id.", "NOT_FOUND")
+        # Worded as the write layer words a missing one ("No survey invitation has ...").
+        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", type_name).lower()
+        raise writes.fail(path, f"No {noun} has this id.", "NOT_FOUND")
     return key
 
 

@@ -167,6 +167,8 @@ async def test_update_refuses_a_taken_email_and_unknown_ids(writable: Api) -> No
         assert missing["userErrors"] == [
             {"field": ["id"], "message": missing["userErrors"][0]["message"], "code": code}
         ]
+        if code == "NOT_FOUND":  # a missing and a foreign id read the same
+            assert missing["userErrors"][0]["message"] == "No customer has this id."
 
 
 async def test_writes_are_audited_without_pii(writable: Api) -> None:
