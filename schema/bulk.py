@@ -124,6 +124,9 @@ class BulkOperation(Node):
         )
 
 
+READ_INPUT_CODES = frozenset({"BAD_USER_INPUT", "INVALID_CURSOR", "GRAPHQL_VALIDATION_FAILED"})
+
+
 async def dry_run(
     schema: strawberry.Schema, context: Context, plan: bulk_documents.ExportPlan
 ) -> None:
@@ -138,6 +141,9 @@ async def dry_run(
     if result.errors:
         error = result.errors[0]
         code = (error.extensions or {}).get("code", "INVALID")
+        # A read's argument codes are an input problem of `query` here: a mutation's
+        # INVALID (README: the codes of userErrors); refusals and limits keep theirs.
+        code = "INVALID" if code in READ_INPUT_CODES else code
         raise fail(["query"], f"The query cannot run for this key: {error.message}", code)
     orjson.dumps(result.data)  # compiled answers are fragments: they must serialize
 

@@ -162,6 +162,13 @@ async def test_export_refusals_name_the_query(bulk: Api) -> None:
         await bulk.query(START_EXPORT, {"q": "{ tickets { edges { node { id } } } }"}, Role.PARTNER)
     )["bulkExport"]
     assert denied["userErrors"][0]["code"] == "FORBIDDEN"
+    # A read's bad argument is an input problem of the mutation: INVALID, a code of
+    # userErrors, not the read's BAD_USER_INPUT.
+    window = '{ customers(filter: {createdFrom: "2026-02-01T00:00:00Z", createdTo: "2026-01-01T00:00:00Z"}) { edges { node { id } } } }'
+    reversed_window = (await bulk.query(START_EXPORT, {"q": window}))["bulkExport"]
+    (problem,) = reversed_window["userErrors"]
+    assert problem["field"] == ["query"] and problem["code"] == "INVALID", problem
+    assert "`filter.createdFrom` must be before `filter.createdTo`" in problem["message"]
 
 
 async def test_one_running_job_per_key_and_cancel(bulk: Api) -> None:
