@@ -84,7 +84,7 @@ def _ids(arguments: dict[str, Any], _: CompileContext) -> list[tuple[str, uuid.U
     ids = arguments["ids"]
     if len(ids) > MAX_NODES:
         raise InputError("ids", f"`ids` takes at most {MAX_NODES} ids (got {len(ids)}).")
-    return [from_global_id(value, "ids") for value in ids]
+    return [from_global_id(value, f"ids[{i}]") for i, value in enumerate(ids)]
 
 
 # A merged customer's id reads as its survivor (resolvers.customers.customers_by_ids).

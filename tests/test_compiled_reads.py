@@ -697,6 +697,22 @@ async def test_a_type_by_id_without_sql_form_is_left_to_the_resolvers_saying_why
     assert read_path(body) == {"path": "compiled"} and body["data"]["node"]["status"]
 
 
+async def test_a_malformed_id_in_nodes_is_named_by_its_position(debug_api: Api) -> None:
+    """The resolvers answer it (null with INVALID_ID at ["nodes", 1]); the reason the
+    compiled path gives in debug mode names the same `ids[1]`."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    ticket = to_global_id("Ticket", debug_api.backend.data.tickets[0]["id"])
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    body = (await debug_api.post(query, {"ids": [ticket, "%%%"]}, Role.ANALYST)).json()
+    assert body["data"]["nodes"] == [{"id": ticket}, None]
+    (error,) = body["errors"]
+    assert error["path"] == ["nodes", 1] and error["extensions"]["code"] == "INVALID_ID"
+    assert "`ids[1]`" in error["message"]
+    declined = read_path(body)["declined"]
+    assert declined.startswith("arguments of nodes: ") and "`ids[1]`" in declined, declined
+
+
 SURVEY_METRICS = """nps npsResponses promoters passives detractors
   csat csatResponses csatSatisfied ces cesResponses cesScoreSum"""
 # Every metric (DEFINITIONS), the duration statistics in full.
