@@ -6,11 +6,17 @@ of them graphql-core builds a `ResolveInfo`, calls strawberry's default resolver
 `complete_value` down to `complete_leaf_value`, about 10 µs of CPU a field; a dashboard
 page has thousands. `LeafExecutionContext.execute_field` answers such a field with what
 that walk would return, the attribute coerced by the field's scalar or enum type, and
-hands everything else (a null for a non-null field, a coercion failure, any field with
-a resolver, arguments, extensions or a middleware) to graphql-core unchanged, so errors
-and their paths are graphql-core's own.
+hands everything else (a null for a non-null field, an attribute that raises, a value
+other than a plain scalar, a coercion failure, any field with a resolver, arguments,
+extensions or a middleware) to graphql-core unchanged, so errors and their paths are
+graphql-core's own.
 """
 
+import enum
+import uuid
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from types import CoroutineType
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -27,6 +33,10 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+# The values answered here; anything else (an exception, an awaitable, a JSON value)
+# is graphql-core's to complete.
+PLAIN_VALUES = (str, int, float, Decimal, datetime, date, time, timedelta, uuid.UUID, enum.Enum)
 
 # (attribute, leaf type, non-null) of a plain leaf field, or None for any other field.
 _Plain = tuple[str, GraphQLLeafType, bool] | None
@@ -85,16 +95,22 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 plain = self._plain[key] = _plain_leaf(parent_type, first.name.value)
         if plain is not None:
             attribute, leaf_type, non_null = plain
-            value = getattr(source, attribute)
-            if value is None and not non_null:
-                return None
-            if value is not None and value is not Undefined and not isinstance(value, Exception):
+            try:
+                value = getattr(source, attribute)
+            except Exception:  # graphql-core reads it again and locates the error
+                value = Undefined
+            if value is None:
+                if not non_null:
+                    return None
+            elif isinstance(value, PLAIN_VALUES):
                 try:
                     coerced = leaf_type.coerce_output_value(value)
                 except Exception:  # refused: graphql-core locates the error
                     coerced = None
                 if coerced is not None and coerced is not Undefined:
                     return coerced
+            elif isinstance(value, CoroutineType):
+                value.close()  # graphql-core reads (and awaits) its own
         # Everything else, and every error, the way graphql-core does it.
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context

@@ -32,6 +32,9 @@ class Item:
     at: datetime
     count: int
     ratio: float | None
+    boom: str | None
+    later: str
+    tags: strawberry.scalars.JSON
     loud: str = strawberry.field(extensions=[Shout()])
 
     @strawberry.field
@@ -50,6 +53,24 @@ class Row:
     count: Any
     ratio: Any
     loud: Any
+
+    @property
+    def boom(self) -> str:
+        """An attribute that raises when read (an expired ORM attribute would)."""
+        raise RuntimeError("expired")
+
+    @property
+    def later(self) -> Any:
+        """An awaitable attribute: graphql-core awaits it."""
+
+        async def value() -> str:
+            return f"later {self.name}"
+
+        return value()
+
+    @property
+    def tags(self) -> Any:
+        return {"b": [1, 2], "a": None}
 
 
 ROWS = [
@@ -74,6 +95,8 @@ class Query:
 
 QUERIES = [
     "{ items { name note mood at count ratio loud twice } }",
+    "{ items { name boom } }",
+    "{ items { later tags } first { later boom } }",
     "{ items { label: name name @include(if: false) again: twice(times: 3) __typename } }",
     "query($on: Boolean!) { first { name @skip(if: $on) mood at } }",
     "{ first { ... on Item { name count } ... F } } fragment F on Item { ratio note }",
