@@ -12,7 +12,11 @@ from resolvers.pagination import Sessions
 
 
 def _row(model: SQLModel) -> dict[str, Any]:
-    return model.model_dump(mode="python")
+    """The record's fields in their declared order (a dump follows the instance's own
+    attribute order, which depends on how it was loaded: the same export came back with
+    its keys in a different order from one server process to another)."""
+    dumped = model.model_dump(mode="python")
+    return {name: dumped[name] for name in type(model).model_fields if name in dumped}
 
 
 async def export_customer(sessions: Sessions, key: uuid.UUID) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import Role, Ticket, Touchpoint
+from models import Customer, Role, Ticket, Touchpoint
 from tests.conftest import ANCHOR, Api
 from tests.test_customer_writes import assert_phone_masks_kept
 
@@ -336,6 +336,10 @@ async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data
     assert {m["email"] for m in exported["mergedCustomers"]} == {b["email"]}
     assert len(exported["touchpoints"]) == 2 and len(exported["tickets"]) == 2
     assert exported["touchpoints"][0]["value"] == "10.50"
+    # Each record's keys in the model's declared order, whatever loaded it before.
+    assert list(exported["customer"]) == list(Customer.model_fields)
+    assert list(exported["mergedCustomers"][0]) == list(Customer.model_fields)
+    assert list(exported["touchpoints"][0]) == list(Touchpoint.model_fields)
 
     before = await profile(writable, a["id"])
     erased = await writable.query(
