@@ -140,6 +140,9 @@ class Loaders:
     def _by_key(
         self, name: str, fetch: Callable[[Sessions, list[K]], Coroutine[Any, Any, list[V]]]
     ) -> DataLoader[K, V]:
+        found = self._loaders.get(name)
+        if found is not None:
+            return found
         return self._loader(name, partial(fetch, self._sessions))
 
     # ------------------------------------------------------------------ objects by id
@@ -202,19 +205,21 @@ class Loaders:
     ) -> DataLoader[uuid.UUID, Page[V]]:
         """Each parent's page of a nested list (`parent`: the listing's parent kind, e.g.
         "customer"), keyed by parent id: one statement per batch of parents."""
-        return self._loader(
-            (f"{listing.name}_pages", parent, request.query, request.ordering.name, request.page),
-            partial(listing.pages_of, self._sessions, parent, request),
-        )
+        key = (f"{listing.name}_pages", parent, request.query, request.ordering.name, request.page)
+        found = self._loaders.get(key)  # every parent asks: the batch is made once
+        if found is not None:
+            return found
+        return self._loader(key, partial(listing.pages_of, self._sessions, parent, request))
 
     def counts(
         self, listing: NestedListing[Any], parent: str, query: Any
     ) -> DataLoader[uuid.UUID, int]:
         """Each parent's count of a nested list's records matching `query`."""
-        return self._loader(
-            (f"{listing.name}_counts", parent, query),
-            partial(listing.counts_of, self._sessions, parent, query),
-        )
+        key = (f"{listing.name}_counts", parent, query)
+        found = self._loaders.get(key)
+        if found is not None:
+            return found
+        return self._loader(key, partial(listing.counts_of, self._sessions, parent, query))
 
     # ------------------------------------------------------------------ metrics and health
     def metric_group(
