@@ -13,7 +13,7 @@ from resolvers.writes import Write
 from schema.convert import from_input
 from schema.customers import Customer
 from schema.effects import STARTS_ACTIONS, effects
-from schema.mutations import ExternalIdInput, UserError, key_in_input, respond
+from schema.mutations import ExternalIdInput, UserError, key_in_input, keys_in_input, respond
 from schema.node import to_global_id
 from schema.permissions import Area
 
@@ -105,11 +105,15 @@ class CustomerMutations:
         self, info: strawberry.Info[Context, None], input: MergeCustomersInput
     ) -> CustomerPayload:
         async def work(write: Write) -> Any:
-            survivor = key_in_input(input.survivor_id, "Customer", ["input", "survivorId"])
-            merged = [
-                key_in_input(value, "Customer", ["input", "mergedIds", str(i)])
-                for i, value in enumerate(input.merged_ids)
-            ]
+            survivor, *merged = keys_in_input(
+                [
+                    (input.survivor_id, "Customer", ["input", "survivorId"]),
+                    *(
+                        (value, "Customer", ["input", "mergedIds", str(i)])
+                        for i, value in enumerate(input.merged_ids)
+                    ),
+                ]
+            )
             return await customer_writes.merge_customers(write, survivor, merged)
 
         return await respond(info, work, CustomerPayload, customer=Customer.from_model)

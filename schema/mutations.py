@@ -71,6 +71,21 @@ def key_in_input(value: str, type_name: str, path: Sequence[str]) -> uuid.UUID:
     return key
 
 
+def keys_in_input(named: Iterable[tuple[str, str, Sequence[str]]]) -> list[uuid.UUID]:
+    """Each (value, type name, path) read by `key_in_input`; every malformed or foreign
+    one is reported at once, in input order (not only the first)."""
+    keys: list[uuid.UUID] = []
+    problems: list[writes.UserError] = []
+    for value, type_name, path in named:
+        try:
+            keys.append(key_in_input(value, type_name, path))
+        except writes.UserErrors as error:
+            problems.extend(error.errors)
+    if problems:
+        raise writes.UserErrors(problems)
+    return keys
+
+
 def customer_ref(ref: CustomerRef, path: Sequence[str]) -> writes.CustomerRef:
     given = [name for name in ("id", "email", "external_id") if getattr(ref, name) is not None]
     if len(given) != 1:

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Customer, Role, Ticket, Touchpoint
+from schema.node import to_global_id
 from tests.conftest import ANCHOR, Api
 from tests.test_customer_writes import assert_phone_masks_kept
 
@@ -321,6 +322,19 @@ async def test_a_bad_merge_moves_nothing(writable: Api) -> None:
     (error,) = result["userErrors"]
     assert error["field"] == ["input", "mergedIds", "1"] and error["code"] == "INVALID_ID"
     assert error["message"].startswith("`mergedIds[1]` is not a cx360 id"), error
+    assert (await profile(writable, b["id"]))["touchpoints"]["totalCount"] == 1
+    # Every bad id at once, in input order: a malformed survivor, a ticket's id, another
+    # malformed one; the good id in between is not reported.
+    ticket = to_global_id("Ticket", uuid.uuid4())
+    result = (await writable.query(MERGE, {"s": "%%%", "m": [ticket, b["id"], "zzz"]}))[
+        "mergeCustomers"
+    ]
+    assert result["customer"] is None
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["input", "survivorId"], "INVALID_ID"),
+        (["input", "mergedIds", "0"], "NOT_FOUND"),
+        (["input", "mergedIds", "2"], "INVALID_ID"),
+    ]
     assert (await profile(writable, b["id"]))["touchpoints"]["totalCount"] == 1
 
 
