@@ -1059,7 +1059,7 @@ FUNNEL_SQL = {
 }
 
 
-def funnel_rows(step: str) -> str:
+def funnel_rows(step: str, _given: frozenset[str] = frozenset()) -> str:
     """The JSON array of `step` (one step's object, reading `FUNNEL_SQL`) per stage in
     order, over the funnel's figures: its reached count and the previous stage's."""
     reached = [figure_sql("funnel", f"reached_{index}") for index in range(len(STAGE_ORDER))]

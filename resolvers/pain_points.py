@@ -15,7 +15,7 @@ counts SQL returned; a zero denominator gives None. Rows are few (stages x chann
 are ordered here.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,8 +26,23 @@ from sqlmodel import col
 
 from models import Channel, Ticket, Touchpoint
 from models.enums import STAGE_ORDER, JourneyStage
+from resolvers.compiled.forms import part_marker
+from resolvers.compiled.sql_text import json_array
+from resolvers.compiled.sql_values import literal
+from resolvers.filters import literal_sql
 from resolvers.journey_facts import CUSTOMER_ID as PENDING_CUSTOMER
-from resolvers.metrics import Grouping, Scope, _facts, exact_sum, ratio
+from resolvers.metrics import (
+    PARTS,
+    AnyScope,
+    Grouping,
+    Placeholders,
+    Scope,
+    _facts,
+    exact_sum,
+    ratio,
+    ratio_sql,
+    scope_parts,
+)
 from resolvers.pagination import Sessions
 
 TICKET_WINDOW = timedelta(days=7)
@@ -92,14 +107,14 @@ def ordered(points: list[PainPoint], field: str | None, descending: bool) -> lis
     return sorted(points, key=key)
 
 
-def _first_in_window(previous: Any, scope: Scope) -> ColumnElement[bool]:
+def _first_in_window(previous: Any, scope: AnyScope) -> ColumnElement[bool]:
     """No earlier touchpoint of the chain falls inside the window."""
     if scope.start is None:
         return previous.is_(None)  # type: ignore[no-any-return]
     return previous.is_(None) | (previous < scope.start)  # type: ignore[no-any-return]
 
 
-def _measured(scope: Scope, pending: Any | None) -> Any:
+def _measured(scope: AnyScope, pending: Any | None) -> Any:
     """Per (stage, channel) of the scope's touchpoints, from the kept facts: touchpoints,
     customers, rated, sentiment sum, negative, ticket customers, stalled customers. With
     `pending`, only the customers not in it."""
@@ -157,7 +172,7 @@ def _measured(scope: Scope, pending: Any | None) -> Any:
     )
 
 
-def _scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+def _scope_conditions(scope: AnyScope) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if scope.channel is not None:
         conditions.append(col(Touchpoint.channel) == scope.channel)
@@ -167,10 +182,11 @@ def _scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
 
 
 def _rank(stage: Any) -> Any:
-    return sa.case({s: index for index, s in enumerate(STAGE_ORDER)}, value=stage)
+    # Keyed by the stored text (written as constants in the compiled path's SQL).
+    return sa.case({s.value: index for index, s in enumerate(STAGE_ORDER)}, value=stage)
 
 
-def _computed(scope: Scope, pending: Any) -> Any:
+def _computed(scope: AnyScope, pending: Any) -> Any:
     """The same measures computed from the touchpoints and tickets themselves, for the
     customers in `pending` (PostgreSQL): those whose facts wait to be caught up."""
     customer = col(Touchpoint.customer_id)
@@ -221,7 +237,7 @@ def _computed(scope: Scope, pending: Any) -> Any:
     )
 
 
-def _statement(scope: Scope, postgres: bool) -> Any:
+def _statement(scope: AnyScope, postgres: bool) -> Any:
     """SQLite keeps every fact in the writing transaction: the kept facts alone. On
     PostgreSQL a write's customers wait a few seconds for theirs (resolvers/
     journey_facts.py); in the same statement, so in the same snapshot, the customers then
@@ -277,3 +293,116 @@ async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
             )
         )
     return points
+
+
+# ---------------------------------------------------------------- the compiled read path
+# `journeyPainPoints` in a compiled statement: the rows of `_statement` (PostgreSQL, its
+# scope's given parts as markers) named PAIN_POINT, each field as PainPoint computes it.
+PAIN_POINT = "pain_point"
+_COLUMNS = (
+    "stage",
+    "channel",
+    "touchpoints",
+    "customers",
+    "rated",
+    "sentiment_sum",
+    "negative",
+    "ticket_customers",
+    "stalled_customers",
+)
+
+
+def _column(name: str) -> str:
+    return f"{PAIN_POINT}.{name}"
+
+
+def _count(name: str) -> str:
+    return f"({_column(name)})::bigint"  # a sum of counts is numeric in PostgreSQL
+
+
+_LAST = f"{_column('stage')} = {literal(LAST_STAGE.value)}"
+_SENTIMENT_SUM = f"coalesce({_column('sentiment_sum')}, 0)::float8"
+_STALLED_CUSTOMERS = f"(CASE WHEN {_LAST} THEN NULL ELSE {_count('stalled_customers')} END)"
+# The SQL of each PainPoint field (GraphQL names), read from a PAIN_POINT row.
+PAIN_POINT_SQL: dict[str, str] = {
+    "stage": _column("stage"),
+    "channel": _column("channel"),
+    "touchpoints": _count("touchpoints"),
+    "customers": _count("customers"),
+    "sentiment": ratio_sql(_SENTIMENT_SUM, _count("rated")),
+    "sentimentTouchpoints": _count("rated"),
+    "sentimentSum": _SENTIMENT_SUM,
+    "negativeShare": ratio_sql(_count("negative"), _count("rated")),
+    "negativeTouchpoints": _count("negative"),
+    "ticketRate": ratio_sql(_count("ticket_customers"), _count("customers")),
+    "ticketCustomers": _count("ticket_customers"),
+    "stalled": f"(CASE WHEN {_LAST} THEN NULL "
+    f"ELSE {ratio_sql(_count('stalled_customers'), _count('customers'))} END)",
+    "stalledCustomers": _STALLED_CUSTOMERS,
+}
+# What each PainPointOrderField sorts by, as MEASURES does.
+MEASURES_SQL: dict[str, str] = {
+    "TOUCHPOINTS": PAIN_POINT_SQL["touchpoints"],
+    "CUSTOMERS": PAIN_POINT_SQL["customers"],
+    "SENTIMENT": PAIN_POINT_SQL["sentiment"],
+    "NEGATIVE_SHARE": PAIN_POINT_SQL["negativeShare"],
+    "TICKET_RATE": PAIN_POINT_SQL["ticketRate"],
+    "STALLED": PAIN_POINT_SQL["stalled"],
+}
+_ORDER_PART = "order "  # the scope part naming the order (`ordered`'s field and direction)
+
+
+def _position(value: str, order: Sequence[str]) -> str:
+    names = ", ".join(literal(name) for name in order)
+    return f"array_position(ARRAY[{names}]::text[], ({value})::text)"
+
+
+def order_sql(field: str | None, descending: bool) -> str:
+    """`ordered` in SQL: by the measure, nulls last either way, ties by stage order, then
+    channel order."""
+    tie = (
+        f"{_position(_column('stage'), [s.value for s in STAGE_ORDER])}, "
+        f"{_position(_column('channel'), [c.value for c in CHANNEL_ORDER])}"
+    )
+    if field is None:
+        return tie
+    value = MEASURES_SQL[field]
+    return f"({value}) IS NULL, {value} {'DESC' if descending else 'ASC'}, {tie}"
+
+
+@dataclass(frozen=True)
+class OrderedScope:
+    """What `journeyPainPoints(filter:, orderBy:)` asks: the scope, and the order."""
+
+    scope: Scope
+    field: str | None
+    descending: bool
+
+
+def ordered_scope_parts(asked: OrderedScope) -> dict[str, tuple[str, Any]]:
+    """The scope's parts (metrics.scope_parts) and the order as a part of its own: it
+    binds nothing, but two orders are two statements."""
+    order = f"{_ORDER_PART}{asked.field} {'DESC' if asked.descending else 'ASC'}"
+    return {**scope_parts(asked.scope), order: ("text", None)}
+
+
+def no_sources(body: str, given: frozenset[str], parent: str | None) -> list[str]:
+    """The pain points read no one-row FROM items: their rows are `pain_point_rows`'."""
+    return []
+
+
+def pain_point_rows(point: str, given: frozenset[str]) -> str:
+    """The JSON array of `point` (one row's object, reading PAIN_POINT_SQL) over the rows
+    of `_statement` for the `given` parts of the scope, in the order they name."""
+    markers = {
+        name: sa.literal_column(part_marker(name), PARTS[name][1])
+        for name in given
+        if name in PARTS
+    }
+    statement = literal_sql(_statement(Placeholders(**markers), postgres=True))
+    rows = f"({statement}) AS {PAIN_POINT}({', '.join(_COLUMNS)})"
+    (order,) = (name[len(_ORDER_PART) :] for name in given if name.startswith(_ORDER_PART))
+    field, direction = order.split(" ")
+    return json_array(
+        point, rows, order_sql(None if field == "None" else field, direction == "DESC")
+    )

@@ -1,12 +1,13 @@
 """Journey pain points: one row per (stage, channel) with touchpoints in the window."""
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from api.context import Context
 from resolvers import pain_points as found
+from resolvers.compiled.forms import Aggregates, CompileContext, Expression, SqlForm, sql
 from schema.enums import Channel, JourneyStage, SortDirection
 from schema.metrics import Scoped, scope_of
 from schema.permissions import Area, reads
@@ -62,61 +63,98 @@ def _defined(name: str) -> str:
     return DEFINITIONS[name]
 
 
+def _defined_as(name: str) -> dict[str, Any]:
+    """A measure's description and SQL form."""
+    return {"description": _defined(name), "metadata": _sql(name)}
+
+
+def _sql(name: str) -> dict[str, SqlForm]:
+    """The field's SQL form: its value in a pain point row (found.PAIN_POINT_SQL)."""
+    return sql(Expression(found.PAIN_POINT_SQL[name]))
+
+
+def _ordered_scope(arguments: dict[str, Any], _: CompileContext) -> found.OrderedScope:
+    order = arguments.get("order_by")
+    return found.OrderedScope(
+        scope_of(arguments.get("filter")),
+        order.field.name if order is not None else None,
+        order is not None and order.direction == SortDirection.DESC,
+    )
+
+
+PAIN_POINTS_FORM = sql(
+    Aggregates(
+        _ordered_scope,
+        found.ordered_scope_parts,
+        found.no_sources,
+        rows=found.pain_point_rows,
+    )
+)
+
+
 @strawberry.type(
     description="Where the journey hurts: one stage and channel over the window and scope."
 )
 class PainPoint:
     point: strawberry.Private[found.PainPoint]
 
-    @strawberry.field(description="The journey stage of this row's touchpoints.")
+    @strawberry.field(
+        description="The journey stage of this row's touchpoints.", metadata=_sql("stage")
+    )
     def stage(self) -> JourneyStage:
         return self.point.stage
 
-    @strawberry.field(description="The channel of this row's touchpoints.")
+    @strawberry.field(
+        description="The channel of this row's touchpoints.", metadata=_sql("channel")
+    )
     def channel(self) -> Channel:
         return self.point.channel
 
-    @strawberry.field(description=_defined("touchpoints"))
+    @strawberry.field(**_defined_as("touchpoints"))
     def touchpoints(self) -> int:
         return self.point.touchpoints
 
-    @strawberry.field(description=_defined("customers"))
+    @strawberry.field(**_defined_as("customers"))
     def customers(self) -> int:
         return self.point.customers
 
-    @strawberry.field(description=_defined("sentiment"))
+    @strawberry.field(**_defined_as("sentiment"))
     def sentiment(self) -> float | None:
         return self.point.sentiment
 
-    @strawberry.field(description=_defined("sentimentTouchpoints"))
+    @strawberry.field(
+        description=_defined("sentimentTouchpoints"), metadata=_sql("sentimentTouchpoints")
+    )
     def sentiment_touchpoints(self) -> int:
         return self.point.sentiment_touchpoints
 
-    @strawberry.field(description=_defined("sentimentSum"))
+    @strawberry.field(**_defined_as("sentimentSum"))
     def sentiment_sum(self) -> float:
         return self.point.sentiment_sum
 
-    @strawberry.field(description=_defined("negativeShare"))
+    @strawberry.field(**_defined_as("negativeShare"))
     def negative_share(self) -> float | None:
         return self.point.negative_share
 
-    @strawberry.field(description=_defined("negativeTouchpoints"))
+    @strawberry.field(
+        description=_defined("negativeTouchpoints"), metadata=_sql("negativeTouchpoints")
+    )
     def negative_touchpoints(self) -> int:
         return self.point.negative_touchpoints
 
-    @strawberry.field(description=_defined("ticketRate"))
+    @strawberry.field(**_defined_as("ticketRate"))
     def ticket_rate(self) -> float | None:
         return self.point.ticket_rate
 
-    @strawberry.field(description=_defined("ticketCustomers"))
+    @strawberry.field(**_defined_as("ticketCustomers"))
     def ticket_customers(self) -> int:
         return self.point.ticket_customers
 
-    @strawberry.field(description=_defined("stalled"))
+    @strawberry.field(**_defined_as("stalled"))
     def stalled(self) -> float | None:
         return self.point.stalled
 
-    @strawberry.field(description=_defined("stalledCustomers"))
+    @strawberry.field(**_defined_as("stalledCustomers"))
     def stalled_customers(self) -> int | None:
         return self.point.stalled_customers
 
@@ -128,6 +166,7 @@ class PainPointQueries:
         "the scope in the window, each ratio with its numerator and denominator. Default "
         "order: stage order, then channel order.",
         extensions=reads(Area.METRICS),
+        metadata=PAIN_POINTS_FORM,
     )
     async def journey_pain_points(
         self,

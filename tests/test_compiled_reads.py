@@ -573,6 +573,13 @@ SHAPES = {
         totalCount edges { node { kind customer { segment } } } }
       customers(first: 10, filter: {hasAction: RE_ENGAGE}) { totalCount
         edges { node { name nextBestActions { kind team since } } } } }""",
+    "pain points": """{ journeyPainPoints { stage channel touchpoints customers sentiment
+        sentimentTouchpoints sentimentSum negativeShare negativeTouchpoints ticketRate
+        ticketCustomers stalled stalledCustomers }
+      worst: journeyPainPoints(filter: {segment: "smb", from: "2025-06-01T00:00:00Z"},
+        orderBy: {field: STALLED, direction: DESC}) { stage channel stalled }
+      team: journeyPainPoints(filter: {team: SUPPORT, channel: EMAIL},
+        orderBy: {field: SENTIMENT, direction: ASC}) { stage sentiment negativeShare } }""",
 }
 # Reads that still leave every role to the resolvers: none since the series and funnel.
 NOT_YET_COMPILED: set[str] = set()
@@ -602,6 +609,7 @@ def shape_variables(api: Api) -> list[tuple[str, str, dict[str, Any]]]:
             "sla policies",
             "follow-ups",
             "actions",
+            "pain points",
         )
     ]
     found.append(("traits", SHAPES["traits"], {"id": customer}))

@@ -210,16 +210,16 @@ class Aggregates:
     parent)` gives SQL text of the one-row FROM items the object's `body` reads (its
     fields read `item.figure`), the given parts written as `part_marker(name)`.
 
-    `rows`: a list of objects read from the figures (the journey funnel's steps):
-    `rows(body)` is SQL text of the JSON array of `body` (one object) over the rows it
-    names, reading the figures.
+    `rows`: a list of objects read from the figures (the journey funnel's steps) or from
+    rows of their own (the journey pain points): `rows(body, given)` is SQL text of the
+    JSON array of `body` (one object) over the rows it names, for the `given` parts.
     """
 
     scope: Callable[[dict[str, Any], CompileContext], Any]
     parts: Callable[[Any], dict[str, tuple[str, Any]]]
     sources: Callable[[str, frozenset[str], str | None], list[str]]
     of_parent: bool = False
-    rows: Callable[[str], str] | None = None
+    rows: Callable[[str, frozenset[str]], str] | None = None
 
 
 @dataclass(frozen=True)

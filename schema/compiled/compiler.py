@@ -430,10 +430,10 @@ class Compiler(FieldCollection, Binding):
             field_def, nodes[0], definition, form.scope, lambda b: frozenset(form.parts(b))
         )
         body = self.object(target, scope, self.sub_selections(nodes))
-        if form.rows is not None:
-            body = form.rows(body)
-        parent = column_ref(scope, "id") if form.of_parent else None
         given = form.parts(built)
+        if form.rows is not None:
+            body = form.rows(body, frozenset(given))
+        parent = column_ref(scope, "id") if form.of_parent else None
         sql = from_items(body, form.sources(body, frozenset(given), parent))
         return self.bind_parts(source, form, given, sql)
 
