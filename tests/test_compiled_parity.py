@@ -25,6 +25,7 @@ import pytest
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 from models import Role
+from schema.node import to_global_id
 from tests.conftest import (
     NO_POSTGRES,
     POSTGRES_URL,
@@ -272,3 +273,54 @@ async def test_paging_with_cursors_matches_for_every_order(both_paths: tuple[Api
             found = data["customer"]["timeline"] if name == "timeline" else data[name]
             after = found["pageInfo"]["endCursor"]
             assert after is not None
+
+
+PAIN_POINTS = """query($f: MetricsFilter, $o: PainPointOrder) { journeyPainPoints(filter: $f,
+  orderBy: $o) { stage channel sentiment sentimentSum negativeShare touchpoints } }"""
+
+
+async def test_small_floats_read_alike(both_paths: tuple[Api, Api]) -> None:
+    """Floats below 1e-4 are written as orjson writes them (0.00001, 1.234e-6), not as
+    PostgreSQL does (1e-05, 1.234e-06). Runs last: it writes touchpoints of its own, in a
+    window no other touchpoint falls in."""
+    resolvers, compiled = both_paths
+    customer = resolvers.backend.data.customers[0]["id"]
+    sentiments = {
+        "SMS": [-0.00005],
+        "EMAIL": [0.00001],
+        "WEB": [0.000001234],
+        "CHAT": [2.23e-7, 1e-7],
+    }
+    touchpoints = [
+        {
+            "customer": {"id": to_global_id("Customer", customer)},
+            "stage": "ADVOCACY",
+            "channel": channel,
+            "team": "SALES",
+            "kind": "note",
+            "source": "small-floats",
+            "externalId": f"small-{channel}-{i}",
+            "sentiment": value,
+            "occurredAt": f"2001-01-0{i + 2}T10:00:00Z",
+        }
+        for channel, values in sentiments.items()
+        for i, value in enumerate(values)
+    ]
+    written = await resolvers.query(
+        "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
+        "{ created userErrors { message } } }",
+        {"t": touchpoints},
+    )
+    assert written["recordTouchpoints"] == {"created": len(touchpoints), "userErrors": []}
+    window = {"from": "2001-01-01T00:00:00Z", "to": "2001-02-01T00:00:00Z"}
+    for order in (None, {"field": "SENTIMENT", "direction": "ASC"}):
+        variables = {"f": window, "o": order}
+        expected = await resolvers.post(PAIN_POINTS, variables, Role.ANALYST)
+        answer = await compiled.post(PAIN_POINTS, variables, Role.ANALYST)
+        assert answer.json()["extensions"]["readPath"] == {"path": "compiled"}
+        assert comparable(expected) == comparable(answer), first_difference(
+            comparable(expected)[1], comparable(answer)[1]
+        )
+        text = comparable(answer)[1]
+        assert '"sentiment":0.00001,' in text and '"sentiment":1.234e-6,' in text, text
+        assert '"sentiment":-0.00005,' in text and '"sentimentSum":3.23e-7,' in text, text

@@ -6,7 +6,10 @@ Parity with the resolver path for every stored query is tests/test_compiled_pari
 import itertools
 import json
 import logging
+import math
+import random
 import re
+import struct
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -15,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from graphql import parse
@@ -24,6 +28,7 @@ from api.observability import JsonFormatter
 from models import Role
 from resolvers import keys, metrics
 from resolvers.compiled.forms import CompileContext
+from resolvers.compiled.sql_text import SCALAR_JSON
 from schema.compiled.extension import CompiledPlans, fallback_reason
 from schema.compiled.plans import Ready
 from schema.metrics import DEFINITIONS
@@ -1097,3 +1102,29 @@ async def test_the_metrics_dashboards_are_compiled_into_one_statement(
     assert len([s for s in debug_api.statements if not KEY_LOOKUP.search(s)]) <= 1
     assert len(data["metricsSeries"]) > 1
     assert any(b["metrics"]["revenue"] != "0.00" for b in data["metricsSeries"])
+
+
+async def test_every_float_is_written_as_the_resolvers_write_it(backend: Backend) -> None:
+    """The compiled path's Float text equals orjson's (the resolvers' writer) for every
+    magnitude: random bit patterns (every exponent), random decimals from 1e-20 to 1e20,
+    and the edges where PostgreSQL's and Python's layouts part (1e-05, 1e15, 1e16, 2^63)."""
+    if backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    edges = [0.0, -0.0, 1e-05, -5e-05, 1.234e-06, 9.99e-05, 1e-4, 1e15, 1.5e15, 1e15 + 0.5]
+    edges += [1e16, 9.999999999999998e15, 5.299064834871378e16, 2.0**63, 1e19, 5e-324, 0.1]
+    edges += [1.7976931348623157e308, 1.0 / 3, 100.0, 123456789012345.6]
+    chosen = random.Random(16)
+    values = list(edges)
+    while len(values) < 20_000:
+        value = struct.unpack("d", struct.pack("Q", chosen.getrandbits(64)))[0]
+        if math.isfinite(value):
+            values.append(value)
+    values += [chosen.uniform(-1, 1) * 10.0 ** chosen.randint(-20, 20) for _ in range(10_000)]
+    statement = sa.text(
+        f"SELECT {SCALAR_JSON['Float']('x')} FROM unnest(CAST(:values AS float8[])) "
+        "WITH ORDINALITY AS u(x, i) ORDER BY i"
+    )
+    async with backend.engine.connect() as connection:
+        written = (await connection.execute(statement, {"values": values})).scalars().all()
+    wrong = [(v, w) for v, w in zip(values, written, strict=True) if w != orjson.dumps(v).decode()]
+    assert not wrong, wrong[:5]
