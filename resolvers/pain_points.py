@@ -349,7 +349,19 @@ MEASURES_SQL: dict[str, str] = {
     "TICKET_RATE": PAIN_POINT_SQL["ticketRate"],
     "STALLED": PAIN_POINT_SQL["stalled"],
 }
-_ORDER_PART = "order "  # the scope part naming the order (`ordered`'s field and direction)
+
+
+def _order_part(field: str | None, descending: bool) -> str:
+    """The name of the scope part that stands for an order (`ordered`'s arguments)."""
+    return f"order {field or 'default'} {'DESC' if descending else 'ASC'}"
+
+
+# Every order's part: what `pain_point_rows` reads the order from.
+_ORDER_PARTS: dict[str, tuple[str | None, bool]] = {
+    _order_part(field, descending): (field, descending)
+    for field in (None, *MEASURES_SQL)
+    for descending in (False, True)
+}
 
 
 def _position(value: str, order: Sequence[str]) -> str:
@@ -382,7 +394,7 @@ class OrderedScope:
 def ordered_scope_parts(asked: OrderedScope) -> dict[str, tuple[str, Any]]:
     """The scope's parts (metrics.scope_parts) and the order as a part of its own: it
     binds nothing, but two orders are two statements."""
-    order = f"{_ORDER_PART}{asked.field} {'DESC' if asked.descending else 'ASC'}"
+    order = _order_part(asked.field, asked.descending)
     return {**scope_parts(asked.scope), order: ("text", None)}
 
 
@@ -401,8 +413,5 @@ def pain_point_rows(point: str, given: frozenset[str]) -> str:
     }
     statement = literal_sql(_statement(Placeholders(**markers), postgres=True))
     rows = f"({statement}) AS {PAIN_POINT}({', '.join(_COLUMNS)})"
-    (order,) = (name[len(_ORDER_PART) :] for name in given if name.startswith(_ORDER_PART))
-    field, direction = order.split(" ")
-    return json_array(
-        point, rows, order_sql(None if field == "None" else field, direction == "DESC")
-    )
+    ((field, descending),) = (_ORDER_PARTS[name] for name in given if name in _ORDER_PARTS)
+    return json_array(point, rows, order_sql(field, descending))
