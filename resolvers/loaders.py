@@ -116,8 +116,10 @@ class Loaders:
         self._ended.set()
 
     def _loader(
-        self, key: Hashable, batch: Callable[[list[K]], Coroutine[Any, Any, list[V]]]
+        self, key: Hashable, fetch: Callable[..., Coroutine[Any, Any, list[V]]], *arguments: Any
     ) -> DataLoader[K, V]:
+        """The request's loader for `key`, made on first use: its batches call
+        `fetch(*arguments, keys)` (every parent object asks: the batch is made once)."""
         loader = self._loaders.get(key)
         if loader is None:
             observe, name, ended = (
@@ -125,7 +127,8 @@ class Loaders:
                 str(key[0] if isinstance(key, tuple) else key),
                 self._ended,
             )
-            fetch = batch
+            if arguments:
+                fetch = partial(fetch, *arguments)
 
             async def batch(keys: list[K]) -> list[V]:
                 if ended.is_set():
@@ -140,10 +143,7 @@ class Loaders:
     def _by_key(
         self, name: str, fetch: Callable[[Sessions, list[K]], Coroutine[Any, Any, list[V]]]
     ) -> DataLoader[K, V]:
-        found = self._loaders.get(name)
-        if found is not None:
-            return found
-        return self._loader(name, partial(fetch, self._sessions))
+        return self._loader(name, fetch, self._sessions)
 
     # ------------------------------------------------------------------ objects by id
     def customer(self) -> DataLoader[uuid.UUID, Customer | None]:
@@ -206,20 +206,14 @@ class Loaders:
         """Each parent's page of a nested list (`parent`: the listing's parent kind, e.g.
         "customer"), keyed by parent id: one statement per batch of parents."""
         key = (f"{listing.name}_pages", parent, request.query, request.ordering.name, request.page)
-        found = self._loaders.get(key)  # every parent asks: the batch is made once
-        if found is not None:
-            return found
-        return self._loader(key, partial(listing.pages_of, self._sessions, parent, request))
+        return self._loader(key, listing.pages_of, self._sessions, parent, request)
 
     def counts(
         self, listing: NestedListing[Any], parent: str, query: Any
     ) -> DataLoader[uuid.UUID, int]:
         """Each parent's count of a nested list's records matching `query`."""
         key = (f"{listing.name}_counts", parent, query)
-        found = self._loaders.get(key)
-        if found is not None:
-            return found
-        return self._loader(key, partial(listing.counts_of, self._sessions, parent, query))
+        return self._loader(key, listing.counts_of, self._sessions, parent, query)
 
     # ------------------------------------------------------------------ metrics and health
     def metric_group(
@@ -257,4 +251,4 @@ class Loaders:
         return self._loader("sla_policies", batch)
 
     def health(self, as_of: datetime) -> DataLoader[uuid.UUID, health.Health]:
-        return self._loader(("health", as_of), partial(health.health_of, self._sessions, as_of))
+        return self._loader(("health", as_of), health.health_of, self._sessions, as_of)
