@@ -1015,6 +1015,16 @@ METRIC_SQL: dict[str, str] = {
 }
 
 
+def part_markers(given: frozenset[str]) -> dict[str, ColumnElement[Any]]:
+    """The given parts of a scope (PARTS) as their markers, for `Placeholders`: SQL the
+    compiler binds to each request's values."""
+    return {
+        name: sa.literal_column(part_marker(name), PARTS[name][1])
+        for name in given
+        if name in PARTS
+    }
+
+
 def figures_sources(
     body: str, given: frozenset[str], parent: str | None, window: tuple[str, str] | None = None
 ) -> list[str]:
@@ -1022,11 +1032,7 @@ def figures_sources(
     reads: of the customer whose id is `parent`, or of all (None); the scope's `given`
     parts as their markers (forms.part_marker), its window [start, end) SQL text of
     `window` when given (a bucket's)."""
-    markers: dict[str, Any] = {
-        name: sa.literal_column(part_marker(name), PARTS[name][1])
-        for name in given
-        if name in PARTS
-    }
+    markers: dict[str, Any] = part_markers(given)
     if window is not None:
         for name, sql_text in zip(("start", "end"), window, strict=True):
             markers[name] = sa.literal_column(sql_text, PARTS[name][1])

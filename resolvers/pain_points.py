@@ -26,19 +26,18 @@ from sqlmodel import col
 
 from models import Channel, Ticket, Touchpoint
 from models.enums import STAGE_ORDER, JourneyStage
-from resolvers.compiled.forms import part_marker
 from resolvers.compiled.sql_text import json_array
 from resolvers.compiled.sql_values import literal
 from resolvers.filters import literal_sql
 from resolvers.journey_facts import CUSTOMER_ID as PENDING_CUSTOMER
 from resolvers.metrics import (
-    PARTS,
     AnyScope,
     Grouping,
     Placeholders,
     Scope,
     _facts,
     exact_sum,
+    part_markers,
     ratio,
     ratio_sql,
     scope_parts,
@@ -406,12 +405,7 @@ def no_sources(body: str, given: frozenset[str], parent: str | None) -> list[str
 def pain_point_rows(point: str, given: frozenset[str]) -> str:
     """The JSON array of `point` (one row's object, reading PAIN_POINT_SQL) over the rows
     of `_statement` for the `given` parts of the scope, in the order they name."""
-    markers = {
-        name: sa.literal_column(part_marker(name), PARTS[name][1])
-        for name in given
-        if name in PARTS
-    }
-    statement = literal_sql(_statement(Placeholders(**markers), postgres=True))
+    statement = literal_sql(_statement(Placeholders(**part_markers(given)), postgres=True))
     rows = f"({statement}) AS {PAIN_POINT}({', '.join(_COLUMNS)})"
     ((field, descending),) = (_ORDER_PARTS[name] for name in given if name in _ORDER_PARTS)
     return json_array(point, rows, order_sql(field, descending))
