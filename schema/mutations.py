@@ -2,7 +2,6 @@
 most of them after one transaction of the write layer (`respond`)."""
 
 import inspect
-import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -10,6 +9,7 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
+from strawberry.utils.str_converters import to_snake_case
 
 from api.context import Context
 from resolvers import writes
@@ -66,7 +66,7 @@ def key_in_input(value: str, type_name: str, path: Sequence[str]) -> uuid.UUID:
         ) from None
     if found_type != type_name:
         # Worded as the write layer words a missing one ("No survey invitation has ...").
-        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", type_name).lower()
+        noun = to_snake_case(type_name).replace("_", " ")
         raise writes.fail(path, f"No {noun} has this id.", "NOT_FOUND")
     return key
 

@@ -122,9 +122,7 @@ class PainPoint:
     def sentiment(self) -> float | None:
         return self.point.sentiment
 
-    @strawberry.field(
-        description=_defined("sentimentTouchpoints"), metadata=_sql("sentimentTouchpoints")
-    )
+    @strawberry.field(**_defined_as("sentimentTouchpoints"))
     def sentiment_touchpoints(self) -> int:
         return self.point.sentiment_touchpoints
 
@@ -136,9 +134,7 @@ class PainPoint:
     def negative_share(self) -> float | None:
         return self.point.negative_share
 
-    @strawberry.field(
-        description=_defined("negativeTouchpoints"), metadata=_sql("negativeTouchpoints")
-    )
+    @strawberry.field(**_defined_as("negativeTouchpoints"))
     def negative_touchpoints(self) -> int:
         return self.point.negative_touchpoints
 
