@@ -249,13 +249,19 @@ async def lifetime_values(sessions: Sessions, customer_ids: Sequence[uuid.UUID])
     return [sums.get(key) or ZERO_MONEY for key in customer_ids]
 
 
+# The customers merged into one: their column pointing at it, and their order (oldest
+# first), for both read paths (`Customer.mergedFrom`'s SQL form reads the same).
+MERGED_INTO = "merged_into_id"
+MERGED_ORDER = ("created_at", "id")
+
+
 async def merged_into_each(
     sessions: Sessions, customer_ids: Sequence[uuid.UUID]
 ) -> list[list[Customer]]:
     """The customers merged into each customer, oldest first."""
     statement = (
         sa.select(Customer)
-        .where(col(Customer.merged_into_id).in_(set(customer_ids)))
-        .order_by(col(Customer.created_at), col(Customer.id))
+        .where(getattr(Customer, MERGED_INTO).in_(set(customer_ids)))
+        .order_by(*(getattr(Customer, name) for name in MERGED_ORDER))
     )
     return await fetch_grouped(sessions, statement, customer_ids, lambda c: c.merged_into_id)

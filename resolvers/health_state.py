@@ -24,6 +24,7 @@ from models import Customer, SurveyResponse, Ticket, Touchpoint
 from models.types import utc_now
 from resolvers import health
 from resolvers.changes import ChangeFeed
+from resolvers.compiled.forms import NOW
 from resolvers.locks import lock_customers
 from resolvers.pagination import Sessions
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
@@ -40,6 +41,26 @@ HEALTH_REASONS_JSON_SQL = (
     "array_to_json(ARRAY(SELECT r.reason FROM json_array_elements_text(customer.health_reasons)"
     " WITH ORDINALITY AS r(reason, n) ORDER BY r.n))::text"
 )
+# `Customer.health` in the compiled read path: a one-row FROM item of this name with
+# (score, level, reasons as JSON text), which CustomerHealth's fields read.
+HEALTH_ITEM = "health"
+
+
+def health_item_sql(as_of: str | None) -> str:
+    """SQL text of the `HEALTH_ITEM` over the scope's `customer` row: at `as_of` (SQL text
+    of a timestamptz) as `health.health_of` computes it; without, the stored health once
+    stored and before that the health computed at now, as the resolver reads it."""
+    if as_of is not None:
+        return f"({health.health_at_sql(as_of)}) AS {HEALTH_ITEM}"
+    stored = (
+        f"SELECT {HEALTH_SCORE_SQL} AS score, {HEALTH_LEVEL_SQL} AS level, "
+        f"{HEALTH_REASONS_JSON_SQL} AS reasons WHERE {HEALTH_STORED_SQL}"
+    )
+    computed = f"SELECT * FROM ({health.health_at_sql(NOW)}) AS computed"  # noqa: S608
+    computed += f" WHERE NOT ({HEALTH_STORED_SQL})"
+    return f"({stored} UNION ALL {computed}) AS {HEALTH_ITEM}"
+
+
 # A rule "more than X before asOf" first holds just after the moment X has passed.
 JUST_AFTER = timedelta(microseconds=1)
 CUSTOMER_ID = col(Customer.id)

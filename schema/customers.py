@@ -18,7 +18,6 @@ from resolvers.compiled.forms import (
     Column,
     CompileContext,
     ConnectionOf,
-    Embedded,
     Expression,
     ListOf,
     Lookup,
@@ -27,7 +26,6 @@ from resolvers.compiled.forms import (
     sql_table,
 )
 from resolvers.errors import InputError
-from resolvers.health_state import HEALTH_STORED_SQL
 from resolvers.masks import mask_email, mask_email_sql, mask_phone, mask_phone_sql
 from resolvers.pagination import ListRequest, Ordering
 from resolvers.surveys import RESPONSES
@@ -37,6 +35,7 @@ from schema.actions import Action, ActionKind, customer_actions
 from schema.convert import from_row
 from schema.enums import JourneyStage, SortDirection
 from schema.metrics import (
+    HEALTH_FORM,
     CustomerHealth,
     HealthLevel,
     Metrics,
@@ -233,7 +232,9 @@ class Customer(Node):
         return [ExternalId(source=e.source, id=e.external_id) for e in found]
 
     @strawberry.field(
-        description="Customers merged into this one; `unmergeCustomer` restores them."
+        description="Customers merged into this one, oldest first; `unmergeCustomer` "
+        "restores them.",
+        metadata=sql(ListOf(CustomerModel, customers.MERGED_INTO, customers.MERGED_ORDER)),
     )
     async def merged_from(self, info: strawberry.Info[Context, None]) -> list["Customer"]:
         merged = await info.context.loaders.merged_from().load(self.db_id)
@@ -250,8 +251,7 @@ class Customer(Node):
     @strawberry.field(
         description="Health as of `asOf` (default now), with the reasons in words.",
         extensions=reads(Area.METRICS),
-        # Without asOf: the stored health (once stored; before, the resolvers compute it).
-        metadata=sql(Embedded(stored=HEALTH_STORED_SQL, without_arguments=True)),
+        metadata=HEALTH_FORM,
     )
     async def health(
         self, info: strawberry.Info[Context, None], as_of: datetime | None = None

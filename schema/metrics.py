@@ -25,9 +25,11 @@ from resolvers.compiled.forms import (
     Known,
     Series,
     SqlForm,
+    part_marker,
     sql,
 )
 from resolvers.errors import InputError
+from resolvers.health_state import HEALTH_ITEM as HEALTH
 from resolvers.metrics import Durations, ratio
 from schema.enums import Channel, JourneyStage, Team
 from schema.permissions import Area, reads
@@ -363,12 +365,27 @@ class FunnelStep:
 
 @strawberry.type(description="Proactive CX: 100 minus the rules that fire, floored at 0.")
 class CustomerHealth:
-    # SQL forms: the stored health, read from the customer's row (Customer.health).
-    score: int = strawberry.field(metadata=sql(Expression(health_state.HEALTH_SCORE_SQL)))
-    level: HealthLevel = strawberry.field(metadata=sql(Expression(health_state.HEALTH_LEVEL_SQL)))
-    reasons: list[str] = strawberry.field(
-        metadata=sql(Expression(health_state.HEALTH_REASONS_JSON_SQL, json=True))
-    )
+    # SQL forms: the columns of Customer.health's one-row item (health_state.health_item_sql).
+    score: int = strawberry.field(metadata=sql(Expression(f"{HEALTH}.score")))
+    level: HealthLevel = strawberry.field(metadata=sql(Expression(f"{HEALTH}.level")))
+    reasons: list[str] = strawberry.field(metadata=sql(Expression(f"{HEALTH}.reasons", json=True)))
+
+
+def _as_of(arguments: dict[str, Any], _: CompileContext) -> datetime | None:
+    found: datetime | None = arguments.get("as_of")
+    return found
+
+
+def _as_of_part(as_of: datetime | None) -> dict[str, tuple[str, Any]]:
+    return {} if as_of is None else {"as_of": ("timestamptz", as_of)}
+
+
+def _health_item(_body: str, given: frozenset[str], _parent: str | None) -> list[str]:
+    return [health_state.health_item_sql(part_marker("as_of") if "as_of" in given else None)]
+
+
+# `Customer.health(asOf:)`: the health of the customer in scope, at `asOf` or now.
+HEALTH_FORM = sql(Aggregates(_as_of, _as_of_part, _health_item, of_parent=True))
 
 
 @strawberry.type(description="What a metric means, as computed.")

@@ -196,13 +196,13 @@ async def test_the_customer_timeline_compiles_all_three_kinds(debug_api: Api) ->
 
 
 async def test_sqlite_and_python_only_fields_stay_on_the_resolvers(debug_api: Api) -> None:
-    query = "{ customers(first: 2) { edges { node { mergedFrom { id } } } } }"
+    query = "{ bulkOperations(first: 2) { edges { node { status url } } } }"
     body = (await debug_api.post(query)).json()
     assert "errors" not in body
     path = read_path(body)
     assert path["path"] == "resolvers"
     if debug_api.backend.name == "postgres":
-        assert path["declined"] == "Customer.mergedFrom has no SQL form"
+        assert path["declined"] == "Query.bulkOperations has no SQL form"
     else:
         assert "not PostgreSQL" in path["declined"]
     # Operators see the same reason, counted, on /metrics.
@@ -226,7 +226,7 @@ SLA_TICKETS = """query($states: [SlaState!]) { tickets(filter: {slaState: $state
 async def test_stored_health_and_ticket_sla_are_compiled(debug_api: Api) -> None:
     """`health` without asOf reads the stored columns and `Ticket.sla` its row at the
     request's now, in one statement (test_compiled_parity compares the bytes); the
-    slaState filter alone counts from the kept per-state counts. With asOf, the resolvers."""
+    slaState filter alone counts from the kept per-state counts."""
     if debug_api.backend.name != "postgres":
         pytest.skip("the compiled path is PostgreSQL's")
     body = (await debug_api.post(AT_RISK_CUSTOMERS, role=Role.ANALYST)).json()
@@ -249,22 +249,52 @@ async def test_stored_health_and_ticket_sla_are_compiled(debug_api: Api) -> None
         # Counted from the per-state counts the database keeps (resolvers/sla.py).
         assert "FROM ticket_sla_state_count" in statement
 
-    dated = "{ customers(first: 2) { edges { node { health(asOf: $at) { level } } } } }"
-    body = (
-        await debug_api.post(
-            "query($at: DateTime) " + dated, {"at": "2026-01-01T00:00:00+00:00"}, Role.ANALYST
-        )
-    ).json()
-    assert read_path(body)["path"] == "resolvers", body
-    body = (
-        await debug_api.post("query($at: DateTime) " + dated, {"at": None}, Role.ANALYST)
-    ).json()
-    assert read_path(body)["path"] == "compiled", body
+
+HEALTH_AS_OF = """query($at: DateTime) { customers(first: 100) { edges { node { id
+  health(asOf: $at) { score level reasons } now: health { level score reasons } } } } }"""
 
 
-async def test_health_not_yet_stored_is_computed_by_the_resolvers(debug_api: Api) -> None:
+async def test_health_as_of_any_moment_compiles_to_the_resolvers_bytes(debug_api: Api) -> None:
+    """`health(asOf:)` is computed in SQL by the resolvers' own expressions (compiled from
+    resolvers/health.py): every customer's score, level and reasons at moments before,
+    inside and after the seed's data, written in several ways, are the resolvers' bytes;
+    every rule fires somewhere, so the words of each reason are compared."""
+    if debug_api.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    moments = [
+        None,
+        "2026-01-01",
+        "2026-01-01T00:00:00+00:00",
+        "2026-06-15T12:30:00+05:30",
+        "2026-10-01T09:00:00Z",
+        "2026-11-20T00:00:00Z",
+        "2027-06-01T00:00:00Z",
+        "2001-01-01T00:00:00Z",
+    ]
+    reasons: set[str] = set()
+    async with serving(debug_api.backend, compiled_reads=False) as resolvers:
+        for role in (Role.ANALYST, Role.SUPPORT, Role.ADMIN):
+            for at in moments:
+                data = await compare_with_resolvers(
+                    debug_api, resolvers, HEALTH_AS_OF, {"at": at}, role
+                )
+                for edge in data["customers"]["edges"]:
+                    reasons.update(
+                        re.sub(r"\d+", "N", r) for r in edge["node"]["health"]["reasons"]
+                    )
+    assert reasons >= {
+        "N ticket open for more than N hours",
+        "N tickets open for more than N hours",
+        "latest NPS score N (detractor)",
+        "latest CSAT score N (dissatisfied)",
+        "no touchpoint in the last N days",
+    }, reasons
+
+
+async def test_health_not_yet_stored_is_computed_in_sql(debug_api: Api) -> None:
     """A customer whose health was never stored (e.g. right after the migration, before
-    the scheduler's first look): the compiled answer is void, the resolvers compute it."""
+    the scheduler's first look): the compiled statement computes it at the request's now,
+    as the resolvers do."""
     if debug_api.backend.name != "postgres":
         pytest.skip("the compiled path is PostgreSQL's")
     query = """query($id: ID!) { customer(id: $id) { name health { score level reasons } } }"""
@@ -283,7 +313,7 @@ async def test_health_not_yet_stored_is_computed_by_the_resolvers(debug_api: Api
         for _ in range(2):  # the second time through the fast path's known plan
             computed = (await debug_api.post(query, variables, Role.ANALYST)).json()
             assert "errors" not in computed, computed
-            assert read_path(computed)["path"] == "resolvers", computed
+            assert read_path(computed) == {"path": "compiled"}, computed
             assert computed["data"] == stored.json()["data"]
     finally:
         async with debug_api.backend.engine.begin() as connection:
@@ -690,20 +720,21 @@ async def test_the_viewer_is_each_keys_own_on_a_shared_plan(backend: Backend) ->
 async def test_a_type_by_id_without_sql_form_is_left_to_the_resolvers_saying_why(
     debug_api: Api,
 ) -> None:
-    """`node` compiles per type: a Customer selection with no SQL form (health as of a
-    date) leaves customers' ids to the resolvers, and says so; tickets still compile."""
+    """`node` compiles per type: a type with no SQL form (a bulk operation, read from the
+    primary by its key's owner) leaves its ids to the resolvers, and says so; tickets
+    still compile."""
     if debug_api.backend.name != "postgres":
         pytest.skip("the compiled path is PostgreSQL's")
     query = """query($id: ID!) { node(id: $id) { id
-      ... on Customer { health(asOf: "2026-01-01") { level } } ... on Ticket { status } } }"""
+      ... on BulkOperation { kind } ... on Ticket { status } } }"""
     data = debug_api.backend.data
-    customer = to_global_id("Customer", data.customers[0]["id"])
-    body = (await debug_api.post(query, {"id": customer}, Role.ANALYST)).json()
-    assert body["data"]["node"]["health"]["level"] and "errors" not in body
+    operation = to_global_id("BulkOperation", uuid.uuid4())
+    body = (await debug_api.post(query, {"id": operation}, Role.ANALYST)).json()
+    assert body["data"] == {"node": None} and "errors" not in body, body
     assert read_path(body) == {
         "path": "resolvers",
         "declined": "a part of the answer only the resolvers give: "
-        "Customer by id (arguments of health: an argument is given)",
+        "BulkOperation by id (no SQL form)",
     }
     ticket = to_global_id("Ticket", data.tickets[0]["id"])
     body = (await debug_api.post(query, {"id": ticket}, Role.ANALYST)).json()

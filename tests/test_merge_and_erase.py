@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from models import Customer, Role, Ticket, Touchpoint
 from schema.node import to_global_id
-from tests.conftest import ANCHOR, Api
+from tests.conftest import ANCHOR, Api, serving
+from tests.test_compiled_parity import comparable, first_difference
 from tests.test_customer_writes import assert_phone_masks_kept
 
 PROFILE = """query($id: ID!) { customer(id: $id) { id name email phone company stage erasedAt
@@ -494,3 +495,42 @@ async def test_a_truncate_empties_what_is_kept_of_its_table(writable: Api) -> No
         assert tuple(kept.one()) == (0, 0, 0, 0)
         await transaction.rollback()
     await assert_unfiltered_totals_kept(writable)
+
+
+MERGED_PAGE = """query($id: ID!) { customer(id: $id) { id name
+  mergedFrom { __typename id name email phone segment stage createdAt lifetimeValue
+    externalIds { source id } health { score level }
+    mergedFrom { id name email mergedFrom { id } }
+    tickets(first: 5) { totalCount edges { node { id subject customer { id } } } } } } }"""
+
+
+async def test_merged_customers_read_alike_on_both_read_paths(writable: Api) -> None:
+    """`mergedFrom` (a customer's list of customers) compiles, nested in itself too, to
+    the resolvers' bytes for every role that may read it, masks included."""
+    if writable.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    a, b, c, d = [await person(writable, "DECISION") for _ in range(4)]
+    for survivor, merged in ((b, [c]), (a, [b, d])):
+        answer = await writable.query(MERGE, {"s": survivor["id"], "m": [m["id"] for m in merged]})
+        assert answer["mergeCustomers"]["userErrors"] == []
+    async with (
+        serving(writable.backend, debug=True) as compiled,
+        serving(writable.backend, compiled_reads=False) as resolvers,
+    ):
+        served = set()
+        for role in Role:
+            answer = await compiled.post(MERGED_PAGE, {"id": a["id"]}, role)
+            expected = await resolvers.post(MERGED_PAGE, {"id": a["id"]}, role)
+            path = answer.json()["extensions"]["readPath"]
+            if path["path"] != "compiled":
+                assert "denied" in path.get("declined", "") or "errors" in expected.json()
+                continue
+            served.add(role)
+            assert comparable(answer) == comparable(expected), first_difference(
+                comparable(expected)[1], comparable(answer)[1]
+            )
+        assert {Role.ADMIN, Role.SUPPORT, Role.MARKETING} <= served, served
+        found = (await compiled.post(MERGED_PAGE, {"id": a["id"]}, Role.ADMIN)).json()["data"]
+        listed = found["customer"]["mergedFrom"]
+        assert {m["id"] for m in listed} >= {b["id"], d["id"]}
+        assert [m["createdAt"] for m in listed] == sorted(m["createdAt"] for m in listed)

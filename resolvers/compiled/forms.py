@@ -44,9 +44,9 @@ class Column:
 # In SQL text of forms and filters: the request's clock (`CompileContext.now`), bound as
 # a parameter of every request, as the resolvers read `Context.now`.
 NOW = "{cx360_now}"
-# In a compiled answer: a part only the resolvers can give (`Embedded.stored`,
-# `ByGlobalId`). JSON text from data never holds a raw control character (they are
-# escaped); the read audit's marks (resolvers.read_audit.MARK_START, MARK_END) use two others.
+# In a compiled answer: a part only the resolvers can give (`ByGlobalId`). JSON text
+# from data never holds a raw control character (they are escaped); the read audit's
+# marks (resolvers.read_audit.MARK_START, MARK_END) use two others.
 UNANSWERED = "\x03cx360:unanswered"
 
 
@@ -66,17 +66,12 @@ class Embedded:
     """An object read from the scope's own row, or from `source`: SQL text of a one-row
     FROM item correlated to the scope, named `name` (its fields read `name.column`).
 
-    `present`: SQL condition; where false the (nullable) field is null. `stored`: SQL
-    condition; where false the row has no stored value to read and the resolvers must
-    compute it, so the statement answers nothing and the resolvers answer the request.
-    `without_arguments`: only when every argument is null (others: the resolvers).
+    `present`: SQL condition; where false the (nullable) field is null.
     """
 
     source: str | None = None
     name: str | None = None
     present: str | None = None
-    stored: str | None = None
-    without_arguments: bool = False
 
 
 @dataclass(frozen=True)

@@ -216,20 +216,16 @@ def embedded_object(
     source: str | None,
     name: str,
     present: str | None,
-    stored: str | None,
     nullable: bool,
 ) -> str:
     """An object (`body`) read from the scope's row or from `source`, a one-row FROM item
-    named `name`; null where `present` is false; where `stored` is false, the marker
-    that leaves the whole answer to the resolvers (resolvers.compiled.statement.answered)."""
+    named `name`; null where `present` is false."""
     if source is not None:
         body = f"(SELECT {body} FROM {source} AS {name})"
     if present is not None:
         body = f"CASE WHEN {present} THEN {body} END"
     if nullable:
         body = or_null(body)
-    if stored is not None:
-        body = f"CASE WHEN {stored} THEN {body} ELSE {literal(UNANSWERED)} END"
     return body
 
 
@@ -251,9 +247,23 @@ def named_rows_array(body: str, source: str, name: str, order: str) -> str:
     return json_array(body, f"{source} AS {name}", order)
 
 
-def rows_array(body: str, table: str, order_by: Iterable[str], where: str) -> str:
-    """A JSON array of `body` over the rows of `table` matching `where`, in column order."""
-    return json_array(body, f"{table} WHERE {where}", ", ".join(f"{table}.{c}" for c in order_by))
+def rows_array(body: str, table: str, order_by: Iterable[str], where: str, beside: str = "") -> str:
+    """A JSON array of `body` over the rows of `table` matching `where`, in column order;
+    `beside`: FROM text of one more item (`parent_of`)."""
+    rows = f"{table}{beside} WHERE {where}"
+    return json_array(body, rows, ", ".join(f"{table}.{c}" for c in order_by))
+
+
+# The name of the scope's id taken before a table of the same name hides the scope.
+PARENT = "cx360_parent"
+
+
+def parent_of(scope: str) -> str:
+    """FROM text of the scope row's id as `PARENT.id`, for a list of rows of the scope's own
+    table (the customers merged into a customer): inside `FROM customer`, `customer.id`
+    names the inner row, but a subquery in FROM without LATERAL cannot see its siblings,
+    so its `scope.id` is still the outer row's."""
+    return f", (SELECT {scope}.id AS id) AS {PARENT}"
 
 
 # ------------------------------------------------------------------ connections

@@ -62,6 +62,7 @@ from resolvers.compiled.forms import (
 from resolvers.compiled.sql_text import (
     AFTER_TYPES,
     NODE_REF,
+    PARENT,
     SCALAR_JSON,
     TIMELINE_OCCURRED_AT,
     TIMELINE_SCOPE,
@@ -82,6 +83,7 @@ from resolvers.compiled.sql_text import (
     or_null,
     page_edges,
     page_info_fields,
+    parent_of,
     read_marked,
     row_by_id,
     rows_array,
@@ -192,7 +194,7 @@ class Compiler(FieldCollection, Binding):
             return self.known(form, named, nodes)
         nullable = not is_non_null_type(field_def.type)
         if isinstance(form, Embedded):
-            return self.embedded(form, scope, field_def, definition, named, nodes, nullable)
+            return self.embedded(form, scope, named, nodes, nullable)
         if isinstance(form, ToOne):
             return self.to_one(form, scope, named, nodes, nullable)
         if isinstance(form, ListOf):
@@ -348,7 +350,10 @@ class Compiler(FieldCollection, Binding):
             origin = runtime.extensions["strawberry-definition"].origin
             model = getattr(origin, SQL_MODEL, None)
             branches[runtime.name] = None
-            if model is None or not form.readable(self.context.role, runtime.name):
+            if model is None:
+                self.plan.left.append(f"{runtime.name} by id (no SQL form)")
+                continue
+            if not form.readable(self.context.role, runtime.name):
                 continue
             kept = len(self.plan.sources), len(self.plan.parameters)
             try:
@@ -397,24 +402,14 @@ class Compiler(FieldCollection, Binding):
         self,
         form: Embedded,
         scope: str,
-        field_def: GraphQLField,
-        definition: StrawberryField,
         target: GraphQLObjectType,
         nodes: list[FieldNode],
         nullable: bool,
     ) -> str:
         """An object read from the scope's own row or a one-row source (forms.Embedded)."""
-        if form.without_arguments and nodes[0].arguments:
-
-            def no_arguments(arguments: dict[str, Any], _: CompileContext) -> bool:
-                if any(value is not None for value in arguments.values()):
-                    raise ValueError("an argument is given")
-                return True
-
-            self.source(field_def, nodes[0], definition, no_arguments)
         name = form.name or scope
         body = self.object(target, name, self.sub_selections(nodes))
-        return embedded_object(body, form.source, name, form.present, form.stored, nullable)
+        return embedded_object(body, form.source, name, form.present, nullable)
 
     def aggregates(
         self,
@@ -480,10 +475,11 @@ class Compiler(FieldCollection, Binding):
     def list_of(
         self, form: ListOf, scope: str, target: GraphQLObjectType, nodes: list[FieldNode]
     ) -> str:
-        table = self.table(form.model, scope)
+        table = str(form.model.__tablename__)  # type: ignore[attr-defined]
         body = self.object(target, table, self.sub_selections(nodes))
-        where = " AND ".join([child_of(column_ref(table, form.parent_key), scope), *form.where])
-        return rows_array(body, table, form.order_by, where)
+        parent, beside = (PARENT, parent_of(scope)) if table == scope else (scope, "")
+        where = " AND ".join([child_of(column_ref(table, form.parent_key), parent), *form.where])
+        return rows_array(body, table, form.order_by, where, beside)
 
     def lookup(
         self,
