@@ -10,6 +10,7 @@ from sqlmodel import col
 from models import AuditEntry
 from resolvers.filters import ColumnFilter, Param, window
 from resolvers.listing import Listing
+from resolvers.opaque import raw_global_id_sql
 from resolvers.pagination import (
     newest_first,
 )
@@ -30,17 +31,30 @@ class AuditQuery:
 
 @dataclass(frozen=True)
 class TargetFilter:
-    """Entries that wrote the `target` ("Type:uuid"); no SQL form (not compiled)."""
+    """Entries that wrote the `target` ("Type:uuid"): its quoted text inside the stored
+    JSON array (stored as text on both databases)."""
 
     field: str = "target"
 
     def condition(self, value: str, query: AuditQuery) -> ColumnElement[bool]:
-        # JSON arrays are stored as text on both databases; ids are quoted inside them.
         as_text = sa.cast(col(AuditEntry.target_ids), sa.Text)
-        return as_text.contains(f'"{value}"')
+        return as_text.contains(_quoted(value))
 
-    def sql(self, value: str, query: AuditQuery, param: Param) -> None:
-        return None
+    def sql(self, value: str, query: AuditQuery, param: Param) -> str:
+        quoted = param("text", lambda q: _quoted(q.target))
+        return f"CAST(audit_entry.target_ids AS TEXT) LIKE '%' || {quoted} || '%'"
+
+
+def _quoted(target: str) -> str:
+    return f'"{target}"'
+
+
+# `AuditEntry.targetIds` in SQL: each stored "Type:uuid" as its global id, in stored order.
+TARGET_IDS_JSON_SQL = (
+    f"array_to_json(ARRAY(SELECT {raw_global_id_sql('t.raw')} FROM "  # noqa: S608
+    "json_array_elements_text(audit_entry.target_ids) WITH ORDINALITY AS t(raw, n) "
+    "ORDER BY t.n))::text"
+)
 
 
 # `auditLog`: queries are AuditQuery, newest first.

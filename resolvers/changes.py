@@ -24,6 +24,7 @@ from sqlmodel import col
 from models import ChangeEvent, ChangeLogPosition, ChangeType
 from models.types import utc_now
 from resolvers.errors import InputError
+from resolvers.opaque import base64url
 from resolvers.pagination import Sessions
 
 log = logging.getLogger("cx360.changes")
@@ -85,6 +86,11 @@ CURSOR_PREFIX = "change:"
 
 def encode_position(position: int) -> str:
     return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{position}".encode()).decode().rstrip("=")
+
+
+def position_json(position: str) -> str:
+    """encode_position in SQL, of SQL text `position` (a bigint), as a JSON string."""
+    return f"""('"' || {base64url(f"'{CURSOR_PREFIX}' || ({position})::text")} || '"')"""
 
 
 def decode_position(cursor: str, argument: str) -> int:

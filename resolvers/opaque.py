@@ -117,6 +117,12 @@ def raw_global_id(raw: str) -> str:
     return base64.b64encode(raw.encode()).decode()
 
 
+def raw_global_id_sql(raw: str) -> str:
+    """raw_global_id in SQL, of SQL text `raw` (base64 in one line: PostgreSQL's `encode`
+    breaks lines every 76 characters)."""
+    return f"replace(encode(convert_to({raw}, 'UTF8'), 'base64'), E'\\n', '')"
+
+
 def global_id(type_name: str, key: uuid.UUID) -> str:
     return raw_global_id(f"{type_name}:{key}")
 

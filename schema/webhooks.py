@@ -16,6 +16,8 @@ from models import DeliveryStatus as DeliveryStatusModel
 from models import WebhookDelivery as DeliveryModel
 from models import WebhookEndpoint as EndpointModel
 from resolvers.changes import decode_position, encode_position
+from resolvers.compiled.forms import Column, ConnectionOf, Expression, sql, sql_table
+from resolvers.pagination import ListRequest
 from resolvers.webhooks import deliveries, endpoints
 from schema.convert import from_row
 from schema.enums import ChangeType, DeliveryStatus, Role
@@ -32,12 +34,16 @@ from schema.permissions import Area, reads
 from schema.scalars import any_of
 
 
+@sql_table(EndpointModel)
 @strawberry.type(description="Where cx360 sends changes, signed with the endpoint's secret.")
 class WebhookEndpoint:
     id: strawberry.ID = strawberry.field(description="Opaque global id.")
     url: str = strawberry.field(description="Where deliveries are POSTed.")
     description: str | None = strawberry.field(description="What it is for, as registered.")
-    event_types: list[ChangeType] = strawberry.field(description="The changes it receives.")
+    event_types: list[ChangeType] = strawberry.field(
+        description="The changes it receives.",
+        metadata=sql(Expression(endpoints.EVENT_TYPES_JSON_SQL, json=True)),
+    )
     role: Role = strawberry.field(
         description="Payloads hold what a key of this role reads (masking included)."
     )
@@ -58,26 +64,38 @@ class WebhookEndpoint:
         )
 
 
+@sql_table(DeliveryModel)
 @strawberry.type(description="One change sent (or being sent) to one endpoint.")
 class WebhookDelivery:
     id: strawberry.ID = strawberry.field(
         description="Opaque global id; the Cx360-Delivery-Id header; replay by it."
     )
-    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint it goes to.")
+    endpoint_id: strawberry.ID = strawberry.field(
+        description="The endpoint it goes to.",
+        metadata=sql(Expression(deliveries.ENDPOINT_ID_JSON_SQL, json=True)),
+    )
     event_id: str = strawberry.field(
         description="The `id` in the body and the Cx360-Event-Id header; receivers "
-        "deduplicate by it. Also a subscription cursor."
+        "deduplicate by it. Also a subscription cursor.",
+        metadata=sql(Expression(deliveries.EVENT_ID_JSON_SQL, json=True)),
     )
-    event_type: ChangeType = strawberry.field(description="What the change was.")
+    event_type: ChangeType = strawberry.field(
+        description="What the change was.", metadata=sql(Column("change_type"))
+    )
     status: DeliveryStatus = strawberry.field(description="Where it stands.")
     attempts: int = strawberry.field(description="Attempts since created or replayed.")
-    next_attempt_at: datetime | None = strawberry.field(description="While PENDING.")
+    next_attempt_at: datetime | None = strawberry.field(
+        description="While PENDING.", metadata=sql(Expression(deliveries.NEXT_ATTEMPT_SQL))
+    )
     last_attempt_at: datetime | None = strawberry.field(description="When it was last tried.")
     last_status_code: int | None = strawberry.field(description="The endpoint's HTTP status.")
     last_error: str | None = strawberry.field(description="Why the last attempt failed.")
     delivered_at: datetime | None = strawberry.field(description="When the endpoint took it.")
     created_at: datetime = strawberry.field(description="When the change was fanned out.")
-    payload: JSON = strawberry.field(description="The body sent, as JSON.")
+    payload: JSON = strawberry.field(
+        description="The body sent, as JSON.",
+        metadata=sql(Expression(deliveries.PAYLOAD_JSON_SQL, json=True)),
+    )
 
     @classmethod
     def from_model(cls, model: DeliveryModel) -> "WebhookDelivery":
@@ -107,6 +125,22 @@ class WebhookDeliveryFilter:
     )
 
 
+def endpoint_request(first: int | None = None, after: str | None = None) -> ListRequest:
+    """A page of endpoints, as both read paths take it."""
+    return endpoints.ENDPOINTS.request(None, endpoints.ENDPOINTS_NEWEST_FIRST, first, after)
+
+
+def delivery_request(
+    first: int | None = None,
+    after: str | None = None,
+    filter: "WebhookDeliveryFilter | None" = None,
+) -> ListRequest:
+    """A page of deliveries, as both read paths take it; a malformed endpoint id or event
+    id raises the input error naming it."""
+    query = _delivery_query(filter)
+    return deliveries.DELIVERIES.request(query, deliveries.DELIVERIES_NEWEST_FIRST, first, after)
+
+
 def _delivery_query(filter: WebhookDeliveryFilter | None) -> deliveries.DeliveryQuery:
     if filter is None:
         return deliveries.DeliveryQuery()
@@ -130,17 +164,19 @@ class WebhookQueries:
     @strawberry.field(
         description="Webhook endpoints, newest first (ADMIN only). " + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.WEBHOOKS),
+        metadata=sql(ConnectionOf(endpoints.ENDPOINTS, lambda a, _: endpoint_request(**a))),
     )
     async def webhook_endpoints(
         self, info: strawberry.Info[Context, None], first: First = None, after: After = None
     ) -> Connection[WebhookEndpoint] | None:
-        request = endpoints.ENDPOINTS.request(None, endpoints.ENDPOINTS_NEWEST_FIRST, first, after)
+        request = endpoint_request(first, after)
         return await list_connection(info, endpoints.ENDPOINTS, request, WebhookEndpoint.from_model)
 
     @strawberry.field(
         description="Webhook deliveries with their outcome, newest first (ADMIN only). "
         + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.WEBHOOKS),
+        metadata=sql(ConnectionOf(deliveries.DELIVERIES, lambda a, _: delivery_request(**a))),
     )
     async def webhook_deliveries(
         self,
@@ -151,9 +187,7 @@ class WebhookQueries:
             WebhookDeliveryFilter | None, strawberry.argument(description=FILTER_HELP)
         ] = None,
     ) -> Connection[WebhookDelivery] | None:
-        request = deliveries.DELIVERIES.request(
-            _delivery_query(filter), deliveries.DELIVERIES_NEWEST_FIRST, first, after
-        )
+        request = delivery_request(first, after, filter)
         return await list_connection(
             info, deliveries.DELIVERIES, request, WebhookDelivery.from_model
         )

@@ -34,7 +34,7 @@ from schema.compiled.plans import Ready
 from schema.metrics import DEFINITIONS
 from schema.node import from_global_id, raw_to_global_id, to_global_id
 from schema.schema import schema
-from tests.conftest import Api, Backend, database, serving
+from tests.conftest import Api, Backend, database, new_customer, serving
 from tests.test_compiled_parity import comparable, first_difference, is_read
 from tests.test_examples import DOCUMENTS, variables_for
 
@@ -1159,3 +1159,72 @@ async def test_every_float_is_written_as_the_resolvers_write_it(backend: Backend
         written = (await connection.execute(statement, {"values": values})).scalars().all()
     wrong = [(v, w) for v, w in zip(values, written, strict=True) if w != orjson.dumps(v).decode()]
     assert not wrong, wrong[:5]
+
+
+AUDIT_PAGE = """query($first: Int, $after: String, $f: AuditLogFilter) {
+  auditLog(first: $first, after: $after, filter: $f) { totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { occurredAt keyName role action targetIds details } } } }"""
+
+
+async def test_the_audit_log_compiles_to_the_resolvers_bytes(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """`auditLog` for ADMIN, every filter and paged with cursors: the resolvers' bytes
+    (target ids as global ids, details as stored); other roles are refused alike."""
+    async with (
+        database("postgres", tmp_path_factory.mktemp("audit"), 3) as found,
+        serving(found, debug=True) as api,
+        serving(found, compiled_reads=False) as resolvers,
+    ):
+        written = []
+        for n in range(4):
+            written.append(await new_customer(api, f"Audited{n}"))
+        merged = await api.query(
+            "mutation($s: ID!, $m: [ID!]!) { mergeCustomers(input: {survivorId: $s, "
+            "mergedIds: $m}) { userErrors { code } } }",
+            {"s": written[0], "m": written[1:3]},
+        )
+        assert merged["mergeCustomers"]["userErrors"] == []
+        await api.query(
+            'mutation { createSurvey(input: {kind: NPS, question: "Recommend us?"}) '
+            "{ survey { id } } }"
+        )
+        log = (await api.query(AUDIT_PAGE, {"first": 100}))["auditLog"]
+        moments = sorted(e["node"]["occurredAt"] for e in log["edges"])
+        assert log["totalCount"] >= 6 and any(
+            len(e["node"]["targetIds"]) == 3 for e in log["edges"]
+        )
+        filters: list[dict[str, Any] | None] = [
+            None,
+            {"action": ["createCustomer"]},
+            {"action": ["mergeCustomers", "createSurvey"], "keyName": "test-admin"},
+            {"keyName": "nobody"},
+            {"targetId": written[1]},
+            {"targetId": written[0], "action": ["mergeCustomers"]},
+            {"from": moments[2]},
+            {"to": moments[3], "from": "2000-01-01"},
+        ]
+        for window in filters:
+            after = None
+            for _ in range(4):  # pages of 2, through the cursors
+                variables = {"first": 2, "after": after, "f": window}
+                data = await compare_with_resolvers(
+                    api, resolvers, AUDIT_PAGE, variables, Role.ADMIN
+                )
+                page = data["auditLog"]
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+        target_only = await api.query(AUDIT_PAGE, {"f": {"targetId": written[1]}})
+        assert {e["node"]["action"] for e in target_only["auditLog"]["edges"]} == {
+            "createCustomer",
+            "mergeCustomers",
+        }
+        for role in (Role.ANALYST, Role.SUPPORT):
+            refused = (await api.post(AUDIT_PAGE, {"first": 1}, role)).json()
+            expected = (await resolvers.post(AUDIT_PAGE, {"first": 1}, role)).json()
+            assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+            assert refused["errors"] == expected["errors"]
+        bad = (await api.post(AUDIT_PAGE, {"f": {"targetId": "nope"}}, Role.ADMIN)).json()
+        assert bad["errors"][0]["message"].startswith("`filter.targetId`"), bad

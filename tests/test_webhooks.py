@@ -32,7 +32,8 @@ from api.webhook_worker import PAYLOAD_SELECTIONS
 from models import Role
 from resolvers.webhooks import sign, verify
 from schema.node import to_global_id
-from tests.conftest import Api, Backend, database, served
+from tests.conftest import Api, Backend, database, served, serving
+from tests.test_compiled_reads import compare_with_resolvers
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import touchpoint
 
@@ -420,3 +421,87 @@ def test_the_docs_list_the_payload_fields_of_each_record_type() -> None:
         assert found, f"docs/webhooks.md lists no payload fields for {record_type}"
         fields = selection.split("{", 1)[1].rsplit("}", 1)[0]
         assert found.group(1) == " ".join(fields.split()), record_type
+
+
+ENDPOINTS_PAGE = """query($first: Int, $after: String) { webhookEndpoints(first: $first,
+  after: $after) { totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { id url description eventTypes role filters active createdAt
+    createdBy } } } }"""
+DELIVERIES_PAGE = """query($first: Int, $after: String, $f: WebhookDeliveryFilter) {
+  webhookDeliveries(first: $first, after: $after, filter: $f) { totalCount
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id endpointId eventId eventType status attempts nextAttemptAt
+      lastAttemptAt lastStatusCode lastError deliveredAt createdAt payload } } } }"""
+
+
+async def test_the_webhook_lists_compile_to_the_resolvers_bytes(hooked: Api) -> None:
+    """`webhookEndpoints` and `webhookDeliveries` for ADMIN: deliveries delivered, failing
+    and pending, every filter, paged with cursors, are the resolvers' bytes (global ids,
+    event cursors, the body as sent); malformed filter ids get the same error."""
+    if hooked.backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    customer = customer_id(hooked.backend, 2)
+    async with receiving(Receiver(failures=1)) as receiver:
+        good = await create_endpoint(
+            hooked,
+            url=receiver.url,
+            eventTypes=["TICKET_OPENED"],
+            role="SUPPORT",
+            description='Ünïcode ✓ "quoted"',
+        )
+        dead = await create_endpoint(
+            hooked,
+            url=f"http://127.0.0.1:{free_port()}/gone",
+            eventTypes=["TICKET_OPENED"],
+            role="MARKETING",
+            ticketFilter={"priority": ["LOW"]},
+        )
+        await open_ticket(hooked, 'Wifi ✓ "broken" \\ again', "LOW", customer)
+        await open_ticket(hooked, "Second one", "HIGH", customer)
+        await receiver.until(2)
+    for _ in range(100):  # the dead endpoint's delivery has failed once at least
+        found = await deliveries(hooked, dead["endpoint"]["id"])
+        if found and found[0]["attempts"] >= 1:
+            break
+        await asyncio.sleep(0.1)
+    assert found and found[0]["lastError"], found
+    async with (
+        serving(hooked.backend, debug=True) as compiled,
+        serving(hooked.backend, compiled_reads=False) as resolvers,
+    ):
+        cases = [
+            (ENDPOINTS_PAGE, {}),
+            (DELIVERIES_PAGE, {}),
+            (DELIVERIES_PAGE, {"f": {"endpointId": good["endpoint"]["id"]}}),
+            (
+                DELIVERIES_PAGE,
+                {"f": {"endpointId": dead["endpoint"]["id"], "status": ["PENDING", "FAILED"]}},
+            ),
+            (DELIVERIES_PAGE, {"f": {"status": ["DELIVERED"]}}),
+            (DELIVERIES_PAGE, {"f": {"eventId": found[0]["eventId"]}}),
+            (DELIVERIES_PAGE, {"f": {"endpointId": customer}}),  # another type's id: none
+        ]
+        statuses = set()
+        for query, variables in cases:
+            after = None
+            for _ in range(6):  # pages of 2, through the cursors
+                data = await compare_with_resolvers(
+                    compiled,
+                    resolvers,
+                    query,
+                    {**variables, "first": 2, "after": after},
+                    Role.ADMIN,
+                )
+                page = next(iter(data.values()))
+                statuses.update(e["node"].get("status") for e in page["edges"])
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+        assert {"DELIVERED", "PENDING"} <= statuses or {"DELIVERED", "FAILED"} <= statuses
+        for bad in ({"endpointId": "nope"}, {"eventId": "nope"}):
+            variables = {"f": bad}
+            answer = (await compiled.post(DELIVERIES_PAGE, variables, Role.ADMIN)).json()
+            expected = (await resolvers.post(DELIVERIES_PAGE, variables, Role.ADMIN)).json()
+            assert answer["errors"] == expected["errors"] and answer["errors"], answer
+        refused = (await compiled.post(ENDPOINTS_PAGE, {}, Role.SUPPORT)).json()
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -12,8 +12,10 @@ from models import (
     DeliveryStatus,
     WebhookDelivery,
 )
+from resolvers.changes import position_json
 from resolvers.filters import ColumnFilter
 from resolvers.listing import Listing
+from resolvers.opaque import global_id_json
 from resolvers.pagination import newest_first
 
 DELIVERIES_NEWEST_FIRST = newest_first(
@@ -27,6 +29,17 @@ class DeliveryQuery:
     statuses: tuple[DeliveryStatus, ...] | None = None
     change_id: int | None = None
 
+
+# A delivery's fields in SQL, as the resolvers read them off its row (schema/webhooks.py):
+# the endpoint's global id, the event's change cursor, the next attempt while PENDING only,
+# and the body as sent (JSON text, written by orjson as the responses are).
+ENDPOINT_ID_JSON_SQL = global_id_json("WebhookEndpoint", "webhook_delivery", "endpoint_id")
+EVENT_ID_JSON_SQL = position_json("webhook_delivery.change_id")
+NEXT_ATTEMPT_SQL = (
+    f"CASE WHEN webhook_delivery.status = '{DeliveryStatus.PENDING.value}' "
+    "THEN webhook_delivery.next_attempt_at END"
+)
+PAYLOAD_JSON_SQL = "webhook_delivery.body"
 
 # `webhookDeliveries`: queries are DeliveryQuery, newest first.
 DELIVERIES = Listing(

@@ -163,5 +163,8 @@ ENDPOINTS_NEWEST_FIRST = newest_first(
 )
 
 
+# `WebhookEndpoint.eventTypes` in SQL: the stored JSON list of change type names.
+EVENT_TYPES_JSON_SQL = "(webhook_endpoint.change_types)::text"
+
 # `webhookEndpoints`: no filters (query None), newest first.
 ENDPOINTS = Listing("webhookEndpoint", WebhookEndpoint, ())
