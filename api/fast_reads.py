@@ -121,7 +121,7 @@ class FastReads:
             variables,
             CompileContext(viewer.role, utc_now(), viewer.key_name),
         )
-        if isinstance(ready, Declined):
+        if isinstance(ready, Declined) or ready.plan.writes_pending_read_audit:
             return None
         cost = self._cost(query, document, operation_name, variables)
         if cost > self.settings.max_query_cost:

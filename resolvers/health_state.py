@@ -25,6 +25,7 @@ from models.types import utc_now
 from resolvers import health
 from resolvers.changes import ChangeFeed
 from resolvers.compiled.forms import NOW
+from resolvers.compiled.sql_values import string_list_json
 from resolvers.locks import lock_customers
 from resolvers.pagination import Sessions
 from resolvers.scheduler import Claim, DueWork, claim_rows, earliest, still_claimed
@@ -37,10 +38,7 @@ BATCH = 500
 HEALTH_STORED_SQL = "customer.health_updated_at IS NOT NULL"
 HEALTH_SCORE_SQL = "customer.health_score"
 HEALTH_LEVEL_SQL = "customer.health_level"
-HEALTH_REASONS_JSON_SQL = (
-    "array_to_json(ARRAY(SELECT r.reason FROM json_array_elements_text(customer.health_reasons)"
-    " WITH ORDINALITY AS r(reason, n) ORDER BY r.n))::text"
-)
+HEALTH_REASONS_JSON_SQL = string_list_json("customer.health_reasons")
 # `Customer.health` in the compiled read path: a one-row FROM item of this name with
 # (score, level, reasons as JSON text), which CustomerHealth's fields read.
 HEALTH_ITEM = "health"

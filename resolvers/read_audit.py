@@ -35,8 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import ReadAuditEntry, Role
-from models.types import utc_now
+from models.types import json_text, utc_now
 from resolvers.changes import ChangeFeed
+from resolvers.compiled.sql_values import string_list_json
 from resolvers.filters import ColumnFilter, window
 from resolvers.listing import Listing
 from resolvers.pagination import (
@@ -69,8 +70,9 @@ INSERT = sa.insert(ReadAuditEntry.__table__)  # type: ignore[attr-defined]
 
 @functools.cache
 def fields_json(fields: frozenset[str]) -> str:
-    """The stored `fields` of a set of field names: JSON text, in FIELDS order."""
-    return json.dumps([f for f in FIELDS if f in fields])
+    """The stored `fields` of a set of field names: JSON text, in FIELDS order, written as
+    every JSON column is (models.types.json_text)."""
+    return json_text([f for f in FIELDS if f in fields])
 
 
 # Pending rows that wake the writer before its interval is up.
@@ -242,6 +244,11 @@ class ReadAuditQuery:
     read_from: datetime | None = None
     read_to: datetime | None = None
 
+
+# `ReadAuditEntry.fields` in SQL: the stored JSON list of field names.
+FIELDS_JSON_SQL = string_list_json("read_audit_entry.fields")
+# An entry's customer is shown until erased (`ReadAuditEntry.customer`), as SQL over its row.
+CUSTOMER_SHOWN_SQL = "customer.erased_at IS NULL"
 
 # `readAudit`: queries are ReadAuditQuery, newest first.
 READ_AUDIT = Listing(

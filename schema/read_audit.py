@@ -14,8 +14,11 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 
 from api.context import Context
+from models import Customer as CustomerModel
 from models import ReadAuditEntry as ReadAuditModel
 from resolvers import read_audit
+from resolvers.compiled.forms import Column, ConnectionOf, Expression, ToOne, sql, sql_table
+from resolvers.pagination import ListRequest
 from schema.enums import Role
 from schema.node import key_of_type
 from schema.pagination import (
@@ -33,19 +36,23 @@ if TYPE_CHECKING:
     from schema.customers import Customer
 
 
+@sql_table(ReadAuditModel)
 @strawberry.type(
     description="One response that showed a customer's unmasked personal data: who (key "
     "name and role), which fields, when, under which operation name. Never the values."
 )
 class ReadAuditEntry:
-    at: datetime = strawberry.field(description="When the response was built (UTC).")
+    at: datetime = strawberry.field(
+        description="When the response was built (UTC).", metadata=sql(Column("read_at"))
+    )
     key_name: str = strawberry.field(description="The key's name when it read.")
     role: Role = strawberry.field(description="The key's role when it read.")
     operation_name: str | None = strawberry.field(
         description="The operation's name (as sent, or the document's); null if unnamed."
     )
     fields: list[str] = strawberry.field(
-        description='The personal fields shown unmasked, of "email", "phone", "comment".'
+        description='The personal fields shown unmasked, of "email", "phone", "comment".',
+        metadata=sql(Expression(read_audit.FIELDS_JSON_SQL, json=True)),
     )
     customer_id: strawberry.Private[uuid.UUID | None]
 
@@ -60,7 +67,10 @@ class ReadAuditEntry:
             customer_id=model.customer_id,
         )
 
-    @strawberry.field(description="The customer read; null once erased (GDPR).")
+    @strawberry.field(
+        description="The customer read; null once erased (GDPR).",
+        metadata=sql(ToOne(CustomerModel, "customer_id", where=(read_audit.CUSTOMER_SHOWN_SQL,))),
+    )
     async def customer(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated["Customer", strawberry.lazy("schema.customers")] | None:
@@ -112,6 +122,13 @@ class ReadAuditQueries:
         "written first; another server process's within `read_audit_flush_seconds`. "
         + PAGE_ARGUMENTS_HELP,
         extensions=reads(Area.AUDIT),
+        metadata=sql(
+            ConnectionOf(
+                read_audit.READ_AUDIT,
+                lambda a, _: read_audit_request(**a),
+                writes_pending_read_audit=True,
+            )
+        ),
     )
     async def read_audit(
         self,
@@ -122,21 +139,8 @@ class ReadAuditQueries:
             ReadAuditFilter | None, strawberry.argument(description=FILTER_HELP)
         ] = None,
     ) -> ReadAuditConnection:
-        customer_id = None
-        if filter is not None and filter.customer_id is not None:
-            # An id of another type is no customer: it matches no entry.
-            customer_id = key_of_type(filter.customer_id, "Customer", "filter.customerId")
-            customer_id = customer_id or NOBODY
-        if filter is not None:
-            ordered_window(filter.from_, filter.to)
-        query = read_audit.ReadAuditQuery(
-            customer_id=customer_id,
-            key_name=filter.key_name if filter else None,
-            read_from=filter.from_ if filter else None,
-            read_to=filter.to if filter else None,
-        )
-        listing = read_audit.READ_AUDIT
-        request = listing.request(query, read_audit.NEWEST_FIRST, first, after)
+        request = read_audit_request(first, after, filter)
+        listing, query = read_audit.READ_AUDIT, request.query
         context = info.context
         if context.read_audit is not None:
             await context.read_audit.flush()
@@ -150,6 +154,27 @@ class ReadAuditQueries:
             page_info=PageInfo.of(found),  # type: ignore[arg-type]
             count=lambda: listing.count(sessions, query),
         )
+
+
+def read_audit_request(
+    first: int | None = None, after: str | None = None, filter: ReadAuditFilter | None = None
+) -> ListRequest:
+    """A page of the read audit, as both read paths take it; a malformed customer id or a
+    reversed window raises the input error naming it."""
+    customer_id = None
+    if filter is not None and filter.customer_id is not None:
+        # An id of another type is no customer: it matches no entry.
+        customer_id = key_of_type(filter.customer_id, "Customer", "filter.customerId")
+        customer_id = customer_id or NOBODY
+    if filter is not None:
+        ordered_window(filter.from_, filter.to)
+    query = read_audit.ReadAuditQuery(
+        customer_id=customer_id,
+        key_name=filter.key_name if filter else None,
+        read_from=filter.from_ if filter else None,
+        read_to=filter.to if filter else None,
+    )
+    return read_audit.READ_AUDIT.request(query, read_audit.NEWEST_FIRST, first, after)
 
 
 class ReadAuditRecorder(SchemaExtension):

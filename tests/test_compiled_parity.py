@@ -100,6 +100,15 @@ def first_difference(expected: str, answer: str) -> str:
     return f"resolvers: ...{expected[max(0, at - 80) : at + 120]}\ncompiled:  ...{answer[max(0, at - 80) : at + 120]}"
 
 
+# The reads the resolvers alone answer, for every role: a bulk operation is read from the
+# primary by its own key, with a URL signed in Python; the GDPR export is one JSON
+# document built in Python.
+NO_SQL_FORM = {
+    "Query.bulkOperation has no SQL form",
+    "Query.bulkOperations has no SQL form",
+    "Query.exportCustomer has no SQL form",
+}
+
 # `make test` replays the stored queries in this many parts, one per process.
 PARTS = 2
 
@@ -138,6 +147,9 @@ async def test_both_paths_answer_every_stored_query_alike(
     # compiled statement that failed (logged as an error) or a plan the compiler got wrong.
     faults = [r for r in declined if "failed" in r or "compiler fault" in r]
     assert not faults, faults
+    # Every read field has an SQL form but these; a new field without one shows up here.
+    missing = {r for r in declined if r.endswith("has no SQL form")} - NO_SQL_FORM
+    assert not missing, missing
     seconds = time.perf_counter() - started
     print(
         f"\nparity: {len(queries)} queries x {len(Role)} roles in {seconds:.0f} s: {dict(served)}"

@@ -78,12 +78,15 @@ class Embedded:
 class ToOne:
     """The row of `model` whose `target_key` column (its id by default) holds the value of
     the scope's `key` column: a ticket's customer, or with `key="id"` and `target_key`
-    naming a unique column, the one row pointing back at the scope (a ticket's follow-up)."""
+    naming a unique column, the one row pointing back at the scope (a ticket's follow-up);
+    null where no row meets `where`."""
 
     model: type
     key: str
     follow_merges: bool = False
     target_key: str = "id"
+    # Constant SQL conditions the row must meet, or the field is null (an erased customer).
+    where: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,9 @@ class ConnectionOf:
     listing: Listing[Any]
     request: Callable[[dict[str, Any], CompileContext], ListRequest]
     parent: str | None = None
+    # The read audit's own list: this process's pending entries are written before the
+    # statement runs, as its resolver does (the fast path leaves it to the full pipeline).
+    writes_pending_read_audit: bool = False
 
     @property
     def model(self) -> type:

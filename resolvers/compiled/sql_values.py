@@ -36,3 +36,12 @@ def datetime_isoformat(value: str) -> str:
         f"CASE WHEN date_trunc('second', {value}) = {value} THEN '' "
         f"ELSE to_char({value} AT TIME ZONE 'UTC', '.US') END || '+00:00')"
     )
+
+
+def string_list_json(column: str) -> str:
+    """The JSON array of strings in a `json` column, written as the responses write it
+    (compact, in stored order), however the stored text was spaced."""
+    return (
+        "array_to_json(ARRAY(SELECT v.item FROM json_array_elements_text("
+        f"{column}) WITH ORDINALITY AS v(item, n) ORDER BY v.n))::text"
+    )

@@ -17,6 +17,7 @@ from models import (
     WebhookEndpoint,
 )
 from models.types import utc_now
+from resolvers.compiled.sql_values import string_list_json
 from resolvers.listing import Listing
 from resolvers.locks import FOR_NO_KEY_UPDATE
 from resolvers.pagination import newest_first
@@ -164,7 +165,7 @@ ENDPOINTS_NEWEST_FIRST = newest_first(
 
 
 # `WebhookEndpoint.eventTypes` in SQL: the stored JSON list of change type names.
-EVENT_TYPES_JSON_SQL = "(webhook_endpoint.change_types)::text"
+EVENT_TYPES_JSON_SQL = string_list_json("webhook_endpoint.change_types")
 
 # `webhookEndpoints`: no filters (query None), newest first.
 ENDPOINTS = Listing("webhookEndpoint", WebhookEndpoint, ())

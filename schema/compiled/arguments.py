@@ -173,7 +173,7 @@ class Binding:
         self.plan.parameters.append((source, extract))
         return placeholder(len(self.plan.parameters), sql_type)
 
-    def checked(self, definition: StrawberryField, type_name: str) -> Callable[[str], str]:
+    def checked(self, definition: StrawberryField, where: str) -> Callable[[str], str]:
         """Applies the field's rules for this role: denial declines, masks become SQL.
 
         Permission classes answer `allows(role)`; masking extensions answer
@@ -182,7 +182,6 @@ class Binding:
         """
         transform: Callable[[str], str] = lambda value: value  # noqa: E731
         role = self.context.role
-        where = f"{type_name}.{definition.name}"
         for extension in definition.extensions:
             permissions = getattr(extension, "permissions", None)
             rule = getattr(extension, "compiled_rule", None)

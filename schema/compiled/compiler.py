@@ -179,13 +179,14 @@ class Compiler(FieldCollection, Binding):
         definition = (field_def.extensions or {}).get("strawberry-definition")
         if not isinstance(definition, StrawberryField):
             raise Decline(f"{parent.name}.{name} is not a strawberry field")
-        value_sql = self.checked(definition, parent.name)
+        where = f"{parent.name}.{name}"  # as the schema names it, for reasons
+        value_sql = self.checked(definition, where)
         if node.arguments:
             self.arguments_checked(field_def, node, definition, f"{parent.name}.{name}")
         form: SqlForm | None = definition.metadata.get(SQL_FORM) if definition.metadata else None
         named = get_named_type(field_def.type)
         if is_leaf_type(named):
-            return self.leaf(parent, scope, definition, form, field_def.type, value_sql)
+            return self.leaf(parent, scope, definition, form, field_def.type, value_sql, where)
         if isinstance(form, ByGlobalId) and is_abstract_type(named):
             return self.by_global_id(form, field_def, definition, named, nodes)
         if not isinstance(named, GraphQLObjectType):
@@ -222,6 +223,7 @@ class Compiler(FieldCollection, Binding):
         form: SqlForm | None,
         graphql_type: GraphQLOutputType,
         transform: Callable[[str], str],
+        where: str,
     ) -> str:
         model = getattr(parent.extensions.get("strawberry-definition").origin, SQL_MODEL, None)  # type: ignore[union-attr]
         named = get_named_type(graphql_type)
@@ -229,7 +231,7 @@ class Compiler(FieldCollection, Binding):
             # The SQL gives the field's JSON text itself (a list): nothing to render, and
             # no masking rule can apply to it.
             if transform("") != "":
-                raise Decline(f"{parent.name}.{definition.name} is masked for this role")
+                raise Decline(f"{where} is masked for this role")
             return self.marked(definition, scope, form.sql)
         if isinstance(form, Expression):
             value = form.sql
@@ -239,10 +241,10 @@ class Compiler(FieldCollection, Binding):
             attribute = form.attribute if isinstance(form, Column) else definition.python_name
             attributes = sa.inspect(model).attrs
             if attribute not in attributes:
-                raise Decline(f"{parent.name}.{definition.name} has no column")
+                raise Decline(f"{where} has no column")
             value = column_ref(scope, attributes[attribute].columns[0].name)
         else:
-            raise Decline(f"{parent.name}.{definition.name} has no SQL form")
+            raise Decline(f"{where} has no SQL form")
         value = transform(value)
         rendered = self.marked(definition, scope, self.render(named, value))
         return rendered if is_non_null_type(graphql_type) else or_null(rendered)
@@ -303,7 +305,7 @@ class Compiler(FieldCollection, Binding):
         where = f"{parent.name}.{nodes[0].name.value}"
         if not isinstance(definition, StrawberryField) or not is_leaf_type(named):
             raise Decline(f"{where} has no SQL form")
-        if self.checked(definition, parent.name)("") != "" or nodes[0].arguments:
+        if self.checked(definition, where)("") != "" or nodes[0].arguments:
             raise Decline(f"{where} is masked for this role or takes arguments")
         value = row.get(definition.python_name)
         if isinstance(value, FromRequest):
@@ -354,6 +356,7 @@ class Compiler(FieldCollection, Binding):
                 self.plan.left.append(f"{runtime.name} by id (no SQL form)")
                 continue
             if not form.readable(self.context.role, runtime.name):
+                self.plan.left.append(f"{runtime.name} by id (denied to this role)")
                 continue
             kept = len(self.plan.sources), len(self.plan.parameters)
             try:
@@ -395,7 +398,7 @@ class Compiler(FieldCollection, Binding):
         if form.follow_merges:
             key = survivor(key)
         body = self.object(target, table, self.sub_selections(nodes))
-        found = row_by_id(body, table, key, form.target_key)
+        found = row_by_id(body, table, key, form.target_key, form.where)
         return or_null(found) if nullable else found
 
     def embedded(
@@ -616,6 +619,7 @@ class Compiler(FieldCollection, Binding):
         nodes: list[FieldNode],
     ) -> str:
         table = self.table(form.model, scope)
+        self.plan.writes_pending_read_audit |= form.writes_pending_read_audit
         source, request, first = self.page_source(field_def, nodes[0], definition, form.request)
         apart: list[list[str]] = []
         totals: list[Callable[[], str] | None] = []

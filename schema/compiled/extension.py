@@ -98,6 +98,8 @@ class CompiledReads(SchemaExtension):
             if isinstance(ready, Declined):
                 self.reason = ready.reason
                 return
+            if ready.plan.writes_pending_read_audit and context.read_audit is not None:
+                await context.read_audit.flush()
             data = await run_statement(
                 context.read_statement_sessions, ready.plan.sql, ready.parameters
             )

@@ -38,6 +38,8 @@ class Plan:
     # Why a request of this plan may still be answered by the resolvers (a part left to
     # them, e.g. the objects of one type by global id whose selection has no SQL form).
     left: list[str] = field(default_factory=list)
+    # This process's pending read-audit entries are written before the statement runs.
+    writes_pending_read_audit: bool = False
     # What the sources built from arguments alone, per request variables (as JSON):
     # converting and checking them again was a tenth of a compiled request's time.
     # Sources built for every request (the clock, the key, arguments read at the
