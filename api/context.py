@@ -89,6 +89,15 @@ class Context:
     # Writes keep stored health, SLA states and actions current (Settings.proactive_upkeep).
     upkeep: bool = True
 
+    def renew(self) -> None:
+        """Reads from here on see what is stored now: a new `now` and loaders with nothing
+        cached. Each operation on a WebSocket and each subscription event starts so; the
+        connection's context would otherwise answer from what an earlier one loaded."""
+        loaders = self.loaders.renewed()
+        if self.sessions is self.loaders.sessions:  # a request's: read through its loaders
+            self.sessions = loaders.sessions
+        self.loaders, self.now = loaders, utc_now()
+
 
 def unlimited_budget() -> CostBuckets:
     """The cost budget of a background task (webhook payloads, bulk jobs, CLI exports):

@@ -263,6 +263,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         refused where the operation's type is known, and a request log line at its end."""
         record = self.logged.get(operation.id) or SocketOperation(uuid.uuid4().hex, None)
         context = replace(self.context, request_id=record.request_id, error_codes=[])
+        context.renew()
         context.log_fields = {}
         context.read_notes = ReadNotes()  # each operation's events record their own reads
         try:

@@ -102,6 +102,7 @@ class Loaders:
     ) -> None:
         self._permits = permits or asyncio.Semaphore(connections)
         self._ended = ended or asyncio.Event()
+        self._unpermitted = sessions
         self.sessions = self._sessions = permitted(sessions, self._permits)
         self._observe = observe  # told each batch's size, for metrics
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
@@ -110,6 +111,12 @@ class Loaders:
         """Fresh loaders reading through other sessions (the primary, after a write),
         within the same request's connection permits, ending with it."""
         return Loaders(sessions, self._observe, permits=self._permits, ended=self._ended)
+
+    def renewed(self) -> "Loaders":
+        """Fresh loaders on the same sessions and permits, nothing cached: for each
+        operation on a WebSocket and each subscription event, which must read what is
+        stored now, not what an earlier one loaded."""
+        return self.on(self._unpermitted)
 
     def end(self) -> None:
         """The request is answered: batches not yet sent are not sent."""

@@ -22,7 +22,6 @@ import strawberry
 from graphql import GraphQLError
 
 from api.context import Context
-from models.types import utc_now
 from resolvers import actions, keys, surveys, tickets, touchpoints
 from resolvers import changes as change_log
 from resolvers.changes import Change
@@ -86,7 +85,7 @@ async def _changes(
                 if missed:
                     await _check_key(context)
                     last = missed[-1].position
-                    context.now = utc_now()  # an event's SLA and health are as of now
+                    context.renew()  # an event's fields are read as stored now
                     yield missed
                 if len(missed) < REPLAY_PAGE:
                     break
@@ -100,7 +99,7 @@ async def _changes(
             if last is not None and change.position <= last:
                 continue  # already replayed from the log
             last = change.position
-            context.now = utc_now()
+            context.renew()
             yield [change]
 
 

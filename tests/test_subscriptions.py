@@ -290,3 +290,54 @@ async def test_a_revoked_keys_subscription_ends(servers: tuple[Backend, Server, 
     assert message["type"] == "next"
     assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "data" not in message["payload"] or message["payload"]["data"] is None
+
+
+NAMED = """query($id: ID!) { customer(id: $id) { name mergedFrom { id } } }"""
+RENAME = """mutation($id: ID!, $n: String!) {
+  updateCustomer(id: $id, input: {name: $n}) { userErrors { code } } }"""
+TICKET_CUSTOMERS = """subscription { ticketChanged { subject customer { name } } }"""
+OPEN_TICKET = """mutation($c: ID!, $s: String!) {
+  openTicket(input: {customer: {id: $c}, subject: $s, channel: EMAIL}) { userErrors { code } } }"""
+
+
+async def test_each_socket_operation_and_event_reads_what_is_stored_now(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    """Operations on one WebSocket, and the events of one subscription, share the
+    connection but not what it loaded: a rename between them shows in the next."""
+    backend, listening, writing = servers
+    admin = backend.keys[Role.ADMIN]
+    customer = to_global_id("Customer", backend.data.customers[3]["id"])
+    async with socket(listening, admin) as ws:
+        ack = await next_event(ws)
+        assert ack["type"] == "connection_ack", ack
+        names = []
+        for n, name in enumerate(("Socket One", "Socket Two")):
+            renamed = await post(writing, admin, RENAME, {"id": customer, "n": name})
+            assert renamed["data"]["updateCustomer"]["userErrors"] == []
+            message = {
+                "id": f"q{n}",
+                "type": "subscribe",
+                "payload": {"query": NAMED, "variables": {"id": customer}},
+            }
+            await ws.send(json.dumps(message))
+            answer = await next_event(ws)
+            assert answer["type"] == "next", answer
+            names.append(answer["payload"]["data"]["customer"]["name"])
+            assert (await next_event(ws))["type"] == "complete"
+        assert names == ["Socket One", "Socket Two"]
+    async with socket(listening, admin) as ws:
+        await subscribe(ws, TICKET_CUSTOMERS, {})
+        seen = []
+        for n, name in enumerate(("Event One", "Event Two")):
+            renamed = await post(writing, admin, RENAME, {"id": customer, "n": name})
+            assert renamed["data"]["updateCustomer"]["userErrors"] == []
+            opened = await post(writing, admin, OPEN_TICKET, {"c": customer, "s": f"live {n}"})
+            assert opened["data"]["openTicket"]["userErrors"] == []
+            while True:
+                event = await next_event(ws)
+                data = event["payload"]["data"]["ticketChanged"]
+                if data["subject"] == f"live {n}":
+                    break
+            seen.append(data["customer"]["name"])
+        assert seen == ["Event One", "Event Two"]
