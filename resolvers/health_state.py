@@ -129,9 +129,6 @@ async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> N
         for key, merged_into, value, stale, nps, csat, recent, *times in (
             await session.execute(statement)
         ).all():
-            if merged_into is not None:  # a pointer to its survivor: never looked at again
-                rows.append({"id": key, "health_next_check_at": None})
-                continue
             judged = health.judge(value, stale, nps, csat, recent)
             rows.append(
                 {
@@ -140,7 +137,11 @@ async def refresh(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> N
                     "health_level": judged.level,
                     "health_reasons": judged.reasons,
                     "health_updated_at": now,
-                    "health_next_check_at": next_check(now, *times),
+                    # Merged: its records went to its survivor, so time alone never changes
+                    # its health again (an unmerge brings them back and recomputes it).
+                    "health_next_check_at": None
+                    if merged_into is not None
+                    else next_check(now, *times),
                 }
             )
         await _store(session, rows)

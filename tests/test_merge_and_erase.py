@@ -1,7 +1,7 @@
 """mergeCustomers, unmergeCustomer, eraseCustomer and exportCustomer."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -534,3 +534,27 @@ async def test_merged_customers_read_alike_on_both_read_paths(writable: Api) -> 
         listed = found["customer"]["mergedFrom"]
         assert {m["id"] for m in listed} >= {b["id"], d["id"]}
         assert [m["createdAt"] for m in listed] == sorted(m["createdAt"] for m in listed)
+
+
+async def test_a_merged_customers_stored_health_is_its_health_now(writable: Api) -> None:
+    """Merging moves a customer's records to its survivor; its stored health is recomputed
+    from what it keeps (nothing), so stored and computed now agree, as for every customer."""
+    a, b = await person(writable, "DECISION"), await person(writable, "DECISION")
+    answer = await writable.query(MERGE, {"s": a["id"], "m": [b["id"]]})
+    assert answer["mergeCustomers"]["userErrors"] == []
+    found = await writable.query(
+        """query($id: ID!, $at: DateTime) { customer(id: $id) { mergedFrom { id
+          stored: health { score level reasons } computed: health(asOf: $at) {
+            score level reasons } } } }""",
+        {"id": a["id"], "at": datetime.now(UTC).isoformat()},
+    )
+    (merged,) = found["customer"]["mergedFrom"]
+    assert (
+        merged["stored"]
+        == merged["computed"]
+        == {
+            "score": 80,
+            "level": "HEALTHY",
+            "reasons": ["no touchpoint in the last 90 days"],
+        }
+    ), merged
