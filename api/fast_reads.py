@@ -114,13 +114,17 @@ class FastReads:
         document = self.plans.documents.get(query)
         if document is None or self.plans.cache is None:
             return None
-        ready = self.plans.cache.prepare(
-            query,
-            document,
-            operation_name,
-            variables,
-            CompileContext(viewer.role, utc_now(), viewer.key_name),
-        )
+        try:
+            ready = self.plans.cache.prepare(
+                query,
+                document,
+                operation_name,
+                variables,
+                CompileContext(viewer.role, utc_now(), viewer.key_name),
+            )
+        except Exception:  # a fault binding this request's values: the full pipeline answers
+            log.exception("fast read: binding failed; the full pipeline answers")
+            return None
         if isinstance(ready, Declined) or ready.plan.writes_pending_read_audit:
             return None
         cost = self._cost(query, document, operation_name, variables)
@@ -135,6 +139,9 @@ class FastReads:
         except ConnectionDropped as dropped:
             # The statement did not run: the full pipeline answers, on a new connection.
             log.warning("fast read: pooled connection dropped (%s); full pipeline answers", dropped)
+            return None
+        except Exception:  # e.g. a value the database refused: the full pipeline answers
+            log.exception("fast read: the statement failed; the full pipeline answers")
             return None
         if found is None:
             self.viewers.pop(digest, None)

@@ -82,6 +82,7 @@ class Change:
 
 
 CURSOR_PREFIX = "change:"
+MAX_POSITION = 2**63 - 1  # the change log's position is a bigint
 
 
 def encode_position(position: int) -> str:
@@ -96,8 +97,12 @@ def position_json(position: str) -> str:
 def decode_position(cursor: str, argument: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text.startswith(CURSOR_PREFIX) and (position := int(text[len(CURSOR_PREFIX) :])) >= 0:
-            return position
+        digits = text[len(CURSOR_PREFIX) :]
+        # As encode_position writes it: ASCII digits only, within the log's bigint.
+        if text.startswith(CURSOR_PREFIX) and digits.isascii() and digits.isdigit():
+            position = int(digits)
+            if position <= MAX_POSITION:
+                return position
     except ValueError:
         pass
     raise InputError(

@@ -36,6 +36,9 @@ MAX_MONEY = Decimal(2**63 - 1) / 100
 
 
 def _decode_value(value: Any, kind: "ValueKind") -> Any:
+    # Every kind but int is written as a JSON string; no stored text holds a NUL.
+    if kind != "int" and (not isinstance(value, str) or "\x00" in value):
+        raise ValueError("not a string a list wrote")
     if kind == "datetime":
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
@@ -53,8 +56,6 @@ def _decode_value(value: Any, kind: "ValueKind") -> Any:
         if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_INT:
             raise ValueError("not an int")
         return value
-    if not isinstance(value, str):
-        raise ValueError("not a string")
     return value
 
 

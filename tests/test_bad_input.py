@@ -193,6 +193,26 @@ FORGED_CURSORS = {
         ("customers:LIFETIME_VALUE:desc", ["abc", str(uuid.UUID(int=1))]),
         ("customers:LIFETIME_VALUE:desc", [1e400, str(uuid.UUID(int=1))]),
     ],
+    # A JSON value of another type where a string, a time or a uuid belongs, or a NUL
+    # (no stored text holds one): a review's number in a uuid's place was answered
+    # `Unexpected error.`, and an HTTP 500 once the document had been compiled.
+    "customers(orderBy: {field: NAME, direction: ASC})": [
+        ("customers:NAME:asc", ["Ada\u0000", str(uuid.UUID(int=1))]),
+        ("customers:NAME:asc", [["Ada"], str(uuid.UUID(int=1))]),
+        ("customers:NAME:asc", ["Ada", 123]),
+    ],
+    "touchpoints(filter: {})": [
+        ("touchpoints:occurredAt:desc", [None, str(uuid.UUID(int=1))]),
+        ("touchpoints:occurredAt:desc", ["2026-06-04T03:06:12+00:00", 123]),
+    ],
+    "auditLog(filter: {})": [
+        ("audit:occurredAt:desc", ["2026-06-04T03:06:12+00:00", 123]),
+        ("audit:occurredAt:desc", [20260604, str(uuid.UUID(int=1))]),
+    ],
+    "readAudit(filter: {})": [("readAudit:at:desc", ["2026-06-04T03:06:12+00:00", False])],
+    "webhookDeliveries(filter: {})": [
+        ("webhookDelivery:createdAt:desc", ["2026-06-04T03:06:12+00:00", {"a": 1}]),
+    ],
 }
 
 
@@ -201,11 +221,12 @@ async def test_a_forged_cursor_with_values_no_list_holds_is_refused(api: Api) ->
     and answered `Unexpected error.`; every such value is INVALID_CURSOR on both paths."""
     for field, cursors in FORGED_CURSORS.items():
         listed = field.split("(")[0]
+        query = (
+            f"query($c: String) {{ {field[:-1]}, first: 2, after: $c) {{ edges {{ cursor }} }} }}"
+        )
+        # Answered once first: the forged cursors then reach a plan the server keeps.
+        assert "errors" not in (await api.post(query, {"c": None})).json()
         for order, values in cursors:
-            query = (
-                f"query($c: String) {{ {field[:-1]}, first: 2, after: $c) "
-                "{ edges { cursor } } }"
-            )
             errors = await api.errors(query, {"c": forged_cursor(order, values)})
             assert errors[0]["extensions"] == {"code": "INVALID_CURSOR", "argument": "after"}, (
                 listed,
@@ -217,6 +238,22 @@ async def test_a_forged_cursor_with_values_no_list_holds_is_refused(api: Api) ->
 async def test_an_empty_event_id_filter_is_refused_naming_it(api: Api) -> None:
     errors = await api.errors('{ webhookDeliveries(filter: {eventId: ""}) { totalCount } }')
     assert errors[0]["extensions"] == {"code": "INVALID_CURSOR", "argument": "filter.eventId"}
+
+
+async def test_an_event_id_the_change_log_cannot_hold_is_refused_naming_it(api: Api) -> None:
+    """Only what encode_position writes: ASCII digits within the log's bigint (a review's
+    2^63 reached the database and answered `Unexpected error.`)."""
+    query = "query($e: String) { webhookDeliveries(filter: {eventId: $e}) { totalCount } }"
+    assert "errors" not in (await api.post(query, {"e": None})).json()
+    for position in ("9223372036854775808", "99999999999999999999", " 93", "+93", "9_3", "٩٣"):
+        event = base64.urlsafe_b64encode(f"change:{position}".encode()).decode()
+        errors = await api.errors(query, {"e": event})
+        assert errors[0]["extensions"] == {
+            "code": "INVALID_CURSOR",
+            "argument": "filter.eventId",
+        }, (position, errors)
+    fine = base64.urlsafe_b64encode(b"change:9223372036854775807").decode()
+    assert "errors" not in (await api.post(query, {"e": fine})).json()
 
 
 async def test_empty_ids_are_refused_naming_the_argument(api: Api) -> None:
