@@ -64,6 +64,7 @@ from api.graphiql import graphiql_response
 from api.observability import observe_batch, record_operation
 from api.settings import Settings
 from models.types import utc_now
+from resolvers import keys
 from resolvers.bulk.files import bulk_config
 from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
@@ -267,6 +268,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         context.log_fields = {}
         context.read_notes = ReadNotes()  # each operation's events record their own reads
         try:
+            # The key is checked for each operation, as for each HTTP request: a socket
+            # opened before a revocation must not go on answering.
+            if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
+                record.codes.append("UNAUTHENTICATED")
+                ended = GraphQLError(keys.KEY_ENDED, extensions={"code": "UNAUTHENTICATED"})
+                await operation.send_initial_errors([ended])
+                return
             results = await self.schema.stream(
                 operation.query,
                 variable_values=operation.variables,

@@ -174,6 +174,10 @@ async def find_active_key(sessions: Sessions, token: str) -> ActiveKey | None:
     return ActiveKey(*found) if found is not None else None
 
 
+# Said to a WebSocket whose key stopped working while it was open.
+KEY_ENDED = "This key was revoked or has expired."
+
+
 async def key_is_active(sessions: Sessions, key_id: uuid.UUID) -> bool:
     """For long-lived connections: a revoked or expired key's subscriptions end."""
     statement = sa.select(col(ApiKey.id)).where(col(ApiKey.id) == key_id, *usable_at(utc_now()))

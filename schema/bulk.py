@@ -210,9 +210,7 @@ class BulkSubscriptions:
         since, seen = utc_now(), set[uuid.UUID]()
         while True:
             if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
-                raise GraphQLError(
-                    "This key was revoked or has expired.", extensions={"code": "UNAUTHENTICATED"}
-                )
+                raise GraphQLError(keys.KEY_ENDED, extensions={"code": "UNAUTHENTICATED"})
             found = await operations.finished_since(
                 context.primary_sessions, context.viewer.key_id, since
             )

@@ -49,9 +49,7 @@ AFTER_HELP = (
 
 async def _check_key(context: Context) -> None:
     if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
-        raise GraphQLError(
-            "This key was revoked or has expired.", extensions={"code": "UNAUTHENTICATED"}
-        )
+        raise GraphQLError(keys.KEY_ENDED, extensions={"code": "UNAUTHENTICATED"})
 
 
 async def _changes(

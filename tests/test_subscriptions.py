@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -341,3 +342,31 @@ async def test_each_socket_operation_and_event_reads_what_is_stored_now(
                     break
             seen.append(data["customer"]["name"])
         assert seen == ["Event One", "Event Two"]
+
+
+async def test_a_revoked_keys_next_socket_operation_is_refused(
+    servers: tuple[Backend, Server, Server],
+) -> None:
+    """A socket opened before its key was revoked answers no further operation: each one
+    checks the key, as each HTTP request does."""
+    backend, listening, _ = servers
+    sessions = create_session_factory(backend.engine)
+    name = f"live-revoked-query-{uuid.uuid4().hex[:6]}"
+    issued = await keys.create_key(sessions, name, Role.SUPPORT)
+    customer = to_global_id("Customer", backend.data.customers[0]["id"])
+    query = {
+        "query": "query($id: ID!) { customer(id: $id) { email } }",
+        "variables": {"id": customer},
+    }
+    async with socket(listening, issued.token) as ws:
+        assert (await next_event(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "a", "type": "subscribe", "payload": query}))
+        answer = await next_event(ws)
+        assert answer["type"] == "next" and answer["payload"]["data"]["customer"]["email"]
+        assert (await next_event(ws))["type"] == "complete"
+        assert await keys.revoke_key(sessions, name) == 1
+        await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": query}))
+        refused = await next_event(ws)
+    assert (refused["id"], refused["type"]) == ("b", "error"), refused
+    (error,) = refused["payload"]
+    assert (error["message"], error["extensions"]["code"]) == (keys.KEY_ENDED, "UNAUTHENTICATED")
