@@ -38,15 +38,21 @@ class TargetFilter:
 
     def condition(self, value: str, query: AuditQuery) -> ColumnElement[bool]:
         as_text = sa.cast(col(AuditEntry.target_ids), sa.Text)
-        return as_text.contains(_quoted(value))
+        return as_text.like(_pattern(value), escape=LIKE_ESCAPE)
 
     def sql(self, value: str, query: AuditQuery, param: Param) -> str:
-        quoted = param("text", lambda q: _quoted(q.target))
-        return f"CAST(audit_entry.target_ids AS TEXT) LIKE '%' || {quoted} || '%'"
+        pattern = param("text", lambda q: _pattern(q.target))
+        return f"CAST(audit_entry.target_ids AS TEXT) LIKE {pattern} ESCAPE '{LIKE_ESCAPE}'"
 
 
-def _quoted(target: str) -> str:
-    return f'"{target}"'
+LIKE_ESCAPE = "/"
+
+
+def _pattern(target: str) -> str:
+    """LIKE pattern of the quoted target anywhere in the text: a `%` or `_` in the id's
+    type part is matched as itself, not as a wildcard."""
+    escaped = "".join(LIKE_ESCAPE + c if c in "%_/" else c for c in f'"{target}"')
+    return f"%{escaped}%"
 
 
 # `AuditEntry.targetIds` in SQL: each stored "Type:uuid" as its global id, in stored order.

@@ -68,8 +68,15 @@ class ReadAuditEntry:
         )
 
     @strawberry.field(
-        description="The customer read; null once erased (GDPR).",
-        metadata=sql(ToOne(CustomerModel, "customer_id", where=(read_audit.CUSTOMER_SHOWN_SQL,))),
+        description="The customer read (its survivor once merged); null once erased (GDPR).",
+        metadata=sql(
+            ToOne(
+                CustomerModel,
+                "customer_id",
+                follow_merges=True,
+                where=(read_audit.CUSTOMER_SHOWN_SQL,),
+            )
+        ),
     )
     async def customer(
         self, info: strawberry.Info[Context, None]

@@ -482,6 +482,19 @@ async def test_the_read_audit_compiles_to_the_resolvers_bytes(audited: Api) -> N
         "OneCustomer",
     )
     await read(audited, token, LOOKUP)
+    # The entry's customer merged into another: both paths show the survivor.
+    survivor = await audited.query(
+        'mutation { createCustomer(input: {name: "Survivor"}) { customer { id } } }'
+    )
+    survivor_id = survivor["createCustomer"]["customer"]["id"]
+    merged = await audited.query(
+        "mutation($s: ID!, $m: [ID!]!) { mergeCustomers(input: {survivorId: $s, "
+        "mergedIds: $m}) { userErrors { code } } }",
+        {"s": survivor_id, "m": [customer["id"]]},
+    )
+    assert merged["mergeCustomers"]["userErrors"] == []
+    shown = await audited.query(AUDIT_PAGE, {"f": {"keyName": name}})
+    assert {e["node"]["customer"]["id"] for e in shown["readAudit"]["edges"]} >= {survivor_id}
     async with serving(audited.backend, compiled_reads=False) as resolvers:
         await audited.post(AUDIT_PAGE, {"first": 1})  # this process's entries written
         listed = (await resolvers.query(AUDIT_PAGE, {"first": 100}))["readAudit"]["edges"]
