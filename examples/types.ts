@@ -375,7 +375,7 @@ export type Customer = Node & {
   id: Scalars['ID']['output'];
   /** Sum of all the customer's purchase values. */
   lifetimeValue: Scalars['Decimal']['output'];
-  /** Customers merged into this one; `unmergeCustomer` restores them. */
+  /** Customers merged into this one, oldest first; `unmergeCustomer` restores them. */
   mergedFrom: Array<Customer>;
   /** This customer's metrics (their records only) over a window. */
   metrics: Metrics;
@@ -1409,7 +1409,7 @@ export type ReadAuditEntry = {
   __typename?: 'ReadAuditEntry';
   /** When the response was built (UTC). */
   at: Scalars['DateTime']['output'];
-  /** The customer read; null once erased (GDPR). */
+  /** The customer read (its survivor once merged); null once erased (GDPR). */
   customer: Maybe<Customer>;
   /** The personal fields shown unmasked, of "email", "phone", "comment". */
   fields: Array<Scalars['String']['output']>;
