@@ -44,19 +44,21 @@ HEALTH_REASONS_JSON_SQL = string_list_json("customer.health_reasons")
 HEALTH_ITEM = "health"
 
 
-def health_item_sql(as_of: str | None) -> str:
-    """SQL text of the `HEALTH_ITEM` over the scope's `customer` row: at `as_of` (SQL text
-    of a timestamptz) as `health.health_of` computes it; without, the stored health once
-    stored and before that the health computed at now, as the resolver reads it."""
+def health_object_sql(body: str, as_of: str | None) -> str:
+    """SQL text of the JSON object `body` (CustomerHealth's fields over `HEALTH_ITEM`) for
+    the scope's `customer` row: at `as_of` (SQL text of a timestamptz) as `health.health_of`
+    computes it; without, the stored health once stored, else the health computed at now,
+    as the resolver reads it. The stored health reads the row's own columns: the computed
+    branch is planned but only run for a customer not yet stored."""
+    item = health.health_at_sql(as_of or NOW)
+    computed = f"(SELECT {body} FROM ({item}) AS {HEALTH_ITEM})"  # noqa: S608
     if as_of is not None:
-        return f"({health.health_at_sql(as_of)}) AS {HEALTH_ITEM}"
+        return computed
     stored = (
-        f"SELECT {HEALTH_SCORE_SQL} AS score, {HEALTH_LEVEL_SQL} AS level, "
-        f"{HEALTH_REASONS_JSON_SQL} AS reasons WHERE {HEALTH_STORED_SQL}"
+        f"(SELECT {body} FROM (SELECT {HEALTH_SCORE_SQL} AS score, "  # noqa: S608
+        f"{HEALTH_LEVEL_SQL} AS level, {HEALTH_REASONS_JSON_SQL} AS reasons) AS {HEALTH_ITEM})"
     )
-    computed = f"SELECT * FROM ({health.health_at_sql(NOW)}) AS computed"  # noqa: S608
-    computed += f" WHERE NOT ({HEALTH_STORED_SQL})"
-    return f"({stored} UNION ALL {computed}) AS {HEALTH_ITEM}"
+    return f"CASE WHEN {HEALTH_STORED_SQL} THEN {stored} ELSE {computed} END"
 
 
 # A rule "more than X before asOf" first holds just after the moment X has passed.

@@ -365,7 +365,7 @@ class FunnelStep:
 
 @strawberry.type(description="Proactive CX: 100 minus the rules that fire, floored at 0.")
 class CustomerHealth:
-    # SQL forms: the columns of Customer.health's one-row item (health_state.health_item_sql).
+    # SQL forms: the columns of Customer.health's one-row item (health_state.health_object_sql).
     score: int = strawberry.field(metadata=sql(Expression(f"{HEALTH}.score")))
     level: HealthLevel = strawberry.field(metadata=sql(Expression(f"{HEALTH}.level")))
     reasons: list[str] = strawberry.field(metadata=sql(Expression(f"{HEALTH}.reasons", json=True)))
@@ -380,12 +380,17 @@ def _as_of_part(as_of: datetime | None) -> dict[str, tuple[str, Any]]:
     return {} if as_of is None else {"as_of": ("timestamptz", as_of)}
 
 
-def _health_item(_body: str, given: frozenset[str], _parent: str | None) -> list[str]:
-    return [health_state.health_item_sql(part_marker("as_of") if "as_of" in given else None)]
+def _health_object(body: str, given: frozenset[str]) -> str:
+    as_of = part_marker("as_of") if "as_of" in given else None
+    return health_state.health_object_sql(body, as_of)
+
+
+def _no_sources(_body: str, _given: frozenset[str], _parent: str | None) -> list[str]:
+    return []
 
 
 # `Customer.health(asOf:)`: the health of the customer in scope, at `asOf` or now.
-HEALTH_FORM = sql(Aggregates(_as_of, _as_of_part, _health_item, of_parent=True))
+HEALTH_FORM = sql(Aggregates(_as_of, _as_of_part, _no_sources, of_parent=True, rows=_health_object))
 
 
 @strawberry.type(description="What a metric means, as computed.")

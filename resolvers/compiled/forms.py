@@ -213,7 +213,8 @@ class Aggregates:
 
     `rows`: a list of objects read from the figures (the journey funnel's steps) or from
     rows of their own (the journey pain points): `rows(body, given)` is SQL text of the
-    JSON array of `body` (one object) over the rows it names, for the `given` parts.
+    JSON array of `body` (one object) over the rows it names, for the `given` parts; or
+    the one object's own SQL from `body` (a customer's health: stored or computed).
     """
 
     scope: Callable[[dict[str, Any], CompileContext], Any]
