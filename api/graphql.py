@@ -64,13 +64,13 @@ from api.graphiql import graphiql_response
 from api.observability import observe_batch, record_operation
 from api.settings import Settings
 from models.types import utc_now
-from resolvers import keys
 from resolvers.bulk.files import bulk_config
 from resolvers.keys import digest as key_digest
 from resolvers.keys import trusted_document
 from resolvers.loaders import Loaders
 from resolvers.pagination import Sessions
 from resolvers.read_audit import ReadNotes
+from schema.permissions import check_key_active
 
 log = logging.getLogger("cx360.websocket")
 
@@ -270,9 +270,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             # The key is checked for each operation, as for each HTTP request: a socket
             # opened before a revocation must not go on answering.
-            if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
+            try:
+                await check_key_active(context)
+            except GraphQLError as ended:
                 record.codes.append("UNAUTHENTICATED")
-                ended = GraphQLError(keys.KEY_ENDED, extensions={"code": "UNAUTHENTICATED"})
                 await operation.send_initial_errors([ended])
                 return
             results = await self.schema.stream(

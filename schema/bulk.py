@@ -16,13 +16,12 @@ from typing import Annotated
 
 import orjson
 import strawberry
-from graphql import GraphQLError, GraphQLSchema, parse
+from graphql import GraphQLSchema, parse
 
 from api.context import Context
 from models import BulkKind, BulkStatus
 from models import BulkOperation as OperationModel
 from models.types import utc_now
-from resolvers import keys
 from resolvers.bulk import operations
 from resolvers.bulk.files import (
     OPERATIONS,
@@ -36,6 +35,7 @@ from schema.enums import described
 from schema.limits import query_cost
 from schema.node import Node, key_of_type, to_global_id
 from schema.pagination import PAGE_ARGUMENTS_HELP, After, Connection, First, connection
+from schema.permissions import check_key_active
 
 described(
     BulkKind,
@@ -209,8 +209,7 @@ class BulkSubscriptions:
         context = info.context
         since, seen = utc_now(), set[uuid.UUID]()
         while True:
-            if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
-                raise GraphQLError(keys.KEY_ENDED, extensions={"code": "UNAUTHENTICATED"})
+            await check_key_active(context)
             found = await operations.finished_since(
                 context.primary_sessions, context.viewer.key_id, since
             )

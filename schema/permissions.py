@@ -22,6 +22,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from api.context import Context
 from models import Role
+from resolvers import keys
 from resolvers.errors import InputError
 from resolvers.read_audit import mark_sql
 
@@ -114,6 +115,13 @@ def sees_personal_data(info: strawberry.Info[Context, None]) -> bool:
 
 def forbidden(message: str) -> GraphQLError:
     return GraphQLError(message, extensions=FORBIDDEN)
+
+
+async def check_key_active(context: Context) -> None:
+    """For what outlives a request (a WebSocket's operations, subscription events, bulk
+    waits): raises UNAUTHENTICATED once the key was revoked or has expired."""
+    if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
+        raise GraphQLError(keys.KEY_ENDED, extensions={"code": "UNAUTHENTICATED"})
 
 
 class _AreaPermission(BasePermission):

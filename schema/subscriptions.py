@@ -19,10 +19,9 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 
 from api.context import Context
-from resolvers import actions, keys, surveys, tickets, touchpoints
+from resolvers import actions, surveys, tickets, touchpoints
 from resolvers import changes as change_log
 from resolvers.changes import Change
 from resolvers.errors import InputError
@@ -33,7 +32,7 @@ from schema.enums import ChangeType
 from schema.errors import client_error
 from schema.node import key_of_type
 from schema.pagination import FILTER_HELP
-from schema.permissions import Area, reads
+from schema.permissions import Area, check_key_active, reads
 from schema.tickets import Ticket, TicketFilter, ticket_query
 from schema.timeline import TimelineEvent, timeline_event, visible_kinds
 
@@ -45,11 +44,6 @@ AFTER_HELP = (
     "The `cursor` of the last change you received: the changes since then come first "
     "(from the change log), then live ones. Omit it to start with live changes."
 )
-
-
-async def _check_key(context: Context) -> None:
-    if not await keys.key_is_active(context.statement_sessions, context.viewer.key_id):
-        raise GraphQLError(keys.KEY_ENDED, extensions={"code": "UNAUTHENTICATED"})
 
 
 async def _changes(
@@ -81,7 +75,7 @@ async def _changes(
                     context.primary_sessions, last, REPLAY_PAGE, customer_id, change_types
                 )
                 if missed:
-                    await _check_key(context)
+                    await check_key_active(context)
                     last = missed[-1].position
                     context.renew()  # an event's fields are read as stored now
                     yield missed
@@ -91,7 +85,7 @@ async def _changes(
             change = None
             with contextlib.suppress(TimeoutError):
                 change = await asyncio.wait_for(queue.get(), KEY_RECHECK_SECONDS)
-            await _check_key(context)
+            await check_key_active(context)
             if change is None or not wanted(change):
                 continue
             if last is not None and change.position <= last:
