@@ -95,9 +95,14 @@ CURSOR_VALUE: dict[str, Callable[[str], str]] = {
 }
 
 
+def _base64_sql(text_sql: str) -> str:
+    """PostgreSQL's base64 of SQL text's UTF-8 bytes, a line break every 76 characters."""
+    return f"encode(convert_to({text_sql}, 'UTF8'), 'base64')"
+
+
 def base64url(text_sql: str) -> str:
     """Python's urlsafe_b64encode(...).rstrip("="): replace() chains cost half of translate()."""
-    encoded = f"encode(convert_to({text_sql}, 'UTF8'), 'base64')"
+    encoded = _base64_sql(text_sql)
     return f"rtrim(replace(replace(replace({encoded}, E'\\n', ''), '+', '-'), '/', '_'), '=')"
 
 
@@ -121,7 +126,7 @@ def raw_global_id(raw: str) -> str:
 def raw_global_id_sql(raw: str) -> str:
     """raw_global_id in SQL, of SQL text `raw` (base64 in one line: PostgreSQL's `encode`
     breaks lines every 76 characters)."""
-    return f"replace(encode(convert_to({raw}, 'UTF8'), 'base64'), E'\\n', '')"
+    return f"replace({_base64_sql(raw)}, E'\\n', '')"
 
 
 def global_id(type_name: str, key: uuid.UUID) -> str:
@@ -146,7 +151,5 @@ def global_id_json(type_name: str, scope: str, column: str = "id") -> str:
     """global_id in SQL (base64 of `Type:uuid`, the uuid in the scope's `column`), as a
     JSON string."""
     prefix = literal(f"{type_name}:")
-    return (
-        f"""('"' || encode(convert_to({prefix} || {scope}.{column}::text, 'UTF8'), """
-        """'base64') || '"')"""
-    )
+    # Type names are short: "Type:uuid" stays under 57 bytes, one line of base64.
+    return f"""('"' || {_base64_sql(f"{prefix} || {scope}.{column}::text")} || '"')"""
