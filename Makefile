@@ -25,13 +25,13 @@ run: install
 
 ## Tests on SQLite; on PostgreSQL too when CX360_TEST_POSTGRES_URL is set. The test files are
 ## spread over TEST_PROCESSES processes; then the parity test replays every query they sent
-## (in two parts, one per process).
+## (in two parts, one per process: each part is an xdist group).
 TEST_PROCESSES ?= 3
 test: install
 	@sent=$$(mktemp -d) && trap 'rm -rf "$$sent"' EXIT && \
 	CX360_SENT_QUERIES="$$sent" $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile \
 		--ignore=tests/test_compiled_parity.py && \
-	CX360_SENT_QUERIES="$$sent" $(BIN)/python -m pytest -n 2 tests/test_compiled_parity.py
+	CX360_SENT_QUERIES="$$sent" $(BIN)/python -m pytest -n 2 --dist loadgroup tests/test_compiled_parity.py
 
 ## TypeScript types for the operations in examples/ (graphql-codegen, pinned by package-lock.json).
 codegen:
