@@ -38,7 +38,6 @@ from tests.conftest import (
 )
 from tests.test_examples import DOCUMENTS, variables_for
 
-
 # Both servers write read-audit entries to the one database, each from its own buffer.
 # A `readAudit` pair compares alike only if neither buffer is written between its two
 # requests: the interval is long, and both buffers are written before such a pair.
