@@ -176,7 +176,9 @@ async def _answer(state: Any, ready: Ready, digest: str) -> tuple[str, bool, Any
     primary: AsyncEngine = state.statement_engine
     replica: AsyncEngine = state.read_statement_engine
     if replica is primary:
-        return await run_keyed_statement(primary, ready.plan.sql, ready.parameters, digest)
+        return await run_keyed_statement(
+            primary, ready.plan.sql, ready.parameters, digest, ready.plan.parallel
+        )
     key = await check_key(primary, digest)
     if key is None:
         return None

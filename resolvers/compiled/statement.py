@@ -68,14 +68,28 @@ _CONNECTION_KEPT = asyncpg.PostgresError
 _CONNECTION_ENDED = (asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError)
 
 
-async def _fetch_row(connection: AsyncConnection, sql: str, values: tuple[Any, ...]) -> Any:
+async def _fetch_row(
+    connection: AsyncConnection, sql: str, values: tuple[Any, ...], parallel: bool
+) -> Any:
     """The statement's first row, on the driver connection that `connection` holds.
+
+    `parallel`: fetched with no row limit, so PostgreSQL may run the statement with its
+    parallel workers; otherwise with a limit of one row (asyncpg's fetchrow), which runs
+    it in one process. PostgreSQL never starts parallel workers for an Execute message
+    with a non-zero fetch count ("When Can Parallel Query Be Used?" in its manual). One
+    process is what pages want under concurrent load: allowing workers cut the marketing
+    journeys from 290-338 to 214-245 req/s on 2 cores (bench/read.py), while the root
+    figures, one heavy aggregation per request, gain from them (journeyPainPoints for a
+    year at 1M touchpoints, p50 316-324 -> 159-168 ms; docs/performance.md).
 
     A connection an error may have left unusable is invalidated, so the pool replaces
     it, as SQLAlchemy does on a disconnect, and the error becomes ConnectionDropped."""
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None  # a checked-out connection has its driver's
     try:
+        if parallel:
+            rows = await driver.fetch(sql, *values)
+            return rows[0] if rows else None
         return await driver.fetchrow(sql, *values)
     except BaseException as error:
         kept = isinstance(error, _CONNECTION_KEPT) and not isinstance(error, _CONNECTION_ENDED)
@@ -88,7 +102,7 @@ async def _fetch_row(connection: AsyncConnection, sql: str, values: tuple[Any, .
 
 
 async def run_keyed_statement(
-    engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], digest: str
+    engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], digest: str, parallel: bool = False
 ) -> tuple[str, bool, Any] | None:
     """(role, trusted documents only, `data` or None) for the key whose hash is `digest`
     if it works now; None when no such key (the full pipeline then answers: 401).
@@ -99,7 +113,8 @@ async def run_keyed_statement(
     SQLAlchemy's cursor layer: the text has `$n` parameters either way, and skipping that
     layer made the compiled pages 10-31 % faster (docs/performance.md, "Fast reads on the
     driver connection"). Raises ConnectionDropped when the pooled connection was dead
-    (the pool keeps no pre-ping for these one-statement reads), on either way."""
+    (the pool keeps no pre-ping for these one-statement reads), on either way.
+    `parallel`: the plan's (Plan.parallel), see `_fetch_row`."""
     keyed, values = _keyed(sql, len(parameters)), (*parameters, digest)
     async with engine.connect() as connection:  # autocommit: no session needed
         if engine.dialect.driver != "asyncpg" or _watched(engine):
@@ -110,7 +125,7 @@ async def run_keyed_statement(
                     raise
                 raise ConnectionDropped(type(error.orig).__name__) from error
         else:
-            row = await _fetch_row(connection, keyed, values)
+            row = await _fetch_row(connection, keyed, values, parallel)
     if row is None:
         return None
     role, trusted_only, data = tuple(row)

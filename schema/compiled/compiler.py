@@ -432,6 +432,7 @@ class Compiler(FieldCollection, Binding):
         if form.rows is not None:
             body = form.rows(body, frozenset(given))
         parent = column_ref(scope, "id") if form.of_parent else None
+        self.plan.parallel |= parent is None
         sql = from_items(body, form.sources(body, frozenset(given), parent))
         return self.bind_parts(source, form, given, sql)
 
@@ -455,6 +456,7 @@ class Compiler(FieldCollection, Binding):
             per_request=True,
         )
         given = aggregates.parts(built)
+        self.plan.parallel = True
         figures_type = get_named_type(target.fields[form.figures].type)
         assert isinstance(figures_type, GraphQLObjectType)
 
