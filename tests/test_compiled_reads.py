@@ -179,6 +179,50 @@ async def test_the_fast_path_answers_as_the_resolvers_and_survives_dropped_conne
                     assert answer.json()["data"] == wanted[0]
 
 
+ANALYST_DASHBOARD = """query($from: DateTime!, $to: DateTime!) {
+  metrics(filter: {from: $from, to: $to}) { nps ticketVolume firstResponseTime { median p90 } }
+  metricsSeries(interval: MONTH, filter: {from: $from, to: $to}) { start metrics { nps revenue } }
+  journeyFunnel(filter: {from: $from, to: $to}) { stage reached conversion }
+  journeyPainPoints(filter: {from: $from, to: $to}) { stage channel touchpoints stalled } }"""
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["driver", "sqlalchemy"])
+async def test_root_figures_may_use_parallel_workers_and_pages_not(
+    tmp_path: Path, watched: bool
+) -> None:
+    """A plan of figures over every record is fetched with no row limit, so PostgreSQL
+    may run it with parallel workers; a page's plan keeps the one-row limit, which runs
+    it in one process (resolvers/compiled/statement.py, `_fetch_row`). Either way the
+    answer is the resolvers' bytes, as deployed (driver) and under statement listeners."""
+    async with database("postgres", tmp_path, 30) as fresh:
+        window = {"from": "2025-12-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
+        customer = {"id": to_global_id("Customer", fresh.data.customers[0]["id"])}
+        page = (EXAMPLES / "sales/customer_page.graphql").read_text()
+        asked = [
+            (ANALYST_DASHBOARD, window, Role.ANALYST, True),
+            (page, customer, Role.SALES, False),
+            ("{ metrics { nps } customers(first: 2) { totalCount } }", {}, Role.ADMIN, True),
+            (
+                "{ customers(first: 2) { edges { node { metrics { nps } } } } }",
+                {},
+                Role.ADMIN,
+                False,
+            ),
+        ]
+        async with serving(fresh, debug=True, compiled_reads=False) as resolvers:
+            wanted = [(await resolvers.post(q, v, r)).text for q, v, r, _ in asked]
+        async with serving(fresh, watched=watched, debug=True) as api:
+            for (query, variables, role, parallel), expected in zip(asked, wanted, strict=True):
+                for _ in range(2):  # the second time through the fast path's known plan
+                    body = (await api.post(query, variables, role)).json()
+                    assert read_path(body)["path"] == "compiled", body
+                    assert body["data"] == json.loads(expected)["data"]
+                assert all(body["data"].values()), body
+                plans = api.app.state.plans.cache.plans.items()
+                found = [plan.parallel for key, plan in plans if key[0] == query]
+                assert found and set(found) == {parallel}, query
+
+
 async def test_the_customer_timeline_compiles_all_three_kinds(debug_api: Api) -> None:
     if debug_api.backend.name != "postgres":
         pytest.skip("the compiled path is PostgreSQL's")
