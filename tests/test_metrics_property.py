@@ -7,10 +7,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from models import JourneyStage, TicketStatus
 from models.enums import STAGE_ORDER
-from resolvers import seed
+from models.types import UTCDateTime
+from resolvers import metrics, seed
 from tests.conftest import POSTGRES_URL, Api, database, served, serving
 
 ANCHOR = datetime(2026, 6, 1, tzinfo=UTC)
@@ -285,6 +287,40 @@ async def test_ticket_seconds_are_whole_seconds_between_the_served_times(
             break
         after = page["pageInfo"]["endCursor"]
     assert checked > 100
+
+
+async def test_durations_are_the_float_nearest_the_exact_seconds(random_data: Api) -> None:
+    """`seconds_between` in SQL, on either database, is the float nearest the exact
+    microseconds over 1e6 (Python's int / int rounds once, correctly): around every
+    magnitude, at the bound where PostgreSQL's form changes (metrics.
+    FLOAT_EPOCH_EXACT_BELOW) and past it, negative too. Intervals over whole days matter:
+    PostgreSQL keeps their days apart from the time of day."""
+    rng = random.Random(16)
+    bound = int(metrics.FLOAT_EPOCH_EXACT_BELOW) * 1_000_000
+    spans = [0, 1, -1, 999_999, bound - 1, bound, bound + 1, -bound, 86_400_000_000]
+    spans += [rng.randrange(-(10**p), 10**p) for p in range(1, 17) for _ in range(60)]
+    start = datetime(2000, 1, 1, tzinfo=UTC)  # +-317 years stays within both
+    pairs = []
+    for span in spans:
+        offset = timedelta(microseconds=rng.randrange(0, 10**15))
+        pairs.append((start + offset, start + offset + timedelta(microseconds=span)))
+    found: list[float | None] = []
+    async with random_data.backend.engine.connect() as connection:
+        for at in range(0, len(pairs), 400):  # SQLite takes 500 selects in one UNION
+            rows = sa.union_all(
+                *(
+                    sa.select(
+                        sa.literal(a, UTCDateTime()).label("a"),
+                        sa.literal(b, UTCDateTime()).label("b"),
+                    )
+                    for a, b in pairs[at : at + 400]
+                )
+            ).subquery("pair")
+            statement = sa.select(metrics.seconds_between(rows.c.a, rows.c.b))
+            found += (await connection.execute(statement)).scalars()
+    expected = [(b - a) // timedelta(microseconds=1) / 1_000_000 for a, b in pairs]
+    wrong = [(p, f, e) for p, f, e in zip(pairs, found, expected, strict=True) if f != e]
+    assert not wrong, wrong[:5]
 
 
 def test_reference_percentile_matches_hand_values() -> None:
