@@ -154,6 +154,7 @@ def create_app(
         app.state.bulk_worker = bulk
         audit_writer = ReadAuditWriter(settings, app.state, app.state.read_audit)
         await audit_writer.start()
+        app.state.read_audit_writer = audit_writer  # tests stop its timer to write by hand
         # What starting made (modules, schema, plans, engines) lives as long as the
         # process: frozen, the collector's full passes skip it (about 0.25 M objects; a
         # write of 1,000 events spent 60 ms a batch in the collector before, 34 after).

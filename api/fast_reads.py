@@ -183,5 +183,7 @@ async def _answer(state: Any, ready: Ready, digest: str) -> tuple[str, bool, Any
     if key is None:
         return None
     # None: the full pipeline answers.
-    data = await run_statement(state.read_statement_sessions, ready.plan.sql, ready.parameters)
+    data = await run_statement(
+        state.read_statement_sessions, ready.plan.sql, ready.parameters, ready.plan.parallel
+    )
     return key[0], key[1], data

@@ -24,6 +24,7 @@ import orjson
 import pytest
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
+from api.background import cancel
 from models import Role
 from schema.node import to_global_id
 from tests.conftest import (
@@ -40,8 +41,12 @@ from tests.test_examples import DOCUMENTS, variables_for
 
 # Both servers write read-audit entries to the one database, each from its own buffer.
 # A `readAudit` pair compares alike only if neither buffer is written between its two
-# requests: the interval is long, and both buffers are written before such a pair.
-STILL_AUDIT = {"read_audit_flush_seconds": 60}
+# requests (a request that shows an email adds to its server's buffer): the writers'
+# timers are stopped, and both buffers are written by hand before such a pair.
+
+
+async def stop_read_audit_timer(api: Api) -> None:
+    await cancel(api.app.state.read_audit_writer.tasks)
 
 
 async def settle_read_audit(*apis: Api) -> None:
@@ -55,9 +60,11 @@ async def both_paths(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
         pytest.skip(NO_POSTGRES)
     async with (
         database("postgres", tmp_path_factory.mktemp("parity"), SEED_CUSTOMERS) as found,
-        serving(found, compiled_reads=False, **UNLIMITED, **STILL_AUDIT) as resolvers,
-        serving(found, debug=True, **UNLIMITED, **STILL_AUDIT) as compiled,
+        serving(found, compiled_reads=False, **UNLIMITED) as resolvers,
+        serving(found, debug=True, **UNLIMITED) as compiled,
     ):
+        for api in (resolvers, compiled):
+            await stop_read_audit_timer(api)
         yield resolvers, compiled
 
 
@@ -119,9 +126,9 @@ NO_SQL_FORM = {
     "Query.exportCustomer has no SQL form",
 }
 
-# `make test` replays the stored queries in this many parts, one per process: each part is
-# an xdist group, which `--dist loadgroup` sends to a process of its own (plain `load`
-# sent both parts, the first two items, to the same process, doubling the replay's time).
+# `make test` replays the stored queries in this many parts, one per process (`-n 2` in
+# the Makefile): each part is an xdist group, which `--dist loadgroup` sends to a process
+# of its own (plain `load` sent both parts, the first two items, to one process).
 PARTS = 2
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import orjson
 import pytest
 import sqlalchemy as sa
@@ -188,12 +189,23 @@ ANALYST_DASHBOARD = """query($from: DateTime!, $to: DateTime!) {
 
 @pytest.mark.parametrize("watched", [False, True], ids=["driver", "sqlalchemy"])
 async def test_root_figures_may_use_parallel_workers_and_pages_not(
-    tmp_path: Path, watched: bool
+    tmp_path: Path, watched: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A plan of figures over every record is fetched with no row limit, so PostgreSQL
-    may run it with parallel workers; a page's plan keeps the one-row limit, which runs
-    it in one process (resolvers/compiled/statement.py, `_fetch_row`). Either way the
-    answer is the resolvers' bytes, as deployed (driver) and under statement listeners."""
+    """A plan of figures over every record is fetched with no row limit (asyncpg's
+    `fetch`), so PostgreSQL may run it with parallel workers; a page's plan keeps the
+    one-row limit (`fetchrow`), which runs it in one process (resolvers/compiled/
+    statement.py, `_fetch_row`), on its first request and on the fast path alike. Either
+    way the answer is the resolvers' bytes, as deployed (driver) and under statement
+    listeners (SQLAlchemy's cursors, which fetch without a limit)."""
+    fetched: list[tuple[str, str]] = []
+    for method in ("fetch", "fetchrow"):
+        original = getattr(asyncpg.Connection, method)
+
+        async def spy(self: Any, sql: str, *args: Any, _o: Any = original, _m: str = method) -> Any:
+            fetched.append((_m, sql))
+            return await _o(self, sql, *args)
+
+        monkeypatch.setattr(asyncpg.Connection, method, spy)
     async with database("postgres", tmp_path, 30) as fresh:
         window = {"from": "2025-12-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
         customer = {"id": to_global_id("Customer", fresh.data.customers[0]["id"])}
@@ -218,9 +230,13 @@ async def test_root_figures_may_use_parallel_workers_and_pages_not(
                     assert read_path(body)["path"] == "compiled", body
                     assert body["data"] == json.loads(expected)["data"]
                 assert all(body["data"].values()), body
-                plans = api.app.state.plans.cache.plans.items()
-                found = [plan.parallel for key, plan in plans if key[0] == query]
-                assert found and set(found) == {parallel}, query
+                plans = [p for key, p in api.app.state.plans.cache.plans.items() if key[0] == query]
+                assert plans and {plan.parallel for plan in plans} == {parallel}, query
+                methods = [m for m, sql in fetched if any(p.sql in sql for p in plans)]
+                if watched:
+                    assert methods == [], methods
+                else:  # the first request's statement, then the fast path's, keyed
+                    assert methods == ["fetch" if parallel else "fetchrow"] * 2, methods
 
 
 async def test_the_customer_timeline_compiles_all_three_kinds(debug_api: Api) -> None:

@@ -26,11 +26,19 @@ def answered(data: Any) -> str | None:
     return data
 
 
-async def run_statement(sessions: Sessions, sql: str, parameters: tuple[Any, ...]) -> str | None:
+async def run_statement(
+    sessions: Sessions, sql: str, parameters: tuple[Any, ...], parallel: bool = False
+) -> str | None:
     """The statement's one text value: the response's `data`, as JSON, or None when the
-    resolvers must answer instead (see `answered`)."""
+    resolvers must answer instead (see `answered`). On asyncpg with nothing watching
+    the statements, fetched on the driver connection as the fast path does, with the
+    row limit `parallel` decides (`_fetch_row`): the first request of a document and
+    every read from a replica come this way."""
     async with sessions() as session:
         connection = await session.connection()
+        if connection.dialect.driver == "asyncpg" and not _watched(connection.engine):
+            row = await _fetch_row(connection, sql, parameters, parallel)
+            return answered(None if row is None else row[0])
         result = await connection.exec_driver_sql(sql, parameters)
         return answered(result.scalar_one())
 
@@ -80,7 +88,8 @@ async def _fetch_row(
     process is what pages want under concurrent load: allowing workers cut the marketing
     journeys from 290-338 to 214-245 req/s on 2 cores (bench/read.py), while the root
     figures, one heavy aggregation per request, gain from them (journeyPainPoints for a
-    year at 1M touchpoints, p50 316-324 -> 159-168 ms; docs/performance.md).
+    year at 1M touchpoints, p50 316-324 -> 206-236 ms; docs/performance.md, "Parallel
+    workers for the root figures").
 
     A connection an error may have left unusable is invalidated, so the pool replaces
     it, as SQLAlchemy does on a disconnect, and the error becomes ConnectionDropped."""

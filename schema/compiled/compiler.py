@@ -423,7 +423,9 @@ class Compiler(FieldCollection, Binding):
         target: GraphQLObjectType,
         nodes: list[FieldNode],
     ) -> str:
-        """Figures over the scope's records or all, in the arguments' window (forms.Aggregates)."""
+        """Figures over the scope's records or all, in the arguments' window (forms.Aggregates).
+        Figures over all make the plan `parallel` (one heavy aggregation per request); a
+        series does not: its buckets are correlated statements, one process each way."""
         source, built = self.source(
             field_def, nodes[0], definition, form.scope, lambda b: frozenset(form.parts(b))
         )
@@ -456,7 +458,6 @@ class Compiler(FieldCollection, Binding):
             per_request=True,
         )
         given = aggregates.parts(built)
-        self.plan.parallel = True
         figures_type = get_named_type(target.fields[form.figures].type)
         assert isinstance(figures_type, GraphQLObjectType)
 

@@ -101,7 +101,10 @@ class CompiledReads(SchemaExtension):
             if ready.plan.writes_pending_read_audit and context.read_audit is not None:
                 await context.read_audit.flush()
             data = await run_statement(
-                context.read_statement_sessions, ready.plan.sql, ready.parameters
+                context.read_statement_sessions,
+                ready.plan.sql,
+                ready.parameters,
+                ready.plan.parallel,
             )
             if data is None:
                 # e.g. health not stored yet, or a node(id:) of a type left to them

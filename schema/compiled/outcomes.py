@@ -40,9 +40,9 @@ class Plan:
     left: list[str] = field(default_factory=list)
     # This process's pending read-audit entries are written before the statement runs.
     writes_pending_read_audit: bool = False
-    # Figures over every record (metrics, series, funnel, pain points at the root): one
-    # heavy aggregation per request, which the fast path lets PostgreSQL run with its
-    # parallel workers (resolvers.compiled.statement.run_keyed_statement).
+    # Figures over every record (metrics, funnel, pain points at the root): one heavy
+    # aggregation per request, which PostgreSQL may run with its parallel workers
+    # (resolvers.compiled.statement._fetch_row); any other plan runs in one process.
     parallel: bool = False
     # What the sources built from arguments alone, per request variables (as JSON):
     # converting and checking them again was a tenth of a compiled request's time.
