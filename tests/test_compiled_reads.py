@@ -1014,6 +1014,31 @@ async def compare_with_resolvers(
     return found
 
 
+async def compare_pages_with_resolvers(
+    api: Api,
+    resolvers: Api,
+    query: str,
+    variables: dict[str, Any],
+    role: Role,
+    first: int,
+    pages: int,
+) -> list[dict[str, Any]]:
+    """`compare_with_resolvers` for pages of `first` through the cursors of the query's
+    one root connection, up to `pages` pages; the connections read."""
+    found: list[dict[str, Any]] = []
+    after = None
+    for _ in range(pages):
+        data = await compare_with_resolvers(
+            api, resolvers, query, {**variables, "first": first, "after": after}, role
+        )
+        page = next(iter(data.values()))
+        found.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    return found
+
+
 async def test_metrics_series_compile_to_the_resolvers_bytes(debug_api: Api) -> None:
     """metricsSeries on the compiled path, every metric of every bucket: the resolvers'
     bytes for each interval, window and filter; the buckets cover the window whole, in
@@ -1266,16 +1291,9 @@ async def test_the_audit_log_compiles_to_the_resolvers_bytes(
             {"to": moments[3], "from": "2000-01-01"},
         ]
         for window in filters:
-            after = None
-            for _ in range(4):  # pages of 2, through the cursors
-                variables = {"first": 2, "after": after, "f": window}
-                data = await compare_with_resolvers(
-                    api, resolvers, AUDIT_PAGE, variables, Role.ADMIN
-                )
-                page = data["auditLog"]
-                if not page["pageInfo"]["hasNextPage"]:
-                    break
-                after = page["pageInfo"]["endCursor"]
+            await compare_pages_with_resolvers(
+                api, resolvers, AUDIT_PAGE, {"f": window}, Role.ADMIN, first=2, pages=4
+            )
         target_only = await api.query(AUDIT_PAGE, {"f": {"targetId": written[1]}})
         assert {e["node"]["action"] for e in target_only["auditLog"]["edges"]} == {
             "createCustomer",

@@ -27,7 +27,7 @@ from schema.node import from_global_id, to_global_id
 from schema.schema import schema
 from tests.conftest import Api, clock_at, served, serving
 from tests.test_bulk_operations import download, export
-from tests.test_compiled_reads import compare_with_resolvers
+from tests.test_compiled_reads import compare_pages_with_resolvers
 from tests.test_export_cli import cx360
 from tests.test_ingestion_crash import Server, free_port
 from tests.test_subscriptions import next_event, post, socket, subscribe
@@ -509,16 +509,9 @@ async def test_the_read_audit_compiles_to_the_resolvers_bytes(audited: Api) -> N
             {"customerId": to_global_id("Ticket", uuid.uuid4())},  # another type's: none
         ]
         for condition in filters:
-            after = None
-            for _ in range(5):  # pages of 3, through the cursors
-                variables = {"f": condition, "first": 3, "after": after}
-                data = await compare_with_resolvers(
-                    audited, resolvers, AUDIT_PAGE, variables, Role.ADMIN
-                )
-                page = data["readAudit"]
-                if not page["pageInfo"]["hasNextPage"]:
-                    break
-                after = page["pageInfo"]["endCursor"]
+            await compare_pages_with_resolvers(
+                audited, resolvers, AUDIT_PAGE, {"f": condition}, Role.ADMIN, first=3, pages=5
+            )
         for bad in ({"customerId": "nope"}, {"from": "2026-02-01", "to": "2026-01-01"}):
             got = (await audited.post(AUDIT_PAGE, {"f": bad})).json()
             expected = (await resolvers.post(AUDIT_PAGE, {"f": bad})).json()
