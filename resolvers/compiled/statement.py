@@ -32,15 +32,12 @@ async def run_statement(
     """The statement's one text value: the response's `data`, as JSON, or None when the
     resolvers must answer instead (see `answered`). On asyncpg with nothing watching
     the statements, fetched on the driver connection as the fast path does, with the
-    row limit `parallel` decides (`_fetch_row`): the first request of a document and
-    every read from a replica come this way."""
+    row limit `parallel` decides (`_first_row`): the first request of a document and
+    every read from a replica come this way. Raises ConnectionDropped on a dead pooled
+    connection."""
     async with sessions() as session:
-        connection = await session.connection()
-        if connection.dialect.driver == "asyncpg" and not _watched(connection.engine):
-            row = await _fetch_row(connection, sql, parameters, parallel)
-            return answered(None if row is None else row[0])
-        result = await connection.exec_driver_sql(sql, parameters)
-        return answered(result.scalar_one())
+        row = await _first_row(await session.connection(), sql, parameters, parallel)
+        return answered(None if row is None else row[0])
 
 
 # The one definition of a usable key (resolvers/keys.py), as SQL text, at the server's now.
@@ -110,6 +107,22 @@ async def _fetch_row(
         raise
 
 
+async def _first_row(
+    connection: AsyncConnection, sql: str, values: tuple[Any, ...], parallel: bool
+) -> Any:
+    """The statement's first row: on asyncpg, unless something watches the engine's
+    statements, on the driver connection (`_fetch_row`), else through SQLAlchemy's
+    cursors. Raises ConnectionDropped when the connection turned out dead, either way."""
+    if connection.dialect.driver == "asyncpg" and not _watched(connection.engine):
+        return await _fetch_row(connection, sql, values, parallel)
+    try:
+        return (await connection.exec_driver_sql(sql, values)).first()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        raise ConnectionDropped(type(error.orig).__name__) from error
+
+
 async def run_keyed_statement(
     engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], digest: str, parallel: bool = False
 ) -> tuple[str, bool, Any] | None:
@@ -126,15 +139,7 @@ async def run_keyed_statement(
     `parallel`: the plan's (Plan.parallel), see `_fetch_row`."""
     keyed, values = _keyed(sql, len(parameters)), (*parameters, digest)
     async with engine.connect() as connection:  # autocommit: no session needed
-        if engine.dialect.driver != "asyncpg" or _watched(engine):
-            try:
-                row = (await connection.exec_driver_sql(keyed, values)).first()
-            except DBAPIError as error:
-                if not error.connection_invalidated:
-                    raise
-                raise ConnectionDropped(type(error.orig).__name__) from error
-        else:
-            row = await _fetch_row(connection, keyed, values, parallel)
+        row = await _first_row(connection, keyed, values, parallel)
     if row is None:
         return None
     role, trusted_only, data = tuple(row)
