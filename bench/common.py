@@ -6,7 +6,7 @@ import signal
 import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,3 +120,44 @@ async def serving_process(
             # workers behind, each holding its connections to the database.
             os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
+
+
+# A process as /proc tells it: (its name, its session id, its CPU seconds so far).
+ProcessTimes = dict[int, tuple[str, int, float]]
+
+
+def process_times() -> ProcessTimes:
+    """Every live process's name, session id and CPU time (user + system) so far, from
+    /proc (Linux): two snapshots around a load give what each process spent on it."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: ProcessTimes = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                text = stat.read()
+        except OSError:  # it exited meanwhile
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        # After the name: state, ppid, pgrp, session, ..., utime (12th), stime (13th).
+        fields = text[text.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (name, int(fields[3]), (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def cpu_spent(
+    before: ProcessTimes, after: ProcessTimes, is_server: Callable[[str, int], bool]
+) -> tuple[float, float]:
+    """CPU seconds spent between two snapshots by the server's processes (`is_server` of
+    a process's name and session id) and by PostgreSQL's (every `postgres` process: its
+    backends, and the writers that flush what the load wrote). A process that ended in
+    between is not counted."""
+    server = database = 0.0
+    for pid, (name, session, seconds) in after.items():
+        spent = seconds - before[pid][2] if pid in before else seconds
+        if is_server(name, session):
+            server += spent
+        elif name.startswith("postgres"):
+            database += spent
+    return server, database

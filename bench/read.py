@@ -21,8 +21,12 @@ required), each with its team's key:
   equivalent query written against the schema it generates (PEER_QUERIES below).
 
 Every server's answer is checked first (data, no errors; on cx360, which path served
-it), and any non-2xx answer under load is reported. Needs `wrk` (apt-get install wrk)
-and Node/npm for PostGraphile (the script installs it under /tmp). Stops by itself.
+it), and any non-2xx answer under load is reported. Beside each rate: the CPU one request
+cost the server's processes and PostgreSQL's (every `postgres` process, the writers of
+what the read audit stores included), read from /proc around the load; wrk's own is in
+neither. On a machine whose cores are all busy, the rate follows their sum. Needs `wrk`
+(apt-get install wrk) and Node/npm for PostGraphile (the script installs it under /tmp).
+Stops by itself.
 """
 
 import argparse
@@ -35,13 +39,22 @@ import statistics
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-from common import CX360, DEFAULT_ADMIN_URL, plain_dsn, server
+from common import (
+    CX360,
+    DEFAULT_ADMIN_URL,
+    cpu_spent,
+    plain_dsn,
+    process_times,
+    server,
+    serving_process,
+)
 from sqlalchemy.engine import make_url
 
 from api.db import create_engine, create_session_factory
@@ -143,6 +156,10 @@ class Figures:
     p99_ms: float
     failed: int
     response_bytes: int
+    # CPU milliseconds per request the server's processes and PostgreSQL's spent under
+    # the load (wrk's own are neither): what each request costs the machine's cores.
+    server_cpu_ms: float = 0.0
+    database_cpu_ms: float = 0.0
 
 
 async def migrate(url: str) -> None:
@@ -252,7 +269,15 @@ def parse_duration_ms(text: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def wrk(url: str, body: dict[str, Any], headers: dict[str, str], seconds: int) -> Figures:
+def wrk(
+    url: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    seconds: int,
+    is_server: Callable[[str, int], bool] | None = None,
+) -> Figures:
+    """wrk's figures for one request; with `is_server` (of a process's name and session
+    id), the CPU the server and PostgreSQL spent per request too."""
     script_lines = [
         'wrk.method = "POST"',
         f"wrk.body = {json.dumps(json.dumps(body))}",
@@ -264,12 +289,16 @@ def wrk(url: str, body: dict[str, Any], headers: dict[str, str], seconds: int) -
     try:
         base = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-s", script.name, "--latency"]
         subprocess.run([*base, "-d", "3s", url], check=True, capture_output=True)  # warm-up
+        before = process_times()
         output = subprocess.run(
             [*base, "-d", f"{seconds}s", "--timeout", "10s", url],
             check=True,
             capture_output=True,
             text=True,
         ).stdout
+        server_cpu, database_cpu = (
+            cpu_spent(before, process_times(), is_server) if is_server else (0.0, 0.0)
+        )
     finally:
         os.unlink(script.name)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
@@ -278,7 +307,19 @@ def wrk(url: str, body: dict[str, Any], headers: dict[str, str], seconds: int) -
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: .*timeout (\d+)", output)
     total_failed = (int(failed.group(1)) if failed else 0) + (int(errors.group(1)) if errors else 0)
-    return Figures(rate, p50, p99, total_failed, 0)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    per_request = 1000 / max(requests, 1)
+    return Figures(
+        rate, p50, p99, total_failed, 0, server_cpu * per_request, database_cpu * per_request
+    )
+
+
+def cpu(figures: Figures) -> str:
+    """The CPU a request cost, as printed beside its rate."""
+    return (
+        f"  (CPU per request: server {figures.server_cpu_ms:.2f} ms, "
+        f"PostgreSQL {figures.database_cpu_ms:.2f} ms)"
+    )
 
 
 async def check(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
@@ -312,8 +353,9 @@ async def run_cx360(
         "workers": str(workers),
     }
     before = await audit_entries(url)
-    async with server(url, **settings) as port:
+    async with serving_process(url, **settings) as (port, process):
         endpoint = f"http://127.0.0.1:{port}/graphql"
+        session = process.pid  # `cx360 serve` leads a session of its own, workers and all
         for name, (example, role) in DASHBOARDS.items():
             body = {"query": (ROOT / "examples" / f"{example}.graphql").read_text()}
             body["variables"] = variables
@@ -323,10 +365,11 @@ async def run_cx360(
                 print(f"  cx360 {shown:9} {name:18} served by {path}")
             elif path["path"] != label:
                 raise SystemExit(f"{name}: served by {path}, expected {label}")
-            figures = wrk(endpoint, body, headers, seconds)
+            figures = wrk(endpoint, body, headers, seconds, lambda _, sid: sid == session)
             figures.response_bytes = size
             results[name] = figures
-            print(f"  cx360 {shown:9} {name:18} {figures.requests_per_second:7.1f} req/s")
+            rate = figures.requests_per_second
+            print(f"  cx360 {shown:9} {name:18} {rate:7.1f} req/s{cpu(figures)}")
         await asyncio.sleep(1.5)  # the last flush interval: the server is killed, not stopped
     print(f"  read audit entries written: {await audit_entries(url) - before}")
     return results
@@ -391,10 +434,12 @@ async def run_postgraphile(url: str, customer_id: str, seconds: int) -> dict[str
         for name, query in PEER_QUERIES.items():
             body = {"query": query, "variables": variables}
             size, _ = await check(endpoint, body, {})
-            figures = wrk(endpoint, body, {}, seconds)
+            # PostGraphile is the one Node process (bench/postgraphile.sh starts it).
+            figures = wrk(endpoint, body, {}, seconds, lambda name, _: name == "node")
             figures.response_bytes = size
             results[name] = figures
-            print(f"  PostGraphile       {name:18} {figures.requests_per_second:7.1f} req/s")
+            rate = figures.requests_per_second
+            print(f"  PostGraphile       {name:18} {rate:7.1f} req/s{cpu(figures)}")
     finally:
         peer("stop", url)
     return results
@@ -402,15 +447,17 @@ async def run_postgraphile(url: str, customer_id: str, seconds: int) -> dict[str
 
 def table(runs: dict[str, dict[str, Figures]]) -> str:
     lines = [
-        "| query | server | req/s | p50 ms | p99 ms | bytes | failed |",
-        "|---|---|---|---|---|---|---|",
+        "| query | server | req/s | p50 ms | p99 ms | bytes | failed | CPU ms/request: "
+        "server, PostgreSQL |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name in DASHBOARDS:
         for server_name, results in runs.items():
             f = results[name]
             lines.append(
                 f"| {name} | {server_name} | {f.requests_per_second:.0f} | {f.p50_ms:.1f} | "
-                f"{f.p99_ms:.1f} | {f.response_bytes} | {f.failed} |"
+                f"{f.p99_ms:.1f} | {f.response_bytes} | {f.failed} | "
+                f"{f.server_cpu_ms:.2f}, {f.database_cpu_ms:.2f} |"
             )
     if "cx360 compiled" in runs and "cx360 compiled, read audit off" in runs:
         lines += ["", "| query | compiled, read audit on / off |", "|---|---|"]
