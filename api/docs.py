@@ -100,7 +100,11 @@ each subscription event, each page of a bulk export (under the key that started 
 not the dry run that checks the query, which nobody is shown), `exportCustomer` (email
 and phone of the person and of the records merged into them, survey comments), and
 webhook payloads (key name `webhooks`, the endpoints' role, operation `WebhookPayload`).
-A null, masked or hidden value records nothing.
+A delivery's stored body shows them again: an ADMIN reading `webhookDeliveries {{ payload }}`
+of an endpoint whose role is shown personal data (ADMIN, SUPPORT, SALES) is recorded like
+any other read, under the reader's key, for the customer's email and phone and a survey
+comment the body holds (each delivery keeps which, from when it was rendered). A null,
+masked or hidden value records nothing.
 
 ADMIN reads the entries with `readAudit` (newest first; filters `customerId`, `keyName`,
 `from`, `to`). They are kept 400 days: the scheduler deletes older ones. Erasing a

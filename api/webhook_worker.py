@@ -27,10 +27,12 @@ from api.settings import Settings
 from models import Role
 from models.types import utc_now
 from resolvers.changes import encode_position
+from resolvers.read_audit import FIELDS as READ_AUDITED
 from resolvers.webhooks import outbox, signing
-from resolvers.webhooks.outbox import Claimed, Outcome
+from resolvers.webhooks.outbox import Claimed, Outcome, Rendered
 from resolvers.webhooks.url_policy import UrlPolicy, url_problem
-from schema.node import to_global_id
+from schema.node import from_global_id, to_global_id
+from schema.permissions import PERSONAL_DATA_ROLES
 from schema.query import MAX_NODES
 
 log = logging.getLogger("cx360.webhooks")
@@ -52,6 +54,27 @@ PAYLOAD_SELECTIONS = {
       survey {{ id kind question scaleMin scaleMax }} ticket {{ id }} {CUSTOMER} }}""",
     "Action": f"""... on Action {{ id kind team priority reason since {CUSTOMER} }}""",
 }
+
+
+def shown_in(role: Role, data: Any) -> dict[str, list[str]]:
+    """The personal fields a rendered record shows unmasked, by customer id (what its
+    delivery's `payload` shows again): its customer's email and phone, and its own
+    comment (a survey response's), where not null, for a role shown personal data. No
+    other field of PAYLOAD_SELECTIONS is personal (tests/test_webhooks.py checks)."""
+    if role not in PERSONAL_DATA_ROLES or not isinstance(data, dict):
+        return {}
+    customer = data.get("customer")
+    if not isinstance(customer, dict) or not isinstance(customer.get("id"), str):
+        return {}
+    present = {name for name in ("email", "phone") if customer.get(name) is not None}
+    if data.get("comment") is not None:
+        present.add("comment")
+    if not present:
+        return {}
+    _, key = from_global_id(customer["id"], "customer.id")
+    return {str(key): [name for name in READ_AUDITED if name in present]}
+
+
 # The renderer's own key id: it is charged in a bucket of its own, never a caller's.
 RENDERER_KEY = uuid.UUID(int=1)
 
@@ -87,13 +110,16 @@ class WebhookWorker:
                 await queue.get()
                 self.wake.set()
 
-    async def render(self, role: Role, record_type: str, ids: list[uuid.UUID]) -> dict[Any, Any]:
-        """The records as a key of `role` reads them through `nodes`."""
+    async def render(
+        self, role: Role, record_type: str, ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Rendered]:
+        """The records as a key of `role` reads them through `nodes`, each with the
+        personal data it shows."""
         query = (
             "query WebhookPayload($ids: [ID!]!) { nodes(ids: $ids) { __typename "
             f"{PAYLOAD_SELECTIONS[record_type]} }} }}"
         )
-        found: dict[Any, Any] = {}
+        found: dict[uuid.UUID, Rendered] = {}
         for start in range(0, len(ids), MAX_NODES):
             chunk = ids[start : start + MAX_NODES]
             context = self._context(role)
@@ -105,7 +131,10 @@ class WebhookWorker:
             if result.errors:
                 log.warning("webhook payload errors: %s", [e.message for e in result.errors])
             data = orjson.loads(orjson.dumps(result.data)) if result.data else {"nodes": []}
-            found.update(zip(chunk, data["nodes"], strict=True))
+            found.update(
+                (key, Rendered(node, shown_in(role, node)))
+                for key, node in zip(chunk, data["nodes"], strict=True)
+            )
         return found
 
     def _context(self, role: Role) -> Context:

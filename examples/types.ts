@@ -2180,7 +2180,7 @@ export type WebhookDelivery = {
   lastStatusCode: Maybe<Scalars['Int']['output']>;
   /** While PENDING. */
   nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
-  /** The body sent, as JSON. */
+  /** The body sent, as JSON. It holds what the endpoint's role reads, so for a role shown personal data, reading it shows a customer's email, phone or survey comment again: the read audit records each such read, as for any field. */
   payload: Scalars['JSON']['output'];
   /** Where it stands. */
   status: DeliveryStatus;

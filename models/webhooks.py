@@ -61,6 +61,11 @@ class WebhookDelivery(SQLModel, table=True):
     customer_id: uuid.UUID = Field(index=True)
     # The exact JSON sent, so retries and replays send the same bytes.
     body: str = Field(sa_type=sa.Text)
+    # The personal fields the body shows unmasked (the read audit's), by customer id:
+    # {"<uuid>": ["email", "phone"]}. Reading `payload` shows them again, and records it.
+    shown: dict[str, list[str]] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False, server_default="{}")
+    )
     status: DeliveryStatus = Field(
         default=DeliveryStatus.PENDING, sa_type=enum_column(DeliveryStatus, "delivery_status")
     )

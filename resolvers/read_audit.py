@@ -116,6 +116,27 @@ def mark_sql(name: str, customer_sql: str) -> str:
     return f"(E'\\001{name}:' || ({customer_sql})::text || E'\\002')"
 
 
+def stored_marks_sql(shown: str) -> str:
+    """The marks (`mark_sql`) of every field a stored map of reads holds: `shown` is SQL
+    text of a JSON column {"<customer id>": ["email", ...]} (a webhook delivery's), the
+    result text to put before the value that shows them ('' for none)."""
+    # `shown` is a column this code names, never a request's value.
+    return (
+        "coalesce((SELECT string_agg(E'\\001' || read_field || ':' || read_by.key || "  # noqa: S608
+        f"E'\\002', '') FROM json_each({shown}) AS read_by, "
+        "json_array_elements_text(read_by.value) AS read_field), '')"
+    )
+
+
+def note_stored(shown: dict[str, list[str]], notes: ReadNotes) -> None:
+    """The resolver path's twin of `stored_marks_sql`: each field of a stored map of
+    reads noted under its customer."""
+    for customer, names in shown.items():
+        key = uuid.UUID(customer)
+        for name in names:
+            notes.note(key, name)
+
+
 def unmark(data: str, notes: ReadNotes) -> str:
     """The compiled statement's text without its marks, each noted in `notes` (one split
     and one join: a third of what a regular expression costs on a 100 kB answer)."""

@@ -15,6 +15,7 @@ from api.context import Context
 from models import DeliveryStatus as DeliveryStatusModel
 from models import WebhookDelivery as DeliveryModel
 from models import WebhookEndpoint as EndpointModel
+from resolvers import read_audit
 from resolvers.changes import decode_position, encode_position
 from resolvers.compiled.forms import Column, ConnectionOf, Expression, sql, sql_table
 from resolvers.pagination import ListRequest
@@ -92,10 +93,19 @@ class WebhookDelivery:
     last_error: str | None = strawberry.field(description="Why the last attempt failed.")
     delivered_at: datetime | None = strawberry.field(description="When the endpoint took it.")
     created_at: datetime = strawberry.field(description="When the change was fanned out.")
-    payload: JSON = strawberry.field(
-        description="The body sent, as JSON.",
+    sent: strawberry.Private[JSON]
+    # The personal fields the body shows unmasked, by customer id (the row's `shown`).
+    shown: strawberry.Private[dict[str, list[str]]]
+
+    @strawberry.field(
+        description="The body sent, as JSON. It holds what the endpoint's role reads, so "
+        "for a role shown personal data, reading it shows a customer's email, phone or "
+        "survey comment again: the read audit records each such read, as for any field.",
         metadata=sql(Expression(deliveries.PAYLOAD_JSON_SQL, json=True)),
     )
+    def payload(self, info: strawberry.Info[Context, None]) -> JSON:
+        read_audit.note_stored(self.shown, info.context.read_notes)
+        return self.sent
 
     @classmethod
     def from_model(cls, model: DeliveryModel) -> "WebhookDelivery":
@@ -108,7 +118,7 @@ class WebhookDelivery:
             event_id=encode_position(model.change_id),
             event_type=model.change_type,
             next_attempt_at=model.next_attempt_at if pending else None,
-            payload=orjson.loads(model.body),
+            sent=orjson.loads(model.body),
         )
 
 

@@ -421,14 +421,19 @@ async def test_a_webhook_payload_records_under_the_renderer_and_the_endpoints_ro
     worker = WebhookWorker(Settings(database_url=audited.backend.url), schema, audited.app.state)
     before = len(await entries(audited, keyName="webhooks"))
     payloads = await worker.render(Role.SALES, "Ticket", [ticket["id"]])
-    email = payloads[ticket["id"]]["customer"]["email"]
+    rendered = payloads[ticket["id"]]
+    email = rendered.data["customer"]["email"]
     assert email is not None and "***" not in email
     found = (await entries(audited, keyName="webhooks"))[: len(payloads)]
     assert len(await entries(audited, keyName="webhooks")) == before + 1
     assert [(e["role"], e["operationName"]) for e in found] == [("SALES", "WebhookPayload")]
     assert "email" in found[0]["fields"]
+    # What the delivery keeps as shown is what the renderer's read recorded.
+    customer = from_global_id(found[0]["customer"]["id"], "id")[1]
+    assert rendered.shown == {str(customer): found[0]["fields"]}
     masked = await worker.render(Role.MARKETING, "Ticket", [ticket["id"]])
-    assert "***" in masked[ticket["id"]]["customer"]["email"]
+    assert "***" in masked[ticket["id"]].data["customer"]["email"]
+    assert masked[ticket["id"]].shown == {}
     assert len(await entries(audited, keyName="webhooks")) == before + 1
 
 
@@ -448,13 +453,15 @@ async def test_an_action_started_payload_records_its_customer(audited: Api) -> N
     worker = WebhookWorker(Settings(database_url=audited.backend.url), schema, audited.app.state)
     before = await entries(audited, keyName="webhooks")
     payloads = await worker.render(Role.SUPPORT, "Action", [from_global_id(action, "id")[1]])
-    (payload,) = payloads.values()
+    (rendered,) = payloads.values()
+    payload = rendered.data
     assert payload["customer"]["id"] == customer and "***" not in payload["customer"]["email"]
     new = (await entries(audited, keyName="webhooks"))[: -len(before) or None]
     assert [(e["customer"]["id"], e["role"], e["operationName"]) for e in new] == [
         (customer, "SUPPORT", "WebhookPayload")
     ]
     assert "email" in new[0]["fields"]
+    assert rendered.shown == {str(from_global_id(customer, "id")[1]): new[0]["fields"]}
 
 
 AUDIT_PAGE = """query($f: ReadAuditFilter, $first: Int, $after: String) {

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from graphql import GraphQLObjectType
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,9 +33,12 @@ from api.webhook_worker import PAYLOAD_SELECTIONS
 from models import Role
 from resolvers.webhooks import sign, verify
 from schema.node import to_global_id
+from schema.permissions import ReadAudited
+from schema.schema import schema
 from tests.conftest import Api, Backend, database, served, serving
 from tests.test_compiled_reads import compare_pages_with_resolvers
 from tests.test_ingestion_crash import Server, free_port
+from tests.test_read_audit import comment_on, entries, new_key, read
 from tests.test_subscriptions import touchpoint
 
 FAST = {
@@ -501,3 +505,89 @@ async def test_the_webhook_lists_compile_to_the_resolvers_bytes(hooked: Api) -> 
             assert answer["errors"] == expected["errors"] and answer["errors"], answer
         refused = (await compiled.post(ENDPOINTS_PAGE, {}, Role.SUPPORT)).json()
         assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_payload_shows_no_personal_field_but_those_it_records() -> None:
+    """`shown_in` (api/webhook_worker.py) knows a payload's personal fields: its customer's
+    email and phone and a survey response's comment, which PAYLOAD_SELECTIONS selects
+    there. Every read-audited field of the schema is one of them: a new one fails here
+    until payloads record it too."""
+    audited = set()
+    for name, found in schema._schema.type_map.items():
+        if isinstance(found, GraphQLObjectType):
+            for field_name, field_type in found.fields.items():
+                definition = field_type.extensions.get("strawberry-definition")
+                if definition and any(isinstance(e, ReadAudited) for e in definition.extensions):
+                    audited.add((name, field_name))
+    assert audited == {("Customer", "email"), ("Customer", "phone"), ("SurveyResponse", "comment")}
+    for selection in PAYLOAD_SELECTIONS.values():
+        assert "customer { id name email phone" in selection, selection
+    assert "comment" in PAYLOAD_SELECTIONS["SurveyResponse"]
+
+
+PAYLOADS = """query Payloads($f: WebhookDeliveryFilter) {
+  webhookDeliveries(first: 50, filter: $f) { edges { node { eventType payload } } } }"""
+NO_PAYLOADS = """query NoPayloads($f: WebhookDeliveryFilter) {
+  webhookDeliveries(first: 50, filter: $f) { edges { node { eventType status } } } }"""
+
+
+def personal_fields(payloads: list[dict[str, Any]]) -> list[str]:
+    """The personal fields bodies show unmasked, in the read audit's order."""
+    present = set()
+    for payload in payloads:
+        data = payload["data"]
+        present |= {name for name in ("email", "phone") if data["customer"][name] is not None}
+        present |= {"comment"} if data.get("comment") is not None else set()
+    return [name for name in ("email", "phone", "comment") if name in present]
+
+
+async def test_reading_a_payload_records_the_personal_data_it_shows(hooked: Api) -> None:
+    """A body holds what the endpoint's role reads. ADMIN reading the `payload` of a
+    SUPPORT endpoint's deliveries sees a customer's email and phone and a survey comment
+    again, and the read audit records it as for those fields; a MARKETING endpoint's
+    masked bodies record nothing, nor does a read without `payload`. The same on each
+    read path (compiled, then its fast path, and the resolvers)."""
+    customer = customer_id(hooked.backend, 3)
+    nowhere = f"http://127.0.0.1:{free_port()}/gone"
+    kinds = ["TICKET_OPENED", "SURVEY_RESPONSE_RECORDED"]
+    support = await create_endpoint(hooked, url=nowhere, eventTypes=kinds, role="SUPPORT")
+    marketing = await create_endpoint(hooked, url=nowhere, eventTypes=kinds, role="MARKETING")
+    support_id, marketing_id = support["endpoint"]["id"], marketing["endpoint"]["id"]
+    await open_ticket(hooked, "Where is my order?", "LOW", customer)
+    await comment_on(hooked, customer, "Slow answers")
+    for _ in range(300):  # fanned out by the worker's next round
+        if [len(await deliveries(hooked, e)) for e in (support_id, marketing_id)] == [2, 2]:
+            break
+        await asyncio.sleep(0.1)
+    async with contextlib.AsyncExitStack() as stack:
+        paths = [hooked]
+        if hooked.backend.name == "postgres":
+            paths = [
+                await stack.enter_async_context(serving(hooked.backend, debug=True)),
+                await stack.enter_async_context(
+                    serving(hooked.backend, debug=True, compiled_reads=False)
+                ),
+            ]
+        for api in paths:
+            name, token = await new_key(api, Role.ADMIN)
+            answers = [
+                await read(api, token, PAYLOADS, {"f": {"endpointId": support_id}})
+                for _ in range(2)
+            ]
+            payloads = [
+                e["node"]["payload"] for e in answers[0]["data"]["webhookDeliveries"]["edges"]
+            ]
+            assert {p["type"] for p in payloads} == set(kinds), payloads
+            fields = personal_fields(payloads)
+            assert "email" in fields and "comment" in fields, payloads
+            if api is not hooked:  # the compiled server, then the resolvers
+                path = "compiled" if api is paths[0] else "resolvers"
+                assert {a["extensions"]["readPath"]["path"] for a in answers} == {path}
+            masked = await read(api, token, PAYLOADS, {"f": {"endpointId": marketing_id}})
+            for edge in masked["data"]["webhookDeliveries"]["edges"]:
+                assert "***" in edge["node"]["payload"]["data"]["customer"]["email"]
+            await read(api, token, NO_PAYLOADS, {"f": {"endpointId": support_id}})
+            found = await entries(api, keyName=name)
+            assert [(e["customer"]["id"], e["fields"], e["operationName"]) for e in found] == [
+                (customer, fields, "Payloads")
+            ] * 2, found

@@ -17,6 +17,7 @@ from resolvers.filters import ColumnFilter
 from resolvers.listing import Listing
 from resolvers.opaque import global_id_json
 from resolvers.pagination import newest_first
+from resolvers.read_audit import stored_marks_sql
 
 DELIVERIES_NEWEST_FIRST = newest_first(
     "webhookDelivery:createdAt:desc", col(WebhookDelivery.created_at), col(WebhookDelivery.id)
@@ -32,14 +33,15 @@ class DeliveryQuery:
 
 # A delivery's fields in SQL, as the resolvers read them off its row (schema/webhooks.py):
 # the endpoint's global id, the event's change cursor, the next attempt while PENDING only,
-# and the body as sent (JSON text, written by orjson as the responses are).
+# and the body as sent (JSON text, written by orjson as the responses are) after the read
+# audit's marks of the personal data it shows (`shown`), which the resolvers note.
 ENDPOINT_ID_JSON_SQL = global_id_json("WebhookEndpoint", "webhook_delivery", "endpoint_id")
 EVENT_ID_JSON_SQL = position_json("webhook_delivery.change_id")
 NEXT_ATTEMPT_SQL = (
     f"CASE WHEN webhook_delivery.status = '{DeliveryStatus.PENDING.value}' "
     "THEN webhook_delivery.next_attempt_at END"
 )
-PAYLOAD_JSON_SQL = "webhook_delivery.body"
+PAYLOAD_JSON_SQL = f"{stored_marks_sql('webhook_delivery.shown')} || webhook_delivery.body"
 
 # `webhookDeliveries`: queries are DeliveryQuery, newest first.
 DELIVERIES = Listing(

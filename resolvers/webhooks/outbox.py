@@ -40,8 +40,19 @@ WEBHOOKS = "webhooks"  # the change-log position fanned out so far
 MAX_BACKOFF_SECONDS = 3600.0
 FAN_OUT_BATCH = 500
 
-# (role, record type, record ids) -> each record's JSON as the role may read it.
-Render = Callable[[Role, str, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
+
+@dataclass(frozen=True)
+class Rendered:
+    """A record as an endpoint's role reads it: its JSON (`data` in the body), and the
+    personal fields that JSON shows unmasked, by customer id (WebhookDelivery.shown)."""
+
+    data: Any
+    shown: dict[str, list[str]]
+
+
+NOT_FOUND = Rendered(None, {})
+# (role, record type, record ids) -> each record as the role may read it.
+Render = Callable[[Role, str, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Rendered]]]
 
 
 async def _claim_position(session: AsyncSession, name: str) -> ChangeLogPosition | None:
@@ -127,24 +138,25 @@ async def fan_out(write_sessions: Sessions, render: Render, batch: int = FAN_OUT
             (role, record_type): await render(role, record_type, sorted(ids))
             for (role, record_type), ids in wanted.items()
         }
-        rows = [
-            {
-                "id": uuid.uuid4(),
-                "endpoint_id": endpoint.id,
-                "change_id": change.position,
-                "change_type": change.change_type,
-                "customer_id": change.customer_id,
-                "body": delivery_body(
-                    change,
-                    rendered[(endpoint.role, change.record_type)].get(change.record_id),
-                ),
-                "status": DeliveryStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": utc_now(),
-                "created_at": utc_now(),
-            }
-            for endpoint, change in planned
-        ]
+        rows = []
+        for endpoint, change in planned:
+            record = rendered[(endpoint.role, change.record_type)].get(change.record_id)
+            record = record or NOT_FOUND
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "endpoint_id": endpoint.id,
+                    "change_id": change.position,
+                    "change_type": change.change_type,
+                    "customer_id": change.customer_id,
+                    "body": delivery_body(change, record.data),
+                    "shown": record.shown,
+                    "status": DeliveryStatus.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": utc_now(),
+                    "created_at": utc_now(),
+                }
+            )
         if rows:
             insert = insert_or_skip(session, WebhookDelivery, ["endpoint_id", "change_id"])
             await session.execute(insert, rows)
