@@ -94,7 +94,11 @@ def position_json(position: str) -> str:
     return f"""('"' || {base64url(f"'{CURSOR_PREFIX}' || ({position})::text")} || '"')"""
 
 
-def decode_position(cursor: str, argument: str) -> int:
+def decode_position(
+    cursor: str, argument: str, fix: str = "pass the `cursor` of the last change received"
+) -> int:
+    """The change-log position a change cursor (a subscription's `after`, a delivery's
+    `eventId`) holds; an input error naming `argument`, with `fix`, for anything else."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         digits = text[len(CURSOR_PREFIX) :]
@@ -107,7 +111,7 @@ def decode_position(cursor: str, argument: str) -> int:
         pass
     raise InputError(
         argument,
-        f"`{argument}` is not a change cursor; pass the `cursor` of the last change received.",
+        f"`{argument}` is not a change cursor; {fix}.",
         code="INVALID_CURSOR",
     )
 

@@ -135,6 +135,10 @@ class WebhookDeliveryFilter:
     )
 
 
+# The fix a malformed `filter.eventId` is answered with.
+EVENT_ID_FIX = "pass a delivery's `eventId` (its Cx360-Event-Id header, the body's `id`)"
+
+
 def endpoint_request(first: int | None = None, after: str | None = None) -> ListRequest:
     """A page of endpoints, as both read paths take it."""
     return endpoints.ENDPOINTS.request(None, endpoints.ENDPOINTS_NEWEST_FIRST, first, after)
@@ -160,7 +164,9 @@ def _delivery_query(filter: WebhookDeliveryFilter | None) -> deliveries.Delivery
         found = key_of_type(filter.endpoint_id, "WebhookEndpoint", "filter.endpointId")
         endpoint = found or uuid.UUID(int=0)
     change = (
-        decode_position(filter.event_id, "filter.eventId") if filter.event_id is not None else None
+        decode_position(filter.event_id, "filter.eventId", EVENT_ID_FIX)
+        if filter.event_id is not None
+        else None
     )
     return deliveries.DeliveryQuery(
         endpoint_id=endpoint,

@@ -6,6 +6,7 @@ outlive erasure (without the person) and are pruned after 400 days.
 
 import asyncio
 import json
+import logging
 import signal
 import uuid
 from collections import Counter
@@ -462,6 +463,24 @@ async def test_an_action_started_payload_records_its_customer(audited: Api) -> N
     ]
     assert "email" in new[0]["fields"]
     assert rendered.shown == {str(from_global_id(customer, "id")[1]): new[0]["fields"]}
+
+
+async def test_a_field_the_endpoints_role_may_not_read_is_null_and_not_logged(
+    audited: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A survey response rendered for MARKETING, which may not read comments: the comment
+    is null in the payload, as the docs say, and no warning is logged for it (one was, at
+    every such delivery, with nothing in it but a placeholder)."""
+    response = next(r for r in audited.backend.data.responses if r.get("comment"))
+    worker = WebhookWorker(Settings(database_url=audited.backend.url), schema, audited.app.state)
+    with caplog.at_level(logging.WARNING, logger="cx360.webhooks"):
+        rendered = await worker.render(Role.MARKETING, "SurveyResponse", [response["id"]])
+        shown = await worker.render(Role.SUPPORT, "SurveyResponse", [response["id"]])
+    assert rendered[response["id"]].data["comment"] is None
+    assert rendered[response["id"]].shown == {}
+    assert shown[response["id"]].data["comment"] == response["comment"]
+    assert "comment" in next(iter(shown[response["id"]].shown.values()))
+    assert not [r for r in caplog.records if r.name == "cx360.webhooks"], caplog.records
 
 
 AUDIT_PAGE = """query($f: ReadAuditFilter, $first: Int, $after: String) {

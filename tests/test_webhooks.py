@@ -507,6 +507,16 @@ async def test_the_webhook_lists_compile_to_the_resolvers_bytes(hooked: Api) -> 
         assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+async def test_a_malformed_event_id_filter_says_what_to_pass(hooked: Api) -> None:
+    """`filter.eventId` takes a delivery's event id: a value that is none is an input error
+    naming it and what to pass, not a subscription's cursor."""
+    answer = (await hooked.post(DELIVERIES, {"f": {"eventId": "nope"}}, Role.ADMIN)).json()
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "INVALID_CURSOR", error
+    assert error["message"].startswith("`filter.eventId` is not a change cursor; pass a "), error
+    assert "Cx360-Event-Id" in error["message"], error
+
+
 def test_a_payload_shows_no_personal_field_but_those_it_records() -> None:
     """`shown_in` (api/webhook_worker.py) knows a payload's personal fields: its customer's
     email and phone and a survey response's comment, which PAYLOAD_SELECTIONS selects
