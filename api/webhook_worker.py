@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ from resolvers.webhooks import outbox, signing
 from resolvers.webhooks.outbox import Claimed, Outcome, Rendered
 from resolvers.webhooks.url_policy import UrlPolicy, url_problem
 from schema.node import from_global_id, to_global_id
-from schema.permissions import PERSONAL_DATA_ROLES
+from schema.permissions import FORBIDDEN, PERSONAL_DATA_ROLES
 from schema.query import MAX_NODES
 
 log = logging.getLogger("cx360.webhooks")
@@ -130,17 +131,17 @@ class WebhookWorker:
             )
             # A field the endpoint's role may not read is null in the payload, as in the
             # API (docs/webhooks.md): expected, not logged. Any other error is, by code.
-            unexpected = [
+            codes = Counter(
                 str((error.extensions or {}).get("code", "INTERNAL"))
                 for error in result.errors or []
-                if (error.extensions or {}).get("code") != "FORBIDDEN"
-            ]
-            for code in sorted(set(unexpected)):
+            )
+            codes.pop(FORBIDDEN["code"], None)
+            for code, count in sorted(codes.items()):
                 log.warning(
                     "webhook payload of a %s for role %s: %d field errors with code %s",
                     record_type,
                     role.value,
-                    unexpected.count(code),
+                    count,
                     code,
                 )
             data = orjson.loads(orjson.dumps(result.data)) if result.data else {"nodes": []}

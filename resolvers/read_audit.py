@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -128,10 +128,10 @@ def stored_marks_sql(shown: str) -> str:
     )
 
 
-def note_stored(shown: dict[str, list[str]], notes: ReadNotes) -> None:
-    """The resolver path's twin of `stored_marks_sql`: each field of a stored map of
-    reads noted under its customer."""
-    for customer, names in shown.items():
+def note_stored(shown: Mapping[str, Iterable[str]], notes: ReadNotes) -> None:
+    """Each field of a map of reads by customer id (text) noted under its customer: the
+    resolver path's twin of `stored_marks_sql`, and what `unmark` found."""
+    for customer, names in shown.items():  # each customer's id parsed once
         key = uuid.UUID(customer)
         for name in names:
             notes.note(key, name)
@@ -150,10 +150,7 @@ def unmark(data: str, notes: ReadNotes) -> str:
         name, _, customer = mark.partition(":")
         marks.setdefault(customer, set()).add(name)
         kept.append(rest)
-    for customer, names in marks.items():  # each customer's id parsed once
-        key = uuid.UUID(customer)
-        for name in names:
-            notes.note(key, name)
+    note_stored(marks, notes)
     return "".join(kept)
 
 

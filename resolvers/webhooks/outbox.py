@@ -140,8 +140,7 @@ async def fan_out(write_sessions: Sessions, render: Render, batch: int = FAN_OUT
         }
         rows = []
         for endpoint, change in planned:
-            record = rendered[(endpoint.role, change.record_type)].get(change.record_id)
-            record = record or NOT_FOUND
+            record = rendered[(endpoint.role, change.record_type)].get(change.record_id, NOT_FOUND)
             rows.append(
                 {
                     "id": uuid.uuid4(),
