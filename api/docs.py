@@ -107,7 +107,10 @@ comment the body holds (each delivery keeps which, from when it was rendered). A
 masked or hidden value records nothing.
 
 ADMIN reads the entries with `readAudit` (newest first; filters `customerId`, `keyName`,
-`from`, `to`). They are kept 400 days: the scheduler deletes older ones. Erasing a
+`from`, `to`). An entry keeps the record it read; once that record is merged, the
+entry's `customer` is the survivor, and `customerId` of the survivor lists it with the
+survivor's own entries (the entries of every record merged into it, until an unmerge
+takes them back). They are kept 400 days: the scheduler deletes older ones. Erasing a
 customer keeps their entries, with `customer: null`; an entry holds no personal data
 of its own.
 

@@ -64,6 +64,14 @@ class NestedListing(Protocol[T]):
     def counts_of(self) -> Callable[[Sessions, str, Any, Ids], Coroutine[Any, Any, list[int]]]: ...
 
 
+class Split(Protocol):
+    """How the compiled root page reads a filtered list in parts, merged in order:
+    `branches(request, param)` gives disjoint conditions whose rows together are the
+    filter's (each read as its own page, from its own index), or none to read it whole."""
+
+    def branches(self, request: ListRequest, param: Param) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class SplitByValue:
     """An any-of filter the compiled page reads one value at a time, merged in order.
@@ -120,8 +128,9 @@ class Listing(Generic[T]):
     # Filters whose matches the database counts per value: the root list with one of
     # them as its only filter counts from those counts (resolvers/row_counts.py).
     kept_values: tuple[KeptCount, ...] = ()
-    # An any-of filter the compiled root page reads value by value (`SplitByValue`).
-    split_by: SplitByValue | None = None
+    # How the compiled root page reads a filter in parts (`Split`): an any-of filter
+    # value by value (`SplitByValue`), a customer and the records merged into it apart.
+    split_by: Split | None = None
 
     def request(
         self, query: Any, ordering: Ordering, first: int | None, after: str | None

@@ -34,13 +34,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import ReadAuditEntry, Role
+from models import Customer, ReadAuditEntry, Role
 from models.types import json_text, utc_now
 from resolvers.changes import ChangeFeed
 from resolvers.compiled.sql_values import string_list_json
-from resolvers.filters import ColumnFilter, window
+from resolvers.filters import ColumnFilter, Param, bind_value, column_sql, column_type_sql, window
 from resolvers.listing import Listing
 from resolvers.pagination import (
+    ListRequest,
     Sessions,
     newest_first,
 )
@@ -268,15 +269,72 @@ FIELDS_JSON_SQL = string_list_json("read_audit_entry.fields")
 # An entry's customer is shown until erased (`ReadAuditEntry.customer`), as SQL over its row.
 CUSTOMER_SHOWN_SQL = "customer.erased_at IS NULL"
 
+
+def merged_family(customer: uuid.UUID) -> sa.Select[tuple[uuid.UUID]]:
+    """The ids of `customer` and of every record merged into it: the records whose reads
+    are its reads. A merge points every record merged into the merged one at the
+    survivor too (resolvers.customer_writes.MOVABLE, "pointer"), so one step finds them
+    all; a record unmerged since is no longer of the family."""
+    merged = sa.select(col(Customer.id)).where(col(Customer.merged_into_id) == customer)
+    return sa.select(sa.literal(customer, sa.Uuid)).union_all(merged)  # type: ignore[return-value]
+
+
+def merged_into_sql(customer: str) -> str:
+    """The ids of the records merged into `customer` (a uuid parameter), by the index on
+    `merged_into_id`: `merged_family` but the customer itself, as SQL text."""
+    return f"SELECT customer.id FROM customer WHERE customer.merged_into_id = {customer}"  # noqa: S608  (a parameter)
+
+
+ENTRY_CUSTOMER = col(ReadAuditEntry.customer_id)
+
+
+@dataclass(frozen=True)
+class CustomerEntries:
+    """`filter.customerId`: the entries of the customer and of every record merged into
+    it (`merged_family`). An entry keeps the id of the record it read; the record's
+    survivor is known only from the merge, which an unmerge undoes.
+
+    The compiled page reads the customer's own entries and those of the records merged
+    into it apart (`branches`), merged in order: the first from the index on
+    (customer_id, read_at, id), in order, a page at most, whatever the entries' number."""
+
+    field: str = "customer_id"
+
+    def condition(self, value: uuid.UUID, query: Any) -> sa.ColumnElement[bool]:
+        return ENTRY_CUSTOMER.in_(merged_family(value))
+
+    def _param(self, param: Param) -> str:
+        return param(
+            column_type_sql(ENTRY_CUSTOMER), lambda q: bind_value(ENTRY_CUSTOMER, q.customer_id)
+        )
+
+    def sql(self, value: uuid.UUID, query: Any, param: Param) -> str:
+        customer = self._param(param)
+        family = f"SELECT {customer} UNION ALL {merged_into_sql(customer)}"
+        return f"{column_sql(ENTRY_CUSTOMER)} IN ({family})"
+
+    def branches(self, request: ListRequest, param: Param) -> list[str]:
+        if request.query.customer_id is None:
+            return []
+        customer = self._param(param)
+        entry = column_sql(ENTRY_CUSTOMER)
+        # The merged records' entries from the same index, whatever their number or age
+        # (a scan of every entry in read_at order for the few that match is never planned).
+        return [f"{entry} = {customer}", f"{entry} = ANY(ARRAY({merged_into_sql(customer)}))"]
+
+
+CUSTOMER_ENTRIES = CustomerEntries()
+
 # `readAudit`: queries are ReadAuditQuery, newest first.
 READ_AUDIT = Listing(
     "readAudit",
     ReadAuditEntry,
     (
-        ColumnFilter("customer_id", col(ReadAuditEntry.customer_id), "equals"),
+        CUSTOMER_ENTRIES,
         ColumnFilter("key_name", col(ReadAuditEntry.key_name), "equals"),
         *window("read_from", "read_to", col(ReadAuditEntry.read_at)),
     ),
+    split_by=CUSTOMER_ENTRIES,
 )
 
 

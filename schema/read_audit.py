@@ -111,7 +111,9 @@ class ReadAuditConnection:
 @strawberry.input(description="Entries matching every given condition.")
 class ReadAuditFilter:
     customer_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Entries of this customer (none once they were erased)."
+        default=None,
+        description="Entries of this customer and of every record merged into it "
+        "(none once they were erased).",
     )
     key_name: str | None = strawberry.field(default=None, description="Entries of this key.")
     from_: datetime | None = strawberry.field(default=None, name="from", description="at >= from.")

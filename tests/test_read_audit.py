@@ -321,6 +321,68 @@ async def test_erasure_keeps_the_entries_but_not_the_person(audited: Api) -> Non
     assert linked == 0
 
 
+MERGE = """mutation($s: ID!, $m: [ID!]!) {
+  mergeCustomers(input: {survivorId: $s, mergedIds: $m}) { userErrors { code } } }"""
+UNMERGE = "mutation($id: ID!) { unmergeCustomer(id: $id) { userErrors { code } } }"
+
+
+async def test_a_customers_entries_include_the_records_merged_into_it(audited: Api) -> None:
+    """`readAudit(filter: {customerId})` lists the reads of the customer and of every
+    record merged into it, also through a record merged in turn, newest first, paged and
+    counted; an unmerge takes the record's reads back with it."""
+    ann, bea, cal = [
+        (
+            await audited.query(
+                "mutation($n: String!, $e: String!) { createCustomer(input: {name: $n, "
+                "email: $e}) { customer { id } } }",
+                {"n": f"{first} Family", "e": f"{first.lower()}.family@x.example"},
+            )
+        )["createCustomer"]["customer"]["id"]
+        for first in ("Ann", "Bea", "Cal")
+    ]
+    name, token = await new_key(audited, Role.SUPPORT)
+    start = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    with clock_at(start) as clock:
+        for customer in (ann, bea, cal, ann):  # read at 9, 10, 11 and 12 o'clock
+            await read(audited, token, ONE, {"id": customer})
+            clock.move(timedelta(hours=1))
+
+    def hours(*offsets: int) -> list[str]:
+        return [(start + timedelta(hours=h)).isoformat() for h in offsets]
+
+    async def read_at(customer: str) -> list[str]:
+        return [e["at"] for e in await entries(audited, keyName=name, customerId=customer)]
+
+    for survivor, merged in ((bea, ann), (cal, bea)):  # Ann into Bea, then Bea into Cal
+        done = await audited.query(MERGE, {"s": survivor, "m": [merged]})
+        assert done["mergeCustomers"]["userErrors"] == []
+    assert await read_at(cal) == hours(3, 2, 1, 0)
+    assert await read_at(bea) == hours(1)  # Ann is Cal's now
+    assert await read_at(ann) == hours(3, 0)
+    assert {e["customer"]["id"] for e in await entries(audited, keyName=name)} == {cal}
+    # One entry per page, with cursors, across the customer's and the merged records'.
+    seen, after = [], None
+    for index in range(4):
+        answer = await audited.post(
+            ENTRIES, {"f": {"customerId": cal, "keyName": name}, "first": 1, "after": after}
+        )
+        body = answer.json()
+        if audited.backend.name == "postgres":
+            assert body["extensions"]["readPath"] == {"path": "compiled"}, body
+        page = body["data"]["readAudit"]
+        assert page["totalCount"] == 4 and page["pageInfo"]["hasNextPage"] == (index < 3)
+        seen += [edge["node"]["at"] for edge in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+    assert seen == hours(3, 2, 1, 0)
+
+    undone = await audited.query(UNMERGE, {"id": bea})  # Bea leaves Cal, with Ann
+    assert undone["unmergeCustomer"]["userErrors"] == []
+    assert (await read_at(cal), await read_at(bea)) == (hours(2), hours(3, 1, 0))
+    undone = await audited.query(UNMERGE, {"id": ann})
+    assert undone["unmergeCustomer"]["userErrors"] == []
+    assert (await read_at(bea), await read_at(ann)) == (hours(1), hours(3, 0))
+
+
 async def with_email(api: Api) -> dict[str, Any]:
     """A customer with an email (not one a test erased)."""
     found = await api.query("{ customers(first: 20) { edges { node { id email } } } }")
@@ -530,6 +592,7 @@ async def test_the_read_audit_compiles_to_the_resolvers_bytes(audited: Api) -> N
             {"keyName": name},
             {"customerId": customer["id"]},
             {"customerId": customer["id"], "keyName": name},
+            {"customerId": survivor_id},  # the merged record's entries too, read apart
             {"from": moments[len(moments) // 2]},
             {"to": moments[-2], "from": "2000-01-01"},
             {"customerId": to_global_id("Ticket", uuid.uuid4())},  # another type's: none

@@ -651,8 +651,9 @@ class Compiler(FieldCollection, Binding):
         # database keeps (resolvers.sla.maintained_total), as the resolvers do.
         alone = totals[0] if len(apart) == 1 and not where else None
         where += [any_of(a) for a in apart[1:]]
-        # A root page filtered by a value list whose order has an index per value reads
-        # one value at a time, merged (resolvers.listing.SplitByValue).
+        # A root page whose filter its listing splits reads each part as its own page,
+        # merged (resolvers.listing.Split): a value list whose order has an index per
+        # value, one value at a time.
         split = form.listing.split_by
         branches = (
             split.branches(request, self.query_param(source))
