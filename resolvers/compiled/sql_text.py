@@ -87,60 +87,11 @@ def read_marked(mark: str, rendered: str) -> str:
     return f"({mark} || {rendered})"
 
 
-def _shortest_integral(exact: str) -> str:
-    """The shortest digits that read back as the float8 whose exact integral value is
-    `exact` (numeric, 1e16 <= it < 2^63), with its exponent, as Python writes it:
-    d.ddde+NN. PostgreSQL's own text gives a 17th digit there that Python does not."""
-    # The nearest number of 15, then 16, then 17 significant digits that reads back: 17
-    # always does. Fewer than 15 cannot be shorter than 15 with trailing zeros cut here
-    # (15 digits are 100 or more apart, a float8 from 1e16 at most 2,048).
-    first, second, third = (
-        f"round({exact}, {digits} - length({exact}::text))" for digits in (15, 16, 17)
-    )
-    pick = (
-        f"CASE WHEN ({first})::float8 = ({exact})::float8 THEN {first} "
-        f"WHEN ({second})::float8 = ({exact})::float8 THEN {second} ELSE {third} END"
-    )
-    text = f"(({pick})::text)"
-    kept = f"rtrim({text}, '0')"
-    return (
-        f"left({kept}, 1) || CASE WHEN length({kept}) > 1 THEN '.' || substr({kept}, 2) "
-        f"ELSE '' END || 'e+' || (length({text}) - 1)::text"
-    )
-
-
 def _float_json(value: str) -> str:
-    """A float8 as the resolver path writes it (orjson): PostgreSQL's shortest text laid
-    out as orjson does, which is Python's repr but for negative exponents (1e-05 is
-    written 0.00001, 1.234e-06 as 1.234e-6). PostgreSQL writes an integral value without
-    `.0` (`100`), 1e15 to 1e16 in exponent form, and integral values from 1e16 with a
-    17th digit Python does not need: each is rewritten. The value is evaluated once; one
-    that is not finite (never a metric) is null."""
-    digits, exponent = "replace(cx360_m, '.', '')", "cx360_x::int"
-    exact = "abs(cx360_v)::bigint::numeric"
-    scientific = (
-        f"CASE WHEN {exponent} >= 16 AND abs(cx360_v) < 9.2e18 "
-        f"THEN cx360_s || {_shortest_integral(exact)} "
-        f"WHEN {exponent} >= 16 THEN cx360_t "
-        f"WHEN {exponent} = 15 THEN cx360_s || CASE WHEN length({digits}) <= 16 "
-        f"THEN rpad({digits}, 16, '0') || '.0' "
-        f"ELSE left({digits}, 16) || '.' || substr({digits}, 17) END "
-        f"WHEN {exponent} = -5 THEN cx360_s || '0.0000' || {digits} "
-        f"ELSE cx360_s || cx360_m || 'e' || ({exponent})::text END"
-    )
-    return (
-        "(SELECT CASE WHEN cx360_t IN ('NaN', 'Infinity', '-Infinity') THEN NULL "
-        "WHEN cx360_x IS NULL THEN "
-        "CASE WHEN strpos(cx360_t, '.') = 0 THEN cx360_t || '.0' ELSE cx360_t END "
-        f"ELSE {scientific} END "
-        "FROM (SELECT cx360_v, cx360_t, "
-        "CASE WHEN left(cx360_t, 1) = '-' THEN '-' ELSE '' END AS cx360_s, "
-        "split_part(ltrim(cx360_t, '-'), 'e', 1) AS cx360_m, "
-        "nullif(split_part(ltrim(cx360_t, '-'), 'e', 2), '') AS cx360_x "
-        "FROM (SELECT cx360_v, cx360_v::text AS cx360_t "
-        f"FROM (SELECT ({value})::float8 AS cx360_v) AS cx360_float_value) AS cx360_float_text) "
-        "AS cx360_float)"
-    )
+    """A float8 as the resolver path writes it (orjson), by the database function of
+    migration 8e5b3d7a2c16 (its docstring says how): built once per session, where the
+    same expression in the statement was built at every execution."""
+    return f"cx360_float_json(({value})::float8)"
 
 
 def _to_json(value: str) -> str:
