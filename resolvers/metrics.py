@@ -42,7 +42,7 @@ from models import (
 )
 from models.enums import FINISHED_STATUSES, STAGE_ORDER
 from models.touchpoints import PURCHASE_KIND
-from models.types import MONEY_QUANTUM, UTCDateTime, utc_now
+from models.types import MONEY_QUANTUM, Money, UTCDateTime, utc_now
 from resolvers import sla
 from resolvers.compiled.forms import part_marker
 from resolvers.compiled.sql_text import json_array
@@ -698,11 +698,43 @@ def _lifetime_total_statement(scope: AnyScope, grouping: Grouping) -> Select[Any
     people = _people(grouping)
     key, _, _, end, conditions = _customer_base(scope, grouping, people)
     created_before = [people.c.created_at < end] if end is not None else []
+    if not grouping.keyed and scope.channel is None and scope.team is None:
+        return _lifetime_total_kept(scope, grouping, people, key, [*conditions, *created_before])
     bought_before = [col(Touchpoint.occurred_at) < end] if end is not None else []
     source = sa.join(people, Touchpoint, col(Touchpoint.customer_id) == people.c.id)
     where = [*conditions, *created_before, *bought_before, *_purchase_conditions(scope)]
     total = sa.func.coalesce(sa.func.sum(col(Touchpoint.value)), 0)
     return _aggregate(LifetimeTotal, key, source, where, [total], grouping)
+
+
+def _lifetime_total_kept(
+    scope: AnyScope, grouping: Grouping, people: Any, key: Any, where: Sequence[Any]
+) -> Select[Any]:
+    """`_lifetime_total_statement` of one total (every purchase, no channel or team),
+    from the lifetime value each customer keeps (`customer.lifetime_value_cents`, the sum
+    of all their purchases, kept by triggers: migration 6b2d8f4c0e35) less their
+    purchases at or after the window's end. The same sum of the same integer cents,
+    exactly; it reads the customers and the purchases after the end instead of every
+    purchase before it (most of them, for a window ending near now)."""
+    kept: Any = sa.func.coalesce(sa.func.sum(people.c.lifetime_value_cents), 0)
+    _, _, _, end, _ = _customer_base(scope, grouping, people)
+    if end is not None:
+        later = sa.inspect(Customer).local_table.alias("lifetime_later")
+        _, _, _, _, later_conditions = _customer_base(scope, grouping, later)
+        after = (
+            sa.select(sa.func.coalesce(sa.func.sum(col(Touchpoint.value)), 0))
+            .select_from(sa.join(later, Touchpoint, col(Touchpoint.customer_id) == later.c.id))
+            .where(
+                *later_conditions,
+                later.c.created_at < end,
+                col(Touchpoint.occurred_at) >= end,
+                *_purchase_conditions(scope),
+            )
+            .scalar_subquery()
+        )
+        kept = kept - after
+    total = sa.type_coerce(kept, Money)
+    return _aggregate(LifetimeTotal, key, people, where, [total], grouping)
 
 
 async def lifetime_figures(
