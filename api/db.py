@@ -72,7 +72,16 @@ def create_engine(
     # JIT off: the API's statements are short, and on the large ones (metrics over a
     # year of 1M responses) compiling cost more than it saved (512 -> 411 ms,
     # docs/performance.md). One setting for every connection, not one per statement.
-    server_settings = {"timezone": "UTC", "application_name": "cx360", "jit": "off"}
+    # extra_float_digits 1 (PostgreSQL's default, which a database or role may change):
+    # the shortest text that reads back as the same float, which the compiled path's
+    # Float text (cx360_float_json) lays out as the resolvers write it; at 0 it kept 15
+    # digits and the two paths' answers differed.
+    server_settings = {
+        "timezone": "UTC",
+        "application_name": "cx360",
+        "jit": "off",
+        "extra_float_digits": "1",
+    }
     if statement_timeout_seconds:
         # The database stops work a cancelled request left behind.
         server_settings["statement_timeout"] = str(int(statement_timeout_seconds * 1000))

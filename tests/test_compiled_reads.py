@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from graphql import parse
 
 from api.db import create_session_factory
+from api.migrate import upgrade_engine
 from api.observability import JsonFormatter
 from models import Role
 from resolvers import keys, metrics
@@ -38,6 +39,7 @@ from schema.schema import schema
 from tests.conftest import Api, Backend, database, new_customer, serving
 from tests.test_compiled_parity import comparable, first_difference, is_read
 from tests.test_examples import DOCUMENTS, variables_for
+from tests.test_migrations import new_database
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # The hot dashboard queries (docs/performance.md) and the team that runs each.
@@ -1220,15 +1222,14 @@ async def test_the_metrics_dashboards_are_compiled_into_one_statement(
     assert any(b["metrics"]["revenue"] != "0.00" for b in data["metricsSeries"])
 
 
-async def test_every_float_is_written_as_the_resolvers_write_it(backend: Backend) -> None:
-    """The compiled path's Float text equals orjson's (the resolvers' writer) for every
-    magnitude: random bit patterns (every exponent), random decimals from 1e-20 to 1e20,
-    and the edges where PostgreSQL's and Python's layouts part (1e-05, 1e15, 1e16, 2^63)."""
-    if backend.name != "postgres":
-        pytest.skip("the compiled path is PostgreSQL's")
+def floats_to_write() -> list[float]:
+    """Random bit patterns (every exponent), random decimals from 1e-20 to 1e20, integral
+    values from 1e16 to 1e21, and the edges where PostgreSQL's and Python's layouts part
+    (1e-05, 1e15, 1e16, 2^63, integral values past 2^63 whose text has a 17th digit)."""
     edges = [0.0, -0.0, 1e-05, -5e-05, 1.234e-06, 9.99e-05, 1e-4, 1e15, 1.5e15, 1e15 + 0.5]
     edges += [1e16, 9.999999999999998e15, 5.299064834871378e16, 2.0**63, 1e19, 5e-324, 0.1]
     edges += [1.7976931348623157e308, 1.0 / 3, 100.0, 123456789012345.6]
+    edges += [9.9456428017024e19, 3.995393526464768e19, 5.35547446738432e20, 1e21, 2.0**1023]
     chosen = random.Random(16)
     values = list(edges)
     while len(values) < 20_000:
@@ -1236,14 +1237,49 @@ async def test_every_float_is_written_as_the_resolvers_write_it(backend: Backend
         if math.isfinite(value):
             values.append(value)
     values += [chosen.uniform(-1, 1) * 10.0 ** chosen.randint(-20, 20) for _ in range(10_000)]
+    values += [float(chosen.randrange(10**16, 10**21)) for _ in range(5_000)]
+    return values
+
+
+async def floats_written_wrong(engine: Any, values: list[float]) -> list[tuple[float, str]]:
+    """(value, text) of each value whose compiled Float text is not orjson's."""
     statement = sa.text(
         f"SELECT {SCALAR_JSON['Float']('x')} FROM unnest(CAST(:values AS float8[])) "
         "WITH ORDINALITY AS u(x, i) ORDER BY i"
     )
-    async with backend.engine.connect() as connection:
+    async with engine.connect() as connection:
         written = (await connection.execute(statement, {"values": values})).scalars().all()
-    wrong = [(v, w) for v, w in zip(values, written, strict=True) if w != orjson.dumps(v).decode()]
+    return [(v, w) for v, w in zip(values, written, strict=True) if w != orjson.dumps(v).decode()]
+
+
+async def test_every_float_is_written_as_the_resolvers_write_it(backend: Backend) -> None:
+    """The compiled path's Float text equals orjson's (the resolvers' writer) for every
+    magnitude (`floats_to_write`)."""
+    if backend.name != "postgres":
+        pytest.skip("the compiled path is PostgreSQL's")
+    wrong = await floats_written_wrong(backend.engine, floats_to_write())
     assert not wrong, wrong[:5]
+
+
+async def test_floats_are_written_alike_on_a_database_set_to_fewer_digits(
+    tmp_path: Path,
+) -> None:
+    """A database (or role) whose `extra_float_digits` is 0 has PostgreSQL write 15
+    digits (0.1 + 0.2 as 0.3): every connection the server opens sets it back to 1, so
+    the compiled path's Float text stays the resolvers' (orjson's)."""
+    async with new_database("postgres", tmp_path) as engine:
+        await upgrade_engine(engine)
+        async with engine.connect() as connection:
+            await connection.execute(
+                sa.text(f'ALTER DATABASE "{engine.url.database}" SET extra_float_digits = 0')
+            )
+            await connection.commit()
+        await engine.dispose()  # the setting holds for connections opened from now on
+        async with engine.connect() as connection:
+            shown = await connection.scalar(sa.text("SHOW extra_float_digits"))
+        assert shown == "1"
+        wrong = await floats_written_wrong(engine, [0.1 + 0.2, 1.0 / 3, *floats_to_write()])
+        assert not wrong, wrong[:5]
 
 
 AUDIT_PAGE = """query($first: Int, $after: String, $f: AuditLogFilter) {

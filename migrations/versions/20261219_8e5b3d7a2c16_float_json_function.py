@@ -17,7 +17,8 @@ statement's expressions each time it runs it, including the rare branches (expon
 forms) that almost never run: two such metrics were a third of the customer 360 page's
 statement (0.52 -> 0.37 ms per execution). Called as a function it is built once per
 session. PL/pgSQL, so it is never inlined back; STABLE, as float8 text follows
-`extra_float_digits`. PostgreSQL only: SQLite has no compiled path.
+`extra_float_digits`, which every connection of the server sets to PostgreSQL's default
+1, the shortest exact text (api/db.py). PostgreSQL only: SQLite has no compiled path.
 """
 
 from collections.abc import Sequence
@@ -29,11 +30,13 @@ down_revision: str | None = "2f6b8d4a1c93"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The shortest digits that read back as the float8 whose exact integral value is
-# `exact` (1e16 <= it < 2^63), with its exponent, as Python writes it: d.ddde+NN. The
-# nearest number of 15, then 16, then 17 significant digits that reads back (17 always
-# does); fewer than 15 cannot be shorter than 15 with trailing zeros cut (15 digits are
-# 100 or more apart there, a float8 from 1e16 at most 2,048).
+# From 1e16 up, a float8 is an integer and Python writes its shortest digits as
+# d.ddde+NN, where PostgreSQL's text may hold a 17th digit Python does not need. Its exact
+# value (`exact`) comes from its bits (mantissa times a power of two: a cast to numeric
+# or bigint would round it or overflow), then the nearest number of 15, then 16, then 17
+# significant digits that reads back as the same float8 (17 always does); fewer than 15
+# cannot be shorter than 15 with trailing zeros cut (15 digits are 100 or more apart
+# there, neighbouring float8s at least 2 apart, relatively closer than 1e-15).
 FUNCTION = """
 CREATE FUNCTION cx360_float_json(value float8) RETURNS text
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE AS $$
@@ -43,7 +46,10 @@ DECLARE
   mantissa text;
   digits text;
   exponent int;
+  bits bigint;
   exact numeric;
+  beyond numeric;
+  significant int;
   shortest numeric;
   kept text;
 BEGIN
@@ -57,21 +63,21 @@ BEGIN
   mantissa := split_part(ltrim(written, '-'), 'e', 1);
   exponent := split_part(ltrim(written, '-'), 'e', 2)::int;
   digits := replace(mantissa, '.', '');
-  IF exponent >= 16 AND abs(value) < 9.2e18 THEN
-    exact := abs(value)::bigint::numeric;
-    shortest := round(exact, 15 - length(exact::text));
-    IF shortest::float8 <> exact::float8 THEN
-      shortest := round(exact, 16 - length(exact::text));
-      IF shortest::float8 <> exact::float8 THEN
-        shortest := round(exact, 17 - length(exact::text));
-      END IF;
-    END IF;
+  IF exponent >= 16 THEN
+    bits := ('x' || encode(float8send(abs(value)), 'hex'))::bit(64)::bigint;
+    exact := trunc(((bits & 4503599627370495) | 4503599627370496)::numeric
+      * power(2::numeric, ((bits >> 52) & 2047) - 1075));
+    -- A candidate from 2^1024 - 2^970 up reads back as no float8 (Infinity).
+    beyond := power(2::numeric, 1024) - power(2::numeric, 970);
+    FOR significant IN 15..17 LOOP
+      shortest := round(exact, significant - length(exact::text));
+      EXIT WHEN CASE WHEN shortest >= beyond THEN false
+        ELSE shortest::float8 = abs(value) END;
+    END LOOP;
     kept := rtrim(shortest::text, '0');
     RETURN sign || left(kept, 1)
       || CASE WHEN length(kept) > 1 THEN '.' || substr(kept, 2) ELSE '' END
       || 'e+' || (length(shortest::text) - 1)::text;
-  ELSIF exponent >= 16 THEN
-    RETURN written;
   ELSIF exponent = 15 THEN
     RETURN sign || CASE WHEN length(digits) <= 16 THEN rpad(digits, 16, '0') || '.0'
       ELSE left(digits, 16) || '.' || substr(digits, 17) END;
