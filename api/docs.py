@@ -108,11 +108,13 @@ masked or hidden value records nothing.
 
 ADMIN reads the entries with `readAudit` (newest first; filters `customerId`, `keyName`,
 `from`, `to`). An entry keeps the record it read; once that record is merged, the
-entry's `customer` is the survivor, and `customerId` of the survivor lists it with the
-survivor's own entries (the entries of every record merged into it, until an unmerge
-takes them back). They are kept 400 days: the scheduler deletes older ones. Erasing a
-customer keeps their entries, with `customer: null`; an entry holds no personal data
-of its own.
+entry's `customer` is the survivor, and `customerId` of the survivor (or of any record
+merged into it: a merged record's id stands for its survivor, as everywhere) lists it
+with the survivor's own entries: the entries of every record merged into it, until an
+unmerge takes them back. They are kept 400 days: the scheduler deletes older ones.
+Erasing a customer keeps their entries, with `customer: null`, and no `customerId`
+finds them any more (not the erased customer's, nor a record's merged into it); an entry
+holds no personal data of its own.
 
 What holds: responses only append their entries to a buffer in their server process; a
 background task writes it (one COPY or executemany) at least every

@@ -1423,7 +1423,7 @@ export type ReadAuditEntry = {
 
 /** Entries matching every given condition. */
 export type ReadAuditFilter = {
-  /** Entries of this customer (none once they were erased). */
+  /** Entries of this customer (a merged record's id stands for its survivor) and of every record merged into it; none once they were erased. */
   customerId: InputMaybe<Scalars['ID']['input']>;
   /** at >= from. */
   from: InputMaybe<Scalars['DateTime']['input']>;

@@ -271,18 +271,31 @@ CUSTOMER_SHOWN_SQL = "customer.erased_at IS NULL"
 
 
 def merged_family(customer: uuid.UUID) -> sa.Select[tuple[uuid.UUID]]:
-    """The ids of `customer` and of every record merged into it: the records whose reads
-    are its reads. A merge points every record merged into the merged one at the
-    survivor too (resolvers.customer_writes.MOVABLE, "pointer"), so one step finds them
-    all; a record unmerged since is no longer of the family."""
-    merged = sa.select(col(Customer.id)).where(col(Customer.merged_into_id) == customer)
-    return sa.select(sa.literal(customer, sa.Uuid)).union_all(merged)  # type: ignore[return-value]
+    """The ids of the customer `customer` stands for (its survivor, if it is a record
+    merged into another, as every customer id) and of every record merged into that
+    customer: the records whose reads are its reads. A merge points every record merged
+    into the merged one at the survivor too (resolvers.customer_writes.MOVABLE,
+    "pointer"), so one step finds them all; a record unmerged since is no longer of the
+    family."""
+    pointer = sa.select(col(Customer.merged_into_id)).where(col(Customer.id) == customer)
+    survivor = sa.func.coalesce(pointer.scalar_subquery(), sa.literal(customer, sa.Uuid))
+    merged = sa.select(col(Customer.id)).where(col(Customer.merged_into_id) == survivor)
+    return sa.select(survivor).union_all(merged)  # type: ignore[return-value]
+
+
+def survivor_sql(customer: str) -> str:
+    """The customer `customer` (a uuid parameter) stands for, as SQL text: `merged_family`'s
+    survivor."""
+    return (
+        f"coalesce((SELECT pointer.merged_into_id FROM customer AS pointer "  # noqa: S608
+        f"WHERE pointer.id = {customer}), {customer})"
+    )
 
 
 def merged_into_sql(customer: str) -> str:
-    """The ids of the records merged into `customer` (a uuid parameter), by the index on
-    `merged_into_id`: `merged_family` but the customer itself, as SQL text."""
-    return f"SELECT customer.id FROM customer WHERE customer.merged_into_id = {customer}"  # noqa: S608  (a parameter)
+    """The ids of the records merged into `customer` (SQL text of a uuid), by the index
+    on `merged_into_id`: `merged_family` but the survivor itself."""
+    return f"SELECT customer.id FROM customer WHERE customer.merged_into_id = {customer}"  # noqa: S608
 
 
 ENTRY_CUSTOMER = col(ReadAuditEntry.customer_id)
@@ -290,9 +303,10 @@ ENTRY_CUSTOMER = col(ReadAuditEntry.customer_id)
 
 @dataclass(frozen=True)
 class CustomerEntries:
-    """`filter.customerId`: the entries of the customer and of every record merged into
-    it (`merged_family`). An entry keeps the id of the record it read; the record's
-    survivor is known only from the merge, which an unmerge undoes.
+    """`filter.customerId`: the entries of the customer (a merged record's id stands for
+    its survivor) and of every record merged into it (`merged_family`). An entry keeps
+    the id of the record it read; the record's survivor is known only from the merge,
+    which an unmerge undoes.
 
     The compiled page reads the customer's own entries and those of the records merged
     into it apart (`branches`), merged in order: the first from the index on
@@ -309,14 +323,14 @@ class CustomerEntries:
         )
 
     def sql(self, value: uuid.UUID, query: Any, param: Param) -> str:
-        customer = self._param(param)
+        customer = survivor_sql(self._param(param))
         family = f"SELECT {customer} UNION ALL {merged_into_sql(customer)}"
         return f"{column_sql(ENTRY_CUSTOMER)} IN ({family})"
 
     def branches(self, request: ListRequest, param: Param) -> list[str]:
         if request.query.customer_id is None:
             return []
-        customer = self._param(param)
+        customer = survivor_sql(self._param(param))
         entry = column_sql(ENTRY_CUSTOMER)
         # The merged records' entries from the same index, whatever their number or age
         # (a scan of every entry in read_at order for the few that match is never planned).

@@ -112,8 +112,8 @@ class ReadAuditConnection:
 class ReadAuditFilter:
     customer_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="Entries of this customer and of every record merged into it "
-        "(none once they were erased).",
+        description="Entries of this customer (a merged record's id stands for its "
+        "survivor) and of every record merged into it; none once they were erased.",
     )
     key_name: str | None = strawberry.field(default=None, description="Entries of this key.")
     from_: datetime | None = strawberry.field(default=None, name="from", description="at >= from.")

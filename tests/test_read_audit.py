@@ -329,7 +329,8 @@ UNMERGE = "mutation($id: ID!) { unmergeCustomer(id: $id) { userErrors { code } }
 async def test_a_customers_entries_include_the_records_merged_into_it(audited: Api) -> None:
     """`readAudit(filter: {customerId})` lists the reads of the customer and of every
     record merged into it, also through a record merged in turn, newest first, paged and
-    counted; an unmerge takes the record's reads back with it."""
+    counted; a merged record's id stands for its survivor; an unmerge takes the record's
+    reads back with it."""
     ann, bea, cal = [
         (
             await audited.query(
@@ -357,8 +358,8 @@ async def test_a_customers_entries_include_the_records_merged_into_it(audited: A
         done = await audited.query(MERGE, {"s": survivor, "m": [merged]})
         assert done["mergeCustomers"]["userErrors"] == []
     assert await read_at(cal) == hours(3, 2, 1, 0)
-    assert await read_at(bea) == hours(1)  # Ann is Cal's now
-    assert await read_at(ann) == hours(3, 0)
+    assert await read_at(bea) == hours(3, 2, 1, 0)  # a merged record's id: its survivor's
+    assert await read_at(ann) == hours(3, 2, 1, 0)
     assert {e["customer"]["id"] for e in await entries(audited, keyName=name)} == {cal}
     # One entry per page, with cursors, across the customer's and the merged records'.
     seen, after = [], None
@@ -378,6 +379,7 @@ async def test_a_customers_entries_include_the_records_merged_into_it(audited: A
     undone = await audited.query(UNMERGE, {"id": bea})  # Bea leaves Cal, with Ann
     assert undone["unmergeCustomer"]["userErrors"] == []
     assert (await read_at(cal), await read_at(bea)) == (hours(2), hours(3, 1, 0))
+    assert await read_at(ann) == hours(3, 1, 0)  # merged into Bea again
     undone = await audited.query(UNMERGE, {"id": ann})
     assert undone["unmergeCustomer"]["userErrors"] == []
     assert (await read_at(bea), await read_at(ann)) == (hours(1), hours(3, 0))
