@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
-from api.cli_errors import NO_TABLES, causes
+from api.cli_errors import NO_TABLES, CommandError, causes
 from api.db import create_engine
 
 # The installed package's own scripts, so `cx360 migrate` works outside a checkout too.
@@ -66,6 +66,13 @@ def upgrade(url: str) -> Migrated:
     return asyncio.run(run())
 
 
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except Exception:  # alembic raises for an id it does not know
+        return False
+
+
 def behind(current: str | None) -> str | None:
     """Why a database at revision `current` cannot be served (None: it can).
 
@@ -78,11 +85,7 @@ def behind(current: str | None) -> str | None:
     head = scripts.get_current_head()
     if current == head:
         return None
-    try:
-        known = scripts.get_revision(current) is not None
-    except Exception:  # alembic raises for an id it does not know
-        known = False
-    if not known:
+    if not _known(scripts, current):
         return None
     return (
         f"the database schema is at {_named(current)}, behind the newest migration "
@@ -125,6 +128,16 @@ async def upgrade_engine(engine: AsyncEngine) -> Migrated:
 
     def run(connection: Connection) -> Migrated:
         before = MigrationContext.configure(connection).get_current_revision()
+        scripts = ScriptDirectory.from_config(config)
+        if before is not None and not _known(scripts, before):
+            head = scripts.get_current_head()
+            raise CommandError(
+                f"the database schema is at {before}, a migration this cx360 does not "
+                f"have: a newer version migrated it (this one's newest is {_named(head)}). "
+                "Nothing to migrate: this version serves it as it is (a rolling upgrade); "
+                f"to take the schema back, run `alembic downgrade {head}` with the newer "
+                "version (docs/operators.md)"
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         return Migrated(before, MigrationContext.configure(connection).get_current_revision())

@@ -6,6 +6,7 @@ The real command runs in a subprocess, as an operator types it.
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -65,6 +66,23 @@ def test_migrate_says_what_it_did(tmp_path: Path) -> None:
     head = first.stderr.split(" to ", 1)[1].split()[0]
     again = cx360("migrate", url=url)
     assert again.returncode == 0 and f"already at {head}" in again.stderr
+
+
+def test_migrate_on_a_schema_a_newer_version_migrated_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """A database at a revision this version does not have (a newer cx360 migrated it):
+    nothing is done, and one line says so and how to go back."""
+    path = tmp_path / "newer.db"
+    url = f"sqlite:///{path}"
+    assert cx360("migrate", url=url).returncode == 0
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'f00dfeed1234'")
+    line = one_line(cx360("migrate", url=url), "f00dfeed1234", "newer version", "downgrade")
+    assert "unexpected" not in line and "Traceback" not in line
+    with sqlite3.connect(path) as connection:
+        kept = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert kept == [("f00dfeed1234",)]
 
 
 @needs_postgres
