@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import Enum
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -231,6 +232,21 @@ def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
     """
     start, end = (_microseconds_sqlite(compiler.process(c, **kw)) for c in element.clauses)
     return f"(({end} - {start}) / 1000000.0)"
+
+
+class microseconds_between(FunctionElement[int]):
+    """Whole microseconds from `start` to `end` on SQLite (an integer, exactly): summed
+    for a mean that does not depend on the order rows are summed in, as
+    `exact_seconds_between` on PostgreSQL."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+
+
+@compiles(microseconds_between, "sqlite")
+def _microseconds_between_sqlite(element: microseconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = (_microseconds_sqlite(compiler.process(c, **kw)) for c in element.clauses)
+    return f"({end} - {start})"
 
 
 class exact_seconds_between(FunctionElement[Decimal]):
@@ -521,6 +537,12 @@ def _ticket_statement(
             exact = exact_seconds_between(col(Ticket.created_at), col(moment))
             columns.append(exact.label(f"{name}_exact"))
     else:
+        for name, moment in (
+            ("response", Ticket.first_response_at),
+            ("resolution", Ticket.resolved_at),
+        ):
+            micros = microseconds_between(col(Ticket.created_at), col(moment))
+            columns.append(micros.label(f"{name}_exact"))
         for name, value in (("response", response), ("resolution", resolution)):
             present = value.is_not(None)
             columns.append(
@@ -542,7 +564,8 @@ def _ticket_statement(
             rank, total = rows.c[f"{name}_rank"], rows.c[f"{name}_total"]
             median = _percentile_sqlite(0.5, value, rank, total)
             p90 = _percentile_sqlite(0.9, value, rank, total)
-            mean = sa.func.avg(value)
+            # The exact sum of whole microseconds: `ticket_figures` divides it once.
+            mean = sa.func.sum(rows.c[f"{name}_exact"])
         figures = [sa.func.count(value), mean, median, p90]
         return [c.label(f"{name}_{f}") for c, f in zip(figures, DURATION_FIGURES, strict=True)]
 
@@ -564,6 +587,8 @@ async def ticket_figures(
 
     def durations(values: Sequence[Any]) -> Durations:
         count, mean, median, p90 = values
+        if not postgres and mean is not None:  # SQLite's exact sum of microseconds
+            mean = Fraction(int(mean), int(count) * 1_000_000)
         floats = [None if v is None else float(v) for v in (mean, median, p90)]
         return Durations(int(count), *floats)
 

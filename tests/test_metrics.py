@@ -209,6 +209,76 @@ async def test_tickets(hand: Api) -> None:
     }
 
 
+MEAN_TICKETS = [  # created, response s, resolution s: means 3.6 and 0.1 exactly
+    ("2025-01-02T00:00:00", 7.1, 0.1),
+    ("2025-01-03T00:00:00", 0.1, 0.1),
+    ("2025-01-04T00:00:00", None, 0.1),
+]
+
+
+async def _mean_tickets(api: Api) -> None:
+    customer = uuid.uuid4()
+    moment = at("2025-01-01")
+    async with api.backend.engine.begin() as connection:
+        await connection.execute(
+            sa.insert(Customer.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "id": customer,
+                    "name": "m",
+                    "segment": "smb",
+                    "stage": "AWARENESS",
+                    "created_at": moment,
+                    "updated_at": moment,
+                }
+            ],
+        )
+        rows = []
+        for created, response, resolution in MEAN_TICKETS:
+            start = datetime.fromisoformat(created).replace(tzinfo=UTC)
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "customer_id": customer,
+                    "subject": "s",
+                    "channel": "EMAIL",
+                    "status": "RESOLVED",
+                    "priority": "NORMAL",
+                    "created_at": start,
+                    "updated_at": start,
+                    "first_response_at": start + timedelta(seconds=response) if response else None,
+                    "resolved_at": start + timedelta(seconds=resolution),
+                    "contact_count": 1,
+                    "reopen_count": 0,
+                }
+            )
+        await connection.execute(sa.insert(Ticket.__table__), rows)  # type: ignore[attr-defined]
+
+
+means = served("metrics_means", 0, setup=_mean_tickets)
+
+
+async def test_a_duration_mean_is_the_exact_mean_rounded_once(means: Api) -> None:
+    """Means of durations are exact, one rounding to float, on both databases: 7.1 s and
+    0.1 s give 3.6 (a float sum gives 3.5999999999999996), three times 0.1 s gives 0.1
+    (not 0.10000000000000002), alone, per customer and per bucket."""
+    window = {"from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z"}
+    figures = "firstResponseTime { count mean } resolutionTime { count mean }"
+    data = await means.query(
+        f"query($f: MetricsFilter) {{ metrics(filter: $f) {{ {figures} }} "
+        f"metricsSeries(interval: MONTH, filter: $f) {{ metrics {{ {figures} }} }} "
+        f"customers(first: 1) {{ edges {{ node {{ metrics(filter: $f) {{ {figures} }} }} }} }} }}",
+        {"f": window},
+    )
+    expected = {
+        "firstResponseTime": {"count": 2, "mean": 3.6},
+        "resolutionTime": {"count": 3, "mean": 0.1},
+    }
+    assert data["metrics"] == expected
+    assert [b["metrics"] for b in data["metricsSeries"]] == [expected]
+    assert data["customers"]["edges"][0]["node"]["metrics"] == expected
+
+
 async def test_customers_and_churn(hand: Api) -> None:
     m = await metrics(hand)
     # active at from: c1, c2 (churned exactly at from), c5 (churns at to), c6 -> 4
