@@ -4,10 +4,12 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -66,6 +68,21 @@ def upgrade(url: str) -> Migrated:
     return asyncio.run(run())
 
 
+def _current_revision(connection: Connection) -> str | None:
+    """The database's revision (None: no migration applied); CommandError, in words, when
+    its version table holds more than one (edited by hand, or two histories mixed)."""
+    try:
+        return MigrationContext.configure(connection).get_current_revision()
+    except AlembicError:
+        found = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        revisions = ", ".join(sorted(str(row[0]) for row in found))
+        raise CommandError(
+            f"the database's version table (alembic_version) holds more than one revision "
+            f"({revisions}), which no cx360 migration leaves: keep the one row of the "
+            "revision the schema is at, then run `cx360 migrate`"
+        ) from None
+
+
 def _known(scripts: ScriptDirectory, revision: str) -> bool:
     try:
         return scripts.get_revision(revision) is not None
@@ -106,15 +123,14 @@ async def schema_problem(engine: AsyncEngine, wait_seconds: float = 10) -> str |
     credentials it refuses, raises that error.
     """
 
-    def revision(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
-
     async def read() -> str | None:
         async with engine.connect() as connection:
-            return await connection.run_sync(revision)
+            return await connection.run_sync(_current_revision)
 
     try:
         current = await asyncio.wait_for(read(), wait_seconds)
+    except CommandError as error:  # a version table no migration could have left
+        return error.message
     except Exception as error:  # unreachable now: serve, and report 503 until it is back
         if any(getattr(cause, "sqlstate", None) in PERMANENT for cause in causes(error)):
             raise
@@ -127,7 +143,7 @@ async def upgrade_engine(engine: AsyncEngine) -> Migrated:
     config = alembic_config()
 
     def run(connection: Connection) -> Migrated:
-        before = MigrationContext.configure(connection).get_current_revision()
+        before = _current_revision(connection)
         scripts = ScriptDirectory.from_config(config)
         if before is not None and not _known(scripts, before):
             head = scripts.get_current_head()

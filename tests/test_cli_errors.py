@@ -85,6 +85,23 @@ def test_migrate_on_a_schema_a_newer_version_migrated_says_so_in_one_line(
     assert kept == [("f00dfeed1234",)]
 
 
+def test_a_version_table_with_two_revisions_is_one_line_for_migrate_and_serve(
+    tmp_path: Path,
+) -> None:
+    """No migration leaves two rows in alembic_version: `migrate` and `serve` each say so
+    in one line, naming them, and change nothing."""
+    path = tmp_path / "two.db"
+    url = f"sqlite:///{path}"
+    assert cx360("migrate", url=url).returncode == 0
+    with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO alembic_version VALUES ('bbb000000001')")
+    for command in (["migrate"], ["serve", "--port", str(free_port())]):
+        line = one_line(cx360(*command, url=url), "more than one revision", "bbb000000001")
+        assert "unexpected" not in line, line
+    with sqlite3.connect(path) as connection:
+        assert len(connection.execute("SELECT * FROM alembic_version").fetchall()) == 2
+
+
 @needs_postgres
 def test_plain_postgresql_urls_use_asyncpg() -> None:
     assert POSTGRES
