@@ -759,7 +759,7 @@ export type Metrics = {
   __typename?: 'Metrics';
   /** Customers created before `from` and not churned before `from`; with no `from`, all customers created before `to`. Merged duplicates are not counted. */
   activeCustomers: Scalars['Int']['output'];
-  /** Over customers created before `to`: their purchase value up to `to` (no lower bound) summed, divided by their number. */
+  /** Over customers created before `to`: their purchase value up to `to` (no lower bound) summed, divided by their number; rounded to the cent, half to even (0.125 is 0.12). */
   averageLifetimeValue: Maybe<Scalars['Decimal']['output']>;
   /** Customer effort score: mean CES score (1-7, higher = easier) in the window. */
   ces: Maybe<Scalars['Float']['output']>;

@@ -81,7 +81,8 @@ DEFINITIONS: dict[str, str] = {
     "churnRate": "churnedCustomers / activeCustomers, 0..1.",
     "revenue": "Sum of the value of `purchase` touchpoints in the window.",
     "averageLifetimeValue": "Over customers created before `to`: their purchase value up to "
-    "`to` (no lower bound) summed, divided by their number.",
+    "`to` (no lower bound) summed, divided by their number; rounded to the cent, half to "
+    "even (0.125 is 0.12).",
     "lifetimeValueTotal": "Purchase value up to `to` of customers created before `to` "
     "(the numerator of averageLifetimeValue).",
     "lifetimeValueCustomers": "Customers created before `to` (the denominator of "
