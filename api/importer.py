@@ -29,7 +29,7 @@ from resolvers.touchpoint_writes import (
     record_lines,
     record_touchpoints,
 )
-from resolvers.writes import Actor, CustomerRef, resolve_customers, run
+from resolvers.writes import Actor, CustomerRef, erased_refs, resolve_customers, run
 from schema.node import from_global_id
 from schema.scalars import parse_datetime
 
@@ -241,9 +241,21 @@ async def validate(sessions: Sessions, path: Path) -> tuple[list[NewTouchpoint],
     async with sessions() as session:
         for start in range(0, len(items), 1000):
             chunk = items[start : start + 1000]
-            found_customers = await resolve_customers(session, [item.customer for item in chunk])
+            refs = [item.customer for item in chunk]
+            found_customers = await resolve_customers(session, refs)
+            erased = (
+                await erased_refs(session, refs, found_customers)
+                if None in found_customers
+                else set()
+            )
             problems += [
-                LineProblem(lines[start + i], "customer", "no customer matches this reference")
+                LineProblem(
+                    lines[start + i],
+                    "customer",
+                    "this customer was erased; erased customers cannot change"
+                    if i in erased
+                    else "no customer matches this reference",
+                )
                 for i, customer in enumerate(found_customers)
                 if customer is None
             ]

@@ -24,6 +24,8 @@ from models.enums import STAGE_ORDER
 from models.types import utc_now
 from resolvers.locks import lock_customers
 from resolvers.writes import (
+    ERASED_MESSAGE,
+    NO_MATCH,
     CustomerRef,
     UserError,
     UserErrors,
@@ -31,6 +33,7 @@ from resolvers.writes import (
     attributes_problem,
     check_length,
     check_not_future,
+    erased_refs,
     insert_or_skip,
     resolve_customers,
 )
@@ -115,15 +118,17 @@ def batch_problems(
     items: Sequence[NewTouchpoint],
     ref_problems: Sequence[UserError],
     customers: Sequence[uuid.UUID | None],
+    erased: set[int] | frozenset[int] = frozenset(),
 ) -> list[UserError]:
-    """Everything wrong with one batch, in the order the mutation reports it."""
+    """Everything wrong with one batch, in the order the mutation reports it; `erased`:
+    the places whose reference names an erased customer (writes.erased_refs)."""
     problems = [*ref_problems]
     problems += [p for index, item in enumerate(items) for p in item_problems(item, index)]
     unreadable = {p.field[1] for p in ref_problems if p.field}
     problems += [
-        UserError(
-            ("touchpoints", str(i), "customer"), "No customer matches this reference.", "NOT_FOUND"
-        )
+        UserError(("touchpoints", str(i), "customer"), ERASED_MESSAGE, "ERASED")
+        if i in erased
+        else UserError(("touchpoints", str(i), "customer"), NO_MATCH, "NOT_FOUND")
         for i, customer in enumerate(customers)
         if customer is None and str(i) not in unreadable
     ]
@@ -160,8 +165,10 @@ async def record_touchpoints(
     Without `read_back` the result's touchpoints are left empty (the caller shows none)."""
     check_size(items)
     session = write.session
-    customers = await resolve_customers(session, [item.customer for item in items])
-    problems = batch_problems(items, ref_problems, customers)
+    refs = [item.customer for item in items]
+    customers = await resolve_customers(session, refs)
+    erased = await erased_refs(session, refs, customers) if None in customers else set()
+    problems = batch_problems(items, ref_problems, customers, erased)
     if problems:
         raise UserErrors(problems)
 
@@ -312,17 +319,21 @@ async def record_lines(write: Write, lines: Sequence[LineBatch]) -> LinesResult:
     report them, and the events stored as it would store them."""
     session = write.session
     refs = [item.customer for line in lines for item in line.items]
-    found = iter(await resolve_customers(session, refs))
+    resolved = await resolve_customers(session, refs)
+    erased = await erased_refs(session, refs, resolved) if None in resolved else set()
+    found = iter(enumerate(resolved))
     outcome: list[list[UserError]] = []
     valid: list[tuple[int, list[tuple[NewTouchpoint, uuid.UUID]]]] = []
     for number, line in enumerate(lines):
-        customers = [next(found) for _ in line.items]
+        places = [next(found) for _ in line.items]
+        customers = [customer for _, customer in places]
+        line_erased = {i for i, (place, _) in enumerate(places) if place in erased}
         try:
             check_size(line.items)
         except UserErrors as error:
             outcome.append(error.errors)
             continue
-        problems = batch_problems(line.items, line.ref_problems, customers)
+        problems = batch_problems(line.items, line.ref_problems, customers, line_erased)
         outcome.append(problems)
         if not problems:
             valid.append(

@@ -336,11 +336,42 @@ async def resolve_customers(
     return resolved
 
 
+NO_MATCH = "No customer matches this reference."
+ERASED_MESSAGE = "This customer was erased; erased customers cannot change."
+
+
+async def erased_refs(
+    session: AsyncSession, refs: Sequence[CustomerRef], resolved: Sequence[uuid.UUID | None]
+) -> set[int]:
+    """The places in `refs` that `resolve_customers` answered None because they name an
+    erased customer (or a record merged into one). Only an id can: erasure clears the
+    email and the external ids. Read only when some reference found nothing."""
+    asked = {
+        index: ref.id
+        for index, (ref, found) in enumerate(zip(refs, resolved, strict=True))
+        if found is None and ref.id is not None
+    }
+    if not asked:
+        return set()
+    erased = sa.select(col(Customer.id)).where(col(Customer.erased_at).is_not(None))
+    rows = await session.execute(
+        sa.select(col(Customer.id)).where(
+            col(Customer.id).in_(set(asked.values())),
+            col(Customer.erased_at).is_not(None) | col(Customer.merged_into_id).in_(erased),
+        )
+    )
+    gone = set(rows.scalars())
+    return {index for index, key in asked.items() if key in gone}
+
+
 async def require_customer(
     session: AsyncSession, ref: CustomerRef, path: Sequence[str]
 ) -> uuid.UUID:
-    """The id of the customer `ref` names (see resolve_customers), or a NOT_FOUND at `path`."""
+    """The id of the customer `ref` names (see resolve_customers), or at `path` an ERASED
+    (an erased customer's id) or a NOT_FOUND."""
     (customer_id,) = await resolve_customers(session, [ref])
     if customer_id is None:
-        raise fail(path, "No customer matches this reference.", "NOT_FOUND")
+        if await erased_refs(session, [ref], [None]):
+            raise fail(path, ERASED_MESSAGE, "ERASED")
+        raise fail(path, NO_MATCH, "NOT_FOUND")
     return customer_id

@@ -391,6 +391,35 @@ async def test_export_then_erase_keeps_scores_and_purchases_but_no_personal_data
         {"id": a["id"]},
     )
     assert refused["updateCustomer"]["userErrors"] == [{"code": "ERASED"}]
+    # Writes naming the erased person (or a record merged into them) by id: ERASED, as
+    # updateCustomer; an id of nobody stays NOT_FOUND. Nothing is written.
+    unknown = to_global_id("Customer", uuid.uuid4())
+    touch = (
+        "mutation($a: ID!, $b: ID!, $n: ID!) { recordTouchpoints(touchpoints: ["
+        + ", ".join(
+            f'{{customer: {{id: ${v}}}, occurredAt: "2026-10-02T00:00:00Z", channel: APP, '
+            'stage: RETENTION, team: PRODUCT, kind: "app_login", source: "product"}'
+            for v in "abn"
+        )
+        + "]) { created userErrors { field code } } }"
+    )
+    written = await writable.query(touch, {"a": a["id"], "b": b["id"], "n": unknown})
+    assert written["recordTouchpoints"]["created"] == 0
+    assert written["recordTouchpoints"]["userErrors"] == [
+        {"field": ["touchpoints", "0", "customer"], "code": "ERASED"},
+        {"field": ["touchpoints", "1", "customer"], "code": "ERASED"},
+        {"field": ["touchpoints", "2", "customer"], "code": "NOT_FOUND"},
+    ]
+    for key, code in ((b["id"], "ERASED"), (unknown, "NOT_FOUND")):
+        opened = await writable.query(
+            'mutation($c: ID!) { openTicket(input: {customer: {id: $c}, subject: "x", '
+            "channel: CHAT}) { ticket { id } userErrors { field code } } }",
+            {"c": key},
+        )
+        assert opened["openTicket"] == {
+            "ticket": None,
+            "userErrors": [{"field": ["input", "customer"], "code": code}],
+        }
     log = await writable.query(
         'query($t: ID!) { auditLog(filter: {targetId: $t, action: ["eraseCustomer"]}) '
         "{ edges { node { targetIds details } } } }",
