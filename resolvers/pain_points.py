@@ -18,10 +18,13 @@ are ordered here.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import col
 
 from models import Channel, Ticket, Touchpoint
@@ -36,7 +39,6 @@ from resolvers.metrics import (
     Placeholders,
     Scope,
     _facts,
-    exact_sum,
     part_markers,
     ratio,
     ratio_sql,
@@ -158,9 +160,7 @@ def _measured(scope: AnyScope, pending: Any | None) -> Any:
             count().label("touchpoints"),
             customers.label("customers"),
             count(sentiment).label("rated"),
-            (exact_sum(sentiment) if pending is None else _fixed_point_sum(sentiment)).label(
-                "sentiment_sum"
-            ),
+            _fixed_point_sum(sentiment).label("sentiment_sum"),
             count().filter(sentiment < 0).label("negative"),
             ticket_customers.label("ticket_customers"),
             stalled_customers.label("stalled_customers"),
@@ -265,10 +265,33 @@ def _statement(scope: AnyScope, postgres: bool) -> Any:
 FIXED_POINT = 10**12
 
 
+class fixed_point(FunctionElement[int]):
+    """`value` in units of 1/FIXED_POINT, rounded half to even: PostgreSQL's round() of a
+    float (rint), which SQLite's round() (half away from zero) is made to match."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+
+
+@compiles(fixed_point, "postgresql")
+def _fixed_point_pg(element: fixed_point, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CAST(round({value} * {float(FIXED_POINT)!r}) AS BIGINT)"
+
+
+@compiles(fixed_point, "sqlite")
+def _fixed_point_sqlite(element: fixed_point, compiler: Any, **kw: Any) -> str:
+    scaled = f"({compiler.process(element.clauses, **kw)} * {float(FIXED_POINT)!r})"
+    return (
+        f"CAST(CASE WHEN {scaled} - CAST({scaled} AS INTEGER) IN (0.5, -0.5) "
+        f"THEN 2 * round({scaled} / 2.0) ELSE round({scaled}) END AS INTEGER)"
+    )
+
+
 def _fixed_point_sum(value: Any) -> Any:
-    """The exact sum of `value` in units of 1/FIXED_POINT, an integer (PostgreSQL)."""
-    scaled = sa.func.round(value * float(FIXED_POINT))
-    return sa.func.sum(sa.cast(scaled, sa.BigInteger()))
+    """The exact sum of `value` in units of 1/FIXED_POINT, an integer: on both databases,
+    so SQLite answers what PostgreSQL does."""
+    return sa.func.sum(fixed_point(value))
 
 
 async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
@@ -285,7 +308,10 @@ async def pain_points(sessions: Sessions, scope: Scope) -> list[PainPoint]:
                 touchpoints=int(touchpoints),
                 customers=int(people),
                 sentiment_touchpoints=int(rated),
-                sentiment_sum=float(total or 0.0),
+                # One division, rounded once (PostgreSQL divides in its statement).
+                sentiment_sum=float(total or 0.0)
+                if postgres
+                else float(Fraction(int(total or 0), FIXED_POINT)),
                 negative_touchpoints=int(negative),
                 ticket_customers=int(tickets),
                 stalled_customers=None if stage == LAST_STAGE else int(kept),

@@ -267,6 +267,42 @@ async def test_hand_written_edges(pains: Api) -> None:
     )
 
 
+async def test_sentiment_sums_are_the_same_on_both_databases(pains: Api) -> None:
+    """Sentiments are summed in units of 10^-12, each value rounded once, half to even,
+    on SQLite as on PostgreSQL: 0.1 + 0.7 is 0.8 (a float sum gives 0.7999999999999999),
+    and a mean of values with more digits is the same bytes on both."""
+    who = await new_customer(pains, "Sums", "pp-sums")
+    cells = {"EMAIL": [0.1, 0.7], "SMS": [0.3, 0.1, 1 / 3, 0.123456789]}
+    written = await pains.query(
+        "mutation($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) "
+        "{ created userErrors { message } } }",
+        {
+            "t": [
+                {
+                    "customer": {"id": who},
+                    "stage": "DECISION",
+                    "channel": channel,
+                    "team": "SUPPORT",
+                    "kind": "visit",
+                    "source": "pain-sums",
+                    "sentiment": sentiment,
+                    "occurredAt": f"2027-07-1{i}T00:00:00Z",
+                }
+                for channel, values in cells.items()
+                for i, sentiment in enumerate(values)
+            ]
+        },
+    )
+    assert written["recordTouchpoints"]["userErrors"] == []
+    window = {"from": "2027-07-10T00:00:00Z", "to": "2027-07-20T00:00:00Z", "segment": "pp-sums"}
+    rows = {r["channel"]: r for r in await pain_points(pains, window)}
+    assert (rows["EMAIL"]["sentimentSum"], rows["EMAIL"]["sentiment"]) == (0.8, 0.4)
+    assert (rows["SMS"]["sentimentSum"], rows["SMS"]["sentiment"]) == (
+        0.856790122333,
+        0.21419753058325,
+    )
+
+
 async def test_segment_filter(pains: Api) -> None:
     a_rows = await pain_points(pains, {**HAND, "segment": "pp-a"})
     assert [(r["stage"], r["touchpoints"], r["ticketRate"], r["stalled"]) for r in a_rows] == [
