@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import ChangeType, Survey, SurveyInvitation, SurveyResponse, Ticket
+from models import ChangeType, Customer, Survey, SurveyInvitation, SurveyResponse, Ticket
 from models.enums import FINISHED_STATUSES
 from models.types import utc_now
 from resolvers import follow_ups
@@ -65,6 +65,13 @@ async def send_invitation(write: Write, data: NewInvitation) -> tuple[SurveyInvi
                 f"This ticket is {ticket.status.value}; invite after it is RESOLVED or CLOSED.",
             )
         customer_id = ticket.customer_id
+        owner = await session.get(Customer, customer_id)
+        if owner is not None and owner.erased_at is not None:
+            raise fail(
+                ["input", "ticketId"],
+                "This ticket's customer was erased; erased customers are not invited.",
+                "ERASED",
+            )
     else:
         assert data.customer is not None
         customer_id = await require_customer(session, data.customer, ["input", "customer"])

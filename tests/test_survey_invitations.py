@@ -188,6 +188,35 @@ async def test_bad_invitations_are_refused_with_the_field(kept: Api) -> None:
     assert open_ticket["userErrors"][0]["field"] == ["input", "ticketId"]
 
 
+async def test_an_erased_customer_is_not_invited_by_ticket_or_by_id(kept: Api) -> None:
+    """After an erasure, an invitation through the person's resolved ticket or their id
+    is refused (ERASED) and nothing is sent: no invitation, no token, no follow-up."""
+    who, form = await new_customer(kept, "E"), await survey(kept)
+    ticket = await resolved_ticket(kept, who)
+    erased = await kept.query(
+        "mutation($id: ID!) { eraseCustomer(id: $id) { userErrors { code } } }", {"id": who}
+    )
+    assert erased["eraseCustomer"]["userErrors"] == []
+    for given, field in (
+        ({"surveyId": form, "ticketId": ticket}, ["input", "ticketId"]),
+        ({"surveyId": form, "customer": {"id": who}}, ["input", "customer"]),
+    ):
+        refused = await send(kept, given)
+        assert (refused["token"], refused["invitation"]) == (None, None)
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(field, "ERASED")]
+    listed = await kept.query(
+        "query($id: ID!) { customer(id: $id) { erasedAt } "
+        "followUps(first: 100) { edges { node { ticket { id } invitation { id } } } } }",
+        {"id": who},
+    )
+    assert listed["customer"]["erasedAt"] is not None
+    assert all(
+        e["node"]["invitation"] is None
+        for e in listed["followUps"]["edges"]
+        if e["node"]["ticket"]["id"] == ticket
+    )
+
+
 async def test_who_may_send_invitations(kept: Api) -> None:
     who, form = await new_customer(kept, "I"), await survey(kept)
     for role in (Role.SUPPORT, Role.MARKETING, Role.ADMIN):
