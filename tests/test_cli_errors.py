@@ -85,11 +85,11 @@ def test_migrate_on_a_schema_a_newer_version_migrated_says_so_in_one_line(
     assert kept == [("f00dfeed1234",)]
 
 
-def test_a_version_table_with_two_revisions_is_one_line_for_migrate_and_serve(
+def test_a_version_table_with_two_revisions_or_none_is_one_line_for_migrate_and_serve(
     tmp_path: Path,
 ) -> None:
-    """No migration leaves two rows in alembic_version: `migrate` and `serve` each say so
-    in one line, naming them, and change nothing."""
+    """No migration leaves two rows in alembic_version, nor none beside the tables:
+    `migrate` and `serve` each say so in one line, and change nothing."""
     path = tmp_path / "two.db"
     url = f"sqlite:///{path}"
     assert cx360("migrate", url=url).returncode == 0
@@ -100,6 +100,10 @@ def test_a_version_table_with_two_revisions_is_one_line_for_migrate_and_serve(
         assert "unexpected" not in line, line
     with sqlite3.connect(path) as connection:
         assert len(connection.execute("SELECT * FROM alembic_version").fetchall()) == 2
+        connection.execute("DELETE FROM alembic_version")
+    for command in (["migrate"], ["serve", "--port", str(free_port())]):
+        line = one_line(cx360(*command, url=url), "names no revision", "alembic_version")
+        assert "unexpected" not in line and "no cx360 tables" not in line, line
 
 
 @needs_postgres
