@@ -1130,7 +1130,7 @@ export type PainPoint = {
   negativeTouchpoints: Scalars['Int']['output'];
   /** Mean sentiment of this row's touchpoints that carry one (sentimentSum / sentimentTouchpoints); null if none does. */
   sentiment: Maybe<Scalars['Float']['output']>;
-  /** Sum of the sentiment of this row's touchpoints (the numerator of sentiment), each rounded to 12 decimals (half to even) and added exactly, so the same whatever the order rows are added in. */
+  /** Sum of the sentiment of this row's touchpoints (the numerator of sentiment), in units of 10^-12: each value times 10^12 rounded to the nearest integer (half to even), added exactly, so the same whatever the order rows are added in. */
   sentimentSum: Scalars['Float']['output'];
   /** This row's touchpoints that carry a sentiment (the denominator of sentiment and negativeShare). */
   sentimentTouchpoints: Scalars['Int']['output'];

@@ -21,8 +21,9 @@ DEFINITIONS: dict[str, str] = {
     "sentimentTouchpoints": "This row's touchpoints that carry a sentiment (the denominator "
     "of sentiment and negativeShare).",
     "sentimentSum": "Sum of the sentiment of this row's touchpoints (the numerator of "
-    "sentiment), each rounded to 12 decimals (half to even) and added exactly, so the "
-    "same whatever the order rows are added in.",
+    "sentiment), in units of 10^-12: each value times 10^12 rounded to the nearest "
+    "integer (half to even), added exactly, so the same whatever the order rows are "
+    "added in.",
     "negativeShare": "Of the touchpoints carrying a sentiment, the share with sentiment < 0 "
     "(negativeTouchpoints / sentimentTouchpoints), 0..1; null if none carries one.",
     "negativeTouchpoints": "This row's touchpoints with sentiment < 0 (the numerator of "
