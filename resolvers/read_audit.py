@@ -37,6 +37,7 @@ from sqlmodel import col
 from models import Customer, ReadAuditEntry, Role
 from models.types import json_text, utc_now
 from resolvers.changes import ChangeFeed
+from resolvers.compiled.sql_text import survivor
 from resolvers.compiled.sql_values import string_list_json
 from resolvers.filters import ColumnFilter, Param, bind_value, column_sql, column_type_sql, window
 from resolvers.listing import Listing
@@ -272,29 +273,22 @@ CUSTOMER_SHOWN_SQL = "customer.erased_at IS NULL"
 
 def merged_family(customer: uuid.UUID) -> sa.Select[tuple[uuid.UUID]]:
     """The ids of the customer `customer` stands for (its survivor, if it is a record
-    merged into another, as every customer id) and of every record merged into that
-    customer: the records whose reads are its reads. A merge points every record merged
-    into the merged one at the survivor too (resolvers.customer_writes.MOVABLE,
-    "pointer"), so one step finds them all; a record unmerged since is no longer of the
-    family."""
-    pointer = sa.select(col(Customer.merged_into_id)).where(col(Customer.id) == customer)
-    survivor = sa.func.coalesce(pointer.scalar_subquery(), sa.literal(customer, sa.Uuid))
-    merged = sa.select(col(Customer.id)).where(col(Customer.merged_into_id) == survivor)
-    return sa.select(survivor).union_all(merged)  # type: ignore[return-value]
-
-
-def survivor_sql(customer: str) -> str:
-    """The customer `customer` (a uuid parameter) stands for, as SQL text: `merged_family`'s
-    survivor."""
-    return (
-        f"coalesce((SELECT pointer.merged_into_id FROM customer AS pointer "  # noqa: S608
-        f"WHERE pointer.id = {customer}), {customer})"
+    merged into another, as every customer id: `sql_text.survivor`) and of every record
+    merged into that customer: the records whose reads are its reads. A merge points
+    every record merged into the merged one at the survivor too
+    (resolvers.customer_writes.MOVABLE, "pointer"), so one step finds them all; a record
+    unmerged since is no longer of the family."""
+    stands_for = sa.select(sa.func.coalesce(col(Customer.merged_into_id), col(Customer.id))).where(
+        col(Customer.id) == customer
     )
+    survivor_id = stands_for.scalar_subquery()
+    merged = sa.select(col(Customer.id)).where(col(Customer.merged_into_id) == survivor_id)
+    return stands_for.union_all(merged)  # type: ignore[return-value]
 
 
 def merged_into_sql(customer: str) -> str:
     """The ids of the records merged into `customer` (SQL text of a uuid), by the index
-    on `merged_into_id`: `merged_family` but the survivor itself."""
+    on `merged_into_id`: `merged_family` but the customer itself."""
     return f"SELECT customer.id FROM customer WHERE customer.merged_into_id = {customer}"  # noqa: S608
 
 
@@ -323,14 +317,14 @@ class CustomerEntries:
         )
 
     def sql(self, value: uuid.UUID, query: Any, param: Param) -> str:
-        customer = survivor_sql(self._param(param))
+        customer = survivor(self._param(param))
         family = f"SELECT {customer} UNION ALL {merged_into_sql(customer)}"
         return f"{column_sql(ENTRY_CUSTOMER)} IN ({family})"
 
     def branches(self, request: ListRequest, param: Param) -> list[str]:
         if request.query.customer_id is None:
             return []
-        customer = survivor_sql(self._param(param))
+        customer = survivor(self._param(param))
         entry = column_sql(ENTRY_CUSTOMER)
         # The merged records' entries from the same index, whatever their number or age
         # (a scan of every entry in read_at order for the few that match is never planned).
