@@ -243,11 +243,7 @@ async def validate(sessions: Sessions, path: Path) -> tuple[list[NewTouchpoint],
             chunk = items[start : start + 1000]
             refs = [item.customer for item in chunk]
             found_customers = await resolve_customers(session, refs)
-            erased = (
-                await erased_refs(session, refs, found_customers)
-                if None in found_customers
-                else set()
-            )
+            erased = await erased_refs(session, refs, found_customers)
             problems += [
                 LineProblem(
                     lines[start + i],

@@ -264,25 +264,6 @@ def _exact_seconds_pg(element: exact_seconds_between, compiler: Any, **kw: Any) 
     return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
 
 
-class exact_sum(FunctionElement[float]):
-    """The sum of float values; on PostgreSQL summed as numeric, one rounding back to
-    float: the same whatever order rows are summed in (a float sum is not)."""
-
-    type = sa.Float()
-    inherit_cache = True
-
-
-@compiles(exact_sum, "postgresql")
-def _exact_sum_pg(element: exact_sum, compiler: Any, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    return f"CAST(sum(CAST({value} AS NUMERIC)) AS DOUBLE PRECISION)"
-
-
-@compiles(exact_sum, "sqlite")
-def _exact_sum_sqlite(element: exact_sum, compiler: Any, **kw: Any) -> str:
-    return f"sum({compiler.process(element.clauses, **kw)})"
-
-
 class later_of(FunctionElement[datetime]):
     """The later of two timestamps."""
 
@@ -724,7 +705,8 @@ def _lifetime_total_statement(scope: AnyScope, grouping: Grouping) -> Select[Any
     key, _, _, end, conditions = _customer_base(scope, grouping, people)
     created_before = [people.c.created_at < end] if end is not None else []
     if not grouping.keyed and scope.channel is None and scope.team is None:
-        return _lifetime_total_kept(scope, grouping, people, key, [*conditions, *created_before])
+        where = [*conditions, *created_before]
+        return _lifetime_total_kept(scope, grouping, people, key, end, where)
     bought_before = [col(Touchpoint.occurred_at) < end] if end is not None else []
     source = sa.join(people, Touchpoint, col(Touchpoint.customer_id) == people.c.id)
     where = [*conditions, *created_before, *bought_before, *_purchase_conditions(scope)]
@@ -733,7 +715,7 @@ def _lifetime_total_statement(scope: AnyScope, grouping: Grouping) -> Select[Any
 
 
 def _lifetime_total_kept(
-    scope: AnyScope, grouping: Grouping, people: Any, key: Any, where: Sequence[Any]
+    scope: AnyScope, grouping: Grouping, people: Any, key: Any, end: Any, where: Sequence[Any]
 ) -> Select[Any]:
     """`_lifetime_total_statement` of one total (every purchase, no channel or team),
     from the lifetime value each customer keeps (`customer.lifetime_value_cents`, the sum
@@ -742,7 +724,6 @@ def _lifetime_total_kept(
     exactly; it reads the customers and the purchases after the end instead of every
     purchase before it (most of them, for a window ending near now)."""
     kept: Any = sa.func.coalesce(sa.func.sum(people.c.lifetime_value_cents), 0)
-    _, _, _, end, _ = _customer_base(scope, grouping, people)
     if end is not None:
         later = sa.inspect(Customer).local_table.alias("lifetime_later")
         _, _, _, _, later_conditions = _customer_base(scope, grouping, later)

@@ -167,7 +167,7 @@ async def record_touchpoints(
     session = write.session
     refs = [item.customer for item in items]
     customers = await resolve_customers(session, refs)
-    erased = await erased_refs(session, refs, customers) if None in customers else set()
+    erased = await erased_refs(session, refs, customers)
     problems = batch_problems(items, ref_problems, customers, erased)
     if problems:
         raise UserErrors(problems)
@@ -320,7 +320,7 @@ async def record_lines(write: Write, lines: Sequence[LineBatch]) -> LinesResult:
     session = write.session
     refs = [item.customer for line in lines for item in line.items]
     resolved = await resolve_customers(session, refs)
-    erased = await erased_refs(session, refs, resolved) if None in resolved else set()
+    erased = await erased_refs(session, refs, resolved)
     found = iter(enumerate(resolved))
     outcome: list[list[UserError]] = []
     valid: list[tuple[int, list[tuple[NewTouchpoint, uuid.UUID]]]] = []

@@ -345,7 +345,7 @@ async def erased_refs(
 ) -> set[int]:
     """The places in `refs` that `resolve_customers` answered None because they name an
     erased customer (or a record merged into one). Only an id can: erasure clears the
-    email and the external ids. Read only when some reference found nothing."""
+    email and the external ids. Reads nothing unless an id found nobody."""
     asked = {
         index: ref.id
         for index, (ref, found) in enumerate(zip(refs, resolved, strict=True))
