@@ -213,6 +213,10 @@ MEAN_TICKETS = [  # created, response s, resolution s: means 3.6 and 0.1 exactly
     ("2025-01-02T00:00:00", 7.1, 0.1),
     ("2025-01-03T00:00:00", 0.1, 0.1),
     ("2025-01-04T00:00:00", None, 0.1),
+    # Past 1e9 seconds PostgreSQL sums another part (resolvers/metrics.py
+    # _exact_parts_pg): the means are still exact, 500000000.15 and 0.3.
+    ("1980-01-02T00:00:00", 1_000_000_000.1, 0.1),
+    ("1980-01-03T00:00:00", 0.2, 0.5),
 ]
 
 
@@ -277,6 +281,14 @@ async def test_a_duration_mean_is_the_exact_mean_rounded_once(means: Api) -> Non
     assert data["metrics"] == expected
     assert [b["metrics"] for b in data["metricsSeries"]] == [expected]
     assert data["customers"]["edges"][0]["node"]["metrics"] == expected
+    longer = {"from": "1980-01-01T00:00:00Z", "to": "1980-02-01T00:00:00Z"}
+    data = await means.query(
+        f"query($f: MetricsFilter) {{ metrics(filter: $f) {{ {figures} }} }}", {"f": longer}
+    )
+    assert data["metrics"] == {  # a float sum gives 500000000.15000004
+        "firstResponseTime": {"count": 2, "mean": 500000000.15},
+        "resolutionTime": {"count": 2, "mean": 0.3},
+    }
 
 
 async def test_customers_and_churn(hand: Api) -> None:

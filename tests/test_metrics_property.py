@@ -11,8 +11,11 @@ import sqlalchemy as sa
 
 from models import JourneyStage, TicketStatus
 from models.enums import STAGE_ORDER
+from models.tickets import DURATION_INDEXES, FLOAT_EPOCH_EXACT_BELOW, seconds_between_sql
 from models.types import UTCDateTime
 from resolvers import metrics, seed
+from resolvers.duration_ranks import WALK_SHARE
+from resolvers.filters import literal_sql
 from tests.conftest import POSTGRES_URL, Api, database, served, serving
 
 ANCHOR = datetime(2026, 6, 1, tzinfo=UTC)
@@ -262,6 +265,74 @@ async def test_sqlite_and_postgresql_answer_the_same(
             )
 
 
+async def test_wide_and_narrow_windows_give_percentile_cont_to_the_bit(random_data: Api) -> None:
+    """On PostgreSQL the median and p90 of a window holding at least 1/WALK_SHARE of the
+    tickets that have the duration are walked off the duration's index, a narrower
+    window's are sorted (resolvers/duration_ranks.py). Either way each is PostgreSQL's
+    percentile_cont over the window's durations, the same float, on the compiled path and
+    on the resolvers; and the windows below take both ways."""
+    if random_data.backend.name != "postgres":
+        pytest.skip("SQLite has no duration indexes: its percentiles come from row numbers")
+    engine = random_data.backend.engine
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("ANALYZE ticket"))  # the indexes' sizes known
+    query = """query($f: MetricsFilter) { metrics(filter: $f) {
+      firstResponseTime { count median p90 } resolutionTime { count median p90 } } }"""
+    rnd = random.Random(42)
+    ways: dict[str, int] = {"walked": 0, "sorted": 0}
+    async with serving(random_data.backend, compiled_reads=False) as resolvers:
+        for round_ in range(24):
+            f: dict[str, Any] = {}
+            if round_:  # the first: every ticket
+                begin = ANCHOR - timedelta(days=rnd.randrange(1, 800), seconds=rnd.randrange(9))
+                f["from"] = begin.isoformat()
+                if rnd.random() < 0.7:
+                    f["to"] = (begin + timedelta(days=rnd.randrange(1, 500))).isoformat()
+            served_ = [await api.query(query, {"f": f}) for api in (random_data, resolvers)]
+            assert served_[0] == served_[1], f
+            for metric, (index, column) in zip(
+                ("firstResponseTime", "resolutionTime"), DURATION_INDEXES.values(), strict=True
+            ):
+                window = [f"{column} IS NOT NULL"]
+                window += ["created_at >= :start"] if "from" in f else []
+                window += ["created_at < :end"] if "to" in f else []
+                seconds = seconds_between_sql("created_at", column)
+                statement = sa.text(
+                    f"SELECT count(*), percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP "
+                    f"(ORDER BY {seconds}), (SELECT reltuples FROM pg_class "
+                    f"WHERE relname = '{index}') FROM ticket WHERE {' AND '.join(window)}"
+                )
+                bounds = {
+                    name: datetime.fromisoformat(f[key])
+                    for name, key in (("start", "from"), ("end", "to"))
+                    if key in f
+                }
+                async with engine.connect() as connection:
+                    count, values, indexed = (await connection.execute(statement, bounds)).one()
+                median, p90 = values or (None, None)
+                expected = {"count": count, "median": median, "p90": p90}
+                assert served_[0]["metrics"][metric] == expected, (f, metric)
+                if count:
+                    ways["walked" if count * WALK_SHARE >= indexed else "sorted"] += 1
+    assert ways["walked"] >= 3 and ways["sorted"] >= 3, ways
+
+
+async def test_the_walks_read_the_duration_indexes_in_order(random_data: Api) -> None:
+    """The text a statement orders the durations by is the migration's index text: with
+    sorting disabled, each walk is an index-only scan of its index (a mismatch would
+    leave PostgreSQL a sort, whatever it costs)."""
+    if random_data.backend.name != "postgres":
+        pytest.skip("SQLite has no duration indexes: its percentiles come from row numbers")
+    scope = metrics.Scope(start=ANCHOR - timedelta(days=400), end=ANCHOR)
+    statement = literal_sql(metrics._ticket_statement(scope, metrics.Grouping(), True))
+    async with random_data.backend.engine.begin() as connection:
+        await connection.execute(sa.text("SET LOCAL enable_sort = off"))
+        plan = "\n".join((await connection.execute(sa.text(f"EXPLAIN {statement}"))).scalars())
+    for index, _ in DURATION_INDEXES.values():
+        assert f"Index Only Scan using {index}" in plan, plan
+        assert f"Index Only Scan Backward using {index}" in plan, plan
+
+
 async def test_ticket_seconds_are_whole_seconds_between_the_served_times(
     random_data: Api,
 ) -> None:
@@ -292,11 +363,11 @@ async def test_ticket_seconds_are_whole_seconds_between_the_served_times(
 async def test_durations_are_the_float_nearest_the_exact_seconds(random_data: Api) -> None:
     """`seconds_between` in SQL, on either database, is the float nearest the exact
     microseconds over 1e6 (Python's int / int rounds once, correctly): around every
-    magnitude, at the bound where PostgreSQL's form changes (metrics.
+    magnitude, at the bound where PostgreSQL's form changes (models.tickets.
     FLOAT_EPOCH_EXACT_BELOW) and past it, negative too. Intervals over whole days matter:
     PostgreSQL keeps their days apart from the time of day."""
     rng = random.Random(16)
-    bound = int(metrics.FLOAT_EPOCH_EXACT_BELOW) * 1_000_000
+    bound = int(FLOAT_EPOCH_EXACT_BELOW) * 1_000_000
     spans = [0, 1, -1, 999_999, bound - 1, bound, bound + 1, -bound, 86_400_000_000]
     spans += [rng.randrange(-(10**p), 10**p) for p in range(1, 17) for _ in range(60)]
     start = datetime(2000, 1, 1, tzinfo=UTC)  # +-317 years stays within both
