@@ -70,8 +70,8 @@ def upgrade(url: str) -> Migrated:
 
 def _current_revision(connection: Connection) -> str | None:
     """The database's revision (None: no migration applied); CommandError, in words, when
-    its version table holds more than one, or none beside cx360's tables (edited by hand,
-    or two histories mixed)."""
+    its version table holds more than one, or none (no row, or a blank one) beside
+    cx360's tables (edited by hand, or two histories mixed)."""
     try:
         current = MigrationContext.configure(connection).get_current_revision()
     except AlembicError:
@@ -82,13 +82,14 @@ def _current_revision(connection: Connection) -> str | None:
             f"({revisions}), which no cx360 migration leaves: keep the one row of the "
             "revision the schema is at, then run `cx360 migrate`"
         ) from None
-    if current is None and sa.inspect(connection).has_table("customer"):
+    blank = current is not None and not current.strip()  # a row edited to ''
+    if (current is None or blank) and sa.inspect(connection).has_table("customer"):
         raise CommandError(
             "the database has cx360's tables but its version table (alembic_version) "
             "names no revision, which no cx360 migration leaves: put back the row of the "
             "revision the schema is at, then run `cx360 migrate`"
         )
-    return current
+    return None if blank else current
 
 
 def _known(scripts: ScriptDirectory, revision: str) -> bool:

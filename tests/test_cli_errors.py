@@ -88,8 +88,8 @@ def test_migrate_on_a_schema_a_newer_version_migrated_says_so_in_one_line(
 def test_a_version_table_with_two_revisions_or_none_is_one_line_for_migrate_and_serve(
     tmp_path: Path,
 ) -> None:
-    """No migration leaves two rows in alembic_version, nor none beside the tables:
-    `migrate` and `serve` each say so in one line, and change nothing."""
+    """No migration leaves two rows in alembic_version, nor none (or a blank one) beside
+    the tables: `migrate` and `serve` each say so in one line, and change nothing."""
     path = tmp_path / "two.db"
     url = f"sqlite:///{path}"
     assert cx360("migrate", url=url).returncode == 0
@@ -104,6 +104,13 @@ def test_a_version_table_with_two_revisions_or_none_is_one_line_for_migrate_and_
     for command in (["migrate"], ["serve", "--port", str(free_port())]):
         line = one_line(cx360(*command, url=url), "names no revision", "alembic_version")
         assert "unexpected" not in line and "no cx360 tables" not in line, line
+    with sqlite3.connect(path) as connection:  # one row, blank: no revision either
+        connection.execute("INSERT INTO alembic_version VALUES ('')")
+    for command in (["migrate"], ["serve", "--port", str(free_port())]):
+        line = one_line(cx360(*command, url=url), "names no revision", "alembic_version")
+        assert "at , " not in line and "unexpected" not in line, line
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT * FROM alembic_version").fetchall() == [("",)]
 
 
 @needs_postgres
