@@ -494,9 +494,10 @@ def _exact_mean_pg(rows: Any, name: str, count: Any) -> ColumnElement[float]:
     (numeric of scale 6) by the count, but summed as bigint microseconds (about a third
     of the cost at 250,000 tickets). The sum is rebuilt as the same numeric, value and
     scale (bigint sum x 0.000001 has scale 6), so the division rounds alike."""
-    whole = sa.cast(sa.func.sum(rows.c[f"{name}_micros"]), sa.Numeric) * sa.literal_column(
-        "0.000001"
-    )
+    # Either part may be NULL (every duration of the group on the other side of 1e9 s):
+    # 0 in its place keeps the sum's scale 6 (0 x 0.000001 has scale 6).
+    micros = sa.func.coalesce(sa.func.sum(rows.c[f"{name}_micros"]), sa.literal_column("0"))
+    whole = sa.cast(micros, sa.Numeric) * sa.literal_column("0.000001")
     longer = sa.func.coalesce(sa.func.sum(rows.c[f"{name}_longer"]), sa.literal_column("0"))
     return sa.cast((whole + longer) / sa.func.nullif(count, 0), sa.Float)
 

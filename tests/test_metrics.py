@@ -217,6 +217,8 @@ MEAN_TICKETS = [  # created, response s, resolution s: means 3.6 and 0.1 exactly
     # _exact_parts_pg): the means are still exact, 500000000.15 and 0.3.
     ("1980-01-02T00:00:00", 1_000_000_000.1, 0.1),
     ("1980-01-03T00:00:00", 0.2, 0.5),
+    # Every duration of a window past 1e9 seconds (none under it to sum): still exact.
+    ("1970-01-02T00:00:00", 1_262_304_000.123457, 1_000_000_000),
 ]
 
 
@@ -289,6 +291,18 @@ async def test_a_duration_mean_is_the_exact_mean_rounded_once(means: Api) -> Non
         "firstResponseTime": {"count": 2, "mean": 500000000.15},
         "resolutionTime": {"count": 2, "mean": 0.3},
     }
+    longest = {"from": "1970-01-01T00:00:00Z", "to": "1970-02-01T00:00:00Z"}
+    data = await means.query(
+        f"query($f: MetricsFilter) {{ metrics(filter: $f) {{ {figures} }} "
+        f"metricsSeries(interval: MONTH, filter: $f) {{ metrics {{ {figures} }} }} }}",
+        {"f": longest},
+    )
+    alone = {
+        "firstResponseTime": {"count": 1, "mean": 1262304000.123457},
+        "resolutionTime": {"count": 1, "mean": 1000000000.0},
+    }
+    assert data["metrics"] == alone
+    assert [b["metrics"] for b in data["metricsSeries"]] == [alone]
 
 
 async def test_customers_and_churn(hand: Api) -> None:

@@ -52,6 +52,8 @@ def upgrade() -> None:
             [sa.text(_seconds(column))],
             postgresql_include=["created_at", column],
             postgresql_where=sa.text(f"{column} IS NOT NULL"),
+            # Built beforehand with CREATE INDEX CONCURRENTLY (docs/operators.md): kept.
+            if_not_exists=True,
         )
 
 
