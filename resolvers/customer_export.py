@@ -37,6 +37,8 @@ async def export_customer(sessions: Sessions, key: uuid.UUID) -> dict[str, Any] 
             ).scalars()
         )
         ids = [person.id for person in people]
+        # The instance to dump (the lookup above gives a read's row: record_columns).
+        (survivor,) = (person for person in people if person.id == customer.id)
 
         async def owned(model: Any, order: Any) -> list[dict[str, Any]]:
             rows = await session.execute(
@@ -45,7 +47,7 @@ async def export_customer(sessions: Sessions, key: uuid.UUID) -> dict[str, Any] 
             return [_row(r) for r in rows.scalars()]
 
         return {
-            "customer": _row(customer),
+            "customer": _row(survivor),
             "mergedCustomers": [_row(p) for p in people if p.id != customer.id],
             "externalIds": await owned(CustomerExternalId, col(CustomerExternalId.source)),
             "touchpoints": await owned(Touchpoint, col(Touchpoint.occurred_at)),

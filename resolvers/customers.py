@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,6 +22,7 @@ from resolvers.pagination import (
     Sessions,
     SortKey,
     fetch_grouped,
+    record_columns,
 )
 from resolvers.row_counts import KeptValues
 
@@ -176,17 +177,18 @@ async def customers_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list
     """Merged customers resolve to their survivor, fetched in the same statement."""
     wanted = list(set(ids))
     survivors = sa.select(col(Customer.merged_into_id)).where(col(Customer.id).in_(wanted))
-    statement = sa.select(Customer).where(
+    table = sa.inspect(Customer).local_table
+    statement = sa.select(*record_columns(Customer, table)).where(
         sa.or_(col(Customer.id).in_(wanted), col(Customer.id).in_(survivors))
     )
     async with sessions() as session:
-        found = {c.id: c for c in (await session.execute(statement)).scalars()}
+        found = {c.id: c for c in (await session.execute(statement)).all()}
     resolved: list[Customer | None] = []
     for key in ids:
         customer = found.get(key)
         if customer is not None and customer.merged_into_id is not None:
             customer = found.get(customer.merged_into_id)
-        resolved.append(customer)
+        resolved.append(cast(Customer | None, customer))  # rows as records: record_columns
     return resolved
 
 

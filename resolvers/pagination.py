@@ -10,11 +10,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, QueryableAttribute, aliased
+from sqlalchemy.orm import Mapped, QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
@@ -160,13 +160,15 @@ async def fetch_source_page(
     """The requested page of `entity` rows that `source` keeps: `source` takes a select of
     (entity, *sort values) and adds its joins and conditions; the keyset `after`, the order and
     the `first + 1` limit are added here."""
-    statement = source(sa.select(entity, *ordering.labelled()))
+    table = sa.inspect(entity).local_table
+    statement = source(sa.select(*record_columns(entity, table), *ordering.labelled()))
     if page.after is not None:
         statement = statement.where(ordering.after(page.after))
     statement = statement.order_by(*ordering.order_by()).limit(page.first + 1)
     async with sessions() as session:
         rows = (await session.execute(statement)).all()
-    return page_from_rows(rows, page, ordering)
+    width = len(sa.inspect(entity).column_attrs)
+    return page_from_rows([(row, *row[width:]) for row in rows], page, ordering)
 
 
 async def count_source(sessions: Sessions, entity: type[Any], source: Callable[[Any], Any]) -> int:
@@ -174,6 +176,21 @@ async def count_source(sessions: Sessions, entity: type[Any], source: Callable[[
     statement = source(sa.select(sa.func.count()).select_from(entity))
     async with sessions() as session:
         return int((await session.execute(statement)).scalar_one())
+
+
+def record_columns(entity: type[Any], source: Any) -> list[ColumnElement[Any]]:
+    """The columns of `entity`'s table in `source` (a subquery of them), each labelled
+    with its attribute's name: a read selects them instead of the entity, and serves the
+    Core row as the record (`row.created_at`...). Building ORM instances (identity,
+    instrumentation, SQLModel's own set-up) was about 15 % of a resolver-path request,
+    and nothing a read does needs them: each read is one statement in its own session.
+    Such rows are typed as the entity where they are returned (`Page[T]`, `fetch_by_ids`):
+    a row has its attributes, read-only, which is all a read does with a record, and
+    nothing isinstance-checks one (the timeline carries its records' kind beside them)."""
+    return [
+        source.c[attribute.columns[0].key].label(attribute.key)
+        for attribute in sa.inspect(entity).column_attrs
+    ]
 
 
 def _rows_per_parent_statement(
@@ -200,10 +217,9 @@ def _rows_per_parent_statement(
         .where(*where)
         .subquery()
     )
-    row_entity = aliased(entity, ranked)
     return (
         sa.select(
-            row_entity,
+            *record_columns(entity, ranked),
             *(ranked.c[f"sort_{i}"] for i in range(len(ordering.keys))),
             ranked.c.parent_key,
         )
@@ -245,9 +261,10 @@ async def fetch_rows_per_parent(
     values = {"parent_ids": list(set(parent_ids)), "row_limit": page.first + 1}
     async with sessions() as session:
         rows = (await session.execute(statement, values)).all()
+    width = len(sa.inspect(entity).column_attrs)
     by_parent: dict[Any, list[Any]] = {}
     for row in rows:
-        by_parent.setdefault(row[-1], []).append(tuple(row[:-1]))
+        by_parent.setdefault(row[-1], []).append((row, *row[width:-1]))
     return by_parent
 
 
@@ -305,10 +322,12 @@ async def count_rows_per_parent(
 async def fetch_by_ids(
     sessions: Sessions, entity: type[IdT], id_column: Expr, ids: Sequence[Any]
 ) -> list[IdT | None]:
+    table = sa.inspect(entity).local_table
+    statement = sa.select(*record_columns(entity, table)).where(id_column.in_(list(set(ids))))
     async with sessions() as session:
-        rows = (await session.execute(sa.select(entity).where(id_column.in_(list(set(ids)))))).all()
-    found = {row[0].id: row[0] for row in rows}
-    return [found.get(key) for key in ids]
+        rows = (await session.execute(statement)).all()
+    found = {row.id: row for row in rows}
+    return [cast(IdT | None, found.get(key)) for key in ids]  # rows as records: record_columns
 
 
 async def fetch_grouped(

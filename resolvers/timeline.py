@@ -49,6 +49,8 @@ class TimelineQuery:
 class TimelineEntry:
     occurred_at: datetime
     entity: TimelineEntity
+    # The entity's model name (a read's record is its row: resolvers.pagination.record_columns).
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -117,16 +119,17 @@ class TimelineListing:
                 source.ordering,
                 page,
             )
+            kind = source.entity.__name__
             for customer_id, customer_rows in rows.items():
-                merged.setdefault(customer_id, []).extend(customer_rows)
+                merged.setdefault(customer_id, []).extend((row, kind) for row in customer_rows)
         pages = []
         for customer_id in customer_ids:
-            newest = sorted(merged.get(customer_id, []), key=lambda row: row[1:4], reverse=True)
+            newest = sorted(merged.get(customer_id, []), key=lambda e: e[0][1:4], reverse=True)
             visible = newest[: page.first]
             pages.append(
                 Page(
-                    items=[TimelineEntry(occurred_at=row[1], entity=row[0]) for row in visible],
-                    cursors=[encode_cursor(TIMELINE_ORDERING, row[1:4]) for row in visible],
+                    items=[TimelineEntry(row[1], row[0], kind) for row, kind in visible],
+                    cursors=[encode_cursor(TIMELINE_ORDERING, row[1:4]) for row, _ in visible],
                     has_next_page=len(newest) > page.first,
                     has_previous_page=page.after is not None,
                 )

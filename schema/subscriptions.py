@@ -184,7 +184,7 @@ async def _timeline_changes(
                     cursor=change_log.encode_position(change.position),
                     type=change.change_type,
                     occurred_at=change.occurred_at,
-                    event=timeline_event(record),
+                    event=timeline_event(record, change.record_type),
                 )
 
 

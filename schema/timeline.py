@@ -91,7 +91,9 @@ class TimelineConnection:
         return cls(
             edges=[
                 TimelineEdge(
-                    cursor=cursor, occurred_at=entry.occurred_at, node=timeline_event(entry.entity)
+                    cursor=cursor,
+                    occurred_at=entry.occurred_at,
+                    node=timeline_event(entry.entity, entry.kind),
                 )
                 for entry, cursor in zip(page.items, page.cursors, strict=True)
             ],
@@ -100,11 +102,15 @@ class TimelineConnection:
         )
 
 
-def timeline_event(entity: TimelineEntity) -> Touchpoint | Ticket | SurveyResponse:
-    """The GraphQL object of a stored timeline record (the timeline, subscriptions)."""
-    if isinstance(entity, TouchpointModel):
-        return Touchpoint.from_model(entity)
-    if isinstance(entity, TicketModel):
-        return Ticket.from_model(entity)
-    assert isinstance(entity, SurveyResponseModel)
-    return SurveyResponse.from_model(entity)
+def timeline_event(
+    entity: TimelineEntity, kind: str | None = None
+) -> Touchpoint | Ticket | SurveyResponse:
+    """The GraphQL object of a stored timeline record (the timeline, subscriptions): a
+    model instance, or a read's row with its model's name as `kind`."""
+    kind = kind or type(entity).__name__
+    if kind == TouchpointModel.__name__:
+        return Touchpoint.from_model(entity)  # type: ignore[arg-type]
+    if kind == TicketModel.__name__:
+        return Ticket.from_model(entity)  # type: ignore[arg-type]
+    assert kind == SurveyResponseModel.__name__, kind
+    return SurveyResponse.from_model(entity)  # type: ignore[arg-type]
