@@ -177,8 +177,7 @@ async def customers_by_ids(sessions: Sessions, ids: Sequence[uuid.UUID]) -> list
     """Merged customers resolve to their survivor, fetched in the same statement."""
     wanted = list(set(ids))
     survivors = sa.select(col(Customer.merged_into_id)).where(col(Customer.id).in_(wanted))
-    table = sa.inspect(Customer).local_table
-    statement = sa.select(*record_columns(Customer, table)).where(
+    statement = sa.select(*record_columns(Customer)).where(
         sa.or_(col(Customer.id).in_(wanted), col(Customer.id).in_(survivors))
     )
     async with sessions() as session:

@@ -560,20 +560,18 @@ def _ticket_statement(
 
     def stats(name: str) -> list[Any]:
         value = rows.c[name]
-        count: Any = sa.func.count(value)
+        # On PostgreSQL a duration is there where its time is (createdAt always is):
+        # counting the times spares computing each float the percentiles may not need.
+        count = sa.func.count(rows.c[f"{name}_at"] if postgres else value)
         mean: Any
         if postgres:
-            # A duration is there where its time is (createdAt always is): counting the
-            # times spares computing each float the percentiles may not need.
-            count = sa.func.count(rows.c[f"{name}_at"])
             mean = _exact_mean_pg(rows, name, count)
             if walk:  # the percentiles come after the aggregate
                 return [count.label(f"{name}_count"), mean.label(f"{name}_mean")]
             median, p90 = _percentiles_pg(value)
         else:
             rank, total = rows.c[f"{name}_rank"], rows.c[f"{name}_total"]
-            median = _percentile_sqlite(0.5, value, rank, total)
-            p90 = _percentile_sqlite(0.9, value, rank, total)
+            median, p90 = (_percentile_sqlite(share, value, rank, total) for share in SHARES)
             # The exact sum of whole microseconds: `ticket_figures` divides it once.
             mean = sa.func.sum(rows.c[f"{name}_exact"])
         figures = [count, mean, median, p90]
@@ -623,7 +621,7 @@ def _ticket_statement(
                 ranked.c[f"{name}_mean"],
                 *(
                     duration_ranks.percentile(ranked, name, SHARES, i).label(f"{name}_{f}")
-                    for i, f in enumerate(("median", "p90"))
+                    for i, f in enumerate(DURATION_FIGURES[2:])  # median, p90: SHARES
                 ),
             )
         ),

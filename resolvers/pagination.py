@@ -160,15 +160,14 @@ async def fetch_source_page(
     """The requested page of `entity` rows that `source` keeps: `source` takes a select of
     (entity, *sort values) and adds its joins and conditions; the keyset `after`, the order and
     the `first + 1` limit are added here."""
-    table = sa.inspect(entity).local_table
-    statement = source(sa.select(*record_columns(entity, table), *ordering.labelled()))
+    record = record_columns(entity)
+    statement = source(sa.select(*record, *ordering.labelled()))
     if page.after is not None:
         statement = statement.where(ordering.after(page.after))
     statement = statement.order_by(*ordering.order_by()).limit(page.first + 1)
     async with sessions() as session:
         rows = (await session.execute(statement)).all()
-    width = len(sa.inspect(entity).column_attrs)
-    return page_from_rows([(row, *row[width:]) for row in rows], page, ordering)
+    return page_from_rows([(row, *row[len(record) :]) for row in rows], page, ordering)
 
 
 async def count_source(sessions: Sessions, entity: type[Any], source: Callable[[Any], Any]) -> int:
@@ -178,8 +177,8 @@ async def count_source(sessions: Sessions, entity: type[Any], source: Callable[[
         return int((await session.execute(statement)).scalar_one())
 
 
-def record_columns(entity: type[Any], source: Any) -> list[ColumnElement[Any]]:
-    """The columns of `entity`'s table in `source` (a subquery of them), each labelled
+def record_columns(entity: type[Any], source: Any = None) -> list[ColumnElement[Any]]:
+    """The columns of `entity`'s table (or of `source`, a subquery of them), each labelled
     with its attribute's name: a read selects them instead of the entity, and serves the
     Core row as the record (`row.created_at`...). Building ORM instances (identity,
     instrumentation, SQLModel's own set-up) was about 15 % of a resolver-path request,
@@ -187,9 +186,10 @@ def record_columns(entity: type[Any], source: Any) -> list[ColumnElement[Any]]:
     Such rows are typed as the entity where they are returned (`Page[T]`, `fetch_by_ids`):
     a row has its attributes, read-only, which is all a read does with a record, and
     nothing isinstance-checks one (the timeline carries its records' kind beside them)."""
+    mapper = sa.inspect(entity)
+    columns = (mapper.local_table if source is None else source).c
     return [
-        source.c[attribute.columns[0].key].label(attribute.key)
-        for attribute in sa.inspect(entity).column_attrs
+        columns[attribute.columns[0].key].label(attribute.key) for attribute in mapper.column_attrs
     ]
 
 
@@ -322,8 +322,7 @@ async def count_rows_per_parent(
 async def fetch_by_ids(
     sessions: Sessions, entity: type[IdT], id_column: Expr, ids: Sequence[Any]
 ) -> list[IdT | None]:
-    table = sa.inspect(entity).local_table
-    statement = sa.select(*record_columns(entity, table)).where(id_column.in_(list(set(ids))))
+    statement = sa.select(*record_columns(entity)).where(id_column.in_(list(set(ids))))
     async with sessions() as session:
         rows = (await session.execute(statement)).all()
     found = {row.id: row for row in rows}

@@ -268,41 +268,30 @@ async def test_a_duration_mean_is_the_exact_mean_rounded_once(means: Api) -> Non
     """Means of durations are exact, one rounding to float, on both databases: 7.1 s and
     0.1 s give 3.6 (a float sum gives 3.5999999999999996), three times 0.1 s gives 0.1
     (not 0.10000000000000002), alone, per customer and per bucket."""
-    window = {"from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z"}
     figures = "firstResponseTime { count mean } resolutionTime { count mean }"
-    data = await means.query(
+    query = (
         f"query($f: MetricsFilter) {{ metrics(filter: $f) {{ {figures} }} "
         f"metricsSeries(interval: MONTH, filter: $f) {{ metrics {{ {figures} }} }} "
-        f"customers(first: 1) {{ edges {{ node {{ metrics(filter: $f) {{ {figures} }} }} }} }} }}",
-        {"f": window},
+        f"customers(first: 1) {{ edges {{ node {{ metrics(filter: $f) {{ {figures} }} }} }} }} }}"
     )
-    expected = {
-        "firstResponseTime": {"count": 2, "mean": 3.6},
-        "resolutionTime": {"count": 3, "mean": 0.1},
+    windows = {  # a month each, so one bucket
+        "2025-01": ((2, 3.6), (3, 0.1)),
+        # A float sum gives 500000000.15000004; PostgreSQL sums a second part past 1e9 s.
+        "1980-01": ((2, 500000000.15), (2, 0.3)),
+        # Every duration past 1e9 s: nothing in the first part (it was null once).
+        "1970-01": ((1, 1262304000.123457), (1, 1000000000.0)),
     }
-    assert data["metrics"] == expected
-    assert [b["metrics"] for b in data["metricsSeries"]] == [expected]
-    assert data["customers"]["edges"][0]["node"]["metrics"] == expected
-    longer = {"from": "1980-01-01T00:00:00Z", "to": "1980-02-01T00:00:00Z"}
-    data = await means.query(
-        f"query($f: MetricsFilter) {{ metrics(filter: $f) {{ {figures} }} }}", {"f": longer}
-    )
-    assert data["metrics"] == {  # a float sum gives 500000000.15000004
-        "firstResponseTime": {"count": 2, "mean": 500000000.15},
-        "resolutionTime": {"count": 2, "mean": 0.3},
-    }
-    longest = {"from": "1970-01-01T00:00:00Z", "to": "1970-02-01T00:00:00Z"}
-    data = await means.query(
-        f"query($f: MetricsFilter) {{ metrics(filter: $f) {{ {figures} }} "
-        f"metricsSeries(interval: MONTH, filter: $f) {{ metrics {{ {figures} }} }} }}",
-        {"f": longest},
-    )
-    alone = {
-        "firstResponseTime": {"count": 1, "mean": 1262304000.123457},
-        "resolutionTime": {"count": 1, "mean": 1000000000.0},
-    }
-    assert data["metrics"] == alone
-    assert [b["metrics"] for b in data["metricsSeries"]] == [alone]
+    for month, (response, resolution) in windows.items():
+        following = f"{month[:4]}-{int(month[5:]) + 1:02d}"
+        window = {"from": f"{month}-01T00:00:00Z", "to": f"{following}-01T00:00:00Z"}
+        data = await means.query(query, {"f": window})
+        expected = {
+            "firstResponseTime": dict(zip(("count", "mean"), response, strict=True)),
+            "resolutionTime": dict(zip(("count", "mean"), resolution, strict=True)),
+        }
+        assert data["metrics"] == expected, month
+        assert [b["metrics"] for b in data["metricsSeries"]] == [expected], month
+        assert data["customers"]["edges"][0]["node"]["metrics"] == expected, month
 
 
 async def test_customers_and_churn(hand: Api) -> None:
